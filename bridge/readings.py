@@ -1,0 +1,63 @@
+"""What a decoder produces: a reading, or a rejection with its reason.
+
+These two plain records are the contract between every input path (MQTT
+decoders, logger importers, the virtual fleet) and everything downstream
+(governance, storage, the twin service). Quantities and units are those of
+:mod:`simulation.quantities`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One value of one quantity from one sensor at one instant.
+
+    sensor : sensor id (as in the scene, or as discovered)
+    quantity : canonical quantity name (``simulation.quantities.NAMES``)
+    time : timezone-aware UTC instant the value was measured
+    value : the value in ``unit``
+    unit : unit symbol; canonical after governance
+    quality : ``"ok"`` or a flag name set by governance (kept, never deleted)
+    reason : why the flag was set ('' when ok)
+    """
+
+    sensor: str
+    quantity: str
+    time: datetime
+    value: float
+    unit: str
+    quality: str = "ok"
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Input that could not become a reading; kept raw in quarantine.
+
+    source : where it came from (MQTT topic, or ``file:line``)
+    payload : the raw bytes, unchanged (truncated to a bounded size by storage)
+    received_at : timezone-aware UTC instant it arrived
+    reason : a sentence a person can act on
+    """
+
+    source: str
+    payload: bytes
+    received_at: datetime
+    reason: str
+
+
+@dataclass
+class Decoded:
+    """Result of decoding one message: its readings and its rejections.
+
+    A message may give both (one bad field among good ones).
+    Status messages (availability, battery, link quality) fill ``status``.
+    """
+
+    readings: list[Reading] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    status: dict[str, object] = field(default_factory=dict)
