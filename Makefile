@@ -1,0 +1,53 @@
+# relic-twin: two commands. `make demo` runs the live demo hall; `make test` runs the tests.
+# Both create and use the virtual environment at .venv/ and install what a fresh
+# Debian/Ubuntu machine lacks (Mosquitto, a CJK font, Mesa for offscreen GL).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SYSTAMP := .venv/.system-deps
+APT_PACKAGES := mosquitto fonts-wqy-microhei libgl1 libegl1 libgl1-mesa-dri
+DEMO_ARGS ?=
+
+.PHONY: demo test setup system-deps lint bench clean
+
+demo: setup
+	$(VENV)/bin/relic-twin demo $(DEMO_ARGS)
+
+test: setup
+	$(PY) -m pytest -q tests
+
+setup: $(STAMP)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml $(VENV)/bin/python | system-deps
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+# System packages, installed only when missing (needs root or sudo; skipped otherwise).
+system-deps: $(VENV)/bin/python
+	@if [ ! -f $(SYSTAMP) ]; then \
+	  missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  if [ -n "$$missing" ]; then \
+	    echo "installing system packages:$$missing"; \
+	    SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
+	    if command -v apt-get >/dev/null; then \
+	      $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
+	      || echo "warning: could not install$$missing; the demo falls back to an embedded broker and Latin-only text"; \
+	    fi; \
+	  fi; \
+	  touch $(SYSTAMP); \
+	fi
+
+lint: setup
+	$(VENV)/bin/ruff check simulation bridge twin_engine tests benchmarks
+
+bench: setup
+	for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache data out
