@@ -16,12 +16,20 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bridge.readings import Decoded
-from bridge.sensors import native
+from bridge.sensors import ha_discovery, native, senml, shelly, tasmota, ttn, zigbee2mqtt
 from bridge.sensors.message import Message, why
 
 Decoder = Callable[[str, bytes, datetime, "str | None"], Decoded]
 
-_DECODERS: dict[str, Decoder] = {"native": native.decode}
+_DECODERS: dict[str, Decoder] = {
+    "native": native.decode,
+    "senml": senml.decode,
+    "zigbee2mqtt": zigbee2mqtt.decode,
+    "tasmota": tasmota.decode,
+    "shelly": shelly.decode,
+    "ttn": ttn.decode,
+    "ha_discovery": ha_discovery.decode,
+}
 
 FORMATS: tuple[str, ...] = tuple(_DECODERS)
 """Names of the supported conventions, for ``decode(fmt, ...)``."""
@@ -29,8 +37,18 @@ FORMATS: tuple[str, ...] = tuple(_DECODERS)
 
 def detect_format(topic: str) -> str | None:
     """The convention a topic belongs to, None when no convention matches."""
-    if native.sensor_from_topic(topic) is not None:
-        return "native"
+    checks = (
+        ("ha_discovery", ha_discovery.split_topic),
+        ("ttn", ttn.split_topic),
+        ("zigbee2mqtt", zigbee2mqtt.split_topic),
+        ("tasmota", tasmota.split_topic),
+        ("shelly", shelly.split_topic),
+        ("senml", senml.sensor_from_topic),
+        ("native", native.sensor_from_topic),
+    )
+    for fmt, matches in checks:
+        if matches(topic) is not None:
+            return fmt
     return None
 
 

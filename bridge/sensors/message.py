@@ -260,6 +260,10 @@ class Message:
         key = key or quantity
         try:
             value = to_float(key, raw, self.strings)
+            if unit is not None and not isinstance(unit, str):
+                raise DecodeError(why("unknown_unit", key=key, unit=_short(repr(unit), 20),
+                                      quantity=quantity,
+                                      known=", ".join(units.known_units(quantity))))
             if unit and quantity == "uv" and units.is_irradiance(unit):
                 self._uv_pending.append((key, sensor, value, unit, time))
                 return True
@@ -311,3 +315,24 @@ def check_sensor(raw: object) -> str:
 
 
 KNOWN_QUANTITIES = ", ".join(NAMES)
+
+
+def add_table(msg: Message, sensor: str, data: dict[str, Any],
+              table: dict[str, tuple[str, str]], time: datetime,
+              status_keys: frozenset[str] = frozenset(), prefix: str = "") -> list[str]:
+    """Add every key of ``data`` found in ``table`` (key -> (quantity, unit)).
+
+    Keys in ``status_keys`` go to ``msg.status``; null values are skipped (not
+    yet reported, as Zigbee2MQTT and TTN codecs send them). Returns the keys
+    that were neither, so the decoder can list them as ignored.
+    """
+    ignored = []
+    for key, raw in data.items():
+        if key in table and raw is not None:
+            quantity, unit = table[key]
+            msg.add(sensor, quantity, raw, unit, time, key=prefix + key)
+        elif key in status_keys:
+            msg.status[key] = raw
+        elif key not in table:
+            ignored.append(prefix + key)
+    return ignored
