@@ -1,0 +1,215 @@
+"""The twin's live state and its websocket feed.
+
+:class:`TwinState` keeps the latest reading per (sensor, quantity) and
+knows which are stale; :class:`LiveFeed` serves it over a websocket: on
+connect a client gets a ``snapshot``, then ``delta`` messages in order.
+A client may narrow the feed with query parameters
+(``/live?zone=bronze&quantity=temperature``).
+
+Message shapes (JSON)::
+
+    {"type": "snapshot", "hall": "demo_hall", "time": "...Z",
+     "readings": [{"sensor", "quantity", "time", "value", "unit", "quality", "stale"}, ...],
+     "alerts": [...]}
+    {"type": "delta", "time": "...Z", "readings": [...], "alerts": [...]}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from bridge.readings import Reading
+from simulation.scene import Scene
+
+# Freshness defaults by power source: a mains sensor reports every few
+# minutes, so 10 min of silence means trouble; sleepy battery devices may
+# report only on change plus a heartbeat every few hours, up to daily
+# (Zigbee2MQTT's availability feature uses 10 min for active and 25 h for
+# passive devices by default).
+STALE_AFTER = {"mains": timedelta(minutes=10), "battery": timedelta(hours=25)}
+
+Clock = Callable[[], datetime]
+
+
+def iso(t: datetime) -> str:
+    return t.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def reading_json(r: Reading, stale: bool) -> dict[str, Any]:
+    return {"sensor": r.sensor, "quantity": r.quantity, "time": iso(r.time), "value": r.value,
+            "unit": r.unit, "quality": r.quality, "stale": stale}
+
+
+@dataclass(frozen=True)
+class FeedFilter:
+    """What a client wants: None means everything."""
+
+    zones: frozenset[str] | None = None
+    quantities: frozenset[str] | None = None
+    sensors: frozenset[str] | None = None
+
+    @classmethod
+    def from_path(cls, path: str) -> FeedFilter:
+        q = parse_qs(urlsplit(path).query)
+
+        def pick(key: str) -> frozenset[str] | None:
+            vals = [v for item in q.get(key, []) for v in item.split(",") if v]
+            return frozenset(vals) if vals else None
+
+        return cls(pick("zone"), pick("quantity"), pick("sensor"))
+
+    def keep(self, reading: dict[str, Any], zone_of: dict[str, str]) -> bool:
+        if self.quantities is not None and reading["quantity"] not in self.quantities:
+            return False
+        if self.sensors is not None and reading["sensor"] not in self.sensors:
+            return False
+        return self.zones is None or zone_of.get(reading["sensor"]) in self.zones
+
+
+class TwinState:
+    """Latest values of a hall, thread-safe. ``clock`` tells "now" (injectable)."""
+
+    def __init__(self, scene: Scene, clock: Clock = lambda: datetime.now(timezone.utc)):
+        self.scene = scene
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._latest: dict[tuple[str, str], Reading] = {}
+        self._alerts: dict[str, dict[str, Any]] = {}
+        self._listeners: list[Callable[[dict[str, Any]], None]] = []
+        self._power = {s.id: s.power for s in scene.sensors}
+        self.zone_of = {s.id: s.zone for s in scene.sensors}
+
+    def subscribe(self, listener: Callable[[dict[str, Any]], None]) -> None:
+        """``listener(delta_message)`` is called after every update, in order."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    def is_stale(self, r: Reading, now: datetime) -> bool:
+        return now - r.time > STALE_AFTER.get(self._power.get(r.sensor, "mains"), STALE_AFTER["mains"])
+
+    def update(self, readings: Iterable[Reading], alerts: Sequence[dict[str, Any]] = ()) -> dict[str, Any] | None:
+        """Take new readings (older ones than held are ignored); notify listeners of the delta."""
+        now = self.clock()
+        with self._lock:
+            changed = []
+            for r in readings:
+                key = (r.sensor, r.quantity)
+                held = self._latest.get(key)
+                if held is None or r.time >= held.time:
+                    self._latest[key] = r
+                    changed.append(r)
+            for a in alerts:
+                self._alerts[a["id"]] = a
+            if not changed and not alerts:
+                return None
+            delta = {"type": "delta", "time": iso(now),
+                     "readings": [reading_json(r, self.is_stale(r, now)) for r in changed],
+                     "alerts": list(alerts)}
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(delta)
+        return delta
+
+    def latest(self) -> list[Reading]:
+        with self._lock:
+            return list(self._latest.values())
+
+    def snapshot(self) -> dict[str, Any]:
+        now = self.clock()
+        with self._lock:
+            return {"type": "snapshot", "hall": self.scene.id, "time": iso(now),
+                    "readings": [reading_json(r, self.is_stale(r, now)) for r in self._latest.values()],
+                    "alerts": list(self._alerts.values())}
+
+
+class LiveFeed:
+    """A websocket server over a :class:`TwinState`, in a background thread.
+
+    Each client gets the snapshot, then every delta in order through its own
+    queue; a client too slow to keep ``max_queue`` deltas is disconnected
+    (it reconnects and gets a fresh snapshot) rather than slowing the rest.
+    """
+
+    def __init__(self, state: TwinState, host: str = "127.0.0.1", port: int = 0, max_queue: int = 10_000):
+        self.state = state
+        self.host = host
+        self.port = port
+        self.max_queue = max_queue
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queues: set[tuple[asyncio.Queue[str | None], FeedFilter]] = set()
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._stop: asyncio.Event | None = None
+        state.subscribe(self._on_delta)
+
+    @property
+    def url(self) -> str:
+        return f"ws://{self.host}:{self.port}/live"
+
+    def start(self) -> LiveFeed:
+        self._thread = threading.Thread(target=self._run, name="live-feed", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("live feed did not start")
+        return self
+
+    def stop(self) -> None:
+        if self._loop and self._stop:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        if self._thread:
+            self._thread.join(5)
+
+    def _on_delta(self, delta: dict[str, Any]) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._fan_out, delta)
+
+    def _fan_out(self, delta: dict[str, Any]) -> None:
+        for queue, flt in list(self._queues):
+            readings = [r for r in delta["readings"] if flt.keep(r, self.state.zone_of)]
+            if not readings and not delta["alerts"]:
+                continue
+            if queue.qsize() >= self.max_queue:
+                queue.put_nowait(None)  # tells the sender to close this slow client
+                self._queues.discard((queue, flt))
+                continue
+            queue.put_nowait(json.dumps({**delta, "readings": readings}, ensure_ascii=False))
+
+    async def _handler(self, ws: Any) -> None:
+        flt = FeedFilter.from_path(ws.request.path if ws.request else "/live")
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+        entry = (queue, flt)
+        snap = self.state.snapshot()
+        snap["readings"] = [r for r in snap["readings"] if flt.keep(r, self.state.zone_of)]
+        self._queues.add(entry)
+        try:
+            await ws.send(json.dumps(snap, ensure_ascii=False))
+            while True:
+                msg = await queue.get()
+                if msg is None:
+                    await ws.close(1013, "client too slow; reconnect for a fresh snapshot")
+                    return
+                await ws.send(msg)
+        except Exception:  # a client leaving is normal; nothing to report to it
+            return
+        finally:
+            self._queues.discard(entry)
+
+    def _run(self) -> None:
+        from websockets.asyncio.server import serve
+
+        async def main() -> None:
+            self._loop = asyncio.get_running_loop()
+            self._stop = asyncio.Event()
+            async with serve(self._handler, self.host, self.port, max_size=2**16) as server:
+                self.port = server.sockets[0].getsockname()[1]
+                self._ready.set()
+                await self._stop.wait()
+
+        asyncio.run(main())

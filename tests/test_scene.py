@@ -1,0 +1,128 @@
+"""Scene loading: the demo hall, and broken scenes each with its clear error."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tomlkit
+
+from simulation.quantities import NAMES
+from simulation.scene import SceneError, load_scene, parse_scene, point_in_polygon
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "scenes" / "demo_hall"
+
+
+def demo_doc() -> dict:
+    return tomllib.loads((DEMO / "scene.toml").read_text(encoding="utf-8"))
+
+
+def errors_of(doc: dict, tmp_path: Path) -> list[str]:
+    file = tmp_path / "scene.toml"
+    file.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    with pytest.raises(SceneError) as info:
+        load_scene(file)
+    return info.value.errors
+
+
+def test_demo_hall_loads_with_the_promised_content():
+    scene = load_scene(DEMO)
+    xmin, ymin, xmax, ymax = scene.bounds
+    assert (xmax - xmin, ymax - ymin) == (20.0, 12.0)
+    assert len(scene.zones) == 4
+    assert len(scene.sensors) >= 10
+    covered = {q for s in scene.sensors for q in s.quantities}
+    assert covered == set(NAMES), f"uncovered: {set(NAMES) - covered}"
+    assert len(scene.relics) >= 5
+    assert len({r.profile for r in scene.relics}) >= 5
+    assert all(r.name["zh-CN"] and r.name["en"] for r in scene.relics)
+    # every sensor and relic sits in the zone it names
+    for item in (*scene.sensors, *scene.relics):
+        assert scene.zone_of(item.position[:2]) == item.zone, item.id
+
+
+def test_floor_polygon_is_stored_open_and_counter_clockwise(tmp_path):
+    doc = demo_doc()
+    doc["hall"]["floor"] = [[0, 0], [0, 12], [20, 12], [20, 0], [0, 0]]  # clockwise
+    scene = parse_scene(doc, tmp_path / "scene.toml", assets_dir=ROOT / "assets")
+    assert scene.floor.shape == (4, 2)
+    x, y = scene.floor[:, 0], scene.floor[:, 1]
+    assert 0.5 * (np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) == pytest.approx(240.0)
+
+
+@pytest.mark.parametrize(
+    "breakage, key, expected",
+    [
+        (lambda d: d.pop("zones"), "zones", "at least one entry"),
+        (lambda d: d["hall"].pop("wall_height"), "hall.wall_height", "a number"),
+        (lambda d: d["hall"].__setitem__("floor", [[0, 0], [20, 0], [20, 12], [0, 12]]), "hall.floor", "closed polygon"),
+        (lambda d: d["sensors"][0].__setitem__("position", [25.0, 3.0, 1.5]), "sensors[0].position", "inside the hall"),
+        (lambda d: d["sensors"][1].__setitem__("quantities", ["temperature", "radon"]), "sensors[1].quantities[1]", "known quantity"),
+        (lambda d: d["relics"][0].__setitem__("mesh", "meshes/nope.ply"), "relics[0].mesh", "not found"),
+        (lambda d: d["relics"][2].__setitem__("zone", "attic"), "relics[2].zone", "the id of a zone"),
+        (lambda d: d["relics"][0].__setitem__("name", {"en": "only English"}), "relics[0].name", "zh-CN and en"),
+        (lambda d: d["sensors"][0].__setitem__("format", "morse"), "sensors[0].format", "one of native"),
+    ],
+    ids=["missing-key", "missing-number", "open-polygon", "sensor-outside", "unknown-quantity",
+         "unknown-mesh", "unknown-zone", "missing-language", "unknown-format"],
+)
+def test_broken_scene_names_file_key_and_expectation(tmp_path, breakage, key, expected):
+    doc = demo_doc()
+    breakage(doc)
+    errors = errors_of(doc, tmp_path)
+    match = [e for e in errors if f": {key}: expected" in e]
+    assert match, errors
+    assert expected in match[0]
+    assert match[0].startswith(str(tmp_path / "scene.toml"))
+
+
+def test_all_errors_are_reported_at_once(tmp_path):
+    doc = demo_doc()
+    doc["sensors"][0]["position"] = [25.0, 3.0, 1.5]
+    doc["relics"][0]["mesh"] = "meshes/nope.ply"
+    assert len(errors_of(doc, tmp_path)) == 2
+
+
+def test_not_toml_and_missing_file(tmp_path):
+    bad = tmp_path / "scene.toml"
+    bad.write_text("[hall\nfloor = ", encoding="utf-8")
+    with pytest.raises(SceneError, match="not valid TOML"):
+        load_scene(bad)
+    with pytest.raises(SceneError, match="file not found"):
+        load_scene(tmp_path / "nowhere")
+
+
+def test_point_in_polygon_edges():
+    sq = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], dtype=float)
+    assert point_in_polygon(np.array([0.5, 0.5]), sq)
+    assert point_in_polygon(np.array([1.0, 0.5]), sq)  # on an edge
+    assert not point_in_polygon(np.array([1.01, 0.5]), sq)
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "twin_engine.cli", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_scene_check_summarises_the_demo_hall():
+    out = run_cli("scene", "check", "scenes/demo_hall")
+    assert out.returncode == 0, out.stderr
+    assert "zones 展区 (4)" in out.stdout
+    assert re.search(r"Microstrain \[µε\]: 1 S06", out.stdout)
+    assert "relics 文物 (7)" in out.stdout
+
+
+def test_scene_check_on_a_broken_scene_exits_nonzero_with_one_line(tmp_path):
+    doc = demo_doc()
+    doc["sensors"][0]["position"] = [25.0, 3.0, 1.5]
+    (tmp_path / "scene.toml").write_text(tomlkit.dumps(doc), encoding="utf-8")
+    out = run_cli("scene", "check", str(tmp_path))
+    assert out.returncode == 1
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "sensors[0].position" in lines[0] and "scene.toml" in lines[0]
