@@ -1,0 +1,71 @@
+"""Any delimited text with a time column and measured columns named in a header.
+
+The header is the first line (of the first 20) whose first field names a
+time (``time``, ``date``, ``timestamp``, ``datetime``, ``时间`` ...); a
+``date`` column followed by a ``time`` column is read as one instant.
+Measured columns are recognised by name, units come from the header
+(``temperature (°F)``, ``RH/%``, ``CO2 [ppm]``); a column without a unit is
+taken in the canonical unit (noted). The separator is sniffed (``, ; tab |``);
+with ``;``, tab or ``|`` a decimal comma is accepted. The time layout is the
+one that reads every row (ISO 8601 with an offset keeps its offset; day-first
+is assumed when day and month cannot be told apart, and noted).
+"""
+
+from __future__ import annotations
+
+from bridge.importers import textio
+from bridge.importers.columns import parse_header
+from bridge.importers.result import Collector, Column, file_error
+
+FORMAT = "generic_csv"
+TIME_NAMES = ("time", "date", "timestamp", "datetime", "date/time", "date time", "time (utc)",
+              "zeit", "datum", "时间", "日期")
+
+
+def _header_index(doc: textio.TextFile) -> int | None:
+    for i, line in enumerate(doc.lines[:20]):
+        sep = textio.sniff_separator([line])
+        fields = textio.split_fields(line, sep)
+        if len(fields) >= 2 and fields[0].lower() in TIME_NAMES:
+            return i
+    return None
+
+
+def sniff(doc: textio.TextFile) -> bool:
+    """True when a header with a time column opens the file."""
+    return _header_index(doc) is not None
+
+
+def parse(c: Collector) -> None:
+    """Fill ``c`` from a delimited text file."""
+    doc = c.doc
+    h = _header_index(doc)
+    if h is None:
+        raise file_error(doc, 0, "no header with a time column in the first 20 lines",
+                         "前 20 行中没有含时间列的表头")
+    sep = textio.sniff_separator(doc.lines[h:h + 20])
+    header = textio.split_fields(doc.lines[h], sep)
+    two = len(header) > 2 and header[0].lower() == "date" and header[1].lower() == "time"
+    first = 2 if two else 1
+    columns, bare = [], []
+    for j, name in enumerate(header[first:], start=first):
+        quantity, unit = parse_header(name)
+        if quantity is not None:
+            columns.append(Column(j, quantity, unit))
+            if unit is None:
+                bare.append(name)
+    if not columns:
+        raise file_error(doc, h, f"header {header} names no measured column",
+                         f"表头 {header} 中没有可识别的测量列")
+    if bare:
+        c.note(f"no unit in header for {', '.join(bare)}: canonical units assumed",
+               f"表头未给出 {', '.join(bare)} 的单位：按标准单位读取")
+    rows = [(i, textio.split_fields(doc.lines[i], sep)) for i in range(h + 1, len(doc.lines))
+            if doc.lines[i].replace(sep, "").strip()]
+    stamps = [" ".join(r[:first]) for _, r in rows]
+    fmt = textio.guess_time_format(stamps) or "iso"
+    if textio.day_month_ambiguous(stamps, fmt):
+        c.note("dates read day-first (DD/MM); month-first would also fit every row",
+               "日期按日/月（DD/MM）读取；按月/日读取也能解析所有行")
+    for (i, cells), stamp in zip(rows, stamps, strict=True):
+        c.row(i, c.time(i, stamp, fmt), cells, columns, decimal_comma=sep != ",")

@@ -1,0 +1,157 @@
+"""What an importer returns, and the one place rows become readings or rejections.
+
+Every family module finds its header and columns, then hands each data row
+to :meth:`Collector.row`. The checks live here once, so every format
+rejects the same bad row with the same reason (``"english | 中文"``, the
+team's convention from :mod:`bridge.sensors.message`):
+
+- a time that does not match the file's layout, before 2000 or more than a
+  day after the import (:data:`bridge.sensors.message.EARLIEST`,
+  :data:`bridge.sensors.message.MAX_AHEAD`);
+- the same instant twice for one quantity (a DST fold, or a repeated row);
+- a value that is not a number; a value outside the quantity's physical
+  range (``Quantity.contains``): kept raw in quarantine, never a reading.
+
+An empty cell is a missing value, not an error.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bridge.errors import LoggerFileError
+from bridge.importers import textio
+from bridge.importers.columns import clean_unit
+from bridge.readings import Reading, Rejection
+from bridge.sensors import units
+from bridge.sensors.message import EARLIEST, MAX_AHEAD
+from simulation.quantities import QUANTITIES
+
+
+@dataclass
+class ImportResult:
+    """Readings and rejections read from one logger file.
+
+    path : the file; format : family detected (``"hanwell"``, ``"trend"``, ...)
+    sensor : sensor id given by the user; encoding : ``utf-8-sig`` or ``latin-1``
+    readings : canonical units, UTC times, file order
+    rejections : one per bad row or field, source ``"path:line"``
+    notes : things a person should know (assumed units, skipped columns), en | zh
+    """
+
+    path: Path
+    format: str
+    sensor: str
+    encoding: str
+    readings: list[Reading] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One measured column: its index in a row, quantity, and unit as written.
+
+    unit None means the canonical unit. For UV given as an irradiance,
+    ``lux_index`` is the column of the illuminance measured with it.
+    """
+
+    index: int
+    quantity: str
+    unit: str | None
+    lux_index: int | None = None
+
+
+def file_error(doc: textio.TextFile, index: int, en: str, zh: str) -> LoggerFileError:
+    """A :class:`LoggerFileError` naming ``path:line`` (``index`` is 0-based)."""
+    return LoggerFileError(f"{doc.where(index)}: {en} | {zh}")
+
+
+class Collector:
+    """Builds an :class:`ImportResult` row by row."""
+
+    def __init__(self, doc: textio.TextFile, fmt: str, sensor: str, tz: ZoneInfo | timezone,
+                 now: datetime | None = None) -> None:
+        self.doc = doc
+        self.tz = tz
+        self.now = now or datetime.now(UTC)
+        self.result = ImportResult(doc.path, fmt, sensor, doc.encoding)
+        self._seen: set[tuple[str, datetime]] = set()
+
+    def note(self, en: str, zh: str) -> None:
+        """Record a note for the user."""
+        self.result.notes.append(f"{en} | {zh}")
+
+    def reject(self, index: int, en: str, zh: str) -> None:
+        """Quarantine line ``index`` (0-based) raw, with a reason."""
+        self.result.rejections.append(Rejection(
+            source=self.doc.where(index), payload=self.doc.raw[index],
+            received_at=self.now, reason=f"{en} | {zh}"))
+
+    def time(self, index: int, text: str, fmt: str) -> datetime | None:
+        """UTC instant of the time cell ``text``; rejects the row and returns None if bad."""
+        try:
+            when = textio.to_utc(textio.parse_time(text, fmt), self.tz)
+        except (ValueError, OverflowError) as exc:
+            self.reject(index, f"{exc}", f"时间 {text!r} 不符合格式 {fmt!r}")
+            return None
+        if when < EARLIEST or when > self.now + MAX_AHEAD:
+            self.reject(index, f"time {when.isoformat()} is before 2000 or in the future",
+                        f"时间 {when.isoformat()} 早于 2000 年或在未来")
+            return None
+        return when
+
+    def row(self, index: int, when: datetime | None, cells: list[str], columns: list[Column],
+            decimal_comma: bool = False) -> None:
+        """Turn the cells of one data row into readings (or rejections)."""
+        if when is None:
+            return
+        values: dict[int, float | None] = {}
+        for col in columns:
+            text = cells[col.index] if col.index < len(cells) else ""
+            try:
+                values[col.index] = textio.parse_number(text, decimal_comma)
+            except ValueError:
+                values[col.index] = None
+                self.reject(index, f"{col.quantity}: {text!r} is not a number",
+                            f"{col.quantity}：{text!r} 不是数值")
+        for col in columns:
+            value = values[col.index]
+            if value is None:
+                continue
+            canonical = self._canonical(index, col, value, values)
+            if canonical is not None:
+                self._add(index, col.quantity, when, canonical)
+
+    def _canonical(self, index: int, col: Column, value: float,
+                   values: dict[int, float | None]) -> float | None:
+        unit = clean_unit(col.unit) if col.unit else None
+        if col.quantity == "uv" and unit and units.is_irradiance(unit):
+            lux = values.get(col.lux_index) if col.lux_index is not None else None
+            if lux is None or lux <= 0:
+                if value != 0:
+                    self.reject(index, f"uv: {value:g} {unit} cannot become µW/lm without light "
+                                f"(illuminance {lux} lx)",
+                                f"uv：照度为 {lux} lx 时无法把 {value:g} {unit} 换算为 µW/lm")
+                return None
+            return units.uv_content(value, unit, lux)
+        return units.to_canonical(col.quantity, value, unit)
+
+    def _add(self, index: int, quantity: str, when: datetime, value: float) -> None:
+        q = QUANTITIES[quantity]
+        if not math.isfinite(value) or not q.contains(value):
+            self.reject(index, f"{quantity}: {value:g} {q.unit} is outside the physical range "
+                        f"({q.low:g} to {q.high:g} {q.unit})",
+                        f"{quantity}：{value:g} {q.unit} 超出物理范围（{q.low:g} 至 {q.high:g}）")
+            return
+        key = (quantity, when)
+        if key in self._seen:
+            self.reject(index, f"{quantity}: a second value at {when.isoformat()}",
+                        f"{quantity}：{when.isoformat()} 已有数值，重复")
+            return
+        self._seen.add(key)
+        self.result.readings.append(Reading(self.result.sensor, quantity, when, value, q.unit))

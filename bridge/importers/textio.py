@@ -1,0 +1,231 @@
+"""Reading a logger export as text: encoding, lines, separators, dates, numbers.
+
+Logger software writes text in whatever its Windows locale held: UTF-8 with
+or without a byte-order mark, or Latin-1 (a bare 0xB0 for the degree sign).
+:func:`read_text` tries ``utf-8-sig`` strictly and falls back to
+``latin-1``, which cannot fail (every byte is a character); the advice comes
+from the samples' SOURCE.md.
+
+Lines are split on ``\\n`` only (a trailing ``\\r`` is dropped), never with
+``str.splitlines``: Latin-1 byte 0x85 decodes to NEL, which ``splitlines``
+would take for a line end, and the raw line bytes kept for quarantine must
+stay aligned with the text lines.
+
+Local time: loggers write wall-clock time without an offset. The importer
+takes the zone from the user (``--tz``, default UTC) and
+:func:`to_utc` attaches it and converts. An ambiguous wall time in the
+autumn DST fold resolves to its first occurrence (``fold=0``, PEP 495).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+SEPARATORS = (",", ";", "\t", "|")
+"""Field separators tried by :func:`sniff_separator`, most common first."""
+
+_NUMBER = re.compile(r"^\s*([+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?)\s*(\S.*)?$")
+
+
+@dataclass(frozen=True)
+class TextFile:
+    """A logger file as text lines, with the raw bytes of each line.
+
+    path : where it was read from
+    lines : text lines without line ends; ``lines[0]`` is line 1
+    raw : the same lines as raw bytes (for quarantine), same length
+    encoding : ``"utf-8-sig"`` or ``"latin-1"``
+    """
+
+    path: Path
+    lines: tuple[str, ...]
+    raw: tuple[bytes, ...]
+    encoding: str
+
+    def where(self, index: int) -> str:
+        """``"path:line"`` for the 0-based line ``index``."""
+        return f"{self.path}:{index + 1}"
+
+
+def decode(raw: bytes) -> tuple[str, str]:
+    """Text of ``raw`` and the encoding that decoded it (utf-8-sig, else latin-1)."""
+    try:
+        return raw.decode("utf-8-sig"), "utf-8-sig"
+    except UnicodeDecodeError:
+        return raw.decode("latin-1"), "latin-1"
+
+
+def split_lines(raw: bytes) -> tuple[tuple[str, ...], tuple[bytes, ...], str]:
+    """Decoded lines, raw lines and encoding; a final empty line is dropped."""
+    text, encoding = decode(raw)
+    lines = [s[:-1] if s.endswith("\r") else s for s in text.split("\n")]
+    raws = [b[:-1] if b.endswith(b"\r") else b for b in raw.split(b"\n")]
+    if raws and raws[0].startswith(b"\xef\xbb\xbf"):
+        raws[0] = raws[0][3:]
+    if lines and lines[-1] == "":
+        lines.pop()
+        raws.pop()
+    return tuple(lines), tuple(raws), encoding
+
+
+def read_text(path: Path | str) -> TextFile:
+    """Read ``path`` as a :class:`TextFile`."""
+    p = Path(path)
+    lines, raws, encoding = split_lines(p.read_bytes())
+    return TextFile(p, lines, raws, encoding)
+
+
+def split_fields(line: str, sep: str) -> list[str]:
+    """Fields of one CSV line, quotes removed, surrounding spaces stripped."""
+    row = next(csv.reader([line], delimiter=sep, skipinitialspace=True), [])
+    return [f.strip() for f in row]
+
+
+def sniff_separator(lines: list[str] | tuple[str, ...]) -> str:
+    """The separator that splits ``lines`` into the same number (>= 2) of fields most often.
+
+    Ties go to the earlier entry of :data:`SEPARATORS`. ``,`` when none splits.
+    """
+    best, best_score = ",", 0
+    for sep in SEPARATORS:
+        counts = [len(split_fields(s, sep)) for s in lines if s.strip()]
+        counts = [c for c in counts if c >= 2]
+        if not counts:
+            continue
+        mode = max(set(counts), key=counts.count)
+        score = counts.count(mode)
+        if score > best_score:
+            best, best_score = sep, score
+    return best
+
+
+def parse_number(text: str, decimal_comma: bool = False) -> float | None:
+    """The number at the start of ``text`` (a unit may follow); ``None`` if empty.
+
+    ``decimal_comma`` reads ``21,5`` as 21.5 (files separated by ``;``).
+    Raises ``ValueError`` when ``text`` is not empty and not a number.
+    """
+    s = text.strip()
+    if s == "" or s.upper() in ("NA", "NAN", "-", "--"):
+        return None
+    m = _NUMBER.match(s)
+    if m is None:
+        raise ValueError(f"{text!r} is not a number")
+    num = m.group(1)
+    if "," in num:
+        if not decimal_comma:
+            raise ValueError(f"{text!r} is not a number")
+        num = num.replace(",", ".")
+    return float(num)
+
+
+# Date layouts met in the samples and in common spreadsheets. Order matters
+# for ambiguous day/month strings: day-first is tried before month-first,
+# because every logger family in the samples that writes slashes is
+# European (Rotronic, Meaco, Hanwell); see guess_time_format.
+TIME_FORMATS: tuple[str, ...] = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %I:%M:%S %p",
+    "%d/%m/%Y %I:%M %p",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %I:%M %p",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%y %H:%M:%S",
+    "%d-%b-%y %I:%M:%S %p",
+    "%d-%b-%Y %H:%M:%S",
+    "%H:%M:%S %d/%b/%Y",
+)
+
+
+def parse_time(text: str, fmt: str) -> datetime:
+    """Naive wall-clock time from ``text`` in ``fmt``; ``"iso"`` accepts ISO 8601 with offset.
+
+    Raises ``ValueError`` naming the text and the expected layout.
+    """
+    s = " ".join(text.split())
+    try:
+        if fmt == "iso":
+            return datetime.fromisoformat(s.replace("Z", "+00:00"))
+        return datetime.strptime(s, fmt)
+    except ValueError:
+        raise ValueError(f"time {text!r} does not match {fmt!r}") from None
+
+
+def guess_time_format(samples: list[str], preferred: tuple[str, ...] = ()) -> str | None:
+    """The layout that reads the most ``samples``: ``preferred`` first, then :data:`TIME_FORMATS`.
+
+    The first layout that reads every sample wins; day-first layouts come
+    before month-first ones, so ``03/04/2025`` reads as 3 April unless some
+    sample (``04/13/2025``) rules day-first out. If none reads them all, the
+    one reading most wins (the rows it cannot read are rejected later);
+    ``None`` when none reads any.
+    """
+    samples = [s for s in samples if s.strip()]
+    best, best_count = None, 0
+    for fmt in (*preferred, *TIME_FORMATS, "iso"):
+        count = 0
+        for s in samples:
+            try:
+                parse_time(s, fmt)
+            except ValueError:
+                continue
+            count += 1
+        if count == len(samples) and count:
+            return fmt
+        if count > best_count:
+            best, best_count = fmt, count
+    return best
+
+
+def day_month_ambiguous(samples: list[str], fmt: str) -> bool:
+    """True when ``fmt`` is day-first and the month-first layout reads every sample too."""
+    if not fmt.startswith("%d/%m"):
+        return False
+    other = "%m/%d" + fmt[5:]
+    try:
+        for s in samples:
+            if s.strip():
+                parse_time(s, other)
+    except ValueError:
+        return False
+    return True
+
+
+def zone(name: str) -> ZoneInfo | timezone:
+    """The time zone called ``name`` (IANA, e.g. ``Europe/London``, or ``UTC``).
+
+    Raises ``ValueError`` for an unknown name.
+    """
+    if name.upper() in ("UTC", "Z"):
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}") from None
+
+
+def to_utc(naive: datetime, tz: ZoneInfo | timezone) -> datetime:
+    """``naive`` wall time in ``tz`` as an aware UTC instant; aware input is only converted."""
+    if naive.tzinfo is None:
+        naive = naive.replace(tzinfo=tz)
+    return naive.astimezone(UTC)
+
+
+def excel_serial_to_naive(serial: float) -> datetime:
+    """Wall time of an Excel 1900-system serial day number (after 1900-03-01)."""
+    return datetime(1899, 12, 30) + timedelta(days=serial)
