@@ -1,0 +1,278 @@
+"""The database schema as SQLModel tables.
+
+Times are stored as integer microseconds since 1970-01-01 UTC (``*_us``
+columns, BIGINT): the same on SQLite and PostgreSQL, exact for
+deduplication, and cheap to bucket with integer division. The store
+converts to and from timezone-aware :class:`datetime` at its edge.
+
+Two groups of tables:
+
+- time series: ``reading`` (raw values with their quality flag, unique on
+  sensor, quantity and time), ``reading_hourly`` (what retention rolls raw
+  values into), ``quarantine`` (rejected input, kept raw with its reason);
+- archive: sites, halls, zones, sensors; relics and material profiles;
+  preservation records (inspections, interventions, loans, treatments);
+  alerts and their acknowledgements; users and roles; stored files.
+
+Texts a visitor or curator reads are kept in both languages
+(``name_zh``/``name_en``).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+#: Bytes of a rejected payload kept in quarantine; longer payloads are cut.
+QUARANTINE_PAYLOAD_MAX = 65536
+
+
+def _us(nullable: bool = False, index: bool = False) -> Column:  # type: ignore[type-arg]
+    """A BIGINT column of microseconds since the epoch, UTC."""
+    return Column(BigInteger, nullable=nullable, index=index)
+
+
+# --------------------------------------------------------------------------
+# time series
+
+
+class ReadingRow(SQLModel, table=True):
+    """One stored reading; (sensor, quantity, time_us) is unique."""
+
+    __tablename__ = "reading"
+    __table_args__ = (UniqueConstraint("sensor", "quantity", "time_us", name="uq_reading_key"),)
+
+    id: int | None = Field(
+        default=None,
+        # SQLite auto-increments only an INTEGER PRIMARY KEY (the rowid alias)
+        sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    )
+    sensor: str = Field(max_length=128)
+    quantity: str = Field(max_length=64)
+    time_us: int = Field(sa_column=_us())
+    value: float
+    unit: str = Field(max_length=32)
+    quality: str = Field(default="ok", max_length=32)
+    reason: str = Field(default="")
+
+
+class HourlyRow(SQLModel, table=True):
+    """Aggregate of one hour of raw readings (quality ``ok`` only) after retention.
+
+    ``flagged`` counts readings of the hour whose quality was not ``ok``;
+    they are counted, not averaged in.
+    """
+
+    __tablename__ = "reading_hourly"
+    __table_args__ = (UniqueConstraint("sensor", "quantity", "hour_us", name="uq_hourly_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    sensor: str = Field(max_length=128)
+    quantity: str = Field(max_length=64)
+    hour_us: int = Field(sa_column=_us())
+    unit: str = Field(max_length=32)
+    count: int
+    flagged: int = 0
+    min: float | None = None
+    mean: float | None = None
+    max: float | None = None
+
+
+class QuarantineRow(SQLModel, table=True):
+    """Input that could not become a reading, kept raw with its reason."""
+
+    __tablename__ = "quarantine"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=512)
+    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    payload_size: int
+    received_at_us: int = Field(sa_column=_us(index=True))
+    reason: str
+
+
+# --------------------------------------------------------------------------
+# places and sensors
+
+
+class Site(SQLModel, table=True):
+    """A museum or store: the top of the place tree."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    name_zh: str = ""
+    name_en: str = ""
+    address: str = ""
+    timezone: str = Field(default="UTC", max_length=64)
+
+
+class Hall(SQLModel, table=True):
+    """A gallery or store room of a site; ``scene`` names scenes/<hall>/."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    site_id: str | None = Field(default=None, foreign_key="site.id")
+    name_zh: str = ""
+    name_en: str = ""
+    scene: str = ""
+
+
+class Zone(SQLModel, table=True):
+    """A part of a hall with its own climate (a case, an alcove)."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    hall_id: str | None = Field(default=None, foreign_key="hall.id")
+    name_zh: str = ""
+    name_en: str = ""
+    kind: str = Field(default="room", max_length=32)
+
+
+class Sensor(SQLModel, table=True):
+    """A sensor as registered (or discovered); ``quantities`` is comma-separated."""
+
+    id: str = Field(primary_key=True, max_length=128)
+    zone_id: str | None = Field(default=None, foreign_key="zone.id")
+    model: str = ""
+    protocol: str = Field(default="native", max_length=32)
+    quantities: str = ""
+    x_m: float | None = None
+    y_m: float | None = None
+    z_m: float | None = None
+    installed_at_us: int | None = Field(default=None, sa_column=_us(nullable=True))
+
+
+# --------------------------------------------------------------------------
+# relic archive
+
+
+class MaterialProfile(SQLModel, table=True):
+    """Stored copy of a material profile (the source of truth is scenes/materials.toml)."""
+
+    __tablename__ = "material_profile"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name_zh: str = ""
+    name_en: str = ""
+    limits_json: str = "{}"
+    source: str = ""
+
+
+class Relic(SQLModel, table=True):
+    """One catalogued object."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    catalogue_number: str = Field(max_length=64, unique=True)
+    name_zh: str = ""
+    name_en: str = ""
+    era: str = ""
+    material: str = ""
+    material_profile_id: str | None = Field(default=None, foreign_key="material_profile.id")
+    zone_id: str | None = Field(default=None, foreign_key="zone.id")
+    height_mm: float | None = None
+    width_mm: float | None = None
+    depth_mm: float | None = None
+    weight_g: float | None = None
+    provenance: str = ""
+    condition: str = ""
+    description_zh: str = ""
+    description_en: str = ""
+
+
+class PreservationRecord(SQLModel, table=True):
+    """What was done to a relic, by whom and when.
+
+    kind : ``inspection``, ``intervention``, ``loan`` or ``treatment``
+    ended_at_us : for loans and long treatments; None while ongoing
+    """
+
+    __tablename__ = "preservation_record"
+    __table_args__ = (Index("ix_preservation_relic_time", "relic_id", "started_at_us"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    relic_id: int = Field(foreign_key="relic.id")
+    kind: str = Field(max_length=32)
+    what: str = ""
+    who: str = ""
+    started_at_us: int = Field(sa_column=_us())
+    ended_at_us: int | None = Field(default=None, sa_column=_us(nullable=True))
+    counterparty: str = ""
+    notes: str = ""
+
+
+# --------------------------------------------------------------------------
+# alerts
+
+
+class Alert(SQLModel, table=True):
+    """An alert raised by the models (tier as in simulation's alert tiers)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    raised_at_us: int = Field(sa_column=_us(index=True))
+    tier: str = Field(max_length=32)
+    sensor: str = ""
+    quantity: str = ""
+    relic_id: int | None = Field(default=None, foreign_key="relic.id")
+    zone_id: str | None = Field(default=None, foreign_key="zone.id")
+    message_zh: str = ""
+    message_en: str = ""
+    cleared_at_us: int | None = Field(default=None, sa_column=_us(nullable=True))
+
+
+class AlertAck(SQLModel, table=True):
+    """A person's acknowledgement of an alert."""
+
+    __tablename__ = "alert_ack"
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alert.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    acked_at_us: int = Field(sa_column=_us())
+    note: str = ""
+
+
+# --------------------------------------------------------------------------
+# users
+
+
+class Role(SQLModel, table=True):
+    """A named set of permissions (comma-separated)."""
+
+    id: str = Field(primary_key=True, max_length=32)
+    name_zh: str = ""
+    name_en: str = ""
+    permissions: str = ""
+
+
+class User(SQLModel, table=True):
+    """A person who signs in; the password is stored as an argon2 hash only."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    display_name: str = ""
+    password_hash: str = ""
+    role_id: str = Field(foreign_key="role.id")
+    active: bool = True
+    created_at_us: int = Field(sa_column=_us())
+
+
+# --------------------------------------------------------------------------
+# files
+
+
+class StoredFile(SQLModel, table=True):
+    """A file kept by :mod:`bridge.store.files`: photo of an inspection, 3D model.
+
+    sha256 : hex digest of the content (also its key in the file store)
+    media_type : checked against the content's signature
+    location : URL of the blob (``file://...`` or ``s3://bucket/key``)
+    """
+
+    __tablename__ = "stored_file"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sha256: str = Field(max_length=64, index=True)
+    media_type: str = Field(max_length=64)
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    name: str = ""
+    location: str = ""
+    relic_id: int | None = Field(default=None, foreign_key="relic.id")
+    record_id: int | None = Field(default=None, foreign_key="preservation_record.id")
+    created_at_us: int = Field(sa_column=_us())

@@ -1,0 +1,302 @@
+"""The store: readings, rejections and the archive in one SQL database.
+
+SQLite by default (one file in the data directory, WAL mode, full sync so a
+committed batch survives a crash of the process or the machine), PostgreSQL
+when the URL (or ``RELIC_TWIN_DATABASE_URL``) points at one. Every open
+migrates the schema to the newest revision, keeping existing rows.
+
+A reading is unique on (sensor, quantity, time): storing the same one
+twice (an MQTT redelivery, an importer run twice) keeps the first copy and
+counts nothing.
+
+::
+
+    store = Store.open()                      # data/relic-twin.sqlite
+    store.add_readings(readings)              # -> number newly stored
+    store.series("case-1", "relative_humidity", start, end, bucket_s=3600)
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from bridge.errors import ConfigError, StorageError
+from bridge.readings import Reading, Rejection
+from bridge.store import queries, schema
+from bridge.store.epoch import from_us, to_us
+from bridge.store.models import QUARANTINE_PAYLOAD_MAX, QuarantineRow, ReadingRow
+from bridge.store.queries import Series, ZoneStats
+
+#: Environment variable naming the database URL.
+DATABASE_URL_ENV = "RELIC_TWIN_DATABASE_URL"
+#: SQLite file name inside the data directory.
+SQLITE_NAME = "relic-twin.sqlite"
+
+READING = ReadingRow.__table__  # type: ignore[attr-defined]
+QUARANTINE = QuarantineRow.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class QuarantineItem:
+    """A stored rejection.
+
+    payload : the raw bytes, cut to ``QUARANTINE_PAYLOAD_MAX``
+    payload_size : length of the payload as received, bytes
+    """
+
+    id: int
+    source: str
+    payload: bytes
+    payload_size: int
+    received_at: datetime
+    reason: str
+
+
+def database_url(url: str | None = None, data_dir: Path = Path("data")) -> str:
+    """The URL to open: ``url``, else ``$RELIC_TWIN_DATABASE_URL``, else SQLite in ``data_dir``."""
+    chosen = url or os.environ.get(DATABASE_URL_ENV) or ""
+    if not chosen:
+        return f"sqlite:///{Path(data_dir) / SQLITE_NAME}"
+    if chosen.startswith("postgresql://"):
+        # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2
+        chosen = "postgresql+psycopg://" + chosen.removeprefix("postgresql://")
+    return chosen
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    # FULL: a commit is on disk before add_readings returns, so the MQTT ack
+    # that follows it never covers a reading a power cut could still lose
+    # (https://www.sqlite.org/pragma.html#pragma_synchronous)
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` with relic-twin's connection settings."""
+    try:
+        parsed = make_url(url)
+    except SQLAlchemyError as exc:
+        raise ConfigError(f"bad database URL {url!r} | 数据库地址无效: {exc}") from exc
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(url, pool_pre_ping=True)
+    raise ConfigError(f"unsupported database {parsed.get_backend_name()!r} | 不支持的数据库: use sqlite or postgresql")
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """Serialise migrations of one SQLite file between processes (PostgreSQL locks in SQL)."""
+    db = engine.url.database
+    if engine.dialect.name != "sqlite" or not db or db == ":memory:":
+        yield
+        return
+    with open(f"{db}.migrate-lock", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def reading_rows(readings: Sequence[Reading]) -> list[dict[str, Any]]:
+    """Readings as row dictionaries for the ``reading`` table."""
+    return [
+        {
+            "sensor": r.sensor,
+            "quantity": r.quantity,
+            "time_us": to_us(r.time),
+            "value": float(r.value),
+            "unit": r.unit,
+            "quality": r.quality,
+            "reason": r.reason,
+        }
+        for r in readings
+    ]
+
+
+def rejection_rows(rejections: Sequence[Rejection]) -> list[dict[str, Any]]:
+    """Rejections as row dictionaries for the ``quarantine`` table (payload cut to size)."""
+    return [
+        {
+            "source": r.source[:512],
+            "payload": bytes(r.payload[:QUARANTINE_PAYLOAD_MAX]),
+            "payload_size": len(r.payload),
+            "received_at_us": to_us(r.received_at),
+            "reason": r.reason,
+        }
+        for r in rejections
+    ]
+
+
+class Store:
+    """Readings, quarantine and archive in one database. Thread-safe; one per process."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        self._insert_stmt = (
+            dialect_insert(READING)
+            .on_conflict_do_nothing(index_elements=["sensor", "quantity", "time_us"])
+            .returning(READING.c.id)
+        )
+
+    @classmethod
+    def open(cls, url: str | None = None, data_dir: Path = Path("data"), migrate: bool = True) -> Store:
+        """Open (creating and migrating as needed) the database at ``url``.
+
+        url : SQLAlchemy URL; None -> ``$RELIC_TWIN_DATABASE_URL`` ->
+            ``sqlite:///<data_dir>/relic-twin.sqlite``
+        migrate : run schema migrations to the newest revision
+        """
+        engine = make_engine(database_url(url, data_dir))
+        try:
+            if migrate:
+                with _migration_lock(engine):
+                    schema.upgrade(engine)
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            raise StorageError(f"cannot open database {engine.url!r} | 无法打开数据库: {exc}") from exc
+        return cls(engine)
+
+    @property
+    def url(self) -> str:
+        """The database URL (password hidden)."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        """Release every connection."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A connection in one transaction, committed on exit; errors become StorageError."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StorageError(f"database error | 数据库错误: {exc}") from exc
+
+    # ------------------------------------------------------------------ writes
+
+    def _insert_readings(self, conn: Connection, rows: list[dict[str, Any]]) -> int:
+        # one cached statement run as executemany; RETURNING counts the rows
+        # actually inserted (duplicates are skipped by ON CONFLICT DO NOTHING)
+        return len(conn.execute(self._insert_stmt, rows).all())
+
+    def write_batch(self, readings: Sequence[Reading], rejections: Sequence[Rejection] = ()) -> tuple[int, int]:
+        """Store readings and rejections in ONE transaction; return (new readings, rejections).
+
+        When this returns, both are committed (and on disk): the caller may
+        acknowledge the messages they came from.
+        """
+        rrows = reading_rows(readings)
+        qrows = rejection_rows(rejections)
+        if not rrows and not qrows:
+            return 0, 0
+        with self.transaction() as conn:
+            n = self._insert_readings(conn, rrows) if rrows else 0
+            if qrows:
+                conn.execute(QUARANTINE.insert(), qrows)
+        return n, len(qrows)
+
+    def add_readings(self, readings: Sequence[Reading]) -> int:
+        """Store readings; duplicates of (sensor, quantity, time) are skipped. Returns the number stored."""
+        return self.write_batch(readings, ())[0]
+
+    def add_rejections(self, rejections: Sequence[Rejection]) -> int:
+        """Keep rejected input in quarantine. Returns the number stored."""
+        return self.write_batch((), rejections)[1]
+
+    # ------------------------------------------------------------------ reads
+
+    def count_readings(self, sensor: str | None = None, quantity: str | None = None) -> int:
+        """Number of stored raw readings, optionally of one sensor and/or quantity."""
+        stmt = select(func.count()).select_from(READING)
+        if sensor is not None:
+            stmt = stmt.where(READING.c.sensor == sensor)
+        if quantity is not None:
+            stmt = stmt.where(READING.c.quantity == quantity)
+        with self.transaction() as conn:
+            return int(conn.execute(stmt).scalar_one())
+
+    def latest(self, sensors: Sequence[str] | None = None) -> list[Reading]:
+        """The newest reading of every (sensor, quantity), sorted by sensor then quantity."""
+        with self.transaction() as conn:
+            return queries.latest(conn, sensors)
+
+    def series(
+        self,
+        sensor: str,
+        quantity: str,
+        start: datetime,
+        end: datetime,
+        bucket_s: int | None = None,
+        only_ok: bool = False,
+    ) -> Series:
+        """Values of one sensor and quantity in [start, end), raw or as min/mean/max per bucket.
+
+        See :func:`bridge.store.queries.series`.
+        """
+        with self.transaction() as conn:
+            return queries.series(conn, sensor, quantity, to_us(start), to_us(end), bucket_s, only_ok)
+
+    def zone_aggregates(
+        self,
+        zones: Mapping[str, str],
+        quantity: str,
+        start: datetime,
+        end: datetime,
+        only_ok: bool = True,
+    ) -> dict[str, ZoneStats]:
+        """Count/min/mean/max of ``quantity`` per zone in [start, end); ``zones`` maps sensor id -> zone id."""
+        with self.transaction() as conn:
+            return queries.zone_aggregates(conn, zones, quantity, to_us(start), to_us(end), only_ok)
+
+    def quarantine(self, limit: int = 100) -> list[QuarantineItem]:
+        """The newest ``limit`` rejections, newest first."""
+        stmt = select(QUARANTINE).order_by(QUARANTINE.c.received_at_us.desc(), QUARANTINE.c.id.desc()).limit(limit)
+        with self.transaction() as conn:
+            return [
+                QuarantineItem(
+                    id=row.id,
+                    source=row.source,
+                    payload=bytes(row.payload),
+                    payload_size=row.payload_size,
+                    received_at=from_us(row.received_at_us),
+                    reason=row.reason,
+                )
+                for row in conn.execute(stmt)
+            ]
+
+    def count_quarantine(self) -> int:
+        """Number of stored rejections."""
+        with self.transaction() as conn:
+            return int(conn.execute(select(func.count()).select_from(QUARANTINE)).scalar_one())

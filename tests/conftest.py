@@ -1,0 +1,4 @@
+"""Shared fixtures. Each area keeps its fixtures in its own module, imported here."""
+
+from fixtures_broker import mosquitto_broker  # noqa: F401
+from fixtures_db import database_url, pg_server_url  # noqa: F401
