@@ -59,7 +59,8 @@ _PATH = re.compile(r"\.(\w+)|\[\s*['\"]([^'\"]*)['\"]\s*\]")
 class Discovered:
     """A sensor learnt from a discovery config.
 
-    sensor : its id (unique_id, else node_id/object_id)
+    sensor : its device's id (first of device.identifiers, else unique_id, else
+        [node_id/]object_id), so the entities of one device make one sensor
     quantity : canonical quantity name
     state_topic : where its values arrive
     unit : unit_of_measurement as announced
@@ -138,7 +139,12 @@ def _discovered(topic: str, object_path: str, config: dict[str, Any]) -> Discove
                               what_zh=f"{str(template)[:60]!r} 超出可理解的模板"))
     path = tuple(a or b for a, b in _PATH.findall(match.group(2) or ""))
     unit = config.get("unit_of_measurement")
-    sensor = check_sensor(config.get("unique_id") or object_path)
+    device = config.get("device")
+    ids = device.get("identifiers") if isinstance(device, dict) else None
+    if isinstance(ids, str):
+        ids = [ids]
+    first = ids[0] if isinstance(ids, list) and ids and isinstance(ids[0], str) else None
+    sensor = check_sensor(first or config.get("unique_id") or object_path)
     name = config.get("name")
     return Discovered(sensor, quantity, state_topic, None if unit is None else str(unit), path,
                       topic, name if isinstance(name, str) else "")
@@ -170,7 +176,9 @@ def encode_config(found: Discovered) -> bytes:
     """The discovery config announcing ``found`` (inverse of :func:`decode`)."""
     inverse = {q: c for c, q in reversed(DEVICE_CLASSES.items())}
     body: dict[str, Any] = {"device_class": inverse[found.quantity], "state_topic": found.state_topic,
-                            "unique_id": found.sensor, "name": found.name or found.sensor}
+                            "unique_id": f"{found.sensor}_{found.quantity}",
+                            "device": {"identifiers": [found.sensor], "name": found.sensor},
+                            "name": found.name or found.quantity}
     if found.unit:
         body["unit_of_measurement"] = found.unit
     if found.path:

@@ -78,6 +78,8 @@ _REASONS: dict[str, tuple[str, str]] = {
                     "报文不含任何已知的量（键：{keys}）"),
     "uv_needs_lux": ("{key}: UV irradiance in {unit} needs an illuminance in the same message "
                      "to give µW/lm", "{key}：以 {unit} 表示的紫外辐照度需要同一报文中的照度才能换算为 µW/lm"),
+    "repeated": ("{key}: a second value of {quantity} for {sensor} at the same time in one message",
+                 "{key}：同一报文中 {sensor} 在同一时刻的 {quantity} 出现第二个值"),
     "bad_field": ("{key}: {what}", "{key}：{what_zh}"),
 }
 
@@ -285,6 +287,9 @@ class Message:
         if not q.contains(value):
             raise DecodeError(why("out_of_range", key=key, value=value, unit=q.unit,
                                   quantity=quantity, low=q.low, high=q.high))
+        for r in self.readings:
+            if (r.sensor, r.quantity, r.time) == (sensor, quantity, time):
+                raise DecodeError(why("repeated", key=key, quantity=quantity, sensor=sensor))
         self.readings.append(Reading(sensor, quantity, time, value, q.unit))
 
     def finish(self) -> Decoded:

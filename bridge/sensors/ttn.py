@@ -33,7 +33,7 @@ from bridge.sensors.message import Message, add_table, check_sensor, why
 
 KEYS: dict[str, tuple[str, str]] = {
     "temperature": ("temperature", "°C"), "TempC_SHT": ("temperature", "°C"),
-    "TempC_DS": ("temperature", "°C"), "temp": ("temperature", "°C"),
+    "temp": ("temperature", "°C"),
     "humidity": ("relative_humidity", "%RH"), "Hum_SHT": ("relative_humidity", "%RH"),
     "relativeHumidity": ("relative_humidity", "%RH"),
     "light": ("illuminance", "lx"), "lux": ("illuminance", "lx"),
@@ -51,7 +51,9 @@ NORMALIZED_AIR: dict[str, tuple[str, str]] = {
     "lightIntensity": ("illuminance", "lx"),
     "co2": ("co2", "ppm"),
 }
-STATUS_KEYS = frozenset({"battery", "BatV", "vdd", "battery_voltage"})
+# TempC_DS is the LHT65's optional external probe (another place than the
+# sensor itself), kept as status rather than mixed with TempC_SHT.
+STATUS_KEYS = frozenset({"battery", "BatV", "vdd", "battery_voltage", "TempC_DS"})
 
 
 def split_topic(topic: str) -> tuple[str, str, str] | None:

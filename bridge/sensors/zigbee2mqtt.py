@@ -14,10 +14,11 @@ Topics (Zigbee2MQTT docs, "MQTT topics and messages"):
 
 Units are those of the converters' exposes (zigbee-herdsman-converters
 ``lib/exposes.ts``): temperature °C, humidity %, illuminance lx, co2 ppm,
-voc ppb, pm25/pm10 µg/m³, angle_x/y/z ° (Aqara DJT11LM vibration sensor).
+voc µg/m³, pm25/pm10 µg/m³, angle_x/y/z ° (Aqara DJT11LM vibration sensor).
 The scene's tilt is ``angle_x`` (the x axis against the horizontal plane);
 ``angle_y``/``angle_z``, the vibration flag and ``strength`` are kept as status.
-``formaldehyd`` (mg/m³) is one compound, not TVOC, so it is ignored.
+``formaldehyd`` (mg/m³) is one compound, not TVOC, so it is ignored; ``tilt``
+there is a true/false event, not an angle, and ``eco2`` an estimate, both status.
 """
 
 from __future__ import annotations
@@ -36,13 +37,13 @@ KEYS: dict[str, tuple[str, str]] = {
     "illuminance_lux": ("illuminance", "lx"),
     "illuminance": ("illuminance", "lx"),
     "co2": ("co2", "ppm"),
-    "voc": ("voc", "ppb"),
+    "voc": ("voc", "µg/m³"),
     "pm25": ("pm2_5", "µg/m³"),
     "pm10": ("pm10", "µg/m³"),
     "angle_x": ("tilt", "°"),
 }
 STATUS_KEYS = frozenset({
-    "battery", "linkquality", "voltage", "battery_low", "vibration", "strength",
+    "tilt", "illuminance_raw", "eco2", "battery", "linkquality", "voltage", "battery_low", "vibration", "strength",
     "angle_y", "angle_z", "device_temperature", "power_outage_count", "last_seen",
 })
 
