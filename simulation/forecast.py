@@ -1,0 +1,315 @@
+"""Short-range forecasts of indoor climate with calibrated bands.
+
+:func:`forecast` (one sensor) and :func:`forecast_many` (``n`` sensors at
+once) forecast a regular series ``horizon_steps`` ahead. Inside, every
+candidate of :mod:`simulation.forecast_models` is run in a rolling backtest
+on the sensor's own history (origins spread over the history, each scored
+on what followed it). Per sensor and lead time the candidate with the
+lowest backtest mean absolute error wins, but only if it beats the last
+value (persistence) by :attr:`ForecastSettings.margin`; otherwise the
+forecast *is* persistence. So a sensor gets a cleverer forecast only where
+its own past shows that it pays.
+
+The band comes from the same backtest: the empirical quantiles of the
+winning candidate's errors at that lead time (split conformal prediction,
+Vovk et al. 2005; Angelopoulos & Bates 2021, "A gentle introduction to
+conformal prediction", eq. 1 for the finite-sample rank), widened to never
+narrow as the lead grows. Where the history is too short for a backtest,
+the band is the random-walk band ``z sigma_1 sqrt(h)`` around persistence,
+with ``sigma_1`` the root mean square one-step change. No band is narrower
+than half the logger's quantisation step (whole-percent RH loggers).
+
+Pure and deterministic: numpy only, no I/O, no randomness.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import ndtri
+
+from simulation.forecast_models import CANDIDATES, LABELS, HoltStates, candidate_forecasts, holt_states
+from simulation.forecast_prep import (
+    fill_short_gaps,
+    one_step_scale,
+    resolution,
+    right_align,
+    stale_steps,
+)
+
+__all__ = [
+    "Forecast",
+    "ForecastBatch",
+    "ForecastSettings",
+    "LABELS",
+    "forecast",
+    "forecast_many",
+]
+
+
+@dataclass(frozen=True)
+class ForecastSettings:
+    """Knobs of the forecaster, each with its reason.
+
+    max_history_s : history used (14 days: the contract's longest input, and
+        two weeks of daily cycles for the profile).
+    max_gap_s : interior gaps up to this long are bridged linearly (2 h:
+        indoor climate under a building envelope changes little in 2 h;
+        longer gaps stay missing and their windows drop out of scoring).
+    max_stale_s : a sensor silent longer than this gets no forecast (1 day).
+    max_origins : backtest origins per sensor (cost grows linearly).
+    min_origins : fewer scored origins at a lead than this, and that lead
+        falls back to persistence with the random-walk band.
+    margin : a candidate must beat persistence's backtest MAE by this
+        fraction to be chosen, a guard against winning by luck.
+    smooth_leads : the MAE curves over lead time are smoothed over this
+        fraction of the horizon before choosing, so the choice does not
+        flicker between neighbouring leads.
+    candidates : names of :data:`simulation.forecast_models.CANDIDATES` to try.
+    """
+
+    max_history_s: float = 14 * 86400.0
+    max_gap_s: float = 2 * 3600.0
+    max_stale_s: float = 86400.0
+    max_origins: int = 96
+    min_origins: int = 12
+    margin: float = 0.03
+    smooth_leads: float = 0.125
+    candidates: tuple[str, ...] = tuple(CANDIDATES)
+
+
+DEFAULT_SETTINGS = ForecastSettings()
+
+#: Sensors processed together: bounds memory to tens of MB per chunk.
+CHUNK = 128
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """One sensor's forecast.
+
+    mean, lower, upper : (h,) float, the unit of the input; lead ``k`` is
+        ``(k + 1) * step_s`` seconds after the last input value.
+    level : nominal coverage of ``[lower, upper]``.
+    models : (h,) names of the candidate used at each lead.
+    """
+
+    mean: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    level: float
+    models: tuple[str, ...] = field(default=())
+
+    @property
+    def model(self) -> str:
+        """The candidate used at most leads (ties: the later lead's)."""
+        if not self.models:
+            return "none"
+        names, counts = np.unique(np.array(self.models[::-1]), return_counts=True)
+        return str(names[np.argmax(counts)])
+
+
+@dataclass(frozen=True)
+class ForecastBatch:
+    """Forecasts of ``n`` sensors: mean, lower, upper (n, h) float; models (n, h) str."""
+
+    mean: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    level: float
+    models: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.mean.shape[0])
+
+    def __getitem__(self, i: int) -> Forecast:
+        return Forecast(self.mean[i], self.lower[i], self.upper[i], self.level, tuple(str(m) for m in self.models[i]))
+
+
+def forecast(
+    values: np.ndarray,
+    step_s: float,
+    horizon_steps: int,
+    level: float = 0.95,
+    settings: ForecastSettings = DEFAULT_SETTINGS,
+) -> Forecast:
+    """Forecast one sensor ``horizon_steps`` ahead.
+
+    values : (t,) float, readings at a regular step, oldest first; the last
+        is now. NaN marks missing or flagged readings.
+    step_s : the step, seconds (60 to 3600 tested).
+    horizon_steps : number of leads to forecast.
+    level : nominal coverage of the band, in (0, 1).
+
+    Returns :class:`Forecast` (all NaN and model ``"none"`` when there is no
+    usable reading).
+    """
+    v = np.asarray(values, dtype=float)
+    if v.ndim != 1:
+        raise ValueError("values must be 1-D; use forecast_many for many sensors")
+    return forecast_many(v[None, :], step_s, horizon_steps, level, settings)[0]
+
+
+def forecast_many(
+    values: np.ndarray,
+    step_s: float,
+    horizon_steps: int,
+    level: float = 0.95,
+    settings: ForecastSettings = DEFAULT_SETTINGS,
+) -> ForecastBatch:
+    """Forecast ``n`` sensors sharing one step and one clock.
+
+    values : (n, t) float, rows are sensors as in :func:`forecast`.
+    Returns :class:`ForecastBatch` with (n, horizon_steps) arrays.
+    """
+    y = np.atleast_2d(np.asarray(values, dtype=float))
+    if not 0.0 < level < 1.0:
+        raise ValueError("level must lie in (0, 1)")
+    if horizon_steps < 1 or step_s <= 0:
+        raise ValueError("horizon_steps must be >= 1 and step_s > 0")
+    n = y.shape[0]
+    h = int(horizon_steps)
+    keep = max(2, int(round(settings.max_history_s / step_s)))
+    y = y[:, -keep:]
+    y = np.where(np.isfinite(y), y, np.nan)
+
+    stale = stale_steps(y)
+    max_stale = int(settings.max_stale_s // step_s)
+    dead = stale > min(max_stale, y.shape[1] - 1)
+    stale = np.where(dead, 0, stale)
+    y = right_align(y, stale)
+    y = fill_short_gaps(y, int(settings.max_gap_s // step_s))
+    he = h + int(stale.max(initial=0))
+
+    origins = _origins(y.shape[1], step_s, settings.max_origins)
+    holt = None
+    if {"holt", "holt_damped"} & set(settings.candidates):
+        holt = holt_states(y, np.append(origins, y.shape[1] - 1), step_s)
+    parts = [
+        _forecast_aligned(
+            y[i : i + CHUNK], origins, step_s, he, level, settings, holt.rows(slice(i, i + CHUNK)) if holt else None
+        )
+        for i in range(0, n, CHUNK)
+    ]
+    mean, lo, hi, chosen = (np.concatenate(a) for a in zip(*parts, strict=True))
+
+    cols = stale[:, None] + np.arange(h)[None, :]
+    mean = np.take_along_axis(mean, cols, axis=1)
+    lo = np.take_along_axis(lo, cols, axis=1)
+    hi = np.take_along_axis(hi, cols, axis=1)
+    names = np.array(settings.candidates + ("none",))
+    models = names[np.take_along_axis(chosen, cols, axis=1)]
+    mean[dead] = lo[dead] = hi[dead] = np.nan
+    models[dead] = "none"
+    return ForecastBatch(mean, lo, hi, level, models)
+
+
+def _forecast_aligned(
+    y: np.ndarray,
+    origins: np.ndarray,
+    step_s: float,
+    h: int,
+    level: float,
+    s: ForecastSettings,
+    holt: HoltStates | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Backtest, choose and calibrate; the origin is the last column of ``y``.
+
+    Returns mean, lower, upper (n, h) float and the chosen candidate index
+    (n, h) int (``len(s.candidates)`` for "none").
+    """
+    n, t = y.shape
+    names = s.candidates
+    lead = np.arange(1, h + 1)
+    truth_idx = origins[:, None] + lead[None, :]
+    truth = np.where(truth_idx < t, y[:, np.clip(truth_idx, 0, t - 1)], np.nan)  # (n, r, h)
+    fc = candidate_forecasts(y, np.append(origins, t - 1), h, step_s, tuple(dict.fromkeys(("persistence",) + names)), holt)
+    base = fc["persistence"]
+    scored = np.isfinite(truth) & np.isfinite(base[:, :-1])
+    n_scored = scored.sum(axis=1)  # (n, h)
+
+    mae = np.empty((len(names), n, h))
+    now_f = np.empty((len(names), n, h))
+    errs = []
+    for c, name in enumerate(names):
+        f = fc.pop(name) if name != "persistence" else base
+        f = np.where(np.isfinite(f), f, base)  # a candidate lacking history falls back
+        now_f[c] = f[:, -1]
+        e = truth - f[:, :-1]
+        ae = np.abs(e)
+        ae[~scored] = 0.0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mae[c] = ae.sum(axis=1) / n_scored
+        errs.append(e)
+
+    chosen = _choose(mae, names, n_scored, s)
+    mean = np.take_along_axis(now_f, chosen[None], axis=0)[0]
+
+    err = np.full(truth.shape, np.nan)
+    for c in np.unique(chosen):
+        err = np.where((chosen == c)[:, None, :], errs[c], err)
+    err[~scored] = np.nan
+    q_lo, q_hi, ok = _conformal(err, n_scored, level, s.min_origins)
+
+    z = float(ndtri(0.5 + level / 2.0))
+    rw = z * one_step_scale(y)[:, None] * np.sqrt(lead)[None, :]
+    floor = 0.5 * resolution(y)[:, None]
+    q_lo = np.where(ok, q_lo, -rw)
+    q_hi = np.where(ok, q_hi, rw)
+    q_lo = np.minimum(np.minimum.accumulate(q_lo, axis=1), -floor)
+    q_hi = np.maximum(np.maximum.accumulate(q_hi, axis=1), floor)
+    chosen = np.where(np.isfinite(mean), chosen, len(names))
+    return mean, mean + q_lo, mean + q_hi, chosen
+
+
+def _origins(t: int, step_s: float, max_origins: int) -> np.ndarray:
+    """Backtest origins: ascending, ending one step before now, stride coprime with a day."""
+    first = min(int(round(86400.0 / step_s)), t // 3)
+    span = t - 2 - first
+    if span < 0:
+        return np.zeros(0, dtype=int)
+    stride = max(1, -(-span // max(1, max_origins - 1)))
+    day = max(1, int(round(86400.0 / step_s)))
+    while stride > 1 and np.gcd(stride, day) > 1:
+        stride += 1  # sample every time of day, not a few fixed phases
+    return np.arange(t - 2, first - 1, -stride)[::-1]
+
+
+def _choose(mae: np.ndarray, names: tuple[str, ...], n_scored: np.ndarray, s: ForecastSettings) -> np.ndarray:
+    """Index of the candidate to use per (sensor, lead): (n, h) int."""
+    c, n, h = mae.shape
+    w = max(1, int(round(s.smooth_leads * h)))
+    if w > 1:
+        pad = np.concatenate(
+            [np.repeat(mae[..., :1], w // 2, -1), mae, np.repeat(mae[..., -1:], w - 1 - w // 2, -1)], -1
+        )
+        cs = np.concatenate([np.zeros((c, n, 1)), np.cumsum(pad, axis=-1)], axis=-1)
+        mae = (cs[..., w:] - cs[..., :-w]) / w
+    mae = np.where(np.isfinite(mae), mae, np.inf)
+    p = names.index("persistence") if "persistence" in names else 0
+    best = np.argmin(mae, axis=0)
+    best_mae = np.take_along_axis(mae, best[None], axis=0)[0]
+    beats = best_mae < (1.0 - s.margin) * mae[p]
+    return np.where(beats & (n_scored >= s.min_origins), best, p)
+
+
+def _conformal(
+    err: np.ndarray, n_scored: np.ndarray, level: float, min_origins: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lower and upper error quantiles per (sensor, lead) from backtest errors.
+
+    err : (n, r, h) float, NaN where not scored.  Uses the split-conformal
+    ranks ``ceil((m + 1)(1 - a/2))`` and ``floor((m + 1) a/2)`` of ``m``
+    scored errors, ``a = 1 - level``; beyond the sample the extreme error.
+    Returns q_lo, q_hi (n, h) and a mask of leads with enough origins.
+    """
+    a = 1.0 - level
+    srt = np.sort(err, axis=1)  # NaN last
+    m = n_scored
+    k_hi = np.clip(np.ceil((m + 1) * (1 - a / 2)).astype(int), 1, np.maximum(m, 1)) - 1
+    k_lo = np.clip(np.floor((m + 1) * (a / 2)).astype(int), 1, np.maximum(m, 1)) - 1
+    q_hi = np.take_along_axis(srt, k_hi[:, None, :], axis=1)[:, 0]
+    q_lo = np.take_along_axis(srt, k_lo[:, None, :], axis=1)[:, 0]
+    ok = (m >= min_origins) & np.isfinite(q_hi) & np.isfinite(q_lo)
+    return np.minimum(q_lo, 0.0), np.maximum(q_hi, 0.0), ok

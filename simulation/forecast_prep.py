@@ -1,0 +1,93 @@
+"""Preparing sensor histories for forecasting: gaps, stale ends, resolution.
+
+Plain functions over ``(n, t)`` float arrays: ``n`` sensors, ``t`` time steps
+at a regular step, oldest first, NaN where a reading is missing or flagged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def fill_short_gaps(y: np.ndarray, max_gap_steps: int) -> np.ndarray:
+    """Linearly interpolate interior runs of NaN no longer than ``max_gap_steps``.
+
+    y : (n, t) float, any unit
+    max_gap_steps : longest run of missing steps that is bridged; longer runs,
+        and NaN before the first or after the last valid value, stay NaN.
+
+    Returns a new (n, t) float array.
+    """
+    y = np.asarray(y, dtype=float)
+    n, t = y.shape
+    valid = np.isfinite(y)
+    if valid.all() or max_gap_steps <= 0:
+        return y.copy()
+    idx = np.broadcast_to(np.arange(t), (n, t))
+    prev = np.maximum.accumulate(np.where(valid, idx, -1), axis=1)
+    nxt = np.minimum.accumulate(np.where(valid, idx, t)[:, ::-1], axis=1)[:, ::-1]
+    gap = nxt - prev - 1
+    fill = ~valid & (prev >= 0) & (nxt < t) & (gap <= max_gap_steps)
+    out = y.copy()
+    if fill.any():
+        rows, cols = np.nonzero(fill)
+        p, q = prev[rows, cols], nxt[rows, cols]
+        w = (cols - p) / (q - p)
+        out[rows, cols] = (1.0 - w) * y[rows, p] + w * y[rows, q]
+    return out
+
+
+def stale_steps(y: np.ndarray) -> np.ndarray:
+    """Number of trailing missing steps per sensor.
+
+    y : (n, t) float.  Returns (n,) int; ``t`` for an all-NaN row.
+    """
+    valid = np.isfinite(y)
+    t = y.shape[1]
+    any_valid = valid.any(axis=1)
+    last = t - 1 - np.argmax(valid[:, ::-1], axis=1)
+    return np.where(any_valid, t - 1 - last, t)
+
+
+def right_align(y: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """Shift each row right by ``shift[i]`` steps, padding NaN on the left.
+
+    Used to make each sensor's last valid reading the forecast origin while
+    keeping its time-of-day phase: after the shift, row ``i`` column ``j`` is
+    the reading ``shift[i]`` steps before column ``j`` of the input.
+
+    y : (n, t) float; shift : (n,) int >= 0.  Returns (n, t) float.
+    """
+    n, t = y.shape
+    src = np.arange(t)[None, :] - shift[:, None]
+    out = np.take_along_axis(y, np.clip(src, 0, t - 1), axis=1)
+    return np.where(src >= 0, out, np.nan)
+
+
+def resolution(y: np.ndarray) -> np.ndarray:
+    """Smallest non-zero step between distinct readings: the logger's quantisation.
+
+    y : (n, t) float.  Returns (n,) float, 0 where a row has fewer than two
+    distinct values.  Whole-percent RH loggers give 1.0.
+    """
+    s = np.sort(y, axis=1)
+    d = np.diff(s, axis=1)
+    scale = np.nanmax(np.abs(np.where(np.isfinite(s), s, 0.0)), axis=1, keepdims=True)
+    # differences below 1e-9 of the magnitude are float noise, not a logger step
+    d = np.where(np.isfinite(d) & (d > 1e-9 * np.maximum(scale, 1.0)), d, np.inf)
+    out = d.min(axis=1) if d.shape[1] else np.full(y.shape[0], np.inf)
+    return np.where(np.isfinite(out), out, 0.0)
+
+
+def one_step_scale(y: np.ndarray) -> np.ndarray:
+    """Root mean square of one-step changes per sensor (NaN-aware).
+
+    y : (n, t) float.  Returns (n,) float in the unit of ``y``; NaN when no
+    two consecutive readings exist.
+    """
+    d = np.diff(y, axis=1)
+    ok = np.isfinite(d)
+    cnt = ok.sum(axis=1)
+    ss = np.where(ok, d, 0.0) ** 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.sqrt(ss.sum(axis=1) / cnt)
