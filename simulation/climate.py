@@ -35,8 +35,9 @@ is the path for other FiPy solver suites (PETSc, Trilinos), see
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 import scipy.sparse.linalg as sla
@@ -66,7 +67,7 @@ OPENING_DEPTH_M = 1.0  # exchanged outdoor air is mixed into the cells within th
 VENT_RADIUS_M = 0.75  # supply air enters the cells within this radius of a supply grille (model choice)
 DEHUMIDIFIER_RADIUS_M = 2.0  # a portable dehumidifier draws from this radius (model choice)
 DEHUMIDIFIER_BAND_RH = 5.0  # %RH proportional band of a humidistat (typical appliance hysteresis)
-SUPPLY_T_LIMITS_C = (12.0, 35.0)  # supply air temperature range of a comfort AHU (design practice)
+HVAC_INTEGRAL_S = 1800.0  # s, integral time of the PI controller (model choice; slow, no overshoot)
 
 
 # --- geometry ---------------------------------------------------------------------------------
@@ -252,27 +253,25 @@ def heat_equation(temperature, diffusivity, loss_rate, gain):
     dT/dt = div(K grad T) - a T + b; diffusivity K: FaceVariable m²/s; loss_rate a: CellVariable 1/s;
     gain b: CellVariable K/s.
     """
-    from fipy import DiffusionTerm, ImplicitSourceTerm, TransientTerm
-
-    return TransientTerm(var=temperature) == (
-        DiffusionTerm(coeff=diffusivity, var=temperature) - ImplicitSourceTerm(coeff=loss_rate, var=temperature) + gain
+    fp = hall_mesh.load_fipy()
+    return fp.TransientTerm(var=temperature) == (
+        fp.DiffusionTerm(coeff=diffusivity, var=temperature)
+        - fp.ImplicitSourceTerm(coeff=loss_rate, var=temperature)
+        + gain
     )
 
 
 def moisture_equation(vapour, diffusivity, loss_rate, gain):
     """FiPy equation for the water-vapour density w (g/m³); as :func:`heat_equation`, b in g/(m³ s)."""
-    from fipy import DiffusionTerm, ImplicitSourceTerm, TransientTerm
-
-    return TransientTerm(var=vapour) == (
-        DiffusionTerm(coeff=diffusivity, var=vapour) - ImplicitSourceTerm(coeff=loss_rate, var=vapour) + gain
+    fp = hall_mesh.load_fipy()
+    return fp.TransientTerm(var=vapour) == (
+        fp.DiffusionTerm(coeff=diffusivity, var=vapour) - fp.ImplicitSourceTerm(coeff=loss_rate, var=vapour) + gain
     )
 
 
 def default_solver():
     """FiPy's scipy direct solver (sparse LU), made when asked, never at import."""
-    from fipy.solvers.scipy import LinearLUSolver
-
-    return LinearLUSolver()
+    return hall_mesh.load_fipy("fipy.solvers.scipy").LinearLUSolver()
 
 
 def opening_flow_m3_s(width_m: float, height_m: float, dt_k: float, wind_m_s: float, t_mean_c: float) -> float:
@@ -296,6 +295,8 @@ class ClimateState:
     w_buffer: NDArray[np.float64]
     w_case: NDArray[np.float64]
     time_s: float = 0.0
+    hvac_i_t: float = 0.0  # integral of the hall-mean temperature error, K s
+    hvac_i_w: float = 0.0  # integral of the vapour-density error, g s/m³
 
 
 @dataclass
@@ -336,8 +337,8 @@ def build_model(
         (``FIPY_SOLVERS=petsc``, pass ``fipy.solvers.petsc.LinearLUSolver()`` or an iterative
         ``LinearGMRESSolver`` and ``engine="fipy"``); see benchmarks/simulation.py.
     """
-    from fipy import CellVariable, FaceVariable
-
+    fp = hall_mesh.load_fipy()
+    CellVariable, FaceVariable = fp.CellVariable, fp.FaceVariable
     if engine not in ("cached", "fipy"):
         raise ValueError(f"engine must be 'cached' or 'fipy', got {engine!r}")
     grid = hall_mesh.grid_from_polygon(geometry.floor, cell_m)
@@ -406,28 +407,34 @@ def initial_state(model: HallModel, t_c: float, rh: float, zones: Mapping[str, t
     return ClimateState(t=t, w=w, t_mass=t.copy(), w_buffer=xi * r, w_case=w_case)
 
 
-def _hvac_supply(model: HallModel, state: ClimateState) -> tuple[float, float, float]:
-    """(flow rate per supply-cell volume 1/s, supply T °C, supply w g/m³), controlled on the hall mean."""
+def _hvac(model: HallModel, state: ClimateState) -> tuple[float, float, float, float]:
+    """HVAC sensible power (W, + heats) and moisture supply (g/s, + humidifies), PI-controlled on the
+    hall means, limited by capacity; returns (power, moisture, new integral T, new integral w).
+
+    The supply is an explicit source (the air handler sees the return air of the previous step), so
+    the matrix does not change when the HVAC starts or stops. The proportional gain is capped so that
+    one step corrects at most half of the error of the hall mean (explicit-feedback stability).
+    """
     s = model.settings
     ins = model.cells["inside"]
-    flow = s.hvac_supply_m3_h / 3600.0
-    t_room = float(np.mean(state.t[ins]))
-    w_room = float(np.mean(state.w[ins]))
-    w_set = float(vapour_density(s.hvac_setpoint_c, s.hvac_setpoint_rh))
-    dt_max = s.hvac_factor * s.hvac_sensible_kw * 1e3 / (RHO_CP * flow)  # K
-    dw_max = s.hvac_factor * s.hvac_latent_kg_h * 1e6 / 3600.0 / flow  # g/m³
-    t_sup = s.hvac_setpoint_c + s.hvac_gain * (s.hvac_setpoint_c - t_room)
-    t_sup = float(np.clip(np.clip(t_sup, t_room - dt_max, t_room + dt_max), *SUPPLY_T_LIMITS_C))
-    w_sup = w_set + s.hvac_gain * (w_set - w_room)
-    w_sup = float(np.clip(w_sup, w_room - dw_max, w_room + dw_max))
-    w_sup = float(np.clip(w_sup, 0.0, vapour_density(t_sup, 100.0)))
-    vol = float(np.sum(model.volume[model.cells["supply"]]))
-    return flow / vol, t_sup, w_sup
+    dt = model.dt_s
+    flow = s.hvac_supply_m3_h / 3600.0  # m³/s
+    v_hall = float(np.sum(model.volume[ins]))
+    gain = min(1.0 + s.hvac_gain, 0.5 * v_hall / (flow * dt))
+    e_t = s.hvac_setpoint_c - float(np.mean(state.t[ins]))
+    e_w = float(vapour_density(s.hvac_setpoint_c, s.hvac_setpoint_rh)) - float(np.mean(state.w[ins]))
+    q_max = s.hvac_factor * s.hvac_sensible_kw * 1e3
+    m_max = s.hvac_factor * s.hvac_latent_kg_h * 1e6 / 3600.0
+    u_t = RHO_CP * flow * gain * (e_t + state.hvac_i_t / HVAC_INTEGRAL_S)
+    u_w = flow * gain * (e_w + state.hvac_i_w / HVAC_INTEGRAL_S)
+    i_t = state.hvac_i_t + (dt * e_t if abs(u_t) < q_max else 0.0)  # no integration while saturated
+    i_w = state.hvac_i_w + (dt * e_w if abs(u_w) < m_max else 0.0)
+    return float(np.clip(u_t, -q_max, q_max)), float(np.clip(u_w, -m_max, m_max)), i_t, i_w
 
 
 def _implicit_rates(model: HallModel, state: ClimateState, f: Forcing) -> tuple[NDArray, NDArray, NDArray, NDArray]:
     """Loss rates a_t, a_w (n,) 1/s, and the open-aperture rates to outdoor / adjacent air (n,) 1/s."""
-    sig = (f.hvac_on, f.open_ids)
+    sig = f.open_ids
     if sig != model._signature or model._open_rates is None:
         # opening flows are evaluated when the set of open apertures changes, then held
         out = np.zeros(model.grid.n_cells)
@@ -455,9 +462,8 @@ def _implicit_rates(model: HallModel, state: ClimateState, f: Forcing) -> tuple[
 
 
 def _explicit_gains(model: HallModel, state: ClimateState, f: Forcing, out: NDArray, adj: NDArray):
-    """Gains b_t (n,) K/s and b_w (n,) g/(m³ s), plus the extra HVAC loss rate (n,) 1/s."""
+    """Gains b_t (n,) K/s and b_w (n,) g/(m³ s), and the new HVAC integrals."""
     s, r, c, vol = model.settings, model.rates, model.cells, model.volume
-    n = model.grid.n_cells
     ins = model.grid.inside
     w_out = float(vapour_density(f.t_out_c, f.rh_out))
     w_adj = float(vapour_density(s.adjacent_c, s.adjacent_rh))
@@ -482,22 +488,21 @@ def _explicit_gains(model: HallModel, state: ClimateState, f: Forcing, out: NDAr
         v_tot = float(np.sum(vol[idx]))
         m[idx] -= removal / v_tot
         q[idx] += removal * 1e-3 * H_FG / v_tot  # condensation heat is released into the room
-    a_hvac = np.zeros(n)
+    i_t = i_w = 0.0  # a stopped air handler forgets its integral
     if f.hvac_on and s.hvac_supply_m3_h > 0:
-        rate, t_sup, w_sup = _hvac_supply(model, state)
-        a_hvac[c["supply"]] = rate
-        b_t = b_t + a_hvac * t_sup
-        b_w = b_w + a_hvac * w_sup
-    return b_t + q / RHO_CP, b_w + m, a_hvac
+        power, moisture, i_t, i_w = _hvac(model, state)
+        idx = c["supply"]
+        v_sup = float(np.sum(vol[idx]))
+        q[idx] += power / v_sup
+        m[idx] += moisture / v_sup
+    return b_t + q / RHO_CP, b_w + m, (i_t, i_w)
 
 
 def step(model: HallModel, state: ClimateState, f: Forcing) -> ClimateState:
     """Advance ``state`` by ``model.dt_s`` under forcing ``f``; returns a new state."""
     dt = model.dt_s
     a_t, a_w, out, adj = _implicit_rates(model, state, f)
-    b_t, b_w, a_hvac = _explicit_gains(model, state, f, out, adj)
-    a_t = a_t + a_hvac
-    a_w = a_w + a_hvac
+    b_t, b_w, (i_t, i_w) = _explicit_gains(model, state, f, out, adj)
     key = (model._epoch, dt)
     t_new = _solve(model, "t", state.t, a_t, b_t, key)
     w_new = _solve(model, "w", state.w, a_w, b_w, key)
@@ -512,7 +517,8 @@ def step(model: HallModel, state: ClimateState, f: Forcing) -> ClimateState:
     cidx = model.cells["cases"]
     n_case = np.array([cs.air_exchange_per_day for cs in model.geometry.cases]) / 86400.0
     w_case = w_new[cidx] + (state.w_case - w_new[cidx]) * np.exp(-n_case * dt)
-    return ClimateState(t=t_new, w=w_new, t_mass=t_mass, w_buffer=w_buffer, w_case=w_case, time_s=state.time_s + dt)
+    return ClimateState(t=t_new, w=w_new, t_mass=t_mass, w_buffer=w_buffer, w_case=w_case, time_s=state.time_s + dt,
+                        hvac_i_t=i_t, hvac_i_w=i_w)
 
 
 def _solve(model: HallModel, name: str, old: NDArray, a: NDArray, b: NDArray, key: tuple) -> NDArray:

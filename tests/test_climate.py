@@ -1,0 +1,188 @@
+"""Validation of the FiPy climate model: analytical diffusion, well-mixed ODE, conservation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.linalg import expm
+from scipy.special import erf
+
+from simulation import climate as cl
+from simulation.hall_mesh import cells_near_segment, grid_from_polygon, wall_length
+from simulation.psychrometrics import rh_from_vapour_density, vapour_density
+
+CLOSED = cl.ClimateSettings(
+    infiltration_ach=0.0, wall_u_w_m2k=0.0, roof_u_w_m2k=0.0, floor_u_w_m2k=0.0, hvac_supply_m3_h=0.0,
+    internal_mass_j_m2k=0.0, buffer_capacity_g_m2_rh=0.0,
+)
+
+
+def rect(w: float, d: float) -> np.ndarray:
+    return np.array([[0, 0], [w, 0], [w, d], [0, d]], dtype=float)
+
+
+def still(t_out: float = 0.0, rh_out: float = 50.0, **kw) -> cl.Forcing:
+    return cl.Forcing(t_out_c=t_out, rh_out=rh_out, hvac_on=False, **kw)
+
+
+def test_grid_masks_an_l_shaped_floor():
+    floor = np.array([[0, 0], [6, 0], [6, 2], [2, 2], [2, 5], [0, 5]], dtype=float)  # area 12 + 6 = 18 m²
+    g = grid_from_polygon(floor, 0.5)
+    assert (g.nx, g.ny) == (12, 10)
+    assert g.inside.sum() * 0.25 == pytest.approx(18.0)
+    # perimeter of the L is 22 m, every wall metre is counted once
+    assert wall_length(g).sum() == pytest.approx(22.0)
+    door = cells_near_segment(g, np.array([6.0, 0.5]), np.array([6.0, 1.5]), 0.5)
+    assert set(np.round(g.centres[door][:, 0], 2)) == {5.75}
+
+
+def test_one_dimensional_diffusion_matches_erf():
+    """A step in T spreads as 0.5 erfc(x / (2 sqrt(D t))) (FiPy examples/diffusion/mesh1D.py)."""
+    d = 0.01
+    geo = cl.HallGeometry(floor=rect(20.0, 0.1), height=3.0)
+    model = cl.build_model(geo, CLOSED.__class__(**{**CLOSED.__dict__, "eddy_diffusivity_m2_s": d}),
+                           cell_m=0.1, dt_s=2.0)
+    x = model.grid.centres[:, 0] - 10.0
+    state = cl.initial_state(model, 0.0, 50.0)
+    state.t[:] = np.where(x < 0, 1.0, 0.0)
+    t_end = 400.0
+    for _ in range(int(t_end / model.dt_s)):
+        state = cl.step(model, state, still())
+    exact = 0.5 * (1.0 - erf(x / (2.0 * np.sqrt(d * t_end))))
+    assert np.max(np.abs(state.t - exact)) < 0.01
+    assert state.t[np.argmin(np.abs(x - 1.0))] == pytest.approx(exact[np.argmin(np.abs(x - 1.0))], abs=0.005)
+
+
+def test_well_mixed_limit_matches_two_node_ode():
+    """High mixing: air + thermal mass follow dT/dt = A T + c (solved with expm)."""
+    s = cl.ClimateSettings(
+        eddy_diffusivity_m2_s=5.0, infiltration_ach=1.0, wall_u_w_m2k=0.0, roof_u_w_m2k=0.8, floor_u_w_m2k=0.0,
+        hvac_supply_m3_h=0.0, internal_mass_j_m2k=5e4, mass_coupling_w_m2k=10.0, buffer_capacity_g_m2_rh=0.0,
+    )
+    h = 4.0
+    geo = cl.HallGeometry(floor=rect(4.0, 3.0), height=h)
+    model = cl.build_model(geo, s, cell_m=0.5, dt_s=30.0)
+    state = cl.initial_state(model, 20.0, 50.0)
+    t_out = 5.0
+    a_out = s.infiltration_ach / 3600 + s.roof_u_w_m2k / (cl.RHO_CP * h)
+    a_m = s.mass_coupling_w_m2k / (cl.RHO_CP * h)
+    b_m = s.mass_coupling_w_m2k / s.internal_mass_j_m2k
+    # y = [T_air - T_out, T_mass - T_out]
+    a = np.array([[-(a_out + a_m), a_m], [b_m, -b_m]])
+    t_end = 3 * 3600.0
+    for _ in range(int(t_end / model.dt_s)):
+        state = cl.step(model, state, still(t_out))
+    y = expm(a * t_end) @ np.array([15.0, 15.0]) + t_out
+    ins = model.grid.inside
+    assert np.ptp(state.t[ins]) < 1e-6
+    assert state.t[ins].mean() == pytest.approx(y[0], abs=0.05)
+    assert state.t_mass[ins].mean() == pytest.approx(y[1], abs=0.05)
+    assert state.t[ins].mean() < 15.0  # it did cool: the comparison is not trivially 20 == 20
+
+
+def test_closed_hall_conserves_heat_and_moisture():
+    s = cl.ClimateSettings(
+        infiltration_ach=0.0, wall_u_w_m2k=0.0, roof_u_w_m2k=0.0, floor_u_w_m2k=0.0, hvac_supply_m3_h=0.0,
+        internal_mass_j_m2k=8e4, mass_coupling_w_m2k=12.0, buffer_capacity_g_m2_rh=4.0, buffer_coupling_m_s=2e-3,
+    )
+    geo = cl.HallGeometry(floor=np.array([[0, 0], [5, 0], [5, 2], [2, 2], [2, 4], [0, 4]], float), height=3.0,
+                          zones=(cl.ZoneSpec("z", rect(2.0, 2.0)),))
+    model = cl.build_model(geo, s, cell_m=0.5, dt_s=60.0)
+    rng = np.random.default_rng(1)
+    state = cl.initial_state(model, 20.0, 50.0)
+    state.t[:] += rng.normal(0, 2, state.t.shape)
+    state.w[:] += rng.normal(0, 1, state.w.shape)
+    h0, m0 = cl.total_heat_j(model, state), cl.total_moisture_g(model, state)
+    people, n = 12.0, 120
+    for _ in range(n):
+        state = cl.step(model, state, still(people=(("z", people),)))
+    dt_total = n * model.dt_s
+    gained_heat = people * cl.PERSON_SENSIBLE_W * dt_total
+    gained_water = people * cl.PERSON_LATENT_W / cl.H_FG * 1e3 * dt_total
+    assert cl.total_heat_j(model, state) - h0 == pytest.approx(gained_heat, rel=1e-9)
+    assert cl.total_moisture_g(model, state) - m0 == pytest.approx(gained_water, rel=1e-9)
+    assert gained_heat > 1e5
+
+
+def test_cached_engine_equals_fipy_engine_through_schedule_changes():
+    geo = cl.HallGeometry(
+        floor=rect(6.0, 4.0), height=3.5,
+        vents=(cl.VentSpec("s", np.array([1.5, 2.0])),),
+        openings=(cl.Aperture("d", np.array([6.0, 1.0]), np.array([6.0, 2.0])),),
+        cases=(cl.CaseSpec("c", np.array([3.0, 3.0]), 1.0),),
+        probes=(cl.Probe("r", np.array([3.0, 3.0]), "c"), cl.Probe("q", np.array([5.5, 1.5]))),
+    )
+    s = cl.ClimateSettings(dehumidifiers=(cl.Dehumidifier("dh", np.array([2.0, 2.0]), 20.0, 45.0),))
+    fast = cl.build_model(geo, s, cell_m=0.5, dt_s=60.0, engine="cached")
+    slow = cl.build_model(geo, s, cell_m=0.5, dt_s=60.0, engine="fipy")
+    schedule = [still(30.0, 70.0, people=((None, 5.0),))] * 5 + [
+        cl.Forcing(30.0, 70.0, hvac_on=True, open_ids=frozenset({"d"}), lights_on=True)] * 5 + [still(31.0, 70.0)] * 5
+    a, b = cl.initial_state(fast, 24.0, 60.0), cl.initial_state(slow, 24.0, 60.0)
+    for f in schedule:
+        a, b = cl.step(fast, a, f), cl.step(slow, b, f)
+    assert np.allclose(a.t, b.t, atol=1e-9) and np.allclose(a.w, b.w, atol=1e-9)
+    assert fast.factorisations == 6  # 3 coefficient states x 2 fields, not 30
+    assert abs(a.t.mean() - 24.0) > 0.1
+
+
+def test_hvac_holds_setpoint_and_failure_lets_the_hall_drift():
+    geo = cl.HallGeometry(floor=rect(10.0, 8.0), height=4.0, vents=(cl.VentSpec("s", np.array([5.0, 4.0])),))
+    s = cl.ClimateSettings(hvac_setpoint_c=21.0, hvac_setpoint_rh=50.0, hvac_supply_m3_h=1500.0)
+    model = cl.build_model(geo, s, cell_m=1.0, dt_s=60.0)
+    state = cl.initial_state(model, 26.0, 65.0)
+    hot = cl.Forcing(t_out_c=34.0, rh_out=60.0, hvac_on=True, people=((None, 20.0),))
+    for _ in range(6 * 60):
+        state = cl.step(model, state, hot)
+    ins = model.grid.inside
+    t_on = state.t[ins].mean()
+    rh_on = rh_from_vapour_density(t_on, state.w[ins].mean())
+    assert abs(t_on - 21.0) < 0.5 and abs(rh_on - 50.0) < 3.0
+    for _ in range(6 * 60):
+        state = cl.step(model, state, cl.Forcing(t_out_c=34.0, rh_out=60.0, hvac_on=False, people=((None, 20.0),)))
+    assert state.t[ins].mean() > t_on + 3.0
+
+
+def test_hvac_power_is_capped_by_capacity():
+    geo = cl.HallGeometry(floor=rect(10.0, 8.0), height=4.0)
+    s = cl.ClimateSettings(hvac_sensible_kw=2.0, internal_mass_j_m2k=0.0, wall_u_w_m2k=0.0, roof_u_w_m2k=0.0,
+                           floor_u_w_m2k=0.0, infiltration_ach=0.0)
+    model = cl.build_model(geo, s, cell_m=1.0, dt_s=60.0)
+    state = cl.initial_state(model, 30.0, 50.0)
+    h0 = cl.total_heat_j(model, state)
+    state = cl.step(model, state, cl.Forcing(t_out_c=30.0, rh_out=50.0, hvac_on=True))
+    removed_w = (h0 - cl.total_heat_j(model, state)) / model.dt_s
+    assert removed_w == pytest.approx(2000.0, rel=0.02)
+
+
+def test_display_case_lags_the_room_with_its_air_exchange_rate():
+    geo = cl.HallGeometry(floor=rect(4.0, 4.0), height=3.0, cases=(cl.CaseSpec("c", np.array([2.0, 2.0]), 2.0),),
+                          probes=(cl.Probe("r", np.array([2.0, 2.0]), "c"),))
+    model = cl.build_model(geo, CLOSED, cell_m=1.0, dt_s=600.0)
+    state = cl.initial_state(model, 20.0, 50.0)
+    w_case0 = state.w_case[0]
+    state.w[:] = vapour_density(20.0, 70.0)
+    for _ in range(6 * 12):  # 12 h
+        state = cl.step(model, state, still(20.0))
+    expected = state.w[0] + (w_case0 - state.w[0]) * np.exp(-2.0 * 0.5)
+    assert state.w_case[0] == pytest.approx(expected, rel=1e-9)
+    _, prh, _, _ = cl.observe(model, state)
+    assert 55.0 < prh[0] < 65.0
+
+
+@settings(max_examples=15, deadline=None)
+@given(dt=st.floats(1.0, 40.0), w=st.floats(0.5, 4.0), h=st.floats(0.5, 3.0), wind=st.floats(0.0, 8.0))
+def test_opening_flow_grows_with_temperature_difference_and_wind(dt, w, h, wind):
+    q = cl.opening_flow_m3_s(w, h, dt, wind, 10.0)
+    assert q > 0
+    assert cl.opening_flow_m3_s(w, h, dt * 2, wind, 10.0) > q
+    assert cl.opening_flow_m3_s(w, h, dt, wind + 1.0, 10.0) > q
+    assert cl.opening_flow_m3_s(w, h, -dt, wind, 10.0) == pytest.approx(q)
+
+
+def test_settings_reject_unknown_keys_and_read_dehumidifiers():
+    s = cl.settings_from_mapping({"wall_u_w_m2k": 0.7}, {"dehumidifiers": [{"id": "d", "position": [1, 2]}]})
+    assert s.wall_u_w_m2k == 0.7 and s.dehumidifiers[0].capacity_l_per_day == 30.0
+    with pytest.raises(ValueError, match="wall_u"):
+        cl.settings_from_mapping({"wall_u": 0.7})
