@@ -1,0 +1,432 @@
+"""Tiered alerts (green / yellow / red) as a pure state machine on an injected clock.
+
+:class:`AlertEngine` turns observations into alert events:
+
+- one active alert per (target, cause);
+- separate set and clear thresholds (hysteresis) on the *deviation* of an
+  observation, and minimum durations before raising, escalating, de-escalating
+  and clearing, so a series that hovers around a limit with noise raises one
+  alert per episode;
+- escalation yellow -> red when the deviation worsens past the red threshold,
+  or when a yellow alert stays unacknowledged for ``escalate_unacked_s``;
+  de-escalation red -> yellow when it improves (not while an alert escalated
+  for being ignored is still unacknowledged);
+- reminders every ``remind_s[tier]`` until acknowledged;
+- roll-up relic -> case -> zone -> hall via ``settings.parents``;
+- an offline sensor is a cause of its own (``offline``), raised on the clock
+  when a watched sensor has been silent for ``offline_after_s``;
+- forecast pre-alarms arrive as observations with cause ``forecast_breach``
+  (value = probability, ``time_to_breach_s``) and are capped at yellow.
+
+The engine never reads the wall clock: ``update(now, ...)`` and ``tick(now)``
+take the time (aware ``datetime`` or float seconds since the epoch), and
+``tick`` with no new readings still escalates, reminds and detects silence.
+The last observation of each (target, cause) holds until a new one arrives.
+
+Deviation of an observation: ``direction * (value - limit) / scale``; 0 at the
+limit, 1 one scale beyond it (``simulation.risk.deviation_scale`` gives the
+scale of a material band). Default thresholds (engineering choices): yellow
+sets at 0 and clears at -0.1 (1 %RH inside a 10 %RH scale); red sets at 0.5
+and returns to yellow below 0.3; 5 min to set, 10 min to clear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import MappingProxyType
+
+from simulation.advice import AdviceBook
+from simulation.materials import Band
+from simulation.quantities import QUANTITIES
+from simulation.risk import Level, deviation_scale
+
+KINDS = ("relic", "case", "zone", "hall", "sensor")
+"""Target kinds; roll-up goes relic -> case -> zone -> hall (sensors roll up to where they sit)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an alert is about: ``kind`` (one of :data:`KINDS`) and ``id`` (as in the scene)."""
+
+    kind: str
+    id: str
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One condition to judge.
+
+    target : what it is about
+    cause : ``"<quantity>_high"``, ``"<quantity>_low"``, ``"<quantity>_change_24h"``,
+        ``"light_dose"``, ``"condensation"``, ``"mould"``, ``"forecast_breach"``, ``"offline"``
+    value, limit : the measured value and the limit it is judged against, in ``unit``
+    scale : length of one deviation degree, in ``unit`` (> 0)
+    direction : +1 when above the limit is bad, -1 when below is bad
+    unit : display unit (from ``simulation.quantities``)
+    quantity : the quantity name, for display ('' when none)
+    sensor : the sensor that produced it; the engine then watches it for silence
+    time_to_breach_s, probability : for ``forecast_breach``
+    """
+
+    target: Target
+    cause: str
+    value: float
+    limit: float
+    scale: float = 1.0
+    direction: int = 1
+    unit: str = ""
+    quantity: str = ""
+    sensor: str | None = None
+    time_to_breach_s: float | None = None
+    probability: float | None = None
+
+    @property
+    def deviation(self) -> float:
+        return self.direction * (self.value - self.limit) / self.scale
+
+
+@dataclass(frozen=True)
+class CauseRule:
+    """Thresholds (deviation degrees) and minimum durations (s) for one cause."""
+
+    set_yellow: float = 0.0
+    clear_yellow: float = -0.1
+    set_red: float = 0.5
+    clear_red: float = 0.3
+    min_set_s: float = 300.0
+    min_clear_s: float = 600.0
+    max_tier: Level = Level.RED
+
+
+_DEFAULT_RULES = MappingProxyType({
+    # silence already waited offline_after_s; clear as soon as data is back
+    "offline": CauseRule(set_yellow=0.0, clear_yellow=-0.5, set_red=10.0, clear_red=5.0,
+                         min_set_s=0.0, min_clear_s=0.0),
+    # forecast pre-alarm: probability above 50 % (limit) is a yellow, never red by itself
+    "forecast_breach": CauseRule(set_yellow=0.0, clear_yellow=-0.2, min_set_s=0.0, min_clear_s=900.0,
+                                 max_tier=Level.YELLOW),
+})
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """rules : cause -> :class:`CauseRule` (``default_rule`` otherwise)
+    escalate_unacked_s : a yellow alert unacknowledged this long becomes red, s
+    remind_s : tier -> seconds between reminders until acknowledged
+    offline_after_s : silence after which a watched sensor is offline, s
+    parents : roll-up map, child target -> parent target
+    labels : target -> {"zh": ..., "en": ...} display names (default: the id)
+    near : target -> {"zh": ..., "en": ...} the nearest door/opening, used in advice
+    """
+
+    rules: Mapping[str, CauseRule] = field(default_factory=lambda: _DEFAULT_RULES)
+    default_rule: CauseRule = CauseRule()
+    escalate_unacked_s: float = 1800.0
+    remind_s: Mapping[Level, float] = field(
+        default_factory=lambda: MappingProxyType({Level.YELLOW: 3600.0, Level.RED: 900.0}))
+    offline_after_s: float = 900.0
+    parents: Mapping[Target, Target] = field(default_factory=dict)
+    labels: Mapping[Target, Mapping[str, str]] = field(default_factory=dict)
+    near: Mapping[Target, Mapping[str, str]] = field(default_factory=dict)
+
+    def rule(self, cause: str) -> CauseRule:
+        return self.rules.get(cause, self.default_rule)
+
+
+_PREFIX = {
+    "escalated": ("【升级】", "[escalated] "),
+    "de-escalated": ("【降级】", "[de-escalated] "),
+    "reminder": ("【提醒】", "[reminder] "),
+    "cleared": ("【已解除】", "[cleared] "),
+    "acknowledged": ("【已确认】", "[acknowledged] "),
+}
+
+EVENT_KINDS = ("raised", "escalated", "de-escalated", "reminder", "cleared", "acknowledged", "active")
+
+
+@dataclass(frozen=True)
+class AlertEvent:
+    """Something that happened to an alert (or, with kind ``active``, its current state).
+
+    kind : one of :data:`EVENT_KINDS`; reason : why (``worsened``, ``unacknowledged``,
+    ``improved``, ``back within limits``, ...); at : when the event happened (UTC);
+    started_at : when the condition began (UTC); value, limit : latest, in ``unit``.
+    """
+
+    kind: str
+    alert_id: str
+    tier: Level
+    target: Target
+    cause: str
+    value: float
+    limit: float
+    unit: str
+    started_at: datetime
+    at: datetime
+    message_zh: str
+    message_en: str
+    advice_zh: str
+    advice_en: str
+    reason: str = ""
+    acknowledged_by: str | None = None
+
+
+@dataclass
+class _Alert:
+    id: str
+    tier: Level
+    started_at: float
+    tier_since: float
+    last_notice: float
+    escalated_for: str = ""
+    acked_by: str | None = None
+
+
+@dataclass
+class _Track:
+    obs: Observation
+    set_since: float | None = None
+    red_since: float | None = None
+    clear_since: float | None = None
+    calm_since: float | None = None
+    alert: _Alert | None = None
+
+
+class AlertEngine:
+    """The alert state machine; see the module docstring."""
+
+    def __init__(self, settings: AlertSettings | None = None, advice: AdviceBook | None = None):
+        self.settings = settings or AlertSettings()
+        self.advice = advice or AdviceBook.builtin()
+        self._tracks: dict[tuple[Target, str], _Track] = {}
+        self._last_seen: dict[str, float] = {}
+        self._count = 0
+
+    # ------------------------------------------------------------------ public API
+    def update(self, now: datetime | float, observations: Iterable[Observation]) -> list[AlertEvent]:
+        """Judge new observations at ``now``, then run the clock; the events that result."""
+        t = _ts(now)
+        events: list[AlertEvent] = []
+        for obs in observations:
+            if obs.sensor is not None:
+                self._last_seen[obs.sensor] = t
+                back = self._tracks.get((Target("sensor", obs.sensor), "offline"))
+                if back is not None:
+                    back.obs = _offline_obs(obs.sensor, 0.0, self.settings.offline_after_s)
+                    events += self._judge(back, t)
+            key = (obs.target, obs.cause)
+            track = self._tracks.get(key)
+            if track is None:
+                track = self._tracks[key] = _Track(obs)
+            track.obs = obs
+            events += self._judge(track, t)
+        return events + self._clock(t, rejudge=False)
+
+    def tick(self, now: datetime | float) -> list[AlertEvent]:
+        """Advance the clock with no new readings: held conditions, escalation, reminders, silence."""
+        return self._clock(_ts(now), rejudge=True)
+
+    def watch(self, sensors: Iterable[str], now: datetime | float) -> None:
+        """Expect data from ``sensors`` from ``now`` on (so a sensor that never speaks goes offline)."""
+        t = _ts(now)
+        for s in sensors:
+            self._last_seen.setdefault(s, t)
+
+    def acknowledge(self, alert_id: str, who: str, now: datetime | float) -> list[AlertEvent]:
+        """Mark an alert seen by ``who``: reminders stop, the unacknowledged escalation stops."""
+        t = _ts(now)
+        for track in self._tracks.values():
+            a = track.alert
+            if a is not None and a.id == alert_id:
+                a.acked_by = who
+                return [self._event("acknowledged", track, t, reason=who)]
+        raise KeyError(f"no active alert {alert_id!r}")
+
+    def active(self) -> list[AlertEvent]:
+        """The active alerts (kind ``active``), worst tier first."""
+        out = [self._event("active", tr, tr.alert.tier_since) for tr in self._tracks.values() if tr.alert]
+        return sorted(out, key=lambda e: (-e.tier, e.started_at, e.alert_id))
+
+    def rollup(self) -> dict[Target, Level]:
+        """Worst active tier per target and all its ancestors (relic -> case -> zone -> hall)."""
+        out: dict[Target, Level] = {}
+        for (target, _), track in self._tracks.items():
+            if track.alert is None:
+                continue
+            node: Target | None = target
+            seen: set[Target] = set()
+            while node is not None and node not in seen:
+                seen.add(node)
+                out[node] = max(out.get(node, Level.GREEN), track.alert.tier)
+                node = self.settings.parents.get(node)
+        return out
+
+    # ------------------------------------------------------------------ state machine
+    def _judge(self, tr: _Track, t: float) -> list[AlertEvent]:
+        rule = self.settings.rule(tr.obs.cause)
+        dev = tr.obs.deviation
+        a = tr.alert
+        if a is None:
+            if dev < rule.set_yellow:
+                tr.set_since = None
+                return []
+            tr.set_since = t if tr.set_since is None else tr.set_since
+            if t - tr.set_since < rule.min_set_s:
+                return []
+            tier = Level.RED if dev >= rule.set_red and rule.max_tier >= Level.RED else Level.YELLOW
+            tier = min(tier, rule.max_tier)
+            self._count += 1
+            tr.alert = _Alert(f"{tr.obs.target.kind}:{tr.obs.target.id}:{tr.obs.cause}:{self._count}",
+                              tier, tr.set_since, t, t)
+            tr.set_since = tr.red_since = tr.clear_since = tr.calm_since = None
+            return [self._event("raised", tr, t)]
+        if dev <= rule.clear_yellow:
+            tr.clear_since = t if tr.clear_since is None else tr.clear_since
+            if t - tr.clear_since >= rule.min_clear_s:
+                ev = self._event("cleared", tr, t, reason="back within limits")
+                tr.alert = None
+                tr.set_since = tr.red_since = tr.clear_since = tr.calm_since = None
+                return [ev]
+        else:
+            tr.clear_since = None
+        if a.tier == Level.YELLOW and rule.max_tier >= Level.RED and dev >= rule.set_red:
+            tr.red_since = t if tr.red_since is None else tr.red_since
+            if t - tr.red_since >= rule.min_set_s:
+                return [self._retier(tr, Level.RED, t, "worsened")]
+        else:
+            tr.red_since = None
+        may_calm = a.escalated_for != "unacknowledged" or a.acked_by is not None
+        if a.tier == Level.RED and dev < rule.clear_red and may_calm:
+            tr.calm_since = t if tr.calm_since is None else tr.calm_since
+            if t - tr.calm_since >= rule.min_clear_s:
+                return [self._retier(tr, Level.YELLOW, t, "improved")]
+        else:
+            tr.calm_since = None
+        return []
+
+    def _clock(self, t: float, rejudge: bool) -> list[AlertEvent]:
+        s = self.settings
+        events: list[AlertEvent] = []
+        for sensor, seen in self._last_seen.items():
+            silence = t - seen
+            key = (Target("sensor", sensor), "offline")
+            if silence >= s.offline_after_s or key in self._tracks:
+                tr = self._tracks.get(key)
+                obs = _offline_obs(sensor, silence, s.offline_after_s)
+                if tr is None:
+                    tr = self._tracks[key] = _Track(obs)
+                tr.obs = obs
+                events += self._judge(tr, t)
+        for (_target, cause), tr in list(self._tracks.items()):
+            if rejudge and cause != "offline":
+                events += self._judge(tr, t)
+            a = tr.alert
+            if a is None or a.acked_by is not None:
+                continue
+            rule = s.rule(cause)
+            if a.tier == Level.YELLOW and rule.max_tier >= Level.RED and t - a.tier_since >= s.escalate_unacked_s:
+                events.append(self._retier(tr, Level.RED, t, "unacknowledged"))
+                continue
+            every = s.remind_s.get(a.tier)
+            if every is not None and t - a.last_notice >= every:
+                a.last_notice = t
+                events.append(self._event("reminder", tr, t, reason="unacknowledged"))
+        return events
+
+    def _retier(self, tr: _Track, tier: Level, t: float, reason: str) -> AlertEvent:
+        assert tr.alert is not None
+        kind = "escalated" if tier > tr.alert.tier else "de-escalated"
+        tr.alert.tier = tier
+        tr.alert.tier_since = tr.alert.last_notice = t
+        tr.alert.escalated_for = reason if kind == "escalated" else ""
+        tr.red_since = tr.calm_since = None
+        return self._event(kind, tr, t, reason=reason)
+
+    # ------------------------------------------------------------------ texts
+    def _event(self, kind: str, tr: _Track, t: float, reason: str = "") -> AlertEvent:
+        a = tr.alert
+        assert a is not None
+        o = tr.obs
+        texts = self.advice.render(o.cause, self._fields(o, a.tier))
+        zh, en = _PREFIX.get(kind, ("", ""))
+        return AlertEvent(kind, a.id, a.tier, o.target, o.cause, o.value, o.limit, o.unit,
+                          _dt(a.started_at), _dt(t), zh + texts.message_zh, en + texts.message_en,
+                          texts.advice_zh, texts.advice_en, reason, a.acked_by)
+
+    def _fields(self, o: Observation, tier: Level) -> dict[str, str]:
+        label = self.settings.labels.get(o.target, {})
+        near = self.settings.near.get(o.target, {})
+        q = QUANTITIES.get(o.quantity)
+        f = {
+            "target_zh": label.get("zh", o.target.id), "target_en": label.get("en", o.target.id),
+            "quantity_zh": q.zh if q else o.quantity, "quantity_en": q.en if q else o.quantity,
+            "value": _fmt(o.value, o.unit, q.precision if q else 1),
+            "limit": _fmt(o.limit, o.unit, q.precision if q else 1),
+            "tier_zh": "红色告警" if tier == Level.RED else "黄色预警",
+            "tier_en": tier.label("en"),
+            "near_zh": near.get("zh", "附近的门"), "near_en": near.get("en", "the nearby doors"),
+        }
+        if o.cause == "offline":
+            f["value"], f["limit"] = _duration(o.value), _duration(o.limit)
+        if o.time_to_breach_s is not None:
+            h = o.time_to_breach_s / 3600.0
+            f["eta_zh"], f["eta_en"] = f"约 {h:.1f} 小时", f"about {h:.1f} h"
+        if o.probability is not None:
+            f["probability"] = f"{100.0 * o.probability:.0f}"
+        return f
+
+
+def band_observations(target: Target, quantity: str, value: float, band: Band,
+                      sensor: str | None = None, spans: Mapping[str, float] | None = None) -> list[Observation]:
+    """Observations of one reading against a material band: ``<quantity>_high`` and/or ``_low``.
+
+    value : float, unit of the quantity; the scale is :func:`simulation.risk.deviation_scale`.
+    """
+    scale = deviation_scale(band) if spans is None else deviation_scale(band, spans)
+    q = QUANTITIES.get(quantity)
+    unit = q.unit if q else ""
+    out = []
+    if band.high is not None:
+        out.append(Observation(target, f"{quantity}_high", value, band.high, scale, 1, unit, quantity, sensor))
+    if band.low is not None:
+        out.append(Observation(target, f"{quantity}_low", value, band.low, scale, -1, unit, quantity, sensor))
+    return out
+
+
+def forecast_observation(target: Target, quantity: str, probability: float, time_to_breach_s: float,
+                         threshold: float = 0.5) -> Observation:
+    """A forecast pre-alarm (from the early-warning model) as an observation.
+
+    probability : 0..1 chance that the limit is breached within the horizon;
+    threshold : probability at which the pre-alarm sets (0.5: more likely than not).
+    """
+    return Observation(target, "forecast_breach", probability, threshold, scale=threshold, quantity=quantity,
+                       time_to_breach_s=time_to_breach_s, probability=probability)
+
+
+def _offline_obs(sensor: str, silence_s: float, after_s: float) -> Observation:
+    return Observation(Target("sensor", sensor), "offline", silence_s, after_s, scale=after_s, unit="s")
+
+
+def _ts(now: datetime | float) -> float:
+    if isinstance(now, datetime):
+        if now.tzinfo is None:
+            raise ValueError(f"naive datetime {now!r}; give timezone-aware UTC times")
+        return now.timestamp()
+    return float(now)
+
+
+def _dt(t: float) -> datetime:
+    return datetime.fromtimestamp(t, UTC)
+
+
+def _fmt(v: float, unit: str, precision: int) -> str:
+    return f"{v:.{precision}f} {unit}".strip()
+
+
+def _duration(s: float) -> str:
+    if s >= 3600:
+        return f"{s / 3600:.1f} h"
+    return f"{s / 60:.0f} min"
