@@ -20,7 +20,9 @@ point is the 30-day centred moving average (the same smoothing as EN 15757);
 "no change" allows the moving average to wander by ``seasonal_tolerance_rh``
 (2 %RH, the accuracy of a good capacitive sensor); a class is met when at
 least ``required_fraction`` (95 %) of samples satisfy it ("rarely",
-"reliably" read as ≤ 5 % of the time outside).
+"reliably" read as ≤ 5 % of the time outside). Classes are cumulative (ASHRAE:
+each class also gives the risk reductions of the looser ones), so a sample
+meets AA..B only when it also meets C and D: a steady but damp room is no AA.
 """
 
 from __future__ import annotations
@@ -84,15 +86,17 @@ def class_compliance(times: ArrayLike, t_c: ArrayLike, rh: ArrayLike,
     w = s.window_days * DAY_S
     t_season, h_season = centred_mean(ts, t, w), centred_mean(ts, h, w)
     t_set, h_set = np.nanmean(t), np.nanmean(h)
+    in_c = (h >= s.c_rh_low) & (h <= s.c_rh_high) & (t <= s.c_t_max)
+    in_d = h < s.d_rh_max
     out: dict[str, float] = {}
     for c in CLASS_SPECS:
         ok = _within(h - h_season, c.short_rh, c.short_rh) & _within(t - t_season, c.short_t, c.short_t)
         ok &= _within(h_season - h_set, c.season_rh_up + s.seasonal_tolerance_rh,
                       c.season_rh_down + s.seasonal_tolerance_rh)
         ok &= _within(t_season - t_set, c.season_t_up, c.season_t_down) & (t <= c.t_max)
-        out[c.name] = float(ok.mean())
-    out["C"] = float(((h >= s.c_rh_low) & (h <= s.c_rh_high) & (t <= s.c_t_max)).mean())
-    out["D"] = float((h < s.d_rh_max).mean())
+        out[c.name] = float((ok & in_c & in_d).mean())
+    out["C"] = float((in_c & in_d).mean())
+    out["D"] = float(in_d.mean())
     return out
 
 
