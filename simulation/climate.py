@@ -171,7 +171,7 @@ class ClimateSettings:
     Effective parameters (fitted by :mod:`simulation.calibration`) come first.
     """
 
-    eddy_diffusivity_m2_s: float = 0.05  # room-air mixing; 0.01-0.1 m²/s in ventilated rooms (model range)
+    eddy_diffusivity_m2_s: float = 0.1  # room-air mixing; 0.01-0.1 m²/s in ventilated rooms (model range)
     infiltration_ach: float = 0.3  # 1/h, tight museum hall (ASHRAE Fundamentals ch. 16: 0.1-0.5 1/h)
     envelope_factor: float = 1.0  # multiplies all U-values (calibration)
     hvac_factor: float = 1.0  # multiplies HVAC capacities (calibration)

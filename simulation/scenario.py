@@ -251,3 +251,21 @@ def forcing_function(scenario: Scenario) -> Callable[[float], Forcing]:
 
     return at
 
+
+
+def build_run(scenario: Scenario, scene: Any, *, cell_m: float | None = None, engine: str = "cached",
+              solver: Any = None, initial: Mapping[str, tuple[float, float]] | None = None):
+    """Model, start state and forcing of ``scenario`` on ``scene`` (a :class:`simulation.scene.Scene`).
+
+    The hall's ``[climate]`` table is overridden by the scenario's. ``initial`` {zone id: (T, RH)}
+    (e.g. the stored state of the hall) overrides the scenario's initial zones.
+    Returns (HallModel, ClimateState, forcing function).
+    """
+    from simulation import climate
+
+    settings = climate.settings_from_mapping(dict(getattr(scene, "climate", {}) or {}), scenario.climate)
+    model = climate.build_model(climate.geometry_from_scene(scene), settings, cell_m=cell_m or scenario.cell_m,
+                                dt_s=scenario.dt_s, engine=engine, solver=solver)
+    zones = {**scenario.initial_zones, **(initial or {})}
+    state = climate.initial_state(model, scenario.initial_t, scenario.initial_rh, zones)
+    return model, state, forcing_function(scenario)
