@@ -1,0 +1,116 @@
+"""Risk per relic: deviation degree, exceedance duration, accumulation and levels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from simulation.materials import Band, load_profiles
+from simulation.risk import (
+    Level,
+    RiskSettings,
+    assess_relic,
+    assess_series,
+    deviation_degree,
+    deviation_scale,
+    exceedance_duration,
+)
+
+HOUR = 3600.0
+DAY = 86400.0
+PROFILES = load_profiles(Path(__file__).resolve().parents[1] / "scenes" / "materials.toml")
+SILK_RH = PROFILES["silk"].band("relative_humidity")  # 50-60 %RH
+
+
+def test_deviation_is_relative_to_the_band():
+    assert deviation_scale(SILK_RH) == 10.0
+    assert list(deviation_degree([45, 50, 55, 60, 63], SILK_RH, 10.0)) == pytest.approx([0.5, 0, 0, 0, 0.3])
+    # a wide band (bronze 0-40 %RH) is capped at the 10 %RH reference span
+    bronze = PROFILES["bronze"].band("relative_humidity")
+    assert deviation_scale(bronze) == 10.0
+    # a one-sided limit scales by its own magnitude: 100 lx on a 50 lx limit is one degree
+    ill = PROFILES["paper"].band("illuminance")
+    assert float(deviation_degree([100.0], ill, deviation_scale(ill))[0]) == pytest.approx(1.0)
+
+
+@given(st.floats(0, 100, allow_nan=False))
+def test_deviation_zero_exactly_inside(v):
+    d = float(deviation_degree([v], SILK_RH, 10.0)[0])
+    assert (d == 0) == (50 <= v <= 60)
+    assert d >= 0
+
+
+def test_exceedance_duration_is_the_latest_run():
+    t = np.arange(10) * 600.0
+    out = np.array([0, 1, 1, 0, 0, 1, 1, 1, 1, 1], bool)
+    assert exceedance_duration(t, out) == 4 * 600.0
+    assert exceedance_duration(t, ~np.ones(10, bool)) == 0.0
+    assert exceedance_duration(t, np.ones(10, bool)) == 9 * 600.0
+
+
+def _series(rh_at):
+    t = np.arange(0, 7 * DAY, 600.0)
+    return t, np.array([rh_at(x) for x in t])
+
+
+def test_levels_from_deviation_duration_and_accumulation():
+    inside = assess_series(*_series(lambda x: 55.0), SILK_RH)
+    assert inside.level == Level.GREEN and inside.fraction_outside == 0.0
+    # just out, for 2 h: yellow
+    end = 7 * DAY
+    brief = assess_series(*_series(lambda x: 61.0 if x > end - 2 * HOUR else 55.0), SILK_RH)
+    assert brief.level == Level.YELLOW
+    assert brief.duration_s == pytest.approx(2 * HOUR - 1200, abs=1)  # first out at end-2h+10min, last at end-10min
+    assert brief.deviation == pytest.approx(0.1)
+    # far out (6 %RH over 10 %RH scale > 0.5): red at once
+    far = assess_series(*_series(lambda x: 66.0 if x > end - HOUR else 55.0), SILK_RH)
+    assert far.level == Level.RED
+    # slightly out for more than a day: red by duration
+    long = assess_series(*_series(lambda x: 61.0 if x > end - 30 * HOUR else 55.0), SILK_RH)
+    assert long.level == Level.RED and long.duration_s >= DAY
+    # back inside now, but out 4 h every day: yellow by accumulation (fraction 1/6)
+    recurrent = assess_series(*_series(lambda x: 62.0 if (x % DAY) < 4 * HOUR else 55.0), SILK_RH)
+    assert recurrent.deviation == 0.0
+    assert recurrent.fraction_outside == pytest.approx(1 / 6, abs=0.01)
+    assert recurrent.accumulated == pytest.approx(7 * 4 * 0.2, rel=0.05)  # degree·h
+    assert recurrent.level == Level.YELLOW
+    assert assess_series(*_series(lambda x: 62.0 if (x % DAY) < 4 * HOUR else 55.0), SILK_RH,
+                         RiskSettings(red_fraction=0.1)).level == Level.RED
+
+
+def test_window_forgets_old_excursions():
+    t = np.arange(0, 20 * DAY, HOUR)
+    rh = np.where(t < 5 * DAY, 70.0, 55.0)
+    assert assess_series(t, rh, SILK_RH).level == Level.GREEN
+    assert assess_series(t, rh, SILK_RH, RiskSettings(window_s=30 * DAY)).level == Level.RED
+
+
+def test_relic_combines_quantities_and_derived_checks():
+    t = np.arange(0, 7 * DAY, 600.0)
+    temp = np.full(t.size, 20.0)
+    rh = 55 + 4 * np.sin(2 * np.pi * t / DAY)  # inside 50-60 but swings 8 %RH a day > 5 allowed
+    lux = np.where((t % DAY) < 8 * HOUR, 45.0, 0.0)  # under 50 lx, but 131 400 lx·h/yr > 50 000
+    r = assess_relic("robe", PROFILES["silk"], {"temperature": (t, temp), "relative_humidity": (t, rh),
+                                                "illuminance": (t, lux), "colour_temperature": (t, temp)})
+    by = {c.check: c for c in r.checks}
+    assert by["relative_humidity"].level == Level.GREEN
+    assert by["relative_humidity_change_24h"].value == pytest.approx(8.0, abs=0.05)
+    assert by["relative_humidity_change_24h"].level == Level.RED  # 3 %RH over a 5 %RH limit for days
+    assert by["illuminance"].level == Level.GREEN
+    assert by["light_dose"].level == Level.RED
+    assert by["light_dose"].value == pytest.approx(45 * 8 * 365, rel=0.01)
+    assert "colour_temperature" not in by  # no band, no check
+    assert r.level == Level.RED and r.worst().check in ("light_dose", "relative_humidity_change_24h")
+    m = r.metrics
+    assert m["pi_years"] > 0 and m["twpi_years"] > 0 and m["mould_progress"] == 0.0
+    assert 5 < m["emc_percent"] < 12.5 and m["emc_mechanical"] == 0
+
+
+def test_empty_and_nan_series_are_green():
+    band = Band("temperature", 16.0, 24.0)
+    assert assess_series([], [], band).level == Level.GREEN
+    assert assess_series([0.0, 1.0], [np.nan, np.nan], band).level == Level.GREEN
