@@ -8,6 +8,10 @@
 
 ``decode`` never raises for bad input: everything it cannot use comes back as
 a :class:`~bridge.readings.Rejection` with a reason (English | 中文).
+relic-twin's own conventions (native, SenML) reject unknown keys; the vendor
+conventions list keys that are valid there but carry no relic-twin quantity
+(``action``, ``voltage``, ``sys``...) in ``status["ignored"]`` instead, so
+quarantine holds only what is wrong.
 """
 
 from __future__ import annotations

@@ -11,7 +11,10 @@ record that holds them and every later one until changed; name = bn + n;
 time = bt + t, and a resolved time below 2**28 is relative to now (§4.5.3),
 here received_at; unit = u or bu; value = bv + v. The record name after the
 base name picks the quantity (:data:`NAMES`); the sensor is the base name
-without its trailing ``:``/``/`` separator, else the topic's sensor.
+without its trailing ``:``/``/`` separator, else the topic's sensor. When the
+name is the device itself (RFC 8428 §5.1.1, ``{"n":"urn:dev:ow:...","u":"Cel"}``)
+without a base name, a unit that names one quantity (:data:`UNIT_QUANTITY`)
+picks it.
 Units are RFC 8428 §12.1 / RFC 8798 symbols (``Cel``, ``%RH``, ``lx``,
 ``ppm``, ``ug/m3``, ``m/s2``, ``K``, ``/``). SenML values must be numbers:
 ``vs``, ``vb`` and ``vd`` records are rejected for our quantities.
@@ -37,6 +40,10 @@ NAMES.update({
     "color-temperature": "colour_temperature", "pm2.5": "pm2_5", "pm25": "pm2_5",
     "tvoc": "voc", "no2": "nox", "acceleration": "vibration", "angle": "tilt",
 })
+
+# Units that name one quantity on their own (RFC 8428 §12.1, RFC 8798).
+UNIT_QUANTITY: dict[str, str] = {"Cel": "temperature", "%RH": "relative_humidity",
+                                 "lx": "illuminance", "ppm": "co2", "m/s2": "vibration"}
 
 
 def sensor_from_topic(topic: str) -> str | None:
@@ -90,15 +97,19 @@ def _record(msg: Message, i: int, rec: dict[str, Any], base: dict[str, Any],
                               what_zh="必须是字符串"))
     if "v" not in rec and "n" not in rec:
         return  # a base-only record
+    unit = rec.get("u", base["bu"])
     quantity = NAMES.get(name.lower())
     key = f"record {i} ({base['bn']}{name})"
+    sensor = base["bn"].rstrip(":/") or default_sensor
+    if quantity is None and not base["bn"] and isinstance(unit, str) and unit in UNIT_QUANTITY:
+        # RFC 8428 §5.1.1: the name is the device, the unit says what it measures
+        quantity, sensor = UNIT_QUANTITY[unit], (base["bn"] + name).rstrip(":/")
     if quantity is None:
         raise DecodeError(why("unknown_key", key=f"{base['bn']}{name}"[:60],
                               known=", ".join(NAMES)))
     if "v" not in rec:
         raise DecodeError(why("bad_field", key=key, what="has no numeric value v",
                               what_zh="没有数值 v"))
-    sensor = base["bn"].rstrip(":/") or default_sensor
     if not sensor:
         raise DecodeError(why("bad_topic", topic=msg.topic[:80], fmt="senml",
                               pattern="relic-twin/<hall>/<sensor_id>/senml"))
@@ -109,4 +120,4 @@ def _record(msg: Message, i: int, rec: dict[str, Any], base: dict[str, Any],
     else:
         time = msg.check_time(parse_time(t))
     value = to_float(key, rec["v"], strings=False) + base["bv"]
-    msg.add(sensor, quantity, value, rec.get("u", base["bu"]), time, key=key)
+    msg.add(sensor, quantity, value, unit, time, key=key)

@@ -120,6 +120,7 @@ def _gen2(msg: Message, device: str) -> None:
             if body.get(field) is not None:
                 name = sensor if index in ("", "0") else f"{sensor}:{index}"
                 msg.add(name, quantity, body[field], unit, time, key=f"{comp}.{field}")
+            ignored += [f"{comp}.{k}"[:60] for k in body if k not in (field, "id", "tF", "errors")]
         elif kind == "devicepower" and isinstance(body, dict):
             battery = body.get("battery")
             if isinstance(battery, dict) and "percent" in battery:

@@ -102,8 +102,6 @@ def _sensor_fields(msg: Message, device: str, data: dict[str, Any]) -> None:
             msg.add(sensor, quantity, fields[field], unit, msg.received_at, key=f"{driver}.{field}")
     if ignored:
         msg.status["ignored"] = ignored
-    if not msg.readings and not msg.rejections:
-        msg.reject(why("no_quantity", keys=", ".join(ignored)[:120] or "none"))
 
 
 def _fields(fields: dict[str, Any]) -> list[str]:

@@ -104,8 +104,8 @@ def decode(topic: str, payload: bytes, received_at: datetime,
                                      prefix="normalized_payload.air.")
     if ignored:
         msg.status["ignored"] = ignored
-    if not msg.readings and not msg.rejections:
-        msg.reject(why("no_quantity", keys=", ".join(ignored)[:120] or "no decoded_payload"))
+    if not isinstance(decoded, dict) and not isinstance(normalized, list):
+        msg.reject(why("no_quantity", keys="no decoded_payload: set a payload formatter"))
     return msg.finish()
 
 

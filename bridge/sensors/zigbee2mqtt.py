@@ -91,8 +91,6 @@ def decode(topic: str, payload: bytes, received_at: datetime,
     ignored = add_table(msg, sensor, data, KEYS, time, STATUS_KEYS)
     if ignored:
         msg.status["ignored"] = ignored
-    if not msg.readings and not msg.rejections and set(msg.status) <= {"ignored"}:
-        msg.nothing_known(data.keys())
     return msg.finish()
 
 

@@ -1,0 +1,420 @@
+"""Decoders: captured fixtures, one shared contract for every convention, units."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bridge.readings import Decoded
+from bridge.sensors import FORMATS, decode, detect_format, ha_discovery, units
+from bridge.sensors.message import MAX_PAYLOAD_BYTES, chinese, english
+from simulation.quantities import NAMES, QUANTITIES
+
+FIXTURES = Path(__file__).parent / "data" / "payloads"
+ALL = sorted(FIXTURES.glob("*/*.json"))
+NOW = datetime(2026, 11, 25, 14, 0, 5, tzinfo=UTC)
+
+
+def _payload(spec: dict) -> bytes:
+    if "payload_text" in spec:
+        return spec["payload_text"].encode("utf-8")
+    return json.dumps(spec["payload"], ensure_ascii=False).encode("utf-8")
+
+
+def _when(spec: dict) -> datetime:
+    return datetime.fromisoformat(spec["received_at"].replace("Z", "+00:00"))
+
+
+def _check(decoded: Decoded, expect: dict) -> None:
+    got = sorted((r.sensor, r.quantity, r.value) for r in decoded.readings)
+    want = sorted((r["sensor"], r["quantity"], r["value"]) for r in expect["readings"])
+    assert [g[:2] for g in got] == [w[:2] for w in want]
+    for g, w in zip(got, want, strict=True):
+        assert g[2] == pytest.approx(w[2], rel=1e-4, abs=1e-9), g
+    for r in decoded.readings:
+        assert r.unit == QUANTITIES[r.quantity].unit
+        assert r.time.tzinfo is not None and r.time.utcoffset() == timedelta(0)
+    reasons = [x.reason for x in decoded.rejections]
+    assert len(reasons) == len(expect["rejections"]), reasons
+    for fragment in expect["rejections"]:
+        assert any(fragment in r for r in reasons), (fragment, reasons)
+    for key, value in expect.get("status", {}).items():
+        got_status = decoded.status[key]
+        if isinstance(value, dict):
+            for k, v in value.items():
+                assert getattr(got_status, k) == v
+        else:
+            assert got_status == value
+
+
+@pytest.mark.parametrize("path", ALL, ids=[f"{p.parent.name}/{p.stem}" for p in ALL])
+def test_fixture(path: Path) -> None:
+    spec = json.loads(path.read_text(encoding="utf-8"))
+    fmt = path.parent.name
+    assert spec["device"] and spec["firmware"] and spec["source"]
+    assert detect_format(spec["topic"]) == fmt
+    decoded = decode(fmt, spec["topic"], _payload(spec), _when(spec))
+    _check(decoded, spec["expect"])
+    if "state" in spec:
+        found = decoded.status["discovered"]
+        state = spec["state"]
+        _check(ha_discovery.decode_state(found, state["topic"], _payload(state), _when(spec)),
+               state["expect"])
+
+
+def test_fixture_times_follow_the_payload() -> None:
+    spec = json.loads((FIXTURES / "native" / "all_quantities.json").read_text(encoding="utf-8"))
+    d = decode("native", spec["topic"], _payload(spec), _when(spec))
+    assert {r.time for r in d.readings} == {datetime(2026, 11, 25, 14, tzinfo=UTC)}
+    spec = json.loads((FIXTURES / "senml" / "case_pack_base_values.json").read_text())
+    d = decode("senml", spec["topic"], _payload(spec), _when(spec))
+    temps = sorted(r.time for r in d.readings if r.quantity == "temperature")
+    assert temps[1] - temps[0] == timedelta(seconds=60)
+
+
+def test_every_quantity_comes_from_a_fixture() -> None:
+    produced: dict[str, set[str]] = {q: set() for q in NAMES}
+    for path in ALL:
+        spec = json.loads(path.read_text(encoding="utf-8"))
+        for r in spec["expect"]["readings"] + spec.get("state", {}).get("expect", {}).get("readings", []):
+            produced[r["quantity"]].add(path.parent.name)
+    assert [q for q, fmts in produced.items() if not fmts] == []
+    # and most of them from a vendor convention, not only our own
+    vendor = [q for q, fmts in produced.items() if fmts - {"native", "senml"}]
+    assert len(vendor) >= 9, vendor
+
+
+def test_every_format_has_fixtures() -> None:
+    assert {p.parent.name for p in ALL} == set(FORMATS)
+
+
+# --------------------------------------------------------------------------- contract
+# Per convention: a topic and a payload template with one temperature field.
+# {v}: the value text, {k}: the key, {t}: the time field text.
+CONTRACT = {
+    "native": ("relic-twin/h/S1", '{{"sensor": "S1", {t} "{k}": {v}}}', "temperature",
+               '"time": "{iso}",'),
+    "senml": ("relic-twin/h/S1/senml", '[{{"bn": "S1:", {t} "n": "{k}", "u": "Cel", "v": {v}}}]',
+              "temperature", '"bt": {epoch},'),
+    "zigbee2mqtt": ("zigbee2mqtt/S1", '{{"linkquality": 90, {t} "{k}": {v}}}', "temperature",
+                    '"last_seen": "{iso}",'),
+    "tasmota": ("tele/S1/SENSOR", '{{"Time": "2026-11-25T15:00:00", "SHT3X": {{"{k}": {v}}}}}',
+                "Temperature", None),
+    "shelly": ("S1/events/rpc", '{{"src": "S1", "method": "NotifyStatus", "params": {{{t} '
+               '"temperature:0": {{"id": 0, "{k}": {v}}}}}}}', "tC", '"ts": {epoch},'),
+    "ttn": ("v3/app@ttn/devices/S1/up", '{{"end_device_ids": {{"device_id": "S1"}}, "uplink_message": '
+            '{{{t} "decoded_payload": {{"{k}": {v}}}}}}}', "temperature", '"received_at": "{iso}",'),
+    "ha_discovery": ("homeassistant/sensor/S1/t/config",
+                     '{{"device_class": "temperature", "state_topic": "s/S1", "unique_id": "S1", '
+                     '"value_template": "{{{{ value_json.{k} }}}}", "unit_of_measurement": {v}}}',
+                     "temperature", None),
+}
+
+
+def _msg(fmt: str, value: str = "21.5", key: str | None = None, time: datetime | None = None) -> tuple[str, bytes]:
+    topic, template, default_key, time_field = CONTRACT[fmt]
+    t = ""
+    if time is not None and time_field:
+        t = time_field.format(iso=time.isoformat(), epoch=time.timestamp())
+    return topic, template.format(v=value, k=key or default_key, t=t).encode("utf-8")
+
+
+def _run(fmt: str, payload: bytes, topic: str | None = None) -> Decoded:
+    return decode(fmt, topic or CONTRACT[fmt][0], payload, NOW)
+
+
+def _good(fmt: str, d: Decoded) -> None:
+    if fmt == "ha_discovery":
+        assert isinstance(d.status["discovered"], ha_discovery.Discovered)
+    else:
+        assert [(r.quantity, r.value) for r in d.readings] == [("temperature", 21.5)]
+    assert d.rejections == []
+
+
+def _rejected(d: Decoded, fragment: str) -> None:
+    assert d.readings == []
+    assert d.rejections, "expected a rejection"
+    assert any(fragment in r.reason for r in d.rejections), [r.reason for r in d.rejections]
+    for r in d.rejections:
+        assert r.received_at == NOW and r.reason and " | " in r.reason
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_contract_good_message(fmt: str) -> None:
+    value = '"°C"' if fmt == "ha_discovery" else "21.5"
+    _good(fmt, _run(fmt, _msg(fmt, value)[1]))
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_contract_malformed(fmt: str) -> None:
+    payload = _msg(fmt, '"°C"' if fmt == "ha_discovery" else "21.5")[1]
+    for cut in (1, len(payload) // 2, len(payload) - 1):
+        _rejected(_run(fmt, payload[:cut]), "not valid JSON")
+    _rejected(_run(fmt, b"\xff\xfe\x00garbage"), "not UTF-8")
+    d = _run(fmt, payload[:5] + b"\xc3" + payload[5:])
+    assert d.readings == [] and d.rejections
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_contract_empty(fmt: str) -> None:
+    d = _run(fmt, b"")
+    if fmt == "ha_discovery":  # an empty retained config removes the sensor (HA docs)
+        assert d.status["removed"] == CONTRACT[fmt][0] and d.rejections == []
+    else:
+        _rejected(d, "empty")
+    _rejected(_run(fmt, b"   \n"), "empty")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_contract_unknown_key(fmt: str) -> None:
+    if fmt == "ha_discovery":
+        d = _run(fmt, b'{"device_class": "frobnicate", "state_topic": "s/x"}')
+        assert d.readings == [] and "discovered" not in d.status and d.status["ignored"] == ["frobnicate"]
+        return
+    d = _run(fmt, _msg(fmt, key="frobnicate")[1])
+    assert d.readings == []
+    mentioned = [r.reason for r in d.rejections] + [str(d.status.get("ignored", ""))]
+    assert any("frobnicate" in m for m in mentioned), mentioned
+    if fmt in ("native", "senml"):  # our own conventions are strict
+        _rejected(d, "frobnicate")
+
+
+DUPLICATES = {
+    "native": b'{"temperature": 21.5, "temperature": 22.0}',
+    "senml": b'[{"bn": "S1:", "n": "temperature", "v": 21.5, "v": 22.0}]',
+    "zigbee2mqtt": b'{"temperature": 21.5, "temperature": 22.0}',
+    "tasmota": b'{"SHT3X": {"Temperature": 21.5, "Temperature": 22.0}}',
+    "shelly": b'{"src": "S1", "method": "NotifyStatus", "params": {"temperature:0": {"tC": 21.5, "tC": 22}}}',
+    "ttn": b'{"uplink_message": {"decoded_payload": {"temperature": 21.5, "temperature": 22}}}',
+    "ha_discovery": b'{"device_class": "temperature", "device_class": "humidity", "state_topic": "s"}',
+}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_contract_duplicate_key(fmt: str) -> None:
+    _rejected(_run(fmt, DUPLICATES[fmt]), "more than once")
+
+
+@pytest.mark.parametrize("fmt", [f for f in FORMATS if f != "ha_discovery"])
+def test_contract_out_of_range_and_not_finite(fmt: str) -> None:
+    _rejected(_run(fmt, _msg(fmt, "150")[1]), "outside the physical range of temperature (-40 to 85")
+    _rejected(_run(fmt, _msg(fmt, "-300")[1]), "outside the physical range")
+    _rejected(_run(fmt, _msg(fmt, "NaN")[1]), "not a finite number")
+    _rejected(_run(fmt, _msg(fmt, "Infinity")[1]), "not a finite number")
+    _rejected(_run(fmt, _msg(fmt, "1e999")[1]), "not a finite number")
+    _rejected(_run(fmt, _msg(fmt, "true")[1]), "not a number")
+    _rejected(_run(fmt, _msg(fmt, '"warm"')[1]), "not a number")
+    _rejected(_run(fmt, _msg(fmt, "[21.5]")[1]), "not a number")
+
+
+@pytest.mark.parametrize("fmt", [f for f in FORMATS if f != "ha_discovery"])
+def test_contract_number_as_string(fmt: str) -> None:
+    d = _run(fmt, _msg(fmt, '"21.5"')[1])
+    if fmt == "ttn":  # payload formatters often return toFixed() strings
+        _good(fmt, d)
+    else:
+        _rejected(d, "sent as the string '21.5'")
+
+
+TIMED = [f for f in FORMATS if CONTRACT[f][3]]
+
+
+@pytest.mark.parametrize("fmt", TIMED)
+def test_contract_timestamps(fmt: str) -> None:
+    ok = _run(fmt, _msg(fmt, time=NOW - timedelta(hours=3))[1])
+    assert [r.time for r in ok.readings] == [NOW - timedelta(hours=3)]
+    _good(fmt, _run(fmt, _msg(fmt, time=NOW + timedelta(hours=23))[1]))
+    _rejected(_run(fmt, _msg(fmt, time=NOW + timedelta(days=1, minutes=1))[1]), "more than 1 day after")
+    _rejected(_run(fmt, _msg(fmt, time=datetime(1999, 12, 31, 23, tzinfo=UTC))[1]), "before 2000-01-01")
+
+
+def test_timestamp_forms() -> None:
+    def native(t: str) -> Decoded:
+        return _run("native", f'{{"time": {t}, "temperature": 21.5}}'.encode())
+    assert native('"2026-11-25T22:00:00+08:00"').readings[0].time == datetime(2026, 11, 25, 14, tzinfo=UTC)
+    assert native('"2026-11-25T14:00:00z"').readings[0].time == datetime(2026, 11, 25, 14, tzinfo=UTC)
+    assert native("1795615200").readings[0].time == datetime(2026, 11, 25, 14, tzinfo=UTC)
+    assert native("1795615200000").readings[0].time == datetime(2026, 11, 25, 14, tzinfo=UTC)  # ms
+    _rejected(native('"2026-11-25T14:00:00"'), "has no time zone")
+    _rejected(native('"yesterday"'), "neither ISO 8601 nor epoch")
+    _rejected(native("1e300"), "neither ISO 8601 nor epoch")
+    assert native("null").readings[0].time == NOW  # null is "not given", as Zigbee2MQTT sends it
+    _rejected(native("true"), "neither ISO 8601 nor epoch")
+    _rejected(native("0"), "before 2000-01-01")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_contract_one_megabyte(fmt: str) -> None:
+    payload = b'{"temperature": 21.5, "pad": "' + b"x" * 1_000_000 + b'"}'
+    _rejected(_run(fmt, payload), f"more than the {MAX_PAYLOAD_BYTES}-byte limit")
+    _rejected(_run(fmt, b"[" * 50_000 + b"]" * 50_000), "more than")
+    _rejected(_run(fmt, b"[" * 30_000 + b"]" * 30_000), "nested too deeply")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_contract_pure_and_repeatable(fmt: str) -> None:
+    payload = _msg(fmt, '"°C"' if fmt == "ha_discovery" else "21.5", time=NOW - timedelta(minutes=1))[1]
+    assert _run(fmt, payload) == _run(fmt, payload)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_contract_wrong_topic(fmt: str) -> None:
+    payload = _msg(fmt)[1]
+    if fmt == "native":  # a payload naming its sensor needs no topic
+        assert decode(fmt, "nowhere", payload, NOW).readings[0].sensor == "S1"
+        assert decode(fmt, "nowhere", b'{"temperature": 1}', NOW, sensor_hint="S7").readings[0].sensor == "S7"
+        payload = b'{"temperature": 21.5}'
+    if fmt == "senml":
+        payload = b'[{"n": "temperature", "v": 21.5}]'
+    _rejected(decode(fmt, "nowhere", payload, NOW), "does not match the")
+
+
+def test_unknown_topic_and_format() -> None:
+    _rejected(decode(None, "office/coffee/level", b"{}", NOW), "matches no known sensor convention")
+    _rejected(decode("modbus", "relic-twin/h/S1", b"{}", NOW), "format 'modbus' is not one of")
+    with pytest.raises(ValueError, match="timezone-aware"):
+        decode("native", "relic-twin/h/S1", b"{}", datetime(2026, 1, 1))
+
+
+def test_reasons_are_bilingual() -> None:
+    d = _run("native", b'{"temperature": 150}')
+    reason = d.rejections[0].reason
+    assert english(reason).startswith("temperature: 150 °C is outside")
+    assert "超出" in chinese(reason) and "物理范围" in chinese(reason)
+
+
+@pytest.mark.parametrize(("topic", "fmt"), [
+    ("relic-twin/demo_hall/S01", "native"), ("relic-twin/demo_hall/S01/senml", "senml"),
+    ("zigbee2mqtt/case/th", "zigbee2mqtt"), ("zigbee2mqtt/th/availability", "zigbee2mqtt"),
+    ("tele/tasmota_1/SENSOR", "tasmota"), ("tele/tasmota_1/LWT", "tasmota"),
+    ("shellies/shellyht-1/sensor/temperature", "shelly"), ("shellyhtg3-1/events/rpc", "shelly"),
+    ("shellyplusht-1/online", "shelly"), ("v3/app@ttn/devices/dev/up", "ttn"),
+    ("homeassistant/sensor/node/obj/config", "ha_discovery"), ("homeassistant/sensor/obj/config", "ha_discovery"),
+    ("relic-twin/demo_hall", None), ("random/topic", None), ("", None),
+])
+def test_detect_format(topic: str, fmt: str | None) -> None:
+    assert detect_format(topic) == fmt
+
+
+# --------------------------------------------------------------------------- conventions
+def test_zigbee2mqtt_v1_raw_illuminance_is_not_lux() -> None:
+    d = _run("zigbee2mqtt", b'{"illuminance": 17500, "illuminance_lux": 56}')
+    assert [(r.quantity, r.value) for r in d.readings] == [("illuminance", 56)]
+
+
+def test_zigbee2mqtt_bridge_and_null_values() -> None:
+    d = decode("zigbee2mqtt", "zigbee2mqtt/bridge/state", b'{"state":"online"}', NOW)
+    assert d.readings == [] and d.rejections == [] and d.status == {"bridge": "bridge/state"}
+    d = _run("zigbee2mqtt", b'{"temperature": null, "humidity": 40, "action": "single"}')
+    assert [r.quantity for r in d.readings] == ["relative_humidity"] and d.status["ignored"] == ["action"]
+    _rejected(decode("zigbee2mqtt", "zigbee2mqtt/x/availability", b'{"state": "maybe"}', NOW), "online")
+
+
+def test_tasmota_uv_needs_illuminance() -> None:
+    d = _run("tasmota", b'{"VEML6070": {"UvPower": 0.0045}}')
+    _rejected(d, "needs an illuminance in the same message")
+    d = _run("tasmota", b'{"BH1750": {"Illuminance": 0}, "VEML6070": {"UvPower": 0.0045}}')
+    assert [r.quantity for r in d.readings] == ["illuminance"] and d.rejections
+
+
+def test_tasmota_unknown_temp_unit_and_lwt() -> None:
+    _rejected(_run("tasmota", b'{"SHT3X": {"Temperature": 21.5}, "TempUnit": "X"}'), "unit '\u00b0X' is not known")
+    _rejected(decode("tasmota", "tele/t/LWT", b"Maybe", NOW), "Online or Offline")
+    d = decode("tasmota", "tele/t/STATE", b'{"Wifi": {"RSSI": 80, "Signal": -60}}', NOW)
+    assert d.status == {"rssi": -60}
+
+
+def test_shelly_gen1_text_values() -> None:
+    d = decode("shelly", "shellies/shellyht-1/sensor/temperature", b" 21.5\n", NOW)
+    assert [(r.sensor, r.value) for r in d.readings] == [("shellyht-1", 21.5)]
+    _rejected(decode("shelly", "shellies/shellyht-1/sensor/humidity", b"n/a", NOW), "not a number")
+    _rejected(decode("shelly", "shellies/shellyht-1/sensor/humidity", b"101", NOW), "outside")
+    _rejected(decode("shelly", "shellies/shellyht-1/online", b"yes", NOW), "true or false")
+
+
+def test_shelly_gen2_other_methods_are_ignored() -> None:
+    d = _run("shelly", b'{"src": "S1", "method": "NotifyEvent", "params": {"ts": 1795615200, "events": []}}')
+    assert d.readings == [] and d.rejections == [] and d.status["ignored"] == ["NotifyEvent"]
+
+
+def test_ttn_without_formatter_is_quarantined() -> None:
+    d = _run("ttn", b'{"end_device_ids": {"device_id": "S1"}, "uplink_message": {"frm_payload": "AQI="}}')
+    _rejected(d, "payload formatter")
+    _rejected(_run("ttn", b'{"end_device_ids": {"device_id": "S1"}}'), "uplink_message")
+
+
+def test_senml_rules() -> None:
+    # relative times (RFC 8428 §4.5.3) count from received_at
+    d = _run("senml", b'[{"bn": "S1:", "n": "temperature", "u": "Cel", "v": 21.5, "t": -30}]')
+    assert d.readings[0].time == NOW - timedelta(seconds=30)
+    # base value and base unit
+    d = _run("senml", b'[{"bn": "S1:", "bu": "Cel", "bv": 20, "n": "temperature", "v": 1.5}]')
+    assert d.readings[0].value == 21.5
+    # string and boolean values are not numbers
+    _rejected(_run("senml", b'[{"bn": "S1:", "n": "temperature", "vs": "warm"}]'), "no numeric value")
+    _rejected(_run("senml", b'[{"bn": "S1:", "n": "temperature", "u": 5, "v": 21}]'), "is not known")
+    _rejected(_run("senml", b'{"n": "temperature", "v": 21}'), "SenML wants an array")
+    _rejected(_run("senml", b"[]"), "empty")
+    d = _run("senml", b'[{"bn": "S1:", "n": "temperature", "v": 21}, 7]')
+    assert len(d.readings) == 1 and "record 1" in d.rejections[0].reason
+
+
+def test_ha_discovery_templates() -> None:
+    def found(template: str) -> ha_discovery.Discovered:
+        body = {"device_class": "temperature", "state_topic": "s/t", "unique_id": "u",
+                "value_template": template}
+        return _run("ha_discovery", json.dumps(body).encode()).status["discovered"]
+    assert found("{{ value_json.a.b }}").path == ("a", "b")
+    assert found("{{ value_json['t'] | float | round(1) }}").path == ("t",)
+    assert found("{{ value }}").path == ()
+    _rejected(_run("ha_discovery", b'{"device_class": "temperature", "state_topic": "s", '
+                                   b'"value_template": "{{ value_json.t * 2 }}"}'), "beyond the templates")
+    _rejected(_run("ha_discovery", b'{"device_class": "temperature"}'), "state_topic")
+    f = found("{{ value_json.a.b }}")
+    _rejected(ha_discovery.decode_state(f, "s/t", b'{"a": {}}', NOW), "not found")
+    assert ha_discovery.decode_state(f, "s/t", b'{"a": {"b": "21.5"}}', NOW).readings[0].value == 21.5
+
+
+# --------------------------------------------------------------------------- units
+@pytest.mark.parametrize(("quantity", "value", "unit", "expected"), [
+    ("temperature", 32.0, "°F", 0.0),          # ISO 80000-5
+    ("temperature", 212.0, "degF", 100.0),
+    ("temperature", 293.15, "K", 20.0),
+    ("temperature", 20.0, "Cel", 20.0),        # RFC 8428
+    ("temperature", 20.0, "℃", 20.0),
+    ("relative_humidity", 0.45, "/", 45.0),
+    ("illuminance", 10.0, "fc", 107.6391),     # NIST SP 811
+    ("illuminance", 1.2, "klx", 1200.0),
+    ("uv", 0.075, "mW/lm", 75.0),
+    ("co2", 400_000.0, "ppb", 400.0),
+    ("so2", 1.0, "ppb", 64.066 / 24.45),       # 2.620 µg/m³ at 25 °C
+    ("nox", 1.0, "ppb", 46.006 / 24.45),       # 1.882, as NO2
+    ("voc", 1.0, "ppb", 110.0 / 24.45),        # Mølhave mixture, ≈ 4.5
+    ("pm2_5", 12.0, "μg/m³", 12.0),            # Greek mu
+    ("pm10", 0.02, "mg/m3", 20.0),
+    ("vibration", 1.0, "g", 9.80665),          # CGPM 1901
+    ("vibration", 10.0, "mg", 0.0980665),
+    ("tilt", math.pi / 4, "rad", 45.0),
+    ("strain", 1e-4, "strain", 100.0),
+])
+def test_unit_conversion(quantity: str, value: float, unit: str, expected: float) -> None:
+    assert units.to_canonical(quantity, value, unit) == pytest.approx(expected, rel=1e-6)
+    assert units.from_canonical(quantity, expected, unit) == pytest.approx(value, rel=1e-6)
+
+
+def test_unit_tables() -> None:
+    for name, q in QUANTITIES.items():
+        assert units.to_canonical(name, 1.5, q.unit) == 1.5
+        assert units.to_canonical(name, 1.5, None) == 1.5
+    with pytest.raises(KeyError):
+        units.to_canonical("relative_humidity", 1.0, "K")
+    with pytest.raises(KeyError):
+        units.to_canonical("so2", 1.0, "°C")
+    assert units.ppb_to_ugm3(1.0, 64.066) == pytest.approx(64.066 / 24.45, rel=1e-3)
+    assert units.ppb_to_ugm3(1.0, 64.066, temperature_c=20.0) == pytest.approx(64.066 / 24.04, rel=1e-3)
+    assert units.uv_content(1.0, "mW/cm2", 200.0) == pytest.approx(50_000.0)   # 10 W/m² over 200 lx
+    assert units.uv_content(0.0045, "W/m2", 150.0) == pytest.approx(30.0)
