@@ -1,0 +1,190 @@
+"""Alert engine: one alert per episode, escalation and reminders on the clock, roll-up, offline."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulation.advice import load_advice
+from simulation.alerts import (
+    AlertEngine,
+    AlertSettings,
+    CauseRule,
+    Target,
+    band_observations,
+    forecast_observation,
+)
+from simulation.materials import load_profiles
+from simulation.risk import Level
+
+ROOT = Path(__file__).resolve().parents[1]
+ADVICE = load_advice(ROOT / "scenes" / "advice.toml")
+SILK_RH = load_profiles(ROOT / "scenes" / "materials.toml")["silk"].band("relative_humidity")  # 50-60
+RELIC, CASE, ZONE, HALL = Target("relic", "robe"), Target("case", "case3"), Target("zone", "A"), Target("hall", "h")
+MIN = 60.0
+
+
+def engine(**kw):
+    s = AlertSettings(parents={RELIC: CASE, CASE: ZONE, ZONE: HALL},
+                      labels={RELIC: {"zh": "丝绸袍", "en": "silk robe"}, CASE: {"zh": "3号展柜", "en": "case 3"}},
+                      near={RELIC: {"zh": "2号门", "en": "door 2"}}, **kw)
+    return AlertEngine(s, ADVICE)
+
+
+def feed(e, times, values, target=RELIC, sensor=None):
+    events = []
+    for t, v in zip(times, values, strict=True):
+        events += e.update(float(t), band_observations(target, "relative_humidity", float(v), SILK_RH, sensor))
+    return events
+
+
+def kinds(events, kind):
+    return [ev for ev in events if ev.kind == kind]
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10_000))
+def test_noisy_series_hovering_at_threshold_raises_one_alert_per_episode(seed):
+    # three episodes of 3 h hovering at 60.5 ± 0.4 %RH (noise crosses the 60 % limit often),
+    # separated by 3 h at 55 %: exactly three alerts, three clears, no flapping
+    rng = np.random.default_rng(seed)
+    t = np.arange(0, 21 * 3600, MIN)
+    base = np.where(((t // (3 * 3600)) % 2) == 1, 60.5, 55.0)
+    rh = base + rng.normal(0, 0.4, t.size)
+    e = engine(escalate_unacked_s=1e9)
+    events = feed(e, t, rh)
+    raised, cleared = kinds(events, "raised"), kinds(events, "cleared")
+    assert len(raised) == 3 and len(cleared) == 3
+    assert all(ev.tier == Level.YELLOW and ev.cause == "relative_humidity_high" for ev in raised)
+    assert not e.active()
+
+
+def test_one_active_alert_per_target_and_cause():
+    e = engine()
+    t = np.arange(0, 2 * 3600, MIN)
+    events = feed(e, t, np.full(t.size, 62.0))
+    events += feed(e, t, np.full(t.size, 62.0), target=Target("relic", "other"))
+    assert len(kinds(events, "raised")) == 2
+    assert len(e.active()) == 2
+    assert {a.target for a in e.active()} == {RELIC, Target("relic", "other")}
+
+
+def test_min_duration_filters_a_single_spike():
+    e = engine()
+    events = feed(e, [0, 60, 120, 180], [55.0, 70.0, 55.0, 55.0])
+    assert not kinds(events, "raised")
+
+
+def test_escalation_and_reminders_on_the_clock_without_new_readings():
+    e = engine(escalate_unacked_s=1800.0, remind_s={Level.YELLOW: 600.0, Level.RED: 300.0})
+    events = feed(e, [0, 60, 300], [61.0, 61.0, 61.0])
+    (raised,) = kinds(events, "raised")
+    assert raised.tier == Level.YELLOW
+    assert raised.started_at == datetime.fromtimestamp(0, UTC)
+    assert raised.at == datetime.fromtimestamp(300, UTC)
+    # no readings from now on: the clock alone drives reminders and escalation
+    ev = e.tick(300 + 599)
+    assert ev == []
+    ev = e.tick(300 + 600)
+    assert [x.kind for x in ev] == ["reminder"] and ev[0].message_en.startswith("[reminder]")
+    ev = e.tick(300 + 1800)
+    assert [(x.kind, x.tier, x.reason) for x in ev] == [("escalated", Level.RED, "unacknowledged")]
+    ev = e.tick(300 + 1800 + 300)
+    assert [(x.kind, x.tier) for x in ev] == [("reminder", Level.RED)]
+    # acknowledging stops reminders
+    (ack,) = e.acknowledge(raised.alert_id, "curator li", 300 + 2200)
+    assert ack.kind == "acknowledged" and ack.acknowledged_by == "curator li"
+    assert e.tick(300 + 5000) == []
+
+
+def test_acknowledged_yellow_does_not_escalate_on_the_clock():
+    e = engine(escalate_unacked_s=1800.0)
+    (raised,) = kinds(feed(e, [0, 300], [61.0, 61.0]), "raised")
+    e.acknowledge(raised.alert_id, "guard", 400)
+    assert e.tick(10_000) == []
+    assert e.active()[0].tier == Level.YELLOW and e.active()[0].acknowledged_by == "guard"
+    with pytest.raises(KeyError):
+        e.acknowledge("relic:robe:nothing:99", "guard", 500)
+
+
+def test_worsening_escalates_and_improvement_de_escalates():
+    e = engine(escalate_unacked_s=1e9)
+    t = np.arange(0, 4 * 3600, MIN)
+    rh = np.select([t < 3600, t < 2 * 3600, t < 3 * 3600], [61.0, 67.0, 61.0], 55.0)
+    events = feed(e, t, rh)
+    seq = [(x.kind, x.tier, x.reason) for x in events if x.kind != "reminder"]
+    assert seq == [("raised", Level.YELLOW, ""), ("escalated", Level.RED, "worsened"),
+                   ("de-escalated", Level.YELLOW, "improved"), ("cleared", Level.YELLOW, "back within limits")]
+
+
+def test_red_from_neglect_stays_red_until_acknowledged():
+    e = engine(escalate_unacked_s=600.0)
+    (raised,) = kinds(feed(e, [0, 300], [61.0, 61.0]), "raised")
+    assert kinds(e.tick(1000), "escalated")
+    # slightly better but still out: stays red while nobody has looked
+    assert not kinds(feed(e, np.arange(1100, 4000, MIN), np.full(49, 60.5)), "de-escalated")
+    e.acknowledge(raised.alert_id, "guard", 4000)
+    assert kinds(feed(e, np.arange(4000, 6000, MIN), np.full(34, 60.5)), "de-escalated")
+
+
+def test_rollup_relic_case_zone_hall():
+    e = engine(escalate_unacked_s=1e9)
+    feed(e, [0, 300], [61.0, 61.0])
+    assert e.rollup() == {RELIC: Level.YELLOW, CASE: Level.YELLOW, ZONE: Level.YELLOW, HALL: Level.YELLOW}
+    feed(e, [0, 300], [70.0, 70.0], target=Target("relic", "other"))
+    assert e.rollup()[Target("relic", "other")] == Level.RED
+    assert e.rollup()[CASE] == Level.YELLOW  # "other" is not in case 3
+    assert e.active()[0].tier == Level.RED  # worst first
+
+
+def test_offline_sensor_is_its_own_cause_and_clears_when_back():
+    e = engine(offline_after_s=900.0)
+    e.watch(["s1", "s2"], 0)
+    assert e.tick(899) == []
+    feed(e, [0, 300], [55.0, 55.0], sensor="s1")
+    ev = e.tick(900)
+    off = kinds(ev, "raised")
+    assert [(x.target, x.cause) for x in off] == [(Target("sensor", "s2"), "offline")]
+    assert "s2" in off[0].message_en and "offline" in off[0].message_en and "离线" in off[0].message_zh
+    ev = e.tick(1300)
+    assert [(x.target.id, x.cause) for x in kinds(ev, "raised")] == [("s1", "offline")]
+    ev = feed(e, [1400], [55.0], sensor="s2")
+    assert [(x.target.id, x.kind) for x in ev if x.cause == "offline"] == [("s2", "cleared")]
+    assert {a.target.id for a in e.active()} == {"s1"}
+
+
+def test_forecast_pre_alarm_is_yellow_only():
+    e = engine(escalate_unacked_s=600.0)
+    obs = forecast_observation(CASE, "relative_humidity", probability=0.8, time_to_breach_s=3 * 3600)
+    (raised,) = kinds(e.update(0, [obs]), "raised")
+    assert raised.tier == Level.YELLOW and raised.cause == "forecast_breach"
+    assert "about 3.0 h" in raised.message_en and "80%" in raised.message_en and "约 3.0 小时" in raised.message_zh
+    assert not kinds(e.tick(5000), "escalated")
+    low = forecast_observation(CASE, "relative_humidity", probability=0.3, time_to_breach_s=3 * 3600)
+    ev = e.update(6000, [low]) + e.tick(6000 + 900)
+    assert kinds(ev, "cleared")
+
+
+def test_texts_in_both_languages_with_target_and_advice():
+    e = engine()
+    (raised,) = kinds(feed(e, [0, 300], [63.0, 63.0]), "raised")
+    assert raised.message_en == "RH high in silk robe: 63.0 %RH (limit 60.0 %RH)"
+    assert raised.message_zh == "丝绸袍相对湿度偏高：63.0 %RH（上限 60.0 %RH）"
+    assert "silica gel" in raised.advice_en and "door 2" in raised.advice_en
+    assert "硅胶" in raised.advice_zh and "2号门" in raised.advice_zh
+
+
+def test_datetime_clock_and_custom_rule():
+    t0 = datetime(2026, 3, 1, 8, tzinfo=UTC)
+    e = engine(rules={"relative_humidity_high": CauseRule(min_set_s=0.0)})
+    ev = e.update(t0, band_observations(RELIC, "relative_humidity", 61.0, SILK_RH))
+    assert kinds(ev, "raised")[0].started_at == t0
+    assert not e.tick(t0 + timedelta(minutes=29))
+    assert kinds(e.tick(t0 + timedelta(minutes=30)), "escalated")
+    with pytest.raises(ValueError, match="naive"):
+        e.tick(datetime(2026, 3, 1, 10))
