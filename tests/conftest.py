@@ -1,4 +1,5 @@
 """Shared fixtures. Each area keeps its fixtures in its own module, imported here."""
 
+from conftest_engine import engine_base  # noqa: F401
 from fixtures_broker import mosquitto_broker  # noqa: F401
 from fixtures_db import database_url, pg_server_url  # noqa: F401

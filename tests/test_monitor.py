@@ -1,0 +1,221 @@
+"""The staff monitor rendered offscreen: colours, greying, badges, picking, feed handling.
+
+Screen positions are computed with the camera lens from known hall points
+(``MonitorScreen.project``), never hard-coded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytest.importorskip("panda3d")
+
+from simulation.paths import scenes_dir  # noqa: E402
+from simulation.scene import Scene, load_scene  # noqa: E402
+from twin_engine import colormap  # noqa: E402
+from twin_engine.hud import TIER_COLOURS  # noqa: E402
+from twin_engine.monitor import MonitorScreen  # noqa: E402
+
+T0 = "2026-11-25T14:00:00Z"
+T1 = "2026-11-25T14:00:10Z"
+
+
+@pytest.fixture(scope="module")
+def scene() -> Scene:
+    return load_scene(scenes_dir() / "demo_hall")
+
+
+@pytest.fixture
+def monitor(engine_base: Any, scene: Scene) -> Iterator[MonitorScreen]:
+    screen = MonitorScreen(engine_base, scene, lang="en")
+    screen.enter()
+    screen.act("view_overview")
+    screen.rig.snap()
+    yield screen
+    screen.exit()
+
+
+def reading(sensor: str, quantity: str, value: float, time: str = T0, **kw: Any) -> dict[str, Any]:
+    return {"sensor": sensor, "quantity": quantity, "time": time, "value": value, "unit": None,
+            "quality": "ok", "stale": False, **kw}
+
+
+def snapshot(values: dict[str, float], quantity: str = "temperature", alerts: tuple = (), **overrides: dict) -> dict:
+    return {"type": "snapshot", "hall": "demo_hall", "time": T0, "alerts": list(alerts),
+            "readings": [reading(s, quantity, v, **overrides.get(s, {})) for s, v in values.items()]}
+
+
+ROOM_T = {"S01": 20.0, "S03": 20.0, "S05": 20.0, "S06": 20.0, "S08": 20.0, "S10": 20.0, "S11": 20.0, "S12": 20.0}
+
+
+def pixel_at(monitor: MonitorScreen, image: Any, point: tuple[float, float, float]) -> np.ndarray:
+    """RGB in [0, 1] of the frame at the projection of a hall point (mean of a 3 x 3 patch)."""
+    film = monitor.project(point)
+    assert film is not None, f"{point} is off screen"
+    w, h = image.getXSize(), image.getYSize()
+    px, py = int((film[0] + 1) / 2 * w), int((1 - film[1]) / 2 * h)
+    patch = [image.getXel(x, y) for x in range(px - 1, px + 2) for y in range(py - 1, py + 2)]
+    return np.mean([[c[0], c[1], c[2]] for c in patch], axis=0)
+
+
+def near(a: np.ndarray, b: tuple[float, float, float] | np.ndarray, tol: float) -> bool:
+    return float(np.abs(np.asarray(a) - np.asarray(b)).max()) <= tol
+
+
+def test_hot_and_cold_sensors_colour_the_floor_near_them(monitor):
+    values = dict(ROOM_T, S01=29.0, S12=11.0)
+    monitor.apply_snapshot(snapshot(values))
+    image = monitor.screenshot()
+    hot_pt = (2.5, 7.0, 0.0)  # 0.5 m east of S01: clear of its drop line and label
+    cold_pt = (9.5, 1.0, 0.0)  # 0.5 m east of S12
+    hot, cold = pixel_at(monitor, image, hot_pt), pixel_at(monitor, image, cold_pt)
+    # the frame shows what the field computed there...
+    grid = monitor.field.grid
+    assert near(hot, monitor.field.rgb[grid.cell_of(np.array(hot_pt[:2]))], 0.06)
+    assert near(cold, monitor.field.rgb[grid.cell_of(np.array(cold_pt[:2]))], 0.06)
+    # ...which is the colour of the hot and cold values, not of the 20 °C room
+    hot_c, cold_c, room_c = (np.array(colormap.colour("temperature", v)) for v in (29.0, 11.0, 20.0))
+    assert np.linalg.norm(hot - hot_c) < 0.12 and np.linalg.norm(hot - hot_c) < np.linalg.norm(hot - room_c)
+    assert np.linalg.norm(cold - cold_c) < 0.12 and np.linalg.norm(cold - cold_c) < np.linalg.norm(cold - room_c)
+    assert hot[0] > hot[2] + 0.3 and cold[2] > cold[0] + 0.3  # red-ish and blue-ish
+
+
+def test_stale_sensor_area_is_grey(monitor):
+    values = dict(ROOM_T, S06=29.0, S05=12.0, S12=12.0)
+    monitor.apply_snapshot(snapshot(values, S06={"stale": True}))
+    image = monitor.screenshot()
+    stale = pixel_at(monitor, image, (8.5, 4.5, 0.0))
+    assert float(stale.max() - stale.min()) < 0.05  # grey: no hue
+    assert near(stale, colormap.NO_DATA, 0.17)
+    # the same place with S06 fresh is coloured (hot)
+    monitor.apply_delta({"type": "delta", "time": T1, "readings": [reading("S06", "temperature", 29.0, T1)]})
+    fresh = pixel_at(monitor, monitor.screenshot(), (8.5, 4.5, 0.0))
+    assert fresh[0] > fresh[2] + 0.2
+
+
+def test_flagged_reading_is_left_out_like_a_stale_one(monitor):
+    monitor.apply_snapshot(snapshot(dict(ROOM_T, S01=29.0), S01={"quality": "spike"}))
+    monitor.refresh()
+    values = monitor.field_readings("temperature")
+    assert values["S01"].fresh is False
+    assert np.nanmax(monitor.field.estimate.value) == pytest.approx(20.0)
+
+
+def test_red_alert_shows_a_badge_above_its_relic(monitor):
+    monitor.apply_snapshot(snapshot(ROOM_T))
+    anchor = monitor.badge_anchor("relic", "ding")
+    assert anchor is not None
+    point = (anchor[0] + 0.18, anchor[1], anchor[2])  # beside the "!" in the badge's middle
+    before = pixel_at(monitor, monitor.screenshot(), point)
+    alert = {"id": "a1", "tier": "red", "target": {"kind": "relic", "id": "ding"}, "cause": "rh_high",
+             "message": {"zh-CN": "相对湿度过高", "en": "RH too high"}, "acknowledged": False}
+    monitor.apply_delta({"type": "delta", "time": T1, "readings": [], "alerts": [alert]})
+    after = pixel_at(monitor, monitor.screenshot(), point)
+    assert near(after, TIER_COLOURS["red"], 0.08)
+    assert not near(before, TIER_COLOURS["red"], 0.2)
+    assert monitor.badge_targets() == {("relic", "ding"): ("red", 1)}
+    # acknowledging it rolls the badge away and tells the service
+    acked = []
+    monitor.on_acknowledge = acked.append
+    assert monitor.acknowledge_top() == "a1" and acked == ["a1"]
+    assert monitor.badge_targets() == {}
+
+
+def test_alerts_roll_up_per_target_to_the_worst_tier(monitor):
+    alerts = [
+        {"id": "y1", "tier": "yellow", "target": {"kind": "case", "id": "c3"}, "cause": "x", "message": {"en": "a", "zh-CN": "甲"}},
+        {"id": "r1", "tier": "red", "target": {"kind": "case", "id": "c3"}, "cause": "x", "message": {"en": "b", "zh-CN": "乙"}},
+        {"id": "y2", "tier": "yellow", "target": {"kind": "zone", "id": "bronze"}, "cause": "x", "message": {"en": "c", "zh-CN": "丙"}},
+    ]
+    monitor.apply_snapshot(snapshot(ROOM_T, alerts=tuple(alerts)))
+    assert monitor.badge_targets() == {("case", "c3"): ("red", 2), ("zone", "bronze"): ("yellow", 1)}
+    monitor.apply_delta({"type": "delta", "time": T1, "readings": [], "alerts": [{"id": "r1", "cleared": True}]})
+    assert monitor.badge_targets()[("case", "c3")] == ("yellow", 1)
+
+
+def test_clicking_a_relic_selects_it_and_opens_its_panel(monitor, scene):
+    monitor.apply_snapshot(snapshot(ROOM_T))
+    monitor.render_frame()
+    for relic_id in ("lion", "vase"):
+        relic = scene.relic(relic_id)
+        x, y, z = relic.position
+        film = monitor.project((x, y, z + relic.height_m * 0.5))
+        assert film is not None
+        assert monitor.click(*film) == ("relic", relic_id)
+        assert monitor.selection == ("relic", relic_id)
+        panel = monitor.panel_data()
+        assert panel is not None and panel.title == relic.name["en"]
+    sensor = scene.sensor("S01")
+    assert monitor.click(*monitor.project(tuple(sensor.position))) == ("sensor", "S01")
+    # empty floor clears the selection
+    assert monitor.click(*monitor.project((12.0, 5.0, 0.0))) is None
+    assert monitor.selection is None and monitor.panel_data() is None
+
+
+def test_quantity_keys_switch_and_cycle(monitor, scene):
+    assert monitor.quantity == "temperature"
+    monitor.act("show_humidity")
+    assert monitor.quantity == "relative_humidity"
+    monitor.act("show_temperature")
+    seen = set()
+    for _ in range(len(monitor.quantities)):
+        monitor.act("next_quantity")
+        seen.add(monitor.quantity)
+    assert monitor.quantity == "temperature"
+    measured = {q for s in scene.sensors for q in s.quantities}
+    assert seen == measured
+    monitor.act("previous_quantity")
+    assert monitor.quantity == monitor.quantities[-1]
+
+
+def test_humidity_field_uses_humidity_readings(monitor):
+    rh = {s: 50.0 for s in ROOM_T}
+    rh["S01"] = 75.0
+    msg = snapshot(rh, quantity="relative_humidity")
+    msg["readings"] += snapshot(dict(ROOM_T, S01=29.0))["readings"]
+    monitor.apply_snapshot(msg)
+    monitor.act("show_humidity")
+    monitor.refresh()
+    at_s01 = monitor.field.estimate.value[monitor.field.grid.cell_of(np.array([2.0, 7.0]))]
+    assert at_s01 == pytest.approx(75.0, abs=1.5)
+    assert monitor.legend_title() == "Relative humidity (%RH)"
+
+
+def test_delta_keeps_the_newest_reading(monitor):
+    monitor.apply_snapshot(snapshot(ROOM_T))
+    monitor.apply_delta({"type": "delta", "time": T1, "readings": [reading("S01", "temperature", 25.0, T1)]})
+    monitor.apply_delta({"type": "delta", "time": T1, "readings": [reading("S01", "temperature", 5.0, T0)]})
+    assert monitor.field_readings("temperature")["S01"].value == 25.0
+    monitor.apply_delta({"type": "delta", "time": T1, "readings": [reading("S01", "temperature", 22.0, T1, unit="°F")]})
+    assert monitor.field_readings("temperature")["S01"].fresh is False  # not the canonical unit
+
+
+def test_replay_shows_a_stored_state_then_live_again(monitor):
+    monitor.apply_snapshot(snapshot(ROOM_T))
+    monitor.show_state_at([reading("S01", "temperature", 12.0, "2026-11-24T03:00:00Z")], time="2026-11-24T03:00:00Z")
+    assert monitor.field_readings("temperature") == {"S01": monitor.field_readings("temperature")["S01"]}
+    assert monitor.field_readings("temperature")["S01"].value == 12.0
+    monitor.show_live()
+    assert monitor.field_readings("temperature")["S01"].value == 20.0
+
+
+def test_save_png_writes_a_frame_of_the_window_size(monitor, tmp_path):
+    from panda3d.core import PNMImage
+
+    monitor.apply_snapshot(snapshot(ROOM_T))
+    out = monitor.save_png(tmp_path / "frame.png")
+    image = PNMImage()
+    assert image.read(str(out))
+    assert (image.getXSize(), image.getYSize()) == (640, 360)
+
+
+def test_exit_removes_every_node(engine_base, scene):
+    before = engine_base.render.getNumChildren(), engine_base.a2dTopLeft.getNumChildren()
+    screen = MonitorScreen(engine_base, scene, load_meshes=False)
+    assert engine_base.render.find("monitor")
+    screen.exit()
+    assert (engine_base.render.getNumChildren(), engine_base.a2dTopLeft.getNumChildren()) == before

@@ -1,0 +1,108 @@
+"""The thin Panda3D shell: make a ShowBase, run one per-frame task, switch screens.
+
+A screen is an object with ``enter()``, ``exit()``, ``update(dt)`` and
+``act(action)`` that owns its node roots (``monitor.MonitorScreen`` is one).
+:class:`TwinApp` binds the screen's key table (``keys.py``) to ``act`` and
+calls ``update`` once per frame; nothing else lives here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from direct.showbase.ShowBase import ShowBase
+from panda3d.core import WindowProperties, loadPrcFileData
+
+
+class Screen(Protocol):
+    keys: Mapping[str, str]
+
+    def enter(self) -> None: ...
+
+    def exit(self) -> None: ...
+
+    def update(self, dt: float) -> None: ...
+
+    def act(self, action: str) -> None: ...
+
+
+def make_base(offscreen: bool = False, size: tuple[int, int] = (1280, 720), title: str = "relic-twin",
+              software: bool = False) -> ShowBase:
+    """A ShowBase with a window (or, ``offscreen``, an offscreen buffer) of ``size`` pixels.
+
+    Offscreen uses EGL headless GL (Mesa llvmpipe on a machine without a GPU)
+    and falls back to Panda3D's software renderer. ``software`` asks Mesa
+    for llvmpipe even where a GPU exists (for comparable benchmarks).
+    Only one ShowBase can live in a process.
+    """
+    lines = [
+        f"win-size {size[0]} {size[1]}",
+        f"window-title {title}",
+        "audio-library-name null",
+        "sync-video false",
+        "framebuffer-multisample true",
+        "multisamples 4",
+        "notify-level-device fatal",
+        "notify-level-egldisplay error",
+        "model-cache-dir",
+        "textures-power-2 none",
+    ]
+    if offscreen:
+        lines += ["window-type offscreen", "load-display p3headlessgl", "aux-display p3tinydisplay"]
+    if software:
+        import os
+
+        os.environ.setdefault("LIBGL_ALWAYS_SOFTWARE", "1")
+    loadPrcFileData("relic-twin", "\n".join(lines))
+    base = ShowBase(windowType="offscreen" if offscreen else None)
+    base.disableMouse()
+    base.setBackgroundColor(0.13, 0.14, 0.16, 1)
+    return base
+
+
+class TwinApp:
+    """Runs one screen at a time inside ``base``."""
+
+    def __init__(self, base: ShowBase):
+        self.base = base
+        self.screen: Screen | None = None
+        self._bound: list[str] = []
+        base.taskMgr.add(self._frame, "relic-twin-frame")
+
+    def show(self, screen: Screen) -> None:
+        """Leave the current screen (it cleans up) and enter ``screen``."""
+        if self.screen is not None:
+            self.screen.exit()
+        for event in self._bound:
+            self.base.ignore(event)
+        self._bound = []
+        self.screen = screen
+        screen.enter()
+        for event, action in screen.keys.items():
+            self.base.accept(event, self._act, [action])
+            self._bound.append(event)
+
+    def _act(self, action: str) -> None:
+        if action == "toggle_fullscreen":
+            toggle_fullscreen(self.base)
+        elif self.screen is not None:
+            self.screen.act(action)
+
+    def _frame(self, task):  # noqa: ANN001 - Panda3D task
+        if self.screen is not None:
+            self.screen.update(self.base.clock.getDt())
+        return task.cont
+
+    def run(self) -> None:
+        self.base.run()
+
+
+def toggle_fullscreen(base: ShowBase) -> None:
+    """Switch a real window between windowed and full screen (no-op offscreen)."""
+    win = base.win
+    if win is None or not hasattr(win, "getProperties") or base.windowType != "onscreen":
+        return
+    props = WindowProperties()
+    props.setFullscreen(not win.getProperties().getFullscreen())
+    win.requestProperties(props)

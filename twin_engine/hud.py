@@ -1,0 +1,266 @@
+"""The monitor's 2-D overlay: title bar, legend, alert list, selection panel.
+
+Every widget takes plain view data (the dataclasses below) and imports
+nothing from ``bridge/`` or ``simulation/``; the screen turns its state
+into view data. Widgets draw under a parent node of ``aspect2d`` (or one
+of ShowBase's ``a2d*`` corner anchors) and rebuild only when given new data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from panda3d.core import CardMaker, LineSegs, NodePath, SamplerState, TextNode, Texture, TransparencyAttrib
+
+RGB = tuple[float, float, float]
+
+PANEL_BG = (0.08, 0.09, 0.11, 0.78)
+TEXT = (0.95, 0.95, 0.95, 1.0)
+DIM = (0.70, 0.72, 0.75, 1.0)
+TIER_COLOURS: dict[str, RGB] = {"red": (0.90, 0.16, 0.14), "yellow": (0.98, 0.78, 0.12)}
+
+
+@dataclass(frozen=True)
+class LegendData:
+    """title : e.g. "Temperature (°C)"; colours : colour-bar samples, low to high;
+    ticks : (position 0..1 along the bar, label); notes : (swatch RGB, text, hatched)."""
+
+    title: str
+    colours: Sequence[RGB]
+    ticks: Sequence[tuple[float, str]]
+    notes: Sequence[tuple[RGB, str, bool]] = ()
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    """One line of the alert list."""
+
+    id: str
+    tier: str
+    text: str
+    acknowledged: bool = False
+
+
+@dataclass(frozen=True)
+class Series:
+    """A time series for the panel chart: ``times`` in hours relative to now
+    (negative = past), ``values``, optional band ``low``/``high`` (same length)."""
+
+    times: Sequence[float]
+    values: Sequence[float]
+    low: Sequence[float] | None = None
+    high: Sequence[float] | None = None
+
+
+@dataclass(frozen=True)
+class PanelData:
+    """The selection panel: title, subtitle, (label, value) lines, and an
+    optional chart of history and forecast with the profile's limits."""
+
+    title: str
+    subtitle: str = ""
+    lines: Sequence[tuple[str, str]] = ()
+    history: Series | None = None
+    forecast: Series | None = None
+    limits: tuple[float, float] | None = None
+    chart_title: str = ""
+    empty_chart_text: str = ""
+
+
+def _text(parent: NodePath, text: str, pos: tuple[float, float], scale: float, colour: Sequence[float] = TEXT,
+          align: int = TextNode.ALeft, font: Any | None = None, wordwrap: float | None = None) -> NodePath:
+    node = TextNode("text")
+    node.setText(text)
+    node.setAlign(align)
+    node.setTextColor(*colour)
+    node.setShadow(0.05, 0.05)
+    node.setShadowColor(0, 0, 0, 0.8)
+    if font is not None:
+        node.setFont(font)
+    if wordwrap:
+        node.setWordwrap(wordwrap)
+    np_ = parent.attachNewNode(node)
+    np_.setScale(scale)
+    np_.setPos(pos[0], 0, pos[1])
+    return np_
+
+
+def _card(parent: NodePath, frame: tuple[float, float, float, float], colour: Sequence[float]) -> NodePath:
+    cm = CardMaker("card")
+    cm.setFrame(*frame)
+    card = parent.attachNewNode(cm.generate())
+    card.setColor(*colour)
+    if len(colour) == 4 and colour[3] < 1:
+        card.setTransparency(TransparencyAttrib.MAlpha)
+    return card
+
+
+class Widget:
+    """A rebuildable overlay piece under ``parent``."""
+
+    def __init__(self, parent: NodePath, font: Any | None = None):
+        self.root = parent.attachNewNode(type(self).__name__)
+        self.font = font
+
+    def clear(self) -> None:
+        for child in self.root.getChildren():
+            child.removeNode()
+
+    def destroy(self) -> None:
+        self.root.removeNode()
+
+
+class TitleBar(Widget):
+    """One line at the top left: hall, quantity, time, mode."""
+
+    def show(self, text: str, hint: str = "") -> None:
+        self.clear()
+        _text(self.root, text, (0.05, -0.09), 0.055, font=self.font)
+        if hint:
+            _text(self.root, hint, (0.05, -0.15), 0.034, DIM, font=self.font)
+
+
+class Legend(Widget):
+    """A vertical colour bar with tick labels and swatches, at the bottom left."""
+
+    def show(self, data: LegendData) -> None:
+        self.clear()
+        x0, y0, w, h = 0.06, 0.12, 0.05, 0.62
+        notes_h = 0.07 * len(data.notes)
+        _card(self.root, (0.02, 0.52, 0.04, y0 + h + 0.12 + notes_h), PANEL_BG)
+        _text(self.root, data.title, (0.05, y0 + h + 0.05 + notes_h), 0.045, font=self.font)
+        bar_y = y0 + notes_h
+        tex = Texture("legend")
+        tex.setup2dTexture(1, len(data.colours), Texture.T_unsigned_byte, Texture.F_rgb8)
+        tex.setMagfilter(SamplerState.FT_linear)
+        tex.setWrapV(SamplerState.WM_clamp)
+        tex.setRamImage(bytes(int(round(c * 255)) for rgb in data.colours for c in reversed(rgb)))
+        bar = _card(self.root, (x0, x0 + w, bar_y, bar_y + h), (1, 1, 1, 1))
+        bar.setTexture(tex)
+        for pos, label in data.ticks:
+            y = bar_y + pos * h
+            ticks = LineSegs()
+            ticks.setColor(*TEXT)
+            ticks.moveTo(x0 + w, 0, y)
+            ticks.drawTo(x0 + w + 0.02, 0, y)
+            self.root.attachNewNode(ticks.create())
+            _text(self.root, label, (x0 + w + 0.035, y - 0.012), 0.038, font=self.font)
+        for i, (rgb, text, hatched) in enumerate(data.notes):
+            y = y0 + 0.07 * (len(data.notes) - 1 - i) - 0.02
+            _card(self.root, (x0, x0 + w, y, y + 0.045), (*rgb, 1.0))
+            if hatched:
+                stripes = LineSegs()
+                stripes.setColor(0.35, 0.35, 0.37, 1)
+                stripes.setThickness(2)
+                for k in range(4):
+                    stripes.moveTo(x0 + k * w / 4, 0, y)
+                    stripes.drawTo(x0 + (k + 1) * w / 4, 0, y + 0.045)
+                self.root.attachNewNode(stripes.create())
+            _text(self.root, text, (x0 + w + 0.02, y + 0.01), 0.032, DIM, font=self.font)
+
+
+class AlertList(Widget):
+    """The alert list at the top right: tier swatch, text, acknowledged state."""
+
+    def show(self, title: str, rows: Sequence[AlertRow], empty: str, hint: str = "", ack_word: str = "") -> None:
+        self.clear()
+        shown = list(rows)[:8]
+        height = 0.12 + 0.065 * max(1, len(shown)) + (0.05 if hint else 0)
+        _card(self.root, (-0.95, -0.03, -0.03 - height, -0.03), PANEL_BG)
+        _text(self.root, f"{title} ({len(rows)})", (-0.92, -0.1), 0.045, font=self.font)
+        if not shown:
+            _text(self.root, empty, (-0.92, -0.17), 0.036, DIM, font=self.font)
+        for i, row in enumerate(shown):
+            y = -0.17 - 0.065 * i
+            alpha = 0.45 if row.acknowledged else 1.0
+            _card(self.root, (-0.92, -0.89, y - 0.01, y + 0.035), (*TIER_COLOURS.get(row.tier, (0.6, 0.6, 0.6)), alpha))
+            text = row.text + (f"  ({ack_word})" if row.acknowledged and ack_word else "")
+            _text(self.root, text, (-0.87, y), 0.034, DIM if row.acknowledged else TEXT, font=self.font, wordwrap=24)
+        if hint:
+            _text(self.root, hint, (-0.92, -0.03 - height + 0.03), 0.03, DIM, font=self.font)
+
+
+class Panel(Widget):
+    """The selection panel at the bottom right, with an optional chart."""
+
+    def show(self, data: PanelData | None) -> None:
+        self.clear()
+        if data is None:
+            return
+        w, x0 = 0.92, -0.95
+        chart_h = 0.34
+        height = 0.16 + 0.055 * len(data.lines) + chart_h + 0.1
+        _card(self.root, (x0, x0 + w, 0.03, 0.03 + height), PANEL_BG)
+        y = 0.03 + height - 0.08
+        _text(self.root, data.title, (x0 + 0.03, y), 0.048, font=self.font, wordwrap=18)
+        if data.subtitle:
+            y -= 0.055
+            _text(self.root, data.subtitle, (x0 + 0.03, y), 0.034, DIM, font=self.font)
+        for label, value in data.lines:
+            y -= 0.055
+            _text(self.root, label, (x0 + 0.03, y), 0.034, DIM, font=self.font)
+            _text(self.root, value, (x0 + 0.50, y), 0.034, font=self.font)
+        self._chart(data, (x0 + 0.05, 0.08, w - 0.1, chart_h - 0.04))
+
+    def _chart(self, data: PanelData, box: tuple[float, float, float, float]) -> None:
+        x, y, w, h = box
+        _text(self.root, data.chart_title, (x, y + h + 0.01), 0.03, DIM, font=self.font)
+        series = [s for s in (data.history, data.forecast) if s is not None and len(s.times)]
+        if not series:
+            _text(self.root, data.empty_chart_text, (x, y + h / 2), 0.032, DIM, font=self.font)
+            return
+        times = [t for s in series for t in s.times]
+        vals = [v for s in series for v in s.values]
+        vals += [v for s in series for band in (s.low, s.high) if band is not None for v in band]
+        if data.limits:
+            vals += list(data.limits)
+        t0, t1 = min(times), max(times)
+        v0, v1 = min(vals), max(vals)
+        pad = 0.05 * (v1 - v0 or 1.0)
+        v0, v1 = v0 - pad, v1 + pad
+
+        def px(t: float, v: float) -> tuple[float, float, float]:
+            return (x + w * (t - t0) / ((t1 - t0) or 1.0), 0.0, y + h * (v - v0) / (v1 - v0))
+
+        frame = LineSegs()
+        frame.setColor(*DIM)
+        frame.moveTo(x, 0, y)
+        frame.drawTo(x + w, 0, y)
+        if t0 < 0 < t1:
+            frame.moveTo(*px(0.0, v0))
+            frame.drawTo(*px(0.0, v1))
+        self.root.attachNewNode(frame.create())
+        lines = LineSegs()
+        lines.setThickness(2)
+        if data.limits:
+            lines.setColor(0.9, 0.3, 0.25, 1)
+            for lim in data.limits:
+                lines.moveTo(*px(t0, lim))
+                lines.drawTo(*px(t1, lim))
+        for s, colour in ((data.history, (0.95, 0.95, 0.95, 1)), (data.forecast, (0.35, 0.75, 1.0, 1))):
+            if s is None or not len(s.times):
+                continue
+            if s.low is not None and s.high is not None:
+                lines.setColor(colour[0], colour[1], colour[2], 0.45)
+                for band in (s.low, s.high):
+                    lines.moveTo(*px(s.times[0], band[0]))
+                    for t, v in zip(s.times[1:], band[1:], strict=True):
+                        lines.drawTo(*px(t, v))
+            lines.setColor(*colour)
+            lines.moveTo(*px(s.times[0], s.values[0]))
+            for t, v in zip(s.times[1:], s.values[1:], strict=True):
+                lines.drawTo(*px(t, v))
+        self.root.attachNewNode(lines.create())
+        _text(self.root, f"{v1:.1f}", (x - 0.005, y + h - 0.02), 0.026, DIM, TextNode.ARight, self.font)
+        _text(self.root, f"{v0:.1f}", (x - 0.005, y), 0.026, DIM, TextNode.ARight, self.font)
+
+
+@dataclass
+class Badge:
+    """An alert badge above a thing in the 3D view (a billboard)."""
+
+    tier: str
+    count: int
+    node: NodePath | None = field(default=None)

@@ -1,0 +1,672 @@
+"""The staff's live 3D monitor: one screen state over the hall.
+
+:class:`MonitorScreen` owns two node roots (the 3-D hall under ``render``,
+the overlay widgets under ShowBase's ``a2d*`` corner anchors) and removes them in :meth:`exit`. It is
+fed plain dicts of the live feed (``bridge/live.py``)::
+
+    {"type": "snapshot", "hall": ..., "time": ..., "readings": [...], "alerts": [...]}
+    {"type": "delta", "time": ..., "readings": [...], "alerts": [...]}
+
+a reading being ``{"sensor", "quantity", "time", "value", "unit",
+"quality", "stale"}`` and an alert ``{"id", "tier", "target": {"kind",
+"id"}, "cause", "message": {"zh-CN", "en"}, "acknowledged"}``. Readings
+with ``quality != "ok"``, ``stale`` true or a unit other than the
+quantity's canonical one are left out of the field; their sensor's area is
+hatched grey. Messages only mark the screen dirty; the per-frame
+:meth:`update` recolours at most once per frame.
+
+Hooks for the rest of the system: ``on_acknowledge(alert_id)`` (set by the
+caller, called when staff acknowledge an alert), :meth:`set_details` (the
+panel's 24 h history, forecast, limits and risk from the REST service),
+:meth:`show_state_at` (replay of a stored state) and :meth:`show_live`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from panda3d.core import (
+    AmbientLight,
+    CardMaker,
+    CollisionHandlerQueue,
+    CollisionNode,
+    CollisionRay,
+    CollisionTraverser,
+    DirectionalLight,
+    Filename,
+    NodePath,
+    PNMImage,
+    Point2,
+    Point3,
+    TextNode,
+    TransparencyAttrib,
+    Vec4,
+)
+
+from simulation.quantities import QUANTITIES
+from simulation.scene import Scene
+from twin_engine import colormap, hud
+from twin_engine.camera import CameraRig, View
+from twin_engine.field_view import FieldView, Reading
+from twin_engine.hall import GLASS, PICK_MASK, PICK_TAG, HallNodes, build_hall, hall_radius, zone_centre
+from twin_engine.keys import MONITOR_KEYS
+from twin_engine.texts import pick, t
+
+TIER_RANK = {"red": 2, "yellow": 1}
+LEGEND_SAMPLES = 64
+
+
+@dataclass(frozen=True)
+class Details:
+    """What the REST service knows about a relic or sensor, for the panel.
+
+    history / forecast : :class:`hud.Series` (hours relative to now);
+    limits : (low, high) of the profile for the shown quantity;
+    lines : extra (label, value) rows, e.g. current risk and metrics.
+    """
+
+    quantity: str = "temperature"
+    history: hud.Series | None = None
+    forecast: hud.Series | None = None
+    limits: tuple[float, float] | None = None
+    lines: Sequence[tuple[str, str]] = ()
+
+
+def reading_ok(r: Mapping[str, Any]) -> bool:
+    """A reading the field may use: quality ok, not stale, canonical unit, finite value."""
+    q = QUANTITIES.get(str(r.get("quantity")))
+    value = r.get("value")
+    return (
+        q is not None
+        and r.get("quality", "ok") == "ok"
+        and not r.get("stale", False)
+        and (r.get("unit") in (None, q.unit))
+        and isinstance(value, (int, float))
+        and math.isfinite(float(value))
+    )
+
+
+class MonitorScreen:
+    """The live monitor of one hall inside ``base`` (a ShowBase, passed in)."""
+
+    keys = MONITOR_KEYS
+
+    def __init__(self, base: Any, scene: Scene, lang: str = "en", load_meshes: bool = True,
+                 font: Any | None = None, cell_m: float = 0.1):
+        self.base = base
+        self.scene = scene
+        self.lang = lang
+        self.font = font if font is not None else _default_font(base)
+        self.quantities = [q for q in QUANTITIES if scene.sensors_for(q)]
+        self.quantity = "temperature" if "temperature" in self.quantities else self.quantities[0]
+        self.live: dict[tuple[str, str], dict[str, Any]] = {}
+        self.replay: dict[tuple[str, str], dict[str, Any]] | None = None
+        self.replay_time = ""
+        self.alerts: dict[str, dict[str, Any]] = {}
+        self.time = ""
+        self.selection: tuple[str, str] | None = None
+        self.details: dict[tuple[str, str], Details] = {}
+        self.on_acknowledge: Callable[[str], None] | None = None
+        self._dirty = True
+        self._drag: tuple[str, float, float, float, float] | None = None
+
+        self.root = base.render.attachNewNode("monitor")
+        self._lights()
+        self.nodes: HallNodes = build_hall(scene, self.root, loader=base.loader, load_meshes=load_meshes)
+        self.field = FieldView(scene, self.root, cell_m=cell_m)
+        self._labels = self._sensor_labels()
+        self.badges = self.root.attachNewNode("badges")
+        self.title = hud.TitleBar(base.a2dTopLeft, self.font)
+        self.legend = hud.Legend(base.a2dBottomLeft, self.font)
+        self.alert_list = hud.AlertList(base.a2dTopRight, self.font)
+        self.panel = hud.Panel(base.a2dBottomRight, self.font)
+        self._picker = self._make_picker()
+        base.camLens.setFov(50)
+        base.camLens.setNearFar(0.1, 300.0)
+        self.rig = CameraRig(base.camera, self.overview())
+        self.refresh()
+
+    # --- lifecycle --------------------------------------------------------------
+
+    def enter(self) -> None:
+        self.base.accept("window-event", lambda _win: self._mark())
+
+    def exit(self) -> None:
+        """Remove every node this screen made."""
+        self.base.ignore("window-event")
+        for widget in (self.title, self.legend, self.alert_list, self.panel):
+            widget.destroy()
+        self.root.clearLight()
+        self.root.removeNode()
+
+    destroy = exit
+
+    def update(self, dt: float) -> None:
+        """One frame: camera easing, mouse drags, recolour when dirty."""
+        self._drag_update()
+        self.rig.update(dt)
+        if self._dirty:
+            self.refresh()
+
+    # --- feed -------------------------------------------------------------------
+
+    def apply_snapshot(self, msg: Mapping[str, Any]) -> None:
+        """Replace the live state with a snapshot message."""
+        self.live = {}
+        self.alerts = {}
+        self.time = str(msg.get("time", ""))
+        self._merge_readings(msg.get("readings", ()))
+        self._merge_alerts(msg.get("alerts", ()))
+        self._mark()
+
+    def apply_delta(self, msg: Mapping[str, Any]) -> None:
+        """Merge a delta message (newer readings win; alerts by id; ``cleared`` ones go)."""
+        self.time = str(msg.get("time", self.time))
+        self._merge_readings(msg.get("readings", ()))
+        self._merge_alerts(msg.get("alerts", ()))
+        self._mark()
+
+    def apply(self, msg: Mapping[str, Any]) -> None:
+        """Dispatch a feed message on its ``type``."""
+        if msg.get("type") == "snapshot":
+            self.apply_snapshot(msg)
+        elif msg.get("type") == "delta":
+            self.apply_delta(msg)
+
+    def show_state_at(self, readings: Sequence[Mapping[str, Any]], time: str = "",
+                      alerts: Sequence[Mapping[str, Any]] | None = None) -> None:
+        """Replay: show a stored state (readings in the feed's shape) instead of
+        the live one, which keeps updating underneath; :meth:`show_live` returns."""
+        self.replay = {}
+        self.replay_time = time
+        for r in readings:
+            self._merge_one(self.replay, r)
+        if alerts is not None:
+            self._replay_alerts = {str(a["id"]): dict(a) for a in alerts if "id" in a}
+        self._mark()
+
+    def show_live(self) -> None:
+        self.replay = None
+        self._mark()
+
+    def set_details(self, kind: str, ident: str, details: Details) -> None:
+        """Give the panel of relic/sensor ``ident`` its history, forecast, limits, risk."""
+        self.details[(kind, ident)] = details
+        if self.selection == (kind, ident):
+            self._mark()
+
+    def _merge_readings(self, readings: Sequence[Mapping[str, Any]]) -> None:
+        for r in readings:
+            self._merge_one(self.live, r)
+
+    @staticmethod
+    def _merge_one(store: dict[tuple[str, str], dict[str, Any]], r: Mapping[str, Any]) -> None:
+        key = (str(r.get("sensor")), str(r.get("quantity")))
+        old = store.get(key)
+        if old is None or str(r.get("time", "")) >= str(old.get("time", "")):
+            store[key] = dict(r)
+
+    def _merge_alerts(self, alerts: Sequence[Mapping[str, Any]]) -> None:
+        for a in alerts:
+            if "id" not in a:
+                continue
+            if a.get("cleared") or a.get("active") is False:
+                self.alerts.pop(str(a["id"]), None)
+            else:
+                self.alerts[str(a["id"])] = dict(a)
+
+    def _mark(self) -> None:
+        self._dirty = True
+
+    # --- actions ----------------------------------------------------------------
+
+    def act(self, action: str) -> None:
+        """Do the named action (see ``keys.MONITOR_KEYS``)."""
+        rig = self.rig
+        simple: dict[str, Callable[[], None]] = {
+            "next_quantity": lambda: self.step_quantity(1),
+            "previous_quantity": lambda: self.step_quantity(-1),
+            "show_temperature": lambda: self.set_quantity("temperature"),
+            "show_humidity": lambda: self.set_quantity("relative_humidity"),
+            "view_overview": lambda: rig.go(self.overview()),
+            "orbit_left": lambda: rig.orbit(-15, 0),
+            "orbit_right": lambda: rig.orbit(15, 0),
+            "orbit_up": lambda: rig.orbit(0, -8),
+            "orbit_down": lambda: rig.orbit(0, 8),
+            "zoom_in": lambda: rig.zoom(1 / 1.15),
+            "zoom_out": lambda: rig.zoom(1.15),
+            "toggle_language": self.toggle_language,
+            "acknowledge_top": self.acknowledge_top,
+            "clear_selection": lambda: self.select(None),
+            "select_or_orbit_start": lambda: self._drag_start("orbit"),
+            "orbit_end": lambda: self._drag_end(click=True),
+            "pan_start": lambda: self._drag_start("pan"),
+            "pan_end": lambda: self._drag_end(click=False),
+        }
+        if action in simple:
+            simple[action]()
+        elif action.startswith("view_zone_"):
+            i = int(action.rsplit("_", 1)[1]) - 1
+            if 0 <= i < len(self.scene.zones):
+                rig.go(self.zone_view(i))
+
+    def set_quantity(self, quantity: str) -> None:
+        if quantity in self.quantities:
+            self.quantity = quantity
+            self._mark()
+
+    def step_quantity(self, step: int) -> None:
+        i = self.quantities.index(self.quantity)
+        self.set_quantity(self.quantities[(i + step) % len(self.quantities)])
+
+    def toggle_language(self) -> None:
+        self.lang = "en" if self.lang.startswith("zh") else "zh-CN"
+        self._mark()
+
+    def acknowledge_top(self) -> str | None:
+        """Acknowledge the worst unacknowledged alert; returns its id."""
+        rows = [a for a in self._shown_alerts() if not a.get("acknowledged")]
+        if not rows:
+            return None
+        alert = rows[0]
+        alert["acknowledged"] = True
+        if self.on_acknowledge is not None:
+            self.on_acknowledge(str(alert["id"]))
+        self._mark()
+        return str(alert["id"])
+
+    # --- camera -----------------------------------------------------------------
+
+    def overview(self) -> View:
+        """The whole hall from the south, above, at an angle."""
+        x0, y0, x1, y1 = self.scene.bounds
+        fit = hall_radius(self.scene) / math.tan(math.radians(0.5 * self.base.camLens.getFov()[0]))
+        return View(((x0 + x1) / 2, (y0 + y1) / 2 - 0.8, 0.0), 0.0, -55.0, 1.12 * fit)
+
+    def zone_view(self, i: int) -> View:
+        zone = self.scene.zones[i]
+        c = zone_centre(zone.polygon)
+        span = float(np.ptp(zone.polygon, axis=0).max())
+        return View((c[0], c[1], 0.3), 20.0, -45.0, 1.1 * span)
+
+    # --- picking ----------------------------------------------------------------
+
+    def _make_picker(self) -> tuple[CollisionTraverser, CollisionHandlerQueue, CollisionRay]:
+        ray = CollisionRay()
+        node = CollisionNode("monitor-pick-ray")
+        node.addSolid(ray)
+        node.setFromCollideMask(PICK_MASK)
+        node.setIntoCollideMask(0)
+        ray_np = self.base.camera.attachNewNode(node)
+        self._ray_np = ray_np
+        queue = CollisionHandlerQueue()
+        trav = CollisionTraverser("monitor-pick")
+        trav.addCollider(ray_np, queue)
+        return trav, queue, ray
+
+    def pick_at(self, x: float, y: float) -> tuple[str, str] | None:
+        """What is under the screen point (x, y) in -1..1 film coordinates:
+        ("relic", id), ("sensor", id), or None."""
+        trav, queue, ray = self._picker
+        ray.setFromLens(self.base.camNode, x, y)
+        trav.traverse(self.root)
+        if queue.getNumEntries() == 0:
+            return None
+        queue.sortEntries()
+        for i in range(queue.getNumEntries()):
+            tag = queue.getEntry(i).getIntoNodePath().getNetTag(PICK_TAG)
+            if tag:
+                kind, ident = tag.split(":", 1)
+                return kind, ident
+        return None
+
+    def click(self, x: float, y: float) -> tuple[str, str] | None:
+        """Select what is at film point (x, y) (or clear the selection)."""
+        hit = self.pick_at(x, y)
+        self.select(hit)
+        return hit
+
+    def select(self, target: tuple[str, str] | None) -> None:
+        self.selection = target
+        self._mark()
+
+    def project(self, point: tuple[float, float, float]) -> tuple[float, float] | None:
+        """Film coordinates (-1..1) of a hall point, or None when off screen."""
+        p = self.base.cam.getRelativePoint(self.base.render, Point3(*point))
+        out = Point2()
+        if not self.base.camLens.project(p, out):
+            return None
+        return float(out[0]), float(out[1])
+
+    def _drag_start(self, mode: str) -> None:
+        mw = self.base.mouseWatcherNode
+        if mw is None or not mw.hasMouse():
+            return
+        m = mw.getMouse()
+        self._drag = (mode, m[0], m[1], m[0], m[1])
+
+    def _drag_update(self) -> None:
+        mw = self.base.mouseWatcherNode
+        if self._drag is None or mw is None or not mw.hasMouse():
+            return
+        mode, x0, y0, lx, ly = self._drag
+        m = mw.getMouse()
+        dx, dy = m[0] - lx, m[1] - ly
+        if mode == "orbit":
+            self.rig.orbit(dx * 120, dy * 60)
+        else:
+            self.rig.pan(-dx * self.rig.goal.distance * 0.5, -dy * self.rig.goal.distance * 0.5)
+        self.rig.snap()
+        self._drag = (mode, x0, y0, m[0], m[1])
+
+    def _drag_end(self, click: bool) -> None:
+        drag, self._drag = self._drag, None
+        if drag is None or not click:
+            return
+        _, x0, y0, x1, y1 = drag
+        if math.hypot(x1 - x0, y1 - y0) < 0.01:
+            self.click(x0, y0)
+
+    # --- drawing ----------------------------------------------------------------
+
+    def _lights(self) -> None:
+        amb = AmbientLight("ambient")
+        amb.setColor(Vec4(0.42, 0.42, 0.45, 1))
+        sun = DirectionalLight("key")
+        sun.setColor(Vec4(0.75, 0.72, 0.66, 1))
+        fill = DirectionalLight("fill")
+        fill.setColor(Vec4(0.25, 0.27, 0.32, 1))
+        for light, hpr in ((amb, None), (sun, (-30, -55, 0)), (fill, (150, -30, 0))):
+            np_ = self.root.attachNewNode(light)
+            if hpr:
+                np_.setHpr(*hpr)
+            self.root.setLight(np_)
+
+    def _sensor_labels(self) -> dict[str, TextNode]:
+        labels = {}
+        for sid, holder in self.nodes.sensors.items():
+            node = TextNode(f"label-{sid}")
+            node.setAlign(TextNode.ACenter)
+            node.setTextColor(1, 1, 1, 1)
+            node.setCardColor(0.05, 0.05, 0.07, 0.7)
+            node.setCardAsMargin(0.15, 0.15, 0.05, 0.05)
+            node.setCardDecal(True)
+            if self.font is not None:
+                node.setFont(self.font)
+            label = holder.attachNewNode(node)
+            label.setScale(0.3)
+            label.setPos(0, 0, 0.26)
+            label.setBillboardPointEye()
+            label.setLightOff(1)
+            label.setDepthTest(False)
+            label.setDepthWrite(False)
+            label.setBin("fixed", 40)
+            labels[sid] = node
+        return labels
+
+    def shown_readings(self) -> dict[tuple[str, str], dict[str, Any]]:
+        return self.replay if self.replay is not None else self.live
+
+    def _shown_alerts(self) -> list[dict[str, Any]]:
+        src = getattr(self, "_replay_alerts", None) if self.replay is not None else None
+        alerts = list((src if src is not None else self.alerts).values())
+        alerts.sort(key=lambda a: (bool(a.get("acknowledged")), -TIER_RANK.get(str(a.get("tier")), 0), str(a.get("id"))))
+        return alerts
+
+    def field_readings(self, quantity: str) -> dict[str, Reading]:
+        """Sensor id -> (value, fresh) for ``quantity`` from the shown state."""
+        out = {}
+        for (sid, q), r in self.shown_readings().items():
+            if q == quantity:
+                value = r.get("value")
+                ok = reading_ok(r)
+                out[sid] = Reading(float(value) if ok else float("nan"), ok)
+        return out
+
+    def refresh(self) -> None:
+        """Recolour the field, markers, cases, badges and redraw the overlay."""
+        self._dirty = False
+        values = self.field_readings(self.quantity)
+        self.field.show(self.quantity, values)
+        self._colour_markers(values)
+        self._colour_cases(values)
+        self._draw_badges()
+        self._draw_hud()
+
+    def _colour_markers(self, values: Mapping[str, Reading]) -> None:
+        q = QUANTITIES[self.quantity]
+        for s in self.scene.sensors:
+            holder = self.nodes.sensors[s.id]
+            marker = holder.find("marker")
+            label = self._labels[s.id]
+            if self.quantity not in s.quantities:
+                marker.setColor(0.25, 0.25, 0.28, 1)
+                marker.setScale(0.6)
+                label.setText("")
+                continue
+            marker.setScale(1.0)
+            r = values.get(s.id)
+            if r is None or not r.fresh:
+                marker.setColor(*colormap.NO_DATA, 1)
+                label.setText("—" if r is None else "?")
+            else:
+                marker.setColor(*colormap.colour(self.quantity, r.value), 1)
+                label.setText(f"{r.value:.{q.precision}f}")
+
+    def _colour_cases(self, values: Mapping[str, Reading]) -> None:
+        """Tint each case's glass with its own sensor's value (the case climate)."""
+        for case in self.scene.cases:
+            hood = self.nodes.cases[case.id].find(f"case-{case.id}-glass")
+            inside = [values[s.id] for s in self.scene.sensors if s.case == case.id and s.id in values]
+            fresh = [r.value for r in inside if r.fresh]
+            if fresh:
+                rgb = colormap.colour(self.quantity, float(np.mean(fresh)))
+                hood.setColor(*rgb, 0.42)
+            elif inside:
+                hood.setColor(*colormap.NO_DATA, 0.5)
+            else:
+                hood.setColor(*GLASS)
+
+    def badge_targets(self) -> dict[tuple[str, str], tuple[str, int]]:
+        """(kind, id) -> (worst tier, count) of the unacknowledged shown alerts, rolled up per target."""
+        out: dict[tuple[str, str], tuple[str, int]] = {}
+        for a in self._shown_alerts():
+            if a.get("acknowledged"):
+                continue
+            target = a.get("target") or {}
+            key = (str(target.get("kind", "hall")), str(target.get("id", "")))
+            tier = str(a.get("tier", "yellow"))
+            old_tier, n = out.get(key, (tier, 0))
+            worst = tier if TIER_RANK.get(tier, 0) > TIER_RANK.get(old_tier, 0) else old_tier
+            out[key] = (worst, n + 1)
+        return out
+
+    def badge_anchor(self, kind: str, ident: str) -> Point3 | None:
+        """Where the badge of a target floats, hall frame (m)."""
+        if kind == "relic" and ident in self.nodes.relic_tops:
+            return self.nodes.relic_tops[ident] + Point3(0, 0, 0.45)
+        if kind == "case":
+            for c in self.scene.cases:
+                if c.id == ident:
+                    return Point3(float(c.position[0]), float(c.position[1]), float(c.position[2] + c.size[2]) + 0.45)
+        if kind == "sensor" and ident in self.nodes.sensors:
+            return self.nodes.sensors[ident].getPos(self.root) + Point3(0, 0, 0.55)
+        if kind == "zone":
+            for z in self.scene.zones:
+                if z.id == ident:
+                    c = zone_centre(z.polygon)
+                    return Point3(c[0], c[1], 2.6)
+        return None
+
+    def _draw_badges(self) -> None:
+        for child in self.badges.getChildren():
+            child.removeNode()
+        for (kind, ident), (tier, count) in self.badge_targets().items():
+            pos = self.badge_anchor(kind, ident)
+            if pos is None:
+                continue
+            badge = make_badge(self.badges, tier, count, self.font)
+            badge.setPos(pos)
+            badge.setTag("badge", f"{kind}:{ident}:{tier}")
+
+    def _draw_hud(self) -> None:
+        lang = self.lang
+        q = QUANTITIES[self.quantity]
+        mode = f"{t('replay', lang)} {self.replay_time}" if self.replay is not None else f"{t('live', lang)} {self.time}"
+        self.title.show(f"{pick(self.scene.name, lang)}  |  {q.label(lang)} ({q.unit})  |  {mode}", t("help", lang))
+        self.legend.show(legend_data(self.quantity, lang))
+        rows = [hud.AlertRow(str(a["id"]), str(a.get("tier", "yellow")), pick(a.get("message") or {"en": str(a.get("cause", ""))}, lang),
+                             bool(a.get("acknowledged"))) for a in self._shown_alerts()]
+        self.alert_list.show(t("alerts", lang), rows, t("no_alerts", lang), t("ack_hint", lang), t("acknowledged", lang))
+        self.panel.show(self.panel_data())
+
+    def legend_title(self) -> str:
+        """The legend's heading for the shown quantity, e.g. "Temperature (°C)"."""
+        return legend_data(self.quantity, self.lang).title
+
+    def panel_data(self) -> hud.PanelData | None:
+        """The selection panel's view data (None when nothing is selected)."""
+        if self.selection is None:
+            return None
+        kind, ident = self.selection
+        lang = self.lang
+        details = self.details.get((kind, ident), Details(quantity=self.quantity))
+        lines: list[tuple[str, str]] = []
+        if kind == "relic":
+            relic = self.scene.relic(ident)
+            title = pick(relic.name, lang)
+            subtitle = " | ".join(x for x in (pick(relic.material, lang), pick(relic.era, lang) if relic.era else "") if x)
+            zone = next((z for z in self.scene.zones if z.id == relic.zone), None)
+            if zone:
+                lines.append((t("zone", lang), pick(zone.name, lang)))
+            nearby = [s for s in self.scene.sensors if (relic.case and s.case == relic.case) or (not relic.case and s.zone == relic.zone and s.case is None)]
+            lines += self._value_lines(nearby[:2], ("temperature", "relative_humidity", self.quantity))
+        else:
+            sensor = self.scene.sensor(ident)
+            title = f"{t('sensor', lang)} {ident}"
+            zone = next((z for z in self.scene.zones if z.id == sensor.zone), None)
+            subtitle = pick(zone.name, lang) if zone else ""
+            lines += self._value_lines([sensor], sensor.quantities)
+        lines += list(details.lines)
+        unit = QUANTITIES[details.quantity].unit if details.quantity in QUANTITIES else ""
+        chart = f"{QUANTITIES[details.quantity].label(lang) if details.quantity in QUANTITIES else ''} ({unit}) | {t('history_24h', lang)} / {t('forecast', lang)}"
+        return hud.PanelData(title=title, subtitle=subtitle, lines=lines[:9], history=details.history,
+                             forecast=details.forecast, limits=details.limits, chart_title=chart,
+                             empty_chart_text=t("no_history", lang))
+
+    def _value_lines(self, sensors: Sequence[Any], quantities: Sequence[str]) -> list[tuple[str, str]]:
+        lines = []
+        shown = self.shown_readings()
+        for s in sensors:
+            for qn in dict.fromkeys(quantities):
+                if qn not in s.quantities:
+                    continue
+                q = QUANTITIES[qn]
+                r = shown.get((s.id, qn))
+                if r is None:
+                    text = t("no_data", self.lang)
+                else:
+                    text = q.format(float(r["value"])) if isinstance(r.get("value"), (int, float)) else "—"
+                    if r.get("stale"):
+                        text += f" ({t('stale_tag', self.lang)})"
+                    elif not reading_ok(r):
+                        text += f" ({t('flagged_tag', self.lang)})"
+                lines.append((f"{s.id} {q.label(self.lang)}", text))
+        return lines
+
+    # --- output -----------------------------------------------------------------
+
+    def render_frame(self) -> None:
+        """Bring everything up to date and render (twice, so buffers settle)."""
+        if self._dirty:
+            self.refresh()
+        self.rig.apply()
+        self.base.graphicsEngine.renderFrame()
+        self.base.graphicsEngine.renderFrame()
+
+    def screenshot(self) -> PNMImage:
+        """The current frame as an image (row 0 at the top)."""
+        self.render_frame()
+        image = PNMImage()
+        if not self.base.win.getScreenshot(image):
+            raise RuntimeError("could not read back the frame")
+        return image
+
+    def save_png(self, path: str | Path) -> Path:
+        """Render the current state and write it to ``path`` (PNG)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.screenshot().write(Filename.fromOsSpecific(str(path))):
+            raise OSError(f"could not write {path}")
+        return path
+
+
+def legend_data(quantity: str, lang: str) -> hud.LegendData:
+    """The legend of ``quantity`` in ``lang``: bar colours, ticks in units, swatches."""
+    q = QUANTITIES[quantity]
+    scale = colormap.scale_for(quantity)
+    samples = colormap.ramp(scale.palette, np.linspace(0.0, 1.0, LEGEND_SAMPLES))
+    ticks = [((v - scale.low) / (scale.high - scale.low), f"{v:.{max(0, q.precision - 1) if abs(scale.high) >= 10 else q.precision}f}")
+             for v in scale.ticks()]
+    notes = [(colormap.NO_DATA, t("stale", lang), True), (colormap.NO_DATA, t("uncertain", lang), False)]
+    return hud.LegendData(
+        title=f"{q.label(lang)} ({q.unit})",
+        colours=[tuple(float(c) for c in rgb) for rgb in samples],
+        ticks=ticks,
+        notes=notes,
+    )
+
+
+def make_badge(parent: NodePath, tier: str, count: int, font: Any | None = None) -> NodePath:
+    """A billboard disc-like badge in the tier's colour with "!" or the count, seen through walls."""
+    badge = parent.attachNewNode("badge")
+    rgb = hud.TIER_COLOURS.get(tier, (0.6, 0.6, 0.6))
+    cm = CardMaker("badge-card")
+    cm.setFrame(-0.28, 0.28, -0.28, 0.28)
+    card = badge.attachNewNode(cm.generate())
+    card.setColor(*rgb, 1)
+    ring = CardMaker("badge-ring")
+    ring.setFrame(-0.33, 0.33, -0.33, 0.33)
+    back = badge.attachNewNode(ring.generate())
+    back.setColor(1, 1, 1, 1)
+    back.setBin("fixed", 50)
+    card.setBin("fixed", 51)
+    text = TextNode("badge-text")
+    text.setText("!" if count == 1 else str(count))
+    text.setAlign(TextNode.ACenter)
+    text.setTextColor(0.05, 0.05, 0.05, 1)
+    if font is not None:
+        text.setFont(font)
+    label = badge.attachNewNode(text)
+    label.setScale(0.4)
+    label.setPos(0, 0, -0.14)
+    label.setBin("fixed", 52)
+    badge.setBillboardPointEye()
+    badge.setLightOff(1)
+    badge.setDepthTest(False)
+    badge.setDepthWrite(False)
+    badge.setTransparency(TransparencyAttrib.MNone)
+    return badge
+
+
+def _default_font(base: Any) -> Any | None:
+    """The project's CJK font when ``twin_engine.fonts`` provides one, else Panda3D's default."""
+    try:
+        from twin_engine import fonts
+    except ImportError:
+        return None
+    for name in ("load_font", "cjk_font", "font"):
+        fn = getattr(fonts, name, None)
+        if callable(fn):
+            try:
+                return fn(base.loader)
+            except TypeError:
+                return fn()
+            except (OSError, RuntimeError):
+                return None
+    return None

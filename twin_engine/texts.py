@@ -1,0 +1,60 @@
+"""Every text the monitor shows, in Chinese (zh-CN) and English (en).
+
+Quantity names and units come from ``simulation/quantities.py``; scene
+names (hall, zones, relics) from the scene document. Everything else a
+user reads is here, looked up with :func:`t`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+LANGS = ("zh-CN", "en")
+
+TEXTS: Mapping[str, Mapping[str, str]] = {
+    "title": {"zh-CN": "文物数字孪生 · 实时监测", "en": "Relic twin · live monitor"},
+    "legend": {"zh-CN": "图例", "en": "Legend"},
+    "no_data": {"zh-CN": "无数据", "en": "no data"},
+    "stale": {"zh-CN": "过期或异常读数", "en": "stale or flagged reading"},
+    "uncertain": {"zh-CN": "越灰越远离有效传感器", "en": "greyer = farther from a fresh sensor"},
+    "alerts": {"zh-CN": "告警", "en": "Alerts"},
+    "no_alerts": {"zh-CN": "无告警", "en": "No alerts"},
+    "acknowledged": {"zh-CN": "已确认", "en": "acknowledged"},
+    "ack_hint": {"zh-CN": "[A] 确认首条告警", "en": "[A] acknowledge top alert"},
+    "tier_red": {"zh-CN": "红色", "en": "red"},
+    "tier_yellow": {"zh-CN": "黄色", "en": "yellow"},
+    "relic": {"zh-CN": "文物", "en": "Relic"},
+    "sensor": {"zh-CN": "传感器", "en": "Sensor"},
+    "material": {"zh-CN": "材质", "en": "Material"},
+    "era": {"zh-CN": "年代", "en": "Era"},
+    "zone": {"zh-CN": "展区", "en": "Zone"},
+    "case": {"zh-CN": "展柜", "en": "Case"},
+    "limits": {"zh-CN": "限值", "en": "Limits"},
+    "risk": {"zh-CN": "当前风险", "en": "Current risk"},
+    "history_24h": {"zh-CN": "过去24小时", "en": "Last 24 h"},
+    "forecast": {"zh-CN": "预测", "en": "Forecast"},
+    "no_history": {"zh-CN": "历史数据尚未载入", "en": "history not loaded yet"},
+    "stale_tag": {"zh-CN": "过期", "en": "stale"},
+    "flagged_tag": {"zh-CN": "异常", "en": "flagged"},
+    "time": {"zh-CN": "时间", "en": "Time"},
+    "replay": {"zh-CN": "回放", "en": "Replay"},
+    "live": {"zh-CN": "实时", "en": "Live"},
+    "help": {
+        "zh-CN": "Q/E 切换指标  T 温度  H 湿度  0-4 视角  方向键/拖动 旋转  右键 平移  滚轮 缩放  L 语言  F 全屏",
+        "en": "Q/E quantity  T temp  H humidity  0-4 views  arrows/drag orbit  right-drag pan  wheel zoom  L language  F full screen",
+    },
+    "view_overview": {"zh-CN": "总览", "en": "Overview"},
+}
+
+
+def t(key: str, lang: str = "en") -> str:
+    """The text ``key`` in ``lang`` ("zh-CN"/"zh" or "en"); English when missing."""
+    entry = TEXTS[key]
+    return entry.get("zh-CN" if lang.startswith("zh") else "en", entry["en"])
+
+
+def pick(text: Mapping[str, str], lang: str) -> str:
+    """A scene text table (``{"zh-CN": ..., "en": ...}``) in ``lang``."""
+    if lang.startswith("zh"):
+        return text.get("zh-CN") or text.get("zh") or text.get("en", "")
+    return text.get("en") or next(iter(text.values()), "")
