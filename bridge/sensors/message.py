@@ -304,6 +304,8 @@ class Message:
             except DecodeError as exc:
                 self.reject(str(exc))
         self._uv_pending.clear()
+        if not (self.readings or self.rejections or self.status):  # nothing is dropped silently
+            self.reject(why("no_quantity", keys="none"))
         return Decoded(self.readings, self.rejections, self.status)
 
     def nothing_known(self, keys: object) -> None:
