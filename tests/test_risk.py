@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from simulation.materials import Band, load_profiles
+from simulation.preservation_index import preservation_index
 from simulation.risk import (
     Level,
     RiskSettings,
@@ -114,3 +115,42 @@ def test_empty_and_nan_series_are_green():
     band = Band("temperature", 16.0, 24.0)
     assert assess_series([], [], band).level == Level.GREEN
     assert assess_series([0.0, 1.0], [np.nan, np.nan], band).level == Level.GREEN
+
+
+# ---------------------------------------------------------------- relic-twin risk, over a real store
+def test_risk_cli_reads_the_store_and_grades_the_demo_hall(tmp_path, capsys):
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from bridge.readings import Reading
+    from bridge.risk_cli import representative_sensor, risk_main
+    from bridge.store import Store
+    from simulation.scene import load_scene
+
+    scene_dir = Path(__file__).resolve().parents[1] / "scenes" / "demo_hall"
+    scene = load_scene(scene_dir)
+    ding = next(r for r in scene.relics if r.profile == "bronze")
+    rh_sensor = representative_sensor(scene, ding, "relative_humidity")
+    assert rh_sensor is not None and (ding.case is None or rh_sensor.case == ding.case)
+    t0 = datetime(2026, 3, 1, tzinfo=UTC)
+    readings = []
+    for i in range(48):
+        t = t0 + timedelta(hours=i)
+        readings.append(Reading(rh_sensor.id, "relative_humidity", t, 46.0, "%RH"))  # bronze limit 40
+        readings.append(Reading(rh_sensor.id, "temperature", t, 20.0, "°C"))
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    with Store.open(url) as store:
+        store.write_batch(readings)
+    args = ["--scene", str(scene_dir), "--db", url, "--from", "2026-03-01T00:00Z", "--to", "2026-03-03T00:00Z"]
+    assert risk_main(args + ["--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    by = {r["relic"]: r for r in out}
+    ding_risk = by[ding.id]
+    assert ding_risk["level"] == "red"  # 6 %RH over a 40 %RH limit for 47 h
+    rh = next(c for c in ding_risk["checks"] if c["check"] == "relative_humidity")
+    assert rh["value"] == 46.0 and rh["duration_s"] == 47 * 3600
+    assert ding_risk["metrics"]["pi_years"] == pytest.approx(float(preservation_index(20, 46)), rel=1e-9)
+    assert risk_main(args) == 0
+    text = capsys.readouterr().out
+    assert "告警 / red" in text and ding.name["en"] in text and "相对湿度 / Relative humidity" in text
+    assert risk_main(args[:4] + ["--from", "2026-03-03T00:00Z", "--to", "2026-03-01T00:00Z"]) == 2
