@@ -15,10 +15,12 @@ acknowledgement this caps the ingest batch size).
 
 from __future__ import annotations
 
+import getpass
 import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,6 +59,9 @@ class MosquittoBroker:
             "\n".join(
                 [
                     f"listener {self.port} 127.0.0.1",
+                    # started as root, mosquitto drops to user "mosquitto", which cannot
+                    # write the 0700 tmp dir: persistence and log would fail silently
+                    f"user {getpass.getuser()}",
                     "allow_anonymous true",
                     "persistence true",
                     f"persistence_location {workdir}/",
@@ -117,3 +122,62 @@ def mosquitto_broker(tmp_path: Path) -> Iterator[MosquittoBroker]:
         yield broker
     finally:
         broker.stop(signal.SIGKILL)
+
+
+class Publisher:
+    """A QoS 1 publisher that keeps every unacknowledged message and resends it after a reconnect.
+
+    ``acked`` counts PUBACKs received; :meth:`wait_acked` blocks until all arrived.
+    """
+
+    def __init__(self, host: str, port: int, client_id: str = "test-publisher") -> None:
+        import paho.mqtt.client as mqtt
+
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False)
+        self.client.max_inflight_messages_set(1000)
+        self.client.max_queued_messages_set(0)
+        self.client.reconnect_delay_set(0.05, 0.5)
+        self.acked = 0
+        self.published = 0
+        self._lock = threading.Lock()
+        self.client.on_publish = self._on_publish
+        self.client.connect(host, port, keepalive=10)
+        self.client.loop_start()
+
+    def _on_publish(self, *_args: object) -> None:
+        with self._lock:
+            self.acked += 1
+
+    def publish(self, messages: list[tuple[str, bytes]], pause_at: dict[int, threading.Event] | None = None) -> None:
+        """Publish ``(topic, payload)`` at QoS 1; before message i in ``pause_at``, wait for its event."""
+        for i, (topic, payload) in enumerate(messages):
+            if pause_at and i in pause_at:
+                pause_at[i].wait(30)
+            self.client.publish(topic, payload, qos=1)
+            self.published += 1
+
+    def wait_acked(self, n: int, timeout: float = 60.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.acked >= n:
+                return True
+            time.sleep(0.05)
+        return False
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def native_messages(n: int, sensors: int = 10, hall: str = "hall") -> list[tuple[str, bytes]]:
+    """``n`` native-JSON messages, each one distinct temperature reading (sensor i % sensors, time 2026-01-01 + i s)."""
+    import json
+
+    t0 = 1767225600  # 2026-01-01T00:00:00Z
+    return [
+        (
+            f"relic-twin/{hall}/S{i % sensors:02d}",
+            json.dumps({"time": t0 + i, "temperature": 15.0 + (i % 100) / 10}).encode(),
+        )
+        for i in range(n)
+    ]

@@ -7,6 +7,6 @@ Public API::
 """
 
 from bridge.store.queries import Series, ZoneStats
-from bridge.store.store import DATABASE_URL_ENV, QuarantineItem, Store, database_url
+from bridge.store.store import DATABASE_URL_ENV, QuarantineItem, Store, WriteResult, database_url
 
-__all__ = ["DATABASE_URL_ENV", "QuarantineItem", "Series", "Store", "ZoneStats", "database_url"]
+__all__ = ["DATABASE_URL_ENV", "QuarantineItem", "Series", "Store", "WriteResult", "ZoneStats", "database_url"]

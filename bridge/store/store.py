@@ -64,6 +64,20 @@ class QuarantineItem:
     reason: str
 
 
+@dataclass(frozen=True)
+class WriteResult:
+    """What one :meth:`Store.write_batch` stored.
+
+    stored : the readings newly stored, in input order
+    duplicates : readings skipped because (sensor, quantity, time) was already stored
+    rejections : rejections put in quarantine
+    """
+
+    stored: list[Reading]
+    duplicates: int
+    rejections: int
+
+
 def database_url(url: str | None = None, data_dir: Path = Path("data")) -> str:
     """The URL to open: ``url``, else ``$RELIC_TWIN_DATABASE_URL``, else SQLite in ``data_dir``."""
     chosen = url or os.environ.get(DATABASE_URL_ENV) or ""
@@ -159,7 +173,7 @@ class Store:
         self._insert_stmt = (
             dialect_insert(READING)
             .on_conflict_do_nothing(index_elements=["sensor", "quantity", "time_us"])
-            .returning(READING.c.id)
+            .returning(READING.c.sensor, READING.c.quantity, READING.c.time_us)
         )
 
     @classmethod
@@ -206,34 +220,41 @@ class Store:
 
     # ------------------------------------------------------------------ writes
 
-    def _insert_readings(self, conn: Connection, rows: list[dict[str, Any]]) -> int:
-        # one cached statement run as executemany; RETURNING counts the rows
+    def _insert_readings(self, conn: Connection, rows: list[dict[str, Any]]) -> set[tuple[str, str, int]]:
+        # one cached statement run as executemany; RETURNING names the rows
         # actually inserted (duplicates are skipped by ON CONFLICT DO NOTHING)
-        return len(conn.execute(self._insert_stmt, rows).all())
+        return {(r[0], r[1], r[2]) for r in conn.execute(self._insert_stmt, rows)}
 
-    def write_batch(self, readings: Sequence[Reading], rejections: Sequence[Rejection] = ()) -> tuple[int, int]:
-        """Store readings and rejections in ONE transaction; return (new readings, rejections).
+    def write_batch(self, readings: Sequence[Reading], rejections: Sequence[Rejection] = ()) -> WriteResult:
+        """Store readings and rejections in ONE transaction.
 
         When this returns, both are committed (and on disk): the caller may
-        acknowledge the messages they came from.
+        acknowledge the messages they came from. Raises StorageError (and
+        writes nothing) when the database refuses any of it.
         """
         rrows = reading_rows(readings)
         qrows = rejection_rows(rejections)
         if not rrows and not qrows:
-            return 0, 0
+            return WriteResult([], 0, 0)
         with self.transaction() as conn:
-            n = self._insert_readings(conn, rrows) if rrows else 0
+            keys = self._insert_readings(conn, rrows) if rrows else set()
             if qrows:
                 conn.execute(QUARANTINE.insert(), qrows)
-        return n, len(qrows)
+        stored = []
+        for reading, row in zip(readings, rrows, strict=True):
+            key = (row["sensor"], row["quantity"], row["time_us"])
+            if key in keys:
+                stored.append(reading)
+                keys.discard(key)  # a duplicate inside the batch is stored once
+        return WriteResult(stored, len(rrows) - len(stored), len(qrows))
 
     def add_readings(self, readings: Sequence[Reading]) -> int:
         """Store readings; duplicates of (sensor, quantity, time) are skipped. Returns the number stored."""
-        return self.write_batch(readings, ())[0]
+        return len(self.write_batch(readings, ()).stored)
 
     def add_rejections(self, rejections: Sequence[Rejection]) -> int:
         """Keep rejected input in quarantine. Returns the number stored."""
-        return self.write_batch((), rejections)[1]
+        return self.write_batch((), rejections).rejections
 
     # ------------------------------------------------------------------ reads
 
