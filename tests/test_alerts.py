@@ -188,3 +188,37 @@ def test_datetime_clock_and_custom_rule():
     assert kinds(e.tick(t0 + timedelta(minutes=30)), "escalated")
     with pytest.raises(ValueError, match="naive"):
         e.tick(datetime(2026, 3, 1, 10))
+
+
+# ---------------------------------------------------------------- a real excursion, replayed
+def _case1_week():
+    import csv
+
+    path = ROOT / "tests" / "data" / "risk" / "case1_week.csv"
+    with path.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    times = [datetime.fromisoformat(r["datetime"].replace("Z", "+00:00")) for r in rows]
+    return times, np.array([float(r["lux"]) for r in rows])
+
+
+def test_real_display_case_light_raises_and_clears_once_per_lit_day():
+    # Case 1 of the "Anonymous Library" (MIT, tests/data/risk/README.md) against paper's 50 lx.
+    paper_lux = load_profiles(ROOT / "scenes" / "materials.toml")["paper"].band("illuminance")
+    times, lux = _case1_week()
+    e = engine(escalate_unacked_s=1e9)
+    events = []
+    for t, v in zip(times, lux, strict=True):
+        events += e.update(t, band_observations(RELIC, "illuminance", float(v), paper_lux, sensor="S04"))
+    raised, cleared = kinds(events, "raised"), kinds(events, "cleared")
+    assert len(raised) == len(cleared)  # every lit period ends at night
+    per_day = {}
+    for ev in raised:
+        per_day[ev.at.date()] = per_day.get(ev.at.date(), 0) + 1
+    # Monday-Friday 23-27 August: lit 80-160 lx all day -> exactly one alert a day
+    for day in range(23, 28):
+        assert per_day.get(datetime(2021, 8, day).date()) == 1, per_day
+    # weekend days hover around 50 lx: still at most a few, against dozens of raw crossings
+    crossings = int(np.sum((lux[1:] > 50) & (lux[:-1] <= 50)))
+    assert sum(per_day.values()) <= 10 < crossings
+    assert all(6 <= ev.at.hour <= 20 for ev in raised)  # never at night
+    assert raised[0].message_zh.startswith("丝绸袍照度过高")
