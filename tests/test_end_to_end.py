@@ -1,0 +1,124 @@
+"""Issue 2 end to end: a reading travels from MQTT to a coloured zone in a 3D frame.
+
+A real Mosquitto (started by the test), the real ingest into SQLite, the real
+websocket feed, and a real offscreen Panda3D frame fed from that feed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import paho.mqtt.client as mqtt
+import pytest
+
+from bridge.config import Settings
+from bridge.runtime import start_twin
+from simulation.paths import scenes_dir
+from simulation.scene import load_scene
+
+ROOM = {"S01": 20.0, "S03": 20.0, "S05": 20.0, "S06": 20.0, "S08": 20.0, "S10": 20.0, "S11": 20.0, "S12": 20.0}
+HOT, COLD = ("S01", 29.0), ("S12", 11.0)
+
+
+def wait_until(predicate, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture
+def twin(mosquitto_broker, tmp_path: Path):
+    scene = load_scene(scenes_dir() / "demo_hall")
+    settings = Settings(broker_url=f"mqtt://{mosquitto_broker.host}:{mosquitto_broker.port}",
+                        database_url=f"sqlite:///{tmp_path / 'twin.sqlite'}", data_dir=tmp_path)
+    rt = start_twin(scene, settings, on_status=lambda s: None)
+    try:
+        yield rt
+    finally:
+        rt.stop()
+
+
+def publish_all(host: str, port: int, messages: list[tuple[str, bytes]]) -> None:
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="e2e-publisher")
+    client.connect(host, port)
+    client.loop_start()
+    infos = [client.publish(t, p, qos=1) for t, p in messages]
+    for info in infos:
+        info.wait_for_publish(10)
+    client.loop_stop()
+    client.disconnect()
+
+
+def native(sensor: str, t: datetime, **values: float) -> tuple[str, bytes]:
+    body = {"sensor": sensor, "time": t.isoformat().replace("+00:00", "Z"), **values}
+    return f"relic-twin/demo_hall/{sensor}", json.dumps(body).encode()
+
+
+def test_reading_reaches_database_feed_and_frame(twin, mosquitto_broker, engine_base):
+    from websockets.asyncio.client import connect
+
+    from twin_engine import colormap
+    from twin_engine.monitor import MonitorScreen
+
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    values = dict(ROOM, **dict([HOT, COLD]))
+    messages = [native(s, now, temperature=v, relative_humidity=50.0) for s, v in values.items()]
+    messages.append(("relic-twin/demo_hall/S01", b'{"temperature": "hot'))  # truncated: quarantined
+
+    async def listen() -> list[dict]:
+        async with connect(twin.feed.url) as ws:
+            got = [json.loads(await ws.recv())]
+            await asyncio.to_thread(publish_all, mosquitto_broker.host, mosquitto_broker.port, messages)
+            while sum(len(m["readings"]) for m in got[1:]) < 2 * len(values):
+                got.append(json.loads(await asyncio.wait_for(ws.recv(), 20)))
+            return got
+
+    feed_messages = asyncio.run(listen())
+
+    # (a) the rows in the database, and the bad message in quarantine with a reason
+    assert wait_until(lambda: twin.store.count_readings() == 2 * len(values))
+    assert twin.store.count_readings(sensor="S01", quantity="temperature") == 1
+    assert [r.value for r in twin.store.latest(["S01"]) if r.quantity == "temperature"] == [29.0]
+    quarantined = twin.store.quarantine()
+    assert len(quarantined) == 1 and "json" in quarantined[0].reason.lower()
+
+    # (b) the websocket: a snapshot first, then deltas carrying the hot reading
+    assert feed_messages[0]["type"] == "snapshot"
+    deltas = [r for m in feed_messages[1:] for r in m["readings"]]
+    assert {"sensor": "S01", "quantity": "temperature", "value": 29.0, "stale": False}.items() <= next(
+        r for r in deltas if r["sensor"] == "S01" and r["quantity"] == "temperature").items()
+
+    # (c) an offscreen frame built from the feed: warm near S01, cool near S12
+    screen = MonitorScreen(engine_base, twin.scene, lang="en")
+    screen.enter()
+    try:
+        screen.act("view_overview")
+        screen.rig.snap()
+        screen.apply_snapshot(feed_messages[0])
+        for m in feed_messages[1:]:
+            screen.apply_delta(m)
+        image = screen.screenshot()
+
+        def colour_at(point: tuple[float, float, float]) -> np.ndarray:
+            film = screen.project(point)
+            assert film is not None
+            w, h = image.getXSize(), image.getYSize()
+            px, py = int((film[0] + 1) / 2 * w), int((1 - film[1]) / 2 * h)
+            return np.mean([image.getXel(x, y) for x in range(px - 1, px + 2) for y in range(py - 1, py + 2)], axis=0)
+
+        hot = colour_at((2.5, 7.0, 0.0))
+        cold = colour_at((9.5, 1.0, 0.0))
+        hot_c, cold_c = np.array(colormap.colour("temperature", 29.0)), np.array(colormap.colour("temperature", 11.0))
+        assert np.linalg.norm(hot - hot_c) < 0.15, (hot, hot_c)
+        assert np.linalg.norm(cold - cold_c) < 0.15, (cold, cold_c)
+        assert hot[0] > hot[2] + 0.3 and cold[2] > cold[0] + 0.3
+    finally:
+        screen.exit()
