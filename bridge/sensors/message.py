@@ -123,15 +123,18 @@ def parse_time(raw: object) -> datetime:
     if isinstance(raw, bool):
         raise DecodeError(why("bad_time", value=raw))
     if isinstance(raw, (int, float)):
-        seconds = float(raw)
+        try:
+            seconds = float(raw)
+        except OverflowError:
+            seconds = math.inf
         if not math.isfinite(seconds):
-            raise DecodeError(why("bad_time", value=raw))
+            raise DecodeError(why("bad_time", value=_short(repr(raw), 40)))
         if abs(seconds) > 1e11:
             seconds /= 1000.0
         try:
             return datetime.fromtimestamp(seconds, tz=UTC)
         except (OverflowError, OSError, ValueError):
-            raise DecodeError(why("bad_time", value=raw)) from None
+            raise DecodeError(why("bad_time", value=_short(repr(raw), 40))) from None
     if isinstance(raw, str):
         text = raw.strip()
         if text.endswith(("Z", "z")):
@@ -284,6 +287,7 @@ class Message:
     def _append(self, sensor: str, quantity: str, key: str, value: float,
                 time: datetime) -> None:
         q = QUANTITIES[quantity]
+        sensor = check_sensor(sensor)
         if not q.contains(value):
             raise DecodeError(why("out_of_range", key=key, value=value, unit=q.unit,
                                   quantity=quantity, low=q.low, high=q.high))
