@@ -73,7 +73,7 @@ def collect_series(sources: Mapping[SeriesKey, str], fetch: Fetch, start: dateti
         if key not in cache:
             cache[key] = fetch(sensor, quantity, start, end)
         times, values = cache[key]
-        if len(values):
+        if np.asarray(values).size:
             out[(relic, quantity)] = (times, values)
     return out
 

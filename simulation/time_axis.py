@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -27,7 +28,7 @@ def seconds(times: ArrayLike | Sequence[datetime]) -> NDArray[np.float64]:
     """
     if isinstance(times, np.ndarray) and np.issubdtype(times.dtype, np.datetime64):
         return times.astype("datetime64[ms]").astype(np.int64).astype(float) / 1000.0
-    seq = list(times) if not isinstance(times, np.ndarray) else times.tolist()
+    seq: list[Any] = times.tolist() if isinstance(times, np.ndarray) else list(times)  # type: ignore[arg-type]
     if seq and isinstance(seq[0], datetime):
         out = np.empty(len(seq))
         for i, t in enumerate(seq):
