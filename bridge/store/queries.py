@@ -37,9 +37,11 @@ class Series:
     times : (n,) datetime64[s], UTC; reading times, or bucket starts when bucketed
     values : (n,) float64 in ``unit``; the reading, or the bucket mean
     minimum, maximum : (n,) float64; per bucket (equal to ``values`` for a raw reading)
-    count : (n,) int64; readings behind each point (1 for a raw reading)
-    flagged : (n,) int64; of those, readings whose quality is not ``ok``
-        (hourly aggregates count them but leave them out of min/mean/max)
+    count : (n,) int64; readings in each point's statistics (1 for a raw reading)
+    flagged : (n,) int64; readings of the point whose quality is not ``ok``
+        (0 with ``only_ok``). A raw bucket includes them in its statistics
+        (and ``count``); an hour rolled up by retention keeps only their
+        number, its statistics being of the ``ok`` readings
     bucket_s : bucket width in seconds, None for raw readings
     """
 

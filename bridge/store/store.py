@@ -34,10 +34,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.errors import ConfigError, StorageError
 from bridge.readings import Reading, Rejection
-from bridge.store import queries, schema
+from bridge.store import queries, retention, schema
 from bridge.store.epoch import from_us, to_us
-from bridge.store.models import QUARANTINE_PAYLOAD_MAX, QuarantineRow, ReadingRow
+from bridge.store.models import QUARANTINE_PAYLOAD_MAX, HourlyRow, QuarantineRow, ReadingRow
 from bridge.store.queries import Series, ZoneStats
+from bridge.store.retention import RollupResult
 
 #: Environment variable naming the database URL.
 DATABASE_URL_ENV = "RELIC_TWIN_DATABASE_URL"
@@ -300,6 +301,15 @@ class Store:
         """Count/min/mean/max of ``quantity`` per zone in [start, end); ``zones`` maps sensor id -> zone id."""
         with self.transaction() as conn:
             return queries.zone_aggregates(conn, zones, quantity, to_us(start), to_us(end), only_ok)
+
+    def roll_up(self, before: datetime) -> RollupResult:
+        """Replace raw readings older than ``before`` (whole hours) by hourly aggregates; see :mod:`.retention`."""
+        return retention.roll_up(self, before)
+
+    def count_hourly(self) -> int:
+        """Number of hourly aggregate rows (history rolled up by retention)."""
+        with self.transaction() as conn:
+            return int(conn.execute(select(func.count()).select_from(HourlyRow.__table__)).scalar_one())
 
     def quarantine(self, limit: int = 100) -> list[QuarantineItem]:
         """The newest ``limit`` rejections, newest first."""
