@@ -2,10 +2,8 @@
 
     relic-twin risk --scene scenes/demo_hall [--from 2026-03-01T00:00Z --to 2026-03-08T00:00Z]
 
-Each relic is represented by the sensors nearest to it, in this order: a
-sensor in its own case; a sensor in its zone outside any case; for air
-quality only, any sensor in the hall (pollutants mix through the hall). The
-series are read from the store, graded by :mod:`simulation.risk` against
+Each relic is represented by the sensors chosen by
+:func:`simulation.scene_alerts.representative_sensor`. The series are read from the store, graded by :mod:`simulation.risk` against
 the relic's material profile (``scenes/materials.toml``), and printed in
 Chinese and English.
 """
@@ -25,42 +23,17 @@ from simulation.materials import MaterialError, MaterialProfile, load_profiles
 from simulation.paths import scenes_dir
 from simulation.quantities import QUANTITIES
 from simulation.risk import CheckRisk, Level, RelicRisk, RiskSettings, Series, assess_relic
-from simulation.scene import Relic, Scene, SceneError, Sensor, load_scene
+from simulation.scene import Scene, SceneError, load_scene
+from simulation.scene_alerts import relic_sources, representative_sensor
+
+__all__ = ["assess_scene", "collect_series", "format_report", "relic_sources", "representative_sensor",
+           "risk_main"]
 
 SeriesKey = tuple[str, str]
 """(relic id, quantity name)."""
 
 Fetch = Callable[[str, str, datetime, datetime], Series]
 """fetch(sensor, quantity, start, end) -> (times, values)."""
-
-
-def representative_sensor(scene: Scene, relic: Relic, quantity: str) -> Sensor | None:
-    """The sensor that stands for ``relic`` on ``quantity`` (see the module docstring), or None."""
-    measuring = [s for s in scene.sensors if quantity in s.quantities]
-    tiers = [
-        [s for s in measuring if relic.case is not None and s.case == relic.case],
-        [s for s in measuring if s.case is None and s.zone == relic.zone],
-    ]
-    if QUANTITIES[quantity].category == "air":
-        tiers.append([s for s in measuring if s.case is None])
-    for candidates in tiers:
-        if candidates:
-            return min(candidates, key=lambda s: float(np.linalg.norm(s.position - relic.position)))
-    return None
-
-
-def relic_sources(scene: Scene, profiles: Mapping[str, MaterialProfile]) -> dict[SeriesKey, str]:
-    """(relic, quantity) -> sensor id, for every quantity the relic's profile limits."""
-    out: dict[SeriesKey, str] = {}
-    for relic in scene.relics:
-        profile = profiles.get(relic.profile)
-        if profile is None:
-            continue
-        for quantity in profile.bands:
-            sensor = representative_sensor(scene, relic, quantity)
-            if sensor is not None:
-                out[(relic.id, quantity)] = sensor.id
-    return out
 
 
 def collect_series(sources: Mapping[SeriesKey, str], fetch: Fetch, start: datetime,

@@ -222,3 +222,69 @@ def test_real_display_case_light_raises_and_clears_once_per_lit_day():
     assert sum(per_day.values()) <= 10 < crossings
     assert all(6 <= ev.at.hour <= 20 for ev in raised)  # never at night
     assert raised[0].message_zh.startswith("丝绸袍照度过高")
+
+
+# ---------------------------------------------------------------- texts
+def test_every_cause_has_both_languages_and_renders_fully():
+    from simulation.advice import FIELDS
+
+    needed = {"relative_humidity_high", "relative_humidity_low", "relative_humidity_change_24h", "temperature_high",
+              "temperature_low", "illuminance_high", "light_dose", "uv_high", "vibration_high", "offline",
+              "forecast_breach", "condensation", "mould", "high", "low", "default"}
+    assert needed <= set(ADVICE.causes)
+    fields = {f: f"<{f}>" for f in FIELDS}
+    for cause in ADVICE.causes:
+        texts = ADVICE.render(cause, fields)
+        for text in (texts.message_zh, texts.message_en, texts.advice_zh, texts.advice_en):
+            assert text and "{" not in text
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in texts.message_zh + texts.advice_zh)  # Chinese text
+    # generic fallbacks: a pollutant uses "high", an unknown cause "default"
+    assert ADVICE.render("so2_high", fields).message_en.startswith("<quantity_en> above limit")
+    assert ADVICE.render("no_such_cause", fields).message_en.startswith("Out of range")
+
+
+def test_advice_file_errors_are_all_listed(tmp_path):
+    from simulation.advice import AdviceError
+
+    p = tmp_path / "a.toml"
+    p.write_text('[causes.default]\nmessage_zh = "x {target_zh}"\nmessage_en = "x {nonsense}"\n'
+                 'advice_zh = ""\nadvice_en = "y"\nextra = "z"\n', encoding="utf-8")
+    with pytest.raises(AdviceError) as exc:
+        load_advice(p)
+    text = "\n".join(exc.value.errors)
+    assert len(exc.value.errors) == 3 and str(p) in text
+    assert "unknown placeholder {nonsense}" in text and "advice_zh: expected a non-empty text" in text
+    assert "causes.default.extra: unknown key" in text
+
+
+# ---------------------------------------------------------------- the demo hall wired to the engine
+def test_demo_hall_wiring_rolls_a_case_reading_up_to_the_hall():
+    from simulation.scene import load_scene
+    from simulation.scene_alerts import alert_settings, reading_observations, relic_sources, representative_sensor
+
+    scene = load_scene(ROOT / "scenes" / "demo_hall")
+    profiles = load_profiles(ROOT / "scenes" / "materials.toml")
+    relic = next(r for r in scene.relics if r.case is not None)
+    sensor = representative_sensor(scene, relic, "relative_humidity")
+    assert sensor is not None and sensor.case == relic.case
+    src = relic_sources(scene, profiles)
+    assert src[(relic.id, "relative_humidity")] == sensor.id
+    s = alert_settings(scene)
+    rt = Target("relic", relic.id)
+    chain = [rt]
+    while chain[-1] in s.parents:
+        chain.append(s.parents[chain[-1]])
+    assert [t.kind for t in chain] == ["relic", "case", "zone", "hall"]
+    band = profiles[relic.profile].band("relative_humidity")
+    wet = band.high + 0.2 * (band.width or 10.0) + 1.0
+    e = AlertEngine(s, ADVICE)
+    events = []
+    for t in (0.0, 600.0):
+        events += e.update(t, reading_observations(scene, profiles, sensor.id, "relative_humidity", wet, src))
+    (raised,) = kinds(events, "raised")
+    assert raised.target == rt and relic.name["en"] in raised.message_en and relic.name["zh-CN"] in raised.message_zh
+    assert s.near[rt]["en"] in raised.advice_en
+    rolled = e.rollup()
+    assert all(rolled[t] == raised.tier for t in chain)
+    # the sensor is watched: silence makes it offline
+    assert [x.target for x in kinds(e.tick(600 + s.offline_after_s), "raised")] == [Target("sensor", sensor.id)]
