@@ -1,0 +1,185 @@
+"""Rebuild ``assets/meshes`` from the raw scans in ``/work/shared/data``.
+
+``python -m twin_engine.asset_build [--only NAME ...]`` writes binary PLY
+files, z up, metres, base at z = 0, centred in x/y, each scaled to the
+height its relic has in ``scenes/demo_hall/scene.toml``. Not needed at run
+time; the results are committed. Needs scikit-image for the lion
+(marching cubes), imported only there.
+
+Sources and licences: ``assets/SOURCES.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import trimesh
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree
+
+from simulation.paths import assets_dir, scenes_dir
+from twin_engine.asset_standins import STANDINS
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+# y-up (3DHOP scans, front towards +z) -> z-up, front towards -y
+Y_UP_TO_Z_UP = np.array([[1, 0, 0, 0], [0, 0, -1, 0], [0, 1, 0, 0], [0, 0, 0, 1]], float)
+
+SCAN_TARGET_FACES = 18_000
+LION_TARGET_FACES = 20_000
+
+
+def relic_heights(scene: Path | None = None) -> dict[str, float]:
+    """Mesh stem -> relic height (m) from the demo scene document."""
+    file = scene or scenes_dir() / "demo_hall" / "scene.toml"
+    doc = tomllib.loads(file.read_text(encoding="utf-8"))
+    return {Path(r["mesh"]).stem: float(r.get("height", 0.5)) for r in doc.get("relics", []) if "mesh" in r}
+
+
+def normalise(mesh: trimesh.Trimesh, height_m: float) -> trimesh.Trimesh:
+    """Scale to ``height_m``, base at z = 0, bounding-box centre on the z axis (in place)."""
+    lo, hi = mesh.bounds
+    scale = height_m / (hi[2] - lo[2])
+    mesh.apply_translation([-(lo[0] + hi[0]) / 2, -(lo[1] + hi[1]) / 2, -lo[2]])
+    mesh.apply_scale(scale)
+    return mesh
+
+
+def transfer_colours(points: NDArray[np.float64], src: NDArray[np.float64], rgba: NDArray[np.uint8], k: int = 4) -> NDArray[np.uint8]:
+    """Colour of each of ``points`` (n, 3) as the mean of its ``k`` nearest ``src`` (m, 3) points' RGBA (m, 4)."""
+    _, idx = cKDTree(src).query(points, k=k)
+    idx = idx.reshape(len(points), -1)
+    return rgba[idx].astype(float).mean(axis=1).round().astype(np.uint8)
+
+
+def decimate(mesh: trimesh.Trimesh, target_faces: int) -> trimesh.Trimesh:
+    """Quadric decimation (fast_simplification) to about ``target_faces``; colours carried over by nearest vertex."""
+    import fast_simplification
+
+    rgba = np.asarray(mesh.visual.vertex_colors)
+    reduction = max(0.0, 1.0 - target_faces / len(mesh.faces))
+    pts, faces = fast_simplification.simplify(np.asarray(mesh.vertices, np.float32), np.asarray(mesh.faces), target_reduction=reduction)
+    out = trimesh.Trimesh(pts, faces, process=True)
+    out.visual.vertex_colors = transfer_colours(out.vertices, mesh.vertices, rgba, k=1)
+    return out
+
+
+def save_ply(mesh: trimesh.Trimesh, path: Path) -> int:
+    """Binary PLY with vertex normals and RGBA; returns the file size in bytes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = mesh.export(file_type="ply", encoding="binary", vertex_normal=True)
+    path.write_bytes(data)
+    return len(data)
+
+
+def build_scan(src: Path, height_m: float, target_faces: int = SCAN_TARGET_FACES) -> trimesh.Trimesh:
+    """A 3DHOP scan (y up) -> z-up, metres, decimated."""
+    mesh = trimesh.load(src, process=False)
+    mesh.apply_transform(Y_UP_TO_Z_UP)
+    return normalise(decimate(mesh, target_faces), height_m)
+
+
+def crop_lion(points: NDArray[np.float64], rgb: NDArray[np.uint8]) -> NDArray[np.bool_]:
+    """Mask (n,) of the lion and its carved base in the Takanawa cloud.
+
+    Box found by eye on three orthographic views (cloud units, z up); green
+    foliage removed by colour (g exceeds r and b by 12 levels of 255).
+    """
+    x, y, z = points.T
+    box = (x > -3.95) & (x < -1.6) & (y > 2.55) & (y < 5.9) & (z > -2.15)
+    r, g, b = (rgb[:, i].astype(int) for i in range(3))
+    green = (g > r + 12) & (g > b + 12)
+    return box & ~green
+
+
+def remove_outliers(points: NDArray[np.float64], k: int = 8, n_std: float = 2.0) -> NDArray[np.bool_]:
+    """Mask (n,) of points whose mean distance to their ``k`` neighbours is within ``n_std`` sigma."""
+    d, _ = cKDTree(points).query(points, k=k + 1)
+    m = d[:, 1:].mean(axis=1)
+    return m < m.mean() + n_std * m.std()
+
+
+def voxel_surface(points: NDArray[np.float64], voxel: float) -> trimesh.Trimesh:
+    """Closed surface around a scanned shell of ``points`` (n, 3), by occupancy and marching cubes.
+
+    Occupied voxels are dilated by 2 steps (bridging the scan's gaps), hollow
+    insides filled, eroded by 1 step (the surface stays about one voxel
+    proud), the field smoothed (Gaussian, 1 voxel) and contoured at 0.5. Faces come out
+    consistently oriented, which Poisson on this cloud's noisy normals did not give.
+    """
+    from scipy import ndimage
+    from skimage.measure import marching_cubes
+
+    lo = points.min(axis=0) - 4 * voxel
+    idx = np.floor((points - lo) / voxel).astype(int)
+    shape = idx.max(axis=0) + 5
+    occ = np.zeros(shape, bool)
+    occ[idx[:, 0], idx[:, 1], idx[:, 2]] = True
+    ball = ndimage.generate_binary_structure(3, 1)
+    occ = ndimage.binary_dilation(occ, structure=ball, iterations=2)
+    occ = ndimage.binary_fill_holes(occ)
+    occ = ndimage.binary_erosion(occ, structure=ball, iterations=1)
+    field = ndimage.gaussian_filter(occ.astype(np.float32), sigma=1.0)
+    verts, faces, _, _ = marching_cubes(field, level=0.5)
+    mesh = trimesh.Trimesh(verts * voxel + lo, faces[:, ::-1], process=True)
+    if mesh.volume < 0:
+        mesh.invert()
+    return mesh
+
+
+def build_lion(src: Path, height_m: float, target_faces: int = LION_TARGET_FACES, voxel: float = 0.015) -> trimesh.Trimesh:
+    """Crop the lion, remove outliers, voxel-mesh it, keep the largest piece, decimate, colour from the cloud."""
+    cloud = trimesh.load(src, process=False)
+    pts = np.asarray(cloud.vertices, float)
+    rgba = np.asarray(cloud.colors, np.uint8)
+    keep = crop_lion(pts, rgba)
+    pts, rgba = pts[keep], rgba[keep]
+    keep = remove_outliers(pts)
+    pts, rgba = pts[keep], rgba[keep]
+    tm = voxel_surface(pts, voxel)
+    parts = tm.split(only_watertight=False)
+    if len(parts):
+        tm = max(parts, key=lambda p: len(p.faces))
+    tm.visual.vertex_colors = transfer_colours(tm.vertices, pts, rgba)
+    tm = decimate(tm, target_faces)
+    tm.visual.vertex_colors = transfer_colours(tm.vertices, pts, rgba)
+    return normalise(tm, height_m)
+
+
+def build_all(out_dir: Path, only: list[str] | None = None) -> dict[str, int]:
+    """Write every mesh (or those named in ``only``) to ``out_dir``; returns name -> bytes."""
+    heights = relic_heights()
+    sizes: dict[str, int] = {}
+    jobs = {
+        "gargoyle": lambda h: build_scan(SHARED_DATA / "3dhop-gargoyle-laurana" / "gargo.ply", h),
+        "laurana": lambda h: build_scan(SHARED_DATA / "3dhop-gargoyle-laurana" / "laurana.ply", h),
+        "lion": lambda h: build_lion(SHARED_DATA / "potree-lion-takanawa" / "lion_takanawa.ply", h),
+    }
+    jobs.update({name: builder for name, builder in STANDINS.items()})
+    for name, job in jobs.items():
+        if only and name not in only:
+            continue
+        if name in ("gargoyle", "laurana", "lion") and not SHARED_DATA.is_dir():
+            print(f"skip {name}: {SHARED_DATA} missing / 缺少原始数据", file=sys.stderr)
+            continue
+        mesh = job(heights.get(name, 0.5))
+        sizes[name] = save_ply(mesh, out_dir / f"{name}.ply")
+        print(f"{name}: {len(mesh.faces)} faces, {sizes[name] / 1e6:.2f} MB")
+    return sizes
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Rebuild assets/meshes / 重建文物网格")
+    ap.add_argument("--only", nargs="*", help="mesh names (file stems)")
+    ap.add_argument("--out", type=Path, default=assets_dir() / "meshes")
+    args = ap.parse_args(argv)
+    build_all(args.out, args.only)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

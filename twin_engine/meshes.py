@@ -1,0 +1,179 @@
+"""Relic meshes: PLY file -> Panda3D model, scaled to the relic's real height.
+
+Mesh files under ``assets/meshes`` are z up (see ``assets/SOURCES.md``).
+The model frame puts the relic's base at z = 0, its bounding-box centre on
+the z axis, and scales it so its height is the relic's height in metres.
+:func:`mesh_frame_transform` gives that map, so annotation anchors written
+in the mesh file's own coordinates land on the model.
+
+Converted geometry is cached as ``.bam`` under ``$RELIC_TWIN_CACHE`` (or
+``~/.cache/relic-twin``), keyed by the SHA-256 of the PLY file; the cache
+holds the geometry in file coordinates, the scale is applied on load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+CACHE_VERSION = "1"  # bump when the conversion changes
+
+
+@dataclass(frozen=True)
+class MeshArrays:
+    """A triangle mesh as arrays: vertices (n, 3) float32, normals (n, 3) float32,
+    colours (n, 4) uint8 RGBA, faces (m, 3) uint32."""
+
+    vertices: NDArray[np.float32]
+    normals: NDArray[np.float32]
+    colours: NDArray[np.uint8]
+    faces: NDArray[np.uint32]
+
+    @property
+    def bounds(self) -> NDArray[np.float64]:
+        """(2, 3) min and max corner in file units."""
+        return np.stack([self.vertices.min(axis=0), self.vertices.max(axis=0)]).astype(float)
+
+
+def cache_dir() -> Path:
+    """Where converted meshes are kept: ``$RELIC_TWIN_CACHE`` or ``~/.cache/relic-twin``."""
+    env = os.environ.get("RELIC_TWIN_CACHE")
+    return Path(env) if env else Path.home() / ".cache" / "relic-twin"
+
+
+def file_hash(path: Path) -> str:
+    """SHA-256 hex digest of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_mesh(path: Path) -> MeshArrays:
+    """Load a PLY (or any trimesh format) as arrays; grey where it has no colours."""
+    import trimesh
+
+    mesh = trimesh.load(path, process=False, force="mesh")
+    verts = np.asarray(mesh.vertices, np.float32)
+    normals = np.asarray(mesh.vertex_normals, np.float32)
+    colours = np.full((len(verts), 4), 200, np.uint8)
+    if mesh.visual.kind == "vertex":
+        colours = np.asarray(mesh.visual.vertex_colors, np.uint8)
+    elif mesh.visual.kind == "face":
+        colours = np.asarray(mesh.visual.face_colors, np.uint8)[np.argsort(mesh.faces.ravel()) // 3][: len(verts)]
+    return MeshArrays(verts, normals, colours, np.asarray(mesh.faces, np.uint32))
+
+
+def frame_transform(bounds: NDArray[np.float64], height_m: float) -> NDArray[np.float64]:
+    """(4, 4) matrix (column vectors) from file coordinates to the model frame.
+
+    bounds : (2, 3) min/max corner of the mesh in file units, z up.
+    height_m : the relic's real height, m.
+    """
+    lo, hi = np.asarray(bounds, float)
+    extent = hi[2] - lo[2]
+    s = height_m / extent if extent > 0 else 1.0
+    m = np.eye(4)
+    m[:3, :3] *= s
+    m[:3, 3] = -s * np.array([(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, lo[2]])
+    return m
+
+
+def mesh_frame_transform(path: Path, height_m: float) -> NDArray[np.float64]:
+    """(4, 4) map from ``path``'s own coordinates to the model that :func:`load_relic_model` returns."""
+    return frame_transform(read_mesh(Path(path)).bounds, height_m)
+
+
+def apply_transform(m: NDArray[np.float64], points: NDArray[np.float64], *, vectors: bool = False) -> NDArray[np.float64]:
+    """Apply (4, 4) ``m`` to points (n, 3) (or direction ``vectors``, not translated, re-normalised)."""
+    p = np.atleast_2d(np.asarray(points, float))
+    if vectors:
+        out = p @ np.linalg.inv(m[:3, :3])  # normals transform by the inverse transpose
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+    return p @ m[:3, :3].T + m[:3, 3]
+
+
+def make_geom_node(name: str, arrays: MeshArrays) -> Any:
+    """A Panda3D ``GeomNode`` with position, normal and colour columns."""
+    from panda3d.core import Geom, GeomNode, GeomTriangles, GeomVertexData, GeomVertexFormat
+
+    fmt = GeomVertexFormat.get_v3n3c4()
+    n = len(arrays.vertices)
+    vdata = GeomVertexData(name, fmt, Geom.UH_static)
+    vdata.unclean_set_num_rows(n)
+    # read the column layout from the format instead of assuming offsets
+    arr = vdata.modify_array(0)
+    stride = arr.get_array_format().get_stride()
+    buf = np.frombuffer(memoryview(arr).cast("B"), dtype=np.uint8).reshape(n, stride)
+    vcol = fmt.get_array(0).get_column("vertex")
+    ncol = fmt.get_array(0).get_column("normal")
+    ccol = fmt.get_array(0).get_column("color")
+    buf[:, vcol.get_start():vcol.get_start() + 12] = arrays.vertices.astype(np.float32).view(np.uint8).reshape(n, 12)
+    buf[:, ncol.get_start():ncol.get_start() + 12] = arrays.normals.astype(np.float32).view(np.uint8).reshape(n, 12)
+    rgba = arrays.colours
+    if ccol.get_numeric_type() == Geom.NT_packed_dabc:
+        rgba = rgba[:, [2, 1, 0, 3]]  # packed DABC = B, G, R, A in memory
+    buf[:, ccol.get_start():ccol.get_start() + 4] = rgba
+    tris = GeomTriangles(Geom.UH_static)
+    tris.set_index_type(Geom.NT_uint32)
+    idx = tris.modify_vertices()
+    idx.unclean_set_num_rows(arrays.faces.size)
+    np.frombuffer(memoryview(idx).cast("B"), dtype=np.uint32)[:] = arrays.faces.ravel()
+    geom = Geom(vdata)
+    geom.add_primitive(tris)
+    node = GeomNode(name)
+    node.add_geom(geom)
+    return node
+
+
+def _cached_geom(path: Path) -> tuple[Any, NDArray[np.float64]]:
+    """GeomNode in file coordinates plus its bounds, from the .bam cache or converted now."""
+    from panda3d.core import BamFile, Filename, NodePath
+
+    digest = file_hash(path)
+    bam = cache_dir() / f"{path.stem}-{digest[:20]}-v{CACHE_VERSION}.bam"
+    if bam.is_file():
+        try:
+            bf = BamFile()
+            if bf.open_read(Filename.from_os_specific(str(bam))):
+                node = bf.read_node()
+                bf.close()
+                if node is not None:
+                    np_ = NodePath(node)
+                    lo, hi = np_.get_tight_bounds()
+                    return np_, np.array([list(lo), list(hi)], float)
+        except Exception:  # noqa: BLE001 - a corrupt cache entry is rebuilt
+            pass
+    arrays = read_mesh(path)
+    np_ = NodePath(make_geom_node(path.stem, arrays))
+    try:
+        bam.parent.mkdir(parents=True, exist_ok=True)
+        np_.write_bam_file(Filename.from_os_specific(str(bam)))
+    except OSError:
+        pass  # a read-only home still renders
+    return np_, arrays.bounds
+
+
+def load_relic_model(path: Path, height_m: float, loader: Any = None) -> Any:
+    """A ``NodePath`` for the relic mesh at ``path``, ``height_m`` tall, base at z = 0.
+
+    The returned node is the model root (identity transform); its single
+    child carries :func:`mesh_frame_transform`. ``loader`` is accepted for
+    the app shell's symmetry and not needed: the cache is read directly.
+    """
+    from panda3d.core import LMatrix4f, NodePath
+
+    geom, bounds = _cached_geom(Path(path))
+    root = NodePath(f"relic:{Path(path).stem}")
+    geom.reparent_to(root)
+    m = frame_transform(bounds, height_m)
+    geom.set_mat(LMatrix4f(*m.T.ravel().tolist()))  # Panda3D matrices are row-vector, so transpose
+    root.set_python_tag("frame_transform", m)
+    return root
