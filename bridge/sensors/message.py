@@ -197,6 +197,7 @@ class Message:
         self.rejections: list[Rejection] = []
         self.status: dict[str, object] = {}
         self._uv_pending: list[tuple[str, str, float, str, datetime]] = []
+        self._seen: set[tuple[str, str, datetime]] = set()
 
     # -- payload ---------------------------------------------------------------
     def text(self) -> str:
@@ -291,9 +292,9 @@ class Message:
         if not q.contains(value):
             raise DecodeError(why("out_of_range", key=key, value=value, unit=q.unit,
                                   quantity=quantity, low=q.low, high=q.high))
-        for r in self.readings:
-            if (r.sensor, r.quantity, r.time) == (sensor, quantity, time):
-                raise DecodeError(why("repeated", key=key, quantity=quantity, sensor=sensor))
+        if (sensor, quantity, time) in self._seen:
+            raise DecodeError(why("repeated", key=key, quantity=quantity, sensor=sensor))
+        self._seen.add((sensor, quantity, time))
         self.readings.append(Reading(sensor, quantity, time, value, q.unit))
 
     def finish(self) -> Decoded:
