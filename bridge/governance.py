@@ -236,7 +236,7 @@ def _imputed(template: Reading, t: np.ndarray, anchors: np.ndarray,
     tt = np.concatenate([t, extra])
     vv = np.concatenate([anchors, np.full(extra.size, np.nan)])
     order = np.argsort(tt, kind="stable")
-    method = "nearest" if settings.impute == "nearest" else "linear"
+    method: Literal["linear", "nearest"] = "nearest" if settings.impute == "nearest" else "linear"
     filled, imputed = cleaning.impute(tt[order], vv[order], settings.cleaning.max_gap_s, method)
     is_extra = order >= t.size
     valid_t = tt[order][~np.isnan(vv[order])]

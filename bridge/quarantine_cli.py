@@ -24,11 +24,20 @@ PREVIEW_BYTES = 80
 class Item(Protocol):
     """One quarantined input (``bridge.store.QuarantineItem``)."""
 
-    source: str
-    payload: bytes
-    payload_size: int
-    received_at: datetime
-    reason: str
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def payload(self) -> bytes: ...
+
+    @property
+    def payload_size(self) -> int: ...
+
+    @property
+    def received_at(self) -> datetime: ...
+
+    @property
+    def reason(self) -> str: ...
 
 
 class QuarantineView(Protocol):
