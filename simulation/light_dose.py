@@ -13,23 +13,25 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from simulation.time_axis import HOUR_S, YEAR_H, seconds
+from simulation.time_axis import HOUR_S, YEAR_H, in_input_order, seconds, sort_by_time, time_order
 
 
 def cumulative_exposure(times: ArrayLike, lux: ArrayLike, max_gap_s: float = 6 * HOUR_S) -> NDArray[np.float64]:
     """Light exposure accumulated up to each sample (trapezoid rule).
 
     times : (n,) datetime64 / aware datetime / float s; lux : (n,) float, lx
-    ->  (n,) float, lx·h, starting at 0. A gap longer than ``max_gap_s`` (a logger
-    that was off) adds nothing rather than guessing; NaN values add nothing.
+    ->  (n,) float, lx·h, 0 at the earliest sample, in the input order. A gap longer
+    than ``max_gap_s`` (a logger that was off) adds nothing rather than guessing; NaN
+    values add nothing.
     """
-    t = seconds(times)
-    v = np.nan_to_num(np.asarray(lux, dtype=float), nan=0.0)
-    if t.size < 2:
-        return np.zeros(t.size)
+    t0 = seconds(times)
+    if t0.size < 2:
+        return np.zeros(t0.size)
+    order = time_order(t0)
+    t, v = sort_by_time(t0, np.nan_to_num(np.asarray(lux, dtype=float), nan=0.0))
     dt = np.diff(t)
     step = 0.5 * (v[:-1] + v[1:]) * np.where(dt <= max_gap_s, dt, 0.0) / HOUR_S
-    return np.concatenate([[0.0], np.cumsum(step)])
+    return in_input_order(np.concatenate([[0.0], np.cumsum(step)]), order)
 
 
 def annualised_exposure(times: ArrayLike, lux: ArrayLike) -> float:
@@ -38,10 +40,10 @@ def annualised_exposure(times: ArrayLike, lux: ArrayLike) -> float:
     times : (n,) ...; lux : (n,) lx  ->  float, lx·h per year (NaN for a record of no span)
     """
     t = seconds(times)
-    if t.size < 2 or t[-1] <= t[0]:
+    if t.size < 2 or t.max() <= t.min():
         return float("nan")
-    total = cumulative_exposure(t, lux)[-1]
-    return float(total * YEAR_H * HOUR_S / (t[-1] - t[0]))
+    total = cumulative_exposure(t, lux).max()
+    return float(total * YEAR_H * HOUR_S / (t.max() - t.min()))
 
 
 def annual_dose_fraction(times: ArrayLike, lux: ArrayLike, annual_limit_lxh: float) -> float:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from simulation.time_axis import DAY_S, hold_durations, seconds
+from simulation.time_axis import DAY_S, hold_durations, in_input_order, seconds, sort_by_time, time_order
 
 # (T °C, RH %) points of the lowest germination isopleths, Sedlbauer (2001), digitised.
 LIM_T_C = np.array([0.0, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0])
@@ -76,12 +76,12 @@ def germination_progress(times: ArrayLike, t_c: ArrayLike, rh: ArrayLike,
     """Accumulated germination clock after each sample; 1.0 = germination expected.
 
     times : (n,) datetime64 / aware datetime / float s; t_c : (n,) °C; rh : (n,) %RH
-    ->  (n,) float, dimensionless. Each sample holds until the next.
+    ->  (n,) float, dimensionless, in the input order. Each sample holds until the next in time.
     """
-    t_s = seconds(times)
-    t = np.asarray(t_c, dtype=float)
-    h = np.asarray(rh, dtype=float)
+    t0 = seconds(times)
+    order = time_order(t0)
+    t_s, t, h = sort_by_time(t0, t_c, rh)
     above = np.nan_to_num(h, nan=-1.0) >= lim_rh(np.nan_to_num(t, nan=-99.0), substrate)
     days = days_to_germination(t, h)
     step = np.where(above & np.isfinite(days), hold_durations(t_s) / DAY_S / days, 0.0)
-    return np.cumsum(step)
+    return in_input_order(np.cumsum(step), order)

@@ -35,7 +35,7 @@ from simulation.materials import Band, MaterialProfile
 from simulation.moisture_content import corrosion_band, emc_wood, mechanical_damage_band
 from simulation.mould import germination_progress
 from simulation.preservation_index import preservation_index, time_weighted_preservation_index
-from simulation.time_axis import DAY_S, HOUR_S, hold_durations, seconds
+from simulation.time_axis import DAY_S, HOUR_S, hold_durations, seconds, sort_by_time
 
 
 class Level(IntEnum):
@@ -169,8 +169,7 @@ def assess_series(times: ArrayLike, values: ArrayLike, band: Band, settings: Ris
     times : (n,) datetime64 / aware datetime / float s; values : (n,) float, unit of the band
     """
     s = settings or RiskSettings()
-    t = seconds(times)
-    v = np.asarray(values, dtype=float)
+    t, v = sort_by_time(seconds(times), values)
     keep = np.isfinite(v)
     t, v = t[keep], v[keep]
     if t.size == 0:
@@ -236,8 +235,8 @@ def climate_metrics(series: Mapping[str, Series]) -> dict[str, float]:
     if "temperature" in series and "relative_humidity" in series:
         t_times, t_vals = series["temperature"]
         h_times, h_vals = series["relative_humidity"]
-        th, tt = seconds(h_times), seconds(t_times)
-        tv, hv = np.asarray(t_vals, dtype=float), np.asarray(h_vals, dtype=float)
+        th, hv = sort_by_time(seconds(h_times), h_vals)
+        tt, tv = sort_by_time(seconds(t_times), t_vals)
         ok_t = np.isfinite(tv)
         ok_h = np.isfinite(hv)
         if ok_t.sum() >= 1 and ok_h.sum() >= 1:
@@ -258,8 +257,8 @@ def climate_metrics(series: Mapping[str, Series]) -> dict[str, float]:
 
 def _change_check(quantity: str, times: ArrayLike, values: ArrayLike, band: Band, s: RiskSettings) -> CheckRisk:
     assert band.max_change_24h is not None
-    t = seconds(times)
-    r = change_24h(t, values)
+    t, v = sort_by_time(seconds(times), values)
+    r = change_24h(t, v)
     change_band = Band(f"{quantity}_change_24h", None, band.max_change_24h, sources=band.sources)
     # the change check is graded against its own limit: scale = the allowed change
     return assess_series(t, r, change_band, replace(s, reference_spans={}), check=f"{quantity}_change_24h")
@@ -267,9 +266,9 @@ def _change_check(quantity: str, times: ArrayLike, values: ArrayLike, band: Band
 
 def _dose_check(times: ArrayLike, lux: ArrayLike, band: Band, s: RiskSettings) -> CheckRisk:
     assert band.annual_exposure is not None
-    t = seconds(times)
+    t, v = sort_by_time(seconds(times), lux)
     w = t >= t[-1] - s.window_s if t.size else t.astype(bool)
-    annual = annualised_exposure(t[w], np.asarray(lux, dtype=float)[w])
+    annual = annualised_exposure(t[w], v[w])
     ratio = annual / band.annual_exposure if np.isfinite(annual) else 0.0
     level = Level.RED if ratio >= s.dose_red else Level.YELLOW if ratio >= s.dose_yellow else Level.GREEN
     dev = max(ratio - 1.0, 0.0)

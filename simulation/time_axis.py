@@ -41,28 +41,61 @@ def seconds(times: ArrayLike | Sequence[datetime]) -> NDArray[np.float64]:
     return np.asarray(seq, dtype=float)
 
 
-def hold_durations(t_s: NDArray[np.float64]) -> NDArray[np.float64]:
-    """How long each sample stands for: the gap to the next one (sample and hold).
+def time_order(t_s: NDArray[np.float64]) -> NDArray[np.intp] | None:
+    """The stable permutation that sorts ``t_s``, or None when it is already non-decreasing.
 
-    t_s : (n,) float, s, increasing  ->  (n,) float, s. The last sample gets the
+    Logger exports and merged files are not always in time order; every function here
+    that depends on order sorts first and returns per-sample results in the input order.
+    """
+    t = np.asarray(t_s, dtype=float)
+    if t.size < 2 or bool(np.all(np.diff(t) >= 0)):
+        return None
+    return np.argsort(t, kind="stable")
+
+
+def in_input_order(result: NDArray[np.float64], order: NDArray[np.intp] | None) -> NDArray[np.float64]:
+    """Undo :func:`time_order` on a per-sample result computed in time order."""
+    if order is None:
+        return result
+    out = np.empty_like(result)
+    out[order] = result
+    return out
+
+
+def sort_by_time(t_s: NDArray[np.float64], *arrays: ArrayLike) -> tuple[NDArray[np.float64], ...]:
+    """``t_s`` and each array, reordered so that ``t_s`` is non-decreasing (copies only when needed)."""
+    t = np.asarray(t_s, dtype=float)
+    arrs = [np.asarray(a, dtype=float) for a in arrays]
+    order = time_order(t)
+    if order is None:
+        return (t, *arrs)
+    return (t[order], *(a[order] for a in arrs))
+
+
+def hold_durations(t_s: NDArray[np.float64]) -> NDArray[np.float64]:
+    """How long each sample stands for: the gap to the next one in time (sample and hold).
+
+    t_s : (n,) float, s  ->  (n,) float, s, in the input order. The last sample gets the
     median gap (0 for a single sample), so a regular series weights all samples alike.
     """
     t = np.asarray(t_s, dtype=float)
     if t.size < 2:
         return np.zeros(t.size)
-    gaps = np.diff(t)
-    return np.append(gaps, np.median(gaps))
+    order = time_order(t)
+    ts = t if order is None else t[order]
+    gaps = np.diff(ts)
+    return in_input_order(np.append(gaps, np.median(gaps)), order)
 
 
 def trailing_range(t_s: NDArray[np.float64], values: NDArray[np.float64],
                    window_s: float) -> NDArray[np.float64]:
     """Max minus min of ``values`` over the trailing window ``(t - window_s, t]`` of each sample.
 
-    t_s : (n,) float, s, increasing; values : (n,) float  ->  (n,) float, unit of values.
-    NaN values are skipped. O(n) with monotonic queues.
+    t_s : (n,) float, s; values : (n,) float  ->  (n,) float, unit of values, input order.
+    NaN values are skipped. O(n) with monotonic queues (after sorting by time).
     """
-    t = np.asarray(t_s, dtype=float)
-    v = np.asarray(values, dtype=float)
+    order = time_order(np.asarray(t_s, dtype=float))
+    t, v = sort_by_time(np.asarray(t_s, dtype=float), values)
     out = np.full(v.shape, np.nan)
     hi: deque[int] = deque()
     lo: deque[int] = deque()
@@ -81,19 +114,19 @@ def trailing_range(t_s: NDArray[np.float64], values: NDArray[np.float64],
             lo.popleft()
         if hi:
             out[i] = v[hi[0]] - v[lo[0]]
-    return out
+    return in_input_order(out, order)
 
 
 def centred_mean(t_s: NDArray[np.float64], values: NDArray[np.float64],
                  window_s: float) -> NDArray[np.float64]:
     """Mean of ``values`` over ``[t - window_s/2, t + window_s/2]`` around each sample.
 
-    t_s : (n,) float, s, increasing; values : (n,) float  ->  (n,) float. Samples are
+    t_s : (n,) float, s; values : (n,) float  ->  (n,) float, input order. Samples are
     weighted by :func:`hold_durations` so irregular sampling does not bias the mean;
     NaN values are skipped. Near the ends the window is truncated.
     """
-    t = np.asarray(t_s, dtype=float)
-    v = np.asarray(values, dtype=float)
+    order = time_order(np.asarray(t_s, dtype=float))
+    t, v = sort_by_time(np.asarray(t_s, dtype=float), values)
     w = hold_durations(t)
     ok = ~np.isnan(v)
     cw = np.concatenate([[0.0], np.cumsum(np.where(ok, w, 0.0))])
@@ -102,4 +135,5 @@ def centred_mean(t_s: NDArray[np.float64], values: NDArray[np.float64],
     i1 = np.searchsorted(t, t + window_s / 2.0, side="right")
     den = cw[i1] - cw[i0]
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, (cv[i1] - cv[i0]) / np.where(den > 0, den, 1.0), np.nan)
+        mean = np.where(den > 0, (cv[i1] - cv[i0]) / np.where(den > 0, den, 1.0), np.nan)
+    return in_input_order(mean, order)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulation.ashrae_classes import ashrae_class, class_compliance
@@ -213,3 +213,25 @@ def test_ashrae_classes_of_synthetic_records():
     assert ashrae_class(t, temp, damp) == ""
     comp = class_compliance(t, temp, damp)
     assert comp["D"] == 0.0 and comp["AA"] == 0.0  # perfectly stable but damp: classes are cumulative
+
+
+# ---------------------------------------------------------------- order of samples
+@settings(max_examples=20, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_results_do_not_depend_on_sample_order(rnd):
+    # logger exports are not always in time order (the Anonymous Library "Archive B" is not)
+    from simulation.materials import Band
+    from simulation.risk import assess_series
+
+    t = np.arange(0, 4 * DAY, 900.0)
+    temp = 20 + 3 * np.sin(t / DAY * 2 * np.pi)
+    rh = 55 + 10 * np.sin(t / DAY * 2 * np.pi + 1)
+    perm = np.array(rnd.sample(range(t.size), t.size))
+    ts, temps, rhs = t[perm], temp[perm], rh[perm]
+    assert change_24h(ts, rhs) == pytest.approx(change_24h(t, rh)[perm])
+    assert cumulative_exposure(ts, rhs) == pytest.approx(cumulative_exposure(t, rh)[perm])
+    assert germination_progress(ts, temps, rhs + 30) == pytest.approx(germination_progress(t, temp, rh + 30)[perm])
+    assert time_weighted_preservation_index(ts, temps, rhs) == pytest.approx(
+        time_weighted_preservation_index(t, temp, rh))
+    band = Band("relative_humidity", 50.0, 60.0, 5.0)
+    assert assess_series(ts, rhs, band) == assess_series(t, rh, band)
