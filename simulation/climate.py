@@ -190,8 +190,8 @@ class ClimateSettings:
     hvac_setpoint_c: float = 20.0
     hvac_setpoint_rh: float = 50.0
     hvac_supply_m3_h: float = 3000.0  # supply air flow
-    hvac_sensible_kw: float = 20.0  # sensible capacity, heating or cooling
-    hvac_latent_kg_h: float = 4.0  # (de)humidification capacity
+    hvac_sensible_kw: float = 15.0  # sensible capacity, heating or cooling (small-museum AHU)
+    hvac_latent_kg_h: float = 2.0  # (de)humidification capacity
     hvac_gain: float = 4.0  # proportional gain of supply conditions on the room error (-)
     lighting_w_m2: float = 8.0  # W/m² floor while lights are on (LED gallery lighting)
     wind_m_s: float = 2.0  # wind speed at openings when the weather gives none
@@ -242,6 +242,8 @@ class Forcing:
     people: tuple[tuple[str | None, float], ...] = ()
     lights_on: bool = False
     dehumidifiers_off: frozenset[str] = frozenset()
+    heat_w: float = 0.0  # other measured heat gains over the whole hall (heaters, appliances), W
+    moisture_g_h: float = 0.0  # other measured moisture gains over the whole hall, g/h
 
 
 # --- the equations ----------------------------------------------------------------------------
@@ -424,7 +426,7 @@ def _hvac(model: HallModel, state: ClimateState) -> tuple[float, float, float, f
     e_t = s.hvac_setpoint_c - float(np.mean(state.t[ins]))
     e_w = float(vapour_density(s.hvac_setpoint_c, s.hvac_setpoint_rh)) - float(np.mean(state.w[ins]))
     q_max = s.hvac_factor * s.hvac_sensible_kw * 1e3
-    m_max = s.hvac_factor * s.hvac_latent_kg_h * 1e6 / 3600.0
+    m_max = s.hvac_factor * s.hvac_latent_kg_h * 1e3 / 3600.0  # g/s
     u_t = RHO_CP * flow * gain * (e_t + state.hvac_i_t / HVAC_INTEGRAL_S)
     u_w = flow * gain * (e_w + state.hvac_i_w / HVAC_INTEGRAL_S)
     i_t = state.hvac_i_t + (dt * e_t if abs(u_t) < q_max else 0.0)  # no integration while saturated
@@ -461,7 +463,16 @@ def _implicit_rates(model: HallModel, state: ClimateState, f: Forcing) -> tuple[
     return a_t, a_w, out, adj
 
 
-def _explicit_gains(model: HallModel, state: ClimateState, f: Forcing, out: NDArray, adj: NDArray):
+def _buffer_equilibrium(model: HallModel, state: ClimateState) -> NDArray[np.float64]:
+    """(n,) g/m³: vapour density in equilibrium with the buffer's moisture content at the air temperature."""
+    s = model.settings
+    if s.buffer_capacity_g_m2_rh <= 0:
+        return state.w
+    rh_buffer = np.clip(state.w_buffer / (s.buffer_capacity_g_m2_rh / model.geometry.height), 0.0, 100.0)
+    return vapour_density(state.t, rh_buffer)
+
+
+def _explicit_gains(model: HallModel, state: ClimateState, f: Forcing, out: NDArray, adj: NDArray, eq_w: NDArray):
     """Gains b_t (n,) K/s and b_w (n,) g/(m³ s), and the new HVAC integrals."""
     s, r, c, vol = model.settings, model.rates, model.cells, model.volume
     ins = model.grid.inside
@@ -469,11 +480,13 @@ def _explicit_gains(model: HallModel, state: ClimateState, f: Forcing, out: NDAr
     w_adj = float(vapour_density(s.adjacent_c, s.adjacent_rh))
     t_out_rate = r["infiltration"] + out + r["envelope"]
     b_t = t_out_rate * f.t_out_c + adj * s.adjacent_c + r["ground"] * s.ground_c + r["mass"] * state.t_mass
-    eq_w = vapour_density(state.t, np.clip(state.w_buffer / (s.buffer_capacity_g_m2_rh / model.geometry.height), 0, 100)) \
-        if s.buffer_capacity_g_m2_rh > 0 else state.w
     b_w = (r["infiltration"] + out) * w_out + adj * w_adj + r["buffer"] * eq_w
     q = np.where(ins, s.internal_gain_w_m2 + (s.lighting_w_m2 if f.lights_on else 0.0), 0.0) / model.geometry.height
     m = np.where(ins, s.moisture_gain_g_h_m2 / 3600.0, 0.0) / model.geometry.height
+    if f.heat_w or f.moisture_g_h:
+        v_all = float(np.sum(vol[c["inside"]]))
+        q[c["inside"]] += f.heat_w / v_all
+        m[c["inside"]] += f.moisture_g_h / 3600.0 / v_all
     for zone, count in f.people:
         idx = c["inside"] if zone is None else c[f"zone:{zone}"]
         v_tot = float(np.sum(vol[idx]))
@@ -502,7 +515,8 @@ def step(model: HallModel, state: ClimateState, f: Forcing) -> ClimateState:
     """Advance ``state`` by ``model.dt_s`` under forcing ``f``; returns a new state."""
     dt = model.dt_s
     a_t, a_w, out, adj = _implicit_rates(model, state, f)
-    b_t, b_w, (i_t, i_w) = _explicit_gains(model, state, f, out, adj)
+    eq_w = _buffer_equilibrium(model, state)
+    b_t, b_w, (i_t, i_w) = _explicit_gains(model, state, f, out, adj, eq_w)
     key = (model._epoch, dt)
     t_new = _solve(model, "t", state.t, a_t, b_t, key)
     w_new = _solve(model, "w", state.w, a_w, b_w, key)
@@ -511,8 +525,6 @@ def step(model: HallModel, state: ClimateState, f: Forcing) -> ClimateState:
     t_mass = state.t_mass.copy()
     if s.internal_mass_j_m2k > 0:
         t_mass += dt * r["mass"] * (t_new - state.t_mass) * RHO_CP * h / s.internal_mass_j_m2k
-    eq_w = vapour_density(state.t, np.clip(state.w_buffer / (s.buffer_capacity_g_m2_rh / h), 0, 100)) \
-        if s.buffer_capacity_g_m2_rh > 0 else state.w
     w_buffer = state.w_buffer + dt * r["buffer"] * (w_new - eq_w)
     cidx = model.cells["cases"]
     n_case = np.array([cs.air_exchange_per_day for cs in model.geometry.cases]) / 86400.0

@@ -129,7 +129,7 @@ def test_cached_engine_equals_fipy_engine_through_schedule_changes():
 
 def test_hvac_holds_setpoint_and_failure_lets_the_hall_drift():
     geo = cl.HallGeometry(floor=rect(10.0, 8.0), height=4.0, vents=(cl.VentSpec("s", np.array([5.0, 4.0])),))
-    s = cl.ClimateSettings(hvac_setpoint_c=21.0, hvac_setpoint_rh=50.0, hvac_supply_m3_h=1500.0)
+    s = cl.ClimateSettings(hvac_setpoint_c=21.0, hvac_setpoint_rh=50.0, hvac_supply_m3_h=1500.0, hvac_latent_kg_h=5.0)
     model = cl.build_model(geo, s, cell_m=1.0, dt_s=60.0)
     state = cl.initial_state(model, 26.0, 65.0)
     hot = cl.Forcing(t_out_c=34.0, rh_out=60.0, hvac_on=True, people=((None, 20.0),))
