@@ -23,6 +23,8 @@ from bridge.readings import Decoded
 from bridge.sensors import ha_discovery, native, senml, shelly, tasmota, ttn, zigbee2mqtt
 from bridge.sensors.message import Message, why
 
+__all__ = ["FORMATS", "decode", "detect_format"]
+
 Decoder = Callable[[str, bytes, datetime, "str | None"], Decoded]
 
 _DECODERS: dict[str, Decoder] = {

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -313,7 +314,7 @@ class Message:
             self.reject(why("no_quantity", keys="none"))
         return Decoded(self.readings, self.rejections, self.status)
 
-    def nothing_known(self, keys: object) -> None:
+    def nothing_known(self, keys: Iterable[object]) -> None:
         """Reject the message when it produced no reading, no rejection and no status."""
         if not self.readings and not self.rejections and not self.status:
             self.reject(why("no_quantity", keys=_short(", ".join(map(str, keys)) or "none", 120)))
