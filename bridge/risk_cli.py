@@ -73,7 +73,8 @@ def format_report(scene: Scene, profiles: Mapping[str, MaterialProfile], risks: 
         relic = scene.relic(r.relic)
         p = profiles[r.profile]
         lines.append("")
-        lines.append(f"[{r.level.label('zh')} / {r.level.label('en')}] {relic.name.get('zh-CN', r.relic)} / "
+        tag = f"{r.level.label('zh')} / {r.level.label('en')}" if r.checks else "无数据 / no data"
+        lines.append(f"[{tag}] {relic.name.get('zh-CN', r.relic)} / "
                      f"{relic.name.get('en', r.relic)}  ({p.zh} / {p.en})")
         if not r.checks:
             lines.append("    无数据 / no data")
@@ -126,8 +127,12 @@ def _parse_time(text: str) -> datetime:
 
 
 def _store_fetch(url: str | None, data_dir: Path) -> tuple[Fetch, Callable[[], None]]:
-    from bridge.store import Store
+    from bridge.errors import StorageError
+    from bridge.store import Store, database_url
 
+    chosen = database_url(url, data_dir)
+    if chosen.startswith("sqlite:///") and not Path(chosen.removeprefix("sqlite:///")).exists():
+        raise StorageError(f"no database at {chosen} / 未找到数据库（先导入或接收数据）")
     store = Store.open(url, data_dir)
 
     def fetch(sensor: str, quantity: str, start: datetime, end: datetime) -> Series:
@@ -181,6 +186,9 @@ def risk_main(argv: list[str], fetch: Fetch | None = None, now: datetime | None 
     finally:
         close()
     risks = assess_scene(scene, profiles, series)
+    if not series:
+        print(f"no stored readings between {start.isoformat()} and {end.isoformat()} / 该时段内无存储数据",
+              file=sys.stderr)
     if args.json:
         print(json.dumps([_as_json(r) for r in risks], ensure_ascii=False, indent=1))
     else:
@@ -190,7 +198,7 @@ def risk_main(argv: list[str], fetch: Fetch | None = None, now: datetime | None 
 
 def _as_json(r: RelicRisk) -> dict:
     return {
-        "relic": r.relic, "profile": r.profile, "level": r.level.label("en"),
+        "relic": r.relic, "profile": r.profile, "level": r.level.label("en") if r.checks else None,
         "checks": [{**c.__dict__, "level": Level(c.level).label("en")} for c in r.checks],
         "metrics": {k: (v if np.isfinite(v) else None) for k, v in r.metrics.items()},
     }

@@ -154,3 +154,10 @@ def test_risk_cli_reads_the_store_and_grades_the_demo_hall(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "告警 / red" in text and ding.name["en"] in text and "相对湿度 / Relative humidity" in text
     assert risk_main(args[:4] + ["--from", "2026-03-03T00:00Z", "--to", "2026-03-01T00:00Z"]) == 2
+    # relics with no stored data are "no data", not green
+    assert any(r["level"] is None and not r["checks"] for r in out)
+    assert "无数据 / no data" in text
+    # no database: say so, create nothing
+    missing = tmp_path / "nowhere"
+    assert risk_main(["--scene", str(scene_dir), "--data-dir", str(missing)]) == 1
+    assert not missing.exists() and "no database" in capsys.readouterr().err
