@@ -232,6 +232,14 @@ def test_contract_timestamps(fmt: str) -> None:
     _rejected(_run(fmt, _msg(fmt, time=datetime(1999, 12, 31, 23, tzinfo=UTC))[1]), "before 2000-01-01")
 
 
+def test_native_units_object() -> None:
+    d = _run("native", b'{"temperature": 294.15, "units": {"temperature": "K", "co3": "ppm"}}')
+    assert [r.value for r in d.readings] == [pytest.approx(21.0)]
+    _rejected(Decoded(rejections=d.rejections), "units.co3")
+    _rejected(_run("native", b'{"temperature": 21, "units": ["K"]}'), "units: must be an object")
+    _rejected(_run("native", b'{"temperature": 21, "units": {"temperature": "furlong"}}'), "unit 'furlong'")
+
+
 def test_timestamp_forms() -> None:
     def native(t: str) -> Decoded:
         return _run("native", f'{{"time": {t}, "temperature": 21.5}}'.encode())

@@ -11,12 +11,12 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from test_decoders_encode import decode_all
 
 from bridge.readings import Reading
 from bridge.sensors import FORMATS
 from bridge.sensors.encode import ENCODABLE, encode
 from simulation.quantities import QUANTITIES
-from test_decoders_encode import decode_all
 
 paho = pytest.importorskip("paho.mqtt.client")
 
