@@ -82,8 +82,15 @@ class Observation:
     time_to_breach_s: float | None = None
     probability: float | None = None
 
+    def __post_init__(self) -> None:
+        if not self.scale > 0:
+            raise ValueError(f"observation scale must be positive, got {self.scale!r}")
+        if self.direction not in (1, -1):
+            raise ValueError(f"observation direction must be +1 or -1, got {self.direction!r}")
+
     @property
     def deviation(self) -> float:
+        """(value - limit) in the bad direction, in scales: 0 at the limit, > 0 beyond it."""
         return self.direction * (self.value - self.limit) / self.scale
 
 

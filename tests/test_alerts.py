@@ -74,6 +74,16 @@ def test_one_active_alert_per_target_and_cause():
     assert {a.target for a in e.active()} == {RELIC, Target("relic", "other")}
 
 
+def test_observation_checks_its_scale_and_direction():
+    from simulation.alerts import Observation
+
+    with pytest.raises(ValueError, match="scale"):
+        Observation(RELIC, "x_high", 1.0, 0.0, scale=0.0)
+    with pytest.raises(ValueError, match="direction"):
+        Observation(RELIC, "x_high", 1.0, 0.0, direction=0)
+    assert Observation(RELIC, "x_low", 40.0, 45.0, scale=10.0, direction=-1).deviation == pytest.approx(0.5)
+
+
 def test_min_duration_filters_a_single_spike():
     e = engine()
     events = feed(e, [0, 60, 120, 180], [55.0, 70.0, 55.0, 55.0])
