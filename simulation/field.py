@@ -119,14 +119,19 @@ def idw(points: NDArray[np.float64], values: NDArray[np.float64], xy: NDArray[np
     return idw_from_distance(pairwise_distance(points, xy), values, power)
 
 
+def idw_weights(dist: NDArray[np.float64], power: float = IDW_POWER) -> NDArray[np.float64]:
+    """(m, k) Shepard weights from distances ``dist`` (m, k) m, each row summing to 1;
+    ``weights @ values`` is the IDW estimate (a caller may cache the weights)."""
+    w = 1.0 / np.maximum(dist, 1e-12) ** power
+    return w / w.sum(axis=1, keepdims=True)
+
+
 def idw_from_distance(dist: NDArray[np.float64], values: NDArray[np.float64],
                       power: float = IDW_POWER) -> NDArray[np.float64]:
     """IDW from a precomputed distance matrix ``dist`` (m, k) m and ``values`` (k,)."""
     if dist.shape[1] == 0:
         return np.full(dist.shape[0], np.nan)
-    with np.errstate(divide="ignore"):
-        w = 1.0 / np.maximum(dist, 1e-12) ** power
-    return (w @ values) / w.sum(axis=1)
+    return idw_weights(dist, power) @ values
 
 
 @dataclass(frozen=True)

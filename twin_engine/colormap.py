@@ -106,11 +106,25 @@ def ramp(name: str, t: NDArray[np.float64]) -> NDArray[np.float64]:
     return anchors[i] * (1.0 - f) + anchors[i + 1] * f
 
 
+LUT_SIZE = 1024
+"""Entries of the colour tables :func:`colours` looks up (steps of 1/1023 of the legend)."""
+_LUTS: dict[str, NDArray[np.float32]] = {}
+
+
+def lut(name: str) -> NDArray[np.float32]:
+    """(LUT_SIZE, 3) colour table of palette ``name``; cached."""
+    if name not in _LUTS:
+        _LUTS[name] = ramp(name, np.linspace(0.0, 1.0, LUT_SIZE)).astype(np.float32)
+    return _LUTS[name]
+
+
 def colours(quantity: str, values: NDArray[np.float64]) -> NDArray[np.float64]:
-    """RGB (..., 3) in [0, 1] for ``values`` (...) in the quantity's unit; NaN -> grey."""
-    values = np.asarray(values, dtype=float)
-    rgb = ramp(scale_for(quantity).palette, normalise(quantity, values))
-    rgb[np.isnan(values)] = NO_DATA
+    """RGB (..., 3) float32 in [0, 1] for ``values`` (...) in the quantity's unit; NaN -> grey."""
+    t = normalise(quantity, values)
+    nan = np.isnan(t)
+    idx = np.where(nan, 0.0, t * (LUT_SIZE - 1) + 0.5).astype(np.intp)
+    rgb = lut(scale_for(quantity).palette)[idx]
+    rgb[nan] = NO_DATA
     return rgb
 
 

@@ -6,8 +6,9 @@ display cases measure the case, not the room, and are shown on their case
 instead), maps it through ``colormap.py``, shades it towards grey with the
 distance from the nearest fresh sensor, hatches the area of stale or
 flagged sensors, and copies the pixels into a Panda3D texture. Distances
-are cached per quantity, so a recolour is a matrix-vector product and a
-texture upload (a few milliseconds for a 20 x 12 m hall at 0.1 m cells).
+are cached per quantity and weights per set of fresh sensors, so a
+recolour is a matrix-vector product, a colour-table look-up and a texture
+upload (a few milliseconds for a 20 x 12 m hall at 0.1 m cells).
 
 The floor is unlit: its pixels show the colour map exactly.
 """
@@ -15,13 +16,13 @@ The floor is unlit: its pixels show the colour map exactly.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 from panda3d.core import NodePath, SamplerState, Texture
 
-from simulation.field import FieldEstimate, FloorGrid, estimate_field, floor_grid, pairwise_distance
+from simulation.field import FieldEstimate, FloorGrid, estimate_field, floor_grid, idw_weights, pairwise_distance
 from simulation.scene import Scene
 from twin_engine import colormap
 from twin_engine.hall import polygon_node
@@ -70,6 +71,7 @@ class FieldView:
         rows, cols = np.indices(self.grid.shape)
         self._stripes = ((rows + cols) // max(1, shading.stripe_cells)) % 2 == 0
         self._dist: dict[str, tuple[tuple[str, ...], NDArray[np.float64], NDArray[np.float64]]] = {}
+        self._layouts: dict[tuple[str, bytes], _Layout] = {}
         self.estimate: FieldEstimate | None = None
         self.rgb: NDArray[np.float64] = np.zeros((ny, nx, 3))
         self.show("temperature", {})
@@ -85,23 +87,71 @@ class FieldView:
             self._dist[quantity] = (ids, pos, dist)
         return self._dist[quantity]
 
+    def _layout(self, quantity: str, fresh: NDArray[np.bool_]) -> _Layout:
+        """Everything that depends only on which sensors are fresh; cached."""
+        key = (quantity, fresh.tobytes())
+        if key not in self._layouts:
+            if len(self._layouts) > 64:
+                self._layouts.clear()
+            ids, pos, dist = self.room_sensors(quantity)
+            base = estimate_field(self.grid, pos, np.where(fresh, 0.0, np.nan), fresh, dist=dist)
+            weights = idw_weights(dist[:, fresh]) if fresh.any() else np.zeros((dist.shape[0], 0))
+            fade, grey = fade_and_hatch(base, self._stripes, self.shading)
+            fade32 = fade.astype(np.float32)
+            self._layouts[key] = _Layout(base, weights, fade32, grey.astype(np.float32), 1.0 - fade32,
+                                         (fade * np.asarray(colormap.NO_DATA)).astype(np.float32))
+        return self._layouts[key]
+
     def show(self, quantity: str, readings: Mapping[str, Reading]) -> None:
         """Recolour the floor for ``quantity`` from ``readings`` (sensor id -> value, freshness)."""
-        ids, pos, dist = self.room_sensors(quantity)
+        ids, _, _ = self.room_sensors(quantity)
         values = np.array([readings[i].value if i in readings else np.nan for i in ids], dtype=float)
-        fresh = np.array([i in readings and readings[i].fresh for i in ids], dtype=bool)
-        est = estimate_field(self.grid, pos, values, fresh, dist=dist)
-        self.estimate = est
-        self.rgb = field_colours(quantity, est, self._stripes, self.shading)
+        fresh = np.array([i in readings and readings[i].fresh for i in ids], dtype=bool) & np.isfinite(values)
+        layout = self._layout(quantity, fresh)
+        ny, nx = self.grid.shape
+        if fresh.any():
+            value = (layout.weights @ values[fresh]).reshape(ny, nx)
+            value[~self.grid.mask] = np.nan
+        else:
+            value = np.full((ny, nx), np.nan)
+        self.estimate = replace(layout.base, value=value)
+        rgb = colormap.colours(quantity, value).astype(np.float32, copy=False)
+        rgb *= layout.keep
+        rgb += layout.fade_to
+        self.rgb = np.where(layout.base.unreliable[..., None], layout.grey, rgb)
         self.upload(self.rgb)
 
     def upload(self, rgb: NDArray[np.float64]) -> None:
-        """Copy (ny, nx, 3) RGB in [0, 1] into the texture (Panda3D wants BGR, row 0 at the bottom)."""
-        pixels = np.ascontiguousarray((np.clip(rgb, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)[..., ::-1])
-        self.texture.setRamImage(pixels.tobytes())
+        """Copy (ny, nx, 3) RGB in [0, 1] into the texture (row 0 at the bottom)."""
+        pixels = (rgb * np.float32(255.0) + np.float32(0.5)).astype(np.uint8)
+        self.texture.setRamImageAs(pixels.tobytes(), "RGB")
 
     def destroy(self) -> None:
         self.node.removeNode()
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What a set of fresh sensors fixes: the field's geometry parts, the IDW
+    weights (cells, k_fresh), the fade (ny, nx, 1) and the hatching."""
+
+    base: FieldEstimate
+    weights: NDArray[np.float64]
+    fade: NDArray[np.float32]
+    grey: NDArray[np.float32]
+    keep: NDArray[np.float32]  # 1 - fade
+    fade_to: NDArray[np.float32]  # fade * grey of no data
+
+
+def fade_and_hatch(est: FieldEstimate, stripes: NDArray[np.bool_], shading: Shading) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Fade (ny, nx, 1) in 0..1 towards grey with the distance from the nearest
+    fresh sensor, and the hatching colours (ny, nx, 3) over stale areas."""
+    d = est.fresh_distance
+    with np.errstate(invalid="ignore"):
+        fade = np.clip((d - shading.near_m) / (shading.far_m - shading.near_m), 0.0, 1.0) * shading.max_fade
+    fade = np.nan_to_num(fade, nan=shading.max_fade, posinf=shading.max_fade)[..., None]
+    grey = np.where(stripes[..., None], np.asarray(colormap.NO_DATA), np.asarray(colormap.NO_DATA_DARK))
+    return fade, grey
 
 
 def field_colours(quantity: str, est: FieldEstimate, stripes: NDArray[np.bool_], shading: Shading) -> NDArray[np.float64]:
@@ -109,12 +159,7 @@ def field_colours(quantity: str, est: FieldEstimate, stripes: NDArray[np.bool_],
 
     est : the interpolated field; stripes : (ny, nx) bool hatching pattern.
     """
+    fade, grey = fade_and_hatch(est, stripes, shading)
     rgb = colormap.colours(quantity, est.value)
-    d = est.fresh_distance
-    with np.errstate(invalid="ignore"):
-        fade = np.clip((d - shading.near_m) / (shading.far_m - shading.near_m), 0.0, 1.0) * shading.max_fade
-    fade = np.nan_to_num(fade, nan=shading.max_fade, posinf=shading.max_fade)[..., None]
     rgb = rgb * (1.0 - fade) + np.asarray(colormap.NO_DATA) * fade
-    grey = np.where(stripes[..., None], np.asarray(colormap.NO_DATA), np.asarray(colormap.NO_DATA_DARK))
-    rgb = np.where(est.unreliable[..., None], grey, rgb)
-    return rgb
+    return np.where(est.unreliable[..., None], grey, rgb)

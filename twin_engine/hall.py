@@ -261,15 +261,16 @@ def build_cases(scene: Scene, parent: NodePath, nodes: HallNodes) -> None:
 
 
 def relic_model(relic: Relic, assets: Path, loader: Any | None, load_meshes: bool) -> NodePath:
-    """The relic's scanned mesh scaled to its height, or a stand-in box."""
+    """The relic's scanned mesh scaled to its height (with a low-poly level of
+    detail for distant views), or a stand-in box when it cannot be loaded."""
     if load_meshes and relic.mesh:
         try:
-            from twin_engine.meshes import load_relic_model
+            from twin_engine.relic_lod import relic_lod
         except ImportError:
-            load_relic_model = None
-        if load_relic_model is not None:
+            relic_lod = None
+        if relic_lod is not None:
             try:
-                return load_relic_model(assets / relic.mesh, relic.height_m, loader=loader)
+                return relic_lod(assets / relic.mesh, relic.height_m, loader=loader)
             except (OSError, ValueError, RuntimeError):
                 pass
     w = max(0.15, 0.45 * relic.height_m)

@@ -23,6 +23,7 @@ panel's 24 h history, forecast, limits and risk from the REST service),
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -120,6 +121,10 @@ class MonitorScreen:
         self.nodes: HallNodes = build_hall(scene, self.root, loader=base.loader, load_meshes=load_meshes)
         self.field = FieldView(scene, self.root, cell_m=cell_m)
         self._labels = self._sensor_labels()
+        self._markers = {sid: holder.find("marker") for sid, holder in self.nodes.sensors.items()}
+        self._marker_state: dict[str, tuple] = {}
+        self._hoods = {c.id: self.nodes.cases[c.id].find(f"case-{c.id}-glass") for c in scene.cases}
+        self._hud_state: dict[str, Any] = {}
         self.badges = self.root.attachNewNode("badges")
         self.title = hud.TitleBar(base.a2dTopLeft, self.font)
         self.legend = hud.Legend(base.a2dBottomLeft, self.font)
@@ -440,28 +445,32 @@ class MonitorScreen:
 
     def _colour_markers(self, values: Mapping[str, Reading]) -> None:
         q = QUANTITIES[self.quantity]
-        for s in self.scene.sensors:
-            holder = self.nodes.sensors[s.id]
-            marker = holder.find("marker")
+        ids = [s.id for s in self.scene.sensors]
+        rgb = colormap.colours(self.quantity, np.array([values[i].value if i in values else np.nan for i in ids]))
+        for s, colour in zip(self.scene.sensors, rgb, strict=True):
+            marker = self._markers[s.id]
             label = self._labels[s.id]
             if self.quantity not in s.quantities:
+                state: tuple = ("absent",)
+            else:
+                r = values.get(s.id)
+                state = ("none",) if r is None else ("stale",) if not r.fresh else ("ok", round(r.value, q.precision))
+            if self._marker_state.get(s.id) == state:
+                continue
+            self._marker_state[s.id] = state
+            if state[0] == "absent":
                 marker.setColor(0.25, 0.25, 0.28, 1)
                 marker.setScale(0.6)
                 label.setText("")
                 continue
             marker.setScale(1.0)
-            r = values.get(s.id)
-            if r is None or not r.fresh:
-                marker.setColor(*colormap.NO_DATA, 1)
-                label.setText("—" if r is None else "?")
-            else:
-                marker.setColor(*colormap.colour(self.quantity, r.value), 1)
-                label.setText(f"{r.value:.{q.precision}f}")
+            marker.setColor(*(colormap.NO_DATA if state[0] != "ok" else colour), 1)
+            label.setText({"none": "—", "stale": "?"}.get(state[0]) or f"{state[1]:.{q.precision}f}")
 
     def _colour_cases(self, values: Mapping[str, Reading]) -> None:
         """Tint each case's glass with its own sensor's value (the case climate)."""
         for case in self.scene.cases:
-            hood = self.nodes.cases[case.id].find(f"case-{case.id}-glass")
+            hood = self._hoods[case.id]
             inside = [values[s.id] for s in self.scene.sensors if s.case == case.id and s.id in values]
             fresh = [r.value for r in inside if r.fresh]
             if fresh:
@@ -504,9 +513,13 @@ class MonitorScreen:
         return None
 
     def _draw_badges(self) -> None:
+        targets = self.badge_targets()
+        if self._hud_state.get("badges") == targets:
+            return
+        self._hud_state["badges"] = targets
         for child in self.badges.getChildren():
             child.removeNode()
-        for (kind, ident), (tier, count) in self.badge_targets().items():
+        for (kind, ident), (tier, count) in targets.items():
             pos = self.badge_anchor(kind, ident)
             if pos is None:
                 continue
@@ -518,12 +531,21 @@ class MonitorScreen:
         lang = self.lang
         q = QUANTITIES[self.quantity]
         mode = f"{t('replay', lang)} {self.replay_time}" if self.replay is not None else f"{t('live', lang)} {self.time}"
-        self.title.show(f"{pick(self.scene.name, lang)}  |  {q.label(lang)} ({q.unit})  |  {mode}", t("help", lang))
-        self.legend.show(legend_data(self.quantity, lang))
-        rows = [hud.AlertRow(str(a["id"]), str(a.get("tier", "yellow")), pick(a.get("message") or {"en": str(a.get("cause", ""))}, lang),
-                             bool(a.get("acknowledged"))) for a in self._shown_alerts()]
-        self.alert_list.show(t("alerts", lang), rows, t("no_alerts", lang), t("ack_hint", lang), t("acknowledged", lang))
-        self.panel.show(self.panel_data())
+        rows = tuple(hud.AlertRow(str(a["id"]), str(a.get("tier", "yellow")),
+                                  pick(a.get("message") or {"en": str(a.get("cause", ""))}, lang),
+                                  bool(a.get("acknowledged"))) for a in self._shown_alerts())
+        self._show_if_changed("title", self.title.show,
+                              f"{pick(self.scene.name, lang)}  |  {q.label(lang)} ({q.unit})  |  {mode}", t("help", lang))
+        self._show_if_changed("legend", self.legend.show, legend_data(self.quantity, lang))
+        self._show_if_changed("alerts", self.alert_list.show, t("alerts", lang), rows, t("no_alerts", lang),
+                              t("ack_hint", lang), t("acknowledged", lang))
+        self._show_if_changed("panel", self.panel.show, self.panel_data())
+
+    def _show_if_changed(self, key: str, show: Callable[..., None], *args: Any) -> None:
+        """Rebuild a widget only when its view data changed (text is costly to lay out)."""
+        if self._hud_state.get(key) != args:
+            self._hud_state[key] = args
+            show(*args)
 
     def legend_title(self) -> str:
         """The legend's heading for the shown quantity, e.g. "Temperature (°C)"."""
@@ -606,6 +628,7 @@ class MonitorScreen:
         return path
 
 
+@functools.lru_cache(maxsize=64)
 def legend_data(quantity: str, lang: str) -> hud.LegendData:
     """The legend of ``quantity`` in ``lang``: bar colours, ticks in units, swatches."""
     q = QUANTITIES[quantity]
