@@ -209,6 +209,10 @@ class Ingestor:
         topics = [(s.topic, self.settings.qos) for s in self.subscriptions]
         if topics:
             client.subscribe(topics)
+        if flags.session_present:
+            # the broker kept our session and its subscriptions: queued messages
+            # may arrive before the SUBACK, so do not wait for it
+            self._subscribed.set()
 
     def _on_subscribe(self, _client: mqtt.Client, _userdata: Any, _mid: int, reason_codes: Any, _props: Any) -> None:
         failed = [rc for rc in reason_codes if rc.is_failure]
