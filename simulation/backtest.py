@@ -150,7 +150,9 @@ def rolling_backtest(
     every = every_steps or max(1, int(round(7 * 3600 / step_s)))
     win = cut_windows(values, w, horizon_steps, every)
     leads = np.asarray(leads)
-    out = {name: score(win.future, f, leads) for name, f in baseline_forecasts(win.history, step_s, horizon_steps).items()}
+    out = {
+        name: score(win.future, f, leads) for name, f in baseline_forecasts(win.history, step_s, horizon_steps).items()
+    }
     fc = forecast_many(win.history, step_s, horizon_steps, level, s)
     out["ours"] = score(win.future, fc.mean, leads, fc.lower, fc.upper)
     return out

@@ -13,7 +13,7 @@ its own past shows that it pays.
 The band comes from the same backtest: the empirical quantiles of the
 winning candidate's errors at that lead time (split conformal prediction,
 Vovk et al. 2005; Angelopoulos & Bates 2021, "A gentle introduction to
-conformal prediction", eq. 1 for the finite-sample rank), widened to never
+conformal prediction"), widened to never
 narrow as the lead grows. Where the history is too short for a backtest,
 the band is the random-walk band ``z sigma_1 sqrt(h)`` around persistence,
 with ``sigma_1`` the root mean square one-step change. No band is narrower
@@ -32,9 +32,11 @@ from scipy.special import ndtri
 from simulation.forecast_models import CANDIDATES, LABELS, HoltStates, candidate_forecasts, holt_states
 from simulation.forecast_prep import (
     fill_short_gaps,
+    on_grid,
     one_step_scale,
     resolution,
     right_align,
+    snap,
     stale_steps,
 )
 
@@ -77,9 +79,13 @@ class ForecastSettings:
     margin: float = 0.03
     smooth_leads: float = 0.125
     candidates: tuple[str, ...] = tuple(CANDIDATES)
+    halves: bool = True
 
 
 DEFAULT_SETTINGS = ForecastSettings()
+
+#: Prefix of a candidate averaged with persistence.
+HALF = "half:"
 
 #: Sensors processed together: bounds memory to tens of MB per chunk.
 CHUNK = 128
@@ -198,7 +204,7 @@ def forecast_many(
     mean = np.take_along_axis(mean, cols, axis=1)
     lo = np.take_along_axis(lo, cols, axis=1)
     hi = np.take_along_axis(hi, cols, axis=1)
-    names = np.array(settings.candidates + ("none",))
+    names = np.array(all_names(settings) + ("none",))
     models = names[np.take_along_axis(chosen, cols, axis=1)]
     mean[dead] = lo[dead] = hi[dead] = np.nan
     models[dead] = "none"
@@ -220,30 +226,44 @@ def _forecast_aligned(
     (n, h) int (``len(s.candidates)`` for "none").
     """
     n, t = y.shape
-    names = s.candidates
+    names = all_names(s)
     lead = np.arange(1, h + 1)
     truth_idx = origins[:, None] + lead[None, :]
     truth = np.where(truth_idx < t, y[:, np.clip(truth_idx, 0, t - 1)], np.nan)  # (n, r, h)
-    fc = candidate_forecasts(y, np.append(origins, t - 1), h, step_s, tuple(dict.fromkeys(("persistence",) + names)), holt)
+    fc = candidate_forecasts(
+        y, np.append(origins, t - 1), h, step_s, tuple(dict.fromkeys(("persistence",) + s.candidates)), holt
+    )
     base = fc["persistence"]
     scored = np.isfinite(truth) & np.isfinite(base[:, :-1])
     n_scored = scored.sum(axis=1)  # (n, h)
 
+    res = resolution(y)
+    grid = on_grid(y, res)
+    half = origins.size // 2
     mae = np.empty((len(names), n, h))
+    mae_halves = np.empty((len(names), 2, n, h))
     now_f = np.empty((len(names), n, h))
     errs = []
+    base = snap(base, res, grid)
     for c, name in enumerate(names):
-        f = fc.pop(name) if name != "persistence" else base
-        f = np.where(np.isfinite(f), f, base)  # a candidate lacking history falls back
+        if name.startswith(HALF):
+            f = 0.5 * (base + fc[name[len(HALF) :]])
+        else:
+            f = fc[name] if name != "persistence" else base
+            f = np.where(np.isfinite(f), f, base)  # a candidate lacking history falls back
+            fc[name] = f
+        f = snap(f, res, grid)  # a logger in whole %RH: the median outcome is on its grid
         now_f[c] = f[:, -1]
         e = truth - f[:, :-1]
         ae = np.abs(e)
         ae[~scored] = 0.0
         with np.errstate(invalid="ignore", divide="ignore"):
             mae[c] = ae.sum(axis=1) / n_scored
+            mae_halves[c, 0] = ae[:, :half].sum(axis=1) / scored[:, :half].sum(axis=1)
+            mae_halves[c, 1] = ae[:, half:].sum(axis=1) / scored[:, half:].sum(axis=1)
         errs.append(e)
 
-    chosen = _choose(mae, names, n_scored, s)
+    chosen = _choose(mae, mae_halves, names, n_scored, s)
     mean = np.take_along_axis(now_f, chosen[None], axis=0)[0]
 
     err = np.full(truth.shape, np.nan)
@@ -254,13 +274,25 @@ def _forecast_aligned(
 
     z = float(ndtri(0.5 + level / 2.0))
     rw = z * one_step_scale(y)[:, None] * np.sqrt(lead)[None, :]
-    floor = 0.5 * resolution(y)[:, None]
+    floor = 0.5 * res[:, None]
     q_lo = np.where(ok, q_lo, -rw)
     q_hi = np.where(ok, q_hi, rw)
     q_lo = np.minimum(np.minimum.accumulate(q_lo, axis=1), -floor)
     q_hi = np.maximum(np.maximum.accumulate(q_hi, axis=1), floor)
     chosen = np.where(np.isfinite(mean), chosen, len(names))
     return mean, mean + q_lo, mean + q_hi, chosen
+
+
+def all_names(s: ForecastSettings) -> tuple[str, ...]:
+    """Candidates tried: the settings' candidates, then (if ``s.halves``) each
+    non-persistence candidate averaged with persistence, named ``"half:<name>"``.
+    Averaging with persistence keeps part of a candidate's gain at lower risk
+    (forecast combination; Bates & Granger 1969, Oper. Res. Q. 20).
+    """
+    base = s.candidates
+    if not s.halves:
+        return base
+    return base + tuple(HALF + n for n in base if n != "persistence")
 
 
 def _origins(t: int, step_s: float, max_origins: int) -> np.ndarray:
@@ -276,9 +308,19 @@ def _origins(t: int, step_s: float, max_origins: int) -> np.ndarray:
     return np.arange(t - 2, first - 1, -stride)[::-1]
 
 
-def _choose(mae: np.ndarray, names: tuple[str, ...], n_scored: np.ndarray, s: ForecastSettings) -> np.ndarray:
-    """Index of the candidate to use per (sensor, lead): (n, h) int."""
+def _choose(
+    mae: np.ndarray, mae_halves: np.ndarray, names: tuple[str, ...], n_scored: np.ndarray, s: ForecastSettings
+) -> np.ndarray:
+    """Index of the candidate to use per (sensor, lead): (n, h) int.
+
+    mae : (c, n, h) backtest MAE; mae_halves : (c, 2, n, h) the same over the
+    older and the newer half of the origins. A candidate is eligible only if
+    it beats persistence in both halves (a skill that lasts, not a lucky
+    week) and overall by ``s.margin``; the eligible one of least smoothed MAE
+    wins, persistence otherwise.
+    """
     c, n, h = mae.shape
+    p = names.index("persistence") if "persistence" in names else 0
     w = max(1, int(round(s.smooth_leads * h)))
     if w > 1:
         pad = np.concatenate(
@@ -287,11 +329,12 @@ def _choose(mae: np.ndarray, names: tuple[str, ...], n_scored: np.ndarray, s: Fo
         cs = np.concatenate([np.zeros((c, n, 1)), np.cumsum(pad, axis=-1)], axis=-1)
         mae = (cs[..., w:] - cs[..., :-w]) / w
     mae = np.where(np.isfinite(mae), mae, np.inf)
-    p = names.index("persistence") if "persistence" in names else 0
-    best = np.argmin(mae, axis=0)
-    best_mae = np.take_along_axis(mae, best[None], axis=0)[0]
-    beats = best_mae < (1.0 - s.margin) * mae[p]
-    return np.where(beats & (n_scored >= s.min_origins), best, p)
+    with np.errstate(invalid="ignore"):
+        lasting = (mae_halves < mae_halves[p][None]).all(axis=1)
+    eligible = lasting & (mae < (1.0 - s.margin) * mae[p][None])
+    eligible[p] = True
+    best = np.argmin(np.where(eligible, mae, np.inf), axis=0)
+    return np.where(n_scored >= s.min_origins, best, p)
 
 
 def _conformal(
@@ -299,17 +342,27 @@ def _conformal(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Lower and upper error quantiles per (sensor, lead) from backtest errors.
 
-    err : (n, r, h) float, NaN where not scored.  Uses the split-conformal
-    ranks ``ceil((m + 1)(1 - a/2))`` and ``floor((m + 1) a/2)`` of ``m``
-    scored errors, ``a = 1 - level``; beyond the sample the extreme error.
+    err : (n, r, h) float, NaN where not scored. Empirical quantiles of the
+    ``m`` scored errors (linear interpolation between order statistics,
+    Hyndman & Fan 1996 type 7) at ``1/2 -+ (level/2)(m + 1)/m``: the
+    split-conformal finite-sample correction (Angelopoulos & Bates 2021).
     Returns q_lo, q_hi (n, h) and a mask of leads with enough origins.
     """
     a = 1.0 - level
     srt = np.sort(err, axis=1)  # NaN last
     m = n_scored
-    k_hi = np.clip(np.ceil((m + 1) * (1 - a / 2)).astype(int), 1, np.maximum(m, 1)) - 1
-    k_lo = np.clip(np.floor((m + 1) * (a / 2)).astype(int), 1, np.maximum(m, 1)) - 1
-    q_hi = np.take_along_axis(srt, k_hi[:, None, :], axis=1)[:, 0]
-    q_lo = np.take_along_axis(srt, k_lo[:, None, :], axis=1)[:, 0]
+
+    def quantile(q: float) -> np.ndarray:
+        # split-conformal finite-sample level: tails shrink by m / (m + 1)
+        q_m = 0.5 + (q - 0.5) * (m + 1) / np.maximum(m, 1)
+        pos = np.maximum(m - 1, 0) * np.clip(q_m, 0.0, 1.0)
+        k = np.floor(pos).astype(int)
+        frac = pos - k
+        k1 = np.minimum(k + 1, np.maximum(m - 1, 0))
+        lo = np.take_along_axis(srt, k[:, None, :], axis=1)[:, 0]
+        hi = np.take_along_axis(srt, k1[:, None, :], axis=1)[:, 0]
+        return lo + frac * (hi - lo)
+
+    q_lo, q_hi = quantile(a / 2), quantile(1 - a / 2)
     ok = (m >= min_origins) & np.isfinite(q_hi) & np.isfinite(q_lo)
     return np.minimum(q_lo, 0.0), np.maximum(q_hi, 0.0), ok

@@ -50,6 +50,7 @@ HOLT_LEVEL_TAU_H = (0.25, 1.0, 4.0)
 HOLT_TREND_TAU_H = (6.0,)
 HOLT_DAMP_TAU_H = (2.0,)
 
+
 def _rho(step_s: float, tau_h: float) -> float:
     return float(np.exp(-step_s / (tau_h * 3600.0)))
 
@@ -100,9 +101,7 @@ def _profile_sum(y: np.ndarray, p: int, first_day: int, extra: int) -> tuple[np.
     return s, c
 
 
-def profile_family(
-    y: np.ndarray, o: np.ndarray, h: int, step_s: float, taus_h: tuple[float, ...]
-) -> list[np.ndarray]:
+def profile_family(y: np.ndarray, o: np.ndarray, h: int, step_s: float, taus_h: tuple[float, ...]) -> list[np.ndarray]:
     """Daily-profile forecasts for several anomaly decay constants at once.
 
     For lead ``k`` the profile is the mean of ``y(tau - d P)`` over

@@ -91,3 +91,29 @@ def one_step_scale(y: np.ndarray) -> np.ndarray:
     ss = np.where(ok, d, 0.0) ** 2
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.sqrt(ss.sum(axis=1) / cnt)
+
+
+def on_grid(y: np.ndarray, res: np.ndarray) -> np.ndarray:
+    """Whether every reading of a sensor lies on the grid of its resolution.
+
+    y : (n, t) float; res : (n,) float from :func:`resolution`.
+    Returns (n,) bool; False where ``res`` is 0.
+    """
+    safe = np.where(res > 0, res, 1.0)[:, None]
+    k = y / safe
+    with np.errstate(invalid="ignore"):
+        dev = np.abs(k - np.round(k))
+    return (res > 0) & np.all(np.where(np.isfinite(y), dev < 1e-6, True), axis=1)
+
+
+def snap(f: np.ndarray, res: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """Round forecasts of on-grid sensors to their grid.
+
+    f : (n, ...) float; res : (n,) float step; grid : (n,) bool.
+    Returns an array like ``f``; rows not on a grid are unchanged.
+    """
+    if not grid.any():
+        return f
+    shape = (-1,) + (1,) * (f.ndim - 1)
+    r = np.where(grid, res, 1.0).reshape(shape)
+    return np.where(grid.reshape(shape), np.round(f / r) * r, f)
