@@ -31,6 +31,7 @@ from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 
 from bridge.errors import ConfigError, StorageError
 from bridge.readings import Reading, Rejection
@@ -216,6 +217,15 @@ class Store:
         try:
             with self.engine.begin() as conn:
                 yield conn
+        except SQLAlchemyError as exc:
+            raise StorageError(f"database error | 数据库错误: {exc}") from exc
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A SQLModel session for the archive tables (:mod:`bridge.store.models`); commit it yourself."""
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                yield session
         except SQLAlchemyError as exc:
             raise StorageError(f"database error | 数据库错误: {exc}") from exc
 
