@@ -333,7 +333,7 @@ def test_tasmota_unknown_temp_unit_and_lwt() -> None:
     _rejected(_run("tasmota", b'{"SHT3X": {"Temperature": 21.5}, "TempUnit": "X"}'), "unit '\u00b0X' is not known")
     _rejected(decode("tasmota", "tele/t/LWT", b"Maybe", NOW), "Online or Offline")
     d = decode("tasmota", "tele/t/STATE", b'{"Wifi": {"RSSI": 80, "Signal": -60}}', NOW)
-    assert d.status == {"rssi": -60}
+    assert d.status == {"rssi": -60, "sensor": "t"}
 
 
 def test_shelly_gen1_text_values() -> None:

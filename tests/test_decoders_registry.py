@@ -112,3 +112,29 @@ def test_home_assistant_discovery_learns_sensors() -> None:
     assert len(reg.ha_state_sensors("museum/c2/rh")) == 1
     reg.forget(topic)
     assert reg.ha_state_sensors("museum/c2/rh") == [] and reg.get("case2").discovered == []
+
+
+def test_registry_decodes_what_discovery_taught_it() -> None:
+    reg = Registry([SceneSensor("case2")], clock=Clock())
+    config = (b'{"device_class": "temperature", "state_topic": "museum/c2/state", "unit_of_measurement": "\xc2\xb0F",'
+              b' "value_template": "{{ value_json.t }}", "device": {"identifiers": ["case2"]}}')
+    topic = "homeassistant/sensor/case2/t/config"
+    assert reg.decode(None, topic, config, T0).status["discovered"].sensor == "case2"
+    d = reg.decode(None, "museum/c2/state", b'{"t": 70.7}', T0)
+    assert [(r.sensor, r.quantity, round(r.value, 3)) for r in d.readings] == [("case2", "temperature", 21.5)]
+    assert reg.is_fresh("case2", "temperature") and reg.unassigned() == []
+    bad = reg.decode(None, "museum/c2/state", b'{"t": "hot"}', T0)
+    assert bad.readings == [] and "not a number" in bad.rejections[0].reason
+    reg.decode(None, topic, b"", T0)  # removed
+    assert "matches no known" in reg.decode(None, "museum/c2/state", b'{"t": 70}', T0).rejections[0].reason
+
+
+def test_registry_decode_keeps_status_of_status_only_messages() -> None:
+    reg = Registry(clock=Clock())
+    reg.decode(None, "tele/tasmota_9/LWT", b"Offline", T0)
+    reg.decode(None, "shellies/shellyht-1/sensor/battery", b"71", T0)
+    reg.decode(None, "zigbee2mqtt/th2/availability", b"online", T0)
+    assert reg.get("tasmota_9").availability == "offline"
+    assert reg.get("shellyht-1").battery == "71"
+    assert reg.get("th2").availability == "online"
+    assert reg.unassigned() == ["shellyht-1", "tasmota_9", "th2"]

@@ -129,13 +129,13 @@ def parse_time(raw: object) -> datetime:
         except OverflowError:
             seconds = math.inf
         if not math.isfinite(seconds):
-            raise DecodeError(why("bad_time", value=_short(repr(raw), 40)))
+            raise DecodeError(why("bad_time", value=_short(str(raw), 40)))
         if abs(seconds) > 1e11:
             seconds /= 1000.0
         try:
             return datetime.fromtimestamp(seconds, tz=UTC)
         except (OverflowError, OSError, ValueError):
-            raise DecodeError(why("bad_time", value=_short(repr(raw), 40))) from None
+            raise DecodeError(why("bad_time", value=_short(str(raw), 40))) from None
     if isinstance(raw, str):
         text = raw.strip()
         if text.endswith(("Z", "z")):
@@ -180,6 +180,9 @@ def to_float(key: str, raw: object, strings: bool) -> float:
 class Message:
     """Readings, rejections and status gathered while decoding one message.
 
+    When the message carries status and the decoder set :attr:`sensor`,
+    ``status["sensor"]`` names the device it belongs to.
+
     topic : MQTT topic (the rejection's source)
     payload : raw bytes, kept unchanged in rejections
     received_at : timezone-aware instant of arrival (converted to UTC)
@@ -199,6 +202,7 @@ class Message:
         self.status: dict[str, object] = {}
         self._uv_pending: list[tuple[str, str, float, str, datetime]] = []
         self._seen: set[tuple[str, str, datetime]] = set()
+        self.sensor: str | None = None  # set by the decoder once it knows the device
 
     # -- payload ---------------------------------------------------------------
     def text(self) -> str:
@@ -312,6 +316,8 @@ class Message:
         self._uv_pending.clear()
         if not (self.readings or self.rejections or self.status):  # nothing is dropped silently
             self.reject(why("no_quantity", keys="none"))
+        if self.status and self.sensor is not None:  # whose battery, availability...
+            self.status.setdefault("sensor", self.sensor)
         return Decoded(self.readings, self.rejections, self.status)
 
     def nothing_known(self, keys: Iterable[object]) -> None:

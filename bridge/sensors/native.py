@@ -47,7 +47,7 @@ def decode(topic: str, payload: bytes, received_at: datetime,
     msg = Message(topic, payload, received_at)
     try:
         data = msg.json_object()
-        sensor = _sensor(data, topic, sensor_hint)
+        sensor = msg.sensor = _sensor(data, topic, sensor_hint)
         unit_map = data.get("units", {})
         if not isinstance(unit_map, dict):
             raise DecodeError(why("bad_field", key="units", what="must be an object",
@@ -55,6 +55,9 @@ def decode(topic: str, payload: bytes, received_at: datetime,
     except DecodeError as exc:
         msg.reject(str(exc))
         return msg.finish()
+    for key in unit_map:
+        if key not in QUANTITIES:
+            msg.reject(why("unknown_key", key=f"units.{key}"[:60], known=KNOWN_QUANTITIES))
     time = msg.time(data.get("time"))
     if time is None:
         return msg.finish()

@@ -22,6 +22,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
 from bridge.readings import Decoded, Reading
+from bridge.sensors import decode as decode_message
+from bridge.sensors import ha_discovery
 from bridge.sensors.ha_discovery import Discovered
 
 Outcome = Literal["new", "duplicate", "older"]
@@ -126,7 +128,9 @@ class Registry:
         """
         now = self.clock()
         outcomes = [self._reading(r, now) for r in decoded.readings]
-        target = sensor or (decoded.readings[0].sensor if decoded.readings else None)
+        named = decoded.status.get("sensor")
+        target = sensor or (named if isinstance(named, str) else None) or \
+            (decoded.readings[0].sensor if decoded.readings else None)
         found = decoded.status.get("discovered")
         if isinstance(found, Discovered):
             self.learn(found)
@@ -170,6 +174,31 @@ class Registry:
     def ha_state_sensors(self, topic: str) -> list[Discovered]:
         """The discovered sensors whose values arrive on ``topic``."""
         return list(self._ha_topics.get(topic, ()))
+
+    def decode(self, fmt: str | None, topic: str, payload: bytes, received_at: datetime,
+               sensor_hint: str | None = None) -> Decoded:
+        """Decode one message and take it in: ``bridge.sensors.decode`` plus memory.
+
+        Same signature as :func:`bridge.sensors.decode`, so it can stand in as the
+        ingestor's decoder. On top it decodes the state topics of sensors learnt
+        from Home Assistant discovery (``fmt`` None or ``"ha_state"``), forgets a
+        removed config, and :meth:`observe` s the result. Not thread-safe: call it
+        from one thread (the MQTT loop).
+        """
+        learnt = self._ha_topics.get(topic)
+        if learnt and fmt in (None, "ha_state"):
+            out = Decoded()
+            for found in learnt:
+                d = ha_discovery.decode_state(found, topic, payload, received_at)
+                out.readings += d.readings
+                out.rejections += d.rejections
+            self.observe(out)
+            return out
+        decoded = decode_message(fmt, topic, payload, received_at, sensor_hint)
+        if "removed" in decoded.status:
+            self.forget(topic)
+        self.observe(decoded, sensor_hint if not decoded.readings else None)
+        return decoded
 
     # -- freshness ---------------------------------------------------------------
     def is_fresh(self, sensor: str, quantity: str) -> bool:

@@ -3,7 +3,8 @@
 Gen1 (Shelly API docs, "Shelly H&T" / "Shelly Door/Window 2" MQTT section):
 one text value per topic ``shellies/<id>/sensor/<name>``, e.g.
 ``shellies/shellyht-6FAD12/sensor/temperature`` -> ``21.50``; temperature in
-the unit set on the device (``temperature_units``, °C by default),
+the unit set on the device (``temperature_units``, °C by default; the topic
+does not say which, so °C is assumed: keep the device on °C),
 humidity %, lux lx, tilt °, battery %; ``shellies/<id>/online`` is
 ``true``/``false``.
 
@@ -68,7 +69,7 @@ def decode(topic: str, payload: bytes, received_at: datetime,
             raise DecodeError(why("bad_topic", topic=topic[:80], fmt="shelly",
                                   pattern="shellies/<id>/sensor/<name> | <id>/events/rpc"))
         gen, device, rest = parts
-        device = check_sensor(device)
+        device = msg.sensor = check_sensor(device)
         if rest == "online":
             text = msg.text().strip()
             if text not in ("true", "false"):
@@ -106,7 +107,7 @@ def _gen2(msg: Message, device: str) -> None:
         raise DecodeError(why("bad_field", key="params", what="must be an object",
                               what_zh="必须是对象"))
     src = data.get("src")
-    sensor = check_sensor(src) if src is not None else device
+    sensor = msg.sensor = check_sensor(src) if src is not None else device
     time = msg.time(params.get("ts"))
     if time is None:
         return

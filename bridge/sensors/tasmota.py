@@ -58,7 +58,7 @@ def decode(topic: str, payload: bytes, received_at: datetime,
             raise DecodeError(why("bad_topic", topic=topic[:80], fmt="tasmota",
                                   pattern="tele/<topic>/SENSOR"))
         device, kind = parts
-        device = check_sensor(device)
+        device = msg.sensor = check_sensor(device)
         if kind == "LWT":
             text = msg.text().strip()
             if text not in ("Online", "Offline"):

@@ -82,7 +82,7 @@ def decode(topic: str, payload: bytes, received_at: datetime,
         ids = data.get("end_device_ids")
         if isinstance(ids, dict) and "device_id" in ids:
             device = ids["device_id"]
-        sensor = check_sensor(device)
+        sensor = msg.sensor = check_sensor(device)
     except DecodeError as exc:
         msg.reject(str(exc))
         return msg.finish()

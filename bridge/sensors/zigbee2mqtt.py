@@ -74,7 +74,7 @@ def decode(topic: str, payload: bytes, received_at: datetime,
         if name.endswith(("/set", "/get")):
             msg.status["command"] = name
             return msg.finish()
-        sensor = check_sensor(name or sensor_hint)
+        sensor = msg.sensor = check_sensor(name or sensor_hint)
         if suffix == "availability":
             msg.status["availability"] = _availability(msg)
             return msg.finish()
