@@ -426,3 +426,16 @@ def test_unit_tables() -> None:
     assert units.ppb_to_ugm3(1.0, 64.066, temperature_c=20.0) == pytest.approx(64.066 / 24.04, rel=1e-3)
     assert units.uv_content(1.0, "mW/cm2", 200.0) == pytest.approx(50_000.0)   # 10 W/m² over 200 lx
     assert units.uv_content(0.0045, "W/m2", 150.0) == pytest.approx(30.0)
+
+
+def test_decoders_are_pure() -> None:
+    """No MQTT client, database or network import anywhere in bridge/sensors (STYLE.md)."""
+    import ast
+
+    package = Path(__file__).resolve().parents[1] / "bridge" / "sensors"
+    banned = {"paho", "sqlmodel", "sqlalchemy", "socket", "websockets", "httpx", "panda3d", "requests"}
+    for path in sorted(package.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            assert not {n.split(".")[0] for n in names} & banned, (path.name, names)
