@@ -38,6 +38,8 @@ KEYS: dict[str, tuple[str, str]] = {
 }
 # eCO2 is an estimate from VOCs; a real CarbonDioxide in the same driver wins.
 TOP_LEVEL_SKIP = frozenset({"Time", "TempUnit", "PressureUnit", "SpeedUnit", "WeightUnit"})
+# The ESP chip's own temperature (SetOption146) is not the room's: kept as status.
+CHIP_DRIVERS = frozenset({"ESP32", "ESP8266"})
 
 
 def split_topic(topic: str) -> tuple[str, str] | None:
@@ -85,12 +87,17 @@ def decode(topic: str, payload: bytes, received_at: datetime,
 
 def _sensor_fields(msg: Message, device: str, data: dict[str, Any]) -> None:
     temp_unit = "°" + str(data.get("TempUnit", "C"))
-    drivers = {k: v for k, v in data.items() if isinstance(v, dict) and k not in TOP_LEVEL_SKIP}
+    drivers = {k: v for k, v in data.items() if isinstance(v, dict) and k not in TOP_LEVEL_SKIP
+               and k not in CHIP_DRIVERS}
+    for chip in CHIP_DRIVERS & data.keys():
+        if isinstance(data[chip], dict) and "Temperature" in data[chip]:
+            msg.status["chip_temperature"] = data[chip]["Temperature"]
     counts: dict[str, int] = {}
     for fields in drivers.values():
         for q in {KEYS[f][0] for f in _fields(fields)}:
             counts[q] = counts.get(q, 0) + 1
-    ignored = [k for k, v in data.items() if k not in TOP_LEVEL_SKIP and not isinstance(v, dict)]
+    ignored = [k for k, v in data.items()
+               if k not in TOP_LEVEL_SKIP and k not in CHIP_DRIVERS and not isinstance(v, dict)]
     for driver, fields in drivers.items():
         for field in fields:
             if field not in KEYS:
