@@ -91,12 +91,12 @@ def test_live_feed_sends_snapshot_then_ordered_deltas(scene):
     state.update([Reading("S01", "temperature", T0, 20.0, "°C")])
     feed = LiveFeed(state).start()
     try:
-        async def client(path: str, n: int) -> list[dict]:
+        async def client(path: str, n: int, t0: int = 0) -> list[dict]:
             async with connect(f"ws://127.0.0.1:{feed.port}{path}") as ws:
                 out = [json.loads(await ws.recv())]
                 for i in range(n):
-                    state.update([Reading("S01", "temperature", T0 + timedelta(seconds=i + 1), 20.0 + i, "°C"),
-                                  Reading("S05", "co2", T0 + timedelta(seconds=i + 1), 500.0 + i, "ppm")])
+                    state.update([Reading("S01", "temperature", T0 + timedelta(seconds=t0 + i + 1), 20.0 + i, "°C"),
+                                  Reading("S05", "co2", T0 + timedelta(seconds=t0 + i + 1), 500.0 + i, "ppm")])
                 for _ in range(n):
                     out.append(json.loads(await asyncio.wait_for(ws.recv(), 5)))
                 return out
@@ -105,7 +105,7 @@ def test_live_feed_sends_snapshot_then_ordered_deltas(scene):
         assert msgs[0]["type"] == "snapshot" and msgs[0]["readings"][0]["value"] == 20.0
         values = [m["readings"][0]["value"] for m in msgs[1:]]
         assert values == [20.0 + i for i in range(50)]
-        only_co2 = asyncio.run(client("/live?quantity=co2", 3))
+        only_co2 = asyncio.run(client("/live?quantity=co2", 3, t0=1000))
         assert all(r["quantity"] == "co2" for m in only_co2[1:] for r in m["readings"])
     finally:
         feed.stop()
