@@ -280,6 +280,27 @@ def test_arbitrary_bytes_never_crash(tmp_path_factory: pytest.TempPathFactory, r
     assert all(isinstance(r, Rejection) and r.source.startswith(str(f)) for r in result.rejections)
 
 
+@settings(max_examples=150, deadline=None)
+@given(name=st.sampled_from(sorted(EXPECTED)), at=st.floats(0, 1), cut=st.integers(0, 40),
+       junk=st.binary(max_size=12))
+def test_damaged_samples_never_crash(tmp_path_factory: pytest.TempPathFactory, name: str, at: float,
+                                     cut: int, junk: bytes) -> None:
+    """A real export with bytes cut out and junk put in: rows are rejected or the file is refused
+    with a LoggerFileError; nothing else escapes, and every rejection names its line."""
+    raw = (DATA / name).read_bytes()
+    i = int(at * len(raw))
+    f = tmp_path_factory.mktemp("d") / name
+    f.write_bytes(raw[:i] + junk + raw[i + cut:])
+    try:
+        result = read_logger_file(f, "s", now=NOW)
+    except LoggerFileError as exc:
+        assert str(exc).startswith(str(f))
+        return
+    n_lines = len(textio.read_text(f).lines)
+    for rej in result.rejections:
+        assert 1 <= int(rej.source.rsplit(":", 1)[1]) <= n_lines
+
+
 def test_textio_lines_stay_aligned_with_raw_bytes() -> None:
     # Latin-1 0x85 would be a line break for str.splitlines(); here it is not
     lines, raws, enc = textio.split_lines(b"a\x85b,1\r\nc,2\r\n")

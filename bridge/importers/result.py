@@ -139,7 +139,12 @@ class Collector:
                                 f"uv：照度为 {lux} lx 时无法把 {value:g} {unit} 换算为 µW/lm")
                 return None
             return units.uv_content(value, unit, lux)
-        return units.to_canonical(col.quantity, value, unit)
+        try:
+            return units.to_canonical(col.quantity, value, unit)
+        except KeyError:
+            self.reject(index, f"{col.quantity}: unit {unit!r} is not known",
+                        f"{col.quantity}：未知单位 {unit!r}")
+            return None
 
     def _add(self, index: int, quantity: str, when: datetime, value: float) -> None:
         q = QUANTITIES[quantity]

@@ -81,8 +81,15 @@ def read_text(path: Path | str) -> TextFile:
 
 
 def split_fields(line: str, sep: str) -> list[str]:
-    """Fields of one CSV line, quotes removed, surrounding spaces stripped."""
-    row = next(csv.reader([line], delimiter=sep, skipinitialspace=True), [])
+    """Fields of one CSV line, quotes removed, surrounding spaces stripped.
+
+    A line the csv module refuses (a stray carriage return, a NUL byte) is
+    split plainly on ``sep``, so that its row is judged, not the file.
+    """
+    try:
+        row = next(csv.reader([line], delimiter=sep, skipinitialspace=True), [])
+    except csv.Error:
+        row = [f.strip('"') for f in line.replace("\r", " ").replace("\x00", " ").split(sep)]
     return [f.strip() for f in row]
 
 
