@@ -159,7 +159,7 @@ def build_all(out_dir: Path, only: list[str] | None = None) -> dict[str, int]:
         "laurana": lambda h: build_scan(SHARED_DATA / "3dhop-gargoyle-laurana" / "laurana.ply", h),
         "lion": lambda h: build_lion(SHARED_DATA / "potree-lion-takanawa" / "lion_takanawa.ply", h),
     }
-    jobs.update({name: builder for name, builder in STANDINS.items()})
+    jobs.update({name: (lambda h, b=builder: normalise(b(h), h)) for name, builder in STANDINS.items()})
     for name, job in jobs.items():
         if only and name not in only:
             continue

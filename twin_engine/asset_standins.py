@@ -133,12 +133,20 @@ def bronze_ding(height_m: float = 0.45) -> trimesh.Trimesh:
     z = v[:, 2]
     nz = _noise(v, 1, 0.03 * s)
     base = np.array([62, 88, 70]) + np.outer(nz, [18, 22, 14])
-    band = (z > leg_h + 0.07 * s) & (z < leg_h + 0.14 * s) & (np.hypot(v[:, 0], v[:, 1]) > bowl_r * 0.97)
+    row = np.arange(len(v)) // 96
+    outer_rows = (row >= 1) & (row <= len(outer))
+    band = (z > leg_h + 0.09 * s) & (z < leg_h + 0.16 * s) & outer_rows
     theta = par[:, 0]
-    motif = np.sin(theta * 12) * np.sin((z - leg_h) / s * 140) > 0.15
+    # a stylised mask repeated six times: eyes, a central ridge (扉棱) and spiral fill (云雷纹)
+    phase = (theta * 6 / (2 * np.pi)) % 1.0
+    zz = (z - leg_h - 0.125 * s) / (0.035 * s)
+    eyes = (np.hypot((np.abs(phase - 0.5) - 0.17) * 9, zz * 1.6) < 0.5)
+    ridge = np.abs(phase - 0.5) < 0.015
+    spiral = np.sin(phase * 2 * np.pi * 8) * np.sin(zz * 5) > 0.35
+    motif = eyes | ridge | spiral
     base[band & motif] = [40, 58, 48]
     base[band & ~motif] = [96, 122, 96]
-    inside = np.arange(len(v)) // 96 > len(outer) + len(lip)
+    inside = row > len(outer) + len(lip)
     base[inside] = base[inside] * 0.6
     bowl = _coloured(v, f, base)
     parts = [bowl]

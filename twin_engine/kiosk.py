@@ -1,0 +1,612 @@
+"""The visitor kiosk: attract loop, gallery, relic viewer with hotspots, guided tour.
+
+``relic-twin kiosk --scene scenes/demo_hall`` runs it full screen. Content
+comes from the scene document only (relics, annotations, views). One
+:class:`KioskScreen` owns its node roots and removes them on ``exit``; the
+``ShowBase`` is passed in, and time comes from an injected clock, so tests
+drive it offscreen with :meth:`KioskScreen.tap` and :meth:`KioskScreen.tick`.
+
+Modes: ``attract`` (hall glides by, relics turn) -> ``gallery`` (choose a
+relic) -> ``viewer`` (turn, zoom, tap hotspots, tour). After
+``IdleSettings.idle_s`` without a touch a warning counts down (at least
+20 s), then the kiosk returns to ``attract`` in its default language.
+Leaving the program needs the staff key (``KIOSK_KEYS``); closing the
+window is ignored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from panda3d.core import Point2, Point3
+
+from simulation.scene import Relic, Scene
+from twin_engine import kiosk_orbit as orbit
+from twin_engine.kiosk_gui import (
+    ACCENT,
+    CARD,
+    DIM,
+    Hit,
+    Layer,
+    MarkerView,
+    Rect,
+    button,
+    image_card,
+    label,
+    markers,
+    pixel_root,
+    rect,
+)
+from twin_engine.kiosk_hotspots import TOUCH_TARGET_PX, facing, marker_alpha, pick
+from twin_engine.kiosk_idle import IdleSettings, IdleTimer
+from twin_engine.kiosk_stage import Stage
+from twin_engine.kiosk_texts import kt
+from twin_engine.kiosk_texts import pick as pick_text
+
+STAFF_EXIT_EVENT = "shift-control-alt-k"
+
+KIOSK_KEYS: Mapping[str, str] = {
+    "mouse1": "pointer_down",
+    "mouse1-up": "pointer_up",
+    "wheel_up": "zoom_in",
+    "wheel_down": "zoom_out",
+    "escape": "back",
+    "arrow_left": "previous_hotspot",
+    "arrow_right": "next_hotspot",
+    "l": "toggle_language",
+    "r": "reset_view",
+    STAFF_EXIT_EVENT: "staff_exit",
+}
+"""The kiosk's bindings (Panda3D event names). Only the staff chord leaves the program."""
+
+FLY_S = 1.2  # camera flight to a hotspot view, s
+DRAG_THRESHOLD_PX = 10.0  # a press that moves less than this is a tap
+
+
+class KioskScreen:
+    """The kiosk as one screen state. ``base`` is a ShowBase; ``clock()`` returns seconds."""
+
+    keys = KIOSK_KEYS
+
+    def __init__(self, base: Any, scene: Scene, lang: str = "zh-CN", clock: Callable[[], float] = time.monotonic,
+                 idle: IdleSettings | None = None, assets: Path | None = None,
+                 on_staff_exit: Callable[[], None] | None = None):
+        from simulation.paths import assets_dir
+        from twin_engine.fonts import load_font
+
+        self.base, self.scene, self.clock = base, scene, clock
+        self.default_lang = self.lang = lang
+        self.assets = assets or assets_dir()
+        self.font = load_font(base.loader)
+        self.idle_settings = idle or IdleSettings()
+        self.on_staff_exit = on_staff_exit
+        self.mode = "attract"
+        self.relic: Relic | None = None
+        self.selected: int | None = None
+        self.touring = False
+        self.orbit: orbit.Orbit | None = None
+        self.limits: orbit.OrbitLimits | None = None
+        self._fly: tuple[orbit.Orbit, orbit.Orbit, float] | None = None
+        self._press: tuple[float, float] | None = None
+        self._last_mouse: tuple[float, float] | None = None
+        self._dragging = False
+        self._t0 = clock()
+        self._now = self._t0
+        self._gallery_rects: dict[str, Rect] = {}
+        self.marker_views: list[MarkerView] = []
+        self.stage: Stage | None = None
+        self.ui: Any = None
+
+    # --- Screen protocol --------------------------------------------------------------------
+
+    def enter(self) -> None:
+        size = self.size
+        self.stage = Stage(self.base, self.scene, self.assets)
+        self.ui = pixel_root(self.base.render2d, "kiosk-ui", size)
+        self.static = Layer(self.ui.attachNewNode("static"))
+        self.hotspot_layer = Layer(self.ui.attachNewNode("hotspots"))
+        self.overlay = Layer(self.ui.attachNewNode("overlay"))
+        self.idle = IdleTimer(self.idle_settings, self.clock())
+        self._saved_lens = (self.base.camLens.getFov(), self.base.camLens.getNear())
+        self.base.camLens.setNear(0.01)
+        if self.base.win is not None and hasattr(self.base.win, "setCloseRequestEvent"):
+            self.base.win.setCloseRequestEvent("kiosk-close-request")  # the window's close box does nothing
+        self.show_attract()
+
+    def exit(self) -> None:
+        if self.stage is not None:
+            self.stage.destroy()
+        if self.ui is not None:
+            self.ui.removeNode()
+        fov, near = self._saved_lens
+        self.base.camLens.setFov(fov)
+        self.base.camLens.setNear(near)
+        self.base.camLens.setFilmOffset(0, 0)
+        self.stage = self.ui = None
+
+    def update(self, dt: float) -> None:
+        self._follow_pointer()
+        self.tick(self.clock())
+
+    def act(self, action: str) -> None:
+        now = self.clock()
+        if action == "staff_exit":
+            if self.on_staff_exit is not None:
+                self.on_staff_exit()
+            return
+        self.idle.touch(now)
+        if action == "pointer_down":
+            self._press = self._last_mouse = self._mouse_px()
+            self._dragging = False
+        elif action == "pointer_up":
+            pos, press = self._mouse_px(), self._press
+            self._press = None
+            if pos is not None and press is not None and not self._dragging:
+                self.tap(*pos)
+        elif action in ("zoom_in", "zoom_out"):
+            self.zoom(1.15 if action == "zoom_in" else 1 / 1.15)
+        elif action == "toggle_language":
+            self.set_language("en" if self.lang.startswith("zh") else "zh-CN")
+        elif action == "reset_view":
+            self.reset_view()
+        elif action == "back":
+            self._do("back")
+        elif action in ("next_hotspot", "previous_hotspot") and self.relic is not None and self.relic.annotations:
+            n = len(self.relic.annotations)
+            step = 1 if action == "next_hotspot" else -1
+            self.open_annotation(((self.selected if self.selected is not None else -step) + step) % n)
+
+    # --- public driving API ------------------------------------------------------------------
+
+    @property
+    def size(self) -> tuple[int, int]:
+        win = self.base.win
+        return (int(win.getXSize()), int(win.getYSize())) if win is not None else (1920, 1080)
+
+    def tap(self, x_px: float, y_px: float) -> str | None:
+        """A touch at pixel (x, y), origin top left. Returns the action it triggered, if any."""
+        now = self.clock()
+        warning = self.idle.state(now) == "warning"
+        self.idle.touch(now)
+        if warning:
+            self._draw_overlay()
+            return "dismiss_warning"
+        if self.mode == "attract":
+            self.show_gallery()
+            return "start"
+        action = self.overlay.hit(x_px, y_px) or self.static.hit(x_px, y_px)
+        if action is None and self.mode == "viewer":
+            i = self.hotspot_at(x_px, y_px)
+            if i is not None:
+                action = f"note:{i}"
+        if action is not None:
+            self._do(action)
+        return action
+
+    def select_relic(self, relic_id: str) -> None:
+        """Open the viewer on relic ``relic_id``."""
+        self.relic = self.scene.relic(relic_id)
+        self.mode = "viewer"
+        self.selected, self.touring, self._fly = None, False, None
+        assert self.stage is not None
+        self.stage.gallery.hide()
+        self.stage.attract.hide()
+        self.stage.show_relic(self.relic)
+        self.limits = orbit.OrbitLimits(size=self.stage.size(self.relic))
+        self.orbit = orbit.home(self._centre(), self.limits)
+        self.base.camLens.setMinFov(40)
+        self._apply_camera()
+        self._draw_static()
+
+    def open_annotation(self, index: int) -> None:
+        """Select hotspot ``index`` of the current relic: fly to its view and show its panel."""
+        assert self.relic is not None and self.stage is not None and self.limits is not None
+        self.selected = index
+        view = self.stage.view_of(self.relic, index)
+        if view is None:
+            pos, nrm = self.stage.anchors(self.relic)
+            eye = pos[index] + nrm[index] * self.limits.size * 2.0
+            view = (eye, pos[index])
+        target = orbit.from_view(view[0], view[1], self.limits)
+        assert self.orbit is not None
+        self._fly = (self.orbit, target, self.clock())
+        self._draw_static()
+
+    def zoom(self, factor: float) -> None:
+        if self.orbit is not None and self.limits is not None:
+            self._fly = None
+            self.orbit = orbit.zoom(self.orbit, factor, self.limits)
+            self._apply_camera()
+
+    def drag(self, dx_px: float, dy_px: float) -> None:
+        if self.orbit is not None and self.limits is not None:
+            self._fly = None
+            self.orbit = orbit.drag(self.orbit, dx_px, dy_px, self.limits)
+            self._apply_camera()
+
+    def reset_view(self) -> None:
+        if self.relic is not None and self.limits is not None:
+            self._fly = (self.orbit or orbit.home(self._centre(), self.limits),
+                         orbit.home(self._centre(), self.limits), self.clock())
+
+    def set_language(self, lang: str) -> None:
+        self.lang = lang
+        self._draw_static()
+
+    def tick(self, now: float | None = None) -> str:
+        """Advance animations and the idle timer to ``now`` (clock seconds); returns the idle state."""
+        now = self.clock() if now is None else now
+        self._now = now
+        state = self.idle.state(now)
+        if state == "expired" and self.mode != "attract":
+            self.lang = self.default_lang
+            self.show_attract()
+            self.idle.touch(now)
+            state = "active"
+        t = now - self._t0
+        assert self.stage is not None
+        if self.mode == "attract":
+            eye, target = self.stage.attract_pose(t)
+            self.base.camera.setPos(eye)
+            self.base.camera.lookAt(target)
+            self.stage.turn_hall_relics(t * 12.0)
+        elif self.mode == "gallery":
+            self.stage.turn_gallery(t * 15.0)
+        elif self.mode == "viewer" and self._fly is not None:
+            a, b, t0 = self._fly
+            f = (now - t0) / FLY_S
+            self.orbit = orbit.lerp(a, b, f)
+            if f >= 1:
+                self._fly = None
+            self._apply_camera()
+        if self.mode == "viewer":
+            self._draw_hotspots()
+        self._draw_overlay(state)
+        return state
+
+    def hotspot_at(self, x_px: float, y_px: float) -> int | None:
+        """Index of the pickable hotspot under (x, y) px, or None."""
+        self._draw_hotspots()
+        if not self.marker_views:
+            return None
+        pts = np.array([[m.x, m.y] for m in self.marker_views])
+        alpha = np.array([m.alpha for m in self.marker_views])
+        return pick((x_px, y_px), pts, alpha, radius_px=max(TOUCH_TARGET_PX / 2, self._marker_radius() * 1.3))
+
+    def hotspot_screen(self) -> list[MarkerView]:
+        """Current marker positions (px) and opacities, in annotation order."""
+        self._draw_hotspots()
+        return list(self.marker_views)
+
+    # --- modes ------------------------------------------------------------------------------
+
+    def show_attract(self) -> None:
+        assert self.stage is not None
+        self.mode, self.relic, self.selected, self.touring, self._fly = "attract", None, None, False, None
+        self.stage.viewer.hide()
+        self.stage.gallery.hide()
+        self.stage.show_attract()
+        self.base.camLens.setMinFov(50)
+        self.base.camLens.setFilmOffset(0, 0)
+        self.base.camLens.setNear(0.05)
+        self._draw_static()
+
+    def show_gallery(self) -> None:
+        assert self.stage is not None
+        self.mode, self.relic, self.selected, self.touring, self._fly = "gallery", None, None, False, None
+        self.stage.viewer.hide()
+        self.stage.attract.hide()
+        self.base.camLens.setMinFov(40)
+        self.base.camLens.setNear(0.01)
+        self.base.camLens.setFilmOffset(0, 0)
+        self.base.camera.setPos(0, 0, 0)
+        self.base.camera.setHpr(0, 0, 0)
+        self._gallery_rects = self._gallery_layout()
+        slots = []
+        w, h = self.size
+        depth = 4.0
+        for relic in self.scene.relics:
+            r = self._gallery_rects[relic.id]
+            cx, cy = r.x + r.w / 2, r.y + r.h * 0.42
+            pos = self._extrude(cx, cy, depth)
+            extent = self._px_to_m(min(r.w, r.h) * 0.62, depth)
+            slots.append((relic, pos, extent))
+        self.stage.show_gallery(slots)
+        self._draw_static()
+
+    # --- actions ---------------------------------------------------------------------------------
+
+    def _do(self, action: str) -> None:
+        if action.startswith("select:"):
+            self.select_relic(action.split(":", 1)[1])
+        elif action.startswith("note:"):
+            self.touring = False
+            self.open_annotation(int(action.split(":", 1)[1]))
+        elif action == "back":
+            if self.mode == "viewer" and self.selected is not None:
+                self.selected, self.touring = None, False
+                self._draw_static()
+            elif self.mode == "viewer":
+                self.show_gallery()
+        elif action == "close":
+            self.selected, self.touring = None, False
+            self._draw_static()
+        elif action == "reset":
+            self.selected, self.touring = None, False
+            self.reset_view()
+            self._draw_static()
+        elif action == "language":
+            self.set_language("en" if self.lang.startswith("zh") else "zh-CN")
+        elif action == "tour" and self.relic is not None and self.relic.annotations:
+            self.touring = True
+            self.open_annotation(0)
+        elif action in ("next", "previous") and self.relic is not None and self.selected is not None:
+            n = len(self.relic.annotations)
+            self.open_annotation((self.selected + (1 if action == "next" else -1)) % n)
+
+    # --- camera and geometry helpers -------------------------------------------------------------------
+
+    def _centre(self) -> tuple[float, float, float]:
+        assert self.relic is not None
+        return 0.0, 0.0, self.relic.height_m * 0.5
+
+    def _apply_camera(self) -> None:
+        if self.orbit is None:
+            return
+        # with the panel open, centre the relic in the free area to its left
+        w = self.size[0]
+        shift = (max(w * 0.34, 360.0) + self._unit()) / 2 / w if self.selected is not None else 0.0
+        self.base.camLens.setFilmOffset(self.base.camLens.getFilmSize()[0] * shift, 0)
+        eye = self.orbit.eye()
+        self.base.camera.setPos(*eye)
+        self.base.camera.lookAt(Point3(*self.orbit.target))
+
+    def _extrude(self, x_px: float, y_px: float, depth: float) -> Point3:
+        """World point at ``depth`` m in front of the camera under pixel (x, y) (camera at the origin)."""
+        w, h = self.size
+        fx, fy = 2 * x_px / w - 1, 1 - 2 * y_px / h
+        hfov, vfov = self.base.camLens.getFov()
+        return Point3(fx * depth * np.tan(np.radians(hfov / 2)), depth, fy * depth * np.tan(np.radians(vfov / 2)))
+
+    def _px_to_m(self, px: float, depth: float) -> float:
+        vfov = self.base.camLens.getFov()[1]
+        return px / self.size[1] * 2 * depth * float(np.tan(np.radians(vfov / 2)))
+
+    def _project(self, points: np.ndarray) -> np.ndarray:
+        """(n, 2) pixel positions of world points (n, 3); NaN where behind the camera."""
+        w, h = self.size
+        out = np.full((len(points), 2), np.nan)
+        lens = self.base.camLens
+        for i, p in enumerate(points):
+            pc = self.base.cam.getRelativePoint(self.base.render, Point3(*p))
+            p2 = Point2()
+            if lens.project(pc, p2):
+                out[i] = ((p2[0] + 1) / 2 * w, (1 - p2[1]) / 2 * h)
+        return out
+
+    def _mouse_px(self) -> tuple[float, float] | None:
+        mw = getattr(self.base, "mouseWatcherNode", None)
+        if mw is None or not mw.hasMouse():
+            return None
+        w, h = self.size
+        m = mw.getMouse()
+        return (m[0] + 1) / 2 * w, (1 - m[1]) / 2 * h
+
+    def _follow_pointer(self) -> None:
+        if self._press is None:
+            return
+        pos = self._mouse_px()
+        if pos is None or self._last_mouse is None:
+            return
+        if np.hypot(pos[0] - self._press[0], pos[1] - self._press[1]) > DRAG_THRESHOLD_PX:
+            self._dragging = True
+        if self._dragging and self.mode == "viewer":
+            self.drag(pos[0] - self._last_mouse[0], pos[1] - self._last_mouse[1])
+            self.idle.touch(self.clock())
+        self._last_mouse = pos
+
+    def _marker_radius(self) -> float:
+        return max(TOUCH_TARGET_PX / 2, self.size[1] * 0.022)
+
+    # --- drawing ----------------------------------------------------------------------------------------
+
+    def _unit(self) -> float:
+        """Base type size in px: 2.6 % of the screen height, never below 16 px."""
+        return max(16.0, self.size[1] * 0.026)
+
+    def _button_h(self) -> float:
+        return max(TOUCH_TARGET_PX, self.size[1] * 0.065)
+
+    def _gallery_layout(self) -> dict[str, Rect]:
+        w, h = self.size
+        n = len(self.scene.relics)
+        cols = min(4, max(1, n))
+        rows = -(-n // cols)
+        top, bottom, margin = h * 0.14, h * 0.04, w * 0.04
+        cw, ch = (w - 2 * margin) / cols, (h - top - bottom - self._button_h() * 1.4) / rows
+        out = {}
+        for k, relic in enumerate(self.scene.relics):
+            row, col = divmod(k, cols)
+            in_row = min(cols, n - row * cols)
+            x0 = margin + (w - 2 * margin - in_row * cw) / 2
+            out[relic.id] = Rect(x0 + col * cw + cw * 0.04, top + row * ch + ch * 0.04, cw * 0.92, ch * 0.92)
+        return out
+
+    def _draw_static(self) -> None:
+        if self.mode == "viewer":
+            self._apply_camera()
+        layer = self.static
+        layer.clear()
+        w, h = self.size
+        u, bh, lang = self._unit(), self._button_h(), self.lang
+        f = self.font
+        lang_rect = Rect(w - bh * 3.2 - u, u, bh * 3.2, bh)
+        if self.mode == "attract":
+            rect(layer.root, Rect(0, h * 0.72, w, h * 0.16), CARD)
+            label(layer.root, kt("touch_to_begin", lang), w / 2, h * 0.75, u * 2.4, f, align="center")
+            label(layer.root, pick_text(self.scene.name, lang), w / 2, h * 0.83, u * 1.1, f, DIM, "center")
+            return
+        button(layer, lang_rect, kt("language", lang), "language", f)
+        if self.mode == "gallery":
+            label(layer.root, kt("gallery_title", lang), u * 1.5, u * 1.2, u * 2.0, f)
+            for relic in self.scene.relics:
+                r = self._gallery_rects[relic.id]
+                rect(layer.root, r, (0.12, 0.12, 0.14, 0.55))
+                label(layer.root, pick_text(relic.name, lang), r.x + r.w / 2, r.y + r.h * 0.78, u * 1.05, f,
+                      align="center", wrap_px=r.w * 0.94)
+                sub = " · ".join(x for x in (pick_text(relic.material, lang), pick_text(relic.era, lang)) if x)
+                label(layer.root, sub, r.x + r.w / 2, r.y + r.h * 0.78 + u * 1.6, u * 0.8, f, DIM, "center")
+                layer.hits.append(Hit(r, f"select:{relic.id}"))
+            return
+        relic = self.relic
+        assert relic is not None
+        label(layer.root, pick_text(relic.name, lang), u * 1.5, u * 1.0, u * 1.9, f)
+        sub = f"{kt('material', lang)}: {pick_text(relic.material, lang)}    {kt('era', lang)}: {pick_text(relic.era, lang)}"
+        label(layer.root, sub, u * 1.5, u * 3.6, u * 0.95, f, DIM)
+        if relic.stand_in:
+            label(layer.root, kt("stand_in", lang), u * 1.5, u * 5.0, u * 0.8, f, ACCENT)
+        y = h - bh - u
+        x = u
+        for key in ("back", "reset") + (("tour",) if relic.annotations else ()):
+            bw = bh * 2.6
+            button(layer, Rect(x, y, bw, bh), kt(key, lang), key, f)
+            x += bw + u * 0.6
+        if self.selected is None:
+            label(layer.root, kt("hint_viewer", lang), w / 2 + bh * 2, y + bh * 0.3, u * 0.85, f, DIM, "center")
+        else:
+            self._draw_panel(relic, self.selected)
+
+    def _draw_panel(self, relic: Relic, index: int) -> None:
+        layer, lang, f = self.static, self.lang, self.font
+        w, h = self.size
+        u, bh = self._unit(), self._button_h()
+        note = relic.annotations[index]
+        pw = max(w * 0.34, 360.0)
+        panel = Rect(w - pw - u, u * 2 + bh, pw, h - bh * 2 - u * 4)
+        rect(layer.root, panel, CARD)
+        x, y, inner = panel.x + u * 1.2, panel.y + u * 1.2, pw - u * 2.4
+        if self.touring:
+            y += label(layer.root, kt("step", lang, i=index + 1, n=len(relic.annotations)), x, y, u * 0.8, f, ACCENT)
+        y += label(layer.root, f"{index + 1}. {pick_text(note.title, lang)}", x, y, u * 1.35, f, wrap_px=inner)
+        y += u * 0.6
+        y += label(layer.root, pick_text(note.text, lang), x, y, u * 0.95, f, wrap_px=inner, line_gap=1.5)
+        for img in note.images:
+            path = (self.scene.root / img) if not Path(img).is_absolute() else Path(img)
+            if path.is_file() and y < panel.y + panel.h - bh * 3:
+                tex = self.base.loader.loadTexture(str(path))
+                used = image_card(layer.root, tex, Rect(x, y + u * 0.6, inner, panel.y + panel.h - bh * 2 - y))
+                y += used.h + u
+        by = panel.y + panel.h - bh - u
+        button(layer, Rect(x, by, bh * 2.4, bh), kt("previous", lang), "previous", f)
+        button(layer, Rect(x + bh * 2.6, by, bh * 2.4, bh), kt("next", lang), "next", f)
+        button(layer, Rect(panel.x + pw - u - bh * 2.0, by, bh * 2.0, bh), kt("close", lang), "close", f)
+
+    def _draw_hotspots(self) -> None:
+        layer = self.hotspot_layer
+        layer.clear()
+        self.marker_views = []
+        if self.mode != "viewer" or self.relic is None or self.stage is None or not self.relic.annotations:
+            return
+        pos, nrm = self.stage.anchors(self.relic)
+        eye = np.array(list(self.base.camera.getPos(self.base.render)))
+        alpha = marker_alpha(facing(pos, nrm, eye))
+        px = self._project(pos)
+        r = self._marker_radius()
+        self.marker_views = [MarkerView(float(px[i, 0]), float(px[i, 1]), r, i + 1, float(alpha[i]) if np.isfinite(px[i, 0]) else 0.0,
+                                        self.selected == i) for i in range(len(pos))]
+        markers(layer.root, self.marker_views, self.font)
+
+    def _draw_overlay(self, state: str | None = None) -> None:
+        state = state or self.idle.state(self.clock())
+        layer = self.overlay
+        layer.clear()
+        if state != "warning" or self.mode == "attract":
+            return
+        w, h = self.size
+        u = self._unit()
+        rect(layer.root, Rect(0, 0, w, h), (0, 0, 0, 0.55))
+        box = Rect(w * 0.25, h * 0.35, w * 0.5, h * 0.3)
+        rect(layer.root, box, (0.14, 0.13, 0.12, 0.96))
+        label(layer.root, kt("still_there", self.lang), w / 2, box.y + u * 2, u * 1.6, self.font, align="center",
+              wrap_px=box.w * 0.9)
+        secs = self.idle.seconds_left(self._now)
+        label(layer.root, kt("returning_in", self.lang, s=secs), w / 2, box.y + box.h * 0.62, u * 1.2, self.font, ACCENT,
+              "center")
+
+
+# --- programs ------------------------------------------------------------------------------------
+
+
+def kiosk_main(argv: list[str]) -> int:
+    """``relic-twin kiosk [--scene DIR] [--lang zh-CN|en] [--windowed]``: run the kiosk full screen."""
+    from panda3d.core import WindowProperties
+
+    from simulation.paths import scenes_dir
+    from simulation.scene import SceneError, load_scene
+    from twin_engine.app import TwinApp, make_base
+
+    p = argparse.ArgumentParser(prog="relic-twin kiosk", description="visitor kiosk / 观众导览终端")
+    p.add_argument("--scene", default=str(scenes_dir() / "demo_hall"))
+    p.add_argument("--lang", default="zh-CN", choices=["zh-CN", "en"])
+    p.add_argument("--windowed", action="store_true", help="not full screen (for testing) / 窗口模式")
+    p.add_argument("--idle", type=float, default=90.0, help="seconds before the warning / 无操作提示前秒数")
+    p.add_argument("--countdown", type=float, default=25.0, help="warning countdown, >= 20 s / 倒计时秒数")
+    args = p.parse_args(argv)
+    try:
+        scene = load_scene(args.scene)
+        idle = IdleSettings(idle_s=args.idle, countdown_s=args.countdown)
+    except (SceneError, ValueError) as exc:
+        print(f"relic-twin kiosk: {exc}", file=__import__("sys").stderr)
+        return 1
+    base = make_base(size=(1920, 1080), title="relic-twin kiosk")
+    if not args.windowed and base.win is not None:
+        props = WindowProperties()
+        props.setFullscreen(True)
+        props.setCursorHidden(False)
+        base.win.requestProperties(props)
+    base.exitFunc = None
+    screen = KioskScreen(base, scene, lang=args.lang, idle=idle, on_staff_exit=base.userExit)
+    app = TwinApp(base)
+    app.show(screen)
+    app.run()
+    return 0
+
+
+def render_kiosk_png(scene_dir: str | Path, out_png: str | Path, relic: str | None = None, annotation: str | None = None,
+                     lang: str = "zh-CN", size: tuple[int, int] = (1920, 1080), base: Any = None) -> Path:
+    """Render one kiosk frame offscreen to ``out_png``: the gallery, or ``relic`` with ``annotation`` open.
+
+    Creates an offscreen ShowBase of ``size`` unless ``base`` is given (only one may exist per process).
+    """
+    from simulation.scene import load_scene
+    from twin_engine.app import make_base
+
+    scene = load_scene(scene_dir)
+    base = base or make_base(offscreen=True, size=size)
+    t = [1000.0]
+    screen = KioskScreen(base, scene, lang=lang, clock=lambda: t[0])
+    screen.enter()
+    try:
+        screen.show_gallery()
+        if relic is not None:
+            screen.select_relic(relic)
+            ids = [a.id for a in screen.scene.relic(relic).annotations]
+            if annotation is not None:
+                screen.open_annotation(ids.index(annotation))
+                t[0] += FLY_S + 0.1
+        screen.tick(t[0])
+        for _ in range(2):
+            base.graphicsEngine.renderFrame()
+        out = Path(out_png)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        from panda3d.core import Filename
+
+        base.win.saveScreenshot(Filename.from_os_specific(str(out)))
+    finally:
+        screen.exit()
+    return out
