@@ -162,9 +162,16 @@ class LiveFeed:
 
     def stop(self) -> None:
         if self._loop and self._stop:
-            self._loop.call_soon_threadsafe(self._stop.set)
+            self._loop.call_soon_threadsafe(self._shutdown)
         if self._thread:
             self._thread.join(5)
+
+    def _shutdown(self) -> None:
+        for queue, _ in list(self._queues):
+            queue.put_nowait(None)  # each sender closes its client
+        self._queues.clear()
+        assert self._stop is not None
+        self._stop.set()
 
     def _on_delta(self, delta: dict[str, Any]) -> None:
         if self._loop is not None:
@@ -193,7 +200,9 @@ class LiveFeed:
             while True:
                 msg = await queue.get()
                 if msg is None:
-                    await ws.close(1013, "client too slow; reconnect for a fresh snapshot")
+                    stopping = self._stop is not None and self._stop.is_set()
+                    await ws.close(1001 if stopping else 1013,
+                                   "server stopping" if stopping else "client too slow; reconnect for a fresh snapshot")
                     return
                 await ws.send(msg)
         except Exception:  # a client leaving is normal; nothing to report to it
