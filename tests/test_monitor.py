@@ -219,3 +219,124 @@ def test_exit_removes_every_node(engine_base, scene):
     assert engine_base.render.find("monitor")
     screen.exit()
     assert (engine_base.render.getNumChildren(), engine_base.a2dTopLeft.getNumChildren()) == before
+
+
+def test_replay_steps_back_by_hours_and_asks_the_store(monitor):
+    asked: list[str] = []
+    monitor.on_replay_request = asked.append
+    monitor.apply_snapshot(snapshot(ROOM_T))  # live time 14:00:00Z
+    monitor.act("replay_back")
+    monitor.act("replay_back")
+    assert asked == ["2026-11-25T13:00:00Z", "2026-11-25T12:00:00Z"]
+    monitor.show_state_at([reading("S01", "temperature", 12.0, "2026-11-25T12:00:00Z")], time="2026-11-25T12:00:00Z")
+    assert monitor.replay_hours == pytest.approx(2.0)
+    monitor.act("replay_forward")
+    assert asked[-1] == "2026-11-25T13:00:00Z"
+    monitor.act("replay_forward")  # back to now: live again
+    assert monitor.replay is None and monitor.replay_hours == 0.0
+    # the slider asks for whole hours
+    monitor.refresh()
+    monitor.replay_bar.slider["value"] = -5.2
+    monitor.replay_bar.slider.commandFunc()  # what the slider's adjust event runs
+    assert asked[-1] == "2026-11-25T09:00:00Z"
+
+
+def test_jump_from_an_alert_to_the_moment_it_began(monitor):
+    asked: list[str] = []
+    monitor.on_replay_request = asked.append
+    alert = {"id": "a9", "tier": "red", "target": {"kind": "relic", "id": "vase"}, "cause": "rh",
+             "started_at": "2026-11-25T09:41:07Z", "message": {"en": "Vase: RH", "zh-CN": "梅瓶：湿度"}}
+    monitor.apply_snapshot(snapshot(ROOM_T, alerts=(alert,)))
+    monitor.refresh()
+    # the alert list's row is a button that jumps
+    monitor.alert_list.buttons[("jump", "a9")]["command"]()
+    assert asked == ["2026-11-25T09:41:00Z"]
+    assert monitor.selection == ("relic", "vase")
+    assert monitor.replay_hours == pytest.approx(4 + 19 / 60)
+
+
+def test_ack_button_acknowledges_through_the_hook(monitor):
+    acked: list[str] = []
+    monitor.on_acknowledge = acked.append
+    alert = {"id": "y7", "tier": "yellow", "target": {"kind": "sensor", "id": "S03"}, "cause": "x",
+             "message": {"en": "S03", "zh-CN": "S03"}}
+    monitor.apply_snapshot(snapshot(ROOM_T, alerts=(alert,)))
+    monitor.refresh()
+    assert monitor.badge_targets() == {("sensor", "S03"): ("yellow", 1)}
+    monitor.alert_list.buttons[("ack", "y7")]["command"]()
+    assert acked == ["y7"]
+    monitor.refresh()
+    assert ("ack", "y7") not in monitor.alert_list.buttons and monitor.badge_targets() == {}
+
+
+def test_panel_shows_history_forecast_and_limits_when_given(monitor):
+    from twin_engine.hud import Series
+    from twin_engine.monitor import Details
+
+    monitor.apply_snapshot(snapshot(ROOM_T))
+    monitor.select(("relic", "ding"))
+    empty = monitor.panel_data()
+    assert empty is not None and empty.history is None and empty.empty_chart_text == "history not loaded yet"
+    history = Series([-24.0, -12.0, 0.0], [45.0, 47.0, 52.0])
+    forecast = Series([0.0, 6.0], [52.0, 54.0], [50.0, 51.0], [54.0, 57.0])
+    monitor.set_details("relic", "ding", Details("relative_humidity", history, forecast, (35.0, 50.0), [("Risk", "red")]))
+    panel = monitor.panel_data()
+    assert panel.history == history and panel.forecast == forecast and panel.limits == (35.0, 50.0)
+    assert ("Risk", "red") in panel.lines
+    assert any(label == "S02 Temperature" for label, _ in panel.lines)  # the case's own sensor
+    monitor.render_frame()
+    assert not monitor.panel.root.isEmpty() and monitor.panel.root.getNumChildren() > 10
+
+
+def test_language_switch_gives_chinese_texts(monitor):
+    monitor.act("toggle_language")
+    assert monitor.lang == "zh-CN"
+    assert monitor.legend_title() == "温度 (°C)"
+    monitor.select(("relic", "lion"))
+    assert monitor.panel_data().title == "高轮石狮"
+    monitor.act("toggle_language")
+    assert monitor.legend_title() == "Temperature (°C)"
+
+
+def test_zone_presets_glide_and_frame_the_zone(monitor, scene):
+    start = monitor.rig.view
+    monitor.act("view_zone_2")
+    monitor.update(0.05)
+    mid = monitor.rig.view
+    assert mid != start and mid != monitor.rig.goal  # moving, not jumped
+    for _ in range(200):
+        monitor.update(0.05)
+    assert monitor.rig.view == monitor.rig.goal
+    zone = scene.zones[1]
+    centre = zone.polygon.mean(axis=0)
+    film = monitor.project((float(centre[0]), float(centre[1]), 0.0))
+    assert film is not None and abs(film[0]) < 0.2 and abs(film[1]) < 0.3
+    monitor.act("zoom_in")
+    assert monitor.rig.goal.distance < monitor.zone_view(1).distance
+
+
+def test_render_monitor_png_reuses_the_session_base(engine_base, tmp_path):
+    from panda3d.core import PNMImage
+
+    from twin_engine.render import render_monitor_png
+
+    out = render_monitor_png(scenes_dir() / "demo_hall", snapshot(dict(ROOM_T, S01=29.0))["readings"],
+                             tmp_path / "m.png", base=engine_base, lang="zh-CN")
+    image = PNMImage()
+    assert image.read(str(out)) and image.getXSize() == 640
+    assert not engine_base.render.find("monitor")  # cleaned up
+
+
+def test_app_shell_runs_the_screen_each_frame(engine_base, scene):
+    from twin_engine.app import TwinApp
+
+    app = TwinApp(engine_base)
+    screen = MonitorScreen(engine_base, scene, load_meshes=False)
+    app.show(screen)
+    screen.apply_snapshot(snapshot(ROOM_T))
+    assert screen._dirty
+    engine_base.taskMgr.step()
+    assert not screen._dirty  # the frame task refreshed it
+    engine_base.messenger.send("h")  # the key table's binding
+    assert screen.quantity == "relative_humidity"
+    app.close()

@@ -97,6 +97,16 @@ class TwinApp:
             self.screen.update(self.base.clock.getDt())
         return task.cont
 
+    def close(self) -> None:
+        """Leave the current screen and stop the frame task (the base lives on)."""
+        if self.screen is not None:
+            self.screen.exit()
+            self.screen = None
+        for event in self._bound:
+            self.base.ignore(event)
+        self._bound = []
+        self.base.taskMgr.remove("relic-twin-frame")
+
     def run(self) -> None:
         self.base.run()
 

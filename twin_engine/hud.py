@@ -8,15 +8,15 @@ of ShowBase's ``a2d*`` corner anchors) and rebuild only when given new data.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from panda3d.core import CardMaker, LineSegs, NodePath, SamplerState, TextNode, Texture, TransparencyAttrib
 
 RGB = tuple[float, float, float]
 
-PANEL_BG = (0.08, 0.09, 0.11, 0.78)
+PANEL_BG = (0.08, 0.09, 0.11, 1.0)
 TEXT = (0.95, 0.95, 0.95, 1.0)
 DIM = (0.70, 0.72, 0.75, 1.0)
 TIER_COLOURS: dict[str, RGB] = {"red": (0.90, 0.16, 0.14), "yellow": (0.98, 0.78, 0.12)}
@@ -98,7 +98,7 @@ def _card(parent: NodePath, frame: tuple[float, float, float, float], colour: Se
 
 
 class Widget:
-    """A rebuildable overlay piece under ``parent``."""
+    """A rebuildable overlay piece under ``parent``; ``destroy`` removes it."""
 
     def __init__(self, parent: NodePath, font: Any | None = None):
         self.root = parent.attachNewNode(type(self).__name__)
@@ -109,6 +109,7 @@ class Widget:
             child.removeNode()
 
     def destroy(self) -> None:
+        self.clear()
         self.root.removeNode()
 
 
@@ -162,9 +163,24 @@ class Legend(Widget):
 
 
 class AlertList(Widget):
-    """The alert list at the top right: tier swatch, text, acknowledged state."""
+    """The alert list at the top right: tier swatch, text, acknowledged state.
 
-    def show(self, title: str, rows: Sequence[AlertRow], empty: str, hint: str = "", ack_word: str = "") -> None:
+    With callbacks, each row's text jumps to the moment the alert began
+    (``on_jump(alert_id)``) and unacknowledged rows get an acknowledge
+    button (``on_ack(alert_id)``).
+    """
+
+    buttons: dict[tuple[str, str], Any] = {}
+
+    def clear(self) -> None:
+        for button in self.buttons.values():
+            button.destroy()
+        self.buttons = {}
+        super().clear()
+
+    def show(self, title: str, rows: Sequence[AlertRow], empty: str, hint: str = "", ack_word: str = "",
+             ack_button: str = "", on_ack: Callable[[str], None] | None = None,
+             on_jump: Callable[[str], None] | None = None) -> None:
         self.clear()
         shown = list(rows)[:8]
         height = 0.12 + 0.065 * max(1, len(shown)) + (0.05 if hint else 0)
@@ -177,9 +193,84 @@ class AlertList(Widget):
             alpha = 0.45 if row.acknowledged else 1.0
             _card(self.root, (-0.92, -0.89, y - 0.01, y + 0.035), (*TIER_COLOURS.get(row.tier, (0.6, 0.6, 0.6)), alpha))
             text = row.text + (f"  ({ack_word})" if row.acknowledged and ack_word else "")
-            _text(self.root, text, (-0.87, y), 0.034, DIM if row.acknowledged else TEXT, font=self.font, wordwrap=24)
+            _text(self.root, text, (-0.87, y), 0.034, DIM if row.acknowledged else TEXT, font=self.font, wordwrap=21)
+            if on_jump is not None:
+                self.buttons[("jump", row.id)] = _button(self.root, (-0.87, -0.2, y - 0.012, y + 0.04),
+                                                         lambda i=row.id: on_jump(i))
+            if on_ack is not None and not row.acknowledged and ack_button:
+                self.buttons[("ack", row.id)] = _button(self.root, (-0.17, -0.05, y - 0.012, y + 0.04),
+                                                        lambda i=row.id: on_ack(i), ack_button, self.font)
         if hint:
             _text(self.root, hint, (-0.92, -0.03 - height + 0.03), 0.03, DIM, font=self.font)
+
+
+def _button(parent: NodePath, frame: tuple[float, float, float, float], command: Callable[[], None],
+            label: str = "", font: Any | None = None) -> Any:
+    """A flat DirectButton over ``frame``; invisible when ``label`` is empty."""
+    from direct.gui.DirectButton import DirectButton
+    from direct.gui.DirectGuiGlobals import FLAT
+
+    visible = bool(label)
+    button = DirectButton(
+        parent=parent, frameSize=frame, relief=FLAT, command=command,
+        frameColor=((0.25, 0.45, 0.30, 1), (0.35, 0.6, 0.4, 1), (0.3, 0.55, 0.38, 1), (0.2, 0.2, 0.2, 1))
+        if visible else (0, 0, 0, 0),
+        text=label, text_scale=0.03, text_fg=TEXT, text_pos=((frame[0] + frame[1]) / 2, frame[2] + 0.018),
+        text_font=font, pressEffect=visible,
+    )
+    if not visible:
+        button.setTransparency(TransparencyAttrib.MAlpha)
+    return button
+
+
+@dataclass(frozen=True)
+class ReplayData:
+    """The replay bar: ``hours`` back from now the slider shows (0 = live),
+    ``span_h`` hours it spans, ``label`` the time shown, ``live`` whether live."""
+
+    hours: float
+    span_h: float
+    label: str
+    live: bool
+
+
+class ReplayBar(Widget):
+    """A time slider along the bottom: drag into the past to replay the stored hall."""
+
+    def __init__(self, parent: NodePath, font: Any | None = None):
+        super().__init__(parent, font)
+        self.slider: Any = None
+        self.on_change: Callable[[float], None] | None = None
+        self._quiet = False
+
+    def show(self, data: ReplayData, on_change: Callable[[float], None] | None = None) -> None:
+        from direct.gui.DirectSlider import DirectSlider
+
+        self.on_change = on_change
+        if self.slider is None:
+            _card(self.root, (-0.62, 0.62, 0.015, 0.125), PANEL_BG)
+            self.slider = DirectSlider(parent=self.root, range=(-data.span_h, 0.0), value=-data.hours, pageSize=1.0,
+                                       scale=0.5, pos=(0, 0, 0.05), frameSize=(-1.0, 1.0, -0.02, 0.02),
+                                       frameColor=(0.35, 0.37, 0.4, 1), thumb_frameSize=(-0.02, 0.02, -0.05, 0.05),
+                                       thumb_frameColor=(0.9, 0.9, 0.9, 1), thumb_relief=1,
+                                       command=self._moved)
+            self.caption = _text(self.root, "", (0.0, 0.08), 0.032, TEXT, TextNode.ACenter, self.font)
+        self._quiet = True
+        self.slider["value"] = -data.hours
+        self._quiet = False
+        self.caption.node().setText(data.label)
+        self.caption.node().setTextColor(*(TEXT if data.live else (0.55, 0.8, 1.0, 1.0)))
+
+    def _moved(self) -> None:
+        if self._quiet or self.slider is None or self.on_change is None:
+            return
+        self.on_change(-float(self.slider["value"]))
+
+    def destroy(self) -> None:
+        if self.slider is not None:
+            self.slider.destroy()
+            self.slider = None
+        super().destroy()
 
 
 class Panel(Widget):
@@ -253,14 +344,5 @@ class Panel(Widget):
             for t, v in zip(s.times[1:], s.values[1:], strict=True):
                 lines.drawTo(*px(t, v))
         self.root.attachNewNode(lines.create())
-        _text(self.root, f"{v1:.1f}", (x - 0.005, y + h - 0.02), 0.026, DIM, TextNode.ARight, self.font)
-        _text(self.root, f"{v0:.1f}", (x - 0.005, y), 0.026, DIM, TextNode.ARight, self.font)
-
-
-@dataclass
-class Badge:
-    """An alert badge above a thing in the 3D view (a billboard)."""
-
-    tier: str
-    count: int
-    node: NodePath | None = field(default=None)
+        _text(self.root, f"{v1:.1f}", (x + 0.005, y + h - 0.03), 0.026, DIM, TextNode.ALeft, self.font)
+        _text(self.root, f"{v0:.1f}", (x + 0.005, y + 0.01), 0.026, DIM, TextNode.ALeft, self.font)

@@ -27,6 +27,7 @@ import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,8 @@ from twin_engine.keys import MONITOR_KEYS
 from twin_engine.texts import pick, t
 
 TIER_RANK = {"red": 2, "yellow": 1}
+REPLAY_SPAN_H = 168.0
+"""How far back the replay slider reaches, hours (a week)."""
 LEGEND_SAMPLES = 64
 
 
@@ -113,6 +116,10 @@ class MonitorScreen:
         self.selection: tuple[str, str] | None = None
         self.details: dict[tuple[str, str], Details] = {}
         self.on_acknowledge: Callable[[str], None] | None = None
+        self.on_replay_request: Callable[[str], None] | None = None
+        self.replay_span_h = REPLAY_SPAN_H
+        self.replay_hours = 0.0
+        self._replay_alerts: dict[str, dict[str, Any]] | None = None
         self._dirty = True
         self._drag: tuple[str, float, float, float, float] | None = None
 
@@ -130,6 +137,7 @@ class MonitorScreen:
         self.legend = hud.Legend(base.a2dBottomLeft, self.font)
         self.alert_list = hud.AlertList(base.a2dTopRight, self.font)
         self.panel = hud.Panel(base.a2dBottomRight, self.font)
+        self.replay_bar = hud.ReplayBar(base.a2dBottomCenter, self.font)
         self._picker = self._make_picker()
         base.camLens.setFov(50)
         base.camLens.setNearFar(0.1, 300.0)
@@ -144,7 +152,7 @@ class MonitorScreen:
     def exit(self) -> None:
         """Remove every node this screen made."""
         self.base.ignore("window-event")
-        for widget in (self.title, self.legend, self.alert_list, self.panel):
+        for widget in (self.title, self.legend, self.alert_list, self.panel, self.replay_bar):
             widget.destroy()
         self.root.clearLight()
         self.root.removeNode()
@@ -185,19 +193,64 @@ class MonitorScreen:
 
     def show_state_at(self, readings: Sequence[Mapping[str, Any]], time: str = "",
                       alerts: Sequence[Mapping[str, Any]] | None = None) -> None:
-        """Replay: show a stored state (readings in the feed's shape) instead of
-        the live one, which keeps updating underneath; :meth:`show_live` returns."""
+        """Replay: show a stored state (readings, and alerts when given, in the
+        feed's shape) instead of the live one, which keeps updating underneath;
+        :meth:`show_live` returns. The caller (the lead's store wiring) calls
+        this in answer to ``on_replay_request(time)``."""
         self.replay = {}
         self.replay_time = time
         for r in readings:
             self._merge_one(self.replay, r)
-        if alerts is not None:
-            self._replay_alerts = {str(a["id"]): dict(a) for a in alerts if "id" in a}
+        self._replay_alerts = {str(a["id"]): dict(a) for a in alerts if "id" in a} if alerts is not None else None
+        live, then = parse_time(self.time), parse_time(time)
+        if live is not None and then is not None:
+            self.replay_hours = max(0.0, (live - then).total_seconds() / 3600.0)
         self._mark()
 
     def show_live(self) -> None:
+        """Leave replay and show the live state again."""
         self.replay = None
+        self._replay_alerts = None
+        self.replay_hours = 0.0
         self._mark()
+
+    def request_replay(self, hours_back: float) -> str | None:
+        """Ask (``on_replay_request``) for the hall's state ``hours_back`` hours
+        before the live time, on the hour; 0 or less goes live. Returns the ISO time asked for."""
+        hours_back = min(self.replay_span_h, float(hours_back))
+        if hours_back <= 0:
+            self.show_live()
+            return None
+        live = parse_time(self.time) or datetime.now(UTC)
+        when = (live - timedelta(hours=hours_back)).replace(minute=0, second=0, microsecond=0)
+        self.replay_hours = (live - when).total_seconds() / 3600.0
+        iso = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        self._mark()
+        if self.on_replay_request is not None:
+            self.on_replay_request(iso)
+        return iso
+
+    def replay_alert(self, alert_id: str | None = None) -> str | None:
+        """Jump to the moment an alert began (the top one when no id), selecting
+        its relic or sensor; returns the ISO time asked for."""
+        alerts = {str(a["id"]): a for a in self._shown_alerts()}
+        alert = alerts.get(alert_id) if alert_id else next(iter(alerts.values()), None)
+        if alert is None:
+            return None
+        target = alert.get("target") or {}
+        if target.get("kind") in ("relic", "sensor"):
+            self.select((str(target["kind"]), str(target.get("id"))))
+        started = parse_time(str(alert.get("started_at") or alert.get("since") or ""))
+        live = parse_time(self.time)
+        if started is None or live is None:
+            return None
+        when = started.replace(second=0, microsecond=0)
+        iso = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.replay_hours = max(0.0, (live - when).total_seconds() / 3600.0)
+        self._mark()
+        if self.on_replay_request is not None:
+            self.on_replay_request(iso)
+        return iso
 
     def set_details(self, kind: str, ident: str, details: Details) -> None:
         """Give the panel of relic/sensor ``ident`` its history, forecast, limits, risk."""
@@ -247,6 +300,10 @@ class MonitorScreen:
             "zoom_out": lambda: rig.zoom(1.15),
             "toggle_language": self.toggle_language,
             "acknowledge_top": self.acknowledge_top,
+            "replay_back": lambda: self.request_replay(math.floor(self.replay_hours + 1e-6) + 1),
+            "replay_forward": lambda: self.request_replay(math.ceil(self.replay_hours - 1e-6) - 1),
+            "replay_alert": self.replay_alert,
+            "show_live": self.show_live,
             "clear_selection": lambda: self.select(None),
             "select_or_orbit_start": lambda: self._drag_start("orbit"),
             "orbit_end": lambda: self._drag_end(click=True),
@@ -276,14 +333,18 @@ class MonitorScreen:
     def acknowledge_top(self) -> str | None:
         """Acknowledge the worst unacknowledged alert; returns its id."""
         rows = [a for a in self._shown_alerts() if not a.get("acknowledged")]
-        if not rows:
+        return self.acknowledge(str(rows[0]["id"])) if rows else None
+
+    def acknowledge(self, alert_id: str) -> str | None:
+        """Mark an alert acknowledged here and tell ``on_acknowledge`` (the service)."""
+        alert = self.alerts.get(alert_id)
+        if alert is None or alert.get("acknowledged"):
             return None
-        alert = rows[0]
         alert["acknowledged"] = True
         if self.on_acknowledge is not None:
-            self.on_acknowledge(str(alert["id"]))
+            self.on_acknowledge(alert_id)
         self._mark()
-        return str(alert["id"])
+        return alert_id
 
     # --- camera -----------------------------------------------------------------
 
@@ -418,7 +479,7 @@ class MonitorScreen:
         return self.replay if self.replay is not None else self.live
 
     def _shown_alerts(self) -> list[dict[str, Any]]:
-        src = getattr(self, "_replay_alerts", None) if self.replay is not None else None
+        src = self._replay_alerts if self.replay is not None else None
         alerts = list((src if src is not None else self.alerts).values())
         alerts.sort(key=lambda a: (bool(a.get("acknowledged")), -TIER_RANK.get(str(a.get("tier")), 0), str(a.get("id"))))
         return alerts
@@ -538,8 +599,25 @@ class MonitorScreen:
                               f"{pick(self.scene.name, lang)}  |  {q.label(lang)} ({q.unit})  |  {mode}", t("help", lang))
         self._show_if_changed("legend", self.legend.show, legend_data(self.quantity, lang))
         self._show_if_changed("alerts", self.alert_list.show, t("alerts", lang), rows, t("no_alerts", lang),
-                              t("ack_hint", lang), t("acknowledged", lang))
+                              t("ack_hint", lang), t("acknowledged", lang), t("ack_button", lang),
+                              self._ack_clicked, self._jump_clicked)
+        label = (f"{t('replay', lang)} {self.replay_time}  ({t('hours_ago', lang).format(h=f'{self.replay_hours:.0f}')})"
+                 if self.replay is not None else f"{t('live', lang)}  |  {t('replay_hint', lang)}")
+        self._show_if_changed("replay", self.replay_bar.show,
+                              hud.ReplayData(self.replay_hours, self.replay_span_h, label, self.replay is None),
+                              self._slider_moved)
         self._show_if_changed("panel", self.panel.show, self.panel_data())
+
+    def _ack_clicked(self, alert_id: str) -> None:
+        self.acknowledge(alert_id)
+
+    def _jump_clicked(self, alert_id: str) -> None:
+        self.replay_alert(alert_id)
+
+    def _slider_moved(self, hours_back: float) -> None:
+        hours = float(round(hours_back))
+        if hours != round(self.replay_hours):
+            self.request_replay(hours)
 
     def _show_if_changed(self, key: str, show: Callable[..., None], *args: Any) -> None:
         """Rebuild a widget only when its view data changed (text is costly to lay out)."""
@@ -643,6 +721,17 @@ def legend_data(quantity: str, lang: str) -> hud.LegendData:
         ticks=ticks,
         notes=notes,
     )
+
+
+def parse_time(text: str) -> datetime | None:
+    """An ISO 8601 time as an aware UTC datetime (naive = UTC), or None."""
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def make_badge(parent: NodePath, tier: str, count: int, font: Any | None = None) -> NodePath:

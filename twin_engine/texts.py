@@ -40,9 +40,12 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "replay": {"zh-CN": "回放", "en": "Replay"},
     "live": {"zh-CN": "实时", "en": "Live"},
     "help": {
-        "zh-CN": "Q/E 切换指标  T 温度  H 湿度  0-4 视角  方向键/拖动 旋转  右键 平移  滚轮 缩放  L 语言  F 全屏",
-        "en": "Q/E quantity  T temp  H humidity  0-4 views  arrows/drag orbit  right-drag pan  wheel zoom  L language  F full screen",
+        "zh-CN": "Q/E 切换指标  T 温度  H 湿度  0-4 视角  方向键/拖动 旋转  右键 平移  滚轮 缩放  [ ] 回放  L 语言  F 全屏",
+        "en": "Q/E quantity  T temp  H humidity  0-4 views  arrows/drag orbit  right-drag pan  wheel zoom  [ ] replay  L language  F full screen",
     },
+    "ack_button": {"zh-CN": "确认", "en": "Ack"},
+    "hours_ago": {"zh-CN": "{h} 小时前", "en": "{h} h ago"},
+    "replay_hint": {"zh-CN": "[ ] 逐小时回放  J 跳到告警开始  End 回到实时", "en": "[ ] step hours  J jump to alert start  End back to live"},
     "view_overview": {"zh-CN": "总览", "en": "Overview"},
 }
 
