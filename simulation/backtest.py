@@ -63,8 +63,8 @@ def cut_windows(values: np.ndarray, history_steps: int, horizon_steps: int, ever
     """Cut ``values`` at origins every ``every_steps`` steps.
 
     values : (t,) float, regular series, NaN where missing.
-    Origins need a reading and at least one day... no: at least
-    ``history_steps // 7`` readings before them, and one scored outcome.
+    An origin needs a reading at itself, readings in at least a seventh of
+    its window (two days of a 14-day window), and one outcome to score.
     """
     v = np.asarray(values, dtype=float)
     t = v.size

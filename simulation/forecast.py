@@ -87,6 +87,10 @@ DEFAULT_SETTINGS = ForecastSettings()
 #: Prefix of a candidate averaged with persistence.
 HALF = "half:"
 
+#: Candidates also tried half-and-half with persistence: those that win on
+#: indoor series (the Holt family rarely does, and each costs time).
+HALVES = ("seasonal_naive", "profile", "profile_12h", "revert_6h")
+
 #: Sensors processed together: bounds memory to tens of MB per chunk.
 CHUNK = 128
 
@@ -176,6 +180,9 @@ def forecast_many(
         raise ValueError("horizon_steps must be >= 1 and step_s > 0")
     n = y.shape[0]
     h = int(horizon_steps)
+    if n == 0 or y.shape[1] == 0:
+        empty = np.full((n, h), np.nan)
+        return ForecastBatch(empty, empty.copy(), empty.copy(), level, np.full((n, h), "none"))
     keep = max(2, int(round(settings.max_history_s / step_s)))
     y = y[:, -keep:]
     y = np.where(np.isfinite(y), y, np.nan)
@@ -228,45 +235,53 @@ def _forecast_aligned(
     n, t = y.shape
     names = all_names(s)
     lead = np.arange(1, h + 1)
+    y32 = y.astype(np.float32)  # scoring in single precision: 1e-7 relative is far below any sensor's noise
     truth_idx = origins[:, None] + lead[None, :]
-    truth = np.where(truth_idx < t, y[:, np.clip(truth_idx, 0, t - 1)], np.nan)  # (n, r, h)
+    truth = np.where(truth_idx < t, y32[:, np.clip(truth_idx, 0, t - 1)], np.nan)  # (n, r, h)
     fc = candidate_forecasts(
-        y, np.append(origins, t - 1), h, step_s, tuple(dict.fromkeys(("persistence",) + s.candidates)), holt
+        y32, np.append(origins, t - 1), h, step_s, tuple(dict.fromkeys(("persistence",) + s.candidates)), holt
     )
     base = fc["persistence"]
     scored = np.isfinite(truth) & np.isfinite(base[:, :-1])
+    weight = scored.astype(np.float32)
+    truth = np.where(scored, truth, np.float32(0.0))
     n_scored = scored.sum(axis=1)  # (n, h)
+    half = origins.size // 2
+    n_first = scored[:, :half].sum(axis=1)
 
     res = resolution(y)
     grid = on_grid(y, res)
-    half = origins.size // 2
     mae = np.empty((len(names), n, h))
     mae_halves = np.empty((len(names), 2, n, h))
     now_f = np.empty((len(names), n, h))
     errs = []
-    base = snap(base, res, grid)
+    base = snap(np.where(np.isfinite(base), base, np.float32(0.0)), res, grid)
     for c, name in enumerate(names):
         if name.startswith(HALF):
             f = 0.5 * (base + fc[name[len(HALF) :]])
+        elif name == "persistence":
+            f = base
         else:
-            f = fc[name] if name != "persistence" else base
-            f = np.where(np.isfinite(f), f, base)  # a candidate lacking history falls back
+            f = fc[name].astype(np.float32, copy=False)
+            np.copyto(f, base, where=np.isnan(f))  # a candidate lacking history falls back to persistence
             fc[name] = f
         f = snap(f, res, grid)  # a logger in whole %RH: the median outcome is on its grid
         now_f[c] = f[:, -1]
         e = truth - f[:, :-1]
         ae = np.abs(e)
-        ae[~scored] = 0.0
+        ae *= weight
+        total = ae.sum(axis=1, dtype=np.float64)
+        first = ae[:, :half].sum(axis=1, dtype=np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
-            mae[c] = ae.sum(axis=1) / n_scored
-            mae_halves[c, 0] = ae[:, :half].sum(axis=1) / scored[:, :half].sum(axis=1)
-            mae_halves[c, 1] = ae[:, half:].sum(axis=1) / scored[:, half:].sum(axis=1)
+            mae[c] = total / n_scored
+            mae_halves[c, 0] = first / n_first
+            mae_halves[c, 1] = (total - first) / (n_scored - n_first)
         errs.append(e)
 
     chosen = _choose(mae, mae_halves, names, n_scored, s)
     mean = np.take_along_axis(now_f, chosen[None], axis=0)[0]
 
-    err = np.full(truth.shape, np.nan)
+    err = np.full(truth.shape, np.nan, dtype=np.float32)
     for c in np.unique(chosen):
         err = np.where((chosen == c)[:, None, :], errs[c], err)
     err[~scored] = np.nan
@@ -285,14 +300,13 @@ def _forecast_aligned(
 
 def all_names(s: ForecastSettings) -> tuple[str, ...]:
     """Candidates tried: the settings' candidates, then (if ``s.halves``) each
-    non-persistence candidate averaged with persistence, named ``"half:<name>"``.
+    of :data:`HALVES` averaged with persistence, named ``"half:<name>"``.
     Averaging with persistence keeps part of a candidate's gain at lower risk
     (forecast combination; Bates & Granger 1969, Oper. Res. Q. 20).
     """
-    base = s.candidates
     if not s.halves:
-        return base
-    return base + tuple(HALF + n for n in base if n != "persistence")
+        return s.candidates
+    return s.candidates + tuple(HALF + n for n in s.candidates if n in HALVES)
 
 
 def _origins(t: int, step_s: float, max_origins: int) -> np.ndarray:

@@ -113,7 +113,7 @@ def profile_family(y: np.ndarray, o: np.ndarray, h: int, step_s: float, taus_h: 
     lead = np.arange(1, h + 1)
     first_day = np.ceil(lead / p).astype(int)
     y_o = _take(y, o)[:, :, None]
-    outs = [np.empty((y.shape[0], o.size, h)) for _ in taus_h]
+    outs = [np.empty((y.shape[0], o.size, h), dtype=y.dtype) for _ in taus_h]
     for m in np.unique(first_day):
         cols = np.nonzero(first_day == m)[0]
         s, c = _profile_sum(y, p, int(m), h)

@@ -115,5 +115,5 @@ def snap(f: np.ndarray, res: np.ndarray, grid: np.ndarray) -> np.ndarray:
     if not grid.any():
         return f
     shape = (-1,) + (1,) * (f.ndim - 1)
-    r = np.where(grid, res, 1.0).reshape(shape)
+    r = np.where(grid, res, 1.0).reshape(shape).astype(f.dtype)
     return np.where(grid.reshape(shape), np.round(f / r) * r, f)
