@@ -137,6 +137,18 @@ def test_time_zone_converts_local_time_to_utc() -> None:
     assert shanghai.readings[0].time == utc("2021-08-31 16:30")
 
 
+def test_repeated_hour_when_summer_time_ends(tmp_path: Path) -> None:
+    f = tmp_path / "dst.csv"
+    f.write_text("time,temperature\n" + "".join(
+        f"2025-10-26 {hm},{i}\n" for i, hm in enumerate(["00:30", "01:00", "01:30", "01:00", "01:30",
+                                                         "02:00"])))
+    result = read_logger_file(f, "s", tz="Europe/London")
+    assert result.rejections == []
+    assert [r.time for r in result.readings] == [
+        utc("2025-10-25 23:30"), utc("2025-10-26 00:00"), utc("2025-10-26 00:30"),
+        utc("2025-10-26 01:00"), utc("2025-10-26 01:30"), utc("2025-10-26 02:00")]
+
+
 def test_unknown_time_zone_is_an_error() -> None:
     with pytest.raises(LoggerFileError, match="Mars/Olympus"):
         read_logger_file(DATA / "Trend_1.csv", "x", tz="Mars/Olympus")
@@ -375,3 +387,34 @@ def test_import_and_quarantine_with_the_real_store(tmp_path: Path,
     assert quarantine_main(["--data-dir", str(tmp_path / "data")]) == 0
     out = capsys.readouterr().out
     assert f"{f}:4" in out and "'abc' is not a number" in out and "01-Jun-22 2:00:00 am,abc" in out
+
+
+class FakeItem:
+    def __init__(self, source: str, payload: bytes, reason: str) -> None:
+        self.source, self.payload, self.reason = source, payload, reason
+        self.payload_size = len(payload)
+        self.received_at = NOW
+
+
+class FakeView:
+    def __init__(self, items: list[FakeItem]) -> None:
+        self.items = items
+
+    def quarantine(self, limit: int = 100) -> list[FakeItem]:
+        return self.items[:limit]
+
+    def count_quarantine(self) -> int:
+        return len(self.items)
+
+
+def test_quarantine_lists_filters_and_shows_raw(capsys: pytest.CaptureFixture[str]) -> None:
+    view = FakeView([FakeItem("a.csv:4", b"01-Jun-22,abc", "not a number | 不是数值"),
+                     FakeItem("sensors/x/state", b"\xff\x00" + b"z" * 200, "payload is not UTF-8")])
+    assert quarantine_main(["--source", "a.csv"], lambda *_: view) == 0
+    out = capsys.readouterr().out
+    assert "2 items in quarantine, 1 shown" in out and "a.csv:4" in out and "sensors/x" not in out
+    assert quarantine_main([], lambda *_: view) == 0
+    out = capsys.readouterr().out
+    assert "\\xff\\x00zzz" in out and "…" in out and "(202 B)" in out
+    assert quarantine_main(["--raw", "--limit", "1"], lambda *_: view) == 0
+    assert "…" not in capsys.readouterr().out

@@ -81,6 +81,8 @@ class Collector:
         self.now = now or datetime.now(UTC)
         self.result = ImportResult(doc.path, fmt, sensor, doc.encoding)
         self._seen: set[tuple[str, datetime]] = set()
+        self._last_wall: datetime | None = None
+        self._second_pass = False
 
     def note(self, en: str, zh: str) -> None:
         """Record a note for the user."""
@@ -95,7 +97,7 @@ class Collector:
     def time(self, index: int, text: str, fmt: str) -> datetime | None:
         """UTC instant of the time cell ``text``; rejects the row and returns None if bad."""
         try:
-            when = textio.to_utc(textio.parse_time(text, fmt), self.tz)
+            when = textio.to_utc(self._fold(textio.parse_time(text, fmt)), self.tz)
         except (ValueError, OverflowError) as exc:
             self.reject(index, f"{exc}", f"时间 {text!r} 不符合格式 {fmt!r}")
             return None
@@ -104,6 +106,25 @@ class Collector:
                         f"时间 {when.isoformat()} 早于 2000 年或在未来")
             return None
         return when
+
+    def _fold(self, naive: datetime) -> datetime:
+        """``naive`` with PEP 495 ``fold`` set for the repeated hour when clocks go back.
+
+        A logger on local time writes 01:00, 01:30, 01:00, 01:30, 02:00 on the
+        night summer time ends. A wall time that goes backwards inside the
+        ambiguous hour starts the second pass (``fold=1``), which lasts until
+        the wall time leaves the ambiguous hour.
+        """
+        if naive.tzinfo is not None:
+            return naive
+        first = naive.replace(tzinfo=self.tz, fold=0).utcoffset()
+        second = naive.replace(tzinfo=self.tz, fold=1).utcoffset()
+        if first == second:
+            self._second_pass = False
+        elif self._last_wall is not None and naive < self._last_wall:
+            self._second_pass = True
+        self._last_wall = naive
+        return naive.replace(fold=1) if self._second_pass and first != second else naive
 
     def row(self, index: int, when: datetime | None, cells: list[str], columns: list[Column],
             decimal_comma: bool = False) -> None:

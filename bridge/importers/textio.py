@@ -14,7 +14,8 @@ stay aligned with the text lines.
 Local time: loggers write wall-clock time without an offset. The importer
 takes the zone from the user (``--tz``, default UTC) and
 :func:`to_utc` attaches it and converts. An ambiguous wall time in the
-autumn DST fold resolves to its first occurrence (``fold=0``, PEP 495).
+autumn DST fold resolves by its ``fold`` attribute (PEP 495); the importer
+sets it when the wall clock goes back (see ``result.Collector``).
 """
 
 from __future__ import annotations
