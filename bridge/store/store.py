@@ -48,6 +48,7 @@ SQLITE_NAME = "relic-twin.sqlite"
 
 READING = ReadingRow.__table__  # type: ignore[attr-defined]
 QUARANTINE = QuarantineRow.__table__  # type: ignore[attr-defined]
+HOURLY = HourlyRow.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -319,7 +320,7 @@ class Store:
     def count_hourly(self) -> int:
         """Number of hourly aggregate rows (history rolled up by retention)."""
         with self.transaction() as conn:
-            return int(conn.execute(select(func.count()).select_from(HourlyRow.__table__)).scalar_one())
+            return int(conn.execute(select(func.count()).select_from(HOURLY)).scalar_one())
 
     def quarantine(self, limit: int = 100) -> list[QuarantineItem]:
         """The newest ``limit`` rejections, newest first."""

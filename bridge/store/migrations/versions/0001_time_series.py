@@ -7,8 +7,8 @@ Revises: None
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 revision = "0001"
 down_revision = None
@@ -20,11 +20,11 @@ def upgrade() -> None:
     op.create_table(
         "quarantine",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=512), nullable=False),
+        sa.Column("source", AutoString(length=512), nullable=False),
         sa.Column("payload", sa.LargeBinary(), nullable=False),
         sa.Column("payload_size", sa.Integer(), nullable=False),
         sa.Column("received_at_us", sa.BigInteger(), nullable=False),
-        sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("reason", AutoString(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("quarantine", schema=None) as batch_op:
@@ -32,13 +32,13 @@ def upgrade() -> None:
     op.create_table(
         "reading",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
-        sa.Column("sensor", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
-        sa.Column("quantity", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("sensor", AutoString(length=128), nullable=False),
+        sa.Column("quantity", AutoString(length=64), nullable=False),
         sa.Column("time_us", sa.BigInteger(), nullable=False),
         sa.Column("value", sa.Float(), nullable=False),
-        sa.Column("unit", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("quality", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("unit", AutoString(length=32), nullable=False),
+        sa.Column("quality", AutoString(length=32), nullable=False),
+        sa.Column("reason", AutoString(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("sensor", "quantity", "time_us", name="uq_reading_key"),
     )
