@@ -36,6 +36,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "infiltration_ach": (0.02, 5.0),
     "envelope_factor": (0.1, 10.0),
     "hvac_factor": (0.1, 3.0),
+    "hvac_setpoint_c": (10.0, 28.0),  # for a record whose heating/cooling setpoint is not known
     "internal_mass_j_m2k": (1e4, 2e6),
     "mass_coupling_w_m2k": (1.0, 60.0),
     "buffer_capacity_g_m2_rh": (0.05, 50.0),

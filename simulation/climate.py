@@ -371,6 +371,10 @@ def build_model(
         "ground": inside * env * s.floor_u_w_m2k * area / (RHO_CP * volume),
         "mass": inside * (s.mass_coupling_w_m2k if s.internal_mass_j_m2k > 0 else 0.0) / (RHO_CP * h),
         "buffer": inside * (s.buffer_coupling_m_s if s.buffer_capacity_g_m2_rh > 0 else 0.0) / h,
+        # constant gains per air volume: W/m³ and g/(m³ s)
+        "heat_const": inside * s.internal_gain_w_m2 / h,
+        "heat_lights": inside * (s.internal_gain_w_m2 + s.lighting_w_m2) / h,
+        "moisture_const": inside * s.moisture_gain_g_h_m2 / 3600.0 / h,
     }
     cells = {"inside": np.flatnonzero(grid.inside)}
     supply = [hall_mesh.cells_near_point(grid, x.position, VENT_RADIUS_M) for x in geometry.vents if x.kind == "supply"]
@@ -390,22 +394,45 @@ def build_model(
     )
 
 
-def initial_state(model: HallModel, t_c: float, rh: float, zones: Mapping[str, tuple[float, float]] | None = None) -> ClimateState:
-    """Uniform air at ``t_c`` °C / ``rh`` %RH, overridden per zone by ``zones`` {zone id: (T, RH)}.
+PROBE_START_RADIUS_M = 1.5  # a measured start value of an open-hall probe sets the air within this radius
 
+
+def initial_state(model: HallModel, t_c: float, rh: float,
+                  known: Mapping[str, tuple[float, float]] | None = None) -> ClimateState:
+    """Uniform air at ``t_c`` °C / ``rh`` %RH, overridden by ``known`` {id: (T °C, RH %RH)}.
+
+    An id is a zone (its cells), or a probe: a probe in a display case sets that case's air,
+    a probe in the open hall the air within :data:`PROBE_START_RADIUS_M`. Zones apply first.
     The thermal mass starts at the air temperature, the buffer in equilibrium with the air RH.
     """
     n = model.grid.n_cells
     t = np.full(n, float(t_c))
     r = np.full(n, float(rh))
-    for zid, (tz, rz) in (zones or {}).items():
-        key = f"zone:{zid}"
-        if key not in model.cells:
-            raise KeyError(f"initial state names unknown zone {zid!r}")
-        t[model.cells[key]], r[model.cells[key]] = tz, rz
+    known = dict(known or {})
+    probes = {p.id: p for p in model.geometry.probes}
+    unknown = [k for k in known if f"zone:{k}" not in model.cells and k not in probes]
+    if unknown:
+        raise KeyError(f"initial state names unknown zones or probes {unknown}")
+    for zid, (tz, rz) in known.items():
+        if f"zone:{zid}" in model.cells:
+            t[model.cells[f"zone:{zid}"]], r[model.cells[f"zone:{zid}"]] = tz, rz
+    case_ids = [c.id for c in model.geometry.cases]
+    case_values: dict[int, tuple[float, float]] = {}
+    for pid, (tp, rp) in known.items():
+        p = probes.get(pid)
+        if p is None or f"zone:{pid}" in model.cells:
+            continue
+        if p.case is not None and p.case in case_ids:
+            case_values[case_ids.index(p.case)] = (tp, rp)
+        else:
+            idx = hall_mesh.cells_near_point(model.grid, p.position, PROBE_START_RADIUS_M)
+            t[idx], r[idx] = tp, rp
     w = vapour_density(t, r)
     xi = model.settings.buffer_capacity_g_m2_rh / model.geometry.height  # g/(m³ %RH)
     w_case = w[model.cells["cases"]].copy()
+    for j, (_, rp) in case_values.items():
+        # the case air holds its own vapour; its temperature follows the room (glass conducts fast)
+        w_case[j] = vapour_density(t[model.cells["cases"][j]], rp)
     return ClimateState(t=t, w=w, t_mass=t.copy(), w_buffer=xi * r, w_case=w_case)
 
 
@@ -475,14 +502,13 @@ def _buffer_equilibrium(model: HallModel, state: ClimateState) -> NDArray[np.flo
 def _explicit_gains(model: HallModel, state: ClimateState, f: Forcing, out: NDArray, adj: NDArray, eq_w: NDArray):
     """Gains b_t (n,) K/s and b_w (n,) g/(m³ s), and the new HVAC integrals."""
     s, r, c, vol = model.settings, model.rates, model.cells, model.volume
-    ins = model.grid.inside
     w_out = float(vapour_density(f.t_out_c, f.rh_out))
     w_adj = float(vapour_density(s.adjacent_c, s.adjacent_rh))
     t_out_rate = r["infiltration"] + out + r["envelope"]
     b_t = t_out_rate * f.t_out_c + adj * s.adjacent_c + r["ground"] * s.ground_c + r["mass"] * state.t_mass
     b_w = (r["infiltration"] + out) * w_out + adj * w_adj + r["buffer"] * eq_w
-    q = np.where(ins, s.internal_gain_w_m2 + (s.lighting_w_m2 if f.lights_on else 0.0), 0.0) / model.geometry.height
-    m = np.where(ins, s.moisture_gain_g_h_m2 / 3600.0, 0.0) / model.geometry.height
+    q = (r["heat_lights"] if f.lights_on else r["heat_const"]).copy()
+    m = r["moisture_const"].copy()
     if f.heat_w or f.moisture_g_h:
         v_all = float(np.sum(vol[c["inside"]]))
         q[c["inside"]] += f.heat_w / v_all

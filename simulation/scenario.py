@@ -258,7 +258,8 @@ def build_run(scenario: Scenario, scene: Any, *, cell_m: float | None = None, en
     """Model, start state and forcing of ``scenario`` on ``scene`` (a :class:`simulation.scene.Scene`).
 
     The hall's ``[climate]`` table is overridden by the scenario's. ``initial`` {zone id: (T, RH)}
-    (e.g. the stored state of the hall) overrides the scenario's initial zones.
+    {zone or probe (relic) id: (T, RH)} (e.g. the stored state of the hall) overrides the
+    scenario's initial zones; see :func:`simulation.climate.initial_state`.
     Returns (HallModel, ClimateState, forcing function).
     """
     from simulation import climate

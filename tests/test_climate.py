@@ -186,3 +186,18 @@ def test_settings_reject_unknown_keys_and_read_dehumidifiers():
     assert s.wall_u_w_m2k == 0.7 and s.dehumidifiers[0].capacity_l_per_day == 30.0
     with pytest.raises(ValueError, match="wall_u"):
         cl.settings_from_mapping({"wall_u": 0.7})
+
+
+def test_initial_state_takes_zones_and_probes_in_cases_and_in_the_open():
+    geo = cl.HallGeometry(floor=rect(8.0, 4.0), height=3.0,
+                          zones=(cl.ZoneSpec("west", rect(4.0, 4.0)),),
+                          cases=(cl.CaseSpec("c", np.array([6.0, 1.0]), 1.0),),
+                          probes=(cl.Probe("in_case", np.array([6.0, 1.0]), "c"), cl.Probe("open", np.array([6.0, 3.0]))))
+    model = cl.build_model(geo, CLOSED, cell_m=0.5, dt_s=60.0)
+    state = cl.initial_state(model, 20.0, 50.0, {"west": (18.0, 60.0), "in_case": (20.0, 40.0), "open": (22.0, 45.0)})
+    pt, prh, zt, zrh = cl.observe(model, state)
+    assert zt[0] == pytest.approx(18.0) and zrh[0] == pytest.approx(60.0)
+    assert prh[0] == pytest.approx(40.0) and pt[0] == pytest.approx(20.0)
+    assert pt[1] == pytest.approx(22.0) and prh[1] == pytest.approx(45.0)
+    with pytest.raises(KeyError, match="nowhere"):
+        cl.initial_state(model, 20.0, 50.0, {"nowhere": (1.0, 2.0)})
