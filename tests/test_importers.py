@@ -242,6 +242,15 @@ def test_generic_ambiguous_dates_read_day_first_and_say_so(tmp_path: Path) -> No
     assert any("day-first" in n for n in result.notes)
 
 
+def test_generic_time_column_anywhere_and_units_in_cells(tmp_path: Path) -> None:
+    f = tmp_path / "g.csv"
+    f.write_text("sensor,Timestamp,Temperature,Light\nA,2025-06-01 12:00,68 °F,1.2 klx\n"
+                 "A,2025-06-01 12:10,20.5,300\n")
+    result = read_logger_file(f, "g")
+    got = [(r.quantity, r.value) for r in result.readings]
+    assert got == [(T, pytest.approx(20.0)), (LX, pytest.approx(1200.0)), (T, 20.5), (LX, 300.0)]
+
+
 def test_generic_iso_offset_is_kept_not_replaced_by_tz(tmp_path: Path) -> None:
     f = tmp_path / "g.csv"
     f.write_text("time,temperature (°C)\n2025-06-01T12:00:00+08:00,20\n2025-06-01T12:10:00+08:00,21\n")

@@ -1,8 +1,9 @@
 """Any delimited text with a time column and measured columns named in a header.
 
-The header is the first line (of the first 20) whose first field names a
-time (``time``, ``date``, ``timestamp``, ``datetime``, ``时间`` ...); a
-``date`` column followed by a ``time`` column is read as one instant.
+The header is the first line (of the first 20) with a field that names a
+time (``time``, ``date``, ``timestamp``, ``datetime``, ``时间`` ...), in any
+position; a ``date`` column followed by a ``time`` column is read as one
+instant.
 Measured columns are recognised by name, units come from the header
 (``temperature (°F)``, ``RH/%``, ``CO2 [ppm]``); a column without a unit is
 taken in the canonical unit (noted). The separator is sniffed (``, ; tab |``);
@@ -22,33 +23,39 @@ TIME_NAMES = ("time", "date", "timestamp", "datetime", "date/time", "date time",
               "zeit", "datum", "时间", "日期")
 
 
-def _header_index(doc: textio.TextFile) -> int | None:
+def _header(doc: textio.TextFile) -> tuple[int, list[int]] | None:
+    """Header line index and the time column(s): ``[j]``, or ``[date, time]``."""
     for i, line in enumerate(doc.lines[:20]):
-        sep = textio.sniff_separator([line])
-        fields = textio.split_fields(line, sep)
-        if len(fields) >= 2 and fields[0].lower() in TIME_NAMES:
-            return i
+        fields = [f.lower() for f in textio.split_fields(line, textio.sniff_separator([line]))]
+        if len(fields) < 2:
+            continue
+        for j, name in enumerate(fields):
+            if name in TIME_NAMES:
+                if name == "date" and j + 1 < len(fields) and fields[j + 1] == "time":
+                    return i, [j, j + 1]
+                return i, [j]
     return None
 
 
 def sniff(doc: textio.TextFile) -> bool:
     """True when a header with a time column opens the file."""
-    return _header_index(doc) is not None
+    return _header(doc) is not None
 
 
 def parse(c: Collector) -> None:
     """Fill ``c`` from a delimited text file."""
     doc = c.doc
-    h = _header_index(doc)
-    if h is None:
+    found = _header(doc)
+    if found is None:
         raise file_error(doc, 0, "no header with a time column in the first 20 lines",
                          "前 20 行中没有含时间列的表头")
+    h, tcols = found
     sep = textio.sniff_separator(doc.lines[h:h + 20])
     header = textio.split_fields(doc.lines[h], sep)
-    two = len(header) > 2 and header[0].lower() == "date" and header[1].lower() == "time"
-    first = 2 if two else 1
     columns, bare = [], []
-    for j, name in enumerate(header[first:], start=first):
+    for j, name in enumerate(header):
+        if j in tcols:
+            continue
         quantity, unit = parse_header(name)
         if quantity is not None:
             columns.append(Column(j, quantity, unit))
@@ -62,7 +69,7 @@ def parse(c: Collector) -> None:
                f"表头未给出 {', '.join(bare)} 的单位：按标准单位读取")
     rows = [(i, textio.split_fields(doc.lines[i], sep)) for i in range(h + 1, len(doc.lines))
             if doc.lines[i].replace(sep, "").strip()]
-    stamps = [" ".join(r[:first]) for _, r in rows]
+    stamps = [" ".join(r[j] for j in tcols if j < len(r)) for _, r in rows]
     fmt = textio.guess_time_format(stamps) or "iso"
     if textio.day_month_ambiguous(stamps, fmt):
         c.note("dates read day-first (DD/MM); month-first would also fit every row",

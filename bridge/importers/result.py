@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from bridge.errors import LoggerFileError
 from bridge.importers import textio
-from bridge.importers.columns import clean_unit
+from bridge.importers.columns import clean_unit, is_unit_of
 from bridge.readings import Reading, Rejection
 from bridge.sensors import units
 from bridge.sensors.message import EARLIEST, MAX_AHEAD
@@ -144,6 +144,10 @@ class Collector:
             value = values[col.index]
             if value is None:
                 continue
+            if col.unit is None:  # a unit written in the cell ("20.8 °C") decides
+                cell_unit = textio.number_unit(cells[col.index])
+                if cell_unit and is_unit_of(col.quantity, cell_unit):
+                    col = Column(col.index, col.quantity, cell_unit, col.lux_index)
             canonical = self._canonical(index, col, value, values)
             if canonical is not None:
                 self._add(index, col.quantity, when, canonical)

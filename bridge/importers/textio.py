@@ -112,6 +112,12 @@ def sniff_separator(lines: list[str] | tuple[str, ...]) -> str:
     return best
 
 
+def number_unit(text: str) -> str | None:
+    """The unit written after a number in a cell (``"20.8 °C"`` -> ``"°C"``), or None."""
+    m = _NUMBER.match(text.strip())
+    return m.group(2).strip() if m and m.group(2) else None
+
+
 def parse_number(text: str, decimal_comma: bool = False) -> float | None:
     """The number at the start of ``text`` (a unit may follow); ``None`` if empty.
 
