@@ -149,11 +149,13 @@ def test_clicking_a_relic_selects_it_and_opens_its_panel(monitor, scene):
         assert monitor.selection == ("relic", relic_id)
         panel = monitor.panel_data()
         assert panel is not None and panel.title == relic.name["en"]
+        assert monitor.highlight.getNumChildren() == 1  # outlined
     sensor = scene.sensor("S01")
     assert monitor.click(*monitor.project(tuple(sensor.position))) == ("sensor", "S01")
     # empty floor clears the selection
     assert monitor.click(*monitor.project((12.0, 5.0, 0.0))) is None
     assert monitor.selection is None and monitor.panel_data() is None
+    assert monitor.highlight.getNumChildren() == 0
 
 
 def test_quantity_keys_switch_and_cycle(monitor, scene):

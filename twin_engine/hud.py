@@ -120,7 +120,7 @@ class TitleBar(Widget):
         self.clear()
         _text(self.root, text, (0.05, -0.09), 0.055, font=self.font)
         if hint:
-            _text(self.root, hint, (0.05, -0.15), 0.034, DIM, font=self.font)
+            _text(self.root, hint, (0.05, -0.15), 0.037, DIM, font=self.font)
 
 
 class Legend(Widget):

@@ -41,6 +41,7 @@ from panda3d.core import (
     CollisionTraverser,
     DirectionalLight,
     Filename,
+    LineSegs,
     NodePath,
     PNMImage,
     Point2,
@@ -60,6 +61,8 @@ from twin_engine.keys import MONITOR_KEYS
 from twin_engine.texts import pick, t
 
 TIER_RANK = {"red": 2, "yellow": 1}
+LABEL_SCALE = 0.3
+"""Sensor label text height in the overview, m."""
 REPLAY_SPAN_H = 168.0
 """How far back the replay slider reaches, hours (a week)."""
 LEGEND_SAMPLES = 64
@@ -133,6 +136,9 @@ class MonitorScreen:
         self._hoods = {c.id: self.nodes.cases[c.id].find(f"case-{c.id}-glass") for c in scene.cases}
         self._hud_state: dict[str, Any] = {}
         self.badges = self.root.attachNewNode("badges")
+        self.highlight = self.root.attachNewNode("selection")
+        self.highlight.setLightOff(1)
+        self.highlight.setBin("fixed", 30)
         self.title = hud.TitleBar(base.a2dTopLeft, self.font)
         self.legend = hud.Legend(base.a2dBottomLeft, self.font)
         self.alert_list = hud.AlertList(base.a2dTopRight, self.font)
@@ -142,6 +148,8 @@ class MonitorScreen:
         base.camLens.setFov(50)
         base.camLens.setNearFar(0.1, 300.0)
         self.rig = CameraRig(base.camera, self.overview())
+        self._overview_distance = self.rig.view.distance
+        self._label_k = 1.0
         self.refresh()
 
     # --- lifecycle --------------------------------------------------------------
@@ -163,6 +171,7 @@ class MonitorScreen:
         """One frame: camera easing, mouse drags, recolour when dirty."""
         self._drag_update()
         self.rig.update(dt)
+        self._scale_labels()
         if self._dirty:
             self.refresh()
 
@@ -286,7 +295,7 @@ class MonitorScreen:
     def act(self, action: str) -> None:
         """Do the named action (see ``keys.MONITOR_KEYS``)."""
         rig = self.rig
-        simple: dict[str, Callable[[], None]] = {
+        simple: dict[str, Callable[[], object]] = {
             "next_quantity": lambda: self.step_quantity(1),
             "previous_quantity": lambda: self.step_quantity(-1),
             "show_temperature": lambda: self.set_quantity("temperature"),
@@ -352,13 +361,13 @@ class MonitorScreen:
         """The whole hall from the south, above, at an angle."""
         x0, y0, x1, y1 = self.scene.bounds
         fit = hall_radius(self.scene) / math.tan(math.radians(0.5 * self.base.camLens.getFov()[0]))
-        return View(((x0 + x1) / 2, (y0 + y1) / 2 - 0.8, 0.0), 0.0, -55.0, 1.12 * fit)
+        return View(((x0 + x1) / 2, (y0 + y1) / 2 - 0.5, 0.0), 0.0, -56.0, 1.06 * fit)
 
     def zone_view(self, i: int) -> View:
         zone = self.scene.zones[i]
         c = zone_centre(zone.polygon)
         span = float(np.ptp(zone.polygon, axis=0).max())
-        return View((c[0], c[1], 0.3), 20.0, -45.0, 1.1 * span)
+        return View((c[0], c[1], 0.3), 15.0, -50.0, 1.7 * span)
 
     # --- picking ----------------------------------------------------------------
 
@@ -398,7 +407,18 @@ class MonitorScreen:
         return hit
 
     def select(self, target: tuple[str, str] | None) -> None:
+        """Select a relic or sensor (outlined, its panel shown), or nothing."""
         self.selection = target
+        self.highlight.node().removeAllChildren()
+        holder = None
+        if target is not None and target[0] == "relic":
+            holder = self.nodes.relics.get(target[1])
+        elif target is not None and target[1] in self._markers:
+            holder = self._markers[target[1]]
+        if holder is not None:
+            bounds = holder.getTightBounds(self.root)
+            if bounds:
+                self.highlight.attachNewNode(outline_box(bounds[0], bounds[1], 0.06))
         self._mark()
 
     def project(self, point: tuple[float, float, float]) -> tuple[float, float] | None:
@@ -453,6 +473,18 @@ class MonitorScreen:
                 np_.setHpr(*hpr)
             self.root.setLight(np_)
 
+    def _scale_labels(self) -> None:
+        """Keep sensor labels and badges about the same size on screen as the camera zooms."""
+        k = min(1.0, max(0.25, self.rig.view.distance / self._overview_distance))
+        if abs(k - self._label_k) < 1e-3:
+            return
+        self._label_k = k
+        for sid in self._labels:
+            self.nodes.sensors[sid].find(f"label-{sid}").setScale(LABEL_SCALE * k)
+        self.badges.setScale(1.0)
+        for badge in self.badges.getChildren():
+            badge.setScale(k)
+
     def _sensor_labels(self) -> dict[str, TextNode]:
         labels = {}
         for sid, holder in self.nodes.sensors.items():
@@ -465,7 +497,7 @@ class MonitorScreen:
             if self.font is not None:
                 node.setFont(self.font)
             label = holder.attachNewNode(node)
-            label.setScale(0.3)
+            label.setScale(LABEL_SCALE)
             label.setPos(0, 0, 0.26)
             label.setBillboardPointEye()
             label.setLightOff(1)
@@ -586,6 +618,7 @@ class MonitorScreen:
                 continue
             badge = make_badge(self.badges, tier, count, self.font)
             badge.setPos(pos)
+            badge.setScale(self._label_k)
             badge.setTag("badge", f"{kind}:{ident}:{tier}")
 
     def _draw_hud(self) -> None:
@@ -686,6 +719,7 @@ class MonitorScreen:
         if self._dirty:
             self.refresh()
         self.rig.apply()
+        self._scale_labels()
         self.base.graphicsEngine.renderFrame()
         self.base.graphicsEngine.renderFrame()
 
@@ -721,6 +755,24 @@ def legend_data(quantity: str, lang: str) -> hud.LegendData:
         ticks=ticks,
         notes=notes,
     )
+
+
+def outline_box(lo: Point3, hi: Point3, margin: float) -> Any:
+    """A yellow wire box around ``lo``..``hi`` (m) grown by ``margin`` (m): the selection mark."""
+    segs = LineSegs("selection-box")
+    segs.setColor(1.0, 0.85, 0.1, 1.0)
+    segs.setThickness(2.5)
+    x0, y0, z0 = lo[0] - margin, lo[1] - margin, max(0.0, lo[2] - margin)
+    x1, y1, z1 = hi[0] + margin, hi[1] + margin, hi[2] + margin
+    corners = ((x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0))
+    for z in (z0, z1):
+        segs.moveTo(x0, y0, z)
+        for x, y in corners[1:]:
+            segs.drawTo(x, y, z)
+    for x, y in corners[:4]:
+        segs.moveTo(x, y, z0)
+        segs.drawTo(x, y, z1)
+    return segs.create()
 
 
 def parse_time(text: str) -> datetime | None:
