@@ -80,13 +80,23 @@ def _rejections(rejections: list[Rejection], out: Callable[[str], None]) -> None
 
 
 def _new_rejections(sink: ReadingSink, rejections: list[Rejection]) -> list[Rejection]:
-    """Rejections whose (source, payload) is not already in quarantine."""
+    """Rejections not already in quarantine (same source, same raw bytes).
+
+    The store keeps a payload cut to a bounded size, with its full length:
+    a match is the same source, length and stored prefix.
+    """
     listing = getattr(sink, "quarantine", None)
     count = getattr(sink, "count_quarantine", None)
     if listing is None or count is None:
         return rejections
-    held = {(q.source, q.payload) for q in listing(limit=max(int(count()), 1))}
-    return [r for r in rejections if (r.source[:512], r.payload) not in held]
+    held = {(q.source, q.payload_size, q.payload) for q in listing(limit=max(int(count()), 1))}
+    cut = {(src, size): len(p) for src, size, p in held}
+    fresh = []
+    for r in rejections:
+        key = (r.source[:512], len(r.payload))
+        if key not in cut or (*key, r.payload[:cut[key]]) not in held:
+            fresh.append(r)
+    return fresh
 
 
 def _open_store(db: str | None, data_dir: Path) -> ReadingSink:

@@ -427,3 +427,19 @@ def test_quarantine_lists_filters_and_shows_raw(capsys: pytest.CaptureFixture[st
     assert "\\xff\\x00zzz" in out and "…" in out and "(202 B)" in out
     assert quarantine_main(["--raw", "--limit", "1"], lambda *_: view) == 0
     assert "…" not in capsys.readouterr().out
+
+
+def test_unreadable_big_file_is_quarantined_once(tmp_path: Path) -> None:
+    store_mod = pytest.importorskip("bridge.store")
+    f = tmp_path / "big.csv"
+    f.write_bytes(b"not a logger file\n" * 20_000)  # larger than the stored payload cut
+    args = [str(f), "--sensor", "s", "--data-dir", str(tmp_path / "data")]
+    assert import_main(args) == 1 and import_main(args) == 1
+    store = store_mod.Store.open(data_dir=tmp_path / "data")
+    try:
+        assert store.count_quarantine() == 1
+        item = store.quarantine()[0]
+        assert item.source == str(f) and item.payload_size == 18 * 20_000
+        assert "big.csv:1: unknown logger format" in item.reason
+    finally:
+        store.close()
