@@ -443,3 +443,19 @@ def test_unreadable_big_file_is_quarantined_once(tmp_path: Path) -> None:
         assert "big.csv:1: unknown logger format" in item.reason
     finally:
         store.close()
+
+
+def test_full_hanwell_long_export_from_shared_data() -> None:
+    path = (Path(__file__).resolve().parents[2] / "shared" / "data" / "logger-export-samples"
+            / "hanwell-long" / "hanwell_external_2025-08_export.csv")
+    if not path.is_file():
+        pytest.skip("needs /work/shared/data/logger-export-samples (the shipped slice is tested above)")
+    result = read_logger_file(path, "ext", tz="Europe/London")
+    assert result.rejections == []
+    for quantity, first, last in ((T, 22.8, 17.9), (RH, 60.2, 69.0)):
+        rs = [r for r in result.readings if r.quantity == quantity]
+        assert len(rs) == 7075
+        assert (rs[0].time, rs[0].value) == (utc("2025-08-11 23:06:03"), first)  # BST -> UTC
+        assert (rs[-1].time, rs[-1].value) == (utc("2025-09-10 09:30:19"), last)
+    temps = [r.value for r in result.readings if r.quantity == T]
+    assert (min(temps), max(temps)) == (13.4, 29.6)  # the footer's Minimum and Maximum
