@@ -341,4 +341,12 @@ def test_app_shell_runs_the_screen_each_frame(engine_base, scene):
     assert not screen._dirty  # the frame task refreshed it
     engine_base.messenger.send("h")  # the key table's binding
     assert screen.quantity == "relative_humidity"
+    # a feed pump hands websocket messages to the screen each frame
+    from twin_engine.app import attach_feed
+
+    inbox = [snapshot(dict(ROOM_T, S01=27.0), quantity="relative_humidity")]
+    task = attach_feed(engine_base, screen, lambda: [inbox.pop()] if inbox else [])
+    engine_base.taskMgr.step()
+    assert screen.field_readings("relative_humidity")["S01"].value == 27.0 and not inbox
+    engine_base.taskMgr.remove(task)
     app.close()

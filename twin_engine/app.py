@@ -8,8 +8,8 @@ calls ``update`` once per frame; nothing else lives here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Protocol
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol
 
 from direct.showbase.ShowBase import ShowBase
 from panda3d.core import WindowProperties, loadPrcFileData
@@ -109,6 +109,45 @@ class TwinApp:
 
     def run(self) -> None:
         self.base.run()
+
+
+def attach_feed(base: ShowBase, screen: Any, drain: Callable[[], Iterable[Mapping[str, Any]]],
+                name: str = "relic-twin-feed") -> str:
+    """Each frame, hand the messages ``drain()`` returns (live-feed dicts) to
+    ``screen.apply``; returns the task's name (``base.taskMgr.remove`` it to stop)."""
+
+    def pump(task: Any) -> Any:
+        for msg in drain():
+            screen.apply(msg)
+        return task.cont
+
+    base.taskMgr.add(pump, name, sort=-10)
+    return name
+
+
+def run_monitor(scene: Any, drain: Callable[[], Iterable[Mapping[str, Any]]], lang: str = "en",
+                size: tuple[int, int] = (1280, 720), fullscreen: bool = False,
+                on_acknowledge: Callable[[str], None] | None = None,
+                on_replay_request: Callable[[str], None] | None = None) -> int:
+    """Open a window with the live monitor of ``scene`` fed by ``drain`` and run
+    until it is closed (for ``relic-twin monitor`` and the interactive demo).
+
+    on_acknowledge(alert_id) / on_replay_request(iso_time): the service hooks;
+    a replay answer goes back through ``screen.show_state_at``.
+    """
+    from twin_engine.monitor import MonitorScreen
+
+    base = make_base(offscreen=False, size=size, title="relic-twin monitor")
+    screen = MonitorScreen(base, scene, lang=lang)
+    screen.on_acknowledge = on_acknowledge
+    screen.on_replay_request = on_replay_request
+    app = TwinApp(base)
+    app.show(screen)
+    attach_feed(base, screen, drain)
+    if fullscreen:
+        toggle_fullscreen(base)
+    app.run()
+    return 0
 
 
 def toggle_fullscreen(base: ShowBase) -> None:
