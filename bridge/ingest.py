@@ -59,6 +59,8 @@ log = logging.getLogger(__name__)
 Decoder = Callable[[str | None, str, bytes, datetime, str | None], Decoded]
 #: called with the readings newly stored by each committed batch
 OnStored = Callable[[list[Reading]], None]
+#: governance applied to each batch before it is stored: readings -> (kept readings, rejections)
+Govern = Callable[[list[Reading]], tuple[list[Reading], list[Rejection]]]
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,9 @@ class Ingestor:
     on_stored : called (in the writer thread) with the readings newly stored by each batch
     client_id : fixed id: the broker keys the persistent session on it
     decoder : ``bridge.sensors.decode`` unless given
+    govern : optional check applied to each batch's readings before the commit
+        (e.g. unit unification and range checks of ``bridge.governance``);
+        what it rejects goes to quarantine in the same transaction
     clock : the arrival time stamped on each message (UTC)
     """
 
@@ -161,6 +166,7 @@ class Ingestor:
     client_id: str = "relic-twin-bridge"
     settings: IngestSettings = field(default_factory=IngestSettings)
     decoder: Decoder | None = None
+    govern: Govern | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
     stats: IngestStats = field(default_factory=IngestStats, init=False)
 
@@ -268,10 +274,17 @@ class Ingestor:
                     break
         return batch
 
-    def _write(self, batch: list[_Pending]) -> list[Reading] | None:
-        """Commit a batch; None when stopping before it could be committed (then it is not acked)."""
+    def _prepare(self, batch: list[_Pending]) -> tuple[list[Reading], list[Rejection]]:
         readings = [r for p in batch for r in p.decoded.readings]
         rejections = [j for p in batch for j in p.decoded.rejections]
+        if self.govern is not None and readings:
+            readings, refused = self.govern(readings)
+            rejections += refused
+        return readings, rejections
+
+    def _write(self, batch: list[_Pending]) -> list[Reading] | None:
+        """Commit a batch; None when stopping before it could be committed (then it is not acked)."""
+        readings, rejections = self._prepare(batch)
         wait = self.settings.retry_s
         while True:
             try:
@@ -294,7 +307,7 @@ class Ingestor:
         stored: list[Reading] = []
         for p in batch:
             try:
-                result = self.store.write_batch(p.decoded.readings, p.decoded.rejections)
+                result = self.store.write_batch(*self._prepare([p]))
             except StorageError as exc:
                 if _transient(exc):
                     return None if self._stopping.is_set() else self._write_one_by_one(batch)
@@ -413,6 +426,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ingestor until SIGTERM or SIGINT; then commit, acknowledge and exit 0."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     topics = args.topic or ["relic-twin/#"]
     subs = [Subscription(t, args.format) for t in topics]
     settings = IngestSettings(batch_size=args.batch_size, protocol=5 if args.mqtt5 else 4)
@@ -424,15 +438,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     ingestor.start(timeout_s=60)
     print(f"ingesting {', '.join(topics)} from {args.broker} into {store.url} | 正在接收", flush=True)
     while not done.wait(args.progress_s or None):
-        s = ingestor.stats
-        print(
-            f"received 已接收 {s.received}  stored 已存储 {s.stored}  duplicates 重复 {s.duplicates}  "
-            f"rejected 已隔离 {s.rejections}",
-            flush=True,
-        )
+        print(_progress(ingestor.stats), flush=True)
     ingestor.stop()
     store.close()
+    print(f"stopped 已停止: {_progress(ingestor.stats)}", flush=True)
     return 0
+
+
+def _progress(s: IngestStats) -> str:
+    return (
+        f"received 已接收 {s.received}  stored 已存储 {s.stored}  duplicates 重复 {s.duplicates}  "
+        f"rejected 已隔离 {s.rejections}"
+    )
 
 
 if __name__ == "__main__":

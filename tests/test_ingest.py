@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bridge.errors import StorageError
 from bridge.ingest import Ingestor, IngestSettings, Subscription
-from bridge.readings import Decoded, Reading
+from bridge.readings import Decoded, Reading, Rejection
 from bridge.store import Store, WriteResult
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
@@ -271,3 +271,55 @@ def test_bad_payloads_through_the_broker_land_in_quarantine(mosquitto_broker: Mo
         assert store.count_readings() == 3
         sources = sorted(i.source for i in store.quarantine())
         assert sources == ["relic-twin/h/S01", "relic-twin/h/S02"]
+
+
+def test_govern_hook_filters_each_batch_before_the_commit(store: Store) -> None:
+    events: list = []
+
+    def govern(readings):
+        keep = [r for r in readings if r.value < 22]
+        refused = [
+            Rejection(f"governance:{r.sensor}", b"", NOW, "above the site limit") for r in readings if r.value >= 22
+        ]
+        return keep, refused
+
+    ing = offline_ingestor(RecordingStore(store, events), events, govern=govern, settings=IngestSettings(linger_s=0.2))
+    ing._on_message(None, None, message(1, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
+    ing._on_message(None, None, message(2, "relic-twin/h/S02", {"time": 1767225600, "temperature": 25}))
+    assert ing.drain(5)
+    ing.stop()
+    assert events[0] == ("commit", 1, 1)  # one transaction for both
+    assert store.count_readings() == 1
+    assert store.quarantine()[0].reason == "above the site limit"
+    assert [e for e in events if e[0] == "ack"] == [("ack", 1), ("ack", 2)]
+
+
+def test_command_line_ingestor_stops_cleanly_on_sigterm(mosquitto_broker: MosquittoBroker, tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    db = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    cmd = [sys.executable, "-m", "bridge.ingest", "--broker", f"mqtt://127.0.0.1:{mosquitto_broker.port}"]
+    cmd += ["--db", db, "--format", "native", "--client-id", "cli-test", "--progress-s", "0.2"]
+    log = tmp_path / "ingest.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, cwd=Path(__file__).resolve().parents[1], stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while "正在接收" not in log.read_text(errors="replace"):
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")
+            time.sleep(0.05)
+        pub = Publisher("127.0.0.1", mosquitto_broker.port)
+        pub.publish(native_messages(200))
+        assert pub.wait_acked(200, 20)
+        pub.close()
+        with Store.open(url=db) as s:
+            while s.count_readings() < 200 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert s.count_readings() == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0
+    assert "stopped 已停止: received 已接收 200  stored 已存储 200" in log.read_text()
