@@ -14,9 +14,9 @@ import time. Defaults are embedded: a local broker, SQLite in ``./data``.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Mapping
 from urllib.parse import urlsplit
 
 DEFAULT_BROKER_URL = "mqtt://127.0.0.1:1883"

@@ -16,24 +16,28 @@ clock reaches "now" after an hour and readings never come from the future.
 from __future__ import annotations
 
 import csv
-import json
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 from numpy.typing import NDArray
 
 from bridge.readings import Reading
+from bridge.sensors.encode import ENCODABLE, encode
 from simulation.paths import assets_dir
 from simulation.quantities import QUANTITIES
 from simulation.scene import Scene, Sensor
 
 REPLAY_FILE = Path("series") / "anonymous_library_case1.csv"
+
+FLEET_FORMATS = ("native", "senml", "zigbee2mqtt", "tasmota", "shelly", "ttn")
+"""Conventions the fleet publishes in (Home Assistant discovery needs its config
+messages learned by a registry first, so the fleet does not speak it)."""
 
 
 @dataclass(frozen=True)
@@ -188,7 +192,7 @@ class VirtualFleet:
 
     def __init__(self, scene: Scene, publish: Publish, settings: FleetSettings = FleetSettings(),
                  replay: ReplaySeries | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self.scene = scene
         self.publish = publish
         self.settings = settings
@@ -218,11 +222,14 @@ class VirtualFleet:
 
     def messages_at(self, when: datetime) -> list[tuple[str, bytes]]:
         """The MQTT messages of one round: per sensor, in its payload convention."""
-        readings = self.readings_at(when)
+        return self.messages_of(self.readings_at(when))
+
+    def messages_of(self, readings: list[Reading]) -> list[tuple[str, bytes]]:
+        """``readings`` as MQTT messages, per sensor in its payload convention."""
         msgs: list[tuple[str, bytes]] = []
         for s in self.scene.sensors:
             mine = [r for r in readings if r.sensor == s.id]
-            msgs.extend(encode_for(self.settings.format or s.format, s, mine))
+            msgs.extend(messages_for(self.settings.format or s.format, s.id, mine, self.scene.id))
         return msgs
 
     def round(self, when: datetime | None = None) -> int:
@@ -244,23 +251,19 @@ class VirtualFleet:
             stop.wait(max(0.0, next_at - time.monotonic()))
 
 
-def encode_for(fmt: str, sensor: Sensor, readings: Iterable[Reading]) -> list[tuple[str, bytes]]:
-    """Messages for ``readings`` of ``sensor`` in convention ``fmt``.
-
-    The native convention is the scene topic with a flat JSON object; the
-    others come from :mod:`bridge.sensors.encode`.
-    """
-    readings = list(readings)
-    if not readings:
-        return []
-    if fmt == "native":
-        body: dict[str, object] = {"sensor": sensor.id, "time": _iso(readings[0].time)}
-        body.update({r.quantity: r.value for r in readings})
-        return [(sensor.topic, json.dumps(body, ensure_ascii=False).encode())]
-    from bridge.sensors.encode import encode  # the other conventions
-
-    return list(encode(fmt, sensor.id, readings))
+def messages_for(fmt: str, sensor_id: str, readings: list[Reading], hall: str) -> list[tuple[str, bytes]]:
+    """``readings`` of one sensor as messages in convention ``fmt``; quantities the
+    convention cannot carry go in the project's native JSON instead."""
+    if fmt not in FLEET_FORMATS:
+        raise ValueError(f"the fleet cannot publish {fmt!r}; choose one of {', '.join(FLEET_FORMATS)}")
+    ok = [r for r in readings if r.quantity in ENCODABLE[fmt]]
+    rest = [r for r in readings if r.quantity not in ENCODABLE[fmt]]
+    return (encode(fmt, sensor_id, ok, hall=hall) if ok else []) + (
+        encode("native", sensor_id, rest, hall=hall) if rest else [])
 
 
-def _iso(t: datetime) -> str:
-    return t.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+def topics_for(fmt: str, sensor: Sensor, hall: str) -> list[str]:
+    """The topics the fleet publishes ``sensor`` on in convention ``fmt`` (for subscriptions)."""
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    dummy = [Reading(sensor.id, q, when, QUANTITIES[q].low, QUANTITIES[q].unit) for q in sensor.quantities]
+    return sorted({t for t, _ in messages_for(fmt, sensor.id, dummy, hall)})

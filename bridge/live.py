@@ -21,7 +21,7 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -39,7 +39,7 @@ Clock = Callable[[], datetime]
 
 
 def iso(t: datetime) -> str:
-    return t.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def reading_json(r: Reading, stale: bool) -> dict[str, Any]:
@@ -76,7 +76,7 @@ class FeedFilter:
 class TwinState:
     """Latest values of a hall, thread-safe. ``clock`` tells "now" (injectable)."""
 
-    def __init__(self, scene: Scene, clock: Clock = lambda: datetime.now(timezone.utc)):
+    def __init__(self, scene: Scene, clock: Clock = lambda: datetime.now(UTC)):
         self.scene = scene
         self.clock = clock
         self._lock = threading.Lock()
@@ -106,7 +106,10 @@ class TwinState:
                     self._latest[key] = r
                     changed.append(r)
             for a in alerts:
-                self._alerts[a["id"]] = a
+                if a.get("cleared"):
+                    self._alerts.pop(a["id"], None)
+                else:
+                    self._alerts[a["id"]] = a
             if not changed and not alerts:
                 return None
             delta = {"type": "delta", "time": iso(now),

@@ -10,16 +10,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
+from bridge.alerting import AlertService
 from bridge.broker import BrokerHandle, ensure_broker
 from bridge.config import Settings
-from bridge.fleet import FleetSettings, VirtualFleet
+from bridge.fleet import FleetSettings, VirtualFleet, topics_for
 from bridge.ingest import Ingestor, Subscription
 from bridge.live import LiveFeed, TwinState
+from bridge.readings import Reading
 from bridge.store import Store
 from simulation.scene import Scene
 
@@ -34,6 +36,7 @@ class TwinRuntime:
     state: TwinState
     feed: LiveFeed
     ingestor: Ingestor
+    alerts: AlertService
     fleet: VirtualFleet | None = None
     _fleet_client: mqtt.Client | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -52,13 +55,20 @@ class TwinRuntime:
         self.broker.stop()
 
 
-def subscriptions_for(scene: Scene) -> list[Subscription]:
-    """One MQTT subscription per sensor topic, with its payload format and sensor id."""
-    return [Subscription(topic=s.topic, format=s.format, sensor=s.id) for s in scene.sensors]
+def subscriptions_for(scene: Scene, fleet_format: str | None = None) -> list[Subscription]:
+    """One MQTT subscription per sensor topic, with its payload format and sensor id.
+
+    With ``fleet_format``, the topics the virtual fleet uses when it publishes every
+    sensor in that convention (quantities it cannot carry go in native JSON).
+    """
+    if fleet_format is None:
+        return [Subscription(topic=s.topic, format=s.format, sensor=s.id) for s in scene.sensors]
+    return [Subscription(topic=t, format=None, sensor=s.id)
+            for s in scene.sensors for t in topics_for(fleet_format, s, scene.id)]
 
 
 def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None = None,
-               feed_port: int = 0, workdir: Path | None = None,
+               feed_port: int = 0, workdir: Path | None = None, alert_tick_s: float = 5.0,
                on_status: Callable[[str], None] = print) -> TwinRuntime:
     """Start the headless twin for ``scene``; with ``fleet`` settings, the virtual fleet too."""
     broker = ensure_broker(settings.broker, workdir=workdir)
@@ -66,7 +76,7 @@ def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None 
     store = Store.open(settings.database_url, data_dir=settings.data_dir)
     on_status(f"database 数据库: {store.url}")
     fleet_obj: VirtualFleet | None = None
-    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)  # noqa: E731
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
     client: mqtt.Client | None = None
     if fleet is not None:
         client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="relic-twin-fleet")
@@ -81,10 +91,23 @@ def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None 
     state = TwinState(scene, clock=clock)
     feed = LiveFeed(state, port=feed_port).start()
     on_status(f"live feed 实时数据: {feed.url}")
-    ingestor = Ingestor(store, broker.address, subscriptions_for(scene), on_stored=state.update,
-                        client_id=f"relic-twin-bridge-{scene.id}")
+    alerts = AlertService(scene, clock=clock)
+
+    def on_stored(readings: list[Reading]) -> None:
+        state.update(readings, alerts=alerts.on_readings(readings))
+
+    ingestor = Ingestor(store, broker.address, subscriptions_for(scene, fleet.format if fleet else None), on_stored=on_stored,
+                        client_id=f"relic-twin-bridge-{scene.id}", clock=clock)
     ingestor.start()
-    rt = TwinRuntime(scene, broker, store, state, feed, ingestor, fleet_obj, client)
+    rt = TwinRuntime(scene, broker, store, state, feed, ingestor, alerts, fleet_obj, client)
+
+    def tick_alerts() -> None:  # escalation and reminders run on the clock, with or without readings
+        while not rt._stop.wait(alert_tick_s):
+            state.update([], alerts=alerts.tick())
+
+    ticker = threading.Thread(target=tick_alerts, name="alert-clock", daemon=True)
+    ticker.start()
+    rt._threads.append(ticker)
     if fleet_obj is not None and client is not None:
         client.connect(broker.address.host, broker.address.port)
         client.loop_start()

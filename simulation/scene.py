@@ -14,19 +14,19 @@ from __future__ import annotations
 
 import math
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from simulation.quantities import QUANTITIES
 
-PAYLOAD_FORMATS = (
-    "native", "senml", "zigbee2mqtt", "tasmota", "shelly", "shelly_gen2", "ttn", "homeassistant",
-)
-"""Payload conventions a sensor may speak (decoded in ``bridge/sensors``)."""
+PAYLOAD_FORMATS = ("native", "senml", "zigbee2mqtt", "tasmota", "shelly", "ttn", "ha_discovery")
+"""Payload conventions a sensor may speak: the names of ``bridge.sensors.FORMATS``
+(a test keeps the two equal; ``simulation`` may not import ``bridge``)."""
 
 LANGS = ("zh-CN", "en")
 """Languages every user-facing text must have."""

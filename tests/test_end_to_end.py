@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -17,8 +17,11 @@ import paho.mqtt.client as mqtt
 import pytest
 
 from bridge.config import Settings
+from bridge.fleet import VirtualFleet
+from bridge.readings import Reading
 from bridge.runtime import start_twin
 from simulation.paths import scenes_dir
+from simulation.quantities import QUANTITIES
 from simulation.scene import load_scene
 
 ROOM = {"S01": 20.0, "S03": 20.0, "S05": 20.0, "S06": 20.0, "S08": 20.0, "S10": 20.0, "S11": 20.0, "S12": 20.0}
@@ -57,20 +60,19 @@ def publish_all(host: str, port: int, messages: list[tuple[str, bytes]]) -> None
     client.disconnect()
 
 
-def native(sensor: str, t: datetime, **values: float) -> tuple[str, bytes]:
-    body = {"sensor": sensor, "time": t.isoformat().replace("+00:00", "Z"), **values}
-    return f"relic-twin/demo_hall/{sensor}", json.dumps(body).encode()
-
-
 def test_reading_reaches_database_feed_and_frame(twin, mosquitto_broker, engine_base):
     from websockets.asyncio.client import connect
 
     from twin_engine import colormap
     from twin_engine.monitor import MonitorScreen
 
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     values = dict(ROOM, **dict([HOT, COLD]))
-    messages = [native(s, now, temperature=v, relative_humidity=50.0) for s, v in values.items()]
+    # each sensor speaks its own convention (native, Zigbee2MQTT, Tasmota, TTN, SenML, Shelly)
+    readings = [Reading(s, q, now, v if q == "temperature" else 50.0, QUANTITIES[q].unit)
+                for s, v in values.items() for q in ("temperature", "relative_humidity")]
+    messages = VirtualFleet(twin.scene, lambda t, b: None).messages_of(readings)
+    assert len({twin.scene.sensor(s).format for s in values}) >= 3
     messages.append(("relic-twin/demo_hall/S01", b'{"temperature": "hot'))  # truncated: quarantined
 
     async def listen() -> list[dict]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from simulation.quantities import QUANTITIES
 from simulation.scene import load_scene
 
 ROOT = Path(__file__).resolve().parents[1]
-T0 = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -44,15 +44,45 @@ def test_a_round_covers_every_sensor_and_quantity_in_range(scene):
 
 def test_fleet_messages_decode_back_to_the_same_readings(scene):
     fleet = VirtualFleet(scene, lambda t, b: None, FleetSettings(start=T0), clock=lambda: T0)
-    msgs = fleet.messages_at(T0)
+    sent_readings = fleet.readings_at(T0)
+    msgs = fleet.messages_of(sent_readings)
     assert len(msgs) == len(scene.sensors)
+    fmt_of = {s.topic: s.format for s in scene.sensors}
+    assert len(set(fmt_of.values())) >= 6  # the demo hall speaks six conventions
     got = []
     for topic, payload in msgs:
-        d = decode("native", topic, payload, T0 + timedelta(seconds=1))
+        d = decode(fmt_of[topic], topic, payload, T0 + timedelta(seconds=1))
         assert not d.rejections, d.rejections
         got.extend(d.readings)
     assert len(got) == sum(len(s.quantities) for s in scene.sensors)
-    assert all(r.time == T0 for r in got)
+    assert all(r.time == T0 for r in got if not r.sensor == "S05")  # Tasmota carries no zone: arrival time
+    sent = {(r.sensor, r.quantity): r.value for r in sent_readings}
+    for r in got:
+        assert r.value == pytest.approx(sent[(r.sensor, r.quantity)], abs=0.06), r
+
+
+@pytest.mark.parametrize("fmt", ["senml", "zigbee2mqtt", "tasmota", "shelly", "ttn"])
+def test_fleet_format_override_topics_match_the_subscriptions(scene, fmt):
+    from bridge.fleet import topics_for
+    from bridge.sensors import detect_format
+
+    fleet = VirtualFleet(scene, lambda t, b: None, FleetSettings(start=T0, format=fmt), clock=lambda: T0)
+    topics = {t for t, _ in fleet.messages_at(T0)}
+    expected = {t for s in scene.sensors for t in topics_for(fmt, s, scene.id)}
+    assert topics == expected
+    count = 0
+    for topic, payload in fleet.messages_at(T0):
+        d = decode(detect_format(topic), topic, payload, T0)
+        assert not d.rejections, (topic, d.rejections)
+        count += len(d.readings)
+    assert count == sum(len(s.quantities) for s in scene.sensors)  # nothing lost in any convention
+
+
+def test_scene_formats_are_the_decoders_formats():
+    from bridge.sensors import FORMATS
+    from simulation.scene import PAYLOAD_FORMATS
+
+    assert set(PAYLOAD_FORMATS) == set(FORMATS)
 
 
 def test_default_start_keeps_readings_in_the_past(scene):

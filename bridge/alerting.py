@@ -1,0 +1,77 @@
+"""Alerts for the live twin: readings -> the alert engine -> feed messages.
+
+The state machine is :class:`simulation.alerts.AlertEngine` (pure, clock
+injected); this module feeds it the stored readings of a scene, runs its
+clock, and turns its events into the live feed's alert dictionaries::
+
+    {"id", "kind", "tier": "yellow"|"red", "target": {"kind", "id"}, "cause",
+     "value", "limit", "unit", "started_at", "at", "message": {"zh-CN", "en"},
+     "advice": {"zh-CN", "en"}, "acknowledged", "acknowledged_by", "cleared"}
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from bridge.readings import Reading
+from simulation.advice import load_advice
+from simulation.alerts import AlertEngine, AlertEvent
+from simulation.materials import load_profiles
+from simulation.scene import Scene
+from simulation.scene_alerts import alert_settings, reading_observations, relic_sources
+
+
+def _iso(t: datetime) -> str:
+    return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def event_json(e: AlertEvent) -> dict[str, Any]:
+    """An engine event as the feed's alert dictionary."""
+    return {
+        "id": e.alert_id, "kind": e.kind, "tier": e.tier.name.lower(),
+        "target": {"kind": e.target.kind, "id": e.target.id}, "cause": e.cause,
+        "value": e.value, "limit": e.limit, "unit": e.unit,
+        "started_at": _iso(e.started_at), "at": _iso(e.at),
+        "message": {"zh-CN": e.message_zh, "en": e.message_en},
+        "advice": {"zh-CN": e.advice_zh, "en": e.advice_en},
+        "acknowledged": e.acknowledged_by is not None, "acknowledged_by": e.acknowledged_by,
+        "cleared": e.kind == "cleared",
+    }
+
+
+class AlertService:
+    """Thread-safe front of an :class:`AlertEngine` for one scene."""
+
+    def __init__(self, scene: Scene, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+        self.scene = scene
+        self.clock = clock
+        self.profiles = load_profiles()
+        self.engine = AlertEngine(alert_settings(scene), load_advice())
+        self._sources = relic_sources(scene, self.profiles)
+        self._lock = threading.Lock()
+        self.engine.watch((s.id for s in scene.sensors), clock())
+
+    def on_readings(self, readings: Iterable[Reading]) -> list[dict[str, Any]]:
+        """Judge newly stored readings (flagged ones are kept out); the alert changes."""
+        obs = []
+        for r in readings:
+            if r.quality == "ok":
+                obs += reading_observations(self.scene, self.profiles, r.sensor, r.quantity, r.value, self._sources)
+        with self._lock:
+            return [event_json(e) for e in self.engine.update(self.clock(), obs)]
+
+    def tick(self) -> list[dict[str, Any]]:
+        """Run the clock with no new readings: escalation, reminders, offline sensors."""
+        with self._lock:
+            return [event_json(e) for e in self.engine.tick(self.clock())]
+
+    def acknowledge(self, alert_id: str, who: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [event_json(e) for e in self.engine.acknowledge(alert_id, who, self.clock())]
+
+    def active(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [event_json(e) for e in self.engine.active()]
