@@ -23,7 +23,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -239,7 +239,3 @@ def to_utc(naive: datetime, tz: ZoneInfo | timezone) -> datetime:
         naive = naive.replace(tzinfo=tz)
     return naive.astimezone(UTC)
 
-
-def excel_serial_to_naive(serial: float) -> datetime:
-    """Wall time of an Excel 1900-system serial day number (after 1900-03-01)."""
-    return datetime(1899, 12, 30) + timedelta(days=serial)
