@@ -33,12 +33,12 @@ from twin_engine.kiosk_gui import (
     DIM,
     Hit,
     Layer,
+    MarkerSet,
     MarkerView,
     Rect,
     button,
     image_card,
     label,
-    markers,
     pixel_root,
     rect,
 )
@@ -99,6 +99,9 @@ class KioskScreen:
         self._now = self._t0
         self._gallery_rects: dict[str, Rect] = {}
         self.marker_views: list[MarkerView] = []
+        self._markers: MarkerSet | None = None
+        self._marker_key: tuple | None = None
+        self._overlay_key: tuple | None = None
         self.stage: Stage | None = None
         self.ui: Any = None
 
@@ -113,8 +116,11 @@ class KioskScreen:
         self.overlay = Layer(self.ui.attachNewNode("overlay"))
         self.idle = IdleTimer(self.idle_settings, self.clock())
         self._saved_lens = (self.base.camLens.getFov(), self.base.camLens.getNear())
+        self._saved_camera = self.base.camera.getMat()
+        self._saved_close = None
         self.base.camLens.setNear(0.01)
         if self.base.win is not None and hasattr(self.base.win, "setCloseRequestEvent"):
+            self._saved_close = self.base.win.getCloseRequestEvent()
             self.base.win.setCloseRequestEvent("kiosk-close-request")  # the window's close box does nothing
         self.show_attract()
 
@@ -123,10 +129,14 @@ class KioskScreen:
             self.stage.destroy()
         if self.ui is not None:
             self.ui.removeNode()
+        self._markers, self._marker_key, self._overlay_key = None, None, None
         fov, near = self._saved_lens
         self.base.camLens.setFov(fov)
         self.base.camLens.setNear(near)
         self.base.camLens.setFilmOffset(0, 0)
+        self.base.camera.setMat(self._saved_camera)
+        if self._saved_close is not None:
+            self.base.win.setCloseRequestEvent(self._saved_close)
         self.stage = self.ui = None
 
     def update(self, dt: float) -> None:
@@ -507,25 +517,38 @@ class KioskScreen:
         button(layer, Rect(panel.x + pw - u - bh * 2.0, by, bh * 2.0, bh), kt("close", lang), "close", f)
 
     def _draw_hotspots(self) -> None:
-        layer = self.hotspot_layer
-        layer.clear()
-        self.marker_views = []
         if self.mode != "viewer" or self.relic is None or self.stage is None or not self.relic.annotations:
+            self.marker_views = []
+            if self._markers is not None:
+                self._markers.destroy()
+                self._markers, self._marker_key = None, None
             return
         pos, nrm = self.stage.anchors(self.relic)
         eye = np.array(list(self.base.camera.getPos(self.base.render)))
         alpha = marker_alpha(facing(pos, nrm, eye))
         px = self._project(pos)
         r = self._marker_radius()
-        self.marker_views = [MarkerView(float(px[i, 0]), float(px[i, 1]), r, i + 1, float(alpha[i]) if np.isfinite(px[i, 0]) else 0.0,
-                                        self.selected == i) for i in range(len(pos))]
-        markers(layer.root, self.marker_views, self.font)
+        self.marker_views = [MarkerView(float(px[i, 0]), float(px[i, 1]), r, i + 1,
+                                        float(alpha[i]) if np.isfinite(px[i, 0]) else 0.0, self.selected == i)
+                             for i in range(len(pos))]
+        key = (self.relic.id, len(pos), r)
+        if self._marker_key != key:
+            if self._markers is not None:
+                self._markers.destroy()
+            self._markers = MarkerSet(self.hotspot_layer.root, len(pos), r, self.font)
+            self._marker_key = key
+        self._markers.update(self.marker_views)
 
     def _draw_overlay(self, state: str | None = None) -> None:
         state = state or self.idle.state(self.clock())
+        showing = state == "warning" and self.mode != "attract"
+        key = (self.idle.seconds_left(self._now), self.lang) if showing else None
+        if key == self._overlay_key:
+            return
+        self._overlay_key = key
         layer = self.overlay
         layer.clear()
-        if state != "warning" or self.mode == "attract":
+        if not showing:
             return
         w, h = self.size
         u = self._unit()
@@ -610,3 +633,15 @@ def render_kiosk_png(scene_dir: str | Path, out_png: str | Path, relic: str | No
     finally:
         screen.exit()
     return out
+
+
+def kiosk_fps(seconds: float | None = None, size: tuple[int, int] = (1920, 1080), frames: int | None = None,
+              base: Any = None) -> float:
+    """Frames per second of the kiosk viewer with a 50k-face relic (see ``kiosk_bench.measure_kiosk``).
+
+    ``seconds`` sizes the run at about 10 frames a second of budget when ``frames`` is not given.
+    """
+    from twin_engine.kiosk_bench import measure_kiosk
+
+    n = frames or max(30, int(10 * (seconds or 6)))
+    return float(measure_kiosk(size[0], size[1], frames=n, base=base)["fps"])

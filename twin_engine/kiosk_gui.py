@@ -194,23 +194,37 @@ class MarkerView:
     selected: bool = False
 
 
-def markers(parent: NodePath, views: Sequence[MarkerView], font: Any) -> None:
-    """Numbered round markers with a light ring; drawn at their opacity."""
-    for m in views:
-        if m.alpha <= 0.01 or not math.isfinite(m.x):
-            continue
-        root = parent.attachNewNode(f"marker-{m.number}")
-        root.setPos(m.x, 0, -m.y)
-        ring = _on_top(root.attachNewNode(disc("ring")))
-        ring.setScale(m.radius)
-        ring.setColor(1, 1, 1, 0.9 * m.alpha)
-        dot = _on_top(root.attachNewNode(disc("dot")))
-        dot.setScale(m.radius * 0.8)
-        fill = ACCENT if m.selected else (0.62, 0.16, 0.12, 1.0)
-        dot.setColor(fill[0], fill[1], fill[2], 0.95 * m.alpha)
-        dot.setY(-0.1)
-        size = m.radius
-        label(root, str(m.number), 0, -size * 0.55, size, font, (1, 1, 1, m.alpha), "center")
+class MarkerSet:
+    """Numbered round markers with a light ring, built once and moved every frame."""
+
+    def __init__(self, parent: NodePath, count: int, radius: float, font: Any):
+        self.root = parent.attachNewNode("markers")
+        self.items: list[tuple[NodePath, NodePath, NodePath, NodePath]] = []
+        for k in range(count):
+            root = self.root.attachNewNode(f"marker-{k + 1}")
+            ring = _on_top(root.attachNewNode(disc("ring")))
+            ring.setScale(radius)
+            dot = _on_top(root.attachNewNode(disc("dot")))
+            dot.setScale(radius * 0.8)
+            num = root.attachNewNode("number")
+            label(num, str(k + 1), 0, -radius * 0.55, radius, font, (1, 1, 1, 1), "center")
+            self.items.append((root, ring, dot, num))
+
+    def update(self, views: Sequence[MarkerView]) -> None:
+        """Move and fade the markers to ``views`` (same count and order as built)."""
+        for (root, ring, dot, num), m in zip(self.items, views, strict=True):
+            if m.alpha <= 0.01 or not math.isfinite(m.x):
+                root.hide()
+                continue
+            root.show()
+            root.setPos(m.x, 0, -m.y)
+            ring.setColor(1, 1, 1, 0.9 * m.alpha)
+            fill = ACCENT if m.selected else (0.62, 0.16, 0.12, 1.0)
+            dot.setColor(fill[0], fill[1], fill[2], 0.95 * m.alpha)
+            num.setAlphaScale(m.alpha)
+
+    def destroy(self) -> None:
+        self.root.removeNode()
 
 
 def image_card(parent: NodePath, texture: Any, r: Rect) -> Rect:

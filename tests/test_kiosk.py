@@ -1,0 +1,244 @@
+"""The visitor kiosk, driven offscreen: taps, hotspots, idle reset, Chinese glyphs, touch targets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulation.paths import scenes_dir
+from simulation.scene import load_scene
+from twin_engine import kiosk_orbit as orbit
+from twin_engine.kiosk_gui import wrap
+from twin_engine.kiosk_hotspots import PICKABLE_ALPHA, TOUCH_TARGET_PX, facing, marker_alpha, pick
+from twin_engine.kiosk_idle import IdleSettings, IdleTimer
+
+SCENE = scenes_dir() / "demo_hall"
+
+
+class FakeClock:
+    def __init__(self, t: float = 1000.0):
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@pytest.fixture()
+def kiosk(engine_base) -> Iterator:
+    from twin_engine.kiosk import KioskScreen
+
+    clock = FakeClock()
+    exits: list[int] = []
+    screen = KioskScreen(engine_base, load_scene(SCENE), lang="zh-CN", clock=clock,
+                         idle=IdleSettings(idle_s=60.0, countdown_s=20.0), on_staff_exit=lambda: exits.append(1))
+    screen.enter()
+    screen.test_clock = clock
+    screen.test_exits = exits
+    yield screen
+    screen.exit()
+
+
+def _pixels(base) -> np.ndarray:
+    base.graphicsEngine.renderFrame()
+    base.graphicsEngine.renderFrame()
+    tex = base.win.getScreenshot()
+    w, h = tex.getXSize(), tex.getYSize()
+    rgb = np.frombuffer(bytes(tex.getRamImageAs("RGB")), np.uint8).reshape(h, w, 3)
+    return rgb[::-1].astype(int)
+
+
+# --- pure parts ----------------------------------------------------------------------------------
+
+
+def test_orbit_limits_keep_the_relic_in_reach() -> None:
+    lim = orbit.OrbitLimits(size=0.5)
+    o = orbit.home((0, 0, 0.5), lim)
+    far = orbit.zoom(o, 1e-6, lim)
+    near = orbit.zoom(o, 1e6, lim)
+    assert far.distance == pytest.approx(lim.far * 0.5) and near.distance == pytest.approx(lim.near * 0.5)
+    up = orbit.drag(o, 0, 10_000, lim)
+    assert up.pitch == lim.pitch_max
+    spun = orbit.drag(o, 600, 0, lim)  # 600 px at 0.3 deg/px = half a turn
+    assert abs(spun.yaw) == pytest.approx(180.0)
+
+
+def test_orbit_from_view_round_trips_and_lerp_ends() -> None:
+    lim = orbit.OrbitLimits(size=0.5)
+    eye, target = np.array([0.6, -1.2, 0.9]), np.array([0.0, 0.0, 0.3])
+    o = orbit.from_view(eye, target, lim)
+    np.testing.assert_allclose(o.eye(), eye, atol=1e-9)
+    a, b = orbit.home((0, 0, 0.3), lim), o
+    assert orbit.lerp(a, b, 0).yaw == pytest.approx(a.yaw)
+    np.testing.assert_allclose(orbit.lerp(a, b, 1).eye(), eye, atol=1e-9)
+
+
+def test_hotspot_facing_fade_and_pick() -> None:
+    pos = np.zeros((2, 3))
+    nrm = np.array([[0, -1.0, 0], [0, 1.0, 0]])
+    cos = facing(pos, nrm, np.array([0, -5.0, 0]))
+    np.testing.assert_allclose(cos, [1, -1])
+    alpha = marker_alpha(cos)
+    assert alpha.tolist() == [1.0, 0.0]
+    px = np.array([[100.0, 100.0], [100.0, 100.0]])
+    assert pick((110, 105), px, alpha) == 0
+    assert pick((110, 105), px, np.array([0.0, 1.0])) == 1
+    assert pick((110, 105), px, np.array([PICKABLE_ALPHA / 2, 0.0])) is None
+    assert pick((100 + TOUCH_TARGET_PX, 100), px, alpha) is None
+
+
+def test_idle_timer_counts_down_at_least_20_s() -> None:
+    with pytest.raises(ValueError):
+        IdleSettings(countdown_s=10)
+    t = IdleTimer(IdleSettings(idle_s=60, countdown_s=20), now=0.0)
+    assert t.state(59.9) == "active"
+    assert t.state(60.5) == "warning" and t.seconds_left(60.5) == 20
+    assert t.state(80.1) == "expired"
+    t.touch(70.0)
+    assert t.state(71.0) == "active"
+
+
+def test_wrap_breaks_chinese_between_characters_and_english_between_words() -> None:
+    def measure(s: str) -> float:
+        return float(len(s))
+
+    zh = wrap("青铜是铜锡铅的合金。", 4, measure)
+    assert zh[0] == "青铜是铜" and "".join(zh) == "青铜是铜锡铅的合金。"
+    assert wrap("cast in clay moulds", 9, measure) == ["cast in", "clay", "moulds"]
+
+
+# --- the screen, offscreen ------------------------------------------------------------------------------
+
+
+def test_tap_flow_attract_gallery_viewer(kiosk) -> None:
+    assert kiosk.mode == "attract"
+    assert kiosk.tap(10, 10) == "start"
+    assert kiosk.mode == "gallery"
+    r = kiosk._gallery_rects["gargoyle"]
+    assert kiosk.tap(*r.centre) == "select:gargoyle"
+    assert kiosk.mode == "viewer" and kiosk.relic.id == "gargoyle"
+
+
+def test_tap_on_projected_hotspot_opens_its_panel(kiosk) -> None:
+    kiosk.select_relic("laurana")
+    views = kiosk.hotspot_screen()
+    assert len(views) == len(kiosk.relic.annotations) >= 3
+    front = [i for i, m in enumerate(views) if m.alpha >= 0.9]
+    assert front, "some hotspot faces the camera in the home view"
+    i = front[0]
+    assert kiosk.tap(views[i].x + 5, views[i].y - 5) == f"note:{i}"
+    assert kiosk.selected == i
+    assert {h.action for h in kiosk.static.hits} >= {"close", "next", "previous"}
+    kiosk.test_clock.t += 2.0  # the flight ends at the saved view
+    kiosk.tick()
+    view = kiosk.stage.view_of(kiosk.relic, i)
+    np.testing.assert_allclose(np.array(list(kiosk.base.camera.getPos(kiosk.base.render))), view[0], atol=1e-3)
+
+
+def test_far_side_hotspot_is_not_pickable(kiosk) -> None:
+    kiosk.select_relic("laurana")
+    views = kiosk.hotspot_screen()
+    i = next(k for k, m in enumerate(views) if m.alpha >= 0.9)
+    kiosk.orbit = orbit.clamp(orbit.Orbit(kiosk.orbit.target, 180.0, 0.0, kiosk.orbit.distance), kiosk.limits)
+    kiosk._apply_camera()
+    behind = kiosk.hotspot_screen()[i]
+    assert behind.alpha < PICKABLE_ALPHA
+    assert kiosk.hotspot_at(behind.x, behind.y) != i
+    assert kiosk.tap(behind.x, behind.y) != f"note:{i}"
+    assert kiosk.selected is None
+
+
+def test_inactivity_warning_then_reset_to_attract(kiosk) -> None:
+    kiosk.tap(5, 5)
+    kiosk.select_relic("vase")
+    kiosk.set_language("en")
+    t0 = kiosk.test_clock.t
+    assert kiosk.tick(t0 + 59) == "active"
+    kiosk.test_clock.t = t0 + 61
+    assert kiosk.tick() == "warning" and kiosk.mode == "viewer"
+    assert kiosk.overlay.root.getNumChildren() > 0
+    kiosk.test_clock.t = t0 + 81
+    kiosk.tick()
+    assert kiosk.mode == "attract" and kiosk.lang == "zh-CN"
+
+
+def test_touch_during_warning_keeps_the_session(kiosk) -> None:
+    kiosk.tap(5, 5)
+    kiosk.select_relic("ding")
+    kiosk.test_clock.t += 65
+    assert kiosk.tick() == "warning"
+    assert kiosk.tap(300, 200) == "dismiss_warning"
+    kiosk.test_clock.t += 30
+    assert kiosk.tick() == "active" and kiosk.mode == "viewer"
+
+
+def test_touch_targets_are_at_least_44_px_and_language_switches(kiosk) -> None:
+    kiosk.tap(5, 5)
+    kiosk.select_relic("lion")
+    kiosk.open_annotation(0)
+    for hit in kiosk.static.hits:
+        assert hit.rect.w >= TOUCH_TARGET_PX and hit.rect.h >= TOUCH_TARGET_PX
+    lang_btn = next(h for h in kiosk.static.hits if h.action == "language")
+    kiosk.tap(*lang_btn.rect.centre)
+    assert kiosk.lang == "en"
+
+
+def test_only_the_staff_key_leaves(kiosk) -> None:
+    from twin_engine.kiosk import KIOSK_KEYS
+
+    kiosk.act("back")
+    assert kiosk.test_exits == []
+    staff = [k for k, a in KIOSK_KEYS.items() if a == "staff_exit"]
+    assert len(staff) == 1 and "-" in staff[0]  # a chord, not a single key a visitor could hit
+    kiosk.act("staff_exit")
+    assert kiosk.test_exits == [1]
+
+
+def test_chinese_text_renders_as_glyphs(engine_base) -> None:
+    from panda3d.core import TextNode
+
+    from twin_engine.fonts import cjk_font_path, load_font
+
+    if cjk_font_path() is None:
+        pytest.skip("no CJK font installed (apt-get install fonts-wqy-microhei)")
+    font = load_font()
+    root = engine_base.aspect2d.attachNewNode("glyph-test")
+    images = []
+    try:
+        for text in ("青铜鼎", "梅瓶瓷"):
+            root.getChildren().detach()
+            tn = TextNode("t")
+            tn.setFont(font)
+            tn.setText(text)
+            tn.setTextColor(1, 1, 1, 1)
+            np_ = root.attachNewNode(tn)
+            np_.setScale(0.3)
+            np_.setPos(-0.5, 0, -0.1)
+            images.append(_pixels(engine_base).max(axis=2) > 128)
+    finally:
+        root.removeNode()
+    a, b = images
+    assert a.sum() > 500 and b.sum() > 500
+    # missing-glyph boxes would be the same outline for both strings; real glyphs differ a lot
+    assert (a ^ b).sum() > 0.3 * max(a.sum(), b.sum())
+    # a box outline is hollow: real hanzi put ink inside their cells
+    ys, xs = np.nonzero(a)
+    inner = a[ys.min() + 5: ys.max() - 5, xs.min() + 5: xs.max() - 5]
+    assert inner.mean() > 0.08
+
+
+def test_render_kiosk_png_writes_the_panel(engine_base, tmp_path: Path) -> None:
+    from twin_engine.kiosk import render_kiosk_png
+
+    out = render_kiosk_png(SCENE, tmp_path / "k.png", relic="vase", annotation="cobalt", base=engine_base)
+    from PIL import Image
+
+    img = np.asarray(Image.open(out).convert("RGB")).astype(int)
+    h, w, _ = img.shape
+    assert (w, h) == (640, 360)
+    panel = img[int(h * 0.3):int(h * 0.7), int(w * 0.7):int(w * 0.95)]
+    assert panel.mean() < 60  # the dark text panel is open on the right
+    centre = img[int(h * 0.3):int(h * 0.7), int(w * 0.25):int(w * 0.45)]
+    assert centre.mean() > 70  # the white porcelain fills the free area
