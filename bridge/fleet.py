@@ -95,9 +95,11 @@ def load_replay(path: Path | None = None) -> ReplaySeries:
 # Typical values for the synthesised indicators.
 # - CO2: outdoor ~420 ppm (NOAA global mean 2024); a busy gallery peaks near 800-1000 ppm
 #   (ASHRAE 62.1 design ~700 ppm above outdoor).
-# - PM2.5/PM10 indoors with filtration: 5-15 / 10-25 µg/m³ (WHO 2021 AQG: 5 / 15 annual).
-# - SO2 / NOx indoors in a city museum: 1-10 / 10-40 µg/m³ (Tétreault 2003, CCI Tech. Bull. 23).
-# - TVOC in a gallery 100-300 µg/m³; a new or wooden display case 300-1000 (Schieweck & Salthammer 2011).
+# - PM2.5/PM10 indoors with good filtration: 3-10 / 6-20 µg/m³ (WHO 2021 AQG: 5 / 15 annual).
+# - SO2 / NOx indoors in a filtered museum: 1-5 / 3-10 µg/m³ (Tétreault 2003, CCI Tech. Bull. 23:
+#   chemical filtration removes most of the outdoor 10-40 µg/m³).
+# - TVOC in a gallery 100-200 µg/m³; an aired display case 150-300, a new one up to 1000
+#   (Schieweck & Salthammer 2011).
 # - UV from museum LEDs: below 10 µW/lm; filtered halogen 30-75 (CIE 157:2004 recommends < 10 for sensitive).
 # - Correlated colour temperature of warm-white gallery LEDs: 2700-3500 K.
 # - Floor vibration from footfall: 0.005-0.05 m/s² (Smithsonian 2004 vibration guidance for artworks).
@@ -119,6 +121,7 @@ class _Character:
     rh_bias: float
     damping: float  # 0 = follows the replay, 1 = flat (a well-sealed case)
     lux_scale: float
+    rh_setpoint: float | None = None  # a conditioned case holds this RH
 
 
 def _character(sensor: Sensor, scene: Scene, rng: np.random.Generator) -> _Character:
@@ -134,12 +137,14 @@ def _character(sensor: Sensor, scene: Scene, rng: np.random.Generator) -> _Chara
             t_bias -= 2.0 * math.exp(-d / 4.0)
             rh_bias += 3.0 * math.exp(-d / 4.0)
     in_case = sensor.case is not None
+    case = next((c for c in scene.cases if c.id == sensor.case), None)
     return _Character(
         phase_s=float(rng.uniform(0, 3 * 3600)),
         t_bias=t_bias + float(rng.normal(0, 0.3)),
         rh_bias=rh_bias + float(rng.normal(0, 1.0)) - (2.0 if in_case else 0.0),
         damping=0.7 if in_case else 0.0,
         lux_scale=1.0 if in_case else 2.5,
+        rh_setpoint=case.rh_setpoint if case is not None else None,
     )
 
 
@@ -151,6 +156,8 @@ def sensor_values(sensor: Sensor, when: datetime, replay: ReplaySeries, characte
     t_mean, rh_mean, _ = replay.at(s - 6 * 3600)  # a slow reference for damping
     t = (1 - character.damping) * t + character.damping * t_mean + character.t_bias
     rh = (1 - character.damping) * rh + character.damping * rh_mean + character.rh_bias
+    if character.rh_setpoint is not None:  # silica gel damps the room's swings around its setpoint
+        rh = character.rh_setpoint + 0.3 * (rh - rh_mean)
     lux = max(0.0, lux * character.lux_scale)
     hour = (when.hour + when.minute / 60) % 24
     crowd = _visitors(hour)
@@ -162,11 +169,11 @@ def sensor_values(sensor: Sensor, when: datetime, replay: ReplaySeries, characte
         "uv": (8.0 + rng.normal(0, 1.0)) if lit else 0.0,
         "colour_temperature": 3000.0 + rng.normal(0, 40.0),
         "co2": _OUTDOOR_CO2_PPM + 30.0 + _PEAK_CO2_PPM * crowd + rng.normal(0, 8.0),
-        "pm2_5": 7.0 + 6.0 * crowd + abs(rng.normal(0, 1.0)),
-        "pm10": 13.0 + 10.0 * crowd + abs(rng.normal(0, 2.0)),
-        "so2": 3.0 + abs(rng.normal(0, 0.5)),
-        "nox": 22.0 + 8.0 * crowd + abs(rng.normal(0, 2.0)),
-        "voc": (420.0 if sensor.case else 160.0) + 60.0 * crowd + rng.normal(0, 10.0),
+        "pm2_5": 4.0 + 3.0 * crowd + abs(rng.normal(0, 0.5)),
+        "pm10": 8.0 + 6.0 * crowd + abs(rng.normal(0, 1.0)),
+        "so2": 2.0 + abs(rng.normal(0, 0.3)),
+        "nox": 4.0 + 3.0 * crowd + abs(rng.normal(0, 0.5)),
+        "voc": (220.0 if sensor.case else 120.0) + 40.0 * crowd + rng.normal(0, 8.0),
         "vibration": 0.008 + 0.03 * crowd * abs(rng.normal(1.0, 0.3)),
         "tilt": 0.35 + 0.002 * (t - 20.0) + rng.normal(0, 0.003),
         "strain": 120.0 + 11.0 * (t - 20.0) + rng.normal(0, 1.5),  # ~11 µε/K, thermal strain of stone

@@ -88,6 +88,7 @@ class Case:
     position: NDArray[np.float64]
     size: NDArray[np.float64]
     air_exchange_per_day: float = 1.0
+    rh_setpoint: float | None = None  # %RH held by silica gel or a case conditioner, if any
 
 
 @dataclass(frozen=True)
@@ -417,6 +418,7 @@ class _Validator:
             id=self.string(t, f"{key}.id"), zone=zone, name=self.text(t, f"{key}.name"), position=pos,
             size=self.vector(t, f"{key}.size", 3),
             air_exchange_per_day=self.number(t, f"{key}.air_exchange_per_day", 0.0, 1000.0, default=1.0),
+            rh_setpoint=self.number(t, f"{key}.rh_setpoint", 0.0, 100.0) if "rh_setpoint" in t else None,
         )
 
     def ref(self, t: Mapping[str, Any], key: str, known: set[str], what: str, required: bool = True) -> str:
