@@ -86,6 +86,17 @@ def test_latest_per_sensor_and_quantity(store: Store) -> None:
     assert store.latest(["nobody"]) == []
 
 
+def test_latest_ignores_a_late_older_reading_and_survives_retention(store: Store) -> None:
+    store.add_readings([r("a", 60, 2.0)])
+    store.add_readings([r("a", 0, 1.0)])  # arrives late, is older
+    assert [x.value for x in store.latest()] == [2.0]
+    store.add_readings([r("a", 120, 3.0), r("a", 90, 9.0)])
+    assert [x.value for x in store.latest()] == [3.0]
+    store.roll_up(T0 + timedelta(days=1))
+    assert store.count_readings() == 0
+    assert [(x.value, x.time) for x in store.latest()] == [(3.0, T0 + timedelta(seconds=120))]
+
+
 def test_series_raw_range_is_half_open_and_sorted(store: Store) -> None:
     store.add_readings([r("a", i, float(i)) for i in (30, 10, 20, 0)])
     s = store.series("a", "temperature", T0 + timedelta(seconds=10), T0 + timedelta(seconds=30))
@@ -170,7 +181,10 @@ def test_write_batch_is_one_transaction(store: Store) -> None:
     with pytest.raises(StorageError):
         store.write_batch(good, bad)
     assert store.count_readings() == 0
-    assert store.write_batch(good, [Rejection("t", b"x", T0, "r")]) == (1, 1)
+    result = store.write_batch(good + good, [Rejection("t", b"x", T0, "r")])
+    assert (result.stored, result.duplicates, result.rejections) == (good, 1, 1)
+    again = store.write_batch(good + [r("a", 1, 2.0)])
+    assert (again.stored, again.duplicates) == ([r("a", 1, 2.0)], 1)
 
 
 def test_reopen_keeps_data(database_url: str) -> None:

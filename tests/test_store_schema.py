@@ -36,15 +36,15 @@ def test_upgrade_from_the_first_revision_keeps_readings(database_url: str) -> No
         conn.execute(
             text(
                 "INSERT INTO reading (sensor, quantity, time_us, value, unit, quality, reason) "
-                "VALUES ('a', 'temperature', :t, 21.5, '°C', 'ok', '')"
+                "VALUES ('a', 'temperature', :t, :v, '°C', 'ok', '')"
             ),
-            {"t": to_us(T0)},
+            [{"t": to_us(T0), "v": 21.5}, {"t": to_us(T0) - 10**6, "v": 19.0}],
         )
         assert "relic" not in inspect(conn).get_table_names()
     engine.dispose()
     with Store.open(url=database_url) as store:  # upgrades to head
-        assert store_schema.current_revision(store.engine) == "0002"
-        (latest,) = store.latest()
+        assert store_schema.current_revision(store.engine) == "0003"
+        (latest,) = store.latest()  # filled from the old readings by migration 0003
         assert (latest.sensor, latest.value, latest.time) == ("a", 21.5, T0)
         with store.engine.connect() as conn:
             tables = set(inspect(conn).get_table_names())

@@ -8,7 +8,8 @@ converts to and from timezone-aware :class:`datetime` at its edge.
 Two groups of tables:
 
 - time series: ``reading`` (raw values with their quality flag, unique on
-  sensor, quantity and time), ``reading_hourly`` (what retention rolls raw
+  sensor, quantity and time), ``reading_latest`` (the newest reading of
+  each series), ``reading_hourly`` (what retention rolls raw
   values into), ``quarantine`` (rejected input, kept raw with its reason);
 - archive: sites, halls, zones, sensors; relics and material profiles;
   preservation records (inspections, interventions, loans, treatments);
@@ -49,6 +50,24 @@ class ReadingRow(SQLModel, table=True):
     )
     sensor: str = Field(max_length=128)
     quantity: str = Field(max_length=64)
+    time_us: int = Field(sa_column=_us())
+    value: float
+    unit: str = Field(max_length=32)
+    quality: str = Field(default="ok", max_length=32)
+    reason: str = Field(default="")
+
+
+class LatestRow(SQLModel, table=True):
+    """The newest reading of each (sensor, quantity), kept up to date by every write.
+
+    Reading it costs one row per series, however long the history (the
+    twin's live view and the REST API ask for it every few seconds).
+    """
+
+    __tablename__ = "reading_latest"
+
+    sensor: str = Field(primary_key=True, max_length=128)
+    quantity: str = Field(primary_key=True, max_length=64)
     time_us: int = Field(sa_column=_us())
     value: float
     unit: str = Field(max_length=32)

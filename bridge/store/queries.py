@@ -17,16 +17,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import BigInteger, and_, case, func, literal_column, select
+from sqlalchemy import BigInteger, case, func, literal_column, select
 from sqlalchemy.engine import Connection
 
 from bridge.readings import Reading
 from bridge.store.epoch import from_us, us_to_datetime64
-from bridge.store.models import HourlyRow, ReadingRow
+from bridge.store.models import HourlyRow, LatestRow, ReadingRow
 from simulation.quantities import QUANTITIES
 
 READING = ReadingRow.__table__  # type: ignore[attr-defined]
 HOURLY = HourlyRow.__table__  # type: ignore[attr-defined]
+LATEST = LatestRow.__table__  # type: ignore[attr-defined]
 HOUR_US = 3_600_000_000
 
 
@@ -213,23 +214,14 @@ def _unit_of(rows: Sequence, quantity: str) -> str:
 
 
 def latest(conn: Connection, sensors: Sequence[str] | None = None) -> list[Reading]:
-    """The newest stored reading of every (sensor, quantity), sorted by sensor then quantity."""
-    newest = select(READING.c.sensor, READING.c.quantity, func.max(READING.c.time_us).label("t"))
+    """The newest stored reading of every (sensor, quantity), sorted by sensor then quantity.
+
+    Read from ``reading_latest`` (one row per series, kept by every write),
+    so it still answers after retention has rolled the raw readings up.
+    """
+    stmt = select(LATEST).order_by(LATEST.c.sensor, LATEST.c.quantity)
     if sensors is not None:
-        newest = newest.where(READING.c.sensor.in_(list(sensors)))
-    newest_q = newest.group_by(READING.c.sensor, READING.c.quantity).subquery()
-    stmt = (
-        select(READING)
-        .join(
-            newest_q,
-            and_(
-                READING.c.sensor == newest_q.c.sensor,
-                READING.c.quantity == newest_q.c.quantity,
-                READING.c.time_us == newest_q.c.t,
-            ),
-        )
-        .order_by(READING.c.sensor, READING.c.quantity)
-    )
+        stmt = stmt.where(LATEST.c.sensor.in_(list(sensors)))
     return [
         Reading(r.sensor, r.quantity, from_us(r.time_us), r.value, r.unit, r.quality, r.reason)
         for r in conn.execute(stmt)

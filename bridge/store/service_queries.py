@@ -54,8 +54,13 @@ def add_user(store: Store, username: str, role: str, password_hash: str, display
     """Insert a user; StorageError when the name is taken."""
     if get_user(store, username) is not None:
         raise StorageError(f"user {username!r} exists | 用户已存在")
-    row = User(username=username, role_id=role, password_hash=password_hash, display_name=display_name,
-               created_at_us=to_us(datetime.now(UTC)))
+    row = User(
+        username=username,
+        role_id=role,
+        password_hash=password_hash,
+        display_name=display_name,
+        created_at_us=to_us(datetime.now(UTC)),
+    )
     with store.session() as s:
         s.add(row)
         s.commit()
@@ -155,14 +160,14 @@ def list_alerts(store: Store, open_only: bool = False, limit: int = 100) -> list
         return [(a, acks.get(a.id or 0, [])) for a in alerts]
 
 
-def ack_alert(store: Store, alert_id: int, user_id: int | None, note: str = "",
-              when: datetime | None = None) -> AlertAck | None:
+def ack_alert(
+    store: Store, alert_id: int, user_id: int | None, note: str = "", when: datetime | None = None
+) -> AlertAck | None:
     """Record who acknowledged alert ``alert_id`` and when; None when there is no such alert."""
     with store.session() as s:
         if s.get(Alert, alert_id) is None:
             return None
-        ack = AlertAck(alert_id=alert_id, user_id=user_id, note=note,
-                       acked_at_us=to_us(when or datetime.now(UTC)))
+        ack = AlertAck(alert_id=alert_id, user_id=user_id, note=note, acked_at_us=to_us(when or datetime.now(UTC)))
         s.add(ack)
         s.commit()
         s.refresh(ack)

@@ -37,7 +37,7 @@ from bridge.errors import ConfigError, StorageError
 from bridge.readings import Reading, Rejection
 from bridge.store import queries, retention, schema
 from bridge.store.epoch import from_us, to_us
-from bridge.store.models import QUARANTINE_PAYLOAD_MAX, HourlyRow, QuarantineRow, ReadingRow
+from bridge.store.models import QUARANTINE_PAYLOAD_MAX, HourlyRow, LatestRow, QuarantineRow, ReadingRow
 from bridge.store.queries import Series, ZoneStats
 from bridge.store.retention import RollupResult
 
@@ -49,6 +49,8 @@ SQLITE_NAME = "relic-twin.sqlite"
 READING = ReadingRow.__table__  # type: ignore[attr-defined]
 QUARANTINE = QuarantineRow.__table__  # type: ignore[attr-defined]
 HOURLY = HourlyRow.__table__  # type: ignore[attr-defined]
+LATEST = LatestRow.__table__  # type: ignore[attr-defined]
+_LATEST_FIELDS = ("time_us", "value", "unit", "quality", "reason")
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,12 @@ class Store:
             .on_conflict_do_nothing(index_elements=["sensor", "quantity", "time_us"])
             .returning(READING.c.sensor, READING.c.quantity, READING.c.time_us)
         )
+        latest = dialect_insert(LATEST)
+        self._latest_stmt = latest.on_conflict_do_update(
+            index_elements=["sensor", "quantity"],
+            set_={name: latest.excluded[name] for name in _LATEST_FIELDS},
+            where=latest.excluded.time_us > LATEST.c.time_us,
+        )
 
     @classmethod
     def open(cls, url: str | None = None, data_dir: Path = Path("data"), migrate: bool = True) -> Store:
@@ -248,16 +256,23 @@ class Store:
         qrows = rejection_rows(rejections)
         if not rrows and not qrows:
             return WriteResult([], 0, 0)
+        stored: list[Reading] = []
         with self.transaction() as conn:
-            keys = self._insert_readings(conn, rrows) if rrows else set()
+            if rrows:
+                keys = self._insert_readings(conn, rrows)
+                newest: dict[tuple[str, str], dict[str, Any]] = {}
+                for reading, row in zip(readings, rrows, strict=True):
+                    key = (row["sensor"], row["quantity"], row["time_us"])
+                    if key in keys:
+                        stored.append(reading)
+                        keys.discard(key)  # a duplicate inside the batch is stored once
+                        series = key[:2]
+                        if series not in newest or row["time_us"] > newest[series]["time_us"]:
+                            newest[series] = row
+                if newest:
+                    conn.execute(self._latest_stmt, list(newest.values()))
             if qrows:
                 conn.execute(QUARANTINE.insert(), qrows)
-        stored = []
-        for reading, row in zip(readings, rrows, strict=True):
-            key = (row["sensor"], row["quantity"], row["time_us"])
-            if key in keys:
-                stored.append(reading)
-                keys.discard(key)  # a duplicate inside the batch is stored once
         return WriteResult(stored, len(rrows) - len(stored), len(qrows))
 
     def add_readings(self, readings: Sequence[Reading]) -> int:
