@@ -39,6 +39,7 @@ from twin_engine.kiosk_gui import (
     button,
     image_card,
     label,
+    lift,
     pixel_root,
     rect,
 )
@@ -450,6 +451,10 @@ class KioskScreen:
     def _draw_static(self) -> None:
         if self.mode == "viewer":
             self._apply_camera()
+        self._draw_static_content()
+        lift(self.static.root, 1_000_000)
+
+    def _draw_static_content(self) -> None:
         layer = self.static
         layer.clear()
         w, h = self.size
@@ -537,6 +542,7 @@ class KioskScreen:
                 self._markers.destroy()
             self._markers = MarkerSet(self.hotspot_layer.root, len(pos), r, self.font)
             self._marker_key = key
+            lift(self._markers.root, 0)
         self._markers.update(self.marker_views)
 
     def _draw_overlay(self, state: str | None = None) -> None:
@@ -560,6 +566,7 @@ class KioskScreen:
         secs = self.idle.seconds_left(self._now)
         label(layer.root, kt("returning_in", self.lang, s=secs), w / 2, box.y + box.h * 0.62, u * 1.2, self.font, ACCENT,
               "center")
+        lift(layer.root, 3_000_000)
 
 
 # --- programs ------------------------------------------------------------------------------------

@@ -94,6 +94,13 @@ def _on_top(node: NodePath) -> NodePath:
     return node
 
 
+def lift(root: NodePath, base: int) -> None:
+    """Move everything drawn under ``root`` into draw-order band ``base`` (layers: markers < panels < overlay)."""
+    for np_ in root.findAllMatches("**"):
+        if np_.getBinName() == "fixed":
+            np_.setBin("fixed", base + np_.getBinDrawOrder() % 1_000_000)
+
+
 def pixel_root(parent2d: NodePath, name: str, size: tuple[int, int]) -> NodePath:
     """A node under ``render2d`` whose units are pixels, origin top left, z = -y."""
     root = parent2d.attachNewNode(name)
