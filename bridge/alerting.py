@@ -12,7 +12,7 @@ clock, and turns its events into the live feed's alert dictionaries::
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,14 +54,16 @@ class AlertService:
         self._lock = threading.Lock()
         self.engine.watch((s.id for s in scene.sensors), clock())
 
-    def on_readings(self, readings: Iterable[Reading]) -> list[dict[str, Any]]:
+    def on_readings(self, readings: list[Reading]) -> list[dict[str, Any]]:
         """Judge newly stored readings (flagged ones are kept out); the alert changes."""
         obs = []
         for r in readings:
             if r.quality == "ok":
                 obs += reading_observations(self.scene, self.profiles, r.sensor, r.quantity, r.value, self._sources)
         with self._lock:
-            return [event_json(e) for e in self.engine.update(self.clock(), obs)]
+            now = self.clock()
+            self.engine.heard({r.sensor for r in readings}, now)
+            return [event_json(e) for e in self.engine.update(now, obs)]
 
     def tick(self) -> list[dict[str, Any]]:
         """Run the clock with no new readings: escalation, reminders, offline sensors."""

@@ -241,6 +241,12 @@ class AlertEngine:
         for s in sensors:
             self._last_seen.setdefault(s, t)
 
+    def heard(self, sensors: Iterable[str], now: datetime | float) -> None:
+        """``sensors`` reported at ``now`` (any reading counts, even one no relic depends on)."""
+        t = _ts(now)
+        for s in sensors:
+            self._last_seen[s] = max(t, self._last_seen.get(s, t))
+
     def acknowledge(self, alert_id: str, who: str, now: datetime | float) -> list[AlertEvent]:
         """Mark an alert seen by ``who``: reminders stop, the unacknowledged escalation stops."""
         t = _ts(now)

@@ -1,0 +1,49 @@
+"""Alerts in the live twin: stored readings -> alert engine -> feed dictionaries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bridge.alerting import AlertService
+from bridge.readings import Reading
+from simulation.paths import scenes_dir
+from simulation.scene import load_scene
+
+T0 = datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def scene():
+    return load_scene(scenes_dir() / "demo_hall")
+
+
+def test_any_reading_keeps_its_sensor_online_and_silence_raises_offline(scene):
+    now = [T0]
+    svc = AlertService(scene, clock=lambda: now[0])
+    for minute in range(0, 40, 5):
+        now[0] = T0 + timedelta(minutes=minute)
+        # S01 is a room sensor no relic depends on; it must still count as heard
+        svc.on_readings([Reading("S01", "temperature", now[0], 20.0, "°C")])
+    now[0] = T0 + timedelta(minutes=40)
+    svc.tick()
+    offline = {a["target"]["id"] for a in svc.active() if a["cause"] == "offline"}
+    assert "S01" not in offline
+    assert {"S02", "S12"} <= offline  # silent since the service started, 40 min > 15 min
+    assert all(a["message"]["zh-CN"] and a["message"]["en"] for a in svc.active())
+
+
+def test_light_on_silk_rises_then_clears_with_hysteresis(scene):
+    now = [T0]
+    svc = AlertService(scene, clock=lambda: now[0])
+    events = []
+    lux = [20.0] * 6 + [300.0] * 12 + [20.0] * 12  # lights up on the silk painting for an hour
+    for i, v in enumerate(lux):
+        now[0] = T0 + timedelta(minutes=5 * i)
+        events += svc.on_readings([Reading("S04", "illuminance", now[0], v, "lx")])
+    silk = [e for e in events if e["target"] == {"kind": "relic", "id": "silk_painting"} and "illuminance" in e["cause"]]
+    kinds = [e["kind"] for e in silk]
+    assert kinds.count("raised") == 1 and kinds[-1] == "cleared", kinds
+    raised = next(e for e in silk if e["kind"] == "raised")
+    assert raised["limit"] == pytest.approx(50.0) and raised["advice"]["zh-CN"] and raised["advice"]["en"]
