@@ -131,37 +131,48 @@ def test_bridge_sigkill_midway_loses_nothing(mosquitto_broker: MosquittoBroker, 
         store.close()
 
 
+def stored_keys(db_url: str) -> set[tuple[str, int]]:
+    """(sensor, time_us) of every stored reading, read with the database's own driver (no store code)."""
+    if db_url.startswith("sqlite"):
+        path = db_url.removeprefix("sqlite:///")
+        with sqlite3.connect(path) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            return {(s, int(t)) for s, t in conn.execute("SELECT sensor, time_us FROM reading")}
+    import psycopg
+
+    with psycopg.connect("postgresql://" + db_url.split("://", 1)[1], connect_timeout=5) as conn:
+        return {(s, int(t)) for s, t in conn.execute("SELECT sensor, time_us FROM reading")}
+
+
 def test_sigkill_during_batch_write_keeps_every_acked_reading(
-    mosquitto_broker: MosquittoBroker, tmp_path: Path
+    mosquitto_broker: MosquittoBroker, database_url: str, tmp_path: Path
 ) -> None:
-    n = 4000
-    path = tmp_path / "db.sqlite"
-    db = f"sqlite:///{path}"
+    n = 3000
     paused = tmp_path / "paused"
+    with Store.open(url=database_url):
+        pass  # create the schema before two processes race to
     pub = Publisher("127.0.0.1", mosquitto_broker.port)
     # the worker stops inside its 5th batch transaction (rows inserted, COMMIT not yet issued)
-    worker = Worker(mosquitto_broker, db, tmp_path, batch_size=200, pause_at_commit=5, paused=paused)
+    worker = Worker(mosquitto_broker, database_url, tmp_path, batch_size=200, pause_at_commit=5, paused=paused)
     thread = publish_in_thread(pub, native_messages(n))
     try:
         wait_for(paused.exists, 60, "the worker to pause inside a batch write")
         worker.kill()
         acked = worker.acked()
         assert len(acked) > 0
-        # the file opens cleanly and is intact
-        with sqlite3.connect(path) as conn:
-            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-            rows = {(s, int(t)) for s, t in conn.execute("SELECT sensor, time_us FROM reading")}
+        rows = stored_keys(database_url)  # opens cleanly (SQLite: integrity_check ok)
         assert acked <= rows, f"{len(acked - rows)} acknowledged readings missing"
         assert len(rows) < n
-        with Store.open(url=db) as store:
+        with Store.open(url=database_url) as store:
             assert store.count_readings() == len(rows)
             # restart: the unacknowledged rest is redelivered, and nothing twice
-            worker = Worker(mosquitto_broker, db, tmp_path)
+            worker = Worker(mosquitto_broker, database_url, tmp_path)
             thread.join(60)
             assert pub.wait_acked(n, 60)
             wait_count(store, n)
             time.sleep(0.3)
             assert store.count_readings() == n
+            assert len(stored_keys(database_url)) == n
     finally:
         pub.close()
         worker.stop()
@@ -169,11 +180,11 @@ def test_sigkill_during_batch_write_keeps_every_acked_reading(
 
 def test_batched_ingest_uses_few_commits(mosquitto_broker: MosquittoBroker, tmp_path: Path) -> None:
     """Group commit: with messages queued at the broker, batches fill up to batch_size."""
-    n = 3000
+    n = 2000
     store = Store.open(url=f"sqlite:///{tmp_path / 'db.sqlite'}")
     subs = [Subscription("relic-twin/#", "native")]
     address = ("127.0.0.1", mosquitto_broker.port)
-    # subscribe once (persistent session), go away, let 3000 messages queue up
+    # subscribe once (persistent session), go away, let the messages queue up
     Ingestor(store, address, subs, client_id="reliab-4").start().stop()
     pub = Publisher("127.0.0.1", mosquitto_broker.port)
     pub.publish(native_messages(n))
