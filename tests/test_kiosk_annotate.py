@@ -81,3 +81,33 @@ def test_to_file_frame_inverts_the_model_frame() -> None:
     m = frame_transform(np.array([[-1.0, -1.0, 2.0], [1.0, 1.0, 6.0]]), 0.5)
     p = np.array([[0.3, -0.2, 4.0]])
     np.testing.assert_allclose(to_file_frame(m, apply_transform(m, p)), p)
+
+
+def test_voyager_export_import_round_trip(scene_copy: Path, tmp_path: Path) -> None:
+    import json
+
+    from twin_engine.annotate import annotate_main
+    from twin_engine.kiosk_voyager import export_voyager, import_voyager
+
+    relic = load_scene(scene_copy, assets_dir=assets_dir()).relic("vase")
+    doc = export_voyager(relic, "meiping_vase.glb")
+    notes = doc["models"][0]["annotations"]
+    assert len(notes) == len(relic.annotations)
+    # y up in Voyager: our z (height) becomes y, our front (-y) becomes +z
+    np.testing.assert_allclose(notes[0]["position"][1], relic.annotations[0].position[2], atol=1e-6)
+    assert notes[0]["titles"]["ZH"] == relic.annotations[0].title["zh-CN"]
+    back = import_voyager(json.loads(json.dumps(doc)))
+    for a, b in zip(relic.annotations, back, strict=True):
+        assert a.id == b["id"] and a.text == b["text"]
+        np.testing.assert_allclose(a.position, b["position"], atol=1e-6)
+        np.testing.assert_allclose(a.normal, b["normal"], atol=1e-6)
+    # an older Voyager document: one English title and lead only
+    old = {"models": [{"annotations": [{"id": "rim", "title": "Rim", "lead": "Thin rim.",
+                                        "position": [0, 0.39, 0.01], "direction": [0, 0, 1]}]}]}
+    path = tmp_path / "old.svx.json"
+    path.write_text(json.dumps(old), encoding="utf-8")
+    assert annotate_main(["vase", "--scene", str(scene_copy), "--import-voyager", str(path)]) == 0
+    rim = load_scene(scene_copy, assets_dir=assets_dir()).relic("vase").annotations[-1]
+    assert rim.id == "rim" and rim.title == {"zh-CN": "Rim", "en": "Rim"}
+    np.testing.assert_allclose(rim.position, [0, -0.01, 0.39], atol=1e-9)
+    np.testing.assert_allclose(rim.normal, [0, -1, 0], atol=1e-9)

@@ -209,6 +209,36 @@ class AnnotateScreen:
         return note_id
 
 
+def voyager_io(file: Path, relic_id: str, export_to: str | None, import_from: str | None) -> int:
+    """Export the relic's annotations to, or import them from, Smithsonian Voyager JSON."""
+    import json
+
+    from simulation.scene import SceneError, load_scene
+    from twin_engine.kiosk_voyager import export_voyager, import_voyager
+
+    try:
+        relic = load_scene(file).relic(relic_id)
+    except (SceneError, StopIteration) as exc:
+        print(f"relic-twin annotate: {exc or 'no such relic / 没有该文物'}", file=sys.stderr)
+        return 1
+    if export_to:
+        doc = export_voyager(relic, relic.mesh or "")
+        Path(export_to).write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+        print(f"{export_to}: {len(relic.annotations)} annotations / 条标注已导出")
+    if import_from:
+        notes = import_voyager(json.loads(Path(import_from).read_text(encoding="utf-8")))
+        have = {a.id for a in relic.annotations}
+        added = 0
+        for n in notes:
+            if n["id"] in have:
+                print(f"skip {n['id']}: exists / 已存在", file=sys.stderr)
+                continue
+            add_annotation(file, relic_id, n["id"], n["position"], n["normal"], title=n["title"], text=n["text"])
+            added += 1
+        print(f"{file}: {added} annotations imported / 条标注已导入")
+    return 0
+
+
 def annotate_main(argv: list[str]) -> int:
     """``relic-twin annotate RELIC [--scene DIR] [--id-prefix P] [--title-zh ... --title-en ...]``."""
     from simulation.paths import scenes_dir
@@ -223,7 +253,11 @@ def annotate_main(argv: list[str]) -> int:
     p.add_argument("--title-en")
     p.add_argument("--text-zh")
     p.add_argument("--text-en")
+    p.add_argument("--export-voyager", metavar="FILE", help="write the relic's annotations as a Voyager .svx.json / 导出")
+    p.add_argument("--import-voyager", metavar="FILE", help="add annotations from a Voyager .svx.json / 导入")
     args = p.parse_args(argv)
+    if args.export_voyager or args.import_voyager:
+        return voyager_io(scene_file(args.scene), args.relic, args.export_voyager, args.import_voyager)
     title = {"zh-CN": args.title_zh, "en": args.title_en} if args.title_zh and args.title_en else None
     text = {"zh-CN": args.text_zh, "en": args.text_en} if args.text_zh and args.text_en else None
     try:
