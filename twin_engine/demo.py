@@ -15,6 +15,7 @@ import queue
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +103,8 @@ def demo_main(argv: list[str]) -> int:
     runtime = start_twin(scene, settings, fleet=FleetSettings(speed=args.speed, format=args.format))
     feed = FeedClient(runtime.feed.url).start()
     try:
-        return _run_monitor(scene, feed, headless, seconds, args.every, Path(args.out), args.lang, (width, height))
+        return run_monitor(scene, feed, headless, seconds, args.every, Path(args.out), args.lang, (width, height),
+                           on_acknowledge=acknowledger(runtime))
     finally:
         feed.stop()
         stored = runtime.store.count_readings()
@@ -110,13 +112,28 @@ def demo_main(argv: list[str]) -> int:
         print(f"stored {stored} readings in {runtime.store.url} / 已存储 {stored} 条读数")
 
 
-def _run_monitor(scene: Any, feed: FeedClient, headless: bool, seconds: float | None, every: float,
-                 out: Path, lang: str, size: tuple[int, int]) -> int:
+def acknowledger(runtime: Any, who: str = "staff") -> Callable[[str], None]:
+    """Acknowledge an alert in an in-process twin; the change goes out on the feed."""
+
+    def ack(alert_id: str) -> None:
+        try:
+            runtime.state.update([], alerts=runtime.alerts.acknowledge(alert_id, who))
+        except KeyError:
+            pass  # cleared meanwhile
+
+    return ack
+
+
+def run_monitor(scene: Any, feed: FeedClient, headless: bool, seconds: float | None, every: float,
+                out: Path, lang: str, size: tuple[int, int],
+                on_acknowledge: Callable[[str], None] | None = None) -> int:
     from twin_engine.app import make_base
     from twin_engine.monitor import MonitorScreen
 
     base = make_base(offscreen=headless, size=size)
     monitor = MonitorScreen(base, scene, lang=lang)
+    if on_acknowledge is not None:
+        monitor.on_acknowledge = on_acknowledge
     started = time.monotonic()
     state = {"next_frame": started + min(every, 3.0), "frames": 0}
     if headless:

@@ -1,0 +1,59 @@
+"""``relic-twin monitor``: the staff's live 3D monitor, fed by a twin service's websocket.
+
+``--url ws://HOST:PORT/live`` connects to a running ``relic-twin serve``;
+``--embedded`` runs the twin service (broker, bridge, store, feed) in the
+same process, with ``--fleet`` adding the virtual sensor fleet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from bridge.config import ConfigError, settings_from_env
+from bridge.fleet import FleetSettings
+from simulation.paths import scenes_dir
+from simulation.scene import SceneError, load_scene
+from twin_engine.demo import FeedClient, acknowledger, run_monitor
+
+
+def monitor_main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="relic-twin monitor", description="staff live 3D monitor / 实时三维监测")
+    p.add_argument("--scene", default=str(scenes_dir() / "demo_hall"))
+    p.add_argument("--url", default="ws://127.0.0.1:8765/live", help="twin service live feed / 实时数据地址")
+    p.add_argument("--embedded", action="store_true", help="run the twin service in this process / 内嵌服务")
+    p.add_argument("--fleet", action="store_true", help="with --embedded: the virtual fleet too / 虚拟传感器")
+    p.add_argument("--speed", type=float, default=60.0)
+    p.add_argument("--lang", default="zh-CN", choices=["zh-CN", "en"])
+    p.add_argument("--size", default="1280x720")
+    p.add_argument("--headless", action="store_true", help="render offscreen to PNG / 离屏渲染")
+    p.add_argument("--out", default="out/monitor")
+    p.add_argument("--seconds", type=float, default=None)
+    p.add_argument("--every", type=float, default=5.0)
+    args = p.parse_args(argv)
+    headless = args.headless or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    try:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+        scene = load_scene(args.scene)
+        settings = settings_from_env()
+    except (ValueError, ConfigError, SceneError) as exc:
+        print(f"relic-twin monitor: {exc}", file=sys.stderr)
+        return 2
+    runtime = None
+    url = args.url
+    if args.embedded:
+        from bridge.runtime import start_twin
+
+        runtime = start_twin(scene, settings, fleet=FleetSettings(speed=args.speed) if args.fleet else None)
+        url = runtime.feed.url
+    feed = FeedClient(url).start()
+    try:
+        seconds = args.seconds if args.seconds is not None else (30.0 if headless else None)
+        return run_monitor(scene, feed, headless, seconds, args.every, Path(args.out), args.lang, (width, height),
+                           on_acknowledge=acknowledger(runtime) if runtime is not None else None)
+    finally:
+        feed.stop()
+        if runtime is not None:
+            runtime.stop()
