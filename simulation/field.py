@@ -201,3 +201,33 @@ def rectangle_mask(grid: FloorGrid, centre: NDArray[np.float64], size: NDArray[n
     in_x = np.abs(grid.xs - float(centre[0])) <= hx
     in_y = np.abs(grid.ys - float(centre[1])) <= hy
     return in_y[:, None] & in_x[None, :]
+
+
+def segment_distance(polygon: NDArray[np.float64], xy: NDArray[np.float64]) -> NDArray[np.float64]:
+    """(m,) distance, m, from points ``xy`` (m, 2) to the edges of ``polygon`` (n, 2), open."""
+    a = polygon
+    b = np.roll(polygon, -1, axis=0)
+    ab = b - a
+    t = np.clip(np.einsum("mkc,kc->mk", xy[:, None, :] - a[None], ab) / np.einsum("kc,kc->k", ab, ab), 0.0, 1.0)
+    nearest = a[None] + t[..., None] * ab[None]
+    return np.sqrt(((xy[:, None, :] - nearest) ** 2).sum(axis=2)).min(axis=1)
+
+
+def lattice(polygon: NDArray[np.float64], step_m: float = 0.2) -> FloorGrid:
+    """Grid *vertices* every ``step_m`` m from the floor's lower-left corner to its
+    upper-right one inclusive (for a mesh whose vertices carry the field).
+
+    As a :class:`FloorGrid`, each vertex is the centre of a ``step_m`` cell
+    (``origin`` is half a step outside the floor); ``mask`` is True for
+    vertices inside the floor or on its edge (within 1 mm).
+    """
+    lo, hi = polygon.min(axis=0), polygon.max(axis=0)
+    nx = max(1, int(np.ceil((hi[0] - lo[0]) / step_m - 1e-9)))
+    ny = max(1, int(np.ceil((hi[1] - lo[1]) / step_m - 1e-9)))
+    xs = np.minimum(lo[0] + np.arange(nx + 1) * step_m, hi[0])
+    ys = np.minimum(lo[1] + np.arange(ny + 1) * step_m, hi[1])
+    gx, gy = np.meshgrid(xs, ys)
+    pts = np.column_stack([gx.ravel(), gy.ravel()])
+    mask = polygon_mask(polygon, pts) | (segment_distance(polygon, pts) < 1e-3)
+    return FloorGrid(xs=xs, ys=ys, mask=mask.reshape(ny + 1, nx + 1), cell_m=float(step_m),
+                     origin=(float(lo[0] - step_m / 2), float(lo[1] - step_m / 2)))

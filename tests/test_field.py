@@ -116,3 +116,16 @@ def test_rectangle_mask_is_a_case_footprint():
     m = rectangle_mask(g, np.array([4.0, 9.0]), np.array([1.4, 1.4]))
     assert m.sum() == 14 * 14
     assert m[g.cell_of(np.array([4.0, 9.0]))] and not m[g.cell_of(np.array([5.0, 9.0]))]
+
+
+def test_lattice_has_vertices_on_the_floor_edges():
+    from simulation.field import lattice, segment_distance
+
+    g = lattice(RECT, 0.2)
+    assert g.shape == (61, 101)
+    assert g.xs[0] == 0.0 and g.xs[-1] == pytest.approx(20.0) and g.ys[-1] == pytest.approx(12.0)
+    assert g.mask.all()  # corners and edges count as inside
+    assert g.cell_of(np.array([3.09, 5.11])) == (26, 15)  # nearest vertex (3.0, 5.2)
+    lg = lattice(L_SHAPE, 0.5)
+    assert not lg.mask[lg.cell_of(np.array([3.5, 3.5]))] and lg.mask[lg.cell_of(np.array([2.0, 3.5]))]
+    assert segment_distance(RECT, np.array([[1.0, 1.0], [10.0, -2.0]])) == pytest.approx([1.0, 2.0])

@@ -104,7 +104,7 @@ class MonitorScreen:
     keys = MONITOR_KEYS
 
     def __init__(self, base: Any, scene: Scene, lang: str = "en", load_meshes: bool = True,
-                 font: Any | None = None, cell_m: float = 0.1):
+                 font: Any | None = None, step_m: float = 0.2):
         self.base = base
         self.scene = scene
         self.lang = lang
@@ -129,7 +129,7 @@ class MonitorScreen:
         self.root = base.render.attachNewNode("monitor")
         self._lights()
         self.nodes: HallNodes = build_hall(scene, self.root, loader=base.loader, load_meshes=load_meshes)
-        self.field = FieldView(scene, self.root, cell_m=cell_m)
+        self.field = FieldView(scene, self.root, step_m=step_m)
         self._labels = self._sensor_labels()
         self._markers = {sid: holder.find("marker") for sid, holder in self.nodes.sensors.items()}
         self._marker_state: dict[str, tuple] = {}
