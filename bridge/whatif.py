@@ -46,6 +46,7 @@ TEXT = {
     "first": {"zh-CN": "首次越限", "en": "First crossed"},
     "hours": {"zh-CN": "越限时长 (h)", "en": "Hours outside"},
     "worst": {"zh-CN": "最大超出", "en": "Worst excess"},
+    "at_start": {"zh-CN": "* 情景开始时已超出限值", "en": "* already outside the limit when the scenario starts"},
     "temperature": {"zh-CN": "温度 (°C)", "en": "Temperature (°C)"},
     "relative_humidity": {"zh-CN": "相对湿度 (%RH)", "en": "Relative humidity (%RH)"},
     "change_24h": {"zh-CN": "24小时变幅", "en": "24 h change"},
@@ -251,11 +252,12 @@ def _html(sc: Scenario, crossings: list[Crossing], summary: dict[str, Any]) -> s
     e = html.escape
     rows = "".join(
         f"<tr><td>{e(c.relic)}</td><td>{e(t(c.quantity))}</td><td>{e(t(c.side))} {c.limit:g}</td>"
-        f"<td>{e(c.first_utc)}</td><td>{c.hours_outside:.1f}</td><td>{c.worst_excess:.1f}</td></tr>"
+        f"<td>{e(c.first_utc)}{' *' if c.at_start else ''}</td><td>{c.hours_outside:.1f}</td><td>{c.worst_excess:.1f}</td></tr>"
         for c in crossings
     )
     table = (f"<table><tr><th>{e(t('relic'))}</th><th>{e(t('quantity'))}</th><th>{e(t('limit'))}</th>"
              f"<th>{e(t('first'))}</th><th>{e(t('hours'))}</th><th>{e(t('worst'))}</th></tr>{rows}</table>"
+             f"<p><small>{e(TEXT['at_start']['zh-CN'])}<br>{e(TEXT['at_start']['en'])}</small></p>"
              if crossings else f"<p>{e(TEXT['none']['zh-CN'])}<br>{e(TEXT['none']['en'])}</p>")
     cal = summary.get("calibration")
     if cal:
