@@ -65,6 +65,9 @@ class ForecastSettings:
         falls back to persistence with the random-walk band.
     margin : a candidate must beat persistence's backtest MAE by this
         fraction to be chosen, a guard against winning by luck.
+    min_skill_z : standard errors by which a candidate's backtest gain over
+        persistence must exceed zero (guards against noise winners on series
+        without structure, e.g. a random walk).
     smooth_leads : the MAE curves over lead time are smoothed over this
         fraction of the horizon before choosing, so the choice does not
         flicker between neighbouring leads.
@@ -77,6 +80,7 @@ class ForecastSettings:
     max_origins: int = 96
     min_origins: int = 12
     margin: float = 0.03
+    min_skill_z: float = 1.0
     smooth_leads: float = 0.125
     candidates: tuple[str, ...] = tuple(CANDIDATES)
     halves: bool = True
@@ -91,8 +95,12 @@ HALF = "half:"
 #: indoor series (the Holt family rarely does, and each costs time).
 HALVES = ("seasonal_naive", "profile", "profile_12h", "revert_6h")
 
+#: Backtest origins must visit at least this many times of day (every hour
+#: at 15 min steps), so a daily cycle is scored at all its phases.
+MIN_PHASES = 24
+
 #: Sensors processed together: bounds memory to tens of MB per chunk.
-CHUNK = 128
+CHUNK = 32
 
 
 @dataclass(frozen=True)
@@ -195,17 +203,11 @@ def forecast_many(
     y = fill_short_gaps(y, int(settings.max_gap_s // step_s))
     he = h + int(stale.max(initial=0))
 
-    origins = _origins(y.shape[1], step_s, settings.max_origins)
-    holt = None
-    if {"holt", "holt_damped"} & set(settings.candidates):
-        holt = holt_states(y, np.append(origins, y.shape[1] - 1), step_s)
-    parts = [
-        _forecast_aligned(
-            y[i : i + CHUNK], origins, step_s, he, level, settings, holt.rows(slice(i, i + CHUNK)) if holt else None
-        )
-        for i in range(0, n, CHUNK)
-    ]
-    mean, lo, hi, chosen = (np.concatenate(a) for a in zip(*parts, strict=True))
+    mean, lo, hi = (np.empty((n, he)) for _ in range(3))
+    chosen = np.empty((n, he), dtype=int)
+    for rows, length in _by_history_length(y):
+        block = _forecast_block(y[rows, -length:], step_s, he, level, settings)
+        mean[rows], lo[rows], hi[rows], chosen[rows] = block
 
     cols = stale[:, None] + np.arange(h)[None, :]
     mean = np.take_along_axis(mean, cols, axis=1)
@@ -218,6 +220,59 @@ def forecast_many(
     return ForecastBatch(mean, lo, hi, level, models)
 
 
+def _by_history_length(y: np.ndarray) -> list[tuple[np.ndarray, int]]:
+    """Group sensors by how much history they have: [(rows, columns to keep)].
+
+    Backtest origins are shared within a group, so a sensor installed two
+    days ago is not scored on origins spread over fourteen days of NaN. Group
+    lengths grow by factors of 1.25; most fleets are one group.
+    """
+    t = y.shape[1]
+    valid = np.isfinite(y)
+    first = np.where(valid.any(axis=1), np.argmax(valid, axis=1), 0)
+    length = np.maximum(t - first, 1)
+    key = np.ceil(np.log(length) / np.log(1.25) - 1e-9).astype(int)
+    out = []
+    for k in np.unique(key):
+        rows = np.flatnonzero(key == k)
+        out.append((rows, int(min(t, max(length[rows].max(), 2)))))
+    return out
+
+
+def _forecast_block(
+    y: np.ndarray, step_s: float, h: int, level: float, settings: ForecastSettings
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_forecast_aligned` over chunks of sensors sharing backtest origins."""
+    origins = _origins(y.shape[1], step_s, settings.max_origins)
+    holt = None
+    if {"holt", "holt_damped"} & set(settings.candidates):
+        holt = holt_states(y, np.append(origins, y.shape[1] - 1), step_s)
+    work: dict[str, np.ndarray] = {}
+    parts = [
+        _forecast_aligned(
+            y[i : i + CHUNK],
+            origins,
+            step_s,
+            h,
+            level,
+            settings,
+            holt.rows(slice(i, i + CHUNK)) if holt else None,
+            work,
+        )
+        for i in range(0, y.shape[0], CHUNK)
+    ]
+    mean, lo, hi, chosen = (np.concatenate(a) for a in zip(*parts, strict=True))
+    return mean, lo, hi, chosen
+
+
+def _buffer(work: dict[str, np.ndarray], key: str, shape: tuple[int, ...]) -> np.ndarray:
+    """A float32 scratch array of ``shape``, reusing ``work[key]`` when it is large enough."""
+    buf = work.get(key)
+    if buf is None or buf.ndim != len(shape) or any(b < s for b, s in zip(buf.shape, shape, strict=True)):
+        buf = work[key] = np.empty(shape, dtype=np.float32)
+    return buf[tuple(slice(0, s) for s in shape)]
+
+
 def _forecast_aligned(
     y: np.ndarray,
     origins: np.ndarray,
@@ -226,8 +281,12 @@ def _forecast_aligned(
     level: float,
     s: ForecastSettings,
     holt: HoltStates | None,
+    work: dict[str, np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Backtest, choose and calibrate; the origin is the last column of ``y``.
+
+    ``work`` holds scratch arrays reused across chunks (fresh large arrays
+    cost page faults that dominate the arithmetic).
 
     Returns mean, lower, upper (n, h) float and the chosen candidate index
     (n, h) int (``len(s.candidates)`` for "none").
@@ -254,11 +313,22 @@ def _forecast_aligned(
     mae = np.empty((len(names), n, h))
     mae_halves = np.empty((len(names), 2, n, h))
     now_f = np.empty((len(names), n, h))
-    errs = []
+    significant = np.zeros((len(names), n, h), dtype=bool)
+    # overlapping windows share outcomes: about span / lead of them are independent
+    span = float(origins[-1] - origins[0] + 1) if origins.size else 1.0
+    n_eff = np.clip(span / lead, 1.0, None)[None, :] * np.ones((n, 1))
+    n_eff = np.maximum(np.minimum(n_eff, n_scored), 1.0)
+    errs = _buffer(work, "errs", (len(names), n, origins.size, h))
+    ae = _buffer(work, "ae", (n, origins.size, h))
+    ae_base = _buffer(work, "ae_base", (n, origins.size, h))
+    d = _buffer(work, "d", (n, origins.size, h))
+    f_half = _buffer(work, "f_half", (n, origins.size + 1, h))
+    total_base = np.zeros((n, h))
     base = snap(np.where(np.isfinite(base), base, np.float32(0.0)), res, grid)
     for c, name in enumerate(names):
         if name.startswith(HALF):
-            f = 0.5 * (base + fc[name[len(HALF) :]])
+            f = np.add(base, fc[name[len(HALF) :]], out=f_half)
+            f *= 0.5
         elif name == "persistence":
             f = base
         else:
@@ -267,23 +337,29 @@ def _forecast_aligned(
             fc[name] = f
         f = snap(f, res, grid)  # a logger in whole %RH: the median outcome is on its grid
         now_f[c] = f[:, -1]
-        e = truth - f[:, :-1]
-        ae = np.abs(e)
+        e = np.subtract(truth, f[:, :-1], out=errs[c])
+        np.abs(e, out=ae)
         ae *= weight
-        total = ae.sum(axis=1, dtype=np.float64)
-        first = ae[:, :half].sum(axis=1, dtype=np.float64)
+        # einsum sums over origins about 3x faster than .sum(axis=1)
+        total = np.einsum("nrh->nh", ae).astype(np.float64)
+        first = np.einsum("nrh->nh", ae[:, :half]).astype(np.float64)
+        if c == 0:  # persistence
+            ae_base[...] = ae
+            total_base = total
+        np.subtract(ae_base, ae, out=d)  # gain over persistence per origin
+        d2 = np.einsum("nrh,nrh->nh", d, d).astype(np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
             mae[c] = total / n_scored
             mae_halves[c, 0] = first / n_first
             mae_halves[c, 1] = (total - first) / (n_scored - n_first)
-        errs.append(e)
+            gain = (total_base - total) / n_scored
+            var = np.maximum(d2 / n_scored - gain**2, 0.0)
+            significant[c] = gain > s.min_skill_z * np.sqrt(var / n_eff)
 
-    chosen = _choose(mae, mae_halves, names, n_scored, s)
+    chosen = _choose(mae, mae_halves, significant, names, n_scored, s)
     mean = np.take_along_axis(now_f, chosen[None], axis=0)[0]
 
-    err = np.full(truth.shape, np.nan, dtype=np.float32)
-    for c in np.unique(chosen):
-        err = np.where((chosen == c)[:, None, :], errs[c], err)
+    err = np.take_along_axis(errs, chosen[None, :, None, :], axis=0)[0]
     err[~scored] = np.nan
     q_lo, q_hi, ok = _conformal(err, n_scored, level, s.min_origins)
 
@@ -304,9 +380,10 @@ def all_names(s: ForecastSettings) -> tuple[str, ...]:
     Averaging with persistence keeps part of a candidate's gain at lower risk
     (forecast combination; Bates & Granger 1969, Oper. Res. Q. 20).
     """
+    base = ("persistence",) + tuple(n for n in s.candidates if n != "persistence")
     if not s.halves:
-        return s.candidates
-    return s.candidates + tuple(HALF + n for n in s.candidates if n in HALVES)
+        return base
+    return base + tuple(HALF + n for n in base if n in HALVES)
 
 
 def _origins(t: int, step_s: float, max_origins: int) -> np.ndarray:
@@ -317,21 +394,29 @@ def _origins(t: int, step_s: float, max_origins: int) -> np.ndarray:
         return np.zeros(0, dtype=int)
     stride = max(1, -(-span // max(1, max_origins - 1)))
     day = max(1, int(round(86400.0 / step_s)))
-    while stride > 1 and np.gcd(stride, day) > 1:
-        stride += 1  # sample every time of day, not a few fixed phases
+    while day // np.gcd(stride, day) < min(MIN_PHASES, day):
+        stride += 1  # sample many times of day, not a few fixed phases
     return np.arange(t - 2, first - 1, -stride)[::-1]
 
 
 def _choose(
-    mae: np.ndarray, mae_halves: np.ndarray, names: tuple[str, ...], n_scored: np.ndarray, s: ForecastSettings
+    mae: np.ndarray,
+    mae_halves: np.ndarray,
+    significant: np.ndarray,
+    names: tuple[str, ...],
+    n_scored: np.ndarray,
+    s: ForecastSettings,
 ) -> np.ndarray:
     """Index of the candidate to use per (sensor, lead): (n, h) int.
 
     mae : (c, n, h) backtest MAE; mae_halves : (c, 2, n, h) the same over the
-    older and the newer half of the origins. A candidate is eligible only if
-    it beats persistence in both halves (a skill that lasts, not a lucky
-    week) and overall by ``s.margin``; the eligible one of least smoothed MAE
-    wins, persistence otherwise.
+    older and the newer half of the origins; significant : (c, n, h) whether
+    the mean gain over persistence exceeds ``s.min_skill_z`` standard errors
+    (a Diebold-Mariano style test, Diebold & Mariano 1995, J. Bus. Econ.
+    Stat. 13, with the sample counted as span / lead independent windows).
+    A candidate is eligible only if its gain is significant, holds in both
+    halves (a skill that lasts, not a lucky week) and exceeds ``s.margin``;
+    the eligible one of least smoothed MAE wins, persistence otherwise.
     """
     c, n, h = mae.shape
     p = names.index("persistence") if "persistence" in names else 0
@@ -345,7 +430,7 @@ def _choose(
     mae = np.where(np.isfinite(mae), mae, np.inf)
     with np.errstate(invalid="ignore"):
         lasting = (mae_halves < mae_halves[p][None]).all(axis=1)
-    eligible = lasting & (mae < (1.0 - s.margin) * mae[p][None])
+    eligible = lasting & significant & (mae < (1.0 - s.margin) * mae[p][None])
     eligible[p] = True
     best = np.argmin(np.where(eligible, mae, np.inf), axis=0)
     return np.where(n_scored >= s.min_origins, best, p)
@@ -363,6 +448,9 @@ def _conformal(
     Returns q_lo, q_hi (n, h) and a mask of leads with enough origins.
     """
     a = 1.0 - level
+    if err.shape[1] == 0:  # no origin to backtest from
+        zero = np.zeros((err.shape[0], err.shape[2]))
+        return zero, zero, np.zeros(zero.shape, dtype=bool)
     srt = np.sort(err, axis=1)  # NaN last
     m = n_scored
 

@@ -1,0 +1,205 @@
+"""Forecast skill on real series: MAE at 6 h and 12 h against persistence, band coverage, speed.
+
+Reads ../shared/data (the project's real test data; exits 0 if it is missing):
+
+- anonymous-library-archive: display case "Case 1", T and RH, 15 min, ~3 months (MIT);
+- candanedo-house-2016: 9 rooms x T and RH, 10 min, 13 months (benchmark only, not shipped);
+- uci-occupancy: office T and RH, 1 min, ~15 days (benchmark only);
+- logger-export-samples/hanwell-long: outdoor T and RH, ~5 min irregular, 1 month (GPL).
+
+For every series, rolling origins (every 7 h, so every time of day is visited) each forecast 12 h
+from the 14 days before (7 days at 1 min). Methods:
+
+- persistence (the anchor), seasonal naive, holt24 (the specification: Holt over 24 h, fitted);
+- statsmodels Holt over 24 h and a damped additive ETS (AAdN) over 3 days with its 95 % interval,
+  on a subsample of origins (they are slow; ``--sm-every`` sets the share);
+- ours (:func:`simulation.forecast.forecast_many`).
+
+Prints per-series MAE ratios to persistence, the mean over series and horizons, the worst ratio,
+band coverage, and the time to forecast 1 000 sensors x 48 steps (14 days of 15 min history)
+against the time of persistence for the same batch.
+
+    .venv/bin/python benchmarks/forecast.py [--quick] [--sm-every 4] [--no-sm]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from simulation.backtest import baseline_forecasts, cut_windows, score  # noqa: E402
+from simulation.forecast import forecast_many  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+HORIZONS_S = (6 * 3600.0, 12 * 3600.0)
+
+
+def load_series(quick: bool) -> Iterator[tuple[str, np.ndarray, float]]:
+    """Yield (name, regular values, step_s)."""
+    import pandas as pd
+
+    df = pd.read_csv(DATA / "anonymous-library-archive" / "sample_data.csv")
+    case = df[df.location == "Case 1"].copy()
+    case["t"] = pd.to_datetime(case.datetime)
+    case = case.set_index("t").resample("15min").mean(numeric_only=True)
+    yield "case1 T", case.temp.to_numpy(float), 900.0
+    yield "case1 RH", case.RH.to_numpy(float), 900.0
+
+    cand = pd.read_csv(
+        DATA / "candanedo-house-2016" / "energy_weather_temp.zip",
+        compression="zip",
+        skipinitialspace=True,
+        na_values=["NA", "NaN"],
+    )
+    rooms = range(1, 10) if not quick else (1, 6)
+    for i in rooms:
+        yield f"house T{i}", cand[f"T{i}"].to_numpy(float), 600.0
+        yield f"house RH_{i}", cand[f"RH_{i}"].to_numpy(float), 600.0
+
+    occ = [
+        pd.read_csv(DATA / "uci-occupancy" / f, parse_dates=["date"])
+        for f in ("datatest.txt", "datatraining.txt", "datatest2.txt")
+    ]
+    o = pd.concat(occ).set_index("date").resample("1min").mean(numeric_only=True)
+    yield "office T", o.Temperature.to_numpy(float), 60.0
+    yield "office RH", o.Humidity.to_numpy(float), 60.0
+
+    han = DATA / "logger-export-samples" / "hanwell-long" / "hanwell_external_2025-08_export.csv"
+    h = pd.read_csv(han, skiprows=6, names=["t", "T", "RH"], usecols=[0, 1, 2])
+    h["t"] = pd.to_datetime(h.t, errors="coerce")
+    h = h.dropna(subset=["t"]).set_index("t").resample("5min").mean(numeric_only=True)
+    yield "outdoor T", h["T"].to_numpy(float), 300.0
+    yield "outdoor RH", h["RH"].to_numpy(float), 300.0
+
+
+def statsmodels_forecasts(history: np.ndarray, step_s: float, h: int) -> dict[str, tuple[np.ndarray, ...]]:
+    """statsmodels Holt over 24 h, and damped ETS (AAdN) over 3 days with its 95 % interval."""
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+    from statsmodels.tsa.holtwinters import Holt
+
+    day = int(round(86400 / step_s))
+    m = history.shape[0]
+    holt = np.full((m, h), np.nan)
+    ets = np.full((m, h), np.nan)
+    ets_lo, ets_hi = ets.copy(), ets.copy()
+    for i, row in enumerate(history):
+        y24 = row[-day:]
+        y24 = y24[np.isfinite(y24)]
+        y3 = row[-3 * day :]
+        y3 = y3[np.isfinite(y3)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                if y24.size >= 10:
+                    holt[i] = Holt(y24, initialization_method="estimated").fit().forecast(h)
+                if y3.size >= 20:
+                    res = ETSModel(y3, error="add", trend="add", damped_trend=True).fit(disp=False)
+                    pred = res.get_prediction(start=y3.size, end=y3.size + h - 1).summary_frame(alpha=0.05)
+                    ets[i], ets_lo[i], ets_hi[i] = pred["mean"], pred["pi_lower"], pred["pi_upper"]
+            except (ValueError, np.linalg.LinAlgError):
+                pass
+    return {"sm_holt24": (holt,), "sm_ets_damped": (ets, ets_lo, ets_hi)}
+
+
+def time_1000(step_s: float = 900.0, h: int = 48) -> tuple[float, float]:
+    """Seconds to forecast 1 000 sensors x 48 steps from 14 days, and for persistence."""
+    rng = np.random.default_rng(0)
+    t = np.arange(14 * 96)
+    phase = rng.integers(0, 96, (1000, 1))
+    y = 20 + np.sin(2 * np.pi * (t + phase) / 96) + 0.05 * rng.standard_normal((1000, t.size)).cumsum(1) * 0.1
+    y[rng.random(y.shape) < 0.01] = np.nan
+    forecast_many(y[:10], step_s, h)  # warm-up
+    best = np.inf
+    for _ in range(3):
+        t0 = time.perf_counter()
+        forecast_many(y, step_s, h)
+        best = min(best, time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    for _ in range(100):
+        np.repeat(y[:, -1:], h, axis=1)
+    return best, (time.perf_counter() - t0) / 100
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="4 house series instead of 18")
+    ap.add_argument("--no-sm", action="store_true", help="skip statsmodels")
+    ap.add_argument("--sm-every", type=int, default=4, help="statsmodels on every k-th origin")
+    args = ap.parse_args()
+    if not DATA.is_dir():
+        print(f"shared data not found at {DATA}; nothing to benchmark / 未找到共享数据，跳过")
+        return 0
+
+    header = f"{'series':12s} {'origins':>7s} " + " ".join(
+        f"{m + ' ' + hz:>16s}" for m in ("seas", "holt24", "smHolt", "smETS", "ours") for hz in ("6h", "12h")
+    )
+    print("MAE / persistence MAE (below 1 beats last value); coverage of nominal 95 % bands")
+    print(header + "   cov ours 6h/12h   cov smETS 6h/12h")
+    ratios, covs, sm_covs = [], [], []
+    t_start = time.perf_counter()
+    for name, values, step_s in load_series(args.quick):
+        h = int(round(HORIZONS_S[-1] / step_s))
+        leads = np.array([int(round(x / step_s)) - 1 for x in HORIZONS_S])
+        hist = int(round((7 if step_s < 300 else 14) * 86400 / step_s))
+        win = cut_windows(values, hist, h, int(round(7 * 3600 / step_s)))
+        if win.history.shape[0] == 0:
+            continue
+        base = baseline_forecasts(win.history, step_s, h)
+        fc = forecast_many(win.history, step_s, h)
+        s = {k: score(win.future, f, leads) for k, f in base.items()}
+        s["ours"] = score(win.future, fc.mean, leads, fc.lower, fc.upper)
+        row = {k: s[k].mae / s["persistence"].mae for k in ("seasonal_naive", "holt24", "ours")}
+        sm_cov = np.full(2, np.nan)
+        if not args.no_sm:
+            sub = np.arange(0, win.history.shape[0], max(1, args.sm_every))
+            sm = statsmodels_forecasts(win.history[sub], step_s, h)
+            p_sub = score(win.future[sub], base["persistence"][sub], leads).mae
+            row["sm_holt24"] = score(win.future[sub], sm["sm_holt24"][0], leads).mae / p_sub
+            e = sm["sm_ets_damped"]
+            se = score(win.future[sub], e[0], leads, e[1], e[2])
+            row["sm_ets_damped"] = se.mae / p_sub
+            sm_cov = se.coverage
+            sm_covs.append(sm_cov)
+        ratios.append(row["ours"])
+        covs.append(s["ours"].coverage)
+        cells = []
+        for k in ("seasonal_naive", "holt24", "sm_holt24", "sm_ets_damped", "ours"):
+            v = row.get(k, np.full(2, np.nan))
+            cells += [f"{v[0]:16.3f}", f"{v[1]:16.3f}"]
+        print(
+            f"{name:12s} {int(s['ours'].count[0]):7d} "
+            + " ".join(cells)
+            + f"   {covs[-1][0]:6.1%} {covs[-1][1]:6.1%}      {sm_cov[0]:6.1%} {sm_cov[1]:6.1%}",
+            flush=True,
+        )
+    r = np.array(ratios)
+    c = np.array(covs)
+    print()
+    print(f"ours / persistence, mean over series and horizons: {r.mean():.3f}  ({(1 - r.mean()):.1%} below)")
+    print(f"ours / persistence, worst series-horizon:          {r.max():.3f}")
+    print(f"series-horizons worse than persistence:            {(r > 1).sum()} of {r.size}")
+    print(f"95 % band coverage, ours: mean {c.mean():.1%}, range {c.min():.1%} .. {c.max():.1%}")
+    if sm_covs:
+        sc = np.array(sm_covs)
+        print(
+            f"95 % band coverage, statsmodels ETS: mean {np.nanmean(sc):.1%}, range {np.nanmin(sc):.1%} .. {np.nanmax(sc):.1%}"
+        )
+    print(f"backtests took {time.perf_counter() - t_start:.0f} s")
+    ours_s, pers_s = time_1000()
+    print(
+        f"1 000 sensors x 48 steps (14 days at 15 min): ours {ours_s:.3f} s, persistence {pers_s * 1e3:.2f} ms, ratio {ours_s / pers_s:.0f}x"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

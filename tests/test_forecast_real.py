@@ -1,0 +1,57 @@
+"""Forecast skill on real display-case data (tests/data/forecast/case1_slice.csv, MIT)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulation.backtest import rolling_backtest
+from simulation.forecast import forecast_many
+
+CASE = Path(__file__).parent / "data" / "forecast" / "case1_slice.csv"
+STEP = 900.0
+
+
+def load() -> dict[str, np.ndarray]:
+    with CASE.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 2688
+    return {k: np.array([float(r[k]) for r in rows]) for k in ("temp", "RH")}
+
+
+@pytest.fixture(scope="module")
+def scores() -> dict[str, dict]:
+    data = load()
+    return {k: rolling_backtest(v, STEP, 48, np.array([23, 47]), every_steps=13) for k, v in data.items()}
+
+
+def test_temperature_beats_persistence_and_holt(scores: dict[str, dict]) -> None:
+    r = scores["temp"]
+    ratio = r["ours"].mae / r["persistence"].mae
+    assert np.all(ratio < 0.75), ratio
+    assert np.all(r["ours"].mae < r["holt24"].mae)
+    assert r["ours"].count.min() > 50
+
+
+def test_whole_percent_rh_no_worse_than_persistence(scores: dict[str, dict]) -> None:
+    r = scores["RH"]
+    assert np.all(r["ours"].mae <= 1.02 * r["persistence"].mae), r["ours"].mae / r["persistence"].mae
+
+
+def test_band_coverage_near_nominal(scores: dict[str, dict]) -> None:
+    cov = np.concatenate([scores[k]["ours"].coverage for k in scores])
+    assert np.all((cov >= 0.85) & (cov <= 1.0)), cov
+    assert 0.9 <= cov.mean() <= 0.995
+
+
+def test_gappy_real_series_still_forecasts() -> None:
+    t = load()["temp"][-14 * 96 :].copy()
+    rng = np.random.default_rng(0)
+    holes = rng.choice(t.size - 10, 120, replace=False)
+    t[holes] = np.nan  # scattered flagged readings
+    t[400:520] = np.nan  # a 30 h outage
+    fc = forecast_many(np.stack([t, load()["RH"][-14 * 96 :]]), STEP, 48)
+    assert np.isfinite(fc.mean).all() and np.all(fc.lower <= fc.upper)
