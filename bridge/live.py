@@ -21,19 +21,13 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from bridge.readings import Reading
+from bridge.sensors.registry import Freshness
 from simulation.scene import Scene
-
-# Freshness defaults by power source: a mains sensor reports every few
-# minutes, so 10 min of silence means trouble; sleepy battery devices may
-# report only on change plus a heartbeat every few hours, up to daily
-# (Zigbee2MQTT's availability feature uses 10 min for active and 25 h for
-# passive devices by default).
-STALE_AFTER = {"mains": timedelta(minutes=10), "battery": timedelta(hours=25)}
 
 Clock = Callable[[], datetime]
 
@@ -76,9 +70,10 @@ class FeedFilter:
 class TwinState:
     """Latest values of a hall, thread-safe. ``clock`` tells "now" (injectable)."""
 
-    def __init__(self, scene: Scene, clock: Clock = lambda: datetime.now(UTC)):
+    def __init__(self, scene: Scene, clock: Clock = lambda: datetime.now(UTC), freshness: Freshness | None = None):
         self.scene = scene
         self.clock = clock
+        self.freshness = freshness or Freshness()  # stale-after periods by power source (bridge.sensors.registry)
         self._lock = threading.Lock()
         self._latest: dict[tuple[str, str], Reading] = {}
         self._alerts: dict[str, dict[str, Any]] = {}
@@ -92,7 +87,7 @@ class TwinState:
             self._listeners.append(listener)
 
     def is_stale(self, r: Reading, now: datetime) -> bool:
-        return now - r.time > STALE_AFTER.get(self._power.get(r.sensor, "mains"), STALE_AFTER["mains"])
+        return now - r.time > self.freshness.period(self._power.get(r.sensor, "mains"))
 
     def update(self, readings: Iterable[Reading], alerts: Sequence[dict[str, Any]] = ()) -> dict[str, Any] | None:
         """Take new readings (older ones than held are ignored); notify listeners of the delta."""

@@ -1,6 +1,7 @@
 """What-if runs: scenario files -> simulation -> series, snapshots, limit crossings and a report.
 
-``relic-twin simulate scenes/demo_hall/scenarios/<name>.toml [--out DIR] [--jobs N]`` enters at
+``relic-twin simulate scenes/demo_hall/scenarios/<name>.toml... [--out DIR] [--jobs N] [--cell M]
+[--no-report]`` enters at
 :func:`simulate_main`. Each scenario writes into ``DIR/<scenario id>/``:
 
 * ``relics.csv``, ``zones.csv``: time (UTC ISO), id, temperature °C, relative_humidity %RH;
@@ -286,14 +287,14 @@ img{{max-width:100%}}</style></head><body>
 # --- several scenarios, command line ----------------------------------------------------------
 
 
-def _worker(args: tuple[str, str, float | None, Any]) -> dict[str, Any]:
-    path, out, cell_m, queue = args
+def _worker(args: tuple[str, str, float | None, bool, Any]) -> dict[str, Any]:
+    path, out, cell_m, report, queue = args
     name = Path(path).stem
-    return run_scenario(path, out, cell_m=cell_m, progress=lambda x: queue.put((name, x)))
+    return run_scenario(path, out, cell_m=cell_m, progress=lambda x: queue.put((name, x)), report=report)
 
 
 def run_many(paths: Sequence[str | Path], out_root: str | Path, *, jobs: int = 1, cell_m: float | None = None,
-             progress: Callable[[str, float], None] | None = None) -> list[dict[str, Any]]:
+             progress: Callable[[str, float], None] | None = None, report: bool = True) -> list[dict[str, Any]]:
     """Run scenario files in parallel (``jobs`` processes); outputs in ``out_root/<file stem>/``.
 
     progress(name, fraction) is called in this process as the workers advance.
@@ -301,7 +302,7 @@ def run_many(paths: Sequence[str | Path], out_root: str | Path, *, jobs: int = 1
     ctx = mp.get_context("spawn")  # no fork of a process that may hold threads (BLAS, FiPy)
     with ctx.Manager() as manager:
         queue = manager.Queue()
-        args = [(str(p), str(Path(out_root) / Path(p).stem), cell_m, queue) for p in paths]
+        args = [(str(p), str(Path(out_root) / Path(p).stem), cell_m, report, queue) for p in paths]
         with ctx.Pool(processes=max(1, min(jobs, len(paths)))) as pool:
             pending = pool.map_async(_worker, args)
             while not pending.ready():
@@ -346,6 +347,7 @@ def simulate_main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", default="out/whatif", help="输出目录 / output folder (default out/whatif)")
     ap.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1), help="并行进程数 / parallel processes")
     ap.add_argument("--cell", type=float, default=None, help="网格尺寸 m / cell size in m (default: scenario's)")
+    ap.add_argument("--no-report", action="store_true", help="不生成图表和网页 / skip the PNG and HTML report")
     a = ap.parse_args(argv)
     missing = [p for p in a.scenarios if not Path(p).is_file()]
     if missing:
@@ -353,14 +355,14 @@ def simulate_main(argv: Sequence[str] | None = None) -> int:
         return 2
     bars = _Bars([Path(p).stem for p in a.scenarios])
     try:
-        summaries = run_many(a.scenarios, a.out, jobs=a.jobs, cell_m=a.cell, progress=bars)
+        summaries = run_many(a.scenarios, a.out, jobs=a.jobs, cell_m=a.cell, progress=bars, report=not a.no_report)
     except ValueError as exc:  # ScenarioError, SceneError, unknown climate keys
         print(f"情景无效 / invalid scenario:\n{exc}", file=sys.stderr)
         return 2
     for path, s in zip(a.scenarios, summaries, strict=True):
         n = len(s["crossings"])
         print(f"{s['scenario']['title'].get('zh-CN')} / {s['scenario']['title'].get('en')}: "
-              f"{n} 次越限 / {n} limit crossings -> {Path(a.out) / Path(path).stem / 'report.html'}")
+              f"{n} 次越限 / {n} limit crossings -> {Path(a.out) / Path(path).stem}")
     return 0
 
 

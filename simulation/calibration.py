@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -164,8 +165,8 @@ def simulate_record(data: CalibrationData, settings: climate.ClimateSettings, he
 
 
 def _apply(base: climate.ClimateSettings, names: Sequence[str], x: NDArray) -> tuple[climate.ClimateSettings, float]:
-    values = dict(zip(names, (float(v) for v in x), strict=True))
-    gain = values.pop("heat_gain_factor", 1.0)
+    values: dict[str, Any] = dict(zip(names, (float(v) for v in x), strict=True))
+    gain = float(values.pop("heat_gain_factor", 1.0))
     return replace(base, **values), gain
 
 

@@ -350,3 +350,24 @@ def test_app_shell_runs_the_screen_each_frame(engine_base, scene):
     assert screen.field_readings("relative_humidity")["S01"].value == 27.0 and not inbox
     engine_base.taskMgr.remove(task)
     app.close()
+
+
+def test_field_fades_to_grey_away_from_fresh_sensors(scene):
+    from panda3d.core import NodePath
+
+    from twin_engine.field_view import FieldView, Reading
+
+    view = FieldView(scene, NodePath("floor-test"))
+    view.show("temperature", {"S01": Reading(29.0, True)})  # one fresh sensor at (2, 7)
+    grid = view.grid
+    grey = np.asarray(colormap.NO_DATA)
+    near_s01 = view.rgb[grid.cell_of(np.array([2.2, 7.0]))]
+    far = view.rgb[grid.cell_of(np.array([19.0, 1.0]))]
+    # the same value everywhere (one sensor), but the far corner is mostly grey
+    assert np.linalg.norm(near_s01 - np.asarray(colormap.colour("temperature", 29.0))) < 0.02
+    assert np.linalg.norm(far - grey) < 0.4 * np.linalg.norm(near_s01 - grey)
+    assert view.hatch.isHidden()
+    view.show("temperature", {"S01": Reading(29.0, True), "S05": Reading(float("nan"), False)})
+    assert not view.hatch.isHidden()  # S05's area is hatched
+    assert np.allclose(view.rgb[grid.cell_of(np.array([2.0, 2.0]))], grey, atol=0.01)
+    view.destroy()

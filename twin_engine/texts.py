@@ -43,6 +43,8 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "zh-CN": "Q/E 切换指标  T 温度  H 湿度  0-4 视角  方向键/拖动 旋转  右键 平移  滚轮 缩放  [ ] 回放  L 语言  F 全屏",
         "en": "Q/E quantity  T temp  H humidity  0-4 views  arrows/drag orbit  right-drag pan  wheel zoom  [ ] replay  L language  F full screen",
     },
+    "mesh": {"zh-CN": "三维模型", "en": "3D model"},
+    "stand_in": {"zh-CN": "替代模型（非本件文物扫描）", "en": "stand-in (not a scan of this object)"},
     "ack_button": {"zh-CN": "确认", "en": "Ack"},
     "hours_ago": {"zh-CN": "{h} 小时前", "en": "{h} h ago"},
     "replay_hint": {"zh-CN": "[ ] 逐小时回放  J 跳到告警开始  End 回到实时", "en": "[ ] step hours  J jump to alert start  End back to live"},

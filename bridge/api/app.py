@@ -1,0 +1,82 @@
+"""The FastAPI application of the twin service: :func:`create_app`.
+
+One HTTP port carries the REST API (OpenAPI document at ``/api/openapi.json``,
+docs at ``/api/docs``) and the live websocket feed (``/api/live``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from bridge.api import errors
+from bridge.api.context import ApiSettings, Service
+from bridge.api.limits import Limits
+from bridge.api.live_route import LiveHub
+from bridge.api.whatif_jobs import JobRunner, Runner
+from bridge.auth import PERMISSIONS, TokenSigner, load_or_create_secret
+from bridge.live import TwinState
+from bridge.store import Store
+from bridge.store import service_queries as q
+from simulation.scene import Scene
+
+DESCRIPTION = """relic-twin: the digital twin of a museum hall, for preventive conservation.
+文物预防性保护数字孪生服务。
+
+Sign in at `/api/auth/token` and send `Authorization: Bearer <token>`. Roles: visitor (public relic
+content), staff (monitoring, alerts), curator (archive, thresholds, what-if), admin (users, settings).
+Errors are JSON: `{"error": {"code", "message": {"en", "zh"}}}`."""
+
+
+def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, scene: Scene | None = None,
+               state: TwinState | None = None, whatif_runner: Runner | None = None) -> FastAPI:
+    """The API over a running twin (``TwinRuntime``: store, scene, live state) or a bare :class:`Store`.
+
+    settings : limits, data folder, token secret (see :class:`ApiSettings`)
+    scene, state : when given a bare store, the hall and live state to serve (optional)
+    whatif_runner : replaces the simulation for what-if runs (tests)
+    """
+    settings = settings or ApiSettings()
+    if isinstance(runtime_or_store, Store):
+        store = runtime_or_store
+    else:
+        store = runtime_or_store.store
+        scene = scene or runtime_or_store.scene
+        state = state or runtime_or_store.state
+    secret = settings.secret or load_or_create_secret(settings.data_dir)
+    signer = TokenSigner(secret, settings.token_ttl_s)
+    svc = Service.build(store, settings, signer, scene, state)
+    scenarios = scene.root / "scenarios" if scene is not None else None
+    svc.jobs = JobRunner(scenarios, settings.data_dir / "whatif", **({"run": whatif_runner} if whatif_runner else {}))
+    q.ensure_roles(store, {r: ",".join(sorted(p)) for r, p in PERMISSIONS.items()})
+
+    from bridge.api import (
+        live_route,
+        routes_alerts,
+        routes_files,
+        routes_monitor,
+        routes_profiles,
+        routes_relics,
+        routes_users,
+        routes_whatif,
+    )
+
+    routes_relics.seed_from_scene(svc)
+    app = FastAPI(title="relic-twin", version="1", description=DESCRIPTION, openapi_url="/api/openapi.json",
+                  docs_url="/api/docs", redoc_url=None)
+    app.state.service = svc
+    app.state.hub = LiveHub(state) if state is not None else None
+    errors.install(app)
+    for module in (routes_users, routes_relics, routes_monitor, routes_alerts, routes_files, routes_whatif,
+                   routes_profiles, live_route):
+        app.include_router(module.router)
+    app.add_middleware(Limits, rate_per_s=settings.rate_per_s, burst=settings.burst,
+                       login_per_min=settings.login_per_min, max_body=settings.max_body,
+                       max_upload=settings.max_upload)
+
+    @app.get("/api/health", tags=["service"], summary="liveness / 健康检查")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "hall": scene.id if scene else ""}
+
+    return app

@@ -1,0 +1,133 @@
+"""What every route reaches: settings, the store, the twin's state, the signer; and the role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+from argon2 import PasswordHasher
+from fastapi import Depends, Request
+
+from bridge.api.errors import ApiError
+from bridge.auth import DEFAULT_HASHER, VISITOR, AuthError, Claims, TokenSigner, hash_password
+from bridge.live import TwinState
+from bridge.store import Store
+from bridge.store.files import FileLimits, FileStore, open_file_store
+from simulation.scene import Scene
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """How the API behaves; defaults suit one small museum.
+
+    data_dir : where the token secret, files and what-if outputs live
+    secret : token secret; None reads (or creates) ``<data_dir>/api-secret``
+    token_ttl_s : token lifetime, s
+    rate_per_s, burst : requests per second per client, and the burst allowed above it
+        (a monitor polls a few endpoints every few seconds; 20/s with a burst of 100
+        leaves room for page loads and stops a runaway script)
+    login_per_min : sign-in attempts per minute per client (slows password guessing)
+    max_body : largest JSON request body, bytes
+    max_upload : largest file upload, bytes (the file store's own limits apply too)
+    max_points : most raw points one history request returns (ask for buckets beyond)
+    files_url : file store URL (see :func:`bridge.store.files.open_file_store`)
+    """
+
+    data_dir: Path = Path("data")
+    secret: bytes | None = None
+    token_ttl_s: int = 8 * 3600
+    rate_per_s: float = 20.0
+    burst: int = 100
+    login_per_min: int = 10
+    max_body: int = 1 * 2**20
+    max_upload: int = 64 * 2**20
+    max_points: int = 50_000
+    files_url: str | None = None
+    file_limits: FileLimits = field(default_factory=FileLimits)
+    password_hasher: PasswordHasher = DEFAULT_HASHER
+
+
+@dataclass
+class Service:
+    """The live objects behind the API (one per app)."""
+
+    settings: ApiSettings
+    store: Store
+    signer: TokenSigner
+    files: FileStore
+    scene: Scene | None = None
+    state: TwinState | None = None
+    jobs: Any = None  # bridge.api.whatif_jobs.JobRunner, set by create_app
+    dummy_hash: str = ""  # verified against when a user does not exist (same timing as a wrong password)
+
+    @classmethod
+    def build(cls, store: Store, settings: ApiSettings, signer: TokenSigner, scene: Scene | None,
+              state: TwinState | None) -> Service:
+        files = open_file_store(settings.files_url, settings.data_dir, settings.file_limits)
+        svc = cls(settings, store, signer, files, scene, state)
+        svc.dummy_hash = hash_password("relic-twin-not-a-user", settings.password_hasher)
+        return svc
+
+    def zone_of(self) -> dict[str, str]:
+        return {s.id: s.zone for s in self.scene.sensors} if self.scene else {}
+
+
+def service(request: Request) -> Service:
+    return request.app.state.service  # type: ignore[no-any-return]
+
+
+def bearer(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    scheme, _, token = auth.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return None
+
+
+def claims_of(token: str | None, signer: TokenSigner) -> Claims:
+    """The caller's claims: a visitor when no token, ApiError when the token is bad."""
+    if token is None:
+        return VISITOR
+    try:
+        return signer.verify(token)
+    except AuthError as exc:
+        raise ApiError("token_invalid", headers={"WWW-Authenticate": "Bearer"}) from exc
+
+
+def current(request: Request) -> Claims:
+    return claims_of(bearer(request), service(request).signer)
+
+
+def check(claims: Claims, permission: str) -> None:
+    if claims.can(permission):
+        return
+    if not claims.sub:
+        raise ApiError("unauthorized", headers={"WWW-Authenticate": "Bearer"})
+    raise ApiError("forbidden", en=permission, zh=permission)
+
+
+def require(permission: str) -> Callable[..., Claims]:
+    """A dependency: the caller's claims, after checking they hold ``permission``."""
+
+    def dep(claims: Annotated[Claims, Depends(current)]) -> Claims:
+        check(claims, permission)
+        return claims
+
+    dep.__name__ = f"require_{permission.replace(':', '_')}"
+    return dep
+
+
+Svc = Annotated[Service, Depends(service)]
+Caller = Annotated[Claims, Depends(current)]
+CanReadRelics = Annotated[Claims, Depends(require("relics:read"))]
+CanMonitor = Annotated[Claims, Depends(require("monitor:read"))]
+CanAck = Annotated[Claims, Depends(require("alerts:ack"))]
+CanQuarantine = Annotated[Claims, Depends(require("quarantine:read"))]
+CanReadRecords = Annotated[Claims, Depends(require("records:read"))]
+CanWriteArchive = Annotated[Claims, Depends(require("archive:write"))]
+CanWhatIf = Annotated[Claims, Depends(require("whatif:run"))]
+CanThresholds = Annotated[Claims, Depends(require("thresholds:write"))]
+CanUsers = Annotated[Claims, Depends(require("users:manage"))]
+CanSettings = Annotated[Claims, Depends(require("settings:write"))]

@@ -1,0 +1,646 @@
+"""The curator's what-if player: a simulated run played back over the 3-D hall.
+
+:class:`WhatIfScreen` is one screen state (``enter``/``exit``/``update``/``act``,
+see ``app.py``) that owns its node roots. It builds the hall as the monitor
+does (``hall.build_hall``), colours the floor (``field_view.FieldView``'s
+texture, unlit) with the run's simulated field at the current time through
+the monitor's colour maps (``colormap.py``), labels each relic with its
+simulated value, tints case glass with the case climate, floats a badge in
+the alert tier's colour over each relic outside a limit, and lists on the
+right which relic crosses which limit, when and by how much, from the run's
+``summary.json`` (rows already crossed are bright, later ones dim; click a
+row to jump to its moment). A time bar along the bottom marks each crossing.
+
+Time is seconds since the scenario start; between snapshots the field is
+interpolated linearly in time (``whatif_run.field_at``), so a seek to a
+snapshot time shows that snapshot exactly. Keys: :data:`WHATIF_KEYS`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from panda3d.core import (
+    AmbientLight,
+    CardMaker,
+    DirectionalLight,
+    Filename,
+    NodePath,
+    PNMImage,
+    Point2,
+    Point3,
+    TextNode,
+    TransparencyAttrib,
+    Vec4,
+)
+
+from simulation.quantities import QUANTITIES
+from simulation.scene import Scene
+from twin_engine import colormap, hud
+from twin_engine.camera import CameraRig, View
+from twin_engine.field_view import FieldView
+from twin_engine.hall import GLASS, HallNodes, build_hall, hall_radius, zone_centre
+from twin_engine.monitor import legend_data, make_badge
+from twin_engine.texts import pick
+from twin_engine.whatif_run import (
+    CrossingRow,
+    WhatIfRun,
+    active_crossings,
+    crossing_ticks,
+    field_at,
+    load_run,
+    relic_tiers,
+    relic_values,
+    resampler,
+)
+
+WHATIF_KEYS: Mapping[str, str] = {
+    "space": "play_pause",
+    ".": "step_forward",
+    ",": "step_back",
+    "]": "faster",
+    "[": "slower",
+    "home": "go_start",
+    "end": "go_end",
+    "n": "next_crossing",
+    "t": "show_temperature",
+    "h": "show_humidity",
+    "q": "toggle_quantity",
+    "l": "toggle_language",
+    "0": "view_overview",
+    "1": "view_zone_1",
+    "2": "view_zone_2",
+    "3": "view_zone_3",
+    "4": "view_zone_4",
+    "arrow_left": "orbit_left",
+    "arrow_right": "orbit_right",
+    "arrow_up": "orbit_up",
+    "arrow_down": "orbit_down",
+    "=": "zoom_in",
+    "+": "zoom_in",
+    "-": "zoom_out",
+    "wheel_up": "zoom_in",
+    "wheel_down": "zoom_out",
+    "mouse1": "orbit_start",
+    "mouse1-up": "orbit_end",
+    "f": "toggle_fullscreen",
+}
+"""The what-if player's bindings (Panda3D event names); the app shell handles ``toggle_fullscreen``."""
+
+SPEEDS_H_PER_S = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+"""Playback speeds, simulated hours per real second."""
+DEFAULT_SPEED = 2  # 1 h/s: a 24 h run in 24 s
+LIST_ROWS = 8
+"""Crossing rows shown at once; the list scrolls to keep the latest crossed row in view."""
+RELIC_LABEL_SCALE = 0.28
+"""Relic value label height, m."""
+
+TEXTS: Mapping[str, Mapping[str, str]] = {
+    "title": {"zh-CN": "假设情景回放", "en": "What-if playback"},
+    "crossings": {"zh-CN": "越限情况", "en": "Limit crossings"},
+    "none": {"zh-CN": "没有文物超出其限值", "en": "No relic leaves its limits"},
+    "high": {"zh-CN": "高于", "en": ">"},
+    "low": {"zh-CN": "低于", "en": "<"},
+    "change_24h": {"zh-CN": "24小时变幅超过", "en": "24 h change >"},
+    "short_temperature": {"zh-CN": "温度", "en": "T"},
+    "short_relative_humidity": {"zh-CN": "湿度", "en": "RH"},
+    "worst": {"zh-CN": "最大超出", "en": "worst"},
+    "hours": {"zh-CN": "共 {h} 小时", "en": "{h} h outside"},
+    "at_start": {"zh-CN": "开始时已超出", "en": "from the start"},
+    "earlier": {"zh-CN": "更早 {n} 项", "en": "{n} earlier"},
+    "later": {"zh-CN": "之后 {n} 项", "en": "{n} later"},
+    "playing": {"zh-CN": "播放中", "en": "playing"},
+    "paused": {"zh-CN": "已暂停", "en": "paused"},
+    "speed": {"zh-CN": "{x} 小时/秒", "en": "{x} h/s"},
+    "snapshot": {"zh-CN": "快照 {i}/{n}", "en": "snapshot {i}/{n}"},
+    "uncalibrated": {"zh-CN": "模型未经本厅实测校准：用于比较情景，不作预报",
+                     "en": "Model not calibrated on this hall: compare scenarios, not a forecast"},
+    "calibrated": {"zh-CN": "模型已按 ASHRAE Guideline 14 校准", "en": "Model calibrated (ASHRAE Guideline 14)"},
+    "help": {
+        "zh-CN": "空格 播放/暂停  , . 逐快照  [ ] 速度  N 下一次越限  T 温度  H 湿度  L 语言  方向键/拖动 旋转  滚轮 缩放",
+        "en": "Space play/pause  , . snapshots  [ ] speed  N next crossing  T temp  H humidity  L language  arrows/drag orbit  wheel zoom",
+    },
+}
+
+
+def tr(key: str, lang: str = "en") -> str:
+    """The player's text ``key`` in ``lang`` ("zh-CN"/"zh" or "en")."""
+    entry = TEXTS[key]
+    return entry["zh-CN"] if lang.startswith("zh") else entry["en"]
+
+
+@dataclass(frozen=True)
+class CrossingLine:
+    """One row of the crossing list (plain view data): tier swatch, the relic, when,
+    which limit by how much, whether it has happened / is outside at the shown time,
+    and the time (s) a click jumps to."""
+
+    tier: str
+    name: str
+    when: str
+    detail: str
+    happened: bool
+    active: bool
+    jump_s: float
+
+
+@dataclass(frozen=True)
+class CrossingListData:
+    title: str
+    rows: Sequence[CrossingLine]
+    empty: str
+    earlier: str = ""
+    later: str = ""
+    footer: str = ""
+
+
+class CrossingList(hud.Widget):
+    """The crossing list at the top right; ``on_jump(seconds)`` when a row is clicked."""
+
+    buttons: list[Any] = []
+    WIDTH = 1.0
+    ROW_H = 0.1
+
+    def clear(self) -> None:
+        for b in self.buttons:
+            b.destroy()
+        self.buttons = []
+        super().clear()
+
+    def show(self, data: CrossingListData, on_jump: Callable[[float], None] | None = None) -> None:
+        self.clear()
+        x1 = -0.03
+        x0 = x1 - self.WIDTH
+        extra = (0.05 if data.earlier else 0) + (0.05 if data.later else 0) + (0.06 if data.footer else 0)
+        height = 0.13 + self.ROW_H * max(1, len(data.rows)) + extra
+        _card(self.root, (x0, x1, -0.03 - height, -0.03), hud.PANEL_BG)
+        _text(self.root, data.title, (x0 + 0.03, -0.1), 0.045, hud.TEXT, self.font)
+        y = -0.1
+        if data.earlier:
+            y -= 0.05
+            _text(self.root, data.earlier, (x0 + 0.08, y), 0.03, hud.DIM, self.font)
+        if not data.rows:
+            _text(self.root, data.empty, (x0 + 0.03, y - 0.07), 0.036, hud.DIM, self.font)
+        for row in data.rows:
+            y -= self.ROW_H
+            alpha = 1.0 if row.active else 0.45 if row.happened else 0.15
+            _card(self.root, (x0 + 0.03, x0 + 0.055, y - 0.04, y + 0.035),
+                  (*hud.TIER_COLOURS.get(row.tier, (0.6, 0.6, 0.6)), alpha))
+            colour = hud.TEXT if row.happened else hud.DIM
+            _text(self.root, row.name, (x0 + 0.075, y + 0.005), 0.034, colour, self.font)
+            _text(self.root, row.when, (x1 - 0.03, y + 0.005), 0.03, colour, self.font, TextNode.ARight)
+            _text(self.root, row.detail, (x0 + 0.075, y - 0.037), 0.03, hud.DIM, self.font)
+            if on_jump is not None:
+                self.buttons.append(_invisible_button(self.root, (x0, x1, y - 0.05, y + 0.05),
+                                                      lambda s=row.jump_s: on_jump(s)))
+        if data.later:
+            y -= 0.09
+            _text(self.root, data.later, (x0 + 0.08, y), 0.03, hud.DIM, self.font)
+        if data.footer:
+            _text(self.root, data.footer, (x0 + 0.03, -0.03 - height + 0.03), 0.027, hud.DIM, self.font)
+
+
+def _text(parent: NodePath, text: str, pos: tuple[float, float], scale: float, colour: Sequence[float],
+          font: Any | None, align: int = TextNode.ALeft) -> NodePath:
+    node = TextNode("text")
+    node.setText(text)
+    node.setAlign(align)
+    node.setTextColor(*colour)
+    node.setShadow(0.05, 0.05)
+    node.setShadowColor(0, 0, 0, 0.8)
+    if font is not None:
+        node.setFont(font)
+    np_ = parent.attachNewNode(node)
+    np_.setScale(scale)
+    np_.setPos(pos[0], 0, pos[1])
+    return np_
+
+
+def _card(parent: NodePath, frame: tuple[float, float, float, float], colour: Sequence[float]) -> NodePath:
+    cm = CardMaker("card")
+    cm.setFrame(*frame)
+    card = parent.attachNewNode(cm.generate())
+    card.setColor(*colour)
+    if len(colour) == 4 and colour[3] < 1:
+        card.setTransparency(TransparencyAttrib.MAlpha)
+    return card
+
+
+def _invisible_button(parent: NodePath, frame: tuple[float, float, float, float], command: Callable[[], None]) -> Any:
+    from direct.gui.DirectButton import DirectButton
+    from direct.gui.DirectGuiGlobals import FLAT
+
+    button = DirectButton(parent=parent, frameSize=frame, relief=FLAT, command=command, frameColor=(0, 0, 0, 0),
+                          pressEffect=False)
+    button.setTransparency(TransparencyAttrib.MAlpha)
+    return button
+
+
+class WhatIfScreen:
+    """Play back the run in ``run`` (a run folder or a loaded :class:`WhatIfRun`) over ``scene`` inside ``base``."""
+
+    keys = WHATIF_KEYS
+
+    def __init__(self, base: Any, scene: Scene, run: str | Path | WhatIfRun, lang: str = "en",
+                 load_meshes: bool = True, font: Any | None = None, step_m: float = 0.2):
+        self.base = base
+        self.scene = scene
+        self.run = run if isinstance(run, WhatIfRun) else load_run(run, scene)
+        self.lang = lang
+        self.font = font if font is not None else _default_font()
+        self.quantity = "temperature"
+        self.t_s = 0.0
+        self.playing = False
+        self.speed = DEFAULT_SPEED
+        self._dirty = True
+        self._state: dict[str, Any] = {}
+        self._drag: tuple[float, float] | None = None
+
+        self.root = base.render.attachNewNode("whatif")
+        self._lights()
+        self.nodes: HallNodes = build_hall(scene, self.root, loader=base.loader, load_meshes=load_meshes)
+        for holder in self.nodes.sensors.values():
+            holder.hide()  # the field is simulated: sensors say nothing here
+        self.field = FieldView(scene, self.root, step_m=step_m)
+        self.field.hatch.hide()  # no stale sensors in a simulation
+        self._sample = resampler(self.run, self.field.grid.points)
+        self.values: NDArray[np.float64] = np.zeros(self.field.grid.shape)
+        self.rgb: NDArray[np.float64] = np.zeros((*self.field.grid.shape, 3))
+        self._hoods = {c.id: self.nodes.cases[c.id].find(f"case-{c.id}-glass") for c in scene.cases}
+        self._labels = self._relic_labels()
+        self.badges = self.root.attachNewNode("badges")
+        self.title = hud.TitleBar(base.a2dTopLeft, self.font)
+        self.legend = hud.Legend(base.a2dBottomLeft, self.font)
+        self.crossing_list = CrossingList(base.a2dTopRight, self.font)
+        self.time_bar = hud.ReplayBar(base.a2dBottomCenter, self.font)
+        self.ticks = self._tick_marks(base.a2dBottomCenter)
+        base.camLens.setFov(50)
+        base.camLens.setNearFar(0.1, 300.0)
+        self.rig = CameraRig(base.camera, self.overview())
+        self.refresh()
+
+    # --- lifecycle --------------------------------------------------------------
+
+    def enter(self) -> None:
+        self._mark()
+
+    def exit(self) -> None:
+        """Remove every node this screen made."""
+        for widget in (self.title, self.legend, self.crossing_list, self.time_bar):
+            widget.destroy()
+        self.ticks.removeNode()
+        self.root.clearLight()
+        self.root.removeNode()
+
+    destroy = exit
+
+    def update(self, dt: float) -> None:
+        """One frame: advance the clock when playing, camera easing, recolour when dirty."""
+        if self.playing:
+            self.seek(self.t_s + dt * SPEEDS_H_PER_S[self.speed] * 3600.0)
+            if self.t_s >= self.run.duration_s:
+                self.playing = False
+        self._drag_update()
+        self.rig.update(dt)
+        if self._dirty:
+            self.refresh()
+
+    # --- time -------------------------------------------------------------------
+
+    def seek(self, seconds: float) -> float:
+        """Show the run ``seconds`` after its start (clamped to the run); returns the time shown."""
+        t = min(max(float(seconds), 0.0), self.run.duration_s)
+        if t != self.t_s:
+            self.t_s = t
+            self._mark()
+        return t
+
+    def play(self, on: bool | None = None) -> None:
+        """Start (``on`` True), stop (False) or toggle (None) playback; from the start again at the end."""
+        self.playing = (not self.playing) if on is None else bool(on)
+        if self.playing and self.t_s >= self.run.duration_s:
+            self.seek(0.0)
+        self._mark()
+
+    def step(self, n: int) -> float:
+        """Jump ``n`` snapshots forward (negative: back) from the shown time."""
+        times = self.run.times_s
+        if n > 0:
+            later = times[times > self.t_s + 1e-6]
+            target = later[min(n, len(later)) - 1] if len(later) else times[-1]
+        else:
+            earlier = times[times < self.t_s - 1e-6]
+            target = earlier[max(len(earlier) + n, 0)] if len(earlier) else times[0]
+        self.playing = False
+        return self.seek(float(target))
+
+    def next_crossing(self) -> float | None:
+        """Jump to the next moment a relic first crosses a limit (None when none is left)."""
+        later = [c.first_s for c in self.run.crossings if c.first_s > self.t_s + 1e-6]
+        if not later:
+            return None
+        self.playing = False
+        return self.seek(min(later))
+
+    def set_speed(self, index: int) -> None:
+        self.speed = min(max(index, 0), len(SPEEDS_H_PER_S) - 1)
+        self._mark()
+
+    # --- actions ----------------------------------------------------------------
+
+    def act(self, action: str) -> None:
+        """Do the named action (see :data:`WHATIF_KEYS`)."""
+        rig = self.rig
+        simple: dict[str, Callable[[], object]] = {
+            "play_pause": self.play,
+            "step_forward": lambda: self.step(1),
+            "step_back": lambda: self.step(-1),
+            "faster": lambda: self.set_speed(self.speed + 1),
+            "slower": lambda: self.set_speed(self.speed - 1),
+            "go_start": lambda: self.seek(0.0),
+            "go_end": lambda: self.seek(self.run.duration_s),
+            "next_crossing": self.next_crossing,
+            "show_temperature": lambda: self.set_quantity("temperature"),
+            "show_humidity": lambda: self.set_quantity("relative_humidity"),
+            "toggle_quantity": lambda: self.set_quantity(
+                "relative_humidity" if self.quantity == "temperature" else "temperature"),
+            "toggle_language": self.toggle_language,
+            "view_overview": lambda: rig.go(self.overview()),
+            "orbit_left": lambda: rig.orbit(-15, 0),
+            "orbit_right": lambda: rig.orbit(15, 0),
+            "orbit_up": lambda: rig.orbit(0, -8),
+            "orbit_down": lambda: rig.orbit(0, 8),
+            "zoom_in": lambda: rig.zoom(1 / 1.15),
+            "zoom_out": lambda: rig.zoom(1.15),
+            "orbit_start": self._drag_start,
+            "orbit_end": self._drag_end,
+        }
+        if action in simple:
+            simple[action]()
+        elif action.startswith("view_zone_"):
+            i = int(action.rsplit("_", 1)[1]) - 1
+            if 0 <= i < len(self.scene.zones):
+                rig.go(self.zone_view(i))
+
+    def set_quantity(self, quantity: str) -> None:
+        """Show ``"temperature"`` or ``"relative_humidity"``."""
+        if quantity in self.run.fields and quantity != self.quantity:
+            self.quantity = quantity
+            self._mark()
+
+    def toggle_language(self) -> None:
+        self.lang = "en" if self.lang.startswith("zh") else "zh-CN"
+        self._mark()
+
+    def _mark(self) -> None:
+        self._dirty = True
+
+    # --- camera -----------------------------------------------------------------
+
+    def overview(self) -> View:
+        """The whole hall from the south, above, at an angle (as the monitor frames it)."""
+        x0, y0, x1, y1 = self.scene.bounds
+        fit = hall_radius(self.scene) / math.tan(math.radians(0.5 * self.base.camLens.getFov()[0]))
+        return View(((x0 + x1) / 2, (y0 + y1) / 2 - 0.5, 0.0), 0.0, -56.0, 1.06 * fit)
+
+    def zone_view(self, i: int) -> View:
+        zone = self.scene.zones[i]
+        c = zone_centre(zone.polygon)
+        span = float(np.ptp(zone.polygon, axis=0).max())
+        return View((c[0], c[1], 0.3), 15.0, -50.0, 1.7 * span)
+
+    def project(self, point: tuple[float, float, float]) -> tuple[float, float] | None:
+        """Film coordinates (-1..1) of a hall point, or None when off screen."""
+        p = self.base.cam.getRelativePoint(self.base.render, Point3(*point))
+        out = Point2()
+        if not self.base.camLens.project(p, out):
+            return None
+        return float(out[0]), float(out[1])
+
+    def _drag_start(self) -> None:
+        mw = self.base.mouseWatcherNode
+        if mw is not None and mw.hasMouse():
+            self._drag = (mw.getMouse()[0], mw.getMouse()[1])
+
+    def _drag_update(self) -> None:
+        mw = self.base.mouseWatcherNode
+        if self._drag is None or mw is None or not mw.hasMouse():
+            return
+        x, y = mw.getMouse()[0], mw.getMouse()[1]
+        self.rig.orbit((x - self._drag[0]) * 120, (y - self._drag[1]) * 60)
+        self.rig.snap()
+        self._drag = (x, y)
+
+    def _drag_end(self) -> None:
+        self._drag = None
+
+    # --- drawing ----------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Recolour the floor, relic labels, case glass and badges; redraw the overlay."""
+        self._dirty = False
+        grid = self.field.grid
+        # every floor vertex gets a value (edge vertices outside the polygon take the nearest cell's)
+        self.values = self._sample(field_at(self.run, self.quantity, self.t_s)).reshape(grid.shape)
+        self.rgb = colormap.colours(self.quantity, self.values)
+        self.field.upload(self.rgb)
+        relic = relic_values(self.run, self.quantity, self.t_s)
+        self._label_relics(relic)
+        self._tint_cases(relic)
+        self._draw_badges()
+        self._draw_hud()
+
+    def relic_badges(self) -> dict[str, tuple[str, int]]:
+        """Relic id -> (tier, number of limits it is outside) at the shown time."""
+        return relic_tiers(self.run, self.t_s)
+
+    def badge_anchor(self, relic_id: str) -> Point3 | None:
+        """Where a relic's badge floats, hall frame (m)."""
+        top = self.nodes.relic_tops.get(relic_id)
+        return None if top is None else top + Point3(0, 0, 0.95)
+
+    def _draw_badges(self) -> None:
+        targets = self.relic_badges()
+        if self._state.get("badges") == targets:
+            return
+        self._state["badges"] = targets
+        for child in self.badges.getChildren():
+            child.removeNode()
+        for rid, (tier, count) in targets.items():
+            pos = self.badge_anchor(rid)
+            if pos is not None:
+                badge = make_badge(self.badges, tier, count, self.font)
+                badge.setPos(pos)
+                badge.setTag("badge", f"relic:{rid}:{tier}")
+
+    def _relic_labels(self) -> dict[str, TextNode]:
+        labels = {}
+        for rid, holder in self.nodes.relics.items():
+            node = TextNode(f"value-{rid}")
+            node.setAlign(TextNode.ACenter)
+            node.setTextColor(1, 1, 1, 1)
+            node.setCardColor(0.05, 0.05, 0.07, 0.75)
+            node.setCardAsMargin(0.15, 0.15, 0.05, 0.05)
+            node.setCardDecal(True)
+            if self.font is not None:
+                node.setFont(self.font)
+            label = self.root.attachNewNode(node)
+            top = self.nodes.relic_tops.get(rid, holder.getPos(self.root))
+            label.setPos(top + Point3(0, 0, 0.22))
+            label.setScale(RELIC_LABEL_SCALE)
+            label.setBillboardPointEye()
+            label.setLightOff(1)
+            label.setDepthTest(False)
+            label.setDepthWrite(False)
+            label.setBin("fixed", 40)
+            labels[rid] = node
+        return labels
+
+    def _label_relics(self, values: Mapping[str, float]) -> None:
+        q = QUANTITIES[self.quantity]
+        for rid, node in self._labels.items():
+            v = values.get(rid)
+            text = "" if v is None or not math.isfinite(v) else f"{v:.{q.precision}f}"
+            if node.getText() != text:
+                node.setText(text)
+
+    def _tint_cases(self, values: Mapping[str, float]) -> None:
+        """Tint each case's glass with the mean simulated value of its relics (the case climate)."""
+        for case in self.scene.cases:
+            inside = [values[r.id] for r in self.scene.relics if r.case == case.id and r.id in values]
+            if inside:
+                self._hoods[case.id].setColor(*colormap.colour(self.quantity, float(np.mean(inside))), 0.42)
+            else:
+                self._hoods[case.id].setColor(*GLASS)
+
+    def _tick_marks(self, parent: NodePath) -> NodePath:
+        """Small tier-coloured marks under the time bar at each crossing's first time."""
+        root = parent.attachNewNode("whatif-ticks")
+        for frac, tier in crossing_ticks(self.run):
+            x = -0.5 + frac  # the slider spans -0.5..0.5 (scale 0.5 of a -1..1 frame)
+            _card(root, (x - 0.004, x + 0.004, 0.018, 0.034), (*hud.TIER_COLOURS.get(tier, (0.6, 0.6, 0.6)), 1.0))
+        return root
+
+    # --- overlay ------------------------------------------------------------------
+
+    def time_label(self) -> str:
+        """The time bar's caption: hours since start, local clock time, snapshot, play state."""
+        lang = self.lang
+        local = self.run.local(self.t_s)
+        off = self.run.utc_offset_h
+        zone = f"UTC{off:+g}" if off else "UTC"
+        k = int(np.searchsorted(self.run.times_s, self.t_s + 1e-6, side="right"))
+        state = tr("playing" if self.playing else "paused", lang)
+        speed = tr("speed", lang).format(x=f"{SPEEDS_H_PER_S[self.speed]:g}")
+        snap = tr("snapshot", lang).format(i=max(k, 1), n=len(self.run.times_s))
+        return f"+{self.t_s / 3600:.1f} h  |  {local:%m-%d %H:%M} {zone}  |  {snap}  |  {state} {speed}"
+
+    def crossing_data(self) -> CrossingListData:
+        """The crossing list's view data at the shown time."""
+        lang = self.lang
+        active = active_crossings(self.run, self.t_s)
+        rows = [self._crossing_line(i, c, active.get(i)) for i, c in enumerate(self.run.crossings)]
+        happened = sum(r.happened for r in rows)
+        first = min(max(0, happened - LIST_ROWS + 2), max(0, len(rows) - LIST_ROWS))
+        shown = rows[first:first + LIST_ROWS]
+        later = len(rows) - first - len(shown)
+        footer = tr("calibrated" if self.run.calibrated else "uncalibrated", lang)
+        return CrossingListData(
+            title=f"{tr('crossings', lang)} ({happened}/{len(rows)})", rows=shown, empty=tr("none", lang),
+            earlier=tr("earlier", lang).format(n=first) if first else "",
+            later=tr("later", lang).format(n=later) if later else "", footer=footer)
+
+    def _crossing_line(self, i: int, c: CrossingRow, tier: str | None) -> CrossingLine:
+        lang = self.lang
+        q = QUANTITIES[c.quantity]
+        known = {r.id for r in self.scene.relics}
+        name = pick(self.scene.relic(c.relic).name, lang) if c.relic in known else c.relic
+        when = tr("at_start", lang) if c.at_start else f"+{c.first_s / 3600:.1f} h  {self.run.local(c.first_s):%H:%M}"
+        hours = tr("hours", lang).format(h=f"{c.hours_outside:.1f}")
+        limit = f"{c.limit:.{q.precision}f} {q.unit}"
+        detail = (f"{tr('short_' + c.quantity, lang)} {tr(c.side, lang)} {limit}  |  "
+                  f"{tr('worst', lang)} +{c.worst_excess:.{q.precision}f} {q.unit}  |  {hours}")
+        return CrossingLine(tier or c.worst_tier, name, when, detail, c.first_s <= self.t_s + 1e-6,
+                            tier is not None, c.first_s)
+
+    def _draw_hud(self) -> None:
+        lang = self.lang
+        q = QUANTITIES[self.quantity]
+        title = f"{pick(self.run.title, lang)}  |  {q.label(lang)} ({q.unit})"
+        self._show_if_changed("title", self.title.show, title, tr("help", lang))
+        self._show_if_changed("legend", self.legend.show, replace(legend_data(self.quantity, lang), notes=()))
+        self._show_if_changed("crossings", self.crossing_list.show, self.crossing_data(), self._jump)
+        hours = self.run.duration_s / 3600.0
+        self.time_bar.show(hud.ReplayData(hours - self.t_s / 3600.0, hours, self.time_label(), not self.playing),
+                           self._slider_moved)
+
+    def _jump(self, seconds: float) -> None:
+        self.playing = False
+        self.seek(seconds)
+
+    def _slider_moved(self, hours_back: float) -> None:
+        self.seek(self.run.duration_s - hours_back * 3600.0)
+
+    def _show_if_changed(self, key: str, show: Callable[..., None], *args: Any) -> None:
+        """Rebuild a widget only when its view data changed (text is costly to lay out)."""
+        data = tuple(a for a in args if not callable(a))
+        if self._state.get(key) != data:
+            self._state[key] = data
+            show(*args)
+
+    def _lights(self) -> None:
+        amb = AmbientLight("ambient")
+        amb.setColor(Vec4(0.42, 0.42, 0.45, 1))
+        sun = DirectionalLight("key")
+        sun.setColor(Vec4(0.75, 0.72, 0.66, 1))
+        fill = DirectionalLight("fill")
+        fill.setColor(Vec4(0.25, 0.27, 0.32, 1))
+        for light, hpr in ((amb, None), (sun, (-30, -55, 0)), (fill, (150, -30, 0))):
+            np_ = self.root.attachNewNode(light)
+            if hpr:
+                np_.setHpr(*hpr)
+            self.root.setLight(np_)
+
+    # --- output -----------------------------------------------------------------
+
+    def render_frame(self) -> None:
+        """Bring everything up to date and render (twice, so buffers settle)."""
+        if self._dirty:
+            self.refresh()
+        self.rig.apply()
+        self.base.graphicsEngine.renderFrame()
+        self.base.graphicsEngine.renderFrame()
+
+    def screenshot(self) -> PNMImage:
+        """The current frame as an image (row 0 at the top)."""
+        self.render_frame()
+        image = PNMImage()
+        if not self.base.win.getScreenshot(image):
+            raise RuntimeError("could not read back the frame")
+        return image
+
+    def save_png(self, path: str | Path) -> Path:
+        """Render the shown time and write it to ``path`` (PNG)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.screenshot().write(Filename.fromOsSpecific(str(path))):
+            raise OSError(f"could not write {path}")
+        return path
+
+
+def _default_font() -> Any | None:
+    """The project's CJK font (``twin_engine.fonts``), or Panda3D's default."""
+    try:
+        from twin_engine.fonts import load_font
+    except ImportError:
+        return None
+    try:
+        return load_font()
+    except (OSError, RuntimeError):
+        return None
