@@ -1,4 +1,10 @@
-"""``relic-twin serve``: the twin headless — MQTT bridge, store, live feed. Never loads Panda3D."""
+"""``relic-twin serve``: the twin headless — MQTT bridge, store, models and the HTTP API. Never loads Panda3D.
+
+One HTTP port (``--port``, default 8000) carries the REST API (OpenAPI at ``/api/openapi.json``,
+docs at ``/api/docs``) and the live websocket feed (``/api/live?token=...``); it serves HTTPS when
+given ``--cert`` and ``--key``. The unauthenticated feed of the demo (``ws://127.0.0.1:8765/live``)
+stays on the loopback interface only, for a monitor on the same machine.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import argparse
 import signal
 import sys
 import threading
+from pathlib import Path
 
 from bridge.config import ConfigError, settings_from_env
 from bridge.fleet import FleetSettings
@@ -16,26 +23,55 @@ from simulation.scene import SceneError, load_scene
 def serve_main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="relic-twin serve", description="run the twin service / 运行孪生服务")
     p.add_argument("--scene", default=str(scenes_dir() / "demo_hall"))
-    p.add_argument("--feed-port", type=int, default=8765, help="websocket port / 实时推送端口")
+    p.add_argument("--host", default="127.0.0.1", help="API address; 0.0.0.0 for every interface / 监听地址")
+    p.add_argument("--port", type=int, default=8000, help="API port (REST and /api/live) / 接口端口")
+    p.add_argument("--cert", type=Path, default=None, help="TLS certificate (PEM) for HTTPS / 证书")
+    p.add_argument("--key", type=Path, default=None, help="TLS private key (PEM) for HTTPS / 私钥")
+    p.add_argument("--feed-port", type=int, default=8765,
+                   help="loopback-only websocket for a local monitor; 0 picks a free port / 本机实时推送端口")
     p.add_argument("--fleet", action="store_true", help="also run the virtual fleet / 同时运行虚拟传感器")
     p.add_argument("--speed", type=float, default=60.0)
     args = p.parse_args(argv)
     try:
         settings = settings_from_env()
         scene = load_scene(args.scene)
+        if (args.cert is None) != (args.key is None):
+            raise ConfigError("HTTPS needs both --cert and --key | HTTPS 需要同时提供证书和私钥")
+        for path in (args.cert, args.key):
+            if path is not None and not path.is_file():
+                raise ConfigError(f"no such file: {path} | 文件不存在")
     except (ConfigError, SceneError) as exc:
         print(f"relic-twin serve: {exc}", file=sys.stderr)
         return 2
+    import uvicorn
+
+    from bridge.api import ApiSettings, create_app
+    from bridge.api.server import config
     from bridge.runtime import start_twin
 
     runtime = start_twin(scene, settings, fleet=FleetSettings(speed=args.speed) if args.fleet else None,
                          feed_port=args.feed_port)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        stop.wait()
-    except KeyboardInterrupt:
-        pass
+        app = create_app(runtime, ApiSettings(data_dir=settings.data_dir))
+        server = uvicorn.Server(config(app, args.host, args.port, args.cert, args.key, log_level="info"))
+        scheme = "https" if args.cert else "http"
+        print(f"API 接口: {scheme}://{args.host}:{args.port}/api/docs  (sign in 登录: /api/auth/token; "
+              f"add a user 添加用户: relic-twin user add NAME --role admin)", flush=True)
+        stopping = threading.Event()
+
+        def stop(*_: object) -> None:
+            stopping.set()
+            server.should_exit = True
+
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            pass
+        if not server.started and not stopping.is_set():
+            print(f"relic-twin serve: the API could not listen on {args.host}:{args.port} | 接口端口无法监听",
+                  file=sys.stderr)
+            return 1
     finally:
         runtime.stop()
     return 0

@@ -24,6 +24,7 @@ import json
 import multiprocessing as mp
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -202,7 +203,9 @@ def _pyplot():
     from matplotlib import font_manager
 
     names = {f.name for f in font_manager.fontManager.ttflist}
-    cjk = [n for n in ("Noto Sans CJK SC", "Noto Serif CJK SC", "WenQuanYi Zen Hei", "SimHei") if n in names]
+    # the Makefile installs Debian's fonts-wqy-microhei; any of the others serves as well
+    cjk = [n for n in ("Noto Sans CJK SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Serif CJK SC", "SimHei")
+           if n in names]
     plt.rcParams["font.family"] = [*cjk, "DejaVu Sans"]
     plt.rcParams["axes.unicode_minus"] = False
     return plt
@@ -211,6 +214,14 @@ def _pyplot():
 def write_report(out: Path, sc: Scenario, scene: Any, model: climate.HallModel, res: climate.SimulationResult,
                  crossings: list[Crossing], summary: dict[str, Any]) -> None:
     """PNG charts and maps, and ``report.html`` (zh-CN and en)."""
+    with warnings.catch_warnings():
+        # without a CJK font the Chinese labels draw as boxes; the report is still worth writing
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        _write_report(out, sc, scene, model, res, crossings, summary)
+
+
+def _write_report(out: Path, sc: Scenario, scene: Any, model: climate.HallModel, res: climate.SimulationResult,
+                  crossings: list[Crossing], summary: dict[str, Any]) -> None:
     plt = _pyplot()
     hours = res.times_s / 3600.0
     for name, ids, temp, rh, title in (

@@ -1,6 +1,7 @@
 """``relic-twin monitor``: the staff's live 3D monitor, fed by a twin service's websocket.
 
-``--url ws://HOST:PORT/live`` connects to a running ``relic-twin serve``;
+``--url ws://HOST:PORT/live`` connects to a running ``relic-twin serve`` (its loopback feed;
+or ``--url wss://HOST:PORT/api/live --token T`` to its API from another machine);
 ``--embedded`` runs the twin service (broker, bridge, store, feed) in the
 same process, with ``--fleet`` adding the virtual sensor fleet.
 """
@@ -11,6 +12,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlencode
 
 from bridge.config import ConfigError, settings_from_env
 from bridge.fleet import FleetSettings
@@ -23,6 +25,8 @@ def monitor_main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="relic-twin monitor", description="staff live 3D monitor / 实时三维监测")
     p.add_argument("--scene", default=str(scenes_dir() / "demo_hall"))
     p.add_argument("--url", default="ws://127.0.0.1:8765/live", help="twin service live feed / 实时数据地址")
+    p.add_argument("--token", default=os.environ.get("RELIC_TWIN_TOKEN"),
+                   help="sign-in token for a service's /api/live (or RELIC_TWIN_TOKEN) / 登录令牌")
     p.add_argument("--embedded", action="store_true", help="run the twin service in this process / 内嵌服务")
     p.add_argument("--fleet", action="store_true", help="with --embedded: the virtual fleet too / 虚拟传感器")
     p.add_argument("--speed", type=float, default=60.0)
@@ -48,6 +52,8 @@ def monitor_main(argv: list[str]) -> int:
 
         runtime = start_twin(scene, settings, fleet=FleetSettings(speed=args.speed) if args.fleet else None)
         url = runtime.feed.url
+    elif args.token:
+        url += ("&" if "?" in url else "?") + urlencode({"token": args.token})
     feed = FeedClient(url).start()
     try:
         seconds = args.seconds if args.seconds is not None else (30.0 if headless else None)

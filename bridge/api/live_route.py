@@ -3,8 +3,8 @@
 The same messages as :class:`bridge.live.LiveFeed` (a ``snapshot``, then
 ``delta`` messages in order) with the same filters (``?zone=&quantity=&sensor=``),
 for callers holding ``monitor:read`` (staff and up): the token comes as
-``?token=`` or an ``Authorization: Bearer`` header. A visitor is refused
-with close code 1008 (policy violation).
+``?token=`` or an ``Authorization: Bearer`` header. A visitor or a bad token is refused
+at the handshake (closed before accept: the client sees HTTP 403).
 
 :class:`LiveHub` fans each delta out on the server's event loop: the
 message for one filter is encoded once, however many clients share it;
