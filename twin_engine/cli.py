@@ -30,6 +30,7 @@ DELEGATED: dict[str, tuple[str, str, str]] = {
     "kiosk": ("twin_engine.kiosk", "kiosk_main", "visitor kiosk / 观众导览终端"),
     "annotate": ("twin_engine.annotate", "annotate_main", "place hotspots on a relic / 标注文物热点"),
     "monitor": ("twin_engine.monitor_cli", "monitor_main", "staff live 3D monitor / 实时三维监测"),
+    "play": ("twin_engine.whatif_cli", "play_main", "play a what-if run over the 3D hall / 三维回放情景模拟"),
 }
 
 

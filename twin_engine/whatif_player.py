@@ -96,10 +96,18 @@ WHATIF_KEYS: Mapping[str, str] = {
 SPEEDS_H_PER_S = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 """Playback speeds, simulated hours per real second."""
 DEFAULT_SPEED = 2  # 1 h/s: a 24 h run in 24 s
-LIST_ROWS = 8
+LIST_ROWS = 6
 """Crossing rows shown at once; the list scrolls to keep the latest crossed row in view."""
 RELIC_LABEL_SCALE = 0.28
 """Relic value label height, m."""
+BADGE_RISE_M = 1.3
+"""How far above a relic's top its badge floats, m (clear of the value label seen from above)."""
+LEGEND_WIDTH = 0.54
+"""Width of ``hud.Legend``'s panel plus a margin (aspect-2D units), to place it at the right edge."""
+OVERVIEW_ZOOM = 1.18
+"""Overview camera distance over the distance that just fits the hall's radius."""
+OVERVIEW_FILM_X = -0.15
+"""Where the hall's centre sits across the frame in the overview (-1 left .. 1 right)."""
 
 TEXTS: Mapping[str, Mapping[str, str]] = {
     "title": {"zh-CN": "假设情景回放", "en": "What-if playback"},
@@ -110,6 +118,8 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "change_24h": {"zh-CN": "24小时变幅超过", "en": "24 h change >"},
     "short_temperature": {"zh-CN": "温度", "en": "T"},
     "short_relative_humidity": {"zh-CN": "湿度", "en": "RH"},
+    "legend_temperature": {"zh-CN": "温度 ({unit})", "en": "Temperature ({unit})"},
+    "legend_relative_humidity": {"zh-CN": "相对湿度 ({unit})", "en": "Rel. humidity ({unit})"},
     "worst": {"zh-CN": "最大超出", "en": "worst"},
     "hours": {"zh-CN": "共 {h} 小时", "en": "{h} h outside"},
     "at_start": {"zh-CN": "开始时已超出", "en": "from the start"},
@@ -193,9 +203,11 @@ class CrossingList(hud.Widget):
             _card(self.root, (x0 + 0.03, x0 + 0.055, y - 0.04, y + 0.035),
                   (*hud.TIER_COLOURS.get(row.tier, (0.6, 0.6, 0.6)), alpha))
             colour = hud.TEXT if row.happened else hud.DIM
-            _text(self.root, row.name, (x0 + 0.075, y + 0.005), 0.034, colour, self.font)
+            _text(self.root, row.name, (x0 + 0.075, y + 0.005), 0.034, colour, self.font,
+                  max_width=self.WIDTH - 0.33)
             _text(self.root, row.when, (x1 - 0.03, y + 0.005), 0.03, colour, self.font, TextNode.ARight)
-            _text(self.root, row.detail, (x0 + 0.075, y - 0.037), 0.03, hud.DIM, self.font)
+            _text(self.root, row.detail, (x0 + 0.075, y - 0.037), 0.03, hud.DIM, self.font,
+                  max_width=self.WIDTH - 0.105)
             if on_jump is not None:
                 self.buttons.append(_invisible_button(self.root, (x0, x1, y - 0.05, y + 0.05),
                                                       lambda s=row.jump_s: on_jump(s)))
@@ -203,11 +215,13 @@ class CrossingList(hud.Widget):
             y -= 0.09
             _text(self.root, data.later, (x0 + 0.08, y), 0.03, hud.DIM, self.font)
         if data.footer:
-            _text(self.root, data.footer, (x0 + 0.03, -0.03 - height + 0.03), 0.027, hud.DIM, self.font)
+            _text(self.root, data.footer, (x0 + 0.03, -0.03 - height + 0.03), 0.027, hud.DIM, self.font,
+                  max_width=self.WIDTH - 0.06)
 
 
 def _text(parent: NodePath, text: str, pos: tuple[float, float], scale: float, colour: Sequence[float],
-          font: Any | None, align: int = TextNode.ALeft) -> NodePath:
+          font: Any | None, align: int = TextNode.ALeft, max_width: float | None = None) -> NodePath:
+    """A shadowed text line at ``pos`` (aspect-2D units), ``scale`` high, narrowed to ``max_width`` if wider."""
     node = TextNode("text")
     node.setText(text)
     node.setAlign(align)
@@ -217,7 +231,8 @@ def _text(parent: NodePath, text: str, pos: tuple[float, float], scale: float, c
     if font is not None:
         node.setFont(font)
     np_ = parent.attachNewNode(node)
-    np_.setScale(scale)
+    width = node.getWidth() * scale
+    np_.setScale(scale * min(1.0, max_width / width) if max_width and width > 0 else scale)
     np_.setPos(pos[0], 0, pos[1])
     return np_
 
@@ -261,6 +276,7 @@ class WhatIfScreen:
         self._dirty = True
         self._state: dict[str, Any] = {}
         self._drag: tuple[float, float] | None = None
+        self._bar_back_h = 0.0  # hours before the end the time bar was last set to
 
         self.root = base.render.attachNewNode("whatif")
         self._lights()
@@ -276,7 +292,10 @@ class WhatIfScreen:
         self._labels = self._relic_labels()
         self.badges = self.root.attachNewNode("badges")
         self.title = hud.TitleBar(base.a2dTopLeft, self.font)
-        self.legend = hud.Legend(base.a2dBottomLeft, self.font)
+        # the colour bar at the bottom right, under the crossing list: the hall's front left stays clear
+        self._legend_holder = base.a2dBottomRight.attachNewNode("whatif-legend")
+        self._legend_holder.setX(-LEGEND_WIDTH)
+        self.legend = hud.Legend(self._legend_holder, self.font)
         self.crossing_list = CrossingList(base.a2dTopRight, self.font)
         self.time_bar = hud.ReplayBar(base.a2dBottomCenter, self.font)
         self.ticks = self._tick_marks(base.a2dBottomCenter)
@@ -295,6 +314,7 @@ class WhatIfScreen:
         for widget in (self.title, self.legend, self.crossing_list, self.time_bar):
             widget.destroy()
         self.ticks.removeNode()
+        self._legend_holder.removeNode()
         self.root.clearLight()
         self.root.removeNode()
 
@@ -404,10 +424,13 @@ class WhatIfScreen:
     # --- camera -----------------------------------------------------------------
 
     def overview(self) -> View:
-        """The whole hall from the south, above, at an angle (as the monitor frames it)."""
+        """The whole hall from the south, above, at an angle (as the monitor frames it), a little
+        farther and shifted so that the hall sits left of the crossing list."""
         x0, y0, x1, y1 = self.scene.bounds
-        fit = hall_radius(self.scene) / math.tan(math.radians(0.5 * self.base.camLens.getFov()[0]))
-        return View(((x0 + x1) / 2, (y0 + y1) / 2 - 0.5, 0.0), 0.0, -56.0, 1.06 * fit)
+        half = math.tan(math.radians(0.5 * self.base.camLens.getFov()[0]))
+        distance = OVERVIEW_ZOOM * hall_radius(self.scene) / half
+        shift = -OVERVIEW_FILM_X * distance * half  # move the look-at point right: the hall moves left
+        return View(((x0 + x1) / 2 + shift, (y0 + y1) / 2 - 0.5, 0.0), 0.0, -56.0, distance)
 
     def zone_view(self, i: int) -> View:
         zone = self.scene.zones[i]
@@ -463,7 +486,7 @@ class WhatIfScreen:
     def badge_anchor(self, relic_id: str) -> Point3 | None:
         """Where a relic's badge floats, hall frame (m)."""
         top = self.nodes.relic_tops.get(relic_id)
-        return None if top is None else top + Point3(0, 0, 0.95)
+        return None if top is None else top + Point3(0, 0, BADGE_RISE_M)
 
     def _draw_badges(self) -> None:
         targets = self.relic_badges()
@@ -574,10 +597,13 @@ class WhatIfScreen:
         q = QUANTITIES[self.quantity]
         title = f"{pick(self.run.title, lang)}  |  {q.label(lang)} ({q.unit})"
         self._show_if_changed("title", self.title.show, title, tr("help", lang))
-        self._show_if_changed("legend", self.legend.show, replace(legend_data(self.quantity, lang), notes=()))
+        legend = tr("legend_" + self.quantity, lang).format(unit=q.unit)  # fits the colour bar's panel
+        self._show_if_changed("legend", self.legend.show, replace(legend_data(self.quantity, lang), title=legend,
+                                                                  notes=()))
         self._show_if_changed("crossings", self.crossing_list.show, self.crossing_data(), self._jump)
         hours = self.run.duration_s / 3600.0
-        self.time_bar.show(hud.ReplayData(hours - self.t_s / 3600.0, hours, self.time_label(), not self.playing),
+        self._bar_back_h = hours - self.t_s / 3600.0
+        self.time_bar.show(hud.ReplayData(self._bar_back_h, hours, self.time_label(), not self.playing),
                            self._slider_moved)
 
     def _jump(self, seconds: float) -> None:
@@ -585,6 +611,9 @@ class WhatIfScreen:
         self.seek(seconds)
 
     def _slider_moved(self, hours_back: float) -> None:
+        # the slider reports each value set on it one event later, also ours (by then stale): a drag differs
+        if abs(hours_back - self._bar_back_h) < 1e-6:
+            return
         self.seek(self.run.duration_s - hours_back * 3600.0)
 
     def _show_if_changed(self, key: str, show: Callable[..., None], *args: Any) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import json
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -141,18 +142,25 @@ def load_run(path: str | Path, scene: Any | None = None) -> WhatIfRun:
     """Read a run folder (see :func:`find_run`). With ``scene`` (``simulation.scene.Scene``)
     the crossings' deviation scales come from its relics' material bands."""
     run_dir = find_run(path)
-    with np.load(run_dir / "snapshots.npz") as snap:
-        times = np.asarray(snap["times"], dtype=float)
-        fields = {q: np.asarray(snap[q], dtype=np.float32) for q in QUANTITIES}
-        origin = np.asarray(snap["origin"], dtype=float).reshape(2)
-        cell_m = float(snap["cell_m"])
-        start = _parse_utc(str(snap["start_utc"]))
-    summary = _read_json(run_dir / "summary.json")
-    sc = summary.get("scenario", {})
-    series_s, series = read_series(run_dir / "relics.csv", start)
-    scenario_file = Path(sc["file"]) if sc.get("file") else None
-    bands = _bands(scene)
-    rows = [_crossing(c, start, bands) for c in summary.get("crossings", [])]
+    try:
+        with (run_dir / "snapshots.npz").open("rb") as fh, np.load(fh) as snap:  # fh: closed even when np.load fails
+            times = np.asarray(snap["times"], dtype=float).reshape(-1)
+            fields = {q: np.asarray(snap[q], dtype=np.float32) for q in QUANTITIES}
+            origin = np.asarray(snap["origin"], dtype=float).reshape(2)
+            cell_m = float(snap["cell_m"])
+            start = _parse_utc(str(snap["start_utc"]))
+        _check_snapshots(times, fields, cell_m)
+        summary = _read_json(run_dir / "summary.json")
+        sc = summary.get("scenario", {})
+        series_s, series = read_series(run_dir / "relics.csv", start)
+        scenario_file = _scenario_file(sc, run_dir)
+        bands = _bands(scene)
+        rows = [_crossing(c, start, bands) for c in summary.get("crossings", [])]
+    except RunError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError, zipfile.BadZipFile) as exc:
+        what = f"{type(exc).__name__}: {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise RunError(f"{run_dir}: 运行结果已损坏或不完整 / the run is broken or incomplete ({what})") from exc
     rows.sort(key=lambda c: (c.first_s, c.relic, c.quantity, c.side))
     duration = float(sc.get("duration_h", 0.0)) * 3600.0 or float(times[-1])
     return WhatIfRun(
@@ -162,6 +170,34 @@ def load_run(path: str | Path, scene: Any | None = None) -> WhatIfRun:
         series_s=series_s, series=series, crossings=tuple(rows), utc_offset_h=_utc_offset_h(scenario_file),
         calibrated=bool(summary.get("calibration")), scenario_file=scenario_file,
     )
+
+
+def summary_scene_path(path: str | Path) -> Path | None:
+    """The scene folder of the scenario a run (folder, see :func:`find_run`) was made from,
+    or None when its ``summary.json`` or scenario file is gone."""
+    run_dir = find_run(path)
+    sc = _read_json(run_dir / "summary.json").get("scenario", {})
+    f = _scenario_file(sc, run_dir) if isinstance(sc, dict) else None
+    if f is None or not f.is_file():
+        return None
+    try:
+        from simulation.scenario import load_scenario
+
+        return load_scenario(f).scene_path
+    except (ValueError, OSError):
+        return None
+
+
+def _check_snapshots(times: NDArray[np.float64], fields: Mapping[str, NDArray[np.float32]], cell_m: float) -> None:
+    """Raise :class:`RunError` unless the snapshots are (k,) rising times and (k, ny, nx) fields."""
+    shapes = {q: f.shape for q, f in fields.items()}
+    k = len(times)
+    if not k or any(len(s) != 3 or s[0] != k or s[1:] != shapes["temperature"][1:] for s in shapes.values()):
+        raise RunError(f"快照形状不符 / snapshot shapes do not match: {k} times, {shapes}")
+    if not np.all(np.isfinite(times)) or np.any(np.diff(times) <= 0):
+        raise RunError("快照时间须递增 / snapshot times must rise")
+    if not (cell_m > 0):
+        raise RunError(f"网格尺寸无效 / bad cell size: {cell_m}")
 
 
 def read_series(path: Path, start: datetime) -> tuple[NDArray[np.float64], dict[str, dict[str, NDArray[np.float64]]]]:
@@ -291,6 +327,23 @@ def _read_json(path: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return doc if isinstance(doc, dict) else {}
+
+
+def _scenario_file(sc: Mapping[str, Any], run_dir: Path) -> Path | None:
+    """The scenario file a run names (``summary.json``'s ``scenario.file``). A relative name (as
+    ``relic-twin simulate`` writes when given one) is looked up from the working folder, the
+    project folder and the run folder; the name as written when none holds it."""
+    if not sc.get("file"):
+        return None
+    f = Path(str(sc["file"]))
+    if f.is_absolute():
+        return f
+    from simulation.paths import project_home
+
+    for root in (Path.cwd(), project_home(), run_dir):
+        if (root / f).is_file():
+            return (root / f).resolve()
+    return f
 
 
 def _utc_offset_h(scenario_file: Path | None) -> float:
