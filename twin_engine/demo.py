@@ -69,7 +69,8 @@ class FeedClient:
                                 raw = await asyncio.wait_for(ws.recv(), 0.5)
                             except TimeoutError:
                                 continue
-                            self.messages.put(json.loads(raw))
+                            for line in str(raw).splitlines():  # a frame may carry several (NDJSON)
+                                self.messages.put(json.loads(line))
                 except OSError:
                     await asyncio.sleep(0.5)  # feed not up yet, or restarting: retry
 

@@ -10,6 +10,12 @@ at the handshake (closed before accept: the client sees HTTP 403).
 message for one filter is encoded once, however many clients share it;
 a client too slow to keep ``max_queue`` messages is closed (1013) and
 gets a fresh snapshot when it reconnects.
+
+A frame carries one message, or, when the client has fallen behind, up to
+:data:`MAX_COALESCE` queued messages in order, one JSON object per line
+(NDJSON; JSON text never holds a raw newline). Sending fewer, larger frames
+is what lets one server keep 200 clients current at 1 000 readings/s:
+the cost of a websocket send is mostly per frame, not per byte.
 """
 
 from __future__ import annotations
@@ -26,6 +32,9 @@ from bridge.api.errors import ApiError
 from bridge.live import FeedFilter, TwinState
 
 router = APIRouter()
+
+#: most messages sent in one frame when a client has fallen behind (see the module docstring)
+MAX_COALESCE = 64
 
 Entry = tuple["asyncio.Queue[str | None]", FeedFilter]
 
@@ -120,7 +129,14 @@ async def live(ws: WebSocket) -> None:
                 if entry not in hub.clients or watcher.done():
                     break
                 continue
-            await ws.send_text(msg)
+            batch = [msg]
+            while len(batch) < MAX_COALESCE and not queue.empty():
+                more = queue.get_nowait()
+                if more is None:
+                    queue.put_nowait(None)  # handled on the next turn, after this frame
+                    break
+                batch.append(more)
+            await ws.send_text("\n".join(batch))
         if not watcher.done():
             await ws.close(code=1013, reason="client too slow; reconnect | 客户端过慢,请重连")
     except (WebSocketDisconnect, RuntimeError, OSError):

@@ -29,6 +29,9 @@ def config(app: Any, host: str = "127.0.0.1", port: int = 8000, cert: Path | Non
     return uvicorn.Config(app, host=host, port=port, ssl_certfile=str(cert) if cert else None,
                           ssl_keyfile=str(key) if key else None, log_level=log_level,
                           ws="websockets-sansio", ws_max_size=2**16, server_header=False,
+                          # compression costs a deflate per client per message (the same delta,
+                          # compressed 200 times): most of the feed's CPU; a museum LAN has the bandwidth
+                          ws_per_message_deflate=False,
                           proxy_headers=False, lifespan="off")
 
 
