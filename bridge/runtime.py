@@ -12,12 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import paho.mqtt.client as mqtt
 
 from bridge.alerting import AlertService
 from bridge.broker import BrokerHandle, ensure_broker
-from bridge.config import Settings
+from bridge.config import BrokerAddress, Settings
+from bridge.dissemination import Disseminator, NotifySettings
 from bridge.fleet import FleetSettings, VirtualFleet, topics_for
 from bridge.ingest import Ingestor, Subscription
 from bridge.live import LiveFeed, TwinState
@@ -37,18 +39,36 @@ class TwinRuntime:
     feed: LiveFeed
     ingestor: Ingestor
     alerts: AlertService
+    dissemination: Disseminator
     fleet: VirtualFleet | None = None
     _fleet_client: mqtt.Client | None = None
+    _alert_client: mqtt.Client | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
+
+    def emit(self, events: list[dict[str, Any]]) -> None:
+        """Alert events out: to the live feed, and stored, retained and sent (dissemination)."""
+        if events:
+            self.state.update([], alerts=events)
+            self.dissemination.on_events(events)
+
+    def acknowledge(self, alert_id: str, who: str) -> bool:
+        """A person has seen alert ``alert_id`` (the engine's id); False when it is no longer active."""
+        try:
+            self.emit(self.alerts.acknowledge(alert_id, who))
+        except KeyError:
+            return False
+        return True
 
     def stop(self) -> None:
         self._stop.set()
         for t in self._threads:
             t.join(5)
-        if self._fleet_client is not None:
-            self._fleet_client.loop_stop()
-            self._fleet_client.disconnect()
+        for client in (self._fleet_client, self._alert_client):
+            if client is not None:
+                client.loop_stop()
+                client.disconnect()
+        self.dissemination.stop()
         self.ingestor.stop()
         self.feed.stop()
         self.store.close()
@@ -67,16 +87,34 @@ def subscriptions_for(scene: Scene, fleet_format: str | None = None) -> list[Sub
             for s in scene.sensors for t in topics_for(fleet_format, s, scene.id)]
 
 
+def _alert_publisher(address: BrokerAddress, hall: str) -> mqtt.Client:
+    """A paho client for the retained alert state (its own connection: the ingestor's is for reading)."""
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"relic-twin-alerts-{hall}")
+    if address.username:
+        client.username_pw_set(address.username, address.password)
+    if address.tls:
+        client.tls_set()
+    client.connect_async(address.host, address.port)
+    client.loop_start()
+    return client
+
+
 def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None = None,
                feed_port: int = 0, workdir: Path | None = None, alert_tick_s: float = 5.0,
+               notify: NotifySettings | None = None, clock: Callable[[], datetime] | None = None,
                on_status: Callable[[str], None] = print) -> TwinRuntime:
-    """Start the headless twin for ``scene``; with ``fleet`` settings, the virtual fleet too."""
+    """Start the headless twin for ``scene``; with ``fleet`` settings, the virtual fleet too.
+
+    clock : "now" for freshness and the alert clock (default: the wall clock, or the fleet's
+        replay time); tests pass their own to move time by hand.
+    """
     broker = ensure_broker(settings.broker, workdir=workdir)
     on_status(f"broker 消息代理: {broker.url} ({broker.kind})")
     store = Store.open(settings.database_url, data_dir=settings.data_dir)
     on_status(f"database 数据库: {store.url}")
     fleet_obj: VirtualFleet | None = None
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
+    if clock is None:
+        clock = lambda: datetime.now(UTC)  # noqa: E731
     client: mqtt.Client | None = None
     if fleet is not None:
         client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="relic-twin-fleet")
@@ -92,18 +130,28 @@ def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None 
     feed = LiveFeed(state, port=feed_port).start()
     on_status(f"live feed 实时数据: {feed.url}")
     alerts = AlertService(scene, clock=clock)
+    alert_client = _alert_publisher(broker.address, scene.id)
+
+    def publish_retained(topic: str, payload: bytes, retain: bool) -> None:
+        alert_client.publish(topic, payload, qos=1, retain=retain)
+
+    dissemination = Disseminator(store, scene.id, publish_retained, notify or NotifySettings(), clock=clock)
 
     def on_stored(readings: list[Reading]) -> None:
-        state.update(readings, alerts=alerts.on_readings(readings))
+        events = alerts.on_readings(readings)
+        state.update(readings, alerts=events)
+        dissemination.on_events(events)
 
     ingestor = Ingestor(store, broker.address, subscriptions_for(scene, fleet.format if fleet else None), on_stored=on_stored,
                         client_id=f"relic-twin-bridge-{scene.id}", clock=clock)
     ingestor.start()
-    rt = TwinRuntime(scene, broker, store, state, feed, ingestor, alerts, fleet_obj, client)
+    rt = TwinRuntime(scene, broker, store, state, feed, ingestor, alerts, dissemination, fleet_obj, client,
+                     alert_client)
 
     def tick_alerts() -> None:  # escalation and reminders run on the clock, with or without readings
         while not rt._stop.wait(alert_tick_s):
-            state.update([], alerts=alerts.tick())
+            rt.emit(alerts.tick())
+            dissemination.tick()
 
     ticker = threading.Thread(target=tick_alerts, name="alert-clock", daemon=True)
     ticker.start()

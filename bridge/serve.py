@@ -9,12 +9,14 @@ stays on the loopback interface only, for a monitor on the same machine.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
 from pathlib import Path
 
 from bridge.config import ConfigError, settings_from_env
+from bridge.dissemination import notify_settings_from_env
 from bridge.fleet import FleetSettings
 from simulation.paths import scenes_dir
 from simulation.scene import SceneError, load_scene
@@ -34,6 +36,7 @@ def serve_main(argv: list[str]) -> int:
     args = p.parse_args(argv)
     try:
         settings = settings_from_env()
+        notify = notify_settings_from_env(os.environ)
         scene = load_scene(args.scene)
         if (args.cert is None) != (args.key is None):
             raise ConfigError("HTTPS needs both --cert and --key | HTTPS 需要同时提供证书和私钥")
@@ -50,7 +53,7 @@ def serve_main(argv: list[str]) -> int:
     from bridge.runtime import start_twin
 
     runtime = start_twin(scene, settings, fleet=FleetSettings(speed=args.speed) if args.fleet else None,
-                         feed_port=args.feed_port)
+                         feed_port=args.feed_port, notify=notify)
     try:
         app = create_app(runtime, ApiSettings(data_dir=settings.data_dir))
         server = uvicorn.Server(config(app, args.host, args.port, args.cert, args.key, log_level="info"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -124,3 +124,65 @@ def test_reading_reaches_database_feed_and_frame(twin, mosquitto_broker, engine_
         assert hot[0] > hot[2] + 0.3 and cold[2] > cold[0] + 0.3
     finally:
         screen.exit()
+
+
+def test_an_alert_is_stored_retained_acknowledged_through_the_api_and_fed(mosquitto_broker, tmp_path):
+    """Too much light on the silk painting: stored, retained on MQTT, acknowledged in the API, seen on the feed."""
+    scene = load_scene(scenes_dir() / "demo_hall")
+    settings = Settings(broker_url=f"mqtt://{mosquitto_broker.host}:{mosquitto_broker.port}",
+                        database_url=f"sqlite:///{tmp_path / 'twin.sqlite'}", data_dir=tmp_path)
+    t0 = datetime.now(UTC).replace(microsecond=0)
+    clock = [t0]
+    twin = start_twin(scene, settings, clock=lambda: clock[0], alert_tick_s=3600, on_status=lambda s: None)
+    try:
+        _alert_round_trip(twin, mosquitto_broker, tmp_path, clock)
+    finally:
+        twin.stop()
+
+
+def _alert_round_trip(twin, mosquitto_broker, tmp_path, clock) -> None:  # noqa: C901
+    import httpx
+    from sqlmodel import select
+
+    from bridge.api import ApiSettings, create_app
+    from bridge.api.server import ThreadedServer
+    from bridge.auth import hash_password
+    from bridge.store import service_queries as q
+    from bridge.store.models import Alert
+    from tests.fixtures_api import FAST, PASSWORD, SECRET
+
+    for step in range(3):  # 900 lx for ten minutes: past the minimum duration
+        clock[0] += timedelta(minutes=5 * (step > 0))
+        publish_all(mosquitto_broker.host, mosquitto_broker.port,
+                    [("relic-twin/demo_hall/S04", json.dumps({"time": clock[0].isoformat(), "illuminance": 900.0}).encode())])
+        assert wait_until(lambda n=step + 1: twin.store.count_readings() == n)
+
+    def silk_alert() -> Alert | None:
+        with twin.store.session() as s:
+            return s.exec(select(Alert).where(Alert.target_id == "silk_painting")).first()
+
+    assert wait_until(lambda: silk_alert() is not None)
+    row = silk_alert()
+    assert row.tier == "red" and row.cause.startswith("illuminance") and row.advice_zh and row.advice_en
+
+    got: list[dict] = []
+    sub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    sub.on_message = lambda c, u, m: got.append(json.loads(m.payload))
+    sub.connect(mosquitto_broker.host, mosquitto_broker.port)
+    sub.subscribe("relic-twin/demo_hall/alerts/relic/silk_painting", qos=1)
+    sub.loop_start()
+    assert wait_until(lambda: bool(got), 10) and got[0]["tier"] == "red"  # retained: there before we came
+    sub.loop_stop()
+    sub.disconnect()
+
+    app = create_app(twin, ApiSettings(data_dir=tmp_path / "api", secret=SECRET, password_hasher=FAST))
+    q.add_user(twin.store, "guard", "staff", hash_password(PASSWORD, FAST))
+    with ThreadedServer(app) as srv, httpx.Client(base_url=srv.url) as c:
+        token = c.post("/api/auth/token", json={"username": "guard", "password": PASSWORD}).json()["access_token"]
+        c.headers["Authorization"] = f"Bearer {token}"
+        listed = [a for a in c.get("/api/alerts", params={"open_only": True}).json() if a["id"] == row.id]
+        assert listed and listed[0]["target"] == {"kind": "relic", "id": "silk_painting"}
+        assert c.post(f"/api/alerts/{row.id}/ack", json={"note": "lights off"}).status_code == 201
+    live = {a["id"]: a for a in twin.state.snapshot()["alerts"]}
+    assert live[row.key]["acknowledged"] and live[row.key]["acknowledged_by"] == "guard"
+    assert [a.note for _, acks in q.list_alerts(twin.store) for a in acks if a.alert_id == row.id] == ["lights off"]

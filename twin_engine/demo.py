@@ -117,10 +117,7 @@ def acknowledger(runtime: Any, who: str = "staff") -> Callable[[str], None]:
     """Acknowledge an alert in an in-process twin; the change goes out on the feed."""
 
     def ack(alert_id: str) -> None:
-        try:
-            runtime.state.update([], alerts=runtime.alerts.acknowledge(alert_id, who))
-        except KeyError:
-            pass  # cleared meanwhile
+        runtime.acknowledge(alert_id, who)  # False when cleared meanwhile
 
     return ack
 

@@ -47,6 +47,7 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
     secret = settings.secret or load_or_create_secret(settings.data_dir)
     signer = TokenSigner(secret, settings.token_ttl_s)
     svc = Service.build(store, settings, signer, scene, state)
+    svc.on_ack = getattr(runtime_or_store, "acknowledge", None)
     scenarios = scene.root / "scenarios" if scene is not None else None
     svc.jobs = JobRunner(scenarios, settings.data_dir / "whatif", **({"run": whatif_runner} if whatif_runner else {}))
     q.ensure_roles(store, {r: ",".join(sorted(p)) for r, p in PERMISSIONS.items()})

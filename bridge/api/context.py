@@ -60,6 +60,7 @@ class Service:
     scene: Scene | None = None
     state: TwinState | None = None
     jobs: Any = None  # bridge.api.whatif_jobs.JobRunner, set by create_app
+    on_ack: Callable[[str, str], bool] | None = None  # (engine alert key, username): the live twin's acknowledge
     dummy_hash: str = ""  # verified against when a user does not exist (same timing as a wrong password)
 
     @classmethod

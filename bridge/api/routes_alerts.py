@@ -30,7 +30,10 @@ class AlertOut(BaseModel):
     quantity: str
     relic_id: int | None
     zone_id: str | None
+    cause: str
+    target: dict[str, str]
     message: dict[str, str]
+    advice: dict[str, str]
     acks: list[AckOut]
 
 
@@ -47,7 +50,9 @@ def alert_out(a: Alert, acks: list[AlertAck], names: dict[int, str]) -> AlertOut
     return AlertOut(id=a.id or 0, raised_at=from_us(a.raised_at_us).isoformat(),
                     cleared_at=from_us(a.cleared_at_us).isoformat() if a.cleared_at_us is not None else None,
                     tier=a.tier, sensor=a.sensor, quantity=a.quantity, relic_id=a.relic_id, zone_id=a.zone_id,
-                    message={"zh-CN": a.message_zh, "en": a.message_en}, acks=[ack_out(k, names) for k in acks])
+                    cause=a.cause, target={"kind": a.target_kind, "id": a.target_id},
+                    message={"zh-CN": a.message_zh, "en": a.message_en},
+                    advice={"zh-CN": a.advice_zh, "en": a.advice_en}, acks=[ack_out(k, names) for k in acks])
 
 
 @router.get("/api/alerts", response_model=list[AlertOut], summary="alerts / 告警")
@@ -66,4 +71,7 @@ def acknowledge(*, alert_id: int, ack: AckIn, svc: Svc,
     row = q.ack_alert(svc.store, alert_id, user.id if user else None, ack.note)
     if row is None:
         raise ApiError("not_found", en=f"alert {alert_id}", zh=f"告警 {alert_id}")
+    alert = q.get_alert(svc.store, alert_id)
+    if svc.on_ack is not None and alert is not None and alert.key and alert.cleared_at_us is None:
+        svc.on_ack(alert.key, claims.sub)  # the live engine stops reminders and the unacknowledged escalation
     return ack_out(row, {user.id: user.username} if user and user.id else {})

@@ -233,6 +233,27 @@ class Alert(SQLModel, table=True):
     message_zh: str = ""
     message_en: str = ""
     cleared_at_us: int | None = Field(default=None, sa_column=_us(nullable=True))
+    # from the live alert engine (migration 0004); empty for alerts entered otherwise
+    key: str = Field(default="", max_length=200, index=True)  # the engine's alert id
+    cause: str = Field(default="", max_length=100)
+    target_kind: str = Field(default="", max_length=32)    # relic, case, zone, hall, sensor
+    target_id: str = Field(default="", max_length=128)
+    advice_zh: str = ""
+    advice_en: str = ""
+
+
+class Notification(SQLModel, table=True):
+    """One alert message sent on a channel (webhook, e-mail), or the attempt and why it failed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int | None = Field(default=None, foreign_key="alert.id", index=True)  # None: a digest
+    channel: str = Field(max_length=32)
+    address: str = Field(max_length=500)
+    tier: str = Field(max_length=32)
+    subject: str = ""
+    sent_at_us: int = Field(sa_column=_us())
+    ok: bool = True
+    error: str = ""
 
 
 class AlertAck(SQLModel, table=True):

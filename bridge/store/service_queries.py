@@ -160,6 +160,11 @@ def list_alerts(store: Store, open_only: bool = False, limit: int = 100) -> list
         return [(a, acks.get(a.id or 0, [])) for a in alerts]
 
 
+def get_alert(store: Store, alert_id: int) -> Alert | None:
+    with store.session() as s:
+        return s.get(Alert, alert_id)
+
+
 def ack_alert(
     store: Store, alert_id: int, user_id: int | None, note: str = "", when: datetime | None = None
 ) -> AlertAck | None:
