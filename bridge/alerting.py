@@ -18,7 +18,7 @@ from typing import Any
 
 from bridge.readings import Reading
 from simulation.advice import load_advice
-from simulation.alerts import AlertEngine, AlertEvent
+from simulation.alerts import AlertEngine, AlertEvent, Observation
 from simulation.materials import load_profiles
 from simulation.scene import Scene
 from simulation.scene_alerts import alert_settings, reading_observations, relic_sources
@@ -64,6 +64,11 @@ class AlertService:
             now = self.clock()
             self.engine.heard({r.sensor for r in readings}, now)
             return [event_json(e) for e in self.engine.update(now, obs)]
+
+    def observe(self, observations: list[Observation]) -> list[dict[str, Any]]:
+        """Judge observations made elsewhere (forecast pre-alarms, :mod:`bridge.prealarm`)."""
+        with self._lock:
+            return [event_json(e) for e in self.engine.update(self.clock(), observations)]
 
     def tick(self) -> list[dict[str, Any]]:
         """Run the clock with no new readings: escalation, reminders, offline sensors."""

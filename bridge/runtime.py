@@ -7,6 +7,7 @@ in reverse order, so no acknowledged reading is lost on the way down.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,9 +24,12 @@ from bridge.dissemination import Disseminator, NotifySettings
 from bridge.fleet import FleetSettings, VirtualFleet, topics_for
 from bridge.ingest import Ingestor, Subscription
 from bridge.live import LiveFeed, TwinState
+from bridge.prealarm import Prealarms
 from bridge.readings import Reading
 from bridge.store import Store
 from simulation.scene import Scene
+
+log = logging.getLogger("relic_twin.runtime")
 
 
 @dataclass
@@ -148,9 +152,18 @@ def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None 
     rt = TwinRuntime(scene, broker, store, state, feed, ingestor, alerts, dissemination, fleet_obj, client,
                      alert_client)
 
+    prealarms = Prealarms(store, scene, alerts.profiles, clock)
+
     def tick_alerts() -> None:  # escalation and reminders run on the clock, with or without readings
         while not rt._stop.wait(alert_tick_s):
             rt.emit(alerts.tick())
+            try:
+                observations = prealarms.due()
+            except Exception:  # noqa: BLE001 (a failed forecast must not stop the alert clock)
+                log.exception("forecast pre-alarms failed")
+                observations = None
+            if observations is not None:
+                rt.emit(alerts.observe(observations))
             dissemination.tick()
 
     ticker = threading.Thread(target=tick_alerts, name="alert-clock", daemon=True)
