@@ -76,6 +76,7 @@ def load_series(quick: bool) -> Iterator[tuple[str, np.ndarray, float]]:
     han = DATA / "logger-export-samples" / "hanwell-long" / "hanwell_external_2025-08_export.csv"
     h = pd.read_csv(han, skiprows=6, names=["t", "T", "RH"], usecols=[0, 1, 2])
     h["t"] = pd.to_datetime(h.t, errors="coerce")
+    h[["T", "RH"]] = h[["T", "RH"]].apply(pd.to_numeric, errors="coerce")  # footer lines make them text
     h = h.dropna(subset=["t"]).set_index("t").resample("5min").mean(numeric_only=True)
     yield "outdoor T", h["T"].to_numpy(float), 300.0
     yield "outdoor RH", h["RH"].to_numpy(float), 300.0
@@ -83,6 +84,7 @@ def load_series(quick: bool) -> Iterator[tuple[str, np.ndarray, float]]:
 
 def statsmodels_forecasts(history: np.ndarray, step_s: float, h: int) -> dict[str, tuple[np.ndarray, ...]]:
     """statsmodels Holt over 24 h, and damped ETS (AAdN) over 3 days with its 95 % interval."""
+    import pandas as pd
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
     from statsmodels.tsa.holtwinters import Holt
 
@@ -102,9 +104,10 @@ def statsmodels_forecasts(history: np.ndarray, step_s: float, h: int) -> dict[st
                 if y24.size >= 10:
                     holt[i] = Holt(y24, initialization_method="estimated").fit().forecast(h)
                 if y3.size >= 20:
-                    res = ETSModel(y3, error="add", trend="add", damped_trend=True).fit(disp=False)
+                    # a pandas Series: statsmodels 0.15 with numpy input fails in get_prediction
+                    res = ETSModel(pd.Series(y3), error="add", trend="add", damped_trend=True).fit(disp=False)
                     pred = res.get_prediction(start=y3.size, end=y3.size + h - 1).summary_frame(alpha=0.05)
-                    ets[i], ets_lo[i], ets_hi[i] = pred["mean"], pred["pi_lower"], pred["pi_upper"]
+                    ets[i], ets_lo[i], ets_hi[i] = (pred[c].to_numpy() for c in ("mean", "pi_lower", "pi_upper"))
             except (ValueError, np.linalg.LinAlgError):
                 pass
     return {"sm_holt24": (holt,), "sm_ets_damped": (ets, ets_lo, ets_hi)}

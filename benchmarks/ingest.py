@@ -6,9 +6,13 @@ store commit (SQLite, WAL, synchronous=FULL; or the database given by
 for the ingestor's persistent session, so the clock times the ingest path
 alone, not the publisher.
 
-Anchor, measured in the same run: the same ingestor with batch_size=1 (one
-transaction and one fsync per reading). Also printed: the store alone
-(``Store.add_readings`` in batches of 1000 vs one reading per call).
+Anchors, measured in the same run, same broker and publisher: (a) a bare paho
+subscriber (QoS 1, persistent session) that only counts the queued messages;
+the ratio full path / bare subscriber is the figure issue 4 asks for (target
+>= 0.8 and >= 10 000 readings/s with SQLite). Also the same ingestor with
+batch_size=1 (one transaction and one fsync per reading), the store alone
+(``Store.add_readings`` in batches of 1000 vs one reading per call), and the
+p50/p99 latency from publish to commit with messages paced at --rate per second.
 
 Synthetic data only (no /work/shared needed). Starts its own Mosquitto on
 a free port (or the embedded broker when Mosquitto is not installed).
@@ -84,6 +88,67 @@ def ingest_rate(store: Store, address: BrokerAddress, n: int, offset: int, setti
     return n / elapsed
 
 
+def bare_rate(address: BrokerAddress, n: int, offset: int) -> float:
+    """Messages/s received by a paho subscriber that only counts (same queued-session setup)."""
+    got = [0]
+
+    def client() -> mqtt.Client:
+        c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-bare", clean_session=False)
+        c.on_message = lambda *_: got.__setitem__(0, got[0] + 1)
+        c.on_connect = lambda c, *_: c.subscribe("relic-twin/bench/#", qos=1)
+        return c
+
+    c = client()
+    c.connect(address.host, address.port)
+    c.loop_start()
+    time.sleep(0.5)  # subscribed: the session now queues for us
+    c.disconnect()
+    c.loop_stop()
+    publish(address, messages(n, offset))
+    got[0] = 0
+    c = client()
+    t = time.perf_counter()
+    c.connect(address.host, address.port)
+    c.loop_start()
+    while got[0] < n:
+        time.sleep(0.002)
+    elapsed = time.perf_counter() - t
+    c.disconnect()
+    c.loop_stop()
+    return n / elapsed
+
+
+def latency(store: Store, address: BrokerAddress, rate: float, seconds: float, offset: int) -> tuple[float, float]:
+    """p50, p99 in ms from publish to commit, messages paced at ``rate`` per second."""
+    n = int(rate * seconds)
+    sent: dict[int, float] = {}
+    done: dict[int, float] = {}
+
+    def stored(rs: list[Reading]) -> None:
+        now = time.perf_counter()
+        done.update((int(r.time.timestamp()) - T0 - offset, now) for r in rs)
+
+    ing = Ingestor(store, address, [Subscription("relic-twin/bench/#", "native")], on_stored=stored,
+                   client_id="bench-latency").start()
+    c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-latency-pub")
+    c.connect(address.host, address.port)
+    c.loop_start()
+    start = time.perf_counter()
+    for i, (topic, payload) in enumerate(messages(n, offset)):
+        while (wait := start + i / rate - time.perf_counter()) > 0:
+            time.sleep(wait)
+        sent[i] = time.perf_counter()
+        c.publish(topic, payload, qos=1)
+    while len(done) < n and time.perf_counter() - start < seconds + 30:
+        time.sleep(0.01)
+    c.disconnect()
+    c.loop_stop()
+    ing.stop()
+    ms = sorted((done[i] - sent[i]) * 1000 for i in done)
+    assert len(ms) == n, f"{n - len(ms)} readings not committed"
+    return ms[len(ms) // 2], ms[min(len(ms) - 1, int(len(ms) * 0.99))]
+
+
 def store_rate(store: Store, n: int, batch: int, offset: int) -> float:
     base = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=offset)
     rows = [Reading("store-bench", "temperature", base + timedelta(seconds=i), 20.0, "°C") for i in range(n)]
@@ -97,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--n", type=int, default=20000, help="messages through the batched ingestor")
     p.add_argument("--anchor-n", type=int, default=1000, help="messages through the one-commit-per-reading anchor")
+    p.add_argument("--rate", type=float, default=1000.0, help="messages/s for the latency measurement")
     p.add_argument("--db", default=None, help="database URL (default: SQLite in a temp dir)")
     args = p.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="relic-twin-bench-ingest-"))
@@ -109,6 +175,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         batched = ingest_rate(store, broker.address, args.n, 0, IngestSettings(), "bench-batched")
         print(f"ingest, batched (batch_size {IngestSettings().batch_size}): {batched:10.0f} readings/s  ({args.n})")
+        bare = bare_rate(broker.address, args.n, 2 * 10**7)
+        print(f"bare paho subscriber, counting only:     {bare:10.0f} messages/s  ({args.n})")
+        print(f"ratio full path / bare subscriber: {batched / bare:.2f} (target >= 0.8; >= 10000 readings/s)")
+        p50, p99 = latency(store, broker.address, args.rate, 5.0, -(10**7))  # times in the past
+        print(f"publish -> commit at {args.rate:.0f} readings/s: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
         anchor = ingest_rate(
             store, broker.address, args.anchor_n, 10**7, IngestSettings(batch_size=1, linger_s=0.0), "bench-single"
         )

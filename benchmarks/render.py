@@ -7,7 +7,8 @@ Figures, all measured in this run:
    of frame time spent recolouring (target: >= 30 fps, recolouring < 10 %);
 2. time from start to first frame, cold (empty mesh cache: PLY -> .bam
    conversion) and warm (cached .bam); prints warm/cold;
-3. the visitor kiosk's fps via ``twin_engine.kiosk.kiosk_fps`` when it exists.
+3. the visitor kiosk's fps at 1920 x 1080 with a 50k-face relic (issue 9) via
+   ``twin_engine.kiosk.kiosk_fps`` when it exists.
 
 Each case runs in a child process (Panda3D allows one ShowBase per process).
 Uses only the repository (scene and meshes); no /work/shared data.
@@ -28,6 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZE = (1280, 720)
+KIOSK_SIZE = (1920, 1080)  # issue 9: the kiosk is measured at full HD
 # benchmarks/ holds scripts named like packages (simulation.py): import the project's instead
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
@@ -109,7 +111,7 @@ def child_kiosk(seconds: float) -> dict:
     try:
         from twin_engine.kiosk import kiosk_fps  # type: ignore[attr-defined]
 
-        return {"kiosk_fps": float(kiosk_fps(seconds=seconds, size=SIZE))}
+        return {"kiosk_fps": float(kiosk_fps(seconds=seconds, size=KIOSK_SIZE))}
     except Exception as exc:  # noqa: BLE001 - the kiosk is another area's; report, don't fail
         return {"kiosk_fps": None, "error": f"{type(exc).__name__}: {exc}"}
 
@@ -149,7 +151,8 @@ def main() -> int:
           f"target 30 fps: static/30 = {fps['static_fps'] / 30:.2f})")
     print(f"recolouring: {100 * fps['recolour_share']:.2f} % of frame time (target < 10 %)")
     if kiosk.get("kiosk_fps") is not None:
-        print(f"kiosk: {kiosk['kiosk_fps']:.1f} fps (kiosk/monitor static = {kiosk['kiosk_fps'] / fps['static_fps']:.2f})")
+        print(f"kiosk {KIOSK_SIZE[0]}x{KIOSK_SIZE[1]}, 50k-face relic: {kiosk['kiosk_fps']:.1f} fps "
+              f"(target 30 fps: kiosk/30 = {kiosk['kiosk_fps'] / 30:.2f})")
     else:
         print(f"kiosk: not measured ({kiosk.get('error', 'twin_engine.kiosk.kiosk_fps not available')})")
     return 0

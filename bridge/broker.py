@@ -51,6 +51,8 @@ class BrokerHandle:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.process is not None and self.process.stderr is not None:
+            self.process.stderr.close()  # the pipe kept for start-up errors
         if self._loop is not None and self._stop is not None:
             self._loop.call_soon_threadsafe(self._stop.set)
             if self._thread is not None:

@@ -677,8 +677,8 @@ class MonitorScreen:
             zone = next((z for z in self.scene.zones if z.id == relic.zone), None)
             if zone:
                 lines.append((t("zone", lang), pick(zone.name, lang)))
-            if relic.stand_in:
-                lines.append((t("mesh", lang), t("stand_in", lang)))
+            if relic.stand_in:  # a full-width row: in the value column the note ran past the panel
+                lines.append((f"{t('mesh', lang)}: {t('stand_in', lang)}", ""))
             nearby = [s for s in self.scene.sensors if (relic.case and s.case == relic.case) or (not relic.case and s.zone == relic.zone and s.case is None)]
             lines += self._value_lines(nearby[:2], ("temperature", "relative_humidity", self.quantity))
         else:
