@@ -186,6 +186,15 @@ def flag_arrays(quantity: str, t: np.ndarray, v: np.ndarray,
     return masks
 
 
+def _reason_words(settings: GovernanceSettings, quantity: str, unit: str) -> dict[str, object]:
+    """The values the flag reasons quote (see :func:`reason`)."""
+    rule = cleaning.QUANTITY_RULES[quantity]
+    lo, hi = settings.thresholds.get(quantity, (None, None))
+    return {"low": lo, "high": hi, "unit": unit, "rail_h": settings.cleaning.rail_s / 3600,
+            "stuck_h": settings.cleaning.stuck_s / 3600, "max_step": rule.max_step or 0.0,
+            "hampel_k": settings.cleaning.hampel_k, "sigma_k": settings.cleaning.sigma_k}
+
+
 def govern_series(readings: Sequence[Reading], settings: GovernanceSettings | None = None,
                   now: datetime | None = None) -> Governed:
     """Govern the readings of one sensor and one quantity (see the module docstring).
@@ -203,11 +212,7 @@ def govern_series(readings: Sequence[Reading], settings: GovernanceSettings | No
     fresh = np.array([r.quality == "ok" for r in kept])
     v = np.where(fresh, [r.value for r in kept], np.nan)
     masks = flag_arrays(quantity, t, v, settings)
-    rule = cleaning.QUANTITY_RULES[quantity]
-    lo, hi = settings.thresholds.get(quantity, (None, None))
-    words = {"low": lo, "high": hi, "unit": unit, "rail_h": settings.cleaning.rail_s / 3600,
-             "stuck_h": settings.cleaning.stuck_s / 3600, "max_step": rule.max_step or 0.0,
-             "hampel_k": settings.cleaning.hampel_k, "sigma_k": settings.cleaning.sigma_k}
+    words = _reason_words(settings, quantity, unit)
     out: list[Reading] = []
     flagged = np.zeros(len(kept), dtype=bool)
     for i, r in enumerate(kept):
@@ -262,3 +267,64 @@ def govern(readings: Iterable[Reading], settings: GovernanceSettings | None = No
         result.readings.extend(g.readings)
         result.rejections.extend(g.rejections)
     return result
+
+
+class LiveGovernor:
+    """Governance of live readings as they arrive, batch by batch (the ingest's ``govern`` hook).
+
+    Each batch is unified and range-checked like a file (:func:`unify`: impossible values and
+    unknown units go to quarantine), then flagged in the context of the series' recent ``ok``
+    history kept here (up to ``context_s``, at most ``context_max`` points per sensor and
+    quantity), so the window rules (stuck, step, Hampel, 3-sigma) judge a new reading against what
+    came before it. Nothing is imputed live (a gap is only known to be a gap later: the import
+    and the models fill short gaps). A redelivered copy of a reading (the same sensor, quantity,
+    time and value: MQTT QoS 1 may deliver twice) is passed on for the store to drop, not
+    quarantined.
+    """
+
+    def __init__(self, settings: GovernanceSettings | None = None, context_s: float = 25 * 3600.0,
+                 context_max: int = 1500) -> None:
+        self.settings = settings or GovernanceSettings()
+        self.context_s = context_s
+        self.context_max = context_max
+        self._context: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+
+    def __call__(self, readings: list[Reading]) -> tuple[list[Reading], list[Rejection]]:
+        unique = list({(r.sensor, r.quantity, r.time, r.value, r.unit): r for r in readings}.values())
+        kept, rejected = unify(unique)
+        groups: dict[tuple[str, str], list[Reading]] = defaultdict(list)
+        for r in kept:
+            groups[(r.sensor, r.quantity)].append(r)
+        out: list[Reading] = []
+        for key, group in groups.items():
+            out += self._judge(key, group)
+        return out, rejected
+
+    def _judge(self, key: tuple[str, str], group: list[Reading]) -> list[Reading]:
+        quantity = key[1]
+        ct, cv = self._context.get(key, (np.empty(0), np.empty(0)))
+        t_new = np.array([r.time.timestamp() for r in group])
+        fresh = np.array([r.quality == "ok" for r in group])
+        v_new = np.where(fresh, [r.value for r in group], np.nan)
+        t, v = np.concatenate([ct, t_new]), np.concatenate([cv, v_new])
+        order = np.argsort(t, kind="stable")
+        masks = flag_arrays(quantity, t[order], v[order], self.settings)
+        position = np.empty_like(order)
+        position[order] = np.arange(order.size)
+        words = _reason_words(self.settings, quantity, group[0].unit)
+        out = []
+        ok = np.zeros(len(group), dtype=bool)
+        for i, r in enumerate(group):
+            j = position[ct.size + i]
+            fired = [name for name in FLAGS if masks[name][j]] if fresh[i] else []
+            if fired:
+                r = replace(r, quality=fired[0], reason="; ".join(reason(name, **words) for name in fired))
+            ok[i] = fresh[i] and not fired
+            out.append(r)
+        t_all = np.concatenate([ct, t_new[ok]])
+        v_all = np.concatenate([cv, v_new[ok]])
+        order = np.argsort(t_all, kind="stable")
+        t_all, v_all = t_all[order], v_all[order]
+        recent = t_all >= t_all[-1] - self.context_s if t_all.size else np.zeros(0, dtype=bool)
+        self._context[key] = (t_all[recent][-self.context_max:], v_all[recent][-self.context_max:])
+        return out

@@ -22,6 +22,7 @@ from bridge.broker import BrokerHandle, ensure_broker
 from bridge.config import BrokerAddress, Settings
 from bridge.dissemination import Disseminator, NotifySettings
 from bridge.fleet import FleetSettings, VirtualFleet, topics_for
+from bridge.governance import LiveGovernor
 from bridge.ingest import Ingestor, Subscription
 from bridge.live import LiveFeed, TwinState
 from bridge.prealarm import Prealarms
@@ -146,8 +147,11 @@ def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None 
         state.update(readings, alerts=events)
         dissemination.on_events(events)
 
-    ingestor = Ingestor(store, broker.address, subscriptions_for(scene, fleet.format if fleet else None), on_stored=on_stored,
-                        client_id=f"relic-twin-bridge-{scene.id}", clock=clock)
+    # live readings are unified, range-checked and flagged against their recent history before they
+    # are stored: flagged ones are kept, and kept out of the alerts and models
+    ingestor = Ingestor(store, broker.address, subscriptions_for(scene, fleet.format if fleet else None),
+                        on_stored=on_stored, client_id=f"relic-twin-bridge-{scene.id}", clock=clock,
+                        govern=LiveGovernor())
     ingestor.start()
     rt = TwinRuntime(scene, broker, store, state, feed, ingestor, alerts, dissemination, fleet_obj, client,
                      alert_client)

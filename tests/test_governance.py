@@ -200,3 +200,27 @@ def test_uci_occupancy_light_and_co2_steps_are_not_outliers() -> None:
         near = [i for i in changes if flagged[max(0, i - 3): i + 4].any()]
         assert near == [], f"{quantity}: flags next to occupancy changes at {near}"
         assert flagged.mean() < 0.003
+
+
+def test_live_governor_judges_each_batch_against_recent_history():
+    from bridge.governance import LiveGovernor
+
+    gov = LiveGovernor()
+    t0 = datetime(2026, 3, 1, tzinfo=UTC)
+
+    def at(i: int, value: float, unit: str = "%RH") -> Reading:
+        return Reading("S02", "relative_humidity", t0 + timedelta(minutes=10 * i), value, unit)
+
+    rng = np.random.default_rng(7)
+    history = [at(i, 45.0 + float(rng.normal(0, 0.3))) for i in range(60)]
+    for k in range(0, 60, 6):  # batches of an hour, as the ingest sees them
+        kept, refused = gov(history[k:k + 6])
+        assert not refused and all(r.quality == "ok" for r in kept)
+    spike = at(60, 62.0)
+    kept, refused = gov([spike, spike, at(61, 45.1), at(62, 130.0), at(63, 20.0, "bananas")])
+    by_time = {r.time: r for r in kept}
+    assert by_time[spike.time].quality != "ok" and by_time[spike.time].reason  # judged against the last 10 h
+    assert by_time[t0 + timedelta(minutes=610)].quality == "ok"
+    assert len([r for r in kept if r.time == spike.time]) == 1  # a redelivered copy is not quarantined
+    assert len(refused) == 2  # 130 %RH is impossible, "bananas" is no unit: both quarantined with a reason
+    assert all(j.reason for j in refused)
