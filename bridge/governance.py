@@ -280,7 +280,15 @@ class LiveGovernor:
     and the models fill short gaps). A redelivered copy of a reading (the same sensor, quantity,
     time and value: MQTT QoS 1 may deliver twice) is passed on for the store to drop, not
     quarantined.
+
+    Live, only the rules about the sensor itself apply: configured thresholds, pinned at a
+    range bound, stuck, impossible step. The statistical outlier rules (Hampel, 3-sigma) need
+    the readings *after* a value to tell a spike from a real level shift; judged on the past alone
+    they would flag a door left open for hours and hide it from the alerts, so they run when files
+    are imported and series are governed as a whole, not here.
     """
+
+    LIVE_RULES = ("threshold", "rail", "stuck", "step")
 
     def __init__(self, settings: GovernanceSettings | None = None, context_s: float = 25 * 3600.0,
                  context_max: int = 1500) -> None:
@@ -316,10 +324,11 @@ class LiveGovernor:
         ok = np.zeros(len(group), dtype=bool)
         for i, r in enumerate(group):
             j = position[ct.size + i]
-            fired = [name for name in FLAGS if masks[name][j]] if fresh[i] else []
+            fired = [name for name in self.LIVE_RULES if masks[name][j]] if fresh[i] else []
             if fired:
                 r = replace(r, quality=fired[0], reason="; ".join(reason(name, **words) for name in fired))
-            ok[i] = fresh[i] and not fired
+            # the context keeps what the batch rules keep in their windows: all but the sensor's faults
+            ok[i] = fresh[i] and not any(masks[name][j] for name in ("threshold", "rail", "stuck"))
             out.append(r)
         t_all = np.concatenate([ct, t_new[ok]])
         v_all = np.concatenate([cv, v_new[ok]])

@@ -216,11 +216,13 @@ def test_live_governor_judges_each_batch_against_recent_history():
     for k in range(0, 60, 6):  # batches of an hour, as the ingest sees them
         kept, refused = gov(history[k:k + 6])
         assert not refused and all(r.quality == "ok" for r in kept)
-    spike = at(60, 62.0)
+    spike = at(60, 90.0)  # +45 %RH in 10 min: no room air does that
     kept, refused = gov([spike, spike, at(61, 45.1), at(62, 130.0), at(63, 20.0, "bananas")])
     by_time = {r.time: r for r in kept}
-    assert by_time[spike.time].quality != "ok" and by_time[spike.time].reason  # judged against the last 10 h
-    assert by_time[t0 + timedelta(minutes=610)].quality == "ok"
+    assert by_time[spike.time].quality == "step" and by_time[spike.time].reason  # judged against the last one
+    assert by_time[t0 + timedelta(minutes=610)].quality == "ok"  # back at the old level: the spike is over
+    shifted, _ = gov([at(64 + i, 52.0 + 0.1 * i) for i in range(12)])  # a door opens: a real +7 %RH
+    assert all(r.quality == "ok" for r in shifted)  # a level shift is not hidden from the alerts
     assert len([r for r in kept if r.time == spike.time]) == 1  # a redelivered copy is not quarantined
     assert len(refused) == 2  # 130 %RH is impossible, "bananas" is no unit: both quarantined with a reason
     assert all(j.reason for j in refused)
