@@ -1,18 +1,22 @@
 """What-if runs: scenario files -> simulation -> series, snapshots, limit crossings and a report.
 
 ``relic-twin simulate scenes/demo_hall/scenarios/<name>.toml... [--out DIR] [--jobs N] [--cell M]
-[--no-report]`` enters at
+[--no-report] [--from-store [--db URL] [--data-dir DIR]]`` enters at
 :func:`simulate_main`. Each scenario writes into ``DIR/<scenario id>/``:
 
 * ``relics.csv``, ``zones.csv``: time (UTC ISO), id, temperature °C, relative_humidity %RH;
 * ``snapshots.npz``: ``times`` (k,) s since start, ``start_utc``, ``temperature`` and
   ``relative_humidity`` (k, ny, nx) float32 (NaN outside the floor; row 0 = south), ``origin``
   (2,) m, ``cell_m`` — for 3-D playback in the monitor;
-* ``summary.json``: scenario, limit crossings per relic, TWPI, the calibration figures;
+* ``summary.json``: scenario, limit crossings per relic, TWPI, the calibration figures
+  (``calibration.json`` beside scene.toml, written by ``relic-twin calibrate``: its fitted
+  ``[climate]`` parameters are applied under the scenario's own overrides), the given start state;
 * ``report.html`` with ``relics.png``, ``zones.png``, ``map_temperature.png``,
   ``map_relative_humidity.png``; all texts in zh-CN and en.
 
 Several scenarios run in parallel (one process each, ``--jobs``), with one progress bar each.
+``--from-store`` starts them from the newest stored T/RH of the hall's sensors (zones: mean of
+their sensors; display cases: mean of the sensors inside), see :func:`stored_initial_state`.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -130,11 +134,92 @@ def _bands(scene: Any, materials_path: Path | None) -> dict[str, dict[str, Any]]
 
 
 def calibration_figures(scene_root: Path) -> dict[str, Any] | None:
-    """The hall's stored calibration figures (``calibration.json`` beside scene.toml), or None."""
+    """The hall's stored calibration (``calibration.json`` beside scene.toml, written by
+    ``relic-twin calibrate``), or None; an unreadable file counts as none, with a warning.
+
+    Its ``figures`` are :meth:`simulation.calibration.CalibrationReport.figures`.
+    """
     f = scene_root / "calibration.json"
     if not f.is_file():
         return None
-    return json.loads(f.read_text(encoding="utf-8"))
+    try:
+        doc = json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        print(f"{f}: 无法读取，按未校准处理 / unreadable, treated as uncalibrated ({exc})", file=sys.stderr)
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def calibrated_parameters(cal: dict[str, Any] | None) -> dict[str, float]:
+    """The fitted parameters of ``cal`` that are ``[climate]`` keys (applied under the scenario's own)."""
+    if not cal:
+        return {}
+    figures = cal.get("figures", cal)
+    params = figures.get("parameters", {}) if isinstance(figures, dict) else {}
+    known = {f.name for f in fields(climate.ClimateSettings)} - {"dehumidifiers"}
+    return {k: float(v) for k, v in dict(params).items() if k in known and isinstance(v, int | float)}
+
+
+def trust_line(cal: dict[str, Any] | None) -> str:
+    """One line for the console: the Guideline 14 figures, or 'uncalibrated'."""
+    figures = (cal or {}).get("figures", cal)
+    if not isinstance(figures, dict) or "temperature" not in figures:
+        return "未校准 / uncalibrated (default parameters)"
+    parts = []
+    for key, name in (("temperature", "T"), ("relative_humidity", "RH")):
+        m = figures.get(key) or {}
+        verdict = "通过 pass" if m.get("passes") else "未通过 FAIL"
+        parts.append(f"{name} CV(RMSE) {m.get('cv_rmse_pct', float('nan')):.1f} %, "
+                     f"NMBE {m.get('nmbe_pct', float('nan')):+.1f} % {verdict}")
+    return f"校准 / calibration (ASHRAE G14, {figures.get('held_back_days', '?')} d held back): " + "; ".join(parts)
+
+
+def stored_initial_state(scene: Any, readings: Sequence[Any]) -> tuple[dict[str, tuple[float, float]], list[str]]:
+    """Start state from the newest stored readings: ({zone or relic id: (T, RH)}, notes).
+
+    readings : :class:`bridge.readings.Reading` (``Store.latest()``); only ``ok`` temperature and
+    relative_humidity of the scene's sensors count. A zone gets the mean of its sensors outside
+    cases; a display case the mean of the sensors in it, set through the relics it holds. Zones
+    and cases without both quantities keep the scenario's given state (a note says so).
+    """
+    sensors = {s.id: s for s in scene.sensors}
+    groups: dict[tuple[str, str], dict[str, list[float]]] = {}
+    times = []
+    for r in readings:
+        s = sensors.get(r.sensor)
+        if s is None or r.quantity not in ("temperature", "relative_humidity") or r.quality != "ok":
+            continue
+        if not np.isfinite(r.value):
+            continue
+        key = ("case", s.case) if s.case else ("zone", s.zone)
+        groups.setdefault(key, {"temperature": [], "relative_humidity": []})[r.quantity].append(float(r.value))
+        times.append(r.time)
+    out: dict[str, tuple[float, float]] = {}
+    notes: list[str] = []
+    for kind, gid in sorted(groups):
+        vals = groups[(kind, gid)]
+        if not (vals["temperature"] and vals["relative_humidity"]):
+            notes.append(f"{gid}: 只有温度或湿度读数，沿用情景初值 / only one of T and RH stored, scenario's value kept")
+            continue
+        state = (float(np.mean(vals["temperature"])), float(np.mean(vals["relative_humidity"])))
+        if kind == "zone":
+            if any(z.id == gid for z in scene.zones):
+                out[gid] = state
+            continue
+        relics = [r.id for r in scene.relics if r.case == gid]
+        if not relics:
+            notes.append(f"{gid}: 展柜内无文物，柜内空气沿用情景初值 / case holds no relic, its air keeps the "
+                         f"scenario's value")
+        for rid in relics:
+            out[rid] = state
+    if times:
+        notes.insert(0, f"初始状态取自存储读数 / start state from stored readings, {min(times).isoformat()} .. "
+                        f"{max(times).isoformat()}")
+    missing = [z.id for z in scene.zones if z.id not in out]
+    if out and missing:
+        notes.append(f"无存储读数的展区沿用情景初值 / zones without stored readings keep the scenario's value: "
+                     f"{', '.join(missing)}")
+    return out, notes
 
 
 def run_scenario(path: str | Path, out_dir: str | Path, *, cell_m: float | None = None,
@@ -145,6 +230,10 @@ def run_scenario(path: str | Path, out_dir: str | Path, *, cell_m: float | None 
 
     sc = load_scenario(path)
     scene = load_scene(sc.scene_path)
+    cal = calibration_figures(scene.root)
+    fitted = calibrated_parameters(cal)
+    if fitted:  # the hall's fitted parameters, under the scenario's own [climate] overrides
+        scene = replace(scene, climate={**dict(scene.climate or {}), **fitted})
     model, state, forcing = build_run(sc, scene, cell_m=cell_m, initial=initial)
     res, _ = climate.simulate(model, state, forcing, sc.duration_s, record_every_s=sc.record_every_s,
                               snapshot_every_s=sc.snapshot_every_s, progress=progress)
@@ -172,7 +261,8 @@ def run_scenario(path: str | Path, out_dir: str | Path, *, cell_m: float | None 
         "grid": {"cell_m": model.grid.cell_m, "cells": int(model.grid.inside.sum()), "dt_s": model.dt_s},
         "crossings": [asdict(c) for c in crossings],
         "twpi_years": twpi,
-        "calibration": calibration_figures(scene.root),
+        "calibration": cal,
+        "initial": {k: list(v) for k, v in initial.items()} if initial else None,  # the given start state
         "settings": {k: v for k, v in asdict(model.settings).items() if k != "dehumidifiers"},
     }
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
@@ -273,8 +363,16 @@ def _html(sc: Scenario, crossings: list[Crossing], summary: dict[str, Any]) -> s
              if crossings else f"<p>{e(TEXT['none']['zh-CN'])}<br>{e(TEXT['none']['en'])}</p>")
     cal = summary.get("calibration")
     if cal:
+        fig = cal.get("figures", cal)
+        g14 = "".join(
+            f"<tr><td>{e(t(q))}</td><td>{m.get('cv_rmse_pct', float('nan')):.1f}</td>"
+            f"<td>{m.get('nmbe_pct', float('nan')):+.1f}</td><td>{m.get('rmse', float('nan')):.2f}</td>"
+            f"<td>{m.get('hours', '')}</td><td>{'✔ 通过 / pass' if m.get('passes') else '✘ 未通过 / FAIL'}</td></tr>"
+            for q in ("temperature", "relative_humidity") if isinstance(m := fig.get(q), dict))
         trust = (f"<p>{e(TEXT['calibrated']['zh-CN'])}<br>{e(TEXT['calibrated']['en'])}</p>"
-                 f"<pre>{e(json.dumps(cal.get('figures', cal), ensure_ascii=False, indent=1))}</pre>")
+                 f"<table><tr><th></th><th>CV(RMSE) %</th><th>NMBE %</th><th>RMSE</th><th>h</th><th></th></tr>"
+                 f"{g14}</table>"
+                 f"<pre>{e(json.dumps(fig, ensure_ascii=False, indent=1))}</pre>")
     else:
         trust = f"<p>{e(TEXT['uncalibrated']['zh-CN'])}<br>{e(TEXT['uncalibrated']['en'])}</p>"
     twpi = "".join(f"<tr><td>{e(k)}</td><td>{v:.0f}</td></tr>" for k, v in summary["twpi_years"].items())
@@ -298,22 +396,25 @@ img{{max-width:100%}}</style></head><body>
 # --- several scenarios, command line ----------------------------------------------------------
 
 
-def _worker(args: tuple[str, str, float | None, bool, Any]) -> dict[str, Any]:
-    path, out, cell_m, report, queue = args
+def _worker(args: tuple[str, str, float | None, bool, Any, Any]) -> dict[str, Any]:
+    path, out, cell_m, report, queue, initial = args
     name = Path(path).stem
-    return run_scenario(path, out, cell_m=cell_m, progress=lambda x: queue.put((name, x)), report=report)
+    return run_scenario(path, out, cell_m=cell_m, progress=lambda x: queue.put((name, x)), report=report,
+                        initial=initial)
 
 
 def run_many(paths: Sequence[str | Path], out_root: str | Path, *, jobs: int = 1, cell_m: float | None = None,
-             progress: Callable[[str, float], None] | None = None, report: bool = True) -> list[dict[str, Any]]:
+             progress: Callable[[str, float], None] | None = None, report: bool = True,
+             initial: dict[str, tuple[float, float]] | None = None) -> list[dict[str, Any]]:
     """Run scenario files in parallel (``jobs`` processes); outputs in ``out_root/<file stem>/``.
 
-    progress(name, fraction) is called in this process as the workers advance.
+    progress(name, fraction) is called in this process as the workers advance; ``initial``
+    {zone or relic id: (T, RH)} overrides every scenario's start state (see :func:`stored_initial_state`).
     """
     ctx = mp.get_context("spawn")  # no fork of a process that may hold threads (BLAS, FiPy)
     with ctx.Manager() as manager:
         queue = manager.Queue()
-        args = [(str(p), str(Path(out_root) / Path(p).stem), cell_m, report, queue) for p in paths]
+        args = [(str(p), str(Path(out_root) / Path(p).stem), cell_m, report, queue, initial) for p in paths]
         with ctx.Pool(processes=max(1, min(jobs, len(paths)))) as pool:
             pending = pool.map_async(_worker, args)
             while not pending.ready():
@@ -359,22 +460,65 @@ def simulate_main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1), help="并行进程数 / parallel processes")
     ap.add_argument("--cell", type=float, default=None, help="网格尺寸 m / cell size in m (default: scenario's)")
     ap.add_argument("--no-report", action="store_true", help="不生成图表和网页 / skip the PNG and HTML report")
+    ap.add_argument("--from-store", action="store_true",
+                    help="从数据库中各传感器的最新读数开始 / start from the newest stored T/RH of the hall's sensors")
+    ap.add_argument("--db", default=None, help="数据库 URL / database URL (default RELIC_TWIN_DATABASE_URL or data/)")
+    ap.add_argument("--data-dir", default="data", help="默认 SQLite 数据库所在目录 / folder of the default SQLite database")
     a = ap.parse_args(argv)
     missing = [p for p in a.scenarios if not Path(p).is_file()]
     if missing:
         print(f"找不到情景文件 / scenario file not found: {', '.join(missing)}", file=sys.stderr)
         return 2
+    initial = None
+    if a.from_store:
+        try:
+            initial = _initial_from_store(a.scenarios, a.db, Path(a.data_dir))
+        except ValueError as exc:
+            print(f"情景无效或数据库无法读取 / invalid scenario or unreadable database:\n{exc}", file=sys.stderr)
+            return 2
     bars = _Bars([Path(p).stem for p in a.scenarios])
     try:
-        summaries = run_many(a.scenarios, a.out, jobs=a.jobs, cell_m=a.cell, progress=bars, report=not a.no_report)
-    except ValueError as exc:  # ScenarioError, SceneError, unknown climate keys
+        summaries = run_many(a.scenarios, a.out, jobs=a.jobs, cell_m=a.cell, progress=bars, report=not a.no_report,
+                             initial=initial)
+    except (ValueError, KeyError) as exc:  # ScenarioError, SceneError, unknown climate keys or start ids
         print(f"情景无效 / invalid scenario:\n{exc}", file=sys.stderr)
         return 2
     for path, s in zip(a.scenarios, summaries, strict=True):
         n = len(s["crossings"])
         print(f"{s['scenario']['title'].get('zh-CN')} / {s['scenario']['title'].get('en')}: "
               f"{n} 次越限 / {n} limit crossings -> {Path(a.out) / Path(path).stem}")
+        print(f"  {trust_line(s.get('calibration'))}")
     return 0
+
+
+def _initial_from_store(paths: Sequence[str], db: str | None, data_dir: Path) -> dict[str, tuple[float, float]] | None:
+    """The stored start state for the scenarios' hall (one hall for all), or None with a printed note."""
+    from bridge.errors import StorageError
+    from bridge.store import Store, database_url
+    from simulation.scene import load_scene
+
+    halls = {load_scenario(p).scene_path for p in paths}
+    if len(halls) != 1:
+        raise ValueError("--from-store needs scenarios of one hall / --from-store 要求所有情景属于同一展厅")
+    scene = load_scene(halls.pop())
+    url = database_url(db, data_dir)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        print(f"注意：未找到数据库 {url}，使用情景给定的初始状态 / note: no database at {url}; "
+              f"the scenarios' given start state is used", file=sys.stderr)
+        return None
+    try:
+        with Store.open(db, data_dir) as store:
+            readings = store.latest([s.id for s in scene.sensors])
+    except StorageError as exc:
+        raise ValueError(str(exc)) from None
+    initial, notes = stored_initial_state(scene, readings)
+    for n in notes:
+        print(f"注意 / note: {n}", file=sys.stderr)
+    if not initial:
+        print("注意：数据库中没有本展厅的温湿度读数，使用情景给定的初始状态 / note: the store holds no T/RH of "
+              "this hall; the scenarios' given start state is used", file=sys.stderr)
+        return None
+    return initial
 
 
 if __name__ == "__main__":

@@ -171,8 +171,11 @@ def _apply(base: climate.ClimateSettings, names: Sequence[str], x: NDArray) -> t
 
 
 def fit(data: CalibrationData, train: slice, params: Sequence[str], base: climate.ClimateSettings | None = None,
-        *, max_nfev: int = 40, spin_up_s: float = 86400.0) -> tuple[climate.ClimateSettings, float, int]:
+        *, max_nfev: int = 40, spin_up_s: float = 86400.0,
+        cell_m: float | None = None) -> tuple[climate.ClimateSettings, float, int]:
     """Fit ``params`` (keys of :data:`BOUNDS`) on the samples in ``train`` after a spin-up.
+
+    ``cell_m``: grid of the model runs (default one well-mixed cell, see :func:`simulate_record`).
 
     Returns (fitted settings, heat gain factor, number of model runs).
     """
@@ -197,7 +200,7 @@ def fit(data: CalibrationData, train: slice, params: Sequence[str], base: climat
         nonlocal runs
         runs += 1
         s, gain = _apply(base, names, z * scale)
-        t_sim, rh_sim = simulate_record(cut, s, gain)
+        t_sim, rh_sim = simulate_record(cut, s, gain, cell_m)
         r = np.concatenate([(t_sim[idx] - data.t_in[idx]).ravel(), ((rh_sim[idx] - data.rh_in[idx]) / RH_SCALE).ravel()])
         return np.where(np.isfinite(r), r, 0.0)
 
@@ -208,14 +211,15 @@ def fit(data: CalibrationData, train: slice, params: Sequence[str], base: climat
 
 
 def calibrate(data: CalibrationData, train_days: float, test_days: float, params: Sequence[str],
-              base: climate.ClimateSettings | None = None, *, max_nfev: int = 40) -> CalibrationReport:
+              base: climate.ClimateSettings | None = None, *, max_nfev: int = 40,
+              cell_m: float | None = None) -> CalibrationReport:
     """Fit on the first ``train_days``, report Guideline 14 figures on the next ``test_days``."""
     day = 86400.0
     t0 = data.times_s[0]
     train = slice(0, int(np.searchsorted(data.times_s, t0 + train_days * day)))
     test = (data.times_s >= t0 + train_days * day) & (data.times_s < t0 + (train_days + test_days) * day)
-    s, gain, runs = fit(data, train, params, base, max_nfev=max_nfev)
-    t_sim, rh_sim = simulate_record(data, s, gain)
+    s, gain, runs = fit(data, train, params, base, max_nfev=max_nfev, cell_m=cell_m)
+    t_sim, rh_sim = simulate_record(data, s, gain, cell_m)
     p = len(params)
     fitted = {k: float(getattr(s, k)) for k in params if k != "heat_gain_factor"}
     if "heat_gain_factor" in params:

@@ -22,6 +22,7 @@ DELEGATED: dict[str, tuple[str, str, str]] = {
     "risk": ("bridge.risk_cli", "risk_main", "per-relic risk from stored data / 文物风险评估"),
     "forecast": ("bridge.forecast_cli", "forecast_main", "forecast tools: backtest / 预测回测"),
     "simulate": ("bridge.whatif", "simulate_main", "run a what-if scenario / 运行情景模拟"),
+    "calibrate": ("bridge.calibrate_cli", "calibrate_main", "fit the climate model to records / 校准气候模型"),
     "backup": ("bridge.store_cli", "backup_main", "back up the database / 备份数据库"),
     "restore": ("bridge.store_cli", "restore_main", "restore a backup / 恢复备份"),
     "serve": ("bridge.serve", "serve_main", "run the twin service headless / 运行孪生服务"),

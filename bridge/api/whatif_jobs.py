@@ -1,7 +1,9 @@
 """What-if runs started from the API: one at a time in a worker thread, with progress and results.
 
 A job names a scenario file of the hall (``scenes/<hall>/scenarios/<name>.toml``)
-by its stem only, so no request can point the simulation at another path.
+by its stem only, so no request can point the simulation at another path. A job started with
+``from_store=True`` begins from the hall's stored state, asked of ``initial_state()`` when the
+job runs (e.g. ``lambda: bridge.whatif.stored_initial_state(scene, store.latest())[0]``).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,6 +21,7 @@ from typing import Any
 log = logging.getLogger("relic_twin.api")
 
 Runner = Callable[..., dict[str, Any]]
+InitialState = Callable[[], Mapping[str, tuple[float, float]] | None]
 
 
 @dataclass
@@ -32,20 +35,27 @@ class Job:
     summary: dict[str, Any] | None = None
     error: dict[str, str] | None = None
     out_dir: Path = field(default_factory=Path)
+    from_store: bool = False
 
 
-def _default_runner(path: Path, out_dir: Path, *, progress: Callable[[float], None]) -> dict[str, Any]:
+def _default_runner(path: Path, out_dir: Path, *, progress: Callable[[float], None],
+                    initial: Mapping[str, tuple[float, float]] | None = None) -> dict[str, Any]:
     from bridge.whatif import run_scenario
 
-    return run_scenario(path, out_dir, progress=progress, report=False)
+    return run_scenario(path, out_dir, progress=progress, report=False, initial=dict(initial) if initial else None)
 
 
 class JobRunner:
-    """Queues what-if jobs; ``run(path, out_dir, progress=cb) -> summary`` does the work (injectable)."""
+    """Queues what-if jobs; ``run(path, out_dir, progress=cb[, initial=...]) -> summary`` does the work (injectable).
+
+    initial_state : the hall's stored start state {zone or relic id: (T, RH)} (None or empty: none
+        stored), for jobs started with ``from_store=True``; ``initial=`` reaches the runner only then.
+    """
 
     def __init__(self, scenarios_dir: Path | None, out_root: Path, run: Runner = _default_runner,
-                 keep: int = 50) -> None:
+                 keep: int = 50, initial_state: InitialState | None = None) -> None:
         self.scenarios_dir = scenarios_dir
+        self.initial_state = initial_state
         self.out_root = out_root
         self._run = run
         self.keep = keep
@@ -58,12 +68,16 @@ class JobRunner:
             return []
         return sorted(p.stem for p in self.scenarios_dir.glob("*.toml"))
 
-    def start(self, scenario: str) -> Job | None:
-        """Queue a run of ``scenario`` (a name from :meth:`scenarios`); None when there is no such scenario."""
+    def start(self, scenario: str, *, from_store: bool = False) -> Job | None:
+        """Queue a run of ``scenario`` (a name from :meth:`scenarios`); None when there is no such scenario.
+
+        from_store : start from the stored state (``initial_state``); without one stored, or without
+        a provider, the scenario's given state is used.
+        """
         if scenario not in self.scenarios():
             return None
         assert self.scenarios_dir is not None
-        job = Job(id=secrets.token_hex(8), scenario=scenario)
+        job = Job(id=secrets.token_hex(8), scenario=scenario, from_store=from_store)
         job.out_dir = self.out_root / job.id
         with self._lock:
             self.jobs[job.id] = job
@@ -80,7 +94,9 @@ class JobRunner:
             job.progress = max(job.progress, min(1.0, float(fraction)))
 
         try:
-            job.summary = self._run(path, job.out_dir, progress=progress)
+            initial = self.initial_state() if job.from_store and self.initial_state is not None else None
+            extra = {"initial": initial} if initial else {}
+            job.summary = self._run(path, job.out_dir, progress=progress, **extra)
             job.progress, job.state = 1.0, "done"
         except Exception as exc:  # a failed run is reported on the job, not raised in the worker
             log.exception("what-if %s failed", job.scenario)
