@@ -1,4 +1,4 @@
-"""The scene document: one hall, its zones, sensors, cases, relics and annotations.
+"""The scene document: one hall, its zones, sensors, cases, relics, annotations and tours.
 
 Every program (bridge, monitor, kiosk, what-if) loads the hall from
 ``scenes/<hall>/scene.toml`` through :func:`load_scene`; programs hold no
@@ -125,8 +125,29 @@ class Annotation:
 
 
 @dataclass(frozen=True)
+class TourStep:
+    """One stop of a guided tour: the annotation it opens and an optional narration line."""
+
+    annotation: str
+    narration: Text = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Tour:
+    """A guided tour of one relic: an ordered walk through some of its annotations."""
+
+    id: str
+    title: Text
+    steps: tuple[TourStep, ...]
+
+    @property
+    def annotation_ids(self) -> tuple[str, ...]:
+        return tuple(s.annotation for s in self.steps)
+
+
+@dataclass(frozen=True)
 class Relic:
-    """A relic on display."""
+    """A relic on display. ``tours`` may be empty: the kiosk then tours every annotation in order."""
 
     id: str
     name: Text
@@ -141,6 +162,11 @@ class Relic:
     era: Text = field(default_factory=dict)
     stand_in: bool = False
     annotations: tuple[Annotation, ...] = ()
+    tours: tuple[Tour, ...] = ()
+
+    def annotation_index(self, annotation_id: str) -> int:
+        """Position of annotation ``annotation_id`` in ``annotations`` (its marker number - 1)."""
+        return next(i for i, a in enumerate(self.annotations) if a.id == annotation_id)
 
 
 @dataclass(frozen=True)
@@ -464,6 +490,18 @@ class _Validator:
                 self.err(f"{key}.mesh", f"a mesh file under {assets}, got {mesh!r} (not found)")
         notes = tuple(self.annotation(a, f"{key}.annotations[{j}]") for j, a in
                       enumerate(self.array(t, "annotations", required=False)))
+        note_ids = [a.id for a in notes]
+        for j, nid in enumerate(note_ids):
+            if nid and nid in note_ids[:j]:
+                self.err(f"{key}.annotations[{j}].id", f"an annotation id unique within the relic (duplicate {nid!r})")
+        tours_in = t.get("tours", [])
+        if not isinstance(tours_in, list) or not all(isinstance(x, dict) for x in tours_in):
+            self.err(f"{key}.tours", "an array of tables ([[relics.tours]])")
+            tours_in = []
+        tours = tuple(self.tour(x, f"{key}.tours[{k}]", note_ids) for k, x in enumerate(tours_in))
+        for k, tour in enumerate(tours):
+            if tour.id and tour.id in [x.id for x in tours[:k]]:
+                self.err(f"{key}.tours[{k}].id", f"a tour id unique within the relic (duplicate {tour.id!r})")
         return Relic(
             id=self.string(t, f"{key}.id"), name=self.text(t, f"{key}.name"),
             material=self.text(t, f"{key}.material"), profile=self.string(t, f"{key}.profile"),
@@ -472,8 +510,31 @@ class _Validator:
             mesh=mesh if isinstance(mesh, str) else None,
             case=self.ref(t, f"{key}.case", cases, "case", required=False) or None,
             zone=self.ref(t, f"{key}.zone", zones, "zone"), era=self.text(t, f"{key}.era", required=False),
-            stand_in=bool(t.get("stand_in", False)), annotations=notes,
+            stand_in=bool(t.get("stand_in", False)), annotations=notes, tours=tours,
         )
+
+    def tour(self, t: Mapping[str, Any], key: str, note_ids: list[str]) -> Tour:
+        """A tour: id, title and ``steps``, a non-empty list of annotation ids of this relic, each
+        either a string or a table ``{annotation = ID, narration = {zh-CN = ..., en = ...}}``."""
+        steps_in = t.get("steps")
+        if not isinstance(steps_in, list) or not steps_in:
+            got = "an empty list" if steps_in == [] else repr(steps_in)
+            self.err(f"{key}.steps", f"a non-empty list of annotation ids, got {got}")
+            steps_in = []
+        known = ", ".join(note_ids) or "none defined"
+        steps = []
+        for j, step in enumerate(steps_in):
+            skey = f"{key}.steps[{j}]"
+            if isinstance(step, dict):
+                note, narration = step.get("annotation"), self.text(step, f"{skey}.narration", required=False)
+                skey += ".annotation"
+            else:
+                note, narration = step, {}
+            if not isinstance(note, str) or note not in note_ids:
+                self.err(skey, f"the id of an annotation of this relic ({known}), got {note!r}")
+                continue
+            steps.append(TourStep(annotation=note, narration=narration))
+        return Tour(id=self.string(t, f"{key}.id"), title=self.text(t, f"{key}.title"), steps=tuple(steps))
 
     def annotation(self, t: Mapping[str, Any], key: str) -> Annotation:
         view = t.get("view", {})

@@ -75,6 +75,39 @@ def test_orbit_from_view_round_trips_and_lerp_ends() -> None:
     np.testing.assert_allclose(orbit.lerp(a, b, 1).eye(), eye, atol=1e-9)
 
 
+def test_pinch_apart_zooms_in_together_zooms_out_within_limits() -> None:
+    lim = orbit.OrbitLimits(size=0.5)
+    o = orbit.home((0, 0, 0.25), lim)
+    a0, a1 = [(400.0, 300.0), (500.0, 300.0)], [(350.0, 300.0), (550.0, 300.0)]  # 100 px -> 200 px apart
+    assert orbit.pinch_factor(a0, a1) == pytest.approx(2.0)
+    closer = orbit.pinch(o, a0, a1, lim)
+    assert closer.distance == pytest.approx(o.distance / 2)
+    farther = orbit.pinch(o, a0, [(410.0, 300.0), (490.0, 300.0)], lim)  # 100 px -> 80 px apart
+    assert farther.distance == pytest.approx(o.distance / 0.8)
+    assert (closer.yaw, closer.pitch, closer.target) == (o.yaw, o.pitch, o.target)  # a pinch only zooms
+    # a pinch that keeps spreading stops at the near limit; one that keeps closing at the far limit
+    x = o
+    for k in range(20):
+        x = orbit.pinch(x, [(500.0 - 50 - k * 10, 300.0), (500.0 + 50 + k * 10, 300.0)],
+                        [(500.0 - 60 - k * 10, 300.0), (500.0 + 60 + k * 10, 300.0)], lim)
+    assert x.distance == pytest.approx(lim.near * lim.size)
+    x = o
+    for _ in range(20):
+        x = orbit.pinch(x, a1, a0, lim)
+    assert x.distance == pytest.approx(lim.far * lim.size)
+    # the fingers turning round each other at the same spread do not zoom
+    assert orbit.pinch_factor([(0.0, 0.0), (100.0, 0.0)], [(0.0, 0.0), (0.0, 100.0)]) == pytest.approx(1.0)
+
+
+def test_one_finger_or_fingers_too_close_do_not_zoom() -> None:
+    lim = orbit.OrbitLimits(size=0.5)
+    o = orbit.home((0, 0, 0.25), lim)
+    assert orbit.pinch(o, [(400.0, 300.0)], [(600.0, 300.0)], lim) is o
+    assert orbit.pinch(o, [], [(600.0, 300.0), (100.0, 300.0)], lim) is o
+    assert orbit.pinch(o, [(400.0, 300.0), (400.0, 301.0)], [(300.0, 300.0), (500.0, 300.0)], lim) is o
+    assert orbit.pinch_factor([(1.0, 1.0)] * 2, [(1.0, 1.0), (300.0, 1.0)]) == 1.0
+
+
 def test_hotspot_facing_fade_and_pick() -> None:
     pos = np.zeros((2, 3))
     nrm = np.array([[0, -1.0, 0], [0, 1.0, 0]])
@@ -242,3 +275,119 @@ def test_render_kiosk_png_writes_the_panel(engine_base, tmp_path: Path) -> None:
     assert panel.mean() < 60  # the dark text panel is open on the right
     centre = img[int(h * 0.3):int(h * 0.7), int(w * 0.25):int(w * 0.45)]
     assert centre.mean() > 70  # the white porcelain fills the free area
+
+
+# --- guided tours and pinch, offscreen ------------------------------------------------------------
+
+
+def _texts(layer) -> str:
+    """The text drawn in ``layer``, lines joined in drawing order."""
+    from panda3d.core import TextNode
+
+    return "".join(n.node().getText() for n in layer.root.getChildren() if isinstance(n.node(), TextNode))
+
+
+def _press(kiosk, action: str) -> None:
+    hit = next(h for h in kiosk.static.hits if h.action == action)
+    assert hit.rect.w >= TOUCH_TARGET_PX and hit.rect.h >= TOUCH_TARGET_PX
+    assert kiosk.tap(*hit.rect.centre) == action
+
+
+def test_tour_button_plays_the_scene_tour_in_order(kiosk) -> None:
+    kiosk.tap(5, 5)
+    kiosk.select_relic("ding")
+    tour = kiosk.relic.tours[0]
+    assert tour.annotation_ids != tuple(a.id for a in kiosk.relic.annotations)  # not simply file order
+    _press(kiosk, "tour")
+    visited = []
+    for k, step in enumerate(tour.steps):
+        note = kiosk.relic.annotations[kiosk.selected]
+        visited.append(note.id)
+        shown = _texts(kiosk.static)
+        assert note.title["zh-CN"] in shown and step.narration["zh-CN"] in shown
+        assert f"第 {k + 1} / {len(tour.steps)} 站" in shown and tour.title["zh-CN"] in shown
+        _press(kiosk, "next")
+    assert visited == list(tour.annotation_ids)
+    assert kiosk.selected is None and not kiosk.touring  # "next" on the last stop ends the tour
+
+
+def test_tour_previous_and_hotspot_tap_leave_the_tour(kiosk) -> None:
+    kiosk.tap(5, 5)
+    kiosk.select_relic("vase")
+    ids = kiosk.relic.tours[0].annotation_ids
+    _press(kiosk, "tour")
+    _press(kiosk, "next")
+    _press(kiosk, "previous")
+    assert kiosk.relic.annotations[kiosk.selected].id == ids[0] and kiosk.touring
+    kiosk.act("next_hotspot")  # the arrow keys follow the tour too
+    assert kiosk.relic.annotations[kiosk.selected].id == ids[1]
+    kiosk._do("note:0")
+    assert not kiosk.touring and kiosk.selected == 0
+
+
+def test_relic_without_tours_tours_every_annotation_and_several_tours_offer_a_choice(kiosk) -> None:
+    from dataclasses import replace
+
+    from simulation.scene import Tour, TourStep
+
+    kiosk.tap(5, 5)
+    lion = kiosk.scene.relic("lion")
+    two = (lion.tours[0], Tour("short", {"zh-CN": "快速看", "en": "Quick look"}, (TourStep("scan"), TourStep("guardian"))))
+    relics = tuple(replace(r, tours=()) if r.id == "gargoyle" else replace(r, tours=two) if r.id == "lion" else r
+                   for r in kiosk.scene.relics)
+    kiosk.scene = replace(kiosk.scene, relics=relics)
+    kiosk.select_relic("gargoyle")
+    _press(kiosk, "tour")
+    seen = []
+    while kiosk.touring:
+        seen.append(kiosk.selected)
+        _press(kiosk, "next")
+    assert seen == list(range(len(kiosk.relic.annotations)))  # the old behaviour: all, in file order
+    kiosk.select_relic("lion")
+    _press(kiosk, "tour")
+    assert not kiosk.touring and kiosk.tour_menu
+    assert {h.action for h in kiosk.static.hits} >= {"tour:carved_weathered_scanned", "tour:short"}
+    _press(kiosk, "tour:short")
+    assert kiosk.tour.id == "short" and not kiosk.tour_menu
+    assert kiosk.relic.annotations[kiosk.selected].id == "scan"
+
+
+def test_two_finger_pinch_zooms_the_viewer(kiosk) -> None:
+    kiosk.tap(5, 5)
+    kiosk.select_relic("laurana")
+    d0 = kiosk.orbit.distance
+    kiosk.touches([(300.0, 180.0)])
+    assert kiosk.orbit.distance == d0  # one finger: no zoom
+    kiosk.touches([(280.0, 180.0), (360.0, 180.0)])
+    kiosk.touches([(240.0, 180.0), (400.0, 180.0)])  # twice as far apart
+    assert kiosk.orbit.distance == pytest.approx(max(d0 / 2, kiosk.limits.near * kiosk.limits.size))
+    eye = np.array(list(kiosk.base.camera.getPos(kiosk.base.render)))
+    np.testing.assert_allclose(eye, kiosk.orbit.eye(), atol=1e-6)
+    kiosk.touches([])
+    kiosk.touches([(240.0, 180.0), (400.0, 180.0)])  # a new pinch starts from where the fingers land
+    assert kiosk.orbit.distance == pytest.approx(max(d0 / 2, kiosk.limits.near * kiosk.limits.size))
+
+
+def test_render_a_tour_step(engine_base, tmp_path: Path) -> None:
+    from PIL import Image
+
+    from twin_engine.kiosk import KioskScreen
+
+    clock = FakeClock()
+    screen = KioskScreen(engine_base, load_scene(SCENE), lang="zh-CN", clock=clock)
+    screen.enter()
+    try:
+        screen.tap(5, 5)
+        screen.select_relic("vase")
+        _press(screen, "tour")
+        _press(screen, "next")
+        clock.t += 2.0
+        screen.tick()
+        img = _pixels(engine_base)
+        Image.fromarray(img.astype(np.uint8)).save(tmp_path / "tour.png")
+    finally:
+        screen.exit()
+    h, w, _ = img.shape
+    assert img[int(h * 0.3):int(h * 0.7), int(w * 0.7):int(w * 0.95)].mean() < 70  # the panel is open
+    accent = (img[..., 0] > 150) & (img[..., 1] > 110) & (img[..., 1] < 190) & (img[..., 2] < 110)
+    assert accent[:, int(w * 0.6):].sum() > 100  # the gold tour heading in the panel

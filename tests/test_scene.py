@@ -126,3 +126,65 @@ def test_scene_check_on_a_broken_scene_exits_nonzero_with_one_line(tmp_path):
     assert out.returncode == 1
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and "sensors[0].position" in lines[0] and "scene.toml" in lines[0]
+
+
+# --- guided tours ----------------------------------------------------------------------------------
+
+
+def test_demo_relics_each_have_a_bilingual_tour_of_their_annotations():
+    scene = load_scene(DEMO)
+    for relic in scene.relics:
+        assert relic.tours, relic.id
+        ids = {a.id for a in relic.annotations}
+        for tour in relic.tours:
+            assert tour.title["zh-CN"] and tour.title["en"]
+            assert len(tour.steps) >= 3 and set(tour.annotation_ids) <= ids
+            for step in tour.steps:
+                assert not step.narration or (step.narration["zh-CN"] and step.narration["en"])
+    ding = scene.relic("ding").tours[0]
+    assert ding.id == "ritual_bronze"
+    assert ding.annotation_ids == ("ritual", "piece_mould", "taotie", "patina")
+    assert ding.steps[0].narration["en"].startswith("First, what it was for")
+    assert scene.relic("gargoyle").tours[0].steps[0].narration == {}  # the plain-id form of a step
+    assert scene.relic("ding").annotation_index("taotie") == 1
+
+
+def _tour(doc: dict, relic: int = 0) -> dict:
+    return doc["relics"][relic]["tours"][0]
+
+
+@pytest.mark.parametrize(
+    "breakage, key, expected",
+    [
+        (lambda d: _tour(d)["steps"].__setitem__(1, {"annotation": "handle"}), "relics[0].tours[0].steps[1].annotation",
+         "the id of an annotation of this relic (piece_mould, taotie, patina, ritual), got 'handle'"),
+        (lambda d: _tour(d, 5)["steps"].append("claw"), "relics[5].tours[0].steps[3]",
+         "the id of an annotation of this relic (spout, gothic, decay), got 'claw'"),
+        (lambda d: _tour(d)["steps"].clear(), "relics[0].tours[0].steps", "a non-empty list of annotation ids"),
+        (lambda d: _tour(d).pop("steps"), "relics[0].tours[0].steps", "a non-empty list of annotation ids"),
+        (lambda d: d["relics"][0]["tours"].append(dict(_tour(d))), "relics[0].tours[1].id",
+         "a tour id unique within the relic (duplicate 'ritual_bronze')"),
+        (lambda d: _tour(d).__setitem__("title", {"zh-CN": "只有中文"}), "relics[0].tours[0].title", "zh-CN and en"),
+        (lambda d: _tour(d)["steps"][0]["narration"].pop("en"), "relics[0].tours[0].steps[0].narration",
+         "zh-CN and en"),
+        (lambda d: d["relics"][0]["annotations"][1].__setitem__("id", "piece_mould"), "relics[0].annotations[1].id",
+         "unique within the relic"),
+    ],
+    ids=["unknown-annotation", "unknown-plain-step", "empty-tour", "no-steps", "duplicate-tour-id",
+         "tour-title-one-language", "narration-one-language", "duplicate-annotation-id"],
+)
+def test_broken_tour_names_file_key_and_expectation(tmp_path, breakage, key, expected):
+    doc = demo_doc()
+    breakage(doc)
+    errors = errors_of(doc, tmp_path)
+    match = [e for e in errors if f": {key}: expected" in e]
+    assert match, errors
+    assert expected in match[0]
+    assert match[0].startswith(str(tmp_path / "scene.toml"))
+
+
+def test_a_relic_without_tours_loads_with_none(tmp_path):
+    doc = demo_doc()
+    del doc["relics"][0]["tours"]
+    scene = parse_scene(doc, tmp_path / "scene.toml", assets_dir=ROOT / "assets")
+    assert scene.relic("ding").tours == ()

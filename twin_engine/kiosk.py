@@ -1,13 +1,16 @@
-"""The visitor kiosk: attract loop, gallery, relic viewer with hotspots, guided tour.
+"""The visitor kiosk: attract loop, gallery, relic viewer with hotspots, guided tours.
 
 ``relic-twin kiosk --scene scenes/demo_hall`` runs it full screen. Content
-comes from the scene document only (relics, annotations, views). One
+comes from the scene document only (relics, annotations, views, tours). One
 :class:`KioskScreen` owns its node roots and removes them on ``exit``; the
 ``ShowBase`` is passed in, and time comes from an injected clock, so tests
 drive it offscreen with :meth:`KioskScreen.tap` and :meth:`KioskScreen.tick`.
 
 Modes: ``attract`` (hall glides by, relics turn) -> ``gallery`` (choose a
-relic) -> ``viewer`` (turn, zoom, tap hotspots, tour). After
+relic) -> ``viewer`` (turn, zoom, tap hotspots, tour). The tour button plays
+the relic's tour from the scene (``[[relics.tours]]``); with several tours it
+opens a list to choose from, and a relic without tours is toured through all
+its annotations in file order. After
 ``IdleSettings.idle_s`` without a touch a warning counts down (at least
 20 s), then the kiosk returns to ``attract`` in its default language.
 Leaving the program needs the staff key (``KIOSK_KEYS``); closing the
@@ -23,14 +26,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from panda3d.core import Point2, Point3
+from panda3d.core import Point2, Point3, PointerType
 
-from simulation.scene import Relic, Scene
+from simulation.scene import Relic, Scene, Tour, TourStep
 from twin_engine import kiosk_orbit as orbit
 from twin_engine.kiosk_gui import (
     ACCENT,
     CARD,
     DIM,
+    INK,
     Hit,
     Layer,
     MarkerSet,
@@ -67,6 +71,17 @@ KIOSK_KEYS: Mapping[str, str] = {
 
 FLY_S = 1.2  # camera flight to a hotspot view, s
 DRAG_THRESHOLD_PX = 10.0  # a press that moves less than this is a tap
+ALL_NOTES_TOUR = "all"  # id of the tour made up when a relic has none in the scene
+
+
+def tours_of(relic: Relic) -> tuple[Tour, ...]:
+    """The tours the kiosk offers for ``relic``: the scene's, else one through every annotation in order."""
+    if relic.tours:
+        return relic.tours
+    if not relic.annotations:
+        return ()
+    title = {"zh-CN": kt("all_highlights", "zh-CN"), "en": kt("all_highlights", "en")}
+    return (Tour(ALL_NOTES_TOUR, title, tuple(TourStep(a.id) for a in relic.annotations)),)
 
 
 class KioskScreen:
@@ -89,7 +104,11 @@ class KioskScreen:
         self.mode = "attract"
         self.relic: Relic | None = None
         self.selected: int | None = None
-        self.touring = False
+        self.tour: Tour | None = None  # the tour being played, if any
+        self.tour_step = 0
+        self.tour_menu = False  # the list of tours is open (relics with several tours)
+        self._pinch_prev: list[tuple[float, float]] | None = None
+        self._touches: dict[int, tuple[float, float]] = {}
         self.orbit: orbit.Orbit | None = None
         self.limits: orbit.OrbitLimits | None = None
         self._fly: tuple[orbit.Orbit, orbit.Orbit, float] | None = None
@@ -105,6 +124,16 @@ class KioskScreen:
         self._overlay_key: tuple | None = None
         self.stage: Stage | None = None
         self.ui: Any = None
+
+    @property
+    def touring(self) -> bool:
+        return self.tour is not None
+
+    @touring.setter
+    def touring(self, on: bool) -> None:
+        if on:
+            raise ValueError("start a tour with start_tour(id)")
+        self.tour, self.tour_step, self.tour_menu = None, 0, False
 
     # --- Screen protocol --------------------------------------------------------------------
 
@@ -123,6 +152,7 @@ class KioskScreen:
         if self.base.win is not None and hasattr(self.base.win, "setCloseRequestEvent"):
             self._saved_close = self.base.win.getCloseRequestEvent()
             self.base.win.setCloseRequestEvent("kiosk-close-request")  # the window's close box does nothing
+        self._hook_touch()
         self.show_attract()
 
     def exit(self) -> None:
@@ -141,6 +171,7 @@ class KioskScreen:
         self.stage = self.ui = None
 
     def update(self, dt: float) -> None:
+        self.touches(self._touch_points())
         self._follow_pointer()
         self.tick(self.clock())
 
@@ -167,6 +198,8 @@ class KioskScreen:
             self.reset_view()
         elif action == "back":
             self._do("back")
+        elif action in ("next_hotspot", "previous_hotspot") and self.touring:
+            self._do("next" if action == "next_hotspot" else "previous")
         elif action in ("next_hotspot", "previous_hotspot") and self.relic is not None and self.relic.annotations:
             n = len(self.relic.annotations)
             step = 1 if action == "next_hotspot" else -1
@@ -227,6 +260,38 @@ class KioskScreen:
         assert self.orbit is not None
         self._fly = (self.orbit, target, self.clock())
         self._draw_static()
+
+    def start_tour(self, tour_id: str | None = None) -> None:
+        """Play tour ``tour_id`` of the current relic (default: its first) from the first step."""
+        assert self.relic is not None
+        tours = tours_of(self.relic)
+        tour = next((t for t in tours if t.id == tour_id), None) if tour_id is not None else (tours or (None,))[0]
+        if tour is None:
+            return
+        self.tour, self.tour_menu = tour, False
+        self.go_to_step(0)
+
+    def go_to_step(self, k: int) -> None:
+        """Open step ``k`` of the tour being played."""
+        assert self.relic is not None and self.tour is not None
+        self.tour_step = k
+        self.open_annotation(self.relic.annotation_index(self.tour.steps[k].annotation))
+
+    def touches(self, points: list[tuple[float, float]]) -> None:
+        """The touch points (x, y) px down in this frame. Two or more pinch-zoom the viewer
+        (the first two, by the change of their spread since the last frame); a pinch is never a tap."""
+        if len(points) < 2 or self.mode != "viewer" or self.orbit is None or self.limits is None:
+            self._pinch_prev = None
+            return
+        now = [points[0], points[1]]
+        if self._pinch_prev is not None:
+            self._fly = None
+            self.orbit = orbit.pinch(self.orbit, self._pinch_prev, now, self.limits)
+            self._apply_camera()
+        self._pinch_prev = now
+        self._dragging = True  # the release that ends a pinch is not a tap, and one finger left does not turn
+        self._press = None
+        self.idle.touch(self.clock())
 
     def zoom(self, factor: float) -> None:
         if self.orbit is not None and self.limits is not None:
@@ -353,9 +418,21 @@ class KioskScreen:
             self._draw_static()
         elif action == "language":
             self.set_language("en" if self.lang.startswith("zh") else "zh-CN")
-        elif action == "tour" and self.relic is not None and self.relic.annotations:
-            self.touring = True
-            self.open_annotation(0)
+        elif action == "tour" and self.relic is not None and tours_of(self.relic):
+            if len(tours_of(self.relic)) == 1:
+                self.start_tour()
+            else:
+                self.tour_menu = not self.tour_menu
+                self._draw_static()
+        elif action.startswith("tour:") and self.relic is not None:
+            self.start_tour(action.split(":", 1)[1])
+        elif action in ("next", "previous") and self.tour is not None:
+            k = self.tour_step + (1 if action == "next" else -1)
+            if k >= len(self.tour.steps):  # past the last stop: the tour ends
+                self.selected, self.touring = None, False
+                self._draw_static()
+            else:
+                self.go_to_step(max(k, 0))
         elif action in ("next", "previous") and self.relic is not None and self.selected is not None:
             n = len(self.relic.annotations)
             self.open_annotation((self.selected + (1 if action == "next" else -1)) % n)
@@ -407,6 +484,46 @@ class KioskScreen:
         w, h = self.size
         m = mw.getMouse()
         return (m[0] + 1) / 2 * w, (1 - m[1]) / 2 * h
+
+    # Multi-touch input, as far as Panda3D 1.10 reaches it:
+    # - Windows: WM_TOUCH reaches Python only through a window-proc handler
+    #   (``GraphicsWindow.addPythonEventHandler``, Windows builds only); :meth:`_hook_touch`
+    #   installs one and :meth:`_on_window_proc` keeps the touch points. Not tried here (no Windows).
+    # - Linux/X11: Panda3D's x11 window does not use XInput2, so a touch screen arrives as one
+    #   emulated mouse pointer (the first finger); ``win.getNumInputDevices()`` is 1 and
+    #   ``win.getPointer(0)`` is that mouse. No second finger can be read, so pinch zoom is not
+    #   reachable on Linux with Panda3D 1.10; the scroll wheel and the zoom keys still work.
+    # - Any platform that reports each finger as its own pointer device is read below.
+    # :meth:`touches` takes the points from any source, so tests drive the pinch directly.
+
+    def _hook_touch(self) -> None:
+        win = self.base.win
+        if win is not None and hasattr(win, "addPythonEventHandler"):
+            win.addPythonEventHandler(self._on_window_proc, "kiosk-touch")
+
+    def _on_window_proc(self, data: Any) -> None:
+        if not data.isTouchEvent():
+            return
+        for i in range(data.getNumTouches()):
+            t = data.getTouchInfo(i)
+            if t.getFlags() & t.TIF_up:
+                self._touches.pop(t.getId(), None)
+            else:
+                self._touches[t.getId()] = (float(t.getX()), float(t.getY()))
+
+    def _touch_points(self) -> list[tuple[float, float]]:
+        """Touch points (x, y) px down now, from whatever the platform reports (see above)."""
+        if self._touches:
+            return list(self._touches.values())
+        win = self.base.win
+        if win is None or not hasattr(win, "getNumInputDevices"):
+            return []
+        pts = []
+        for i in range(win.getNumInputDevices()):
+            ptr = win.getPointer(i)
+            if ptr.getInWindow() and ptr.type == PointerType.finger:
+                pts.append((float(ptr.getX()), float(ptr.getY())))
+        return pts
 
     def _follow_pointer(self) -> None:
         if self._press is None:
@@ -487,14 +604,35 @@ class KioskScreen:
             label(layer.root, kt("stand_in", lang), u * 1.5, u * 5.0, u * 0.8, f, ACCENT)
         y = h - bh - u
         x = u
-        for key in ("back", "reset") + (("tour",) if relic.annotations else ()):
+        tours = tours_of(relic)
+        for key in ("back", "reset") + (("tour",) if tours else ()):
             bw = bh * 2.6
             button(layer, Rect(x, y, bw, bh), kt(key, lang), key, f)
+            if key == "tour" and self.tour_menu and len(tours) > 1:
+                self._draw_tour_menu(tours, x, y)
             x += bw + u * 0.6
         if self.selected is None:
             label(layer.root, kt("hint_viewer", lang), w / 2 + bh * 2, y + bh * 0.3, u * 0.85, f, DIM, "center")
         else:
             self._draw_panel(relic, self.selected)
+
+    def _draw_tour_menu(self, tours: tuple[Tour, ...], x: float, bottom: float) -> None:
+        """The list of tours, stacked upwards from just above the tour button at (x, bottom)."""
+        from panda3d.core import TextNode
+
+        layer, lang, f = self.static, self.lang, self.font
+        bh, gap = self._button_h(), self._unit() * 0.4
+        tn = TextNode("measure")
+        if f is not None:
+            tn.setFont(f)
+        titles = [pick_text(t.title, lang) for t in tours]
+        bw = max(bh * 2.6, max(tn.calcWidth(s) for s in titles) * bh * 0.42 + bh)
+        bw = min(bw, self.size[0] - x - self._unit())
+        for k, (tour, title) in enumerate(zip(tours, titles, strict=True)):
+            r = Rect(x, bottom - (k + 1) * (bh + gap), bw, bh)
+            active = self.tour is not None and self.tour.id == tour.id
+            button(layer, r, title, f"tour:{tour.id}", f, colour=(ACCENT[0] * 0.5, ACCENT[1] * 0.5, ACCENT[2] * 0.5,
+                                                                    0.95) if active else (0.20, 0.20, 0.23, 0.95))
 
     def _draw_panel(self, relic: Relic, index: int) -> None:
         layer, lang, f = self.static, self.lang, self.font
@@ -505,8 +643,15 @@ class KioskScreen:
         panel = Rect(w - pw - u, u * 2 + bh, pw, h - bh * 2 - u * 4)
         rect(layer.root, panel, CARD)
         x, y, inner = panel.x + u * 1.2, panel.y + u * 1.2, pw - u * 2.4
-        if self.touring:
-            y += label(layer.root, kt("step", lang, i=index + 1, n=len(relic.annotations)), x, y, u * 0.8, f, ACCENT)
+        tour = self.tour
+        if tour is not None:
+            head = f"{pick_text(tour.title, lang)} · {kt('step', lang, i=self.tour_step + 1, n=len(tour.steps))}"
+            y += label(layer.root, head, x, y, u * 0.8, f, ACCENT, wrap_px=inner)
+            y += u * 0.2
+            narration = tour.steps[self.tour_step].narration
+            if narration:
+                y += label(layer.root, pick_text(narration, lang), x, y, u * 0.95, f, INK, wrap_px=inner)
+                y += u * 0.5
         y += label(layer.root, f"{index + 1}. {pick_text(note.title, lang)}", x, y, u * 1.35, f, wrap_px=inner)
         y += u * 0.6
         y += label(layer.root, pick_text(note.text, lang), x, y, u * 0.95, f, wrap_px=inner, line_gap=1.5)
@@ -518,7 +663,8 @@ class KioskScreen:
                 y += used.h + u
         by = panel.y + panel.h - bh - u
         button(layer, Rect(x, by, bh * 2.4, bh), kt("previous", lang), "previous", f)
-        button(layer, Rect(x + bh * 2.6, by, bh * 2.4, bh), kt("next", lang), "next", f)
+        last = tour is not None and self.tour_step == len(tour.steps) - 1
+        button(layer, Rect(x + bh * 2.6, by, bh * 2.4, bh), kt("finish" if last else "next", lang), "next", f)
         button(layer, Rect(panel.x + pw - u - bh * 2.0, by, bh * 2.0, bh), kt("close", lang), "close", f)
 
     def _draw_hotspots(self) -> None:

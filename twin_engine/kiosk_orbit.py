@@ -10,6 +10,7 @@ Angles are degrees; yaw 0 looks along +y (the relic's front faces -y).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -67,6 +68,35 @@ def drag(o: Orbit, dx_px: float, dy_px: float, limits: OrbitLimits) -> Orbit:
 def zoom(o: Orbit, factor: float, limits: OrbitLimits) -> Orbit:
     """Pinch or scroll: ``factor`` > 1 comes closer (distance / factor)."""
     return clamp(replace(o, distance=o.distance / max(factor, 1e-3)), limits)
+
+
+MIN_PINCH_PX = 20.0
+"""Two touches closer than this (px) are too close to measure a spread from: no zoom."""
+
+Point = tuple[float, float]
+
+
+def pinch_factor(before: Sequence[Point], after: Sequence[Point]) -> float:
+    """Zoom factor of a two-finger pinch between two frames: the ratio of the fingers' spread.
+
+    ``before`` and ``after`` are the touch points (x, y) px of the previous and
+    this frame, the same fingers in the same order. Fingers moving apart give
+    a factor > 1 (come closer), together < 1. Fewer than two touches in either
+    frame, or a spread under :data:`MIN_PINCH_PX`, gives 1 (no zoom).
+    """
+    if len(before) < 2 or len(after) < 2:
+        return 1.0
+    d0 = math.dist(before[0], before[1])
+    d1 = math.dist(after[0], after[1])
+    if d0 < MIN_PINCH_PX or d1 < MIN_PINCH_PX:
+        return 1.0
+    return d1 / d0
+
+
+def pinch(o: Orbit, before: Sequence[Point], after: Sequence[Point], limits: OrbitLimits) -> Orbit:
+    """``o`` zoomed by the pinch from ``before`` to ``after`` (see :func:`pinch_factor`), within limits."""
+    f = pinch_factor(before, after)
+    return o if f == 1.0 else zoom(o, f, limits)
 
 
 def from_view(eye: NDArray[np.float64], target: NDArray[np.float64], limits: OrbitLimits) -> Orbit:

@@ -27,6 +27,8 @@ KIOSK_TEXTS: Mapping[str, Mapping[str, str]] = {
     "era": {"zh-CN": "年代", "en": "Era"},
     "notes_count": {"zh-CN": "{n} 个看点", "en": "{n} highlights"},
     "step": {"zh-CN": "第 {i} / {n} 站", "en": "Stop {i} of {n}"},
+    "finish": {"zh-CN": "结束导览", "en": "End tour"},
+    "all_highlights": {"zh-CN": "全部看点", "en": "All highlights"},
 }
 
 

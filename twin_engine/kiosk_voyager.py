@@ -10,7 +10,9 @@ model schema in Smithsonian/dpo-voyager
 
 Voyager (three.js, glTF) is y up; our mesh files are z up, so points and
 directions are turned by :data:`Z_UP_TO_Y_UP` on export and back on import.
-Saved camera views do not travel (Voyager keeps them in tours).
+Saved camera views and guided tours do not travel: a Voyager tour is a series of
+animated snapshots of scene state (camera, lights, which annotation is open...) in
+the document's ``setups``, not an ordered list of annotation ids like ours.
 """
 
 from __future__ import annotations
