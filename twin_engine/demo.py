@@ -105,7 +105,7 @@ def demo_main(argv: list[str]) -> int:
     feed = FeedClient(runtime.feed.url).start()
     try:
         return run_monitor(scene, feed, headless, seconds, args.every, Path(args.out), args.lang, (width, height),
-                           on_acknowledge=acknowledger(runtime))
+                           on_acknowledge=acknowledger(runtime), data=embedded_data(runtime, scene))
     finally:
         feed.stop()
         stored = runtime.store.count_readings()
@@ -124,14 +124,25 @@ def acknowledger(runtime: Any, who: str = "staff") -> Callable[[str], None]:
 
 def run_monitor(scene: Any, feed: FeedClient, headless: bool, seconds: float | None, every: float,
                 out: Path, lang: str, size: tuple[int, int],
-                on_acknowledge: Callable[[str], None] | None = None) -> int:
-    from twin_engine.app import make_base
+                on_acknowledge: Callable[[str], None] | None = None,
+                data: MonitorData | None = None, select: tuple[str, str] | None = None,
+                view: str | None = None) -> int:
+    """Open the monitor on ``feed``; ``data`` answers its panel and replay (see :class:`PanelLink`);
+    ``select`` ("relic" | "sensor", id) and ``view`` (a camera action) set the first view."""
+    from twin_engine.app import TwinApp, make_base
     from twin_engine.monitor import MonitorScreen
 
     base = make_base(offscreen=headless, size=size)
     monitor = MonitorScreen(base, scene, lang=lang)
+    TwinApp(base).show(monitor)  # keys, mouse (click to select, drag to orbit) and the per-frame update
     if on_acknowledge is not None:
         monitor.on_acknowledge = on_acknowledge
+    link = PanelLink(monitor, data.start()) if data is not None else None
+    if view:
+        monitor.act(view)
+        monitor.rig.snap()
+    if select is not None:
+        monitor.select(select)
     started = time.monotonic()
     state = {"next_frame": started + min(every, 3.0), "frames": 0}
     if headless:
@@ -144,6 +155,8 @@ def run_monitor(scene: Any, feed: FeedClient, headless: bool, seconds: float | N
                 monitor.apply_snapshot(msg)
             else:
                 monitor.apply_delta(msg)
+        if link is not None:
+            link.poll()
         now = time.monotonic()
         if headless and now >= state["next_frame"]:
             path = out / f"frame_{state['frames']:04d}.png"
@@ -156,13 +169,301 @@ def run_monitor(scene: Any, feed: FeedClient, headless: bool, seconds: float | N
         return task.cont
 
     base.taskMgr.add(pump, "demo-feed")
-    if headless:
-        while seconds is None or time.monotonic() - started < seconds:
-            base.taskMgr.step()
-            time.sleep(0.02)
-        path = out / "last.png"
-        monitor.save_png(path)
-        print(f"  {path}\n{state['frames'] + 1} frames written / 已写入帧")
-    else:
-        base.run()
+    try:
+        if headless:
+            while seconds is None or time.monotonic() - started < seconds:
+                base.taskMgr.step()
+                time.sleep(0.02)
+            if link is not None:
+                link.refresh()  # the last frame's panel with all the data stored so far
+                link.settle()
+            path = out / "last.png"
+            monitor.save_png(path)
+            print(f"  {path}\n{state['frames'] + 1} frames written / 已写入帧")
+        else:
+            base.run()
+    finally:
+        if data is not None:
+            data.stop()
     return 0
+
+
+# --- the panel's details and the replay's stored states ---------------------------------------
+
+DetailsFn = Callable[[str, str, "str | None", "str | None"], dict[str, Any]]
+"""details(kind, id, quantity, now_iso) -> :func:`bridge.monitor_data.details`' dict."""
+StateFn = Callable[[str], dict[str, Any]]
+"""state(iso_time) -> :func:`bridge.monitor_data.state_at`'s dict."""
+
+
+class DataError(Exception):
+    """A request for the panel or the replay failed; ``message`` is {"zh-CN", "en"}."""
+
+    def __init__(self, zh: str, en: str):
+        super().__init__(en)
+        self.message = {"zh-CN": zh, "en": en}
+
+
+class MonitorData:
+    """Answers the monitor's panel and replay requests on a worker thread (the store or the
+    service may take a while; Panda3D must not wait). Answers wait in a queue that the frame
+    task drains (:meth:`drain`), so the monitor is only touched on the main thread.
+
+    Of several replay requests waiting, only the newest is fetched (a dragged slider).
+    """
+
+    def __init__(self, details: DetailsFn, state: StateFn, close: Callable[[], None] | None = None):
+        self._details, self._state, self._close = details, state, close
+        self._jobs: queue.Queue[tuple[str, Any] | None] = queue.Queue()
+        self._answers: queue.Queue[tuple[str, Any, Any]] = queue.Queue()
+        self._state_seq = 0
+        self._pending = 0  # requests not yet answered (or skipped)
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="monitor-data", daemon=True)
+
+    def start(self) -> MonitorData:
+        if not self._thread.is_alive():
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._jobs.put(None)
+        if self._thread.is_alive():
+            self._thread.join(5)
+        if self._close is not None:
+            self._close()
+
+    def request_details(self, kind: str, ident: str, quantity: str | None, now: str | None) -> None:
+        self._put(("details", (kind, ident, quantity, now)))
+
+    def request_state(self, when: str) -> None:
+        with self._lock:
+            self._state_seq += 1
+            seq = self._state_seq
+        self._put(("state", (seq, when)))
+
+    def _put(self, job: tuple[str, Any]) -> None:
+        with self._lock:
+            self._pending += 1
+        self._jobs.put(job)
+
+    def idle(self) -> bool:
+        """No request waiting or running."""
+        with self._lock:
+            return self._pending == 0
+
+    def drain(self) -> list[tuple[str, Any, Any]]:
+        """Answers so far: ("details", (kind, id, quantity, now), dict | DataError) and
+        ("state", iso, dict | DataError)."""
+        out = []
+        while True:
+            try:
+                out.append(self._answers.get_nowait())
+            except queue.Empty:
+                return out
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            try:
+                what, args = job
+                if what == "state":
+                    seq, when = args
+                    if seq == self._state_seq:  # else a newer one is waiting: skip this
+                        self._answers.put(("state", when, self._call(self._state, when)))
+                else:
+                    self._answers.put(("details", args, self._call(self._details, *args)))
+            finally:
+                with self._lock:
+                    self._pending -= 1
+
+    @staticmethod
+    def _call(fn: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any] | DataError:
+        try:
+            return fn(*args)
+        except DataError as exc:
+            return exc
+        except Exception as exc:  # noqa: BLE001 - a failed fetch must never take the monitor down
+            return DataError(f"数据读取失败: {type(exc).__name__}", f"could not read: {type(exc).__name__}: {exc}"[:80])
+
+
+def embedded_data(runtime: Any, scene: Any) -> MonitorData:
+    """The panel and replay read straight from an in-process twin's store."""
+    from bridge import monitor_data
+
+    def details(kind: str, ident: str, quantity: str | None, now: str | None) -> dict[str, Any]:
+        at = monitor_data.parse_iso(now) if now else runtime.state.clock()
+        return monitor_data.details(runtime.store, scene, kind, ident, at, quantity=quantity)
+
+    def state(when: str) -> dict[str, Any]:
+        return monitor_data.state_at(runtime.store, scene, monitor_data.parse_iso(when))
+
+    return MonitorData(details, state)
+
+
+def api_base(ws_url: str, api_url: str | None = None) -> str:
+    """The REST base URL of a service whose feed is ``ws_url``: ``wss://H:P/api/live`` ->
+    ``https://H:P``; the loopback feed ``ws://H:8765/live`` -> ``http://H:8000`` (``serve``'s
+    default API port); ``api_url`` when given wins."""
+    from urllib.parse import urlsplit
+
+    if api_url:
+        return api_url.rstrip("/")
+    u = urlsplit(ws_url)
+    scheme = "https" if u.scheme == "wss" else "http"
+    host = u.hostname or "127.0.0.1"
+    host = f"[{host}]" if ":" in host else host
+    if u.path.rstrip("/").endswith("/api/live"):
+        return f"{scheme}://{host}{f':{u.port}' if u.port else ''}"
+    return f"{scheme}://{host}:8000"
+
+
+def remote_data(base_url: str, token: str | None, timeout_s: float = 15.0) -> MonitorData:
+    """The panel and replay from a twin service's REST API (``/api/details``, ``/api/state``)."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    client = httpx.Client(base_url=base_url, headers=headers, timeout=timeout_s)
+
+    def get(path: str, params: dict[str, str]) -> dict[str, Any]:
+        try:
+            r = client.get(path, params=params)
+        except httpx.HTTPError as exc:
+            raise DataError(f"无法连接服务 {base_url}", f"service unreachable: {base_url}") from exc
+        if r.status_code == 200:
+            return r.json()
+        if r.status_code == 401:
+            raise DataError("需要登录(--token)", "sign in needed (--token)")
+        if r.status_code == 403:
+            raise DataError("无权查看(需工作人员及以上)", "not allowed (staff and up)")
+        try:
+            msg = r.json()["error"]["message"]
+            raise DataError(f"HTTP {r.status_code}: {msg.get('zh', '')}", f"HTTP {r.status_code}: {msg.get('en', '')}")
+        except (ValueError, KeyError, TypeError):
+            raise DataError(f"服务返回 HTTP {r.status_code}", f"service answered HTTP {r.status_code}") from None
+
+    def details(kind: str, ident: str, quantity: str | None, now: str | None) -> dict[str, Any]:
+        params = {"kind": kind, "id": ident}
+        if quantity:
+            params["quantity"] = quantity
+        if now:
+            params["at"] = now
+        return get("/api/details", params)
+
+    def state(when: str) -> dict[str, Any]:
+        return get("/api/state", {"at": when})
+
+    return MonitorData(details, state, client.close)
+
+
+def details_view(d: dict[str, Any], lang: str) -> Any:
+    """A :func:`bridge.monitor_data.details` dict as the panel's :class:`~twin_engine.monitor.Details`.
+
+    A limit farther from the data than the band is wide (bronze's 0 %RH floor under 50 %RH
+    readings) is left off the chart, so the data keeps the chart's height."""
+    from twin_engine.hud import Series
+    from twin_engine.monitor import Details
+
+    hist = d.get("history") or {}
+    history = Series(list(hist["t_h"]), list(hist["values"])) if hist.get("t_h") else None
+    fc = d.get("forecast")
+    forecast = Series(list(fc["t_h"]), list(fc["mean"]), list(fc["lower"]), list(fc["upper"])) if fc else None
+    limits = None
+    lim = d.get("limits") or {}
+    low, high = lim.get("low"), lim.get("high")
+    values = [v for s in (history, forecast) if s is not None for v in s.values]
+    if values and low is not None and high is not None:
+        lo, hi, width = min(values), max(values), high - low
+        low = low if low >= lo - width else None
+        high = high if high <= hi + width else None
+    if low is not None or high is not None:
+        limits = (low if low is not None else high, high if high is not None else low)
+    return Details(quantity=str(d.get("quantity") or "temperature"), history=history, forecast=forecast,
+                   limits=limits, lines=_lines(d.get("lines") or (), lang))
+
+
+def _lines(items: Any, lang: str) -> list[tuple[str, str]]:
+    key = "zh-CN" if lang.startswith("zh") else "en"
+    out = []
+    for item in items:
+        label, value = item.get("label") or {}, item.get("value") or {}
+        out.append((str(label.get(key) or label.get("en", "")), str(value.get(key) or value.get("en", ""))))
+    return out
+
+
+def error_view(err: DataError, quantity: str) -> Any:
+    """The panel's note that its data could not be had: both languages, whatever is shown."""
+    from twin_engine.monitor import Details
+
+    return Details(quantity=quantity, lines=[(err.message["zh-CN"], ""), (err.message["en"], "")])
+
+
+class PanelLink:
+    """Connects a :class:`~twin_engine.monitor.MonitorScreen` to a :class:`MonitorData`:
+    asks for the selected relic's or sensor's details (again when the shown quantity changes,
+    and every ``refresh_s``), answers ``on_replay_request`` with ``show_state_at``, and keeps
+    the panel in the shown language. :meth:`poll` runs in the frame task (main thread)."""
+
+    def __init__(self, monitor: Any, data: MonitorData, refresh_s: float = 30.0):
+        self.monitor, self.data, self.refresh_s = monitor, data, refresh_s
+        self._asked: dict[tuple[str, str], tuple[str, float]] = {}  # target -> (quantity, when asked)
+        self._answers: dict[tuple[str, str], dict[str, Any] | DataError] = {}
+        self._lang = monitor.lang
+        self._want_state: str | None = None
+        self.errors: list[DataError] = []
+        monitor.on_replay_request = self.replay
+
+    def replay(self, when: str) -> None:
+        self._want_state = when
+        self.data.request_state(when)
+
+    def poll(self) -> None:
+        m = self.monitor
+        sel = m.selection
+        if sel is not None:
+            asked = self._asked.get(sel)
+            if asked is None or asked[0] != m.quantity or time.monotonic() - asked[1] > self.refresh_s:
+                self._asked[sel] = (m.quantity, time.monotonic())
+                self.data.request_details(sel[0], sel[1], m.quantity, m.time or None)
+        if m.lang != self._lang:
+            self._lang = m.lang
+            for target, answer in self._answers.items():
+                self._show(target, answer)
+        for what, key, answer in self.data.drain():
+            if what == "details":
+                kind, ident, quantity, _ = key
+                asked = self._asked.get((kind, ident))
+                if asked is not None and asked[0] != quantity and isinstance(answer, dict):
+                    continue  # an answer for a quantity no longer shown
+                self._answers[(kind, ident)] = answer
+                if isinstance(answer, DataError):
+                    self.errors.append(answer)
+                self._show((kind, ident), answer)
+            elif isinstance(answer, DataError):
+                self.errors.append(answer)
+                print(f"replay {key}: {answer.message['zh-CN']} / {answer.message['en']}", file=sys.stderr)
+                if sel is not None:
+                    self._show(sel, answer)
+            elif key == self._want_state and m.replay_hours > 0:
+                m.show_state_at(answer.get("readings", ()), str(answer.get("time") or key), answer.get("alerts"))
+
+    def refresh(self) -> None:
+        """Ask again for the selection's details at the next :meth:`poll`."""
+        self._asked.clear()
+
+    def settle(self, timeout_s: float = 10.0) -> None:
+        """Wait (headless runs) until every request is answered and shown."""
+        deadline = time.monotonic() + timeout_s
+        self.poll()
+        while time.monotonic() < deadline and not self.data.idle():
+            time.sleep(0.02)
+        self.poll()
+
+    def _show(self, target: tuple[str, str], answer: dict[str, Any] | DataError) -> None:
+        m = self.monitor
+        if isinstance(answer, DataError):
+            m.set_details(target[0], target[1], error_view(answer, m.quantity))
+        else:
+            m.set_details(target[0], target[1], details_view(answer, m.lang))

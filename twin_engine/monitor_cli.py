@@ -4,6 +4,12 @@
 or ``--url wss://HOST:PORT/api/live --token T`` to its API from another machine);
 ``--embedded`` runs the twin service (broker, bridge, store, feed) in the
 same process, with ``--fleet`` adding the virtual sensor fleet.
+
+Clicking a relic or sensor opens its panel (24 h, forecast, limits, risk) and
+the time slider replays stored states: embedded, read from the store
+directly; connected, from the service's ``/api/details`` and ``/api/state``
+(``--api`` when the REST API is not where the feed's URL points, see
+:func:`twin_engine.demo.api_base`; staff sign-in via ``--token``).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from bridge.config import ConfigError, settings_from_env
 from bridge.fleet import FleetSettings
 from simulation.paths import scenes_dir
 from simulation.scene import SceneError, load_scene
-from twin_engine.demo import FeedClient, acknowledger, run_monitor
+from twin_engine.demo import FeedClient, acknowledger, api_base, embedded_data, remote_data, run_monitor
 
 
 def monitor_main(argv: list[str]) -> int:
@@ -36,12 +42,19 @@ def monitor_main(argv: list[str]) -> int:
     p.add_argument("--out", default="out/monitor")
     p.add_argument("--seconds", type=float, default=None)
     p.add_argument("--every", type=float, default=5.0)
+    p.add_argument("--api", default=None,
+                   help="REST API base URL (default: from --url; the loopback feed -> http://HOST:8000) / 接口地址")
+    p.add_argument("--select", default=None, metavar="KIND:ID",
+                   help="open the panel of relic:ID or sensor:ID at start / 启动时选中文物或传感器")
+    p.add_argument("--view", default=None, metavar="ACTION",
+                   help="camera at start: view_overview, view_zone_1, ... / 初始视角")
     args = p.parse_args(argv)
     headless = args.headless or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     try:
         width, height = (int(v) for v in args.size.lower().split("x"))
         scene = load_scene(args.scene)
         settings = settings_from_env()
+        select = _target(args.select, scene) if args.select else None
     except (ValueError, ConfigError, SceneError) as exc:
         print(f"relic-twin monitor: {exc}", file=sys.stderr)
         return 2
@@ -52,14 +65,27 @@ def monitor_main(argv: list[str]) -> int:
 
         runtime = start_twin(scene, settings, fleet=FleetSettings(speed=args.speed) if args.fleet else None)
         url = runtime.feed.url
-    elif args.token:
-        url += ("&" if "?" in url else "?") + urlencode({"token": args.token})
+        data = embedded_data(runtime, scene)
+    else:
+        data = remote_data(api_base(args.url, args.api), args.token)
+        if args.token:
+            url += ("&" if "?" in url else "?") + urlencode({"token": args.token})
     feed = FeedClient(url).start()
     try:
         seconds = args.seconds if args.seconds is not None else (30.0 if headless else None)
         return run_monitor(scene, feed, headless, seconds, args.every, Path(args.out), args.lang, (width, height),
-                           on_acknowledge=acknowledger(runtime) if runtime is not None else None)
+                           on_acknowledge=acknowledger(runtime) if runtime is not None else None,
+                           data=data, select=select, view=args.view)
     finally:
         feed.stop()
         if runtime is not None:
             runtime.stop()
+
+
+def _target(text: str, scene: object) -> tuple[str, str]:
+    """``relic:ID`` / ``sensor:ID`` of the scene as (kind, id); ValueError otherwise."""
+    kind, _, ident = text.partition(":")
+    known = {"relic": {r.id for r in scene.relics}, "sensor": {s.id for s in scene.sensors}}  # type: ignore[attr-defined]
+    if kind not in known or ident not in known[kind]:
+        raise ValueError(f"--select {text}: expected relic:ID or sensor:ID of the scene / 选择对象不存在")
+    return kind, ident

@@ -3,7 +3,8 @@
 - :func:`series`: one sensor and quantity over a time range, raw or
   downsampled to min/mean/max per bucket (buckets aligned on the epoch);
 - :func:`latest`: the newest value of every (sensor, quantity);
-- :func:`zone_aggregates`: count/min/mean/max per zone over a time range.
+- :func:`zone_aggregates`: count/min/mean/max per zone over a time range;
+- :func:`latest_before`: the last value of every (sensor, quantity) at or before a time (replay).
 
 Raw readings older than the retention horizon live on as hourly
 aggregates (:mod:`bridge.store.retention`); every query here merges them
@@ -285,3 +286,48 @@ def zone_aggregates(
         else:
             out[zone] = ZoneStats(zone, quantity, members, 0, np.nan, np.nan, np.nan)
     return out
+
+
+def latest_before(conn: Connection, end_us: int, start_us: int | None = None,
+                  sensors: Sequence[str] | None = None) -> list[Reading]:
+    """The last stored reading of every (sensor, quantity) with start_us <= time <= end_us, sorted
+    by sensor then quantity: the hall's state at ``end_us`` (replay).
+
+    A series whose raw readings were rolled up by retention answers with its
+    latest hourly mean (time: the hour's start, quality ``ok``) when that is newer.
+    """
+    lo = start_us if start_us is not None else -(2**62)
+    where = [READING.c.time_us <= end_us, READING.c.time_us >= lo]
+    hwhere = [HOURLY.c.hour_us <= end_us, HOURLY.c.hour_us >= lo, HOURLY.c.count > 0]
+    if sensors is not None:
+        where.append(READING.c.sensor.in_(list(sensors)))
+        hwhere.append(HOURLY.c.sensor.in_(list(sensors)))
+    last = (
+        select(READING.c.sensor, READING.c.quantity, func.max(READING.c.time_us).label("t"))
+        .where(*where)
+        .group_by(READING.c.sensor, READING.c.quantity)
+        .subquery()
+    )
+    stmt = select(READING).join(
+        last,
+        (READING.c.sensor == last.c.sensor) & (READING.c.quantity == last.c.quantity) & (READING.c.time_us == last.c.t),
+    )
+    out: dict[tuple[str, str], Reading] = {
+        (r.sensor, r.quantity): Reading(r.sensor, r.quantity, from_us(r.time_us), r.value, r.unit, r.quality, r.reason)
+        for r in conn.execute(stmt)
+    }
+    hlast = (
+        select(HOURLY.c.sensor, HOURLY.c.quantity, func.max(HOURLY.c.hour_us).label("h"))
+        .where(*hwhere)
+        .group_by(HOURLY.c.sensor, HOURLY.c.quantity)
+        .subquery()
+    )
+    hstmt = select(HOURLY.c.sensor, HOURLY.c.quantity, HOURLY.c.hour_us, HOURLY.c.mean).join(
+        hlast,
+        (HOURLY.c.sensor == hlast.c.sensor) & (HOURLY.c.quantity == hlast.c.quantity) & (HOURLY.c.hour_us == hlast.c.h),
+    )
+    for sensor, quantity, hour_us, mean in conn.execute(hstmt):
+        held = out.get((sensor, quantity))
+        if held is None or from_us(hour_us) > held.time:
+            out[(sensor, quantity)] = Reading(sensor, quantity, from_us(hour_us), float(mean), _unit(quantity))
+    return [out[k] for k in sorted(out)]
