@@ -81,7 +81,9 @@ def prealarm_observations(store: Store, scene: Scene, profiles: Mapping[str, Mat
         if i is None or band is None:
             continue
         ew = early_warning(fc[i], settings.step_s, band.low, band.high)
-        seconds = ew.seconds if ew.seconds is not None else float("inf")
+        # no lead reaches the alarm probability: the breach is at most "within the horizon" (this only
+        # shows while an alert raised earlier waits for its clear threshold)
+        seconds = ew.seconds if ew.seconds is not None else settings.horizon_h * 3600.0
         out.append(forecast_observation(Target("relic", relic_id), quantity, ew.probability, seconds))
     return out
 

@@ -25,6 +25,7 @@ from simulation.scene import load_scene
 ROOT = Path(__file__).resolve().parents[1]
 T0 = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery"
+LIVE_KEY = "sensor:S01:relative_humidity_high:1"  # the live engine's id of the seeded alert
 SECRET = b"test-secret-0123456789abcdef"
 #: argon2 at its cheapest: the tests check roles, not the hash's cost (test_auth checks the default)
 FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -67,7 +68,8 @@ def build(tmp: Path, settings: ApiSettings | None = None, whatif_runner=None) ->
         q.add_user(store, role, role, hash_password(PASSWORD, FAST))
     seed_readings(store, state)
     q.save(store, Alert(raised_at_us=to_us(T0), tier="warning", sensor="S01", quantity="relative_humidity",
-                        message_zh="湿度偏高", message_en="humidity high"))
+                        message_zh="湿度偏高", message_en="humidity high", key=LIVE_KEY, target_kind="sensor",
+                        target_id="S01", cause="relative_humidity_high"))
     return app, store, state
 
 

@@ -243,3 +243,15 @@ def test_live_feed_snapshot_then_filtered_deltas_and_refusals(api: Api):
     assert {r["quantity"] for r in snap["readings"]} == {"relative_humidity"}
     assert delta["type"] == "delta" and [(r["sensor"], r["value"]) for r in delta["readings"]] == [("S01", 61.5)]
     assert visitor_code == 403 and forged_code == 403
+
+
+def test_an_open_alert_is_acknowledged_by_its_live_id(api: Api):
+    from tests.fixtures_api import LIVE_KEY
+
+    with api.client("staff") as c:
+        ok = c.post(f"/api/alerts/live/{LIVE_KEY}/ack", json={"note": "from the 3D monitor"})
+        gone = c.post("/api/alerts/live/relic:nothing:here:9/ack", json={"note": ""})
+        alert = next(a for a in c.get("/api/alerts").json() if a["id"] == ok.json()["alert_id"])
+    assert ok.status_code == 201 and ok.json()["by"] == "staff"
+    assert gone.status_code == 404
+    assert alert["acks"][-1]["note"] == "from the 3D monitor" and alert["target"] == {"kind": "sensor", "id": "S01"}

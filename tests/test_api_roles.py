@@ -11,7 +11,7 @@ import itertools
 import time
 
 import pytest
-from fixtures_api import Api, serve
+from fixtures_api import LIVE_KEY, Api, serve
 
 from bridge.auth import ROLES
 
@@ -90,6 +90,8 @@ ENDPOINTS = [
     ("GET", "/api/alerts", "staff", 200, lambda api, ids: {}),
     ("POST", "/api/alerts/{alert_id}/ack", "staff", 201,
      lambda api, ids: {"path": {"alert_id": ids["alert"]}, "json": {"note": "seen"}}),
+    ("POST", "/api/alerts/live/{key}/ack", "staff", 201,
+     lambda api, ids: {"path": {"key": LIVE_KEY}, "json": {"note": "seen"}}),
     ("POST", "/api/files", "curator", 201,
      lambda api, ids: {"params": {"name": "p.png"}, "content": PNG, "headers": {"Content-Type": "image/png"}}),
     ("GET", "/api/files", "staff", 200, lambda api, ids: {}),

@@ -320,6 +320,31 @@ def api_base(ws_url: str, api_url: str | None = None) -> str:
     return f"{scheme}://{host}:8000"
 
 
+def remote_acknowledger(base_url: str, token: str | None, timeout_s: float = 15.0) -> Callable[[str], None]:
+    """Acknowledge an alert on a twin service (``POST /api/alerts/live/{id}/ack``), off the render thread.
+
+    The change comes back on the live feed like any other; a failure is logged, the alert stays."""
+    import logging
+    import threading
+    from urllib.parse import quote
+
+    import httpx
+
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def post(alert_id: str) -> None:
+        try:
+            r = httpx.post(f"{base_url}/api/alerts/live/{quote(alert_id, safe='')}/ack", json={"note": ""},
+                           headers=headers, timeout=timeout_s)
+            if r.status_code != 201:
+                logging.getLogger("relic_twin.monitor").warning("acknowledge %s: HTTP %s %s", alert_id,
+                                                                r.status_code, r.text[:200])
+        except httpx.HTTPError as exc:
+            logging.getLogger("relic_twin.monitor").warning("acknowledge %s failed: %s", alert_id, exc)
+
+    return lambda alert_id: threading.Thread(target=post, args=(alert_id,), daemon=True).start()
+
+
 def remote_data(base_url: str, token: str | None, timeout_s: float = 15.0) -> MonitorData:
     """The panel and replay from a twin service's REST API (``/api/details``, ``/api/state``)."""
     import httpx

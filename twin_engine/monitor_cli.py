@@ -24,7 +24,15 @@ from bridge.config import ConfigError, settings_from_env
 from bridge.fleet import FleetSettings
 from simulation.paths import scenes_dir
 from simulation.scene import SceneError, load_scene
-from twin_engine.demo import FeedClient, acknowledger, api_base, embedded_data, remote_data, run_monitor
+from twin_engine.demo import (
+    FeedClient,
+    acknowledger,
+    api_base,
+    embedded_data,
+    remote_acknowledger,
+    remote_data,
+    run_monitor,
+)
 
 
 def monitor_main(argv: list[str]) -> int:
@@ -59,6 +67,7 @@ def monitor_main(argv: list[str]) -> int:
         print(f"relic-twin monitor: {exc}", file=sys.stderr)
         return 2
     runtime = None
+    ack = None
     url = args.url
     if args.embedded:
         from bridge.runtime import start_twin
@@ -68,13 +77,14 @@ def monitor_main(argv: list[str]) -> int:
         data = embedded_data(runtime, scene)
     else:
         data = remote_data(api_base(args.url, args.api), args.token)
+        ack = remote_acknowledger(api_base(args.url, args.api), args.token)
         if args.token:
             url += ("&" if "?" in url else "?") + urlencode({"token": args.token})
     feed = FeedClient(url).start()
     try:
         seconds = args.seconds if args.seconds is not None else (30.0 if headless else None)
         return run_monitor(scene, feed, headless, seconds, args.every, Path(args.out), args.lang, (width, height),
-                           on_acknowledge=acknowledger(runtime) if runtime is not None else None,
+                           on_acknowledge=acknowledger(runtime) if runtime is not None else ack,
                            data=data, select=select, view=args.view)
     finally:
         feed.stop()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from bridge.api.context import CanAck, CanMonitor, Svc
@@ -61,6 +61,16 @@ def alerts(*, open_only: bool = False, limit: int = Query(100, ge=1, le=1000), s
     rows = q.list_alerts(svc.store, open_only, limit)
     names = q.usernames(svc.store, {k.user_id for _, acks in rows for k in acks if k.user_id})
     return [alert_out(a, acks, names) for a, acks in rows]
+
+
+@router.post("/api/alerts/live/{key}/ack", response_model=AckOut, status_code=201,
+             summary="acknowledge an open alert by its live id (the feed's alert id) / 按实时编号确认告警")
+def acknowledge_live(*, key: str = Path(min_length=1, max_length=200), ack: AckIn, svc: Svc,
+                     claims: CanAck) -> AckOut:
+    row = q.open_alert_by_key(svc.store, key)
+    if row is None or row.id is None:
+        raise ApiError("not_found", en=f"open alert {key}", zh=f"未结束的告警 {key}")
+    return acknowledge(alert_id=row.id, ack=ack, svc=svc, claims=claims)
 
 
 @router.post("/api/alerts/{alert_id}/ack", response_model=AckOut, status_code=201,

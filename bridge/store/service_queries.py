@@ -165,6 +165,13 @@ def get_alert(store: Store, alert_id: int) -> Alert | None:
         return s.get(Alert, alert_id)
 
 
+def open_alert_by_key(store: Store, key: str) -> Alert | None:
+    """The open alert row of the live engine's alert ``key`` (newest if several)."""
+    with store.session() as s:
+        stmt = select(Alert).where(Alert.key == key, col(Alert.cleared_at_us).is_(None))
+        return s.exec(stmt.order_by(col(Alert.id).desc())).first()
+
+
 def ack_alert(
     store: Store, alert_id: int, user_id: int | None, note: str = "", when: datetime | None = None
 ) -> AlertAck | None:
