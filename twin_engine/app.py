@@ -9,10 +9,11 @@ calls ``update`` once per frame; nothing else lives here.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any, Protocol
 
 from direct.showbase.ShowBase import ShowBase
-from panda3d.core import WindowProperties, loadPrcFileData
+from panda3d.core import Filename, PNMImage, WindowProperties, loadPrcFileData
 
 
 class Screen(Protocol):
@@ -148,6 +149,23 @@ def run_monitor(scene: Any, drain: Callable[[], Iterable[Mapping[str, Any]]], la
         toggle_fullscreen(base)
     app.run()
     return 0
+
+
+def grab_frame(base: ShowBase) -> PNMImage:
+    """The window's last rendered frame as an image (row 0 at the top)."""
+    image = PNMImage()
+    if not base.win.getScreenshot(image):
+        raise RuntimeError("could not read back the frame")
+    return image
+
+
+def write_png(image: PNMImage, path: str | Path) -> Path:
+    """Write ``image`` to ``path`` (PNG), making its folder."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not image.write(Filename.fromOsSpecific(str(path))):
+        raise OSError(f"could not write {path}")
+    return path
 
 
 def toggle_fullscreen(base: ShowBase) -> None:

@@ -21,9 +21,11 @@ from typing import Any
 
 import numpy as np
 from panda3d.core import (
+    AmbientLight,
     CollisionBox,
     CollisionNode,
     CollisionSphere,
+    DirectionalLight,
     Geom,
     GeomNode,
     GeomTriangles,
@@ -36,6 +38,7 @@ from panda3d.core import (
     TransparencyAttrib,
     Triangulator,
     Vec3,
+    Vec4,
 )
 
 from simulation.scene import Opening, Relic, Scene
@@ -355,6 +358,21 @@ def build_hall(scene: Scene, parent: NodePath, loader: Any | None = None, assets
     build_sensors(scene, root, nodes)
     build_vents(scene, root)
     return nodes
+
+
+def light_hall(root: NodePath) -> None:
+    """The hall's lights: a soft ambient, a warm key from above, a cool fill from behind."""
+    amb = AmbientLight("ambient")
+    amb.setColor(Vec4(0.42, 0.42, 0.45, 1))
+    sun = DirectionalLight("key")
+    sun.setColor(Vec4(0.75, 0.72, 0.66, 1))
+    fill = DirectionalLight("fill")
+    fill.setColor(Vec4(0.25, 0.27, 0.32, 1))
+    for light, hpr in ((amb, None), (sun, (-30, -55, 0)), (fill, (150, -30, 0))):
+        np_ = root.attachNewNode(light)
+        if hpr:
+            np_.setHpr(*hpr)
+        root.setLight(np_)
 
 
 def zone_centre(polygon: np.ndarray) -> Vec3:

@@ -87,7 +87,7 @@ def _text(parent: NodePath, text: str, pos: tuple[float, float], scale: float, c
     return np_
 
 
-def _card(parent: NodePath, frame: tuple[float, float, float, float], colour: Sequence[float]) -> NodePath:
+def card(parent: NodePath, frame: tuple[float, float, float, float], colour: Sequence[float]) -> NodePath:
     cm = CardMaker("card")
     cm.setFrame(*frame)
     card = parent.attachNewNode(cm.generate())
@@ -130,7 +130,7 @@ class Legend(Widget):
         self.clear()
         x0, y0, w, h = 0.06, 0.12, 0.05, 0.62
         notes_h = 0.07 * len(data.notes)
-        _card(self.root, (0.02, 0.52, 0.04, y0 + h + 0.12 + notes_h), PANEL_BG)
+        card(self.root, (0.02, 0.52, 0.04, y0 + h + 0.12 + notes_h), PANEL_BG)
         _text(self.root, data.title, (0.05, y0 + h + 0.05 + notes_h), 0.045, font=self.font)
         bar_y = y0 + notes_h
         tex = Texture("legend")
@@ -138,7 +138,7 @@ class Legend(Widget):
         tex.setMagfilter(SamplerState.FT_linear)
         tex.setWrapV(SamplerState.WM_clamp)
         tex.setRamImage(bytes(int(round(c * 255)) for rgb in data.colours for c in reversed(rgb)))
-        bar = _card(self.root, (x0, x0 + w, bar_y, bar_y + h), (1, 1, 1, 1))
+        bar = card(self.root, (x0, x0 + w, bar_y, bar_y + h), (1, 1, 1, 1))
         bar.setTexture(tex)
         for pos, label in data.ticks:
             y = bar_y + pos * h
@@ -150,7 +150,7 @@ class Legend(Widget):
             _text(self.root, label, (x0 + w + 0.035, y - 0.012), 0.038, font=self.font)
         for i, (rgb, text, hatched) in enumerate(data.notes):
             y = y0 + 0.07 * (len(data.notes) - 1 - i) - 0.02
-            _card(self.root, (x0, x0 + w, y, y + 0.045), (*rgb, 1.0))
+            card(self.root, (x0, x0 + w, y, y + 0.045), (*rgb, 1.0))
             if hatched:
                 stripes = LineSegs()
                 stripes.setColor(0.35, 0.35, 0.37, 1)
@@ -184,14 +184,14 @@ class AlertList(Widget):
         self.clear()
         shown = list(rows)[:8]
         height = 0.12 + 0.065 * max(1, len(shown)) + (0.05 if hint else 0)
-        _card(self.root, (-0.95, -0.03, -0.03 - height, -0.03), PANEL_BG)
+        card(self.root, (-0.95, -0.03, -0.03 - height, -0.03), PANEL_BG)
         _text(self.root, f"{title} ({len(rows)})", (-0.92, -0.1), 0.045, font=self.font)
         if not shown:
             _text(self.root, empty, (-0.92, -0.17), 0.036, DIM, font=self.font)
         for i, row in enumerate(shown):
             y = -0.17 - 0.065 * i
             alpha = 0.45 if row.acknowledged else 1.0
-            _card(self.root, (-0.92, -0.89, y - 0.01, y + 0.035), (*TIER_COLOURS.get(row.tier, (0.6, 0.6, 0.6)), alpha))
+            card(self.root, (-0.92, -0.89, y - 0.01, y + 0.035), (*TIER_COLOURS.get(row.tier, (0.6, 0.6, 0.6)), alpha))
             text = row.text + (f"  ({ack_word})" if row.acknowledged and ack_word else "")
             _text(self.root, text, (-0.87, y), 0.034, DIM if row.acknowledged else TEXT, font=self.font, wordwrap=21)
             if on_jump is not None:
@@ -248,7 +248,7 @@ class ReplayBar(Widget):
 
         self.on_change = on_change
         if self.slider is None:
-            _card(self.root, (-0.62, 0.62, 0.015, 0.125), PANEL_BG)
+            card(self.root, (-0.62, 0.62, 0.015, 0.125), PANEL_BG)
             self.slider = DirectSlider(parent=self.root, range=(-data.span_h, 0.0), value=-data.hours, pageSize=1.0,
                                        scale=0.5, pos=(0, 0, 0.05), frameSize=(-1.0, 1.0, -0.02, 0.02),
                                        frameColor=(0.35, 0.37, 0.4, 1), thumb_frameSize=(-0.02, 0.02, -0.05, 0.05),
@@ -283,7 +283,7 @@ class Panel(Widget):
         w, x0 = 0.92, -0.95
         chart_h = 0.34
         height = 0.16 + 0.055 * len(data.lines) + chart_h + 0.1
-        _card(self.root, (x0, x0 + w, 0.03, 0.03 + height), PANEL_BG)
+        card(self.root, (x0, x0 + w, 0.03, 0.03 + height), PANEL_BG)
         y = 0.03 + height - 0.08
         _text(self.root, data.title, (x0 + 0.03, y), 0.048, font=self.font, wordwrap=18)
         if data.subtitle:

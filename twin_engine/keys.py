@@ -8,11 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-MONITOR_KEYS: Mapping[str, str] = {
-    "q": "next_quantity",
-    "e": "previous_quantity",
-    "t": "show_temperature",
-    "h": "show_humidity",
+CAMERA_KEYS: Mapping[str, str] = {
     "0": "view_overview",
     "1": "view_zone_1",
     "2": "view_zone_2",
@@ -27,6 +23,15 @@ MONITOR_KEYS: Mapping[str, str] = {
     "-": "zoom_out",
     "wheel_up": "zoom_in",
     "wheel_down": "zoom_out",
+}
+"""Views and camera moves, the same on every screen over the hall."""
+
+MONITOR_KEYS: Mapping[str, str] = {
+    "q": "next_quantity",
+    "e": "previous_quantity",
+    "t": "show_temperature",
+    "h": "show_humidity",
+    **CAMERA_KEYS,
     "l": "toggle_language",
     "a": "acknowledge_top",
     "f": "toggle_fullscreen",

@@ -33,14 +33,11 @@ from typing import Any
 
 import numpy as np
 from panda3d.core import (
-    AmbientLight,
     CardMaker,
     CollisionHandlerQueue,
     CollisionNode,
     CollisionRay,
     CollisionTraverser,
-    DirectionalLight,
-    Filename,
     LineSegs,
     NodePath,
     PNMImage,
@@ -48,15 +45,15 @@ from panda3d.core import (
     Point3,
     TextNode,
     TransparencyAttrib,
-    Vec4,
 )
 
 from simulation.quantities import QUANTITIES
 from simulation.scene import Scene
 from twin_engine import colormap, hud
+from twin_engine.app import grab_frame, write_png
 from twin_engine.camera import CameraRig, View
 from twin_engine.field_view import FieldView, Reading
-from twin_engine.hall import GLASS, PICK_MASK, PICK_TAG, HallNodes, build_hall, hall_radius, zone_centre
+from twin_engine.hall import GLASS, PICK_MASK, PICK_TAG, HallNodes, build_hall, hall_radius, light_hall, zone_centre
 from twin_engine.keys import MONITOR_KEYS
 from twin_engine.texts import pick, t
 
@@ -127,7 +124,7 @@ class MonitorScreen:
         self._drag: tuple[str, float, float, float, float] | None = None
 
         self.root = base.render.attachNewNode("monitor")
-        self._lights()
+        light_hall(self.root)
         self.nodes: HallNodes = build_hall(scene, self.root, loader=base.loader, load_meshes=load_meshes)
         self.field = FieldView(scene, self.root, step_m=step_m)
         self._labels = self._sensor_labels()
@@ -460,19 +457,6 @@ class MonitorScreen:
 
     # --- drawing ----------------------------------------------------------------
 
-    def _lights(self) -> None:
-        amb = AmbientLight("ambient")
-        amb.setColor(Vec4(0.42, 0.42, 0.45, 1))
-        sun = DirectionalLight("key")
-        sun.setColor(Vec4(0.75, 0.72, 0.66, 1))
-        fill = DirectionalLight("fill")
-        fill.setColor(Vec4(0.25, 0.27, 0.32, 1))
-        for light, hpr in ((amb, None), (sun, (-30, -55, 0)), (fill, (150, -30, 0))):
-            np_ = self.root.attachNewNode(light)
-            if hpr:
-                np_.setHpr(*hpr)
-            self.root.setLight(np_)
-
     def _scale_labels(self) -> None:
         """Keep sensor labels and badges about the same size on screen as the camera zooms."""
         k = min(1.0, max(0.25, self.rig.view.distance / self._overview_distance))
@@ -728,18 +712,11 @@ class MonitorScreen:
     def screenshot(self) -> PNMImage:
         """The current frame as an image (row 0 at the top)."""
         self.render_frame()
-        image = PNMImage()
-        if not self.base.win.getScreenshot(image):
-            raise RuntimeError("could not read back the frame")
-        return image
+        return grab_frame(self.base)
 
     def save_png(self, path: str | Path) -> Path:
         """Render the current state and write it to ``path`` (PNG)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not self.screenshot().write(Filename.fromOsSpecific(str(path))):
-            raise OSError(f"could not write {path}")
-        return path
+        return write_png(self.screenshot(), path)
 
 
 @functools.lru_cache(maxsize=64)

@@ -27,25 +27,22 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from panda3d.core import (
-    AmbientLight,
-    CardMaker,
-    DirectionalLight,
-    Filename,
     NodePath,
     PNMImage,
     Point2,
     Point3,
     TextNode,
     TransparencyAttrib,
-    Vec4,
 )
 
 from simulation.quantities import QUANTITIES
 from simulation.scene import Scene
 from twin_engine import colormap, hud
+from twin_engine.app import grab_frame, write_png
 from twin_engine.camera import CameraRig, View
 from twin_engine.field_view import FieldView
-from twin_engine.hall import GLASS, HallNodes, build_hall, hall_radius, zone_centre
+from twin_engine.hall import GLASS, HallNodes, build_hall, hall_radius, light_hall, zone_centre
+from twin_engine.keys import CAMERA_KEYS
 from twin_engine.monitor import legend_data, make_badge
 from twin_engine.texts import pick
 from twin_engine.whatif_run import (
@@ -73,20 +70,7 @@ WHATIF_KEYS: Mapping[str, str] = {
     "h": "show_humidity",
     "q": "toggle_quantity",
     "l": "toggle_language",
-    "0": "view_overview",
-    "1": "view_zone_1",
-    "2": "view_zone_2",
-    "3": "view_zone_3",
-    "4": "view_zone_4",
-    "arrow_left": "orbit_left",
-    "arrow_right": "orbit_right",
-    "arrow_up": "orbit_up",
-    "arrow_down": "orbit_down",
-    "=": "zoom_in",
-    "+": "zoom_in",
-    "-": "zoom_out",
-    "wheel_up": "zoom_in",
-    "wheel_down": "zoom_out",
+    **CAMERA_KEYS,
     "mouse1": "orbit_start",
     "mouse1-up": "orbit_end",
     "f": "toggle_fullscreen",
@@ -189,7 +173,7 @@ class CrossingList(hud.Widget):
         x0 = x1 - self.WIDTH
         extra = (0.05 if data.earlier else 0) + (0.05 if data.later else 0) + (0.06 if data.footer else 0)
         height = 0.13 + self.ROW_H * max(1, len(data.rows)) + extra
-        _card(self.root, (x0, x1, -0.03 - height, -0.03), hud.PANEL_BG)
+        hud.card(self.root, (x0, x1, -0.03 - height, -0.03), hud.PANEL_BG)
         _text(self.root, data.title, (x0 + 0.03, -0.1), 0.045, hud.TEXT, self.font)
         y = -0.1
         if data.earlier:
@@ -200,7 +184,7 @@ class CrossingList(hud.Widget):
         for row in data.rows:
             y -= self.ROW_H
             alpha = 1.0 if row.active else 0.45 if row.happened else 0.15
-            _card(self.root, (x0 + 0.03, x0 + 0.055, y - 0.04, y + 0.035),
+            hud.card(self.root, (x0 + 0.03, x0 + 0.055, y - 0.04, y + 0.035),
                   (*hud.TIER_COLOURS.get(row.tier, (0.6, 0.6, 0.6)), alpha))
             colour = hud.TEXT if row.happened else hud.DIM
             _text(self.root, row.name, (x0 + 0.075, y + 0.005), 0.034, colour, self.font,
@@ -237,16 +221,6 @@ def _text(parent: NodePath, text: str, pos: tuple[float, float], scale: float, c
     return np_
 
 
-def _card(parent: NodePath, frame: tuple[float, float, float, float], colour: Sequence[float]) -> NodePath:
-    cm = CardMaker("card")
-    cm.setFrame(*frame)
-    card = parent.attachNewNode(cm.generate())
-    card.setColor(*colour)
-    if len(colour) == 4 and colour[3] < 1:
-        card.setTransparency(TransparencyAttrib.MAlpha)
-    return card
-
-
 def _invisible_button(parent: NodePath, frame: tuple[float, float, float, float], command: Callable[[], None]) -> Any:
     from direct.gui.DirectButton import DirectButton
     from direct.gui.DirectGuiGlobals import FLAT
@@ -279,7 +253,7 @@ class WhatIfScreen:
         self._bar_back_h = 0.0  # hours before the end the time bar was last set to
 
         self.root = base.render.attachNewNode("whatif")
-        self._lights()
+        light_hall(self.root)
         self.nodes: HallNodes = build_hall(scene, self.root, loader=base.loader, load_meshes=load_meshes)
         for holder in self.nodes.sensors.values():
             holder.hide()  # the field is simulated: sensors say nothing here
@@ -547,7 +521,7 @@ class WhatIfScreen:
         root = parent.attachNewNode("whatif-ticks")
         for frac, tier in crossing_ticks(self.run):
             x = -0.5 + frac  # the slider spans -0.5..0.5 (scale 0.5 of a -1..1 frame)
-            _card(root, (x - 0.004, x + 0.004, 0.018, 0.034), (*hud.TIER_COLOURS.get(tier, (0.6, 0.6, 0.6)), 1.0))
+            hud.card(root, (x - 0.004, x + 0.004, 0.018, 0.034), (*hud.TIER_COLOURS.get(tier, (0.6, 0.6, 0.6)), 1.0))
         return root
 
     # --- overlay ------------------------------------------------------------------
@@ -623,19 +597,6 @@ class WhatIfScreen:
             self._state[key] = data
             show(*args)
 
-    def _lights(self) -> None:
-        amb = AmbientLight("ambient")
-        amb.setColor(Vec4(0.42, 0.42, 0.45, 1))
-        sun = DirectionalLight("key")
-        sun.setColor(Vec4(0.75, 0.72, 0.66, 1))
-        fill = DirectionalLight("fill")
-        fill.setColor(Vec4(0.25, 0.27, 0.32, 1))
-        for light, hpr in ((amb, None), (sun, (-30, -55, 0)), (fill, (150, -30, 0))):
-            np_ = self.root.attachNewNode(light)
-            if hpr:
-                np_.setHpr(*hpr)
-            self.root.setLight(np_)
-
     # --- output -----------------------------------------------------------------
 
     def render_frame(self) -> None:
@@ -649,18 +610,11 @@ class WhatIfScreen:
     def screenshot(self) -> PNMImage:
         """The current frame as an image (row 0 at the top)."""
         self.render_frame()
-        image = PNMImage()
-        if not self.base.win.getScreenshot(image):
-            raise RuntimeError("could not read back the frame")
-        return image
+        return grab_frame(self.base)
 
     def save_png(self, path: str | Path) -> Path:
         """Render the shown time and write it to ``path`` (PNG)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not self.screenshot().write(Filename.fromOsSpecific(str(path))):
-            raise OSError(f"could not write {path}")
-        return path
+        return write_png(self.screenshot(), path)
 
 
 def _default_font() -> Any | None:
