@@ -73,10 +73,11 @@ def build(tmp: Path, settings: ApiSettings | None = None, whatif_runner=None) ->
     return app, store, state
 
 
-def fake_whatif(path: Path, out_dir: Path, *, progress) -> dict:
+def fake_whatif(path: Path, out_dir: Path, *, progress, initial=None) -> dict:
     for k in range(1, 5):
         progress(k / 4)
-    return {"scenario": {"id": path.stem}, "twpi_years": {"ding": 42.0, "bad": float("nan")}}
+    return {"scenario": {"id": path.stem}, "twpi_years": {"ding": 42.0, "bad": float("nan")},
+            "initial": {k: list(v) for k, v in (initial or {}).items()}}
 
 
 def serve(tmp: Path) -> Iterator[Api]:

@@ -190,6 +190,22 @@ def test_whatif_run_starts_reports_progress_and_results(api: Api):
     assert evil.status_code == 422
 
 
+def test_whatif_run_can_start_from_the_stored_state_of_the_hall(api: Api):
+    def run(body: dict) -> dict:
+        with api.client("curator") as c:
+            job = c.post("/api/whatif", json=body).json()
+            for _ in range(100):
+                if c.get(f"/api/whatif/{job['id']}").json()["state"] == "done":
+                    break
+                time.sleep(0.05)
+            return c.get(f"/api/whatif/{job['id']}/results").json()["summary"]
+
+    stored = run({"scenario": "visitor_crowd", "from_store": True})["initial"]
+    zone = next(z for z in stored)  # S01's zone: its stored latest T and RH
+    assert stored[zone] == [20.0 + (287 % 6), 50.0]
+    assert run({"scenario": "visitor_crowd"})["initial"] == {}
+
+
 # --- HTTPS -----------------------------------------------------------------------------------
 
 

@@ -49,7 +49,15 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
     svc = Service.build(store, settings, signer, scene, state)
     svc.on_ack = getattr(runtime_or_store, "acknowledge", None)
     scenarios = scene.root / "scenarios" if scene is not None else None
-    svc.jobs = JobRunner(scenarios, settings.data_dir / "whatif", **({"run": whatif_runner} if whatif_runner else {}))
+    initial_state = None
+    if scene is not None:
+        from bridge.whatif import stored_initial_state
+
+        def initial_state() -> dict[str, tuple[float, float]]:  # the hall as stored now, for from_store runs
+            return stored_initial_state(scene, store.latest())[0]
+
+    svc.jobs = JobRunner(scenarios, settings.data_dir / "whatif", initial_state=initial_state,
+                         **({"run": whatif_runner} if whatif_runner else {}))
     q.ensure_roles(store, {r: ",".join(sorted(p)) for r, p in PERMISSIONS.items()})
 
     from bridge.api import (

@@ -19,6 +19,7 @@ router = APIRouter(tags=["what-if"])
 
 class StartIn(BaseModel):
     scenario: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")
+    from_store: bool = Field(default=False, description="start from the hall's stored state / 从当前存储状态开始")
 
 
 class JobOut(BaseModel):
@@ -62,7 +63,7 @@ def scenarios(*, svc: Svc, _: CanWhatIf) -> list[str]:
 
 @router.post("/api/whatif", response_model=JobOut, status_code=202, summary="start a what-if run / 启动模拟")
 def start(*, body: StartIn, svc: Svc, _: CanWhatIf) -> JobOut:
-    job = svc.jobs.start(body.scenario)
+    job = svc.jobs.start(body.scenario, from_store=body.from_store)
     if job is None:
         raise ApiError("not_found", en=f"scenario {body.scenario}", zh=f"情景 {body.scenario}")
     return job_out(job)
