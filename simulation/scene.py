@@ -169,6 +169,62 @@ class Relic:
         return next(i for i, a in enumerate(self.annotations) if a.id == annotation_id)
 
 
+SCAN_KINDS = ("points", "mesh")
+"""What a hall scan file holds: a coloured point cloud or a triangle mesh."""
+
+SCAN_UP_AXES = ("z", "-z", "y", "-y", "x", "-x")
+"""The scan file's up axis; it is turned to +z before scaling and rotating."""
+
+SCAN_WALLS = ("low", "outline", "full")
+"""What stays of the procedural walls when a scan is shown."""
+
+
+@dataclass(frozen=True)
+class HallScan:
+    """A scanned hall (``[hall_scan]``): a point cloud or mesh placed in the floor-plan frame.
+
+    A file point ``p`` lands at ``translation + Rz(rotation) @ (scale * U @ p)``
+    (:meth:`matrix`), ``U`` turning the file's ``up`` axis to +z. ``clip`` keeps
+    the points (or triangles) whose hall-frame z lies in [low, high] m: the low
+    cut lets the colour field on the floor show through the scanned floor, the
+    high one opens the ceiling for the overview camera. ``walls`` says what
+    remains of the procedural walls: ``low`` (a 0.3 m kerb, the default: it frames
+    the floor field and hides none of the scan), ``outline`` (the floor's edge
+    line) or ``full``. ``point_size`` is the edge of a drawn
+    point in metres (points shrink with distance, like the surfaces they sample);
+    ``brightness`` multiplies the scan's colours, ``opacity`` its alpha.
+    """
+
+    mesh: str
+    kind: str = "points"
+    translation: NDArray[np.float64] = field(default_factory=lambda: np.zeros(3))
+    rotation_deg: float = 0.0
+    scale: float = 1.0
+    up: str = "z"
+    opacity: float = 1.0
+    point_size: float = 0.012
+    brightness: float = 1.0
+    clip: tuple[float, float] = (-math.inf, math.inf)
+    walls: str = "low"
+
+    def matrix(self) -> NDArray[np.float64]:
+        """(4, 4) map (column vectors) from file coordinates to the hall frame."""
+        up = {
+            "z": np.eye(3),
+            "-z": np.diag([1.0, -1.0, -1.0]),
+            "y": np.array([[1.0, 0, 0], [0, 0, -1], [0, 1, 0]]),
+            "-y": np.array([[1.0, 0, 0], [0, 0, 1], [0, -1, 0]]),
+            "x": np.array([[0.0, 0, -1], [0, 1, 0], [1, 0, 0]]),
+            "-x": np.array([[0.0, 0, 1], [0, 1, 0], [-1, 0, 0]]),
+        }[self.up]
+        c, s = math.cos(math.radians(self.rotation_deg)), math.sin(math.radians(self.rotation_deg))
+        rz = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+        m = np.eye(4)
+        m[:3, :3] = rz @ (self.scale * up)
+        m[:3, 3] = self.translation
+        return m
+
+
 @dataclass(frozen=True)
 class Scene:
     """A whole hall. ``root`` is the folder holding scene.toml."""
@@ -186,6 +242,7 @@ class Scene:
     sensors: tuple[Sensor, ...]
     relics: tuple[Relic, ...]
     climate: Mapping[str, Any] = field(default_factory=dict)
+    hall_scan: HallScan | None = None
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -300,6 +357,7 @@ def parse_scene(doc: Mapping[str, Any], file: Path, *, assets_dir: Path | None =
     if not isinstance(climate, dict):
         v.err("climate", "a table")
         climate = {}
+    hall_scan = v.hall_scan(doc["hall_scan"], "hall_scan", assets) if "hall_scan" in doc else None
     if v.errors:
         raise SceneError(v.errors)
     return Scene(
@@ -316,6 +374,7 @@ def parse_scene(doc: Mapping[str, Any], file: Path, *, assets_dir: Path | None =
         sensors=sensors,
         relics=relics,
         climate=climate,
+        hall_scan=hall_scan,
     )
 
 
@@ -511,6 +570,44 @@ class _Validator:
             case=self.ref(t, f"{key}.case", cases, "case", required=False) or None,
             zone=self.ref(t, f"{key}.zone", zones, "zone"), era=self.text(t, f"{key}.era", required=False),
             stand_in=bool(t.get("stand_in", False)), annotations=notes, tours=tours,
+        )
+
+    def hall_scan(self, t: Any, key: str, assets: Path) -> HallScan | None:
+        """``[hall_scan]``: the scan file and its placement (see :class:`HallScan`)."""
+        if not isinstance(t, dict):
+            self.err(key, f"a table ([hall_scan] with mesh = ...), got {type(t).__name__}")
+            return None
+        known = {"mesh", "kind", "translation", "rotation", "scale", "up", "opacity", "point_size", "brightness",
+                 "clip", "walls"}
+        for extra in sorted(set(t) - known):
+            self.err(f"{key}.{extra}", f"one of the keys {', '.join(sorted(known))}")
+        mesh = t.get("mesh")
+        if not isinstance(mesh, str) or not mesh or not (assets / mesh).is_file():
+            self.err(f"{key}.mesh", f"a scan file (.ply) under {assets}, got {mesh!r} (not found)")
+            mesh = ""
+        choices = {"kind": SCAN_KINDS, "up": SCAN_UP_AXES, "walls": SCAN_WALLS}
+        picked = {}
+        for name, allowed in choices.items():
+            val = t.get(name, allowed[0])
+            if val not in allowed:
+                self.err(f"{key}.{name}", f"one of {', '.join(repr(a) for a in allowed)}, got {val!r}")
+                val = allowed[0]
+            picked[name] = str(val)
+        clip = (-math.inf, math.inf)
+        if "clip" in t:
+            lo, hi = self.vector(t, f"{key}.clip", 2)
+            if not lo < hi:
+                self.err(f"{key}.clip", f"[low, high] heights in m with low < high, got {t['clip']!r}")
+            clip = (float(lo), float(hi))
+        return HallScan(
+            mesh=mesh, kind=picked["kind"], up=picked["up"], walls=picked["walls"],
+            translation=self.vector(t, f"{key}.translation", 3, default=[0.0, 0.0, 0.0]),
+            rotation_deg=self.number(t, f"{key}.rotation", -360, 360, default=0.0),
+            scale=self.number(t, f"{key}.scale", 1e-4, 1e4, default=1.0),
+            opacity=self.number(t, f"{key}.opacity", 0.05, 1.0, default=1.0),
+            point_size=self.number(t, f"{key}.point_size", 0.001, 0.2, default=0.012),
+            brightness=self.number(t, f"{key}.brightness", 0.1, 10.0, default=1.0),
+            clip=clip,
         )
 
     def tour(self, t: Mapping[str, Any], key: str, note_ids: list[str]) -> Tour:

@@ -188,3 +188,74 @@ def test_a_relic_without_tours_loads_with_none(tmp_path):
     del doc["relics"][0]["tours"]
     scene = parse_scene(doc, tmp_path / "scene.toml", assets_dir=ROOT / "assets")
     assert scene.relic("ding").tours == ()
+
+
+# --- [hall_scan] ------------------------------------------------------------------
+
+SCAN_ROOM = ROOT / "scenes" / "scan_room"
+
+
+def scan_doc() -> dict:
+    return tomllib.loads((SCAN_ROOM / "scene.toml").read_text(encoding="utf-8"))
+
+
+def test_demo_hall_has_no_scan_and_scan_room_places_its_scan_on_the_floor_plan():
+    assert load_scene(DEMO).hall_scan is None
+    scene = load_scene(SCAN_ROOM)
+    scan = scene.hall_scan
+    assert scan is not None and scan.kind == "points" and scan.walls == "low"
+    assert (ROOT / "assets" / scan.mesh).stat().st_size < 1_500_000  # shipped, decimated
+    m = scan.matrix()
+    # the file's scanned floor (z = -1.86 m) lands at z = 0; the rotation is about z only
+    assert (m @ [1.0, -3.0, -1.86, 1.0])[2] == pytest.approx(0.0, abs=1e-9)
+    assert np.allclose(m[:3, :3] @ m[:3, :3].T, np.eye(3))
+    # the room's scanned extent (turned square) falls inside the floor polygon
+    lo, hi = [-0.52, -4.44, -1.9], [3.47, -1.40, 1.84]
+    for corner in ([lo[0], lo[1]], [hi[0], lo[1]], [hi[0], hi[1]], [lo[0], hi[1]]):
+        c, s = np.cos(np.radians(-scan.rotation_deg)), np.sin(np.radians(-scan.rotation_deg))
+        file_xy = np.array([[c, -s], [s, c]]) @ np.asarray(corner)  # undo the rotation: a file point
+        assert point_in_polygon((m @ [*file_xy, 0.0, 1.0])[:2], scene.floor), corner
+
+
+def test_hall_scan_defaults_and_up_axis(tmp_path):
+    doc = demo_doc()
+    doc["hall_scan"] = {"mesh": "meshes/pump_room_scan.ply", "up": "y", "scale": 2.0, "rotation": 90,
+                        "translation": [1.0, 2.0, 3.0]}
+    scan = parse_scene(doc, tmp_path / "scene.toml", assets_dir=ROOT / "assets").hall_scan
+    assert scan is not None
+    assert (scan.kind, scan.opacity, scan.walls, scan.clip) == ("points", 1.0, "low", (-np.inf, np.inf))
+    # file y (up) -> hall z; file x -> hall y after 90 degrees about z; scaled by 2, then moved
+    assert np.allclose(scan.matrix() @ [0.0, 1.0, 0.0, 1.0], [1.0, 2.0, 5.0, 1.0])
+    assert np.allclose(scan.matrix() @ [1.0, 0.0, 0.0, 1.0], [1.0, 4.0, 3.0, 1.0])
+
+
+@pytest.mark.parametrize(
+    "key, value, expected",
+    [
+        ("mesh", "meshes/nope.ply", "a scan file (.ply) under"),
+        ("kind", "voxels", "one of 'points', 'mesh'"),
+        ("up", "north", "one of 'z'"),
+        ("walls", "glass", "one of 'low', 'outline', 'full'"),
+        ("translation", [1.0, 2.0], "a list of 3 numbers"),
+        ("rotation", "ninety", "a number"),
+        ("scale", 0.0, "a number in [0.0001"),
+        ("opacity", 1.5, "a number in [0.05, 1.0]"),
+        ("point_size", 5, "a number in [0.001, 0.2]"),
+        ("clip", [2.0, 0.5], "low < high"),
+        ("colour", "red", "one of the keys"),
+    ],
+)
+def test_broken_hall_scan_names_file_key_and_expectation(tmp_path, key, value, expected):
+    doc = scan_doc()
+    doc["hall_scan"][key] = value
+    errors = errors_of(doc, tmp_path)
+    match = [e for e in errors if f": hall_scan.{key}: expected" in e]
+    assert match, errors
+    assert expected in match[0], match[0]
+    assert match[0].startswith(str(tmp_path / "scene.toml"))
+
+
+def test_hall_scan_must_be_a_table(tmp_path):
+    doc = scan_doc()
+    doc["hall_scan"] = "meshes/pump_room_scan.ply"
+    assert any(": hall_scan: expected a table" in e for e in errors_of(doc, tmp_path))

@@ -31,6 +31,8 @@ Y_UP_TO_Z_UP = np.array([[1, 0, 0, 0], [0, 0, -1, 0], [0, 1, 0, 0], [0, 0, 0, 1]
 
 SCAN_TARGET_FACES = 18_000
 LION_TARGET_FACES = 20_000
+ROOM_SCAN_VOXEL_M = 0.02
+"""Voxel edge for the shipped room scan (``pump_room_scan.ply``)."""
 
 
 def relic_heights(scene: Path | None = None) -> dict[str, float]:
@@ -150,6 +152,45 @@ def build_lion(src: Path, height_m: float, target_faces: int = LION_TARGET_FACES
     return normalise(tm, height_m)
 
 
+def voxel_downsample(points: NDArray[np.float64], rgb: NDArray[np.uint8], voxel: float) -> tuple[NDArray[np.float32], NDArray[np.uint8]]:
+    """One point per occupied ``voxel`` (m) cube: the mean position and mean colour of
+    the points in it; returns (k, 3) float32 and (k, 3) uint8, in voxel order."""
+    keys = np.floor((points - points.min(axis=0)) / voxel).astype(np.int64)
+    _, inverse, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
+    inverse = inverse.ravel()
+    xyz = np.zeros((len(counts), 3))
+    col = np.zeros((len(counts), 3))
+    np.add.at(xyz, inverse, points)
+    np.add.at(col, inverse, rgb[:, :3].astype(float))
+    return (xyz / counts[:, None]).astype(np.float32), (col / counts[:, None]).round().astype(np.uint8)
+
+
+def save_points_ply(path: Path, xyz: NDArray[np.float32], rgb: NDArray[np.uint8], comment: str = "") -> int:
+    """A binary little-endian PLY point cloud (float x y z, uchar red green blue); returns its size in bytes."""
+    head = ["ply", "format binary_little_endian 1.0"]
+    head += [f"comment {line}" for line in comment.splitlines() if line]
+    head += [f"element vertex {len(xyz)}", "property float x", "property float y", "property float z",
+             "property uchar red", "property uchar green", "property uchar blue", "end_header"]
+    rec = np.zeros(len(xyz), dtype=[("x", "<f4"), ("y", "<f4"), ("z", "<f4"), ("r", "u1"), ("g", "u1"), ("b", "u1")])
+    rec["x"], rec["y"], rec["z"] = xyz[:, 0], xyz[:, 1], xyz[:, 2]
+    rec["r"], rec["g"], rec["b"] = rgb[:, 0], rgb[:, 1], rgb[:, 2]
+    data = ("\n".join(head) + "\n").encode("ascii") + rec.tobytes()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return len(data)
+
+
+def build_room_scan(src: Path, out: Path, voxel: float = ROOM_SCAN_VOXEL_M) -> int:
+    """The pump-room TLS scan (``e57-pump-room/pumpA.ply``), voxel-downsampled with its
+    colours, in the scanner's own frame (the scene places it); returns bytes written."""
+    cloud = trimesh.load(src, process=False)
+    xyz, rgb = voxel_downsample(np.asarray(cloud.vertices, float), np.asarray(cloud.colors, np.uint8), voxel)
+    size = save_points_ply(out, xyz, rgb, f"pumpA (e57-pump-room, MIT) voxel-downsampled to {voxel * 100:g} cm: "
+                           "mean position and colour per voxel\nscanner-local frame, z up, metres")
+    print(f"{out.stem}: {len(xyz)} points, {size / 1e6:.2f} MB")
+    return size
+
+
 def build_all(out_dir: Path, only: list[str] | None = None) -> dict[str, int]:
     """Write every mesh (or those named in ``only``) to ``out_dir``; returns name -> bytes."""
     heights = relic_heights()
@@ -169,6 +210,12 @@ def build_all(out_dir: Path, only: list[str] | None = None) -> dict[str, int]:
         mesh = job(heights.get(name, 0.5))
         sizes[name] = save_ply(mesh, out_dir / f"{name}.ply")
         print(f"{name}: {len(mesh.faces)} faces, {sizes[name] / 1e6:.2f} MB")
+    room = SHARED_DATA / "e57-pump-room" / "pumpA.ply"
+    if not only or "pump_room_scan" in only:
+        if room.is_file():
+            sizes["pump_room_scan"] = build_room_scan(room, out_dir / "pump_room_scan.ply")
+        else:
+            print(f"skip pump_room_scan: {room} missing / 缺少原始数据", file=sys.stderr)
     return sizes
 
 

@@ -6,6 +6,10 @@ and the relics (their scanned meshes when ``twin_engine.meshes`` can load
 them, a box of the relic's height otherwise) under one parent node. The
 floor itself is the field view's (``field_view.py``).
 
+When the scene names a ``[hall_scan]``, :func:`build_scan` shows that scanned
+point cloud (or mesh) in the floor-plan frame instead of the procedural walls,
+which shrink to a low kerb (or the floor's outline) unless the scene keeps them.
+
 Walls are single inward-facing quads, so whichever walls stand between the
 camera and the hall are culled: a dollhouse cut-away at any orbit angle.
 Everything is in the hall frame (metres, z up), as the scene is.
@@ -13,6 +17,7 @@ Everything is in the hall frame (metres, z up), as the scene is.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -41,7 +46,9 @@ from panda3d.core import (
     Vec4,
 )
 
-from simulation.scene import Opening, Relic, Scene
+from simulation.scene import HallScan, Opening, Relic, Scene
+
+log = logging.getLogger(__name__)
 
 PICK_MASK = 0x10
 """Collide mask bit of the pickable relic and sensor volumes."""
@@ -66,6 +73,7 @@ class HallNodes:
     """Handles to what :func:`build_hall` made, by scene id."""
 
     root: NodePath
+    scan: NodePath | None = None
     relics: dict[str, NodePath] = field(default_factory=dict)
     cases: dict[str, NodePath] = field(default_factory=dict)
     sensors: dict[str, NodePath] = field(default_factory=dict)
@@ -202,10 +210,21 @@ def wall_quads(a: np.ndarray, b: np.ndarray, height: float, openings: Sequence[O
     return walls, panes
 
 
-def build_walls(scene: Scene, parent: NodePath) -> NodePath:
-    """Walls, window panes and a dark skirting line along the floor's edge under ``parent``."""
+LOW_WALL_M = 0.3
+"""Height of the kerb left of the walls around a scanned hall (``walls = "low"``)."""
+
+
+def build_walls(scene: Scene, parent: NodePath, mode: str = "full") -> NodePath:
+    """Walls, window panes and a dark skirting line along the floor's edge under ``parent``.
+
+    mode : ``full`` walls of the scene's height, a ``low`` kerb with the door gaps,
+    or the skirting ``outline`` only.
+    """
     root = parent.attachNewNode("walls")
     openings = list(scene.doors) + list(scene.windows)
+    height = scene.wall_height
+    if mode == "low":
+        openings, height = list(scene.doors), LOW_WALL_M
     walls, panes = [], []
     skirting = LineSegs("skirting")
     skirting.setColor(*WALL_TOP)
@@ -213,12 +232,14 @@ def build_walls(scene: Scene, parent: NodePath) -> NodePath:
     floor = scene.floor
     for i in range(len(floor)):
         a, b = floor[i], floor[(i + 1) % len(floor)]
-        w, p = wall_quads(a, b, scene.wall_height, openings)
-        walls += w
-        panes += p
+        if mode != "outline":
+            w, p = wall_quads(a, b, height, openings)
+            walls += w
+            panes += p
         skirting.moveTo(float(a[0]), float(a[1]), 0.01)
         skirting.drawTo(float(b[0]), float(b[1]), 0.01)
-    root.attachNewNode(quads_node("wall", walls, WALL))
+    if walls:
+        root.attachNewNode(quads_node("wall", walls, WALL))
     root.attachNewNode(skirting.create()).setLightOff(1)
     if panes:
         glass = root.attachNewNode(quads_node("window", panes, WINDOW))
@@ -226,6 +247,53 @@ def build_walls(scene: Scene, parent: NodePath) -> NodePath:
         glass.setDepthWrite(False)
         glass.setBin("transparent", 10)
     return root
+
+
+# --- scanned hall ---------------------------------------------------------------
+
+
+def build_scan(scan: HallScan, parent: NodePath, assets: Path) -> NodePath:
+    """The hall scan in the floor-plan frame under ``parent``: a ``GeomPoints`` node with
+    per-point colour and perspective points ``point_size`` m across (lighting off), or a
+    lit triangle mesh.
+
+    The file's points are moved by :meth:`HallScan.matrix` here, once, so the node's
+    own transform stays identity; those outside the ``clip`` band (hall-frame z) are
+    dropped. ``brightness`` scales the colours (TLS scans are often dark), ``opacity``
+    below 1 blends the scan over the field. Raises OSError / ValueError when the file
+    cannot be read.
+    """
+    from twin_engine.meshes import apply_transform, make_geom_node, make_points_node, read_mesh, read_points
+
+    path = assets / scan.mesh
+    m = scan.matrix()
+    lo, hi = scan.clip
+    if scan.kind == "points":
+        xyz, rgba = read_points(path)
+        pts = apply_transform(m, xyz.astype(float))
+        keep = (pts[:, 2] >= lo) & (pts[:, 2] <= hi)
+        np_ = parent.attachNewNode(make_points_node("hall-scan", pts[keep].astype(np.float32), rgba[keep]))
+        np_.setRenderModeThickness(scan.point_size)
+        np_.setRenderModePerspective(True)  # metres, not pixels: the same look at any window size or zoom
+        np_.setLightOff(1)
+    else:
+        from twin_engine.meshes import MeshArrays
+
+        arrays = read_mesh(path)
+        verts = apply_transform(m, arrays.vertices.astype(float))
+        normals = apply_transform(m, arrays.normals.astype(float), vectors=True)
+        normals /= np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
+        inside = (verts[:, 2] >= lo) & (verts[:, 2] <= hi)
+        faces = arrays.faces[inside[arrays.faces].all(axis=1)]
+        np_ = parent.attachNewNode(make_geom_node("hall-scan", MeshArrays(
+            verts.astype(np.float32), normals.astype(np.float32), arrays.colours, faces)))
+        np_.setTwoSided(True)
+    np_.setColorScale(scan.brightness, scan.brightness, scan.brightness, scan.opacity)
+    if scan.opacity < 1.0:
+        np_.setTransparency(TransparencyAttrib.MAlpha)
+        np_.setDepthWrite(False)
+        np_.setBin("transparent", 5)
+    return np_
 
 
 # --- furniture, relics, sensors -------------------------------------------------
@@ -345,14 +413,21 @@ def build_vents(scene: Scene, parent: NodePath, size: float = 0.6) -> None:
 
 def build_hall(scene: Scene, parent: NodePath, loader: Any | None = None, assets: Path | None = None,
                load_meshes: bool = True) -> HallNodes:
-    """Walls, cases, relics, plinths, sensors and vents of ``scene`` under ``parent``."""
+    """Walls (or the hall scan), cases, relics, plinths, sensors and vents of ``scene`` under ``parent``."""
     if assets is None:
         from simulation.paths import assets_dir
 
         assets = assets_dir()
     root = parent.attachNewNode(f"hall-{scene.id}")
     nodes = HallNodes(root=root)
-    build_walls(scene, root)
+    walls = "full"
+    if scene.hall_scan is not None:
+        try:
+            nodes.scan = build_scan(scene.hall_scan, root, assets)
+            walls = scene.hall_scan.walls
+        except (OSError, ValueError) as exc:  # the procedural hall still shows
+            log.warning("hall scan %s not shown: %s", scene.hall_scan.mesh, exc)
+    build_walls(scene, root, walls)
     build_cases(scene, root, nodes)
     build_relics(scene, root, nodes, assets, loader, load_meshes)
     build_sensors(scene, root, nodes)

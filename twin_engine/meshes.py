@@ -71,6 +71,51 @@ def read_mesh(path: Path) -> MeshArrays:
     return MeshArrays(verts, normals, colours, np.asarray(mesh.faces, np.uint32))
 
 
+def read_points(path: Path) -> tuple[NDArray[np.float32], NDArray[np.uint8]]:
+    """The vertices of a PLY point cloud (or of any mesh, faces ignored) as (n, 3)
+    float32 and their colours as (n, 4) uint8 RGBA; grey where it has none."""
+    import trimesh
+
+    geo = trimesh.load(path, process=False)
+    xyz = np.asarray(geo.vertices, np.float32)
+    rgba = np.full((len(xyz), 4), 200, np.uint8)
+    colours = getattr(geo, "colors", None)
+    if colours is None and getattr(geo, "visual", None) is not None and geo.visual.kind == "vertex":
+        colours = geo.visual.vertex_colors
+    if colours is not None and len(colours) == len(xyz):
+        rgba = np.asarray(colours, np.uint8)
+        if rgba.shape[1] == 3:
+            rgba = np.concatenate([rgba, np.full((len(xyz), 1), 255, np.uint8)], axis=1)
+    return xyz, rgba
+
+
+def make_points_node(name: str, xyz: NDArray[np.float32], rgba: NDArray[np.uint8]) -> Any:
+    """A Panda3D ``GeomNode`` of one ``GeomPoints`` with a colour per point (no normals:
+    render it with lighting off)."""
+    from panda3d.core import Geom, GeomNode, GeomPoints, GeomVertexData, GeomVertexFormat
+
+    fmt = GeomVertexFormat.get_v3c4()
+    n = len(xyz)
+    vdata = GeomVertexData(name, fmt, Geom.UH_static)
+    vdata.unclean_set_num_rows(n)
+    arr = vdata.modify_array(0)
+    stride = arr.get_array_format().get_stride()
+    buf = np.frombuffer(memoryview(arr).cast("B"), dtype=np.uint8).reshape(n, stride)
+    vcol = fmt.get_array(0).get_column("vertex")
+    ccol = fmt.get_array(0).get_column("color")
+    buf[:, vcol.get_start():vcol.get_start() + 12] = np.ascontiguousarray(xyz, np.float32).view(np.uint8).reshape(n, 12)
+    if ccol.get_numeric_type() == Geom.NT_packed_dabc:
+        rgba = rgba[:, [2, 1, 0, 3]]  # packed DABC = B, G, R, A in memory
+    buf[:, ccol.get_start():ccol.get_start() + 4] = rgba
+    points = GeomPoints(Geom.UH_static)
+    points.add_consecutive_vertices(0, n)
+    geom = Geom(vdata)
+    geom.add_primitive(points)
+    node = GeomNode(name)
+    node.add_geom(geom)
+    return node
+
+
 def frame_transform(bounds: NDArray[np.float64], height_m: float) -> NDArray[np.float64]:
     """(4, 4) matrix (column vectors) from file coordinates to the model frame.
 

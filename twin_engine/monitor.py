@@ -355,9 +355,12 @@ class MonitorScreen:
     # --- camera -----------------------------------------------------------------
 
     def overview(self) -> View:
-        """The whole hall from the south, above, at an angle."""
+        """The whole hall from the south, above, at an angle (lower and farther back over a
+        scanned hall, whose equipment and walls stand up from the floor)."""
         x0, y0, x1, y1 = self.scene.bounds
         fit = hall_radius(self.scene) / math.tan(math.radians(0.5 * self.base.camLens.getFov()[0]))
+        if self.nodes.scan is not None:
+            return View(((x0 + x1) / 2, (y0 + y1) / 2 - 0.2, 0.9), 0.0, -40.0, 1.3 * fit)
         return View(((x0 + x1) / 2, (y0 + y1) / 2 - 0.5, 0.0), 0.0, -56.0, 1.06 * fit)
 
     def zone_view(self, i: int) -> View:
