@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import ndtri
+from scipy.special import ndtr, ndtri, stdtrit
 
 from simulation.forecast_models import CANDIDATES, LABELS, HoltStates, candidate_forecasts, holt_states
 from simulation.forecast_prep import (
@@ -67,7 +67,18 @@ class ForecastSettings:
         fraction to be chosen, a guard against winning by luck.
     min_skill_z : standard errors by which a candidate's backtest gain over
         persistence must exceed zero (guards against noise winners on series
-        without structure, e.g. a random walk).
+        without structure, e.g. a random walk). 2.61 is the one-sided 5 %
+        level Bonferroni-corrected for the 11 candidates besides persistence
+        (ndtri(1 - 0.05 / 11)): the best of a dozen is picked, and a
+        one-sigma gain is what the luckiest of them shows on a series
+        without any structure.
+    min_eff : fewer independent backtest windows at a lead than this (scored
+        span / lead, overlapping windows share their outcomes) and that lead
+        stays with persistence, however good a candidate looks. Above it the
+        gain test uses a Student-t critical value on n_eff - 1 degrees of
+        freedom, so short histories need a much larger gain.
+    min_span_days : fewer days of scored outcomes at a lead than this and
+        that lead stays with persistence.
     smooth_leads : the MAE curves over lead time are smoothed over this
         fraction of the horizon before choosing, so the choice does not
         flicker between neighbouring leads.
@@ -80,7 +91,9 @@ class ForecastSettings:
     max_origins: int = 96
     min_origins: int = 12
     margin: float = 0.03
-    min_skill_z: float = 1.0
+    min_skill_z: float = 2.61
+    min_eff: float = 2.0
+    min_span_days: float = 1.0
     smooth_leads: float = 0.125
     candidates: tuple[str, ...] = tuple(CANDIDATES)
     halves: bool = True
@@ -314,10 +327,19 @@ def _forecast_aligned(
     mae_halves = np.empty((len(names), 2, n, h))
     now_f = np.empty((len(names), n, h))
     significant = np.zeros((len(names), n, h), dtype=bool)
-    # overlapping windows share outcomes: about span / lead of them are independent
-    span = float(origins[-1] - origins[0] + 1) if origins.size else 1.0
+    # overlapping windows share outcomes: about span / lead of them are
+    # independent, the span being that of the origins scored at that lead
+    if origins.size:
+        span = np.maximum(np.minimum(origins[-1], t - 1 - lead) - origins[0] + 1, 0).astype(float)
+    else:
+        span = np.zeros(h)
     n_eff = np.clip(span / lead, 1.0, None)[None, :] * np.ones((n, 1))
     n_eff = np.maximum(np.minimum(n_eff, n_scored), 1.0)
+    # Student-t critical value on n_eff - 1 degrees of freedom at the level of
+    # min_skill_z: few independent windows demand a much larger gain (12.9 at
+    # 2 windows, 3.5 at 8), many windows the normal one
+    crit = stdtrit(np.maximum(n_eff - 1.0, 1.0), ndtr(s.min_skill_z))
+    evidence = (n_eff >= s.min_eff) & (span * step_s >= s.min_span_days * 86400.0)[None, :]
     errs = _buffer(work, "errs", (len(names), n, origins.size, h))
     ae = _buffer(work, "ae", (n, origins.size, h))
     ae_base = _buffer(work, "ae_base", (n, origins.size, h))
@@ -354,16 +376,29 @@ def _forecast_aligned(
             mae_halves[c, 1] = (total - first) / (n_scored - n_first)
             gain = (total_base - total) / n_scored
             var = np.maximum(d2 / n_scored - gain**2, 0.0)
-            significant[c] = gain > s.min_skill_z * np.sqrt(var / n_eff)
+            significant[c] = gain > crit * np.sqrt(var / n_eff)
 
-    chosen = _choose(mae, mae_halves, significant, names, n_scored, s)
-    mean = np.take_along_axis(now_f, chosen[None], axis=0)[0]
+    chosen = _choose(mae, mae_halves, significant & evidence[None], names, n_scored, s)
+    mean = np.take_along_axis(now_f, chosen[None], axis=0)[0].astype(float)
+    # persistence exactly, not its single-precision rounding (scoring is in float32)
+    mean = np.where(chosen == names.index("persistence"), snap(y[:, -1:], res, grid), mean)
 
     err = np.take_along_axis(errs, chosen[None, :, None, :], axis=0)[0]
     err[~scored] = np.nan
     q_lo, q_hi, ok = _conformal(err, n_scored, level, s.min_origins)
-
+    # the quantiles of few independent windows are noisy; a band read off
+    # them covers less than nominal on average. Widen by the ratio of the
+    # Student-t to the normal prediction interval for n_eff windows
+    # (t_{n_eff - 1} sqrt(1 + 1 / n_eff) / z): 1.4 at 5 windows, 1.07 at 25.
     z = float(ndtri(0.5 + level / 2.0))
+    widen = stdtrit(np.maximum(n_eff - 1.0, 1.0), 0.5 + level / 2.0) * np.sqrt(1.0 + 1.0 / n_eff) / z
+    # quantiles at neighbouring leads estimate nearly the same thing: smooth
+    # them over leads before the running maximum, which on a flat noisy curve
+    # would keep every upward fluctuation (and over-cover)
+    w = max(1, int(round(s.smooth_leads * h)))
+    q_lo = -_smooth_leads(-q_lo * widen, w)
+    q_hi = _smooth_leads(q_hi * widen, w)
+
     rw = z * one_step_scale(y)[:, None] * np.sqrt(lead)[None, :]
     floor = 0.5 * res[:, None]
     q_lo = np.where(ok, q_lo, -rw)
@@ -420,13 +455,7 @@ def _choose(
     """
     c, n, h = mae.shape
     p = names.index("persistence") if "persistence" in names else 0
-    w = max(1, int(round(s.smooth_leads * h)))
-    if w > 1:
-        pad = np.concatenate(
-            [np.repeat(mae[..., :1], w // 2, -1), mae, np.repeat(mae[..., -1:], w - 1 - w // 2, -1)], -1
-        )
-        cs = np.concatenate([np.zeros((c, n, 1)), np.cumsum(pad, axis=-1)], axis=-1)
-        mae = (cs[..., w:] - cs[..., :-w]) / w
+    mae = _smooth_leads(mae, max(1, int(round(s.smooth_leads * h))))
     mae = np.where(np.isfinite(mae), mae, np.inf)
     with np.errstate(invalid="ignore"):
         lasting = (mae_halves < mae_halves[p][None]).all(axis=1)
@@ -434,6 +463,20 @@ def _choose(
     eligible[p] = True
     best = np.argmin(np.where(eligible, mae, np.inf), axis=0)
     return np.where(n_scored >= s.min_origins, best, p)
+
+
+def _smooth_leads(a: np.ndarray, w: int) -> np.ndarray:
+    """Moving average of width ``w`` over the last axis (leads), edges padded
+    with the end values; non-finite entries are left out (NaN where all are)."""
+    if w <= 1:
+        return a
+    pad = np.concatenate([np.repeat(a[..., :1], w // 2, -1), a, np.repeat(a[..., -1:], w - 1 - w // 2, -1)], -1)
+    ok = np.isfinite(pad)
+    zero = np.zeros(a.shape[:-1] + (1,))
+    cs = np.concatenate([zero, np.cumsum(np.where(ok, pad, 0.0), axis=-1)], axis=-1)
+    cn = np.concatenate([zero, np.cumsum(ok, axis=-1)], axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (cs[..., w:] - cs[..., :-w]) / (cn[..., w:] - cn[..., :-w])
 
 
 def _conformal(

@@ -168,34 +168,49 @@ def holt_filter(y: np.ndarray, params: np.ndarray, record: np.ndarray) -> tuple[
     the trend at zero.
     """
     n, t = y.shape
+    g = params.shape[0]
     a, b, phi = params[:, 0], params[:, 1], params[:, 2]
-    lev = np.full((n, params.shape[0]), np.nan)
+    lev = np.full((n, g), np.nan)
     tr = np.zeros_like(lev)
     sse = np.zeros_like(lev)
     cnt = np.zeros((n, 1))
-    out_l = np.empty((n, record.size, params.shape[0]))
+    out_l = np.empty((n, record.size, g))
     out_b = np.empty_like(out_l)
     slot = np.full(t, -1)
     slot[record] = np.arange(record.size)
     started_all = False
     one_minus_b = 1.0 - b
+    # time-major copy: each step reads one contiguous column; scratch arrays
+    # are reused in place (the loop is bound by per-call overhead, not flops)
+    y_t = np.ascontiguousarray(y.T)[:, :, None]
+    full = np.isfinite(y_t[:, :, 0]).all(axis=1)
+    damped, pred, err, sq, new_l = (np.empty_like(lev) for _ in range(5))
     for k in range(t):
-        yk = y[:, k : k + 1]
-        damped = phi * tr
-        pred = lev + damped
-        err = yk - pred
-        upd = np.isfinite(err)  # reading present and state started
-        err = np.where(upd, err, 0.0)
-        sse += err * err
-        cnt += upd[:, :1]
-        new_l = pred + a * err
-        tr = b * (new_l - lev) + one_minus_b * damped
-        lev = new_l
+        yk = y_t[k]
+        np.multiply(phi, tr, out=damped)
+        np.add(lev, damped, out=pred)
+        np.subtract(yk, pred, out=err)
+        if started_all and full[k]:
+            cnt += 1.0
+        else:
+            upd = np.isfinite(err)  # reading present and state started
+            np.copyto(err, 0.0, where=~upd)
+            cnt += upd[:, :1]
+        np.multiply(err, err, out=sq)
+        sse += sq
+        np.multiply(a, err, out=new_l)
+        new_l += pred
+        # trend: b (new level - old level) + (1 - b) damped trend
+        np.subtract(new_l, lev, out=tr)
+        tr *= b
+        damped *= one_minus_b
+        tr += damped
+        lev, new_l = new_l, lev
         if not started_all:
             init = np.isfinite(yk) & np.isnan(lev)
             if init.any():
-                lev = np.where(init, yk, lev)
-                tr = np.where(init, 0.0, tr)
+                np.copyto(lev, np.broadcast_to(yk, lev.shape), where=init)
+                np.copyto(tr, 0.0, where=init)
             started_all = bool(np.isfinite(lev).all())
         j = slot[k]
         if j >= 0:
