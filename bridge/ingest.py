@@ -9,7 +9,7 @@ received but not yet committed is redelivered by the broker, because
   ``clean_start=False`` with a session expiry), so the broker keeps the
   subscription and queues messages while the bridge is away;
 - acknowledgement is manual (paho ``manual_ack``): ``on_message`` only
-  queues the message; the writer thread commits a batch with
+  queues the message; the writer thread decodes a batch, commits it with
   :meth:`bridge.store.Store.write_batch`, then calls ``client.ack(mid, qos)``
   for each of its messages, in the order they arrived;
 - a redelivered message that had been committed already is a duplicate of
@@ -32,11 +32,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import queue
 import signal
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -119,14 +119,22 @@ class IngestStats:
     connects: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class _Pending:
-    """One received message, decoded, waiting for its batch commit."""
+    """One received message waiting for its batch commit (decoded by the writer)."""
 
     mid: int
     qos: int
     generation: int
-    decoded: Decoded
+    topic: str
+    payload: bytes
+    received_at: datetime
+    subscription: Subscription | None
+    decoded: Decoded | None = None
+
+
+_TOPIC_CACHE_MAX = 10_000
+_LINGER_STEP_S = 0.005  # how often a lingering writer looks whether its batch is full
 
 
 def _transient(exc: BaseException) -> bool:
@@ -174,14 +182,21 @@ class Ingestor:
         if isinstance(self.broker, tuple):
             self.broker = BrokerAddress(self.broker[0], int(self.broker[1]))
         self._decode = self.decoder or _default_decoder()
-        self._queue: queue.Queue[_Pending] = queue.Queue()
+        # the MQTT thread appends, the writer pops from the left (both atomic in
+        # CPython); the writer sleeps on _wake only when it found nothing, so a
+        # message costs no lock and no notify while the writer is busy
+        self._queue: deque[_Pending] = deque()
+        self._wake = threading.Event()
+        self._idle = False  # the writer is (about to be) waiting on _wake
         self._stopping = threading.Event()
         self._subscribed = threading.Event()
         self._generation = 0
-        self._lock = threading.Lock()
-        self._outstanding = 0  # received, not yet committed and acknowledged
+        # received (MQTT thread only) minus done (writer only): what is not yet committed and acknowledged
+        self._received = 0
+        self._done = 0
         self._writer: threading.Thread | None = None
         self._exact = {s.topic: s for s in self.subscriptions if "+" not in s.topic and "#" not in s.topic}
+        self._by_topic: dict[str, Subscription | None] = {}  # topic -> first matching subscription
         self._client = self._make_client()
 
     # ------------------------------------------------------------------ MQTT
@@ -232,51 +247,92 @@ class Ingestor:
             log.warning("disconnected from broker (%s), reconnecting | 与代理断开, 正在重连", reason_code)
 
     def _subscription_for(self, topic: str) -> Subscription | None:
+        try:
+            return self._by_topic[topic]
+        except KeyError:
+            pass
         sub = self._exact.get(topic)
-        if sub is not None:
-            return sub
-        return next((s for s in self.subscriptions if mqtt.topic_matches_sub(s.topic, topic)), None)
+        if sub is None:
+            sub = next((s for s in self.subscriptions if mqtt.topic_matches_sub(s.topic, topic)), None)
+        if len(self._by_topic) >= _TOPIC_CACHE_MAX:  # topics are per sensor: bounded, but be safe
+            self._by_topic.clear()
+        self._by_topic[topic] = sub
+        return sub
 
     def _on_message(self, _client: mqtt.Client, _userdata: Any, msg: mqtt.MQTTMessage) -> None:
         received_at = self.clock()
-        sub = self._subscription_for(msg.topic)
-        fmt = sub.format if sub else None
-        hint = sub.sensor if sub else None
-        try:
-            decoded = self._decode(fmt, msg.topic, bytes(msg.payload), received_at, hint)
-        except Exception as exc:  # a decoder bug must not lose the message: quarantine it
-            reason = f"decoder failed: {exc!r} | 解码器出错"
-            decoded = Decoded(rejections=[Rejection(msg.topic, bytes(msg.payload), received_at, reason)])
-        with self._lock:
-            self.stats.received += 1
-            self._outstanding += 1
-        self._queue.put(_Pending(msg.mid, msg.qos, self._generation, decoded))
+        topic = msg.topic
+        payload = msg.payload
+        if type(payload) is not bytes:
+            payload = bytes(payload)
+        self.stats.received += 1
+        self._received += 1
+        # decoding is left to the writer: this thread only reads the socket, so
+        # its system calls overlap the writer's decoding and storing
+        self._queue.append(_Pending(msg.mid, msg.qos, self._generation, topic, payload, received_at,
+                                    self._subscription_for(topic)))
+        if self._idle:  # the writer waits for a first message: wake it (once)
+            self._idle = False
+            self._wake.set()
 
     # ------------------------------------------------------------------ writer
 
-    def _take_batch(self) -> list[_Pending]:
+    def _wait(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` for the queue to hold a message; True when it does."""
+        if self._queue:
+            return True
+        self._wake.clear()
+        self._idle = True
         try:
-            first = self._queue.get(timeout=0.1)
-        except queue.Empty:
+            # an append after clear() and before this check finds _idle set and sets _wake
+            return bool(self._queue) or (self._wake.wait(timeout) and bool(self._queue))
+        finally:
+            self._idle = False
+
+    def _take_batch(self) -> list[_Pending]:
+        """Group commit: the first message, and what arrives within ``linger_s`` of it (``batch_size`` at most).
+
+        While lingering the writer sleeps in short steps rather than waking for
+        every message: a wake per message costs the MQTT thread a notify and
+        both threads a hand-over of the interpreter lock.
+        """
+        if not self._wait(0.1):
             return []
-        batch = [first]
+        queue_ = self._queue
+        size = self.settings.batch_size
+        batch = [queue_.popleft()]
         deadline = time.monotonic() + self.settings.linger_s
-        while len(batch) < self.settings.batch_size:
-            try:
-                batch.append(self._queue.get_nowait())
-            except queue.Empty:
-                wait = deadline - time.monotonic()
-                if wait <= 0:
-                    break
-                try:
-                    batch.append(self._queue.get(timeout=wait))
-                except queue.Empty:
-                    break
+        while True:
+            while queue_ and len(batch) < size:
+                batch.append(queue_.popleft())
+            if len(batch) >= size:
+                break
+            wait = deadline - time.monotonic()
+            if wait <= 0:
+                break
+            time.sleep(min(wait, _LINGER_STEP_S))
         return batch
 
+    def _decode_pending(self, batch: list[_Pending]) -> None:
+        """Decode each message of the batch not decoded yet (a decoder failure becomes a rejection)."""
+        decode = self._decode
+        for p in batch:
+            if p.decoded is not None:
+                continue
+            sub = p.subscription
+            try:
+                if sub is None:
+                    p.decoded = decode(None, p.topic, p.payload, p.received_at, None)
+                else:
+                    p.decoded = decode(sub.format, p.topic, p.payload, p.received_at, sub.sensor)
+            except Exception as exc:  # a decoder bug must not lose the message: quarantine it
+                reason = f"decoder failed: {exc!r} | 解码器出错"
+                p.decoded = Decoded(rejections=[Rejection(p.topic, p.payload, p.received_at, reason)])
+
     def _prepare(self, batch: list[_Pending]) -> tuple[list[Reading], list[Rejection]]:
-        readings = [r for p in batch for r in p.decoded.readings]
-        rejections = [j for p in batch for j in p.decoded.rejections]
+        self._decode_pending(batch)
+        readings = [r for p in batch for r in p.decoded.readings]  # type: ignore[union-attr]
+        rejections = [j for p in batch for j in p.decoded.rejections]  # type: ignore[union-attr]
         if self.govern is not None and readings:
             readings, refused = self.govern(readings)
             rejections += refused
@@ -340,8 +396,7 @@ class Ingestor:
                 return
             self._ack(batch)
             self.stats.batches += 1
-            with self._lock:
-                self._outstanding -= len(batch)
+            self._done += len(batch)
             if stored and self.on_stored is not None:
                 try:
                     self.on_stored(stored)
@@ -395,9 +450,8 @@ class Ingestor:
         """Wait until every message received so far is committed and acknowledged; False on timeout."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            with self._lock:
-                if self._outstanding == 0:
-                    return True
+            if self._received == self._done:
+                return True
             time.sleep(0.02)
         return False
 

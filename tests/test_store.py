@@ -187,6 +187,23 @@ def test_write_batch_is_one_transaction(store: Store) -> None:
     assert (again.stored, again.duplicates) == ([r("a", 1, 2.0)], 1)
 
 
+def test_write_batch_with_a_stored_reading_rolls_back_and_keeps_the_rest(store: Store) -> None:
+    # the all-new batch takes the executemany path; one already stored sends the
+    # whole batch through the RETURNING path again: same rows, same latest values
+    assert store.write_batch([r("a", 0, 1.0), r("a", 5, 2.0), r("b", 3, 7.0)]).stored == [
+        r("a", 0, 1.0), r("a", 5, 2.0), r("b", 3, 7.0)]
+    mixed = [r("a", 6, 3.0), r("a", 5, 9.0), r("b", 1, 8.0), r("b", 9, 4.0), r("b", 9, 5.0)]
+    result = store.write_batch(mixed, [Rejection("t", b"x", T0, "r")])
+    assert (result.stored, result.duplicates, result.rejections) == (
+        [r("a", 6, 3.0), r("b", 1, 8.0), r("b", 9, 4.0)], 2, 1)
+    assert store.count_readings() == 6
+    assert store.count_quarantine() == 1
+    assert [(x.sensor, x.time, x.value) for x in store.latest()] == [
+        ("a", T0 + timedelta(seconds=6), 3.0), ("b", T0 + timedelta(seconds=9), 4.0)]
+    store.write_batch([r("b", 2, 6.0)])  # older than the latest: the latest stays
+    assert [x.value for x in store.latest(["b"])] == [4.0]
+
+
 def test_reopen_keeps_data(database_url: str) -> None:
     with Store.open(url=database_url) as s:
         s.add_readings([r("a", 0, 1.0)])

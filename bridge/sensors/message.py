@@ -102,12 +102,19 @@ def chinese(reason: str) -> str:
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise DecodeError(why("duplicate_key", key=key))
-        out[key] = value
+    # dict() in C, then the slow search only when a key was repeated (to name it)
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DecodeError(why("duplicate_key", key=key))
+            seen.add(key)
     return out
+
+
+#: one decoder for every message (``json.loads`` with a hook builds a new one per call)
+_JSON = json.JSONDecoder(object_pairs_hook=_no_duplicates)
 
 
 def _short(text: str, n: int = 60) -> str:
@@ -222,7 +229,7 @@ class Message:
         """The payload parsed as JSON, refusing duplicate keys."""
         text = self.text()
         try:
-            return json.loads(text, object_pairs_hook=_no_duplicates)
+            return _JSON.decode(text)
         except DecodeError:
             raise
         except RecursionError:

@@ -20,11 +20,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bridge.errors import DecodeError
 from bridge.readings import Decoded, Reading
-from bridge.sensors.message import KNOWN_QUANTITIES, Message, check_sensor, to_float, why
+from bridge.sensors.message import (
+    _JSON,
+    EARLIEST,
+    KNOWN_QUANTITIES,
+    MAX_AHEAD,
+    MAX_PAYLOAD_BYTES,
+    Message,
+    check_sensor,
+    parse_time,
+    to_float,
+    why,
+)
 from simulation.quantities import QUANTITIES
 
 TOPIC_ROOT = "relic-twin"
@@ -44,6 +55,9 @@ def sensor_from_topic(topic: str) -> str | None:
 def decode(topic: str, payload: bytes, received_at: datetime,
            sensor_hint: str | None = None) -> Decoded:
     """Readings (canonical units) and rejections from one native message."""
+    fast = _decode_fast(topic, payload, received_at, sensor_hint)
+    if fast is not None:
+        return fast
     msg = Message(topic, payload, received_at)
     try:
         data = msg.json_object()
@@ -76,6 +90,88 @@ def decode(topic: str, payload: bytes, received_at: datetime,
             msg.reject(why("unknown_key", key=key[:60], known=KNOWN_QUANTITIES))
     msg.nothing_known(data.keys())
     return msg.finish()
+
+
+#: quantity -> (canonical unit, low, high) for the fast path
+_RANGES = {name: (q.unit, q.low, q.high) for name, q in QUANTITIES.items()}
+_TOPIC_SENSORS: dict[str, str | None] = {}  # topic -> checked sensor id (None: not native, '': bad)
+_TOPIC_CACHE_MAX = 10_000
+
+
+def _decode_fast(topic: str, payload: bytes, received_at: datetime,
+                 sensor_hint: str | None) -> Decoded | None:
+    """The common well-formed message, decoded without a :class:`Message`; None for anything else.
+
+    Takes only payloads every check of the full path would pass unchanged:
+    a JSON object (no repeated key) of ``time`` and/or ``sensor`` and
+    canonical quantities whose values are finite JSON numbers inside their
+    physical range, with no ``units`` and no status keys, and a time that
+    parses and is plausible. Everything else (including every message that
+    would give a rejection) returns None and goes through the full path,
+    so results and reasons are the same either way.
+    """
+    if len(payload) > MAX_PAYLOAD_BYTES or payload[:1] != b"{":
+        return None
+    try:
+        data = _JSON.decode(payload.decode("utf-8"))
+        received = received_at.astimezone(UTC)
+        if received_at.utcoffset() is None or "units" in data:
+            return None
+        if "sensor" in data:
+            sensor = check_sensor(data["sensor"])
+        else:
+            sensor = _topic_sensor(topic)
+            if sensor is None:
+                if not sensor_hint:
+                    return None
+                sensor = check_sensor(sensor_hint)
+            elif not sensor:  # the topic names a sensor, a bad one: rejected by the full path
+                return None
+        raw_time = data.get("time")
+        if raw_time is None:
+            time = received
+        else:
+            time = parse_time(raw_time)
+            if time - received > MAX_AHEAD or time < EARLIEST:
+                return None
+        readings = []
+        for key, raw in data.items():
+            spec = _RANGES.get(key)
+            if spec is None:
+                if key in META_KEYS:
+                    continue
+                return None
+            kind = type(raw)
+            if kind is not float and kind is not int:  # bool, str, null...: the full path says why
+                return None
+            value = float(raw)
+            unit, low, high = spec
+            if not low <= value <= high:  # also false for NaN; infinities are out of range too
+                return None
+            readings.append(Reading(sensor, key, time, value, unit))
+    except (ValueError, OverflowError, TypeError, RecursionError, DecodeError):  # the full path says why
+        return None
+    if not readings:
+        return None
+    return Decoded(readings, [], {})
+
+
+def _topic_sensor(topic: str) -> str | None:
+    """``check_sensor(sensor_from_topic(topic))``, cached; None when the topic names no sensor, '' when a bad one."""
+    try:
+        return _TOPIC_SENSORS[topic]
+    except KeyError:
+        pass
+    sensor = sensor_from_topic(topic)
+    if sensor is not None:
+        try:
+            sensor = check_sensor(sensor)
+        except DecodeError:
+            sensor = ""
+    if len(_TOPIC_SENSORS) >= _TOPIC_CACHE_MAX:
+        _TOPIC_SENSORS.clear()
+    _TOPIC_SENSORS[topic] = sensor
+    return sensor
 
 
 def _sensor(data: dict[str, object], topic: str, hint: str | None) -> str:

@@ -1,0 +1,84 @@
+"""The native decoder's fast path gives exactly what the full path gives, or steps aside."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from bridge.sensors import native
+from bridge.sensors.message import MAX_PAYLOAD_BYTES
+
+NOW = datetime(2026, 11, 25, 14, 0, 5, tzinfo=UTC)
+T = 1764079200  # 2025-11-25T14:00:00Z
+
+CASES: list[tuple[str, bytes, str | None]] = [
+    ("relic-twin/h/S01", json.dumps({"time": T, "temperature": 20.5}).encode(), None),
+    ("relic-twin/h/S01", json.dumps({"time": T * 1000, "temperature": 20}).encode(), None),  # ms, int value
+    ("relic-twin/h/S01", json.dumps({"time": "2025-11-25T14:00:00Z", "temperature": 20.5,
+                                     "relative_humidity": 48.2, "illuminance": 50}).encode(), None),
+    ("relic-twin/h/S01", json.dumps({"time": "2025-11-25T22:00:00+08:00", "co2": 420}).encode(), None),
+    ("relic-twin/h/S01", json.dumps({"temperature": 20.5}).encode(), None),  # time: received_at
+    ("relic-twin/h/S01", json.dumps({"time": None, "temperature": 20.5}).encode(), None),
+    ("relic-twin/h/S01", json.dumps({"sensor": " S09 ", "time": T, "temperature": 1}).encode(), None),
+    ("elsewhere/S01", json.dumps({"time": T, "temperature": 20.5}).encode(), "HINT"),
+    ("elsewhere/S01", json.dumps({"time": T, "temperature": 20.5}).encode(), None),
+    ("relic-twin/h/ ", json.dumps({"time": T, "temperature": 20.5}).encode(), "HINT"),  # bad topic sensor
+    ("relic-twin/h/S01", json.dumps({"sensor": "", "time": T, "temperature": 20.5}).encode(), None),
+    ("relic-twin/h/S01", json.dumps({"sensor": 5, "time": T, "temperature": 20.5}).encode(), None),
+    ("relic-twin/h/S01", b'{"time": 1764079200, "temperature": 20.5, "temperature": 21}', None),
+    ("relic-twin/h/S01", json.dumps({"time": T, "temperature": True}).encode(), None),
+    ("relic-twin/h/S01", json.dumps({"time": T, "temperature": "20.5"}).encode(), None),
+    ("relic-twin/h/S01", json.dumps({"time": T, "temperature": None}).encode(), None),
+    ("relic-twin/h/S01", b'{"time": 1764079200, "temperature": NaN}', None),
+    ("relic-twin/h/S01", b'{"time": 1764079200, "temperature": Infinity}', None),
+    ("relic-twin/h/S01", b'{"time": 1764079200, "temperature": 1e999}', None),
+    ("relic-twin/h/S01", b'{"time": 1764079200, "temperature": 1' + b"0" * 400 + b"}", None),
+    ("relic-twin/h/S01", json.dumps({"time": T, "temperature": 900}).encode(), None),  # out of range
+    ("relic-twin/h/S01", json.dumps({"time": T, "temperature": 20, "battery": 80}).encode(), None),
+    ("relic-twin/h/S01", json.dumps({"time": T, "temperature": 68, "units": {"temperature": "°F"}}).encode(), None),
+    ("relic-twin/h/S01", json.dumps({"time": T, "temperature": 20, "colour": 3}).encode(), None),
+    ("relic-twin/h/S01", json.dumps({"time": T}).encode(), None),
+    ("relic-twin/h/S01", json.dumps({}).encode(), None),
+    ("relic-twin/h/S01", json.dumps({"time": T + 3 * 86400, "temperature": 20}).encode(), None),  # future
+    ("relic-twin/h/S01", json.dumps({"time": 5, "temperature": 20}).encode(), None),  # 1970
+    ("relic-twin/h/S01", json.dumps({"time": "2025-11-25T14:00:00", "temperature": 20}).encode(), None),  # naive
+    ("relic-twin/h/S01", json.dumps({"time": "yesterday", "temperature": 20}).encode(), None),
+    ("relic-twin/h/S01", json.dumps({"time": True, "temperature": 20}).encode(), None),
+    ("relic-twin/h/S01", json.dumps({"time": T, "temperature": {"v": 1}}).encode(), None),
+    ("relic-twin/h/S01", b'{"time": 1764079200, "temperature": 20', None),  # not JSON
+    ("relic-twin/h/S01", b"\xef\xbb\xbf" + json.dumps({"time": T, "temperature": 20}).encode(), None),  # BOM
+    ("relic-twin/h/S01", b" " + json.dumps({"time": T, "temperature": 20}).encode(), None),
+    ("relic-twin/h/S01", b'{"temperature": 20, "t\xff": 1}', None),  # not UTF-8
+    ("relic-twin/h/S01", b'{"a": ' + b"[" * 100000 + b"]" * 100000 + b"}", None),  # nested too deeply, too large
+    ("relic-twin/h/S01", b'{"a": ' + b"[" * 5000 + b"]" * 5000 + b"}", None),
+    ("relic-twin/h/S01", b"[1, 2]", None),
+    ("relic-twin/h/S01", b"", None),
+    ("relic-twin/h/S01", b"{" + b" " * MAX_PAYLOAD_BYTES + b'"temperature": 20}', None),
+]
+
+
+@pytest.mark.parametrize(("topic", "payload", "hint"), CASES)
+def test_fast_path_agrees_with_the_full_path(topic: str, payload: bytes, hint: str | None,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = native.decode(topic, payload, NOW, hint)
+    with monkeypatch.context() as m:
+        m.setattr(native, "_decode_fast", lambda *_: None)
+        full = native.decode(topic, payload, NOW, hint)
+    assert fast == full
+
+
+def test_fast_path_takes_the_common_message() -> None:
+    payload = json.dumps({"time": T, "temperature": 20.5, "relative_humidity": 48}).encode()
+    d = native._decode_fast("relic-twin/h/S01", payload, NOW, None)
+    assert d is not None
+    assert [(r.sensor, r.quantity, r.value, r.unit) for r in d.readings] == [
+        ("S01", "temperature", 20.5, "°C"), ("S01", "relative_humidity", 48.0, "%RH")]
+    assert all(type(r.value) is float for r in d.readings)
+    assert d.rejections == [] and d.status == {}
+
+
+def test_naive_received_at_still_raises() -> None:
+    with pytest.raises(ValueError):
+        native.decode("relic-twin/h/S01", b'{"temperature": 20}', datetime(2026, 11, 25, 14))
