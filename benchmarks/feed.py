@@ -5,8 +5,9 @@ reaches the live state) to arrival at a client, and how many clients got every r
 Target: p99 under 100 ms. Anchor in the same run: one client alone, the floor of the path
 (serialisation, loopback, the client's parse); the ratio shows what 200 clients cost.
 
-The clients run in a second process on the same machine, so on 2 cores they compete with the
-server for CPU: the figure is pessimistic for a deployment where the monitors are other machines.
+The clients run in two other processes on the same machine (one Python process cannot parse
+4 000 frames/s and would measure its own backlog), so on 2 cores they compete with the server
+for CPU: the figure is pessimistic for a deployment where the monitors are other machines.
 
     .venv/bin/python benchmarks/feed.py [--clients 200] [--rate 1000] [--seconds 10]
 """
