@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import struct
 import sys
 import threading
 import time
@@ -74,6 +75,30 @@ class Subscription:
     topic: str
     format: str | None = None
     sensor: str | None = None
+
+
+def ack_all(client: mqtt.Client, mids: list[int]) -> None:
+    """PUBACK every QoS 1 message ``mids`` with one socket write.
+
+    paho's ``client.ack`` queues one 4-byte PUBACK per message and wakes its network thread with
+    a socket write each time, and that thread then sends each packet with its own ``send``: two
+    system calls per message, about a fifth of the writer thread's time per message when profiled.
+    A PUBACK has a fixed form (0x40, remaining length 2, the packet id; valid in MQTT 3.1.1 and,
+    with the success reason omitted, in 5), so the batch's acknowledgements go out as one
+    concatenated packet through paho's own queue: the same order, the same socket, and dropped on
+    a reconnect exactly like single acks. Falls back to ``client.ack`` per message when paho's
+    queue is not there (another paho version).
+    """
+    queue_packet = getattr(client, "_packet_queue", None)
+    if queue_packet is None or not hasattr(client, "_out_packet") or len(mids) < 2:
+        for mid in mids:
+            client.ack(mid, 1)
+        return
+    queue_packet(PUBACK_COMMAND, b"".join(struct.pack("!BBH", PUBACK_COMMAND, 2, mid) for mid in mids), 0, 0)
+
+
+#: MQTT control packet type PUBACK (MQTT 3.1.1 and 5, section 3.4), in the first byte's high nibble
+PUBACK_COMMAND = 0x40
 
 
 @dataclass(frozen=True)
@@ -378,11 +403,13 @@ class Ingestor:
         return stored
 
     def _ack(self, batch: list[_Pending]) -> None:
-        for p in batch:
-            # a message from before a reconnect is redelivered by the broker; ack that copy instead
-            if p.qos > 0 and p.generation == self._generation:
+        # a message from before a reconnect is redelivered by the broker; ack that copy instead
+        current = [p for p in batch if p.qos > 0 and p.generation == self._generation]
+        ack_all(self._client, [p.mid for p in current if p.qos == 1])
+        for p in current:
+            if p.qos != 1:
                 self._client.ack(p.mid, p.qos)
-                self.stats.acked += 1
+        self.stats.acked += len(current)
 
     def _run_writer(self) -> None:
         while True:
