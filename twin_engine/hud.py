@@ -69,8 +69,10 @@ class PanelData:
     empty_chart_text: str = ""
 
 
-def _text(parent: NodePath, text: str, pos: tuple[float, float], scale: float, colour: Sequence[float] = TEXT,
-          align: int = TextNode.ALeft, font: Any | None = None, wordwrap: float | None = None) -> NodePath:
+def draw_text(parent: NodePath, text: str, pos: tuple[float, float], scale: float, colour: Sequence[float] = TEXT,
+         align: int = TextNode.ALeft, font: Any | None = None, wordwrap: float | None = None,
+         max_width: float | None = None) -> NodePath:
+    """A shadowed text at ``pos`` (aspect-2D units), ``scale`` high; narrowed to ``max_width`` if wider."""
     node = TextNode("text")
     node.setText(text)
     node.setAlign(align)
@@ -82,7 +84,8 @@ def _text(parent: NodePath, text: str, pos: tuple[float, float], scale: float, c
     if wordwrap:
         node.setWordwrap(wordwrap)
     np_ = parent.attachNewNode(node)
-    np_.setScale(scale)
+    width = node.getWidth() * scale
+    np_.setScale(scale * min(1.0, max_width / width) if max_width and width > 0 else scale)
     np_.setPos(pos[0], 0, pos[1])
     return np_
 
@@ -118,9 +121,9 @@ class TitleBar(Widget):
 
     def show(self, text: str, hint: str = "") -> None:
         self.clear()
-        _text(self.root, text, (0.05, -0.09), 0.055, font=self.font)
+        draw_text(self.root, text, (0.05, -0.09), 0.055, font=self.font)
         if hint:
-            _text(self.root, hint, (0.05, -0.15), 0.037, DIM, font=self.font)
+            draw_text(self.root, hint, (0.05, -0.15), 0.037, DIM, font=self.font)
 
 
 class Legend(Widget):
@@ -131,7 +134,7 @@ class Legend(Widget):
         x0, y0, w, h = 0.06, 0.12, 0.05, 0.62
         notes_h = 0.07 * len(data.notes)
         card(self.root, (0.02, 0.52, 0.04, y0 + h + 0.12 + notes_h), PANEL_BG)
-        _text(self.root, data.title, (0.05, y0 + h + 0.05 + notes_h), 0.045, font=self.font)
+        draw_text(self.root, data.title, (0.05, y0 + h + 0.05 + notes_h), 0.045, font=self.font)
         bar_y = y0 + notes_h
         tex = Texture("legend")
         tex.setup2dTexture(1, len(data.colours), Texture.T_unsigned_byte, Texture.F_rgb8)
@@ -147,7 +150,7 @@ class Legend(Widget):
             ticks.moveTo(x0 + w, 0, y)
             ticks.drawTo(x0 + w + 0.02, 0, y)
             self.root.attachNewNode(ticks.create())
-            _text(self.root, label, (x0 + w + 0.035, y - 0.012), 0.038, font=self.font)
+            draw_text(self.root, label, (x0 + w + 0.035, y - 0.012), 0.038, font=self.font)
         for i, (rgb, text, hatched) in enumerate(data.notes):
             y = y0 + 0.07 * (len(data.notes) - 1 - i) - 0.02
             card(self.root, (x0, x0 + w, y, y + 0.045), (*rgb, 1.0))
@@ -159,7 +162,7 @@ class Legend(Widget):
                     stripes.moveTo(x0 + k * w / 4, 0, y)
                     stripes.drawTo(x0 + (k + 1) * w / 4, 0, y + 0.045)
                 self.root.attachNewNode(stripes.create())
-            _text(self.root, text, (x0 + w + 0.02, y + 0.01), 0.032, DIM, font=self.font)
+            draw_text(self.root, text, (x0 + w + 0.02, y + 0.01), 0.032, DIM, font=self.font)
 
 
 class AlertList(Widget):
@@ -185,15 +188,15 @@ class AlertList(Widget):
         shown = list(rows)[:8]
         height = 0.12 + 0.065 * max(1, len(shown)) + (0.05 if hint else 0)
         card(self.root, (-0.95, -0.03, -0.03 - height, -0.03), PANEL_BG)
-        _text(self.root, f"{title} ({len(rows)})", (-0.92, -0.1), 0.045, font=self.font)
+        draw_text(self.root, f"{title} ({len(rows)})", (-0.92, -0.1), 0.045, font=self.font)
         if not shown:
-            _text(self.root, empty, (-0.92, -0.17), 0.036, DIM, font=self.font)
+            draw_text(self.root, empty, (-0.92, -0.17), 0.036, DIM, font=self.font)
         for i, row in enumerate(shown):
             y = -0.17 - 0.065 * i
             alpha = 0.45 if row.acknowledged else 1.0
             card(self.root, (-0.92, -0.89, y - 0.01, y + 0.035), (*TIER_COLOURS.get(row.tier, (0.6, 0.6, 0.6)), alpha))
             text = row.text + (f"  ({ack_word})" if row.acknowledged and ack_word else "")
-            _text(self.root, text, (-0.87, y), 0.034, DIM if row.acknowledged else TEXT, font=self.font, wordwrap=21)
+            draw_text(self.root, text, (-0.87, y), 0.034, DIM if row.acknowledged else TEXT, font=self.font, wordwrap=21)
             if on_jump is not None:
                 self.buttons[("jump", row.id)] = _button(self.root, (-0.87, -0.2, y - 0.012, y + 0.04),
                                                          lambda i=row.id: on_jump(i))
@@ -201,7 +204,7 @@ class AlertList(Widget):
                 self.buttons[("ack", row.id)] = _button(self.root, (-0.17, -0.05, y - 0.012, y + 0.04),
                                                         lambda i=row.id: on_ack(i), ack_button, self.font)
         if hint:
-            _text(self.root, hint, (-0.92, -0.03 - height + 0.03), 0.03, DIM, font=self.font)
+            draw_text(self.root, hint, (-0.92, -0.03 - height + 0.03), 0.03, DIM, font=self.font)
 
 
 def _button(parent: NodePath, frame: tuple[float, float, float, float], command: Callable[[], None],
@@ -254,7 +257,7 @@ class ReplayBar(Widget):
                                        frameColor=(0.35, 0.37, 0.4, 1), thumb_frameSize=(-0.02, 0.02, -0.05, 0.05),
                                        thumb_frameColor=(0.9, 0.9, 0.9, 1), thumb_relief=1,
                                        command=self._moved)
-            self.caption = _text(self.root, "", (0.0, 0.08), 0.032, TEXT, TextNode.ACenter, self.font)
+            self.caption = draw_text(self.root, "", (0.0, 0.08), 0.032, TEXT, TextNode.ACenter, self.font)
         self._quiet = True
         self.slider["value"] = -data.hours
         self._quiet = False
@@ -285,22 +288,22 @@ class Panel(Widget):
         height = 0.16 + 0.055 * len(data.lines) + chart_h + 0.1
         card(self.root, (x0, x0 + w, 0.03, 0.03 + height), PANEL_BG)
         y = 0.03 + height - 0.08
-        _text(self.root, data.title, (x0 + 0.03, y), 0.048, font=self.font, wordwrap=18)
+        draw_text(self.root, data.title, (x0 + 0.03, y), 0.048, font=self.font, wordwrap=18)
         if data.subtitle:
             y -= 0.055
-            _text(self.root, data.subtitle, (x0 + 0.03, y), 0.034, DIM, font=self.font)
+            draw_text(self.root, data.subtitle, (x0 + 0.03, y), 0.034, DIM, font=self.font)
         for label, value in data.lines:
             y -= 0.055
-            _text(self.root, label, (x0 + 0.03, y), 0.034, DIM, font=self.font)
-            _text(self.root, value, (x0 + 0.50, y), 0.034, font=self.font)
+            draw_text(self.root, label, (x0 + 0.03, y), 0.034, DIM, font=self.font)
+            draw_text(self.root, value, (x0 + 0.50, y), 0.034, font=self.font)
         self._chart(data, (x0 + 0.05, 0.08, w - 0.1, chart_h - 0.04))
 
     def _chart(self, data: PanelData, box: tuple[float, float, float, float]) -> None:
         x, y, w, h = box
-        _text(self.root, data.chart_title, (x, y + h + 0.01), 0.03, DIM, font=self.font)
+        draw_text(self.root, data.chart_title, (x, y + h + 0.01), 0.03, DIM, font=self.font)
         series = [s for s in (data.history, data.forecast) if s is not None and len(s.times)]
         if not series:
-            _text(self.root, data.empty_chart_text, (x, y + h / 2), 0.032, DIM, font=self.font)
+            draw_text(self.root, data.empty_chart_text, (x, y + h / 2), 0.032, DIM, font=self.font)
             return
         times = [t for s in series for t in s.times]
         vals = [v for s in series for v in s.values]
@@ -344,5 +347,5 @@ class Panel(Widget):
             for t, v in zip(s.times[1:], s.values[1:], strict=True):
                 lines.drawTo(*px(t, v))
         self.root.attachNewNode(lines.create())
-        _text(self.root, f"{v1:.1f}", (x + 0.005, y + h - 0.03), 0.026, DIM, TextNode.ALeft, self.font)
-        _text(self.root, f"{v0:.1f}", (x + 0.005, y + 0.01), 0.026, DIM, TextNode.ALeft, self.font)
+        draw_text(self.root, f"{v1:.1f}", (x + 0.005, y + h - 0.03), 0.026, DIM, TextNode.ALeft, self.font)
+        draw_text(self.root, f"{v0:.1f}", (x + 0.005, y + 0.01), 0.026, DIM, TextNode.ALeft, self.font)

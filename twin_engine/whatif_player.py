@@ -174,51 +174,33 @@ class CrossingList(hud.Widget):
         extra = (0.05 if data.earlier else 0) + (0.05 if data.later else 0) + (0.06 if data.footer else 0)
         height = 0.13 + self.ROW_H * max(1, len(data.rows)) + extra
         hud.card(self.root, (x0, x1, -0.03 - height, -0.03), hud.PANEL_BG)
-        _text(self.root, data.title, (x0 + 0.03, -0.1), 0.045, hud.TEXT, self.font)
+        hud.draw_text(self.root, data.title, (x0 + 0.03, -0.1), 0.045, hud.TEXT, font=self.font)
         y = -0.1
         if data.earlier:
             y -= 0.05
-            _text(self.root, data.earlier, (x0 + 0.08, y), 0.03, hud.DIM, self.font)
+            hud.draw_text(self.root, data.earlier, (x0 + 0.08, y), 0.03, hud.DIM, font=self.font)
         if not data.rows:
-            _text(self.root, data.empty, (x0 + 0.03, y - 0.07), 0.036, hud.DIM, self.font)
+            hud.draw_text(self.root, data.empty, (x0 + 0.03, y - 0.07), 0.036, hud.DIM, font=self.font)
         for row in data.rows:
             y -= self.ROW_H
             alpha = 1.0 if row.active else 0.45 if row.happened else 0.15
             hud.card(self.root, (x0 + 0.03, x0 + 0.055, y - 0.04, y + 0.035),
                   (*hud.TIER_COLOURS.get(row.tier, (0.6, 0.6, 0.6)), alpha))
             colour = hud.TEXT if row.happened else hud.DIM
-            _text(self.root, row.name, (x0 + 0.075, y + 0.005), 0.034, colour, self.font,
+            hud.draw_text(self.root, row.name, (x0 + 0.075, y + 0.005), 0.034, colour, font=self.font,
                   max_width=self.WIDTH - 0.33)
-            _text(self.root, row.when, (x1 - 0.03, y + 0.005), 0.03, colour, self.font, TextNode.ARight)
-            _text(self.root, row.detail, (x0 + 0.075, y - 0.037), 0.03, hud.DIM, self.font,
+            hud.draw_text(self.root, row.when, (x1 - 0.03, y + 0.005), 0.03, colour, align=TextNode.ARight, font=self.font)
+            hud.draw_text(self.root, row.detail, (x0 + 0.075, y - 0.037), 0.03, hud.DIM, font=self.font,
                   max_width=self.WIDTH - 0.105)
             if on_jump is not None:
                 self.buttons.append(_invisible_button(self.root, (x0, x1, y - 0.05, y + 0.05),
                                                       lambda s=row.jump_s: on_jump(s)))
         if data.later:
             y -= 0.09
-            _text(self.root, data.later, (x0 + 0.08, y), 0.03, hud.DIM, self.font)
+            hud.draw_text(self.root, data.later, (x0 + 0.08, y), 0.03, hud.DIM, font=self.font)
         if data.footer:
-            _text(self.root, data.footer, (x0 + 0.03, -0.03 - height + 0.03), 0.027, hud.DIM, self.font,
+            hud.draw_text(self.root, data.footer, (x0 + 0.03, -0.03 - height + 0.03), 0.027, hud.DIM, font=self.font,
                   max_width=self.WIDTH - 0.06)
-
-
-def _text(parent: NodePath, text: str, pos: tuple[float, float], scale: float, colour: Sequence[float],
-          font: Any | None, align: int = TextNode.ALeft, max_width: float | None = None) -> NodePath:
-    """A shadowed text line at ``pos`` (aspect-2D units), ``scale`` high, narrowed to ``max_width`` if wider."""
-    node = TextNode("text")
-    node.setText(text)
-    node.setAlign(align)
-    node.setTextColor(*colour)
-    node.setShadow(0.05, 0.05)
-    node.setShadowColor(0, 0, 0, 0.8)
-    if font is not None:
-        node.setFont(font)
-    np_ = parent.attachNewNode(node)
-    width = node.getWidth() * scale
-    np_.setScale(scale * min(1.0, max_width / width) if max_width and width > 0 else scale)
-    np_.setPos(pos[0], 0, pos[1])
-    return np_
 
 
 def _invisible_button(parent: NodePath, frame: tuple[float, float, float, float], command: Callable[[], None]) -> Any:
