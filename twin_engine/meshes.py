@@ -89,26 +89,39 @@ def read_points(path: Path) -> tuple[NDArray[np.float32], NDArray[np.uint8]]:
     return xyz, rgba
 
 
-def make_points_node(name: str, xyz: NDArray[np.float32], rgba: NDArray[np.uint8]) -> Any:
-    """A Panda3D ``GeomNode`` of one ``GeomPoints`` with a colour per point (no normals:
-    render it with lighting off)."""
-    from panda3d.core import Geom, GeomNode, GeomPoints, GeomVertexData, GeomVertexFormat
+def vertex_data(name: str, fmt: Any, xyz: NDArray, normals: NDArray | None, rgba: NDArray[np.uint8]) -> Any:
+    """A static ``GeomVertexData`` of ``fmt`` filled from arrays in one copy per column.
 
-    fmt = GeomVertexFormat.get_v3c4()
+    xyz, normals : (n, 3) float (normals only when ``fmt`` has them); rgba : (n, 4) uint8.
+    The column layout is read from the format instead of assuming offsets.
+    """
+    from panda3d.core import Geom, GeomVertexData
+
     n = len(xyz)
     vdata = GeomVertexData(name, fmt, Geom.UH_static)
     vdata.unclean_set_num_rows(n)
     arr = vdata.modify_array(0)
-    stride = arr.get_array_format().get_stride()
-    buf = np.frombuffer(memoryview(arr).cast("B"), dtype=np.uint8).reshape(n, stride)
-    vcol = fmt.get_array(0).get_column("vertex")
-    ccol = fmt.get_array(0).get_column("color")
-    buf[:, vcol.get_start():vcol.get_start() + 12] = np.ascontiguousarray(xyz, np.float32).view(np.uint8).reshape(n, 12)
+    buf = np.frombuffer(memoryview(arr).cast("B"), dtype=np.uint8).reshape(n, arr.get_array_format().get_stride())
+    columns = fmt.get_array(0)
+    for column, values in (("vertex", xyz), ("normal", normals)):
+        if values is not None:
+            start = columns.get_column(column).get_start()
+            buf[:, start:start + 12] = np.ascontiguousarray(values, np.float32).view(np.uint8).reshape(n, 12)
+    ccol = columns.get_column("color")
     if ccol.get_numeric_type() == Geom.NT_packed_dabc:
         rgba = rgba[:, [2, 1, 0, 3]]  # packed DABC = B, G, R, A in memory
     buf[:, ccol.get_start():ccol.get_start() + 4] = rgba
+    return vdata
+
+
+def make_points_node(name: str, xyz: NDArray[np.float32], rgba: NDArray[np.uint8]) -> Any:
+    """A Panda3D ``GeomNode`` of one ``GeomPoints`` with a colour per point (no normals:
+    render it with lighting off)."""
+    from panda3d.core import Geom, GeomNode, GeomPoints, GeomVertexFormat
+
+    vdata = vertex_data(name, GeomVertexFormat.get_v3c4(), xyz, None, rgba)
     points = GeomPoints(Geom.UH_static)
-    points.add_consecutive_vertices(0, n)
+    points.add_consecutive_vertices(0, len(xyz))
     geom = Geom(vdata)
     geom.add_primitive(points)
     node = GeomNode(name)
@@ -147,25 +160,9 @@ def apply_transform(m: NDArray[np.float64], points: NDArray[np.float64], *, vect
 
 def make_geom_node(name: str, arrays: MeshArrays) -> Any:
     """A Panda3D ``GeomNode`` with position, normal and colour columns."""
-    from panda3d.core import Geom, GeomNode, GeomTriangles, GeomVertexData, GeomVertexFormat
+    from panda3d.core import Geom, GeomNode, GeomTriangles, GeomVertexFormat
 
-    fmt = GeomVertexFormat.get_v3n3c4()
-    n = len(arrays.vertices)
-    vdata = GeomVertexData(name, fmt, Geom.UH_static)
-    vdata.unclean_set_num_rows(n)
-    # read the column layout from the format instead of assuming offsets
-    arr = vdata.modify_array(0)
-    stride = arr.get_array_format().get_stride()
-    buf = np.frombuffer(memoryview(arr).cast("B"), dtype=np.uint8).reshape(n, stride)
-    vcol = fmt.get_array(0).get_column("vertex")
-    ncol = fmt.get_array(0).get_column("normal")
-    ccol = fmt.get_array(0).get_column("color")
-    buf[:, vcol.get_start():vcol.get_start() + 12] = arrays.vertices.astype(np.float32).view(np.uint8).reshape(n, 12)
-    buf[:, ncol.get_start():ncol.get_start() + 12] = arrays.normals.astype(np.float32).view(np.uint8).reshape(n, 12)
-    rgba = arrays.colours
-    if ccol.get_numeric_type() == Geom.NT_packed_dabc:
-        rgba = rgba[:, [2, 1, 0, 3]]  # packed DABC = B, G, R, A in memory
-    buf[:, ccol.get_start():ccol.get_start() + 4] = rgba
+    vdata = vertex_data(name, GeomVertexFormat.get_v3n3c4(), arrays.vertices, arrays.normals, arrays.colours)
     tris = GeomTriangles(Geom.UH_static)
     tris.set_index_type(Geom.NT_uint32)
     idx = tris.modify_vertices()
