@@ -117,3 +117,19 @@ def snap(f: np.ndarray, res: np.ndarray, grid: np.ndarray) -> np.ndarray:
     shape = (-1,) + (1,) * (f.ndim - 1)
     r = np.where(grid, res, 1.0).reshape(shape).astype(f.dtype)
     return np.where(grid.reshape(shape), np.round(f / r) * r, f)
+
+
+def trailing_mean(y: np.ndarray, at: np.ndarray, w: int) -> np.ndarray:
+    """Mean of the ``w`` readings up to and including each index of ``at``.
+
+    y : (n, t) float (NaN ignored); at : (r,) int indices. Returns (n, r)
+    float, NaN where the window holds no reading.
+    """
+    ok = np.isfinite(y)
+    zero = np.zeros((y.shape[0], 1))
+    cs = np.concatenate([zero, np.cumsum(np.where(ok, y, 0.0), axis=1)], axis=1)
+    cc = np.concatenate([zero, np.cumsum(ok, axis=1)], axis=1)
+    lo = np.clip(at - w + 1, 0, None)
+    cnt = cc[:, at + 1] - cc[:, lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(cnt > 0, (cs[:, at + 1] - cs[:, lo]) / cnt, np.nan)
