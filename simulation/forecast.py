@@ -118,6 +118,7 @@ class ForecastSettings:
     min_skill_z_half: float = 1.0
     half_min_eff: float = 20.0
     grid_centre_s: float = 3 * 3600.0
+    coarse_grid: float = 1.0
 
 
 DEFAULT_SETTINGS = ForecastSettings()
@@ -362,6 +363,9 @@ def _forecast_aligned(
     # min_skill_z: few independent windows demand a much larger gain (12.9 at
     # 2 windows, 3.5 at 8), many windows the normal one
     crit = stdtrit(np.maximum(n_eff - 1.0, 1.0), ndtr(s.min_skill_z))
+    # a coarse logger grid (steps as large as the typical change between
+    # readings) rounds a half step to nothing or a whole step: no small bet
+    fine = ~grid | (res < s.coarse_grid * one_step_scale(y))
     crit_half = stdtrit(np.maximum(n_eff - 1.0, 1.0), ndtr(s.min_skill_z_half))
     evidence = (n_eff >= s.min_eff) & (span * step_s >= s.min_span_days * 86400.0)[None, :]
     errs = _buffer(work, "errs", (len(names), n, origins.size, h))
@@ -381,7 +385,8 @@ def _forecast_aligned(
             f = fc[name].astype(np.float32, copy=False)
             np.copyto(f, base, where=np.isnan(f))  # a candidate lacking history falls back to persistence
             fc[name] = f
-        f = snap(f, res, grid)  # a logger in whole %RH: the median outcome is on its grid
+        if not name.startswith(HALF):
+            f = snap(f, res, grid)  # a logger in whole %RH: the median outcome is on its grid
         now_f[c] = f[:, -1]
         e = np.subtract(truth, f[:, :-1], out=errs[c])
         np.abs(e, out=ae)
@@ -402,7 +407,7 @@ def _forecast_aligned(
             se = np.sqrt(var / n_eff)
             significant[c] = gain > crit * se
             if name.startswith(HALF):
-                significant[c] |= (gain > crit_half * se) & (n_eff >= s.half_min_eff)
+                significant[c] |= (gain > crit_half * se) & (n_eff >= s.half_min_eff) & fine[:, None]
 
     chosen = _choose(mae, mae_parts, significant & evidence[None], names, n_scored, s)
     err = np.take_along_axis(errs, chosen[None, :, None, :], axis=0)[0]

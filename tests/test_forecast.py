@@ -93,6 +93,75 @@ def test_random_walk_falls_back_to_persistence() -> None:
     assert np.mean(np.array(fc.models) == "persistence") > 0.5
 
 
+def _weak_cycle(days: float, seed: int) -> np.ndarray:
+    """A wandering room with a faint daily swing (0.3 K against 0.08 K of random walk per step)."""
+    rng = np.random.default_rng(seed)
+    n = int(days * DAY)
+    return 50 + 0.3 * np.sin(2 * np.pi * np.arange(n) / DAY) + np.cumsum(rng.standard_normal(n)) * 0.08
+
+
+def test_weak_daily_cycle_gets_a_half_step_only_with_enough_windows() -> None:
+    y = _weak_cycle(14, seed=1)
+    fc = forecast(y, STEP, 48)
+    assert fc.models[-1].startswith("half:"), fc.models  # 26 windows at 12 h: a half step is worth it
+    strict = forecast(y, STEP, 48, settings=ForecastSettings(min_skill_z_half=2.61))
+    assert strict.models[-1] == "persistence"  # the full-size evidence is not there
+    short = forecast(y[-4 * DAY :], STEP, 48)  # 4 days: fewer than 20 windows at any lead
+    assert set(short.models) == {"persistence"}
+
+
+def test_weak_cycle_half_steps_pay_out_of_sample() -> None:
+    r = rolling_backtest(_weak_cycle(45, seed=2), STEP, 48, np.array([23, 47]), every_steps=29)
+    ratio = r["ours"].mae / r["persistence"].mae
+    assert np.all(ratio < 0.99), ratio
+
+
+def test_coarse_grid_logger_keeps_persistence_on_weak_evidence() -> None:
+    # whole-%RH logger on a slowly wandering case: a half step rounds to nothing or a whole
+    # step, so it needs the full evidence; with the old rule it lost 3 % to persistence here
+    rng = np.random.default_rng(0)
+    n = 45 * DAY
+    ar = np.zeros(n)
+    for i in range(1, n):
+        ar[i] = 0.995 * ar[i - 1] + 0.15 * rng.standard_normal()
+    y = np.round(50 + ar + 0.5 * np.sin(2 * np.pi * np.arange(n) / DAY))
+    r = rolling_backtest(y, STEP, 48, np.array([23, 47]), every_steps=29)
+    ratio = r["ours"].mae / r["persistence"].mae
+    assert np.all(ratio <= 1.0 + 1e-9), ratio
+    assert np.all((r["ours"].coverage >= 0.92) & (r["ours"].coverage <= 0.975)), r["ours"].coverage
+
+
+def test_replay_rejects_a_skill_seen_only_before_it_could_be_used() -> None:
+    from simulation.forecast import DEFAULT_SETTINGS, _online_pays
+
+    r, h = 40, 1
+    ae = np.ones((2, 2, r, h), dtype=np.float32)  # (candidate, sensor, origin, lead)
+    ae[1, 0] = 0.5  # sensor 0: the candidate is steadily better
+    ae[1, 1, :12] = 0.1  # sensor 1: better only in the first 12 windows, then slightly worse
+    ae[1, 1, 12:] = 1.05
+    assert ae[1, 1].mean() < 0.97 * ae[0, 1].mean()  # its backtest MAE still wins
+    weight = np.ones((2, r, h), dtype=np.float32)
+    pays = _online_pays(ae, weight, np.array([1]), DEFAULT_SETTINGS)
+    assert pays[:, 0].tolist() == [True, False]
+
+
+def test_whole_percent_band_is_centred_off_the_grid() -> None:
+    # a buffered case logged in whole %RH: most 12 h changes are 0 or 1 step, so a band
+    # centred on the rounded reading covers 0, 1 or 2 steps and nothing between
+    rng = np.random.default_rng(1)
+    n = 45 * DAY
+    ar = np.zeros(n)
+    for i in range(1, n):
+        ar[i] = 0.998 * ar[i - 1] + 0.2 * rng.standard_normal()
+    y = np.round(50.3 + ar)
+    leads = np.array([23, 47])
+    ours = rolling_backtest(y, STEP, 48, leads, every_steps=29)["ours"]
+    on_grid = rolling_backtest(y, STEP, 48, leads, every_steps=29, settings=ForecastSettings(grid_centre_s=0))["ours"]
+    assert np.all(on_grid.coverage > 0.97), on_grid.coverage  # what centring fixes
+    assert np.all((ours.coverage >= 0.92) & (ours.coverage <= 0.97)), ours.coverage
+    np.testing.assert_array_equal(forecast(y, STEP, 48).mean % 1.0, 0.0)  # the forecast stays on the grid
+
+
 def test_hourly_and_minute_steps() -> None:
     y = daily(14, step_s=3600.0, seed=2)
     fc = forecast(y, 3600.0, 12)
