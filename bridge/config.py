@@ -19,12 +19,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bridge.errors import ConfigError
+
 DEFAULT_BROKER_URL = "mqtt://127.0.0.1:1883"
 DEFAULT_DATA_DIR = Path("data")
-
-
-class ConfigError(ValueError):
-    """A setting is malformed; the message names the setting and what was expected."""
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,12 @@ class RelicTwinError(Exception):
     """Base of every error relic-twin raises on purpose."""
 
 
-class ConfigError(RelicTwinError):
-    """A setting, environment variable or command-line option is wrong."""
+class ConfigError(RelicTwinError, ValueError):
+    """A setting, environment variable or command-line option is wrong.
+
+    Also a ``ValueError``: settings are parsed values, and callers that
+    validate input catch ``ValueError`` for every malformed value.
+    """
 
 
 class SceneError(RelicTwinError):

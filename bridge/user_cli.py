@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from bridge.auth import PERMISSIONS, ROLES, AuthError, hash_password
-from bridge.config import ConfigError as SettingsError
 from bridge.config import settings_from_env
 from bridge.errors import RelicTwinError, StorageError
 
@@ -195,7 +194,7 @@ def user_main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         print(f"relic-twin user: {exc}", file=sys.stderr)
         return 2
-    except (RelicTwinError, SettingsError) as exc:
+    except RelicTwinError as exc:
         print(f"relic-twin user: database error / 数据库错误: {exc}", file=sys.stderr)
         return 1
     try:
@@ -206,7 +205,7 @@ def user_main(argv: Sequence[str] | None = None) -> int:
     except (EOFError, KeyboardInterrupt):
         print("\nrelic-twin user: cancelled / 已取消", file=sys.stderr)
         return 2
-    except (RelicTwinError, SettingsError) as exc:
+    except RelicTwinError as exc:
         print(f"relic-twin user: database error / 数据库错误: {exc}", file=sys.stderr)
         return 1
     finally:
