@@ -383,7 +383,8 @@ def _forecast_aligned(
     crit = stdtrit(np.maximum(n_eff - 1.0, 1.0), ndtr(s.min_skill_z))
     # a coarse logger grid (steps as large as the typical change between
     # readings) rounds a half step to nothing or a whole step: no small bet
-    fine = ~grid | (res < s.coarse_grid * one_step_scale(y))
+    scale1 = one_step_scale(y)  # rms change between readings
+    fine = ~grid | (res < s.coarse_grid * scale1)
     crit_half = stdtrit(np.maximum(n_eff - 1.0, 1.0), ndtr(s.min_skill_z_half))
     evidence = (n_eff >= s.min_eff) & (span * step_s >= s.min_span_days * 86400.0)[None, :]
     errs = _buffer(work, "errs", (len(names), n, origins.size, h))
@@ -471,7 +472,7 @@ def _forecast_aligned(
     q_lo = -_smooth_leads(-q_lo * widen, w)
     q_hi = _smooth_leads(q_hi * widen, w)
 
-    rw = z * one_step_scale(y)[:, None] * np.sqrt(lead)[None, :]
+    rw = z * scale1[:, None] * np.sqrt(lead)[None, :]
     floor = 0.5 * res[:, None]
     q_lo = np.where(ok, q_lo, -rw)
     q_hi = np.where(ok, q_hi, rw)

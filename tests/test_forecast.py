@@ -116,15 +116,21 @@ def test_weak_cycle_half_steps_pay_out_of_sample() -> None:
     assert np.all(ratio < 0.99), ratio
 
 
+def _ar1(n: int, phi: float, sd: float, seed: int) -> np.ndarray:
+    """A slowly wandering, mean-reverting series: x_i = phi x_(i-1) + sd e_i, from 0."""
+    rng = np.random.default_rng(seed)
+    e = sd * rng.standard_normal(n - 1)
+    x = np.zeros(n)
+    for i in range(1, n):
+        x[i] = phi * x[i - 1] + e[i - 1]
+    return x
+
+
 def test_coarse_grid_logger_keeps_persistence_on_weak_evidence() -> None:
     # whole-%RH logger on a slowly wandering case: a half step rounds to nothing or a whole
     # step, so it needs the full evidence; with the old rule it lost 3 % to persistence here
-    rng = np.random.default_rng(0)
     n = 45 * DAY
-    ar = np.zeros(n)
-    for i in range(1, n):
-        ar[i] = 0.995 * ar[i - 1] + 0.15 * rng.standard_normal()
-    y = np.round(50 + ar + 0.5 * np.sin(2 * np.pi * np.arange(n) / DAY))
+    y = np.round(50 + _ar1(n, 0.995, 0.15, seed=0) + 0.5 * np.sin(2 * np.pi * np.arange(n) / DAY))
     r = rolling_backtest(y, STEP, 48, np.array([23, 47]), every_steps=29)
     ratio = r["ours"].mae / r["persistence"].mae
     assert np.all(ratio <= 1.0 + 1e-9), ratio
@@ -148,12 +154,7 @@ def test_replay_rejects_a_skill_seen_only_before_it_could_be_used() -> None:
 def test_whole_percent_band_is_centred_off_the_grid() -> None:
     # a buffered case logged in whole %RH: most 12 h changes are 0 or 1 step, so a band
     # centred on the rounded reading covers 0, 1 or 2 steps and nothing between
-    rng = np.random.default_rng(1)
-    n = 45 * DAY
-    ar = np.zeros(n)
-    for i in range(1, n):
-        ar[i] = 0.998 * ar[i - 1] + 0.2 * rng.standard_normal()
-    y = np.round(50.3 + ar)
+    y = np.round(50.3 + _ar1(45 * DAY, 0.998, 0.2, seed=1))
     leads = np.array([23, 47])
     ours = rolling_backtest(y, STEP, 48, leads, every_steps=29)["ours"]
     on_grid = rolling_backtest(y, STEP, 48, leads, every_steps=29, settings=ForecastSettings(grid_centre_s=0))["ours"]

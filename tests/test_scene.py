@@ -31,6 +31,17 @@ def errors_of(doc: dict, tmp_path: Path) -> list[str]:
     return info.value.errors
 
 
+def assert_error_names(tmp_path, breakage, key, expected):
+    """Breaking the demo scene with ``breakage`` gives an error naming the file, ``key`` and ``expected``."""
+    doc = demo_doc()
+    breakage(doc)
+    errors = errors_of(doc, tmp_path)
+    match = [e for e in errors if f": {key}: expected" in e]
+    assert match, errors
+    assert expected in match[0]
+    assert match[0].startswith(str(tmp_path / "scene.toml"))
+
+
 def test_demo_hall_loads_with_the_promised_content():
     scene = load_scene(DEMO)
     xmin, ymin, xmax, ymax = scene.bounds
@@ -73,13 +84,7 @@ def test_floor_polygon_is_stored_open_and_counter_clockwise(tmp_path):
          "unknown-mesh", "unknown-zone", "missing-language", "unknown-format"],
 )
 def test_broken_scene_names_file_key_and_expectation(tmp_path, breakage, key, expected):
-    doc = demo_doc()
-    breakage(doc)
-    errors = errors_of(doc, tmp_path)
-    match = [e for e in errors if f": {key}: expected" in e]
-    assert match, errors
-    assert expected in match[0]
-    assert match[0].startswith(str(tmp_path / "scene.toml"))
+    assert_error_names(tmp_path, breakage, key, expected)
 
 
 def test_all_errors_are_reported_at_once(tmp_path):
@@ -174,13 +179,7 @@ def _tour(doc: dict, relic: int = 0) -> dict:
          "tour-title-one-language", "narration-one-language", "duplicate-annotation-id"],
 )
 def test_broken_tour_names_file_key_and_expectation(tmp_path, breakage, key, expected):
-    doc = demo_doc()
-    breakage(doc)
-    errors = errors_of(doc, tmp_path)
-    match = [e for e in errors if f": {key}: expected" in e]
-    assert match, errors
-    assert expected in match[0]
-    assert match[0].startswith(str(tmp_path / "scene.toml"))
+    assert_error_names(tmp_path, breakage, key, expected)
 
 
 def test_a_relic_without_tours_loads_with_none(tmp_path):

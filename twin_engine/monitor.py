@@ -473,26 +473,10 @@ class MonitorScreen:
             badge.setScale(k)
 
     def _sensor_labels(self) -> dict[str, TextNode]:
-        labels = {}
-        for sid, holder in self.nodes.sensors.items():
-            node = TextNode(f"label-{sid}")
-            node.setAlign(TextNode.ACenter)
-            node.setTextColor(1, 1, 1, 1)
-            node.setCardColor(0.05, 0.05, 0.07, 0.7)
-            node.setCardAsMargin(0.15, 0.15, 0.05, 0.05)
-            node.setCardDecal(True)
-            if self.font is not None:
-                node.setFont(self.font)
-            label = holder.attachNewNode(node)
-            label.setScale(LABEL_SCALE)
-            label.setPos(0, 0, 0.26)
-            label.setBillboardPointEye()
-            label.setLightOff(1)
-            label.setDepthTest(False)
-            label.setDepthWrite(False)
-            label.setBin("fixed", 40)
-            labels[sid] = node
-        return labels
+        return {
+            sid: value_label(holder, f"label-{sid}", self.font, LABEL_SCALE, Point3(0, 0, 0.26))
+            for sid, holder in self.nodes.sensors.items()
+        }
 
     def shown_readings(self) -> dict[tuple[str, str], dict[str, Any]]:
         return self.replay if self.replay is not None else self.live
@@ -766,6 +750,29 @@ def parse_time(text: str) -> datetime | None:
     except ValueError:
         return None
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def value_label(
+    parent: NodePath, name: str, font: Any | None, scale: float, pos: Point3, card_alpha: float = 0.7
+) -> TextNode:
+    """A billboard text on a dark card above a sensor or relic, seen through walls; returns its TextNode."""
+    node = TextNode(name)
+    node.setAlign(TextNode.ACenter)
+    node.setTextColor(1, 1, 1, 1)
+    node.setCardColor(0.05, 0.05, 0.07, card_alpha)
+    node.setCardAsMargin(0.15, 0.15, 0.05, 0.05)
+    node.setCardDecal(True)
+    if font is not None:
+        node.setFont(font)
+    label = parent.attachNewNode(node)
+    label.setPos(pos)
+    label.setScale(scale)
+    label.setBillboardPointEye()
+    label.setLightOff(1)
+    label.setDepthTest(False)
+    label.setDepthWrite(False)
+    label.setBin("fixed", 40)
+    return node
 
 
 def make_badge(parent: NodePath, tier: str, count: int, font: Any | None = None) -> NodePath:

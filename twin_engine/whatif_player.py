@@ -43,7 +43,7 @@ from twin_engine.camera import CameraRig, View
 from twin_engine.field_view import FieldView
 from twin_engine.hall import GLASS, HallNodes, build_hall, hall_radius, light_hall, zone_centre
 from twin_engine.keys import CAMERA_KEYS
-from twin_engine.monitor import legend_data, make_badge
+from twin_engine.monitor import legend_data, make_badge, value_label
 from twin_engine.texts import pick
 from twin_engine.whatif_run import (
     CrossingRow,
@@ -459,27 +459,17 @@ class WhatIfScreen:
                 badge.setTag("badge", f"relic:{rid}:{tier}")
 
     def _relic_labels(self) -> dict[str, TextNode]:
-        labels = {}
-        for rid, holder in self.nodes.relics.items():
-            node = TextNode(f"value-{rid}")
-            node.setAlign(TextNode.ACenter)
-            node.setTextColor(1, 1, 1, 1)
-            node.setCardColor(0.05, 0.05, 0.07, 0.75)
-            node.setCardAsMargin(0.15, 0.15, 0.05, 0.05)
-            node.setCardDecal(True)
-            if self.font is not None:
-                node.setFont(self.font)
-            label = self.root.attachNewNode(node)
-            top = self.nodes.relic_tops.get(rid, holder.getPos(self.root))
-            label.setPos(top + Point3(0, 0, 0.22))
-            label.setScale(RELIC_LABEL_SCALE)
-            label.setBillboardPointEye()
-            label.setLightOff(1)
-            label.setDepthTest(False)
-            label.setDepthWrite(False)
-            label.setBin("fixed", 40)
-            labels[rid] = node
-        return labels
+        return {
+            rid: value_label(
+                self.root,
+                f"value-{rid}",
+                self.font,
+                RELIC_LABEL_SCALE,
+                self.nodes.relic_tops.get(rid, holder.getPos(self.root)) + Point3(0, 0, 0.22),
+                card_alpha=0.75,
+            )
+            for rid, holder in self.nodes.relics.items()
+        }
 
     def _label_relics(self, values: Mapping[str, float]) -> None:
         q = QUANTITIES[self.quantity]
