@@ -8,7 +8,7 @@ what the checks, unit conversion and record building cost on top of parsing.
 Payloads: what ``bridge.sensors.encode`` writes for a sensor reporting every
 quantity its convention carries (one message per time), plus the captured
 fixtures under tests/data/payloads. Uses only the repository; no
-/work/shared data.
+../shared data.
 
     .venv/bin/python benchmarks/decode.py [--seconds 1.0]
 """

@@ -14,7 +14,7 @@ batch_size=1 (one transaction and one fsync per reading), the store alone
 (``Store.add_readings`` in batches of 1000 vs one reading per call), and the
 p50/p99 latency from publish to commit with messages paced at --rate per second.
 
-Synthetic data only (no /work/shared needed). Starts its own Mosquitto on
+Synthetic data only (no ../shared needed). Starts its own Mosquitto on
 a free port (or the embedded broker when Mosquitto is not installed).
 
     .venv/bin/python benchmarks/ingest.py [--n 20000] [--anchor-n 2000] [--db URL] [--repeat 3]

@@ -11,7 +11,7 @@ Figures, all measured in this run:
    ``twin_engine.kiosk.kiosk_fps`` when it exists.
 
 Each case runs in a child process (Panda3D allows one ShowBase per process).
-Uses only the repository (scene and meshes); no /work/shared data.
+Uses only the repository (scene and meshes); no ../shared data.
 
     .venv/bin/python benchmarks/render.py [--seconds 8]
 """

@@ -3,7 +3,7 @@
 Prints fps of the viewer turning the relic with hotspots and UI, the anchor
 measured in the same run (the same screen with the relic hidden), their
 ratio, and the ratio to the 30 fps target of issue 9. Uses the original
-50k-face gargoyle from /work/shared/data when present, else a subdivided
+50k-face gargoyle from ../shared/data when present, else a subdivided
 copy of the committed mesh (see ``twin_engine.asset_build.benchmark_mesh``).
 
     .venv/bin/python benchmarks/render_kiosk.py [--frames 120] [--width 1920 --height 1080]

@@ -1,6 +1,6 @@
 """Risk and alert cost on real logger data, against bare threshold checks of the same data.
 
-Reads the "Anonymous Library" sample (MIT; /work/shared/data/anonymous-library-archive,
+Reads the "Anonymous Library" sample (MIT; ../shared/data/anonymous-library-archive,
 see its SOURCE.md): the display case (15 min, about 3 months, T/RH/lux) and four archive
 stores (about a year). Prints, for each, the time of our model and of its anchor, measured in
 the same run, and their ratio:
@@ -61,7 +61,7 @@ def _best(fn, repeat=3):
 
 def main() -> int:
     if not DATA.exists():
-        print(f"data not found: {DATA} (benchmark needs /work/shared/data); skipping")
+        print(f"data not found: {DATA} (benchmark needs ../shared/data); skipping")
         return 0
     data = _load()
     profiles = load_profiles(ROOT / "scenes" / "materials.toml")

@@ -13,7 +13,7 @@ Three ways through the same FiPy discretisation (0.25 m cells, heat + moisture),
 
 Prints the three times (best of three runs each, the machine being shared) and the ratio
 project / limit. Targets (issue 7): ratio <= 2 and project
-<= 5 s. Needs only the repository (scenes/demo_hall); no data from /work/shared.
+<= 5 s. Needs only the repository (scenes/demo_hall); no data from ../shared.
 
 PETSc/MPI for large halls: FiPy runs the same equations on PETSc when ``FIPY_SOLVERS=petsc`` and
 petsc4py is installed; pass ``engine="fipy"`` and a PETSc solver (``fipy.solvers.petsc.

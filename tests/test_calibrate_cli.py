@@ -157,7 +157,7 @@ def test_calibrate_from_stored_readings_and_an_outdoor_file(tmp_path, capsys):
     assert doc["figures"]["temperature"]["passes"]
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="needs /work/shared/data/candanedo-house-2016")
+@pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared/data/candanedo-house-2016")
 def test_calibrate_on_the_candanedo_living_room(tmp_path, capsys):
     code = cc.calibrate_main(["--scene", str(hall_copy(tmp_path)), "--csv", str(SHARED / "energy_weather_temp.zip"),
                               "--start", "2016-02-01", "--fit-days", "7", "--holdout-days", "3", "--max-evals", "4"])

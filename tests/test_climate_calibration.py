@@ -82,7 +82,7 @@ def load_candanedo(room: str, start: str, days: float, step: str = "30min"):
                               frame["heat"].fillna(0.0).to_numpy(float), ROOM)
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="needs /work/shared/data/candanedo-house-2016")
+@pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared/data/candanedo-house-2016")
 def test_candanedo_living_room_meets_guideline_14_on_held_back_days():
     """Living room (T2/RH_2), February 2016: fit on 7 days, judge on the next 3 (30-min steps).
 

@@ -1,5 +1,5 @@
 """bridge.governance: units unified, flags kept (never deleted), short gaps imputed, impossible
-values quarantined; checked on synthetic series and, when /work/shared is present, on the real
+values quarantined; checked on synthetic series and, when ../shared is present, on the real
 quirks of the Candanedo house data and the uci-occupancy step changes."""
 
 from __future__ import annotations
@@ -138,13 +138,13 @@ def test_no_reading_is_ever_lost(values: list[float], drop: set[int]) -> None:
     assert all(r.time not in {x.time for x in raw} for r in out.readings if r.quality == "imputed")
 
 
-# ------------------------------------------------------ real data (skipped without /work/shared)
+# ------------------------------------------------------ real data (skipped without ../shared)
 
 
 def _candanedo(columns: list[str]) -> tuple[list[datetime], dict[str, list[str]]]:
     path = SHARED / "candanedo-house-2016" / "energy_weather_temp.zip"
     if not path.is_file():
-        pytest.skip("needs /work/shared/data/candanedo-house-2016 (licence: none stated)")
+        pytest.skip("needs ../shared/data/candanedo-house-2016 (licence: none stated)")
     with zipfile.ZipFile(path) as z, z.open(z.namelist()[0]) as f:
         rows = csv.reader(io.TextIOWrapper(f, "utf-8"), skipinitialspace=True)
         header = next(rows)
@@ -186,7 +186,7 @@ def test_candanedo_multi_day_gaps_stay_missing() -> None:
 def test_uci_occupancy_light_and_co2_steps_are_not_outliers() -> None:
     path = SHARED / "uci-occupancy" / "datatest2.txt"
     if not path.is_file():
-        pytest.skip("needs /work/shared/data/uci-occupancy (licence: none stated)")
+        pytest.skip("needs ../shared/data/uci-occupancy (licence: none stated)")
     with path.open() as f:
         rows = list(csv.reader(f))[1:]
     times = [datetime.fromisoformat(r[1]).replace(tzinfo=UTC) for r in rows]

@@ -1,7 +1,7 @@
 """The scanned hall option: the scan as Panda3D geometry, and in the monitor's frame.
 
 Uses only the shipped, decimated scan (``assets/meshes/pump_room_scan.ply``);
-nothing from ``/work/shared``. Screen positions come from the camera lens
+nothing from ``../shared``. Screen positions come from the camera lens
 (``MonitorScreen.project``), never hard-coded.
 """
 

@@ -449,7 +449,7 @@ def test_full_hanwell_long_export_from_shared_data() -> None:
     path = (Path(__file__).resolve().parents[2] / "shared" / "data" / "logger-export-samples"
             / "hanwell-long" / "hanwell_external_2025-08_export.csv")
     if not path.is_file():
-        pytest.skip("needs /work/shared/data/logger-export-samples (the shipped slice is tested above)")
+        pytest.skip("needs ../shared/data/logger-export-samples (the shipped slice is tested above)")
     result = read_logger_file(path, "ext", tz="Europe/London")
     assert result.rejections == []
     for quantity, first, last in ((T, 22.8, 17.9), (RH, 60.2, 69.0)):

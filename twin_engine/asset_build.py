@@ -1,4 +1,4 @@
-"""Rebuild ``assets/meshes`` from the raw scans in ``/work/shared/data``.
+"""Rebuild ``assets/meshes`` from the raw scans in ``../shared/data``.
 
 ``python -m twin_engine.asset_build [--only NAME ...]`` writes binary PLY
 files, z up, metres, base at z = 0, centred in x/y, each scaled to the
@@ -114,7 +114,7 @@ def voxel_surface(points: NDArray[np.float64], voxel: float) -> trimesh.Trimesh:
     consistently oriented, which Poisson on this cloud's noisy normals did not give.
     """
     from scipy import ndimage
-    from skimage.measure import marching_cubes
+    from skimage.measure import marching_cubes  # scikit-image, in the [dev] extra
 
     lo = points.min(axis=0) - 4 * voxel
     idx = np.floor((points - lo) / voxel).astype(int)
@@ -238,7 +238,7 @@ BENCH_FACES = 50_000
 def benchmark_mesh(out_dir: Path, height_m: float = 0.8) -> tuple[Path, int]:
     """A relic of about 50k faces for the kiosk benchmark (not in git); returns (path, faces).
 
-    The original 50k-face gargoyle scan from ``/work/shared/data`` when present
+    The original 50k-face gargoyle scan from ``../shared/data`` when present
     (turned z up and scaled like the committed mesh), else the committed
     18k-face gargoyle subdivided once (4x faces) and decimated back to 50k.
     """

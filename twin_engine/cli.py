@@ -3,13 +3,22 @@
 One entry point for every program; each subcommand imports what it needs
 when it runs, so ``relic-twin serve`` and the other headless commands never
 load Panda3D. Messages a user reads are in Chinese and English.
+
+One error convention for every command (:func:`run_command`): a relic-twin
+error or a missing file is one clear line and exit status 1 (bad input or
+environment); a usage error is argparse's message and status 2; an
+unexpected error is one line too, and ``--debug`` (anywhere on the line, or
+``RELIC_TWIN_DEBUG=1``) shows the traceback instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
+import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 
 from simulation.paths import scenes_dir
@@ -35,14 +44,56 @@ DELEGATED: dict[str, tuple[str, str, str]] = {
 }
 
 
-def _run_delegated(name: str, argv: list[str]) -> int:
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _delegated(name: str) -> Callable[[list[str]], int]:
     module, func, _ = DELEGATED[name]
+    fn: Callable[[list[str]], int] = getattr(importlib.import_module(module), func)
+    return fn
+
+
+def version() -> str:
+    """The installed relic-twin version (the source tree's when not installed)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
     try:
-        fn: Callable[[list[str]], int] = getattr(importlib.import_module(module), func)
-    except (ImportError, AttributeError) as exc:
-        print(f"relic-twin {name}: not available in this build ({exc}) / 此版本暂不提供该命令", file=sys.stderr)
-        return 2
-    return int(fn(argv) or 0)
+        return dist_version("relic-twin")
+    except PackageNotFoundError:
+        return "0+source"
+
+
+def run_command(name: str, fn: Callable[[list[str]], int], argv: list[str], debug: bool = False) -> int:
+    """Run one subcommand under the error convention; returns its exit status."""
+    from bridge.errors import RelicTwinError
+
+    try:
+        return int(fn(argv) or 0)
+    except SystemExit as exc:  # argparse: --help is 0, a usage error 2
+        return exc.code if isinstance(exc.code, int) else (EXIT_USAGE if exc.code else EXIT_OK)
+    except KeyboardInterrupt:
+        print(f"relic-twin {name}: interrupted / 已中断", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (RelicTwinError, OSError) as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"relic-twin {name}: {_message(exc)}", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:  # noqa: BLE001 (the boundary: no traceback reaches a user unasked)
+        if debug:
+            traceback.print_exc()
+        print(f"relic-twin {name}: unexpected error 意外错误: {type(exc).__name__}: {exc}\n"
+              f"  run again with --debug for the details / 加 --debug 查看详情", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, FileNotFoundError) and exc.filename:
+        return f"no such file or folder 文件不存在: {exc.filename}"
+    if isinstance(exc, PermissionError) and exc.filename:
+        return f"permission denied 无权访问: {exc.filename}"
+    return str(exc).split("\n(Background on this error")[0]
 
 
 def scene_check(argv: list[str]) -> int:
@@ -92,32 +143,64 @@ def fleet(argv: list[str]) -> int:
     return fleet_main(argv)
 
 
+def scene(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("check", "-h", "--help"):
+        print("usage: relic-twin scene check DIR", file=sys.stderr)
+        return EXIT_USAGE
+    return scene_check(argv[1:] if argv[0] == "check" else argv)
+
+
+OWN: dict[str, tuple[Callable[[list[str]], int], str]] = {
+    "scene": (scene, "scene check DIR: validate a scene and summarise it / 校验场景"),
+    "demo": (demo, "the live demo hall / 实时演示展厅"),
+    "fleet": (fleet, "run the virtual sensor fleet / 虚拟传感器群"),
+}
+
+
+def commands() -> list[str]:
+    """Every subcommand's name (the ``--help`` test runs each)."""
+    return [*OWN, *DELEGATED]
+
+
+def _usage() -> str:
+    lines = ["usage: relic-twin [--version] [--debug] COMMAND [ARGS]", "", "commands / 命令:"]
+    lines += [f"  {name:14s} {help_}" for name, (_, help_) in OWN.items()]
+    lines += [f"  {name:14s} {help_}" for name, (_, _, help_) in DELEGATED.items()]
+    lines += ["", "relic-twin COMMAND --help for a command's options / 查看命令选项",
+              "--debug: show the traceback of an error / 显示错误详情"]
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    own: dict[str, tuple[Callable[[list[str]], int], str]] = {
-        "demo": (demo, "the live demo hall / 实时演示展厅"),
-        "fleet": (fleet, "run the virtual sensor fleet / 虚拟传感器群"),
-    }
+    debug = os.environ.get("RELIC_TWIN_DEBUG", "") not in ("", "0")
+    if "--debug" in argv[: argv.index("--") if "--" in argv else len(argv)]:
+        argv.remove("--debug")
+        debug = True
+    if argv[:1] in (["--version"], ["-V"]):
+        print(f"relic-twin {version()}")
+        return EXIT_OK
     if not argv or argv[0] in ("-h", "--help"):
-        print("usage: relic-twin COMMAND [ARGS]\n\ncommands / 命令:")
-        print(f"  {'scene check':14s} validate a scene and summarise it / 校验场景")
-        for name, (_, help_) in own.items():
-            print(f"  {name:14s} {help_}")
-        for name, (_, _, help_) in DELEGATED.items():
-            print(f"  {name:14s} {help_}")
-        return 0 if argv else 2
+        print(_usage(), file=sys.stdout if argv else sys.stderr)
+        return EXIT_OK if argv else EXIT_USAGE
     cmd, rest = argv[0], argv[1:]
-    if cmd == "scene":
-        if not rest or rest[0] != "check":
-            print("usage: relic-twin scene check DIR", file=sys.stderr)
-            return 2
-        return scene_check(rest[1:])
-    if cmd in own:
-        return own[cmd][0](rest)
-    if cmd in DELEGATED:
-        return _run_delegated(cmd, rest)
-    print(f"relic-twin: unknown command {cmd!r} / 未知命令; try relic-twin --help", file=sys.stderr)
-    return 2
+    if cmd in OWN:
+        fn = OWN[cmd][0]
+    elif cmd in DELEGATED:
+        try:
+            fn = _delegated(cmd)
+        except (ImportError, AttributeError) as exc:
+            if debug:
+                traceback.print_exc()
+            print(f"relic-twin {cmd}: not available in this build ({exc}) / 此版本暂不提供该命令", file=sys.stderr)
+            return EXIT_ERROR
+    else:
+        close = difflib.get_close_matches(cmd, commands(), n=1, cutoff=0.6)
+        hint = f"; did you mean 您是否要输入 {close[0]!r}?" if close else ""
+        print(f"relic-twin: unknown command 未知命令 {cmd!r}{hint} (relic-twin --help lists them 列出全部命令)",
+              file=sys.stderr)
+        return EXIT_USAGE
+    return run_command(cmd, fn, rest, debug)
 
 
 if __name__ == "__main__":

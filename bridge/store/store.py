@@ -33,6 +33,8 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
+from bridge.config import DATABASE_ENV as DATABASE_URL_ENV
+from bridge.config import SQLITE_NAME
 from bridge.errors import ConfigError, StorageError
 from bridge.readings import Reading, Rejection
 from bridge.store import queries, retention, schema
@@ -41,10 +43,6 @@ from bridge.store.models import QUARANTINE_PAYLOAD_MAX, HourlyRow, LatestRow, Qu
 from bridge.store.queries import Series, ZoneStats
 from bridge.store.retention import RollupResult
 
-#: Environment variable naming the database URL.
-DATABASE_URL_ENV = "RELIC_TWIN_DATABASE_URL"
-#: SQLite file name inside the data directory.
-SQLITE_NAME = "relic-twin.sqlite"
 
 READING = ReadingRow.__table__  # type: ignore[attr-defined]
 QUARANTINE = QuarantineRow.__table__  # type: ignore[attr-defined]
