@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from simulation import hall_time
 from simulation.quantities import QUANTITIES
 
 PAYLOAD_FORMATS = ("native", "senml", "zigbee2mqtt", "tasmota", "shelly", "ttn", "ha_discovery")
@@ -243,6 +244,7 @@ class Scene:
     relics: tuple[Relic, ...]
     climate: Mapping[str, Any] = field(default_factory=dict)
     hall_scan: HallScan | None = None
+    timezone: str = "UTC"  # IANA name of the hall's wall clock: times shown to people (simulation/hall_time.py)
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -331,6 +333,11 @@ def parse_scene(doc: Mapping[str, Any], file: Path, *, assets_dir: Path | None =
     hall = v.table(doc, "hall")
     floor = v.polygon(hall, "hall.floor")
     height = v.number(hall, "hall.wall_height", low=1.5, high=50.0)
+    tz = v.string(hall, "hall.timezone", default="UTC")
+    try:
+        hall_time.zone(tz or "UTC")
+    except ValueError as exc:
+        v.err("hall.timezone", str(exc))
     doors = tuple(v.opening(d, f"doors[{i}]", "door", floor) for i, d in enumerate(v.array(doc, "doors", required=False)))
     windows = tuple(
         v.opening(w, f"windows[{i}]", "window", floor) for i, w in enumerate(v.array(doc, "windows", required=False))
@@ -375,6 +382,7 @@ def parse_scene(doc: Mapping[str, Any], file: Path, *, assets_dir: Path | None =
         relics=relics,
         climate=climate,
         hall_scan=hall_scan,
+        timezone=tz,
     )
 
 

@@ -44,6 +44,7 @@ def make_base(offscreen: bool = False, size: tuple[int, int] = (1280, 720), titl
         f"window-title {title}",
         "audio-library-name null",
         "sync-video false",
+        "print-pipe-types false",  # ShowBase lists every graphics pipe on start: noise to a user
         "notify-level-device fatal",
         "notify-level-egldisplay error",
         "model-cache-dir",

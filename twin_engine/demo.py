@@ -41,11 +41,22 @@ def _parser() -> argparse.ArgumentParser:
 
 
 class FeedClient:
-    """Reads the live websocket in a thread; messages wait in a queue for the frame task."""
+    """Reads the live websocket in a thread; messages wait in a queue for the frame task.
+
+    :attr:`status` says where the connection stands, for the screen and the exit status:
+    ``connecting`` (never reached yet), ``connected``, ``reconnecting`` (lost, retrying),
+    ``unreachable`` (nobody answers at the URL) or ``refused`` (the service turned the sign-in
+    down: a wrong, expired or missing token; ``reason`` says which). A refused client keeps
+    trying, slowly, so a service that is given the user later lets it in.
+    """
 
     def __init__(self, url: str):
         self.url = url
         self.messages: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.status = "connecting"
+        self.reason = ""
+        self.ever_connected = False
+        self.last_message: float | None = None  # time.time() of the last message
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="feed-client", daemon=True)
 
@@ -57,24 +68,52 @@ class FeedClient:
         self._stop.set()
         self._thread.join(3)
 
+    def _set(self, status: str, reason: str = "") -> None:
+        self.status, self.reason = status, reason
+
     def _run(self) -> None:
         from websockets.asyncio.client import connect
+        from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
         async def main() -> None:
             while not self._stop.is_set():
+                wait = 0.5
                 try:
-                    async with connect(self.url) as ws:
+                    async with connect(self.url, open_timeout=5) as ws:
+                        self._set("connected")
+                        self.ever_connected = True
                         while not self._stop.is_set():
                             try:
                                 raw = await asyncio.wait_for(ws.recv(), 0.5)
                             except TimeoutError:
                                 continue
+                            self.last_message = time.time()
                             for line in str(raw).splitlines():  # a frame may carry several (NDJSON)
                                 self.messages.put(json.loads(line))
-                except OSError:
-                    await asyncio.sleep(0.5)  # feed not up yet, or restarting: retry
+                except InvalidStatus as exc:  # the handshake was answered with an HTTP error
+                    code = exc.response.status_code
+                    self._set("refused" if code in (401, 403) else "unreachable", f"HTTP {code}")
+                    wait = 3.0
+                except ConnectionClosed as exc:
+                    if exc.rcvd is not None and exc.rcvd.code == 1008:  # policy: the sign-in was refused
+                        self._set("refused", exc.rcvd.reason)
+                        wait = 3.0
+                    else:
+                        self._set("reconnecting", str(exc))
+                except (OSError, InvalidHandshake, TimeoutError) as exc:  # not up yet, or gone: retry
+                    self._set("reconnecting" if self.ever_connected else "unreachable", str(exc) or type(exc).__name__)
+                if self._stop.wait(wait):
+                    return
 
         asyncio.run(main())
+
+    def problem(self) -> str | None:
+        """A one-line zh/en reason the feed never worked, for the exit status; None when it did."""
+        if self.status == "refused":
+            return f"the service refused the sign-in ({self.reason}); check --token / 服务拒绝登录，请检查令牌"
+        if not self.ever_connected:
+            return f"no twin service answers at {self.url} ({self.reason or self.status}) / 无法连接孪生服务"
+        return None
 
     def drain(self) -> list[dict[str, Any]]:
         out = []
@@ -150,6 +189,7 @@ def run_monitor(scene: Any, feed: FeedClient, headless: bool, seconds: float | N
         print(f"writing frames to 帧输出至 {out.resolve()}")
 
     def pump(task: Any) -> Any:
+        monitor.set_connection(feed.status, feed.reason)
         for msg in feed.drain():
             if msg.get("type") == "snapshot":
                 monitor.apply_snapshot(msg)
@@ -185,6 +225,10 @@ def run_monitor(scene: Any, feed: FeedClient, headless: bool, seconds: float | N
     finally:
         if data is not None:
             data.stop()
+    problem = feed.problem()
+    if problem:  # a twin that could not see says so in its exit status, too
+        print(f"relic-twin monitor: {problem}", file=sys.stderr)
+        return 1
     return 0
 
 

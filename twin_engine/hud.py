@@ -20,6 +20,7 @@ PANEL_BG = (0.08, 0.09, 0.11, 1.0)
 TEXT = (0.95, 0.95, 0.95, 1.0)
 DIM = (0.70, 0.72, 0.75, 1.0)
 TIER_COLOURS: dict[str, RGB] = {"red": (0.90, 0.16, 0.14), "yellow": (0.98, 0.78, 0.12)}
+STATUS_OK: RGB = (0.35, 0.85, 0.40)  # the connection line when all is well
 
 
 @dataclass(frozen=True)
@@ -117,13 +118,16 @@ class Widget:
 
 
 class TitleBar(Widget):
-    """One line at the top left: hall, quantity, time, mode."""
+    """At the top left: hall, quantity, time, mode; the key hint; a status line in its tier's colour."""
 
-    def show(self, text: str, hint: str = "") -> None:
+    def show(self, text: str, hint: str = "", status: str = "", tier: str = "green") -> None:
         self.clear()
         draw_text(self.root, text, (0.05, -0.09), 0.055, font=self.font)
         if hint:
             draw_text(self.root, hint, (0.05, -0.15), 0.037, DIM, font=self.font)
+        if status:
+            colour = (*TIER_COLOURS.get(tier, STATUS_OK), 1.0)
+            draw_text(self.root, status, (0.05, -0.21), 0.04, colour, font=self.font)
 
 
 class Legend(Widget):
@@ -186,25 +190,51 @@ class AlertList(Widget):
              on_jump: Callable[[str], None] | None = None) -> None:
         self.clear()
         shown = list(rows)[:8]
-        height = 0.12 + 0.065 * max(1, len(shown)) + (0.05 if hint else 0)
+        # each row gets the height of its wrapped text (at most ROW_LINES lines, the rest cut with "…")
+        texts = [_clip_lines(row.text + (f"  ({ack_word})" if row.acknowledged and ack_word else ""),
+                             ROW_WRAP, ROW_LINES, self.font) for row in shown]
+        heights = [0.065 + (n - 1) * ROW_LINE_H for _, n in texts]
+        height = 0.12 + (sum(heights) if shown else 0.065) + (0.05 if hint else 0)
         card(self.root, (-0.95, -0.03, -0.03 - height, -0.03), PANEL_BG)
         draw_text(self.root, f"{title} ({len(rows)})", (-0.92, -0.1), 0.045, font=self.font)
         if not shown:
             draw_text(self.root, empty, (-0.92, -0.17), 0.036, DIM, font=self.font)
-        for i, row in enumerate(shown):
-            y = -0.17 - 0.065 * i
+        y = -0.17
+        for row, (text, _), row_h in zip(shown, texts, heights, strict=True):
             alpha = 0.45 if row.acknowledged else 1.0
             card(self.root, (-0.92, -0.89, y - 0.01, y + 0.035), (*TIER_COLOURS.get(row.tier, (0.6, 0.6, 0.6)), alpha))
-            text = row.text + (f"  ({ack_word})" if row.acknowledged and ack_word else "")
-            draw_text(self.root, text, (-0.87, y), 0.034, DIM if row.acknowledged else TEXT, font=self.font, wordwrap=21)
+            draw_text(self.root, text, (-0.87, y), ROW_SCALE, DIM if row.acknowledged else TEXT, font=self.font,
+                      wordwrap=ROW_WRAP)
             if on_jump is not None:
                 self.buttons[("jump", row.id)] = _button(self.root, (-0.87, -0.2, y - 0.012, y + 0.04),
                                                          lambda i=row.id: on_jump(i))
             if on_ack is not None and not row.acknowledged and ack_button:
                 self.buttons[("ack", row.id)] = _button(self.root, (-0.17, -0.05, y - 0.012, y + 0.04),
                                                         lambda i=row.id: on_ack(i), ack_button, self.font)
+            y -= row_h
         if hint:
             draw_text(self.root, hint, (-0.92, -0.03 - height + 0.03), 0.03, DIM, font=self.font)
+
+
+ROW_SCALE, ROW_WRAP, ROW_LINES = 0.034, 21.0, 2  # an alert row: text height, wrap width (in text heights), lines
+ROW_LINE_H = ROW_SCALE * 1.2  # one more wrapped line (Panda3D's line height is about 1.2 text heights)
+
+
+def _clip_lines(text: str, wrap: float, max_lines: int, font: Any | None) -> tuple[str, int]:
+    """``text`` cut (with "…") to what fits in ``max_lines`` lines wrapped at ``wrap``; and its line count."""
+    node = TextNode("measure")
+    if font is not None:
+        node.setFont(font)
+    node.setWordwrap(wrap)
+    node.setText(text)
+    if node.getNumRows() <= max_lines:
+        return text, max(1, node.getNumRows())
+    lo, hi = 0, len(text)
+    while lo < hi:  # the longest prefix that still fits, by bisection
+        mid = (lo + hi + 1) // 2
+        node.setText(text[:mid].rstrip() + "…")
+        lo, hi = (mid, hi) if node.getNumRows() <= max_lines else (lo, mid - 1)
+    return text[:lo].rstrip() + "…", max_lines
 
 
 def _button(parent: NodePath, frame: tuple[float, float, float, float], command: Callable[[], None],

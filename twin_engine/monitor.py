@@ -47,6 +47,7 @@ from panda3d.core import (
     TransparencyAttrib,
 )
 
+from simulation.hall_time import local_label
 from simulation.quantities import QUANTITIES
 from simulation.scene import Scene
 from twin_engine import colormap, hud
@@ -113,6 +114,7 @@ class MonitorScreen:
         self.replay_time = ""
         self.alerts: dict[str, dict[str, Any]] = {}
         self.time = ""
+        self.connection = ("connected", "")  # (status, reason) of the feed: see set_connection
         self.selection: tuple[str, str] | None = None
         self.details: dict[tuple[str, str], Details] = {}
         self.on_acknowledge: Callable[[str], None] | None = None
@@ -190,6 +192,29 @@ class MonitorScreen:
         self._merge_alerts(msg.get("alerts", ()))
         self._mark()
 
+    def set_connection(self, status: str, reason: str = "") -> None:
+        """Where the feed stands: "connected", "connecting", "reconnecting", "unreachable" or
+        "refused" (the sign-in was turned down), with the reason; shown under the title."""
+        if (status, reason) != self.connection:
+            self.connection = (status, reason)
+            self._mark()
+
+    def connection_line(self) -> tuple[str, str]:
+        """The status line under the title and its tier ("green" | "yellow" | "red")."""
+        lang = self.lang
+        status, reason = self.connection
+        if status != "connected":
+            tier = "yellow" if status in ("connecting", "reconnecting") else "red"
+            return f"● {t('conn_' + status, lang)}" + (f"  ({reason})" if reason else ""), tier
+        readings = list(self.live.values())
+        if not readings:
+            return f"● {t('conn_connected', lang)}  |  {t('conn_waiting', lang)}", "yellow"
+        times = [w for w in (parse_time(str(r.get("time", ""))) for r in readings) if w is not None]
+        since = local_label(max(times), self.scene.timezone) if times else "—"
+        if all(r.get("stale") for r in readings):
+            return f"● {t('conn_connected', lang)}  |  {t('conn_no_data_since', lang).format(when=since)}", "red"
+        return f"● {t('conn_connected', lang)}  |  {t('conn_latest', lang).format(when=since)}", "green"
+
     def apply(self, msg: Mapping[str, Any]) -> None:
         """Dispatch a feed message on its ``type``."""
         if msg.get("type") == "snapshot":
@@ -250,7 +275,8 @@ class MonitorScreen:
         live = parse_time(self.time)
         if started is None or live is None:
             return None
-        when = started.replace(second=0, microsecond=0)
+        # the whole second at or after the start: rounding down would ask for the hall before the alert
+        when = started if not started.microsecond else started.replace(microsecond=0) + timedelta(seconds=1)
         iso = when.strftime("%Y-%m-%dT%H:%M:%SZ")
         self.replay_hours = max(0.0, (live - when).total_seconds() / 3600.0)
         self._mark()
@@ -595,17 +621,22 @@ class MonitorScreen:
     def _draw_hud(self) -> None:
         lang = self.lang
         q = QUANTITIES[self.quantity]
-        mode = f"{t('replay', lang)} {self.replay_time}" if self.replay is not None else f"{t('live', lang)} {self.time}"
+        tz = self.scene.timezone
+        mode = (f"{t('replay', lang)} {local_label(self.replay_time, tz)}" if self.replay is not None
+                else f"{t('live', lang)} {local_label(self.time, tz)}")
         rows = tuple(hud.AlertRow(str(a["id"]), str(a.get("tier", "yellow")),
                                   pick(a.get("message") or {"en": str(a.get("cause", ""))}, lang),
                                   bool(a.get("acknowledged"))) for a in self._shown_alerts())
         self._show_if_changed("title", self.title.show,
-                              f"{pick(self.scene.name, lang)}  |  {q.label(lang)} ({q.unit})  |  {mode}", t("help", lang))
+                              f"{pick(self.scene.name, lang)}  |  {q.label(lang)} ({q.unit})  |  {mode}", t("help", lang),
+                              *self.connection_line())
+        connected = self.connection[0] == "connected"
         self._show_if_changed("legend", self.legend.show, legend_data(self.quantity, lang))
-        self._show_if_changed("alerts", self.alert_list.show, t("alerts", lang), rows, t("no_alerts", lang),
+        self._show_if_changed("alerts", self.alert_list.show, t("alerts", lang), rows,
+                              t("no_alerts" if connected else "alerts_unknown", lang),
                               t("ack_hint", lang), t("acknowledged", lang), t("ack_button", lang),
                               self._ack_clicked, self._jump_clicked)
-        label = (f"{t('replay', lang)} {self.replay_time}  ({t('hours_ago', lang).format(h=f'{self.replay_hours:.0f}')})"
+        label = (f"{t('replay', lang)} {local_label(self.replay_time, tz)}  ({t('hours_ago', lang).format(h=f'{self.replay_hours:.0f}')})"
                  if self.replay is not None else f"{t('live', lang)}  |  {t('replay_hint', lang)}")
         self._show_if_changed("replay", self.replay_bar.show,
                               hud.ReplayData(self.replay_hours, self.replay_span_h, label, self.replay is None),

@@ -49,6 +49,15 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "hours_ago": {"zh-CN": "{h} 小时前", "en": "{h} h ago"},
     "replay_hint": {"zh-CN": "[ ] 逐小时回放  J 跳到告警开始  End 回到实时", "en": "[ ] step hours  J jump to alert start  End back to live"},
     "view_overview": {"zh-CN": "总览", "en": "Overview"},
+    "conn_connected": {"zh-CN": "已连接", "en": "connected"},
+    "conn_connecting": {"zh-CN": "正在连接…", "en": "connecting…"},
+    "conn_reconnecting": {"zh-CN": "连接中断，正在重连…", "en": "connection lost, reconnecting…"},
+    "conn_unreachable": {"zh-CN": "无法连接孪生服务", "en": "twin service unreachable"},
+    "conn_refused": {"zh-CN": "登录被拒绝，请检查令牌 (--token)", "en": "sign-in refused: check the token (--token)"},
+    "conn_waiting": {"zh-CN": "等待数据", "en": "waiting for data"},
+    "conn_latest": {"zh-CN": "最新数据 {when}", "en": "latest data {when}"},
+    "conn_no_data_since": {"zh-CN": "自 {when} 起无数据", "en": "no data since {when}"},
+    "alerts_unknown": {"zh-CN": "未连接：告警未知", "en": "not connected: alerts unknown"},
 }
 
 
