@@ -148,3 +148,15 @@ def test_monitor_with_nobody_listening_exits_1(tmp_path: Path) -> None:
     assert "无法连接" in done.stderr and "Traceback" not in done.stderr
     assert "Known pipe types" not in done.stdout + done.stderr
     assert (tmp_path / "f" / "last.png").is_file()
+
+
+def test_replaying_an_alert_asks_for_a_moment_at_or_after_it(monitor: MonitorScreen) -> None:
+    asked: list[str] = []
+    monitor.on_replay_request = asked.append
+    alert = {"id": "a1", "tier": "red", "message": {"en": "x", "zh-CN": "x"}, "started_at": "2026-11-25T13:03:27.500Z"}
+    monitor.apply_snapshot({"type": "snapshot", "time": T0, "readings": [], "alerts": [alert]})
+    assert monitor.replay_alert("a1") == "2026-11-25T13:03:28Z"
+    assert asked == ["2026-11-25T13:03:28Z"]
+    alert["started_at"] = "2026-11-25T13:03:27Z"
+    monitor.apply_snapshot({"type": "snapshot", "time": T0, "readings": [], "alerts": [alert]})
+    assert monitor.replay_alert("a1") == "2026-11-25T13:03:27Z"
