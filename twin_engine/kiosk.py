@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from panda3d.core import Point2, Point3, PointerType
 
+from bridge.errors import ConfigError
 from simulation.scene import Relic, Scene, Tour, TourStep
 from twin_engine import kiosk_orbit as orbit
 from twin_engine.kiosk_gui import (
@@ -35,6 +36,7 @@ from twin_engine.kiosk_gui import (
     CARD,
     DIM,
     INK,
+    RGBA,
     Hit,
     Layer,
     MarkerSet,
@@ -43,9 +45,11 @@ from twin_engine.kiosk_gui import (
     button,
     image_card,
     label,
+    label_lines,
     lift,
     pixel_root,
     rect,
+    text_width,
 )
 from twin_engine.kiosk_hotspots import TOUCH_TARGET_PX, facing, marker_alpha, pick
 from twin_engine.kiosk_idle import IdleSettings, IdleTimer
@@ -70,6 +74,8 @@ KIOSK_KEYS: Mapping[str, str] = {
 """The kiosk's bindings (Panda3D event names). Only the staff chord leaves the program."""
 
 FLY_S = 1.2  # camera flight to a hotspot view, s
+GALLERY_MESH_CY, GALLERY_MESH_SIZE = 0.38, 0.56  # a gallery card's mesh: centre (fraction of its height), size
+CAPTION_GAP = 1.25  # line spacing of the gallery captions, in text heights
 DRAG_THRESHOLD_PX = 10.0  # a press that moves less than this is a tap
 ALL_NOTES_TOUR = "all"  # id of the tour made up when a relic has none in the scene
 
@@ -388,9 +394,9 @@ class KioskScreen:
         depth = 4.0
         for relic in self.scene.relics:
             r = self._gallery_rects[relic.id]
-            cx, cy = r.x + r.w / 2, r.y + r.h * 0.42
+            cx, cy = r.x + r.w / 2, r.y + r.h * GALLERY_MESH_CY
             pos = self._extrude(cx, cy, depth)
-            extent = self._px_to_m(min(r.w, r.h) * 0.62, depth)
+            extent = self._px_to_m(min(r.w, r.h) * GALLERY_MESH_SIZE, depth)
             slots.append((relic, pos, extent))
         self.stage.show_gallery(slots)
         self._draw_static()
@@ -565,6 +571,18 @@ class KioskScreen:
             out[relic.id] = Rect(x0 + col * cw + cw * 0.04, top + row * ch + ch * 0.04, cw * 0.92, ch * 0.92)
         return out
 
+    def gallery_caption(self, relic: Relic, r: Rect) -> list[tuple[str, float, float, RGBA]]:
+        """A gallery card's name and material · era: (text, top px, size px, colour) each, stacked
+        from the card's foot upwards so a name wrapped to two lines never runs into the line below."""
+        u, f, lang = self._unit(), self.font, self.lang
+        name = pick_text(relic.name, lang)
+        sub = " · ".join(x for x in (pick_text(relic.material, lang), pick_text(relic.era, lang)) if x)
+        name_size, sub_size = u * 1.0, u * 0.8
+        name_h = len(label_lines(name, name_size, f, r.w * 0.94)) * name_size * CAPTION_GAP
+        sub_h = len(label_lines(sub, sub_size, f, r.w * 0.94)) * sub_size * CAPTION_GAP
+        top = r.y + r.h - u * 0.4 - sub_h - name_h
+        return [(name, top, name_size, INK), (sub, top + name_h, sub_size, DIM)]
+
     def _draw_static(self) -> None:
         if self.mode == "viewer":
             self._apply_camera()
@@ -589,10 +607,10 @@ class KioskScreen:
             for relic in self.scene.relics:
                 r = self._gallery_rects[relic.id]
                 rect(layer.root, r, (0.12, 0.12, 0.14, 0.55))
-                label(layer.root, pick_text(relic.name, lang), r.x + r.w / 2, r.y + r.h * 0.78, u * 1.05, f,
-                      align="center", wrap_px=r.w * 0.94)
-                sub = " · ".join(x for x in (pick_text(relic.material, lang), pick_text(relic.era, lang)) if x)
-                label(layer.root, sub, r.x + r.w / 2, r.y + r.h * 0.78 + u * 1.6, u * 0.8, f, DIM, "center")
+                caption = self.gallery_caption(relic, r)
+                for text, top, size, colour in caption:
+                    label(layer.root, text, r.x + r.w / 2, top, size, f, colour, "center", wrap_px=r.w * 0.94,
+                          line_gap=CAPTION_GAP)
                 layer.hits.append(Hit(r, f"select:{relic.id}"))
             return
         relic = self.relic
@@ -611,8 +629,11 @@ class KioskScreen:
             if key == "tour" and self.tour_menu and len(tours) > 1:
                 self._draw_tour_menu(tours, x, y)
             x += bw + u * 0.6
-        if self.selected is None:
-            label(layer.root, kt("hint_viewer", lang), w / 2 + bh * 2, y + bh * 0.3, u * 0.85, f, DIM, "center")
+        if self.selected is None:  # at the right, on a strip of its own width: over a pale mesh it was unreadable
+            hint, size = kt("hint_viewer", lang), u * 0.85
+            tw = min(w - x - u * 2, text_width(hint, size, f) + u * 1.2)
+            rect(layer.root, Rect(w - u - tw, y, tw, bh), (0.12, 0.12, 0.14, 0.8))
+            label(layer.root, hint, w - u - tw / 2, y + bh * 0.3, size, f, DIM, "center")
         else:
             self._draw_panel(relic, self.selected)
 
@@ -719,11 +740,15 @@ class KioskScreen:
 
 
 def kiosk_main(argv: list[str]) -> int:
-    """``relic-twin kiosk [--scene DIR] [--lang zh-CN|en] [--windowed]``: run the kiosk full screen."""
+    """``relic-twin kiosk [--scene DIR] [--lang zh-CN|en] [--windowed]``: run the kiosk full screen;
+    ``--headless --out DIR [--seconds N] [--every S] [--relic ID]`` renders it offscreen to PNG frames."""
+    import os
+    import sys
+
     from panda3d.core import WindowProperties
 
     from simulation.paths import scenes_dir
-    from simulation.scene import SceneError, load_scene
+    from simulation.scene import load_scene
     from twin_engine.app import TwinApp, make_base
 
     p = argparse.ArgumentParser(prog="relic-twin kiosk", description="visitor kiosk / 观众导览终端")
@@ -732,14 +757,26 @@ def kiosk_main(argv: list[str]) -> int:
     p.add_argument("--windowed", action="store_true", help="not full screen (for testing) / 窗口模式")
     p.add_argument("--idle", type=float, default=90.0, help="seconds before the warning / 无操作提示前秒数")
     p.add_argument("--countdown", type=float, default=25.0, help="warning countdown, >= 20 s / 倒计时秒数")
+    p.add_argument("--headless", action="store_true", help="render offscreen to PNG frames / 离屏渲染为 PNG")
+    p.add_argument("--out", default="out/kiosk", help="folder for headless frames / 帧输出目录")
+    p.add_argument("--seconds", type=float, default=10.0, help="headless: run for N seconds / 运行秒数")
+    p.add_argument("--every", type=float, default=5.0, help="headless: seconds between frames / 帧间隔")
+    p.add_argument("--relic", default=None, help="headless: open this relic (id or name) / 打开指定文物")
+    p.add_argument("--size", default="1920x1080")
     args = p.parse_args(argv)
+    headless = args.headless or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     try:
-        scene = load_scene(args.scene)
-        idle = IdleSettings(idle_s=args.idle, countdown_s=args.countdown)
-    except (SceneError, ValueError) as exc:
-        print(f"relic-twin kiosk: {exc}", file=__import__("sys").stderr)
-        return 1
-    base = make_base(size=(1920, 1080), title="relic-twin kiosk")
+        width, height = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        p.error(f"--size {args.size}: expected WIDTHxHEIGHT / 尺寸格式应为 宽x高")
+    scene = load_scene(args.scene)  # SceneError: one clear message from the command line
+    idle = IdleSettings(idle_s=args.idle, countdown_s=args.countdown)
+    relic = relic_id(scene, args.relic) if args.relic else None
+    if headless and not args.headless:
+        print("no display found: rendering offscreen / 未检测到显示器，改为离屏渲染")
+    base = make_base(offscreen=headless, size=(width, height), title="relic-twin kiosk")
+    if headless:
+        return _kiosk_headless(base, scene, args.lang, idle, relic, Path(args.out), args.seconds, args.every, sys.stdout)
     if not args.windowed and base.win is not None:
         props = WindowProperties()
         props.setFullscreen(True)
@@ -750,6 +787,47 @@ def kiosk_main(argv: list[str]) -> int:
     app = TwinApp(base)
     app.show(screen)
     app.run()
+    return 0
+
+
+def relic_id(scene: Scene, text: str) -> str:
+    """The id of the scene's relic named ``text`` (its id, or its name in any language); ValueError otherwise."""
+    for r in scene.relics:
+        if text == r.id or text in r.name.values():
+            return r.id
+    raise ConfigError(f"no relic {text!r} in {scene.id} (ids: {', '.join(r.id for r in scene.relics)}) / 场景中无此文物")
+
+
+def _kiosk_headless(base: Any, scene: Scene, lang: str, idle: IdleSettings, relic: str | None, out: Path,
+                    seconds: float, every: float, log: Any) -> int:
+    """Run the kiosk offscreen for ``seconds``: the gallery (or ``relic``), a PNG every ``every`` s and last.png."""
+    from twin_engine.app import TwinApp, grab_frame, write_png
+
+    screen = KioskScreen(base, scene, lang=lang, idle=idle)
+    app = TwinApp(base)
+    app.show(screen)
+    screen.show_gallery()
+    if relic is not None:
+        screen.select_relic(relic)
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"writing frames to 帧输出至 {out.resolve()}", file=log)
+    started = time.monotonic()
+    next_frame, frames = started, 0
+    while True:
+        base.taskMgr.step()
+        now = time.monotonic()
+        if now - started >= seconds:
+            break
+        if now >= next_frame:
+            base.graphicsEngine.renderFrame()
+            path = write_png(grab_frame(base), out / f"frame_{frames:04d}.png")
+            print(f"  {path}", file=log)
+            frames, next_frame = frames + 1, now + every
+        time.sleep(0.02)
+    base.graphicsEngine.renderFrame()
+    write_png(grab_frame(base), out / "last.png")
+    print(f"  {out / 'last.png'}\n{frames + 1} frames written / 已写入帧", file=log)
+    app.close()
     return 0
 
 

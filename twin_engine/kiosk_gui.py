@@ -139,6 +139,22 @@ def wrap(text: str, width_em: float, measure: Any) -> list[str]:
     return lines
 
 
+def label_lines(text: str, size: float, font: Any, wrap_px: float | None = None) -> list[str]:
+    """The lines :func:`label` would draw ``text`` in (wrapped to ``wrap_px`` when given)."""
+    tn = TextNode("measure")
+    if font is not None:
+        tn.setFont(font)
+    return wrap(text, wrap_px / size, tn.calcWidth) if wrap_px else text.split("\n")
+
+
+def text_width(text: str, size: float, font: Any) -> float:
+    """The width (px) of one line of ``text`` drawn ``size`` px tall."""
+    tn = TextNode("measure")
+    if font is not None:
+        tn.setFont(font)
+    return float(tn.calcWidth(text)) * size
+
+
 def label(parent: NodePath, text: str, x: float, y: float, size: float, font: Any, colour: RGBA = INK,
           align: str = "left", wrap_px: float | None = None, line_gap: float = 1.35) -> float:
     """Draw ``text`` with its first line's top at (x, y) px, ``size`` px tall; returns the block height (px)."""
