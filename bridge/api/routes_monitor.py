@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from bridge.api.context import CanMonitor, CanQuarantine, Service, Svc
 from bridge.api.errors import ApiError
-from bridge.api.routes_relics import aware
+from bridge.api.routes_relics import aware, find_relic
 from bridge.api.statistics import describe
 from bridge.live import iso
 from bridge.readings import Reading
@@ -151,22 +151,36 @@ def sensors_for(svc: Service, sensor: str | None, zone: str | None, relic: str |
         if not found and zone not in {z.id for z in svc.scene.zones}:
             raise ApiError("not_found", en=f"zone {zone}", zh=f"区域 {zone}")
         return found
-    r = next((x for x in svc.scene.relics if x.id == relic), None)
+    r = next((x for x in svc.scene.relics if relic in (x.id, *x.name.values())), None)
+    if r is None:  # an archive number, or a name only the archive knows
+        catalogue = find_relic(svc, relic).catalogue_number
+        r = next((x for x in svc.scene.relics if x.id == catalogue), None)
     if r is None:
-        raise ApiError("not_found", en=f"relic {relic}", zh=f"文物 {relic}")
+        raise ApiError("not_found", en=f"relic {relic} is not in this hall", zh=f"文物 {relic} 不在本展厅")
     in_case = [s.id for s in svc.scene.sensors if r.case is not None and s.case == r.case]
     return in_case or [s.id for s in svc.scene.sensors if s.zone == r.zone]
 
 
-def time_range(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
-    """[start, end) in UTC: default the last 24 h; naive times are read as UTC."""
-    end_t = aware(end) if end else datetime.now(UTC)
+def time_range(start: datetime | None, end: datetime | None,
+               latest: datetime | None = None) -> tuple[datetime, datetime]:
+    """[start, end) in UTC; naive times are read as UTC. Default: the 24 h up to ``latest`` (the newest
+    stored reading asked about, so a hall replaying older data answers with it), else up to now."""
+    end_t = aware(end) if end else (latest + timedelta(seconds=1) if latest else datetime.now(UTC))
     start_t = aware(start) if start else end_t - timedelta(hours=24)
     if start_t >= end_t:
         raise ApiError("invalid", en="start must be before end", zh="开始时间须早于结束时间")
     if end_t - start_t > MAX_SPAN:
         raise ApiError("invalid", en="time range longer than 10 years", zh="时间范围超过10年")
     return start_t, end_t
+
+
+def newest(svc: Service, pairs: list[tuple[str, str]]) -> datetime | None:
+    """The time of the newest stored reading of any (sensor, quantity) in ``pairs``, else of the hall's
+    newest reading; None when nothing is stored."""
+    latest = svc.store.latest()
+    wanted = set(pairs)
+    times = [r.time for r in latest if (r.sensor, r.quantity) in wanted] or [r.time for r in latest]
+    return max(times) if times else None
 
 
 def _quantities(svc: Service, sensor_ids: list[str], quantity: str | None) -> list[tuple[str, str]]:
@@ -190,8 +204,8 @@ def series_out(s: Series) -> SeriesOut:
 
 def _history(svc: Service, sensor: str | None, zone: str | None, relic: str | None, quantity: str | None,
              start: datetime | None, end: datetime | None, bucket_s: int | None) -> HistoryOut:
-    t0, t1 = time_range(start, end)
     pairs = _quantities(svc, sensors_for(svc, sensor, zone, relic), quantity)
+    t0, t1 = time_range(start, end, newest(svc, pairs) if end is None else None)
     if bucket_s is None:
         total = sum(svc.store.count_readings(sid, q) for sid, q in pairs)
         if total > svc.settings.max_points:
@@ -217,7 +231,7 @@ def stats(*, sensor: str = Query(..., max_length=128), quantity: str = Query(...
           svc: Svc, _: CanMonitor) -> StatsOut:
     if quantity not in QUANTITIES:
         raise ApiError("invalid", en=f"unknown quantity {quantity}", zh=f"未知物理量 {quantity}")
-    t0, t1 = time_range(start, end)
+    t0, t1 = time_range(start, end, newest(svc, [(sensor, quantity)]) if end is None else None)
     s = svc.store.series(sensor, quantity, t0, t1)
     partner = None
     if quantity in PARTNER:

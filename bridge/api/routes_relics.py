@@ -8,8 +8,9 @@ details (provenance, condition, location) and preservation records need
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from bridge.api.context import CanReadRecords, CanReadRelics, CanWriteArchive, Service, Svc
@@ -20,6 +21,10 @@ from bridge.store.epoch import from_us, to_us
 from bridge.store.models import PreservationRecord, Relic
 
 router = APIRouter(tags=["relics"])
+
+#: a relic in a path: archive number, catalogue number (the scene's relic id) or name, as everywhere
+RelicKey = Annotated[str, Path(min_length=1, max_length=500,
+                               description="archive number, catalogue number or name / 文物编号或名称")]
 
 RECORD_KINDS = "^(inspection|intervention|loan|treatment)$"
 
@@ -139,27 +144,40 @@ def record_out(r: PreservationRecord) -> RecordOut:
                      counterparty=r.counterparty, notes=r.notes)
 
 
-def _relic(svc: Service, relic_id: int) -> Relic:
-    relic = q.get_relic(svc.store, relic_id)
+def find_relic(svc: Service, key: str | int) -> Relic:
+    """The archived relic ``key`` names: its archive number (``id``), catalogue number (the scene's
+    relic id) or its name in any language; ApiError not_found otherwise."""
+    text = str(key).strip()
+    relic = q.get_relic(svc.store, int(text)) if text.isdigit() else None
+    relic = relic or q.relic_by_catalogue(svc.store, text)
+    if relic is None and svc.scene is not None:  # a name as the scene gives it
+        in_scene = next((r for r in svc.scene.relics if text in r.name.values()), None)
+        relic = q.relic_by_catalogue(svc.store, in_scene.id) if in_scene else None
     if relic is None:
-        raise ApiError("not_found", en=f"relic {relic_id}", zh=f"文物 {relic_id}")
+        relic = next((r for r in q.list_relics(svc.store, 10_000) if text in (r.name_zh, r.name_en)), None)
+    if relic is None:
+        raise ApiError("not_found", en=f"relic {text}", zh=f"文物 {text}")
     return relic
+
+
+def _relic(svc: Service, relic_id: str | int) -> Relic:
+    return find_relic(svc, relic_id)
 
 
 @router.get("/api/relics", response_model=list[RelicPublic], summary="relics (public) / 文物列表(公开)")
 def relics(*, limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=10**9),
            svc: Svc, _: CanReadRelics) -> list[RelicPublic]:
-    return [public(svc, r) for r in q.list_relics(svc.store, limit, offset)]
+    return [public(svc, r, with_annotations=True) for r in q.list_relics(svc.store, limit, offset)]
 
 
 @router.get("/api/relics/{relic_id}", response_model=RelicPublic, summary="one relic (public) / 文物(公开)")
-def relic(*, relic_id: int, svc: Svc,
+def relic(*, relic_id: RelicKey, svc: Svc,
           _: CanReadRelics) -> RelicPublic:
     return public(svc, _relic(svc, relic_id), with_annotations=True)
 
 
 @router.get("/api/relics/{relic_id}/details", response_model=RelicFull, summary="catalogue entry / 档案详情")
-def relic_details(*, relic_id: int, svc: Svc,
+def relic_details(*, relic_id: RelicKey, svc: Svc,
                   _: CanReadRecords) -> RelicFull:
     return full(_relic(svc, relic_id))
 
@@ -176,7 +194,7 @@ def create_relic(*, new: RelicIn, svc: Svc,
 
 
 @router.patch("/api/relics/{relic_id}", response_model=RelicFull, summary="change a relic / 修改文物")
-def update_relic(*, relic_id: int, patch: RelicPatch, svc: Svc,
+def update_relic(*, relic_id: RelicKey, patch: RelicPatch, svc: Svc,
                  _: CanWriteArchive) -> RelicFull:
     row = _relic(svc, relic_id)
     for k, v in patch.model_dump(exclude_none=True).items():
@@ -185,22 +203,21 @@ def update_relic(*, relic_id: int, patch: RelicPatch, svc: Svc,
 
 
 @router.get("/api/relics/{relic_id}/records", response_model=list[RecordOut], summary="preservation records / 保护记录")
-def records(*, relic_id: int, svc: Svc,
+def records(*, relic_id: RelicKey, svc: Svc,
             _: CanReadRecords) -> list[RecordOut]:
-    _relic(svc, relic_id)
-    return [record_out(r) for r in q.list_records(svc.store, relic_id)]
+    return [record_out(r) for r in q.list_records(svc.store, _relic(svc, relic_id).id or 0)]
 
 
 @router.post("/api/relics/{relic_id}/records", response_model=RecordOut, status_code=201,
              summary="add a preservation record / 新增保护记录")
-def create_record(*, relic_id: int, new: RecordIn, svc: Svc,
+def create_record(*, relic_id: RelicKey, new: RecordIn, svc: Svc,
                   _: CanWriteArchive) -> RecordOut:
-    _relic(svc, relic_id)
+    archived = _relic(svc, relic_id)
     start = aware(new.started_at)
     end = aware(new.ended_at) if new.ended_at else None
     if end is not None and end < start:
         raise ApiError("invalid", en="ended_at before started_at", zh="结束时间早于开始时间")
-    row = PreservationRecord(relic_id=relic_id, kind=new.kind, what=new.what, who=new.who,
+    row = PreservationRecord(relic_id=archived.id, kind=new.kind, what=new.what, who=new.who,
                              started_at_us=to_us(start), ended_at_us=to_us(end) if end else None,
                              counterparty=new.counterparty, notes=new.notes)
     return record_out(q.save(svc.store, row))

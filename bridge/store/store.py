@@ -43,7 +43,6 @@ from bridge.store.models import QUARANTINE_PAYLOAD_MAX, HourlyRow, LatestRow, Qu
 from bridge.store.queries import Series, ZoneStats
 from bridge.store.retention import RollupResult
 
-
 READING = ReadingRow.__table__  # type: ignore[attr-defined]
 QUARANTINE = QuarantineRow.__table__  # type: ignore[attr-defined]
 HOURLY = HourlyRow.__table__  # type: ignore[attr-defined]
