@@ -12,6 +12,7 @@ placeholders in both languages unless given on the command line.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -264,6 +265,10 @@ def annotate_main(argv: list[str]) -> int:
         screen = AnnotateScreen(None, scene_file(args.scene), args.relic, args.id_prefix, title, text)
     except (SceneError, StopIteration) as exc:
         print(f"relic-twin annotate: {exc or 'no such relic / 没有该文物'}", file=sys.stderr)
+        return 1
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        print("relic-twin annotate: placing hotspots is done with the mouse and needs a display; without one, "
+              "use --import-voyager FILE / 标注需要显示器（鼠标点击）；无显示器时请用 --import-voyager", file=sys.stderr)
         return 1
     print("click the relic to add a hotspot; arrows turn, wheel zooms, Esc quits / "
           "点击文物表面添加热点；方向键旋转，滚轮缩放，Esc 退出")

@@ -8,6 +8,7 @@ calls ``update`` once per frame; nothing else lives here.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -56,11 +57,16 @@ def make_base(offscreen: bool = False, size: tuple[int, int] = (1280, 720), titl
     if offscreen:
         lines += ["window-type offscreen", "load-display p3headlessgl", "aux-display p3tinydisplay"]
     if software:
-        import os
-
         os.environ.setdefault("LIBGL_ALWAYS_SOFTWARE", "1")
     loadPrcFileData("relic-twin", "\n".join(lines))
-    base = ShowBase(windowType="offscreen" if offscreen else None)
+    try:
+        base = ShowBase(windowType="offscreen" if offscreen else None)
+    except Exception as exc:  # Panda3D raises a bare Exception("Could not open window.")
+        from bridge.errors import ConfigError
+
+        where = "offscreen (OpenGL/EGL)" if offscreen else f"a window (DISPLAY={os.environ.get('DISPLAY', '')!r})"
+        raise ConfigError(f"could not open {where}: {exc} | 无法打开窗口或离屏渲染; without a display use --headless "
+                          "where the command has it / 无显示器时请使用 --headless") from exc
     base.disableMouse()
     base.setBackgroundColor(0.13, 0.14, 0.16, 1)
     return base
