@@ -252,9 +252,9 @@ def test_jump_from_an_alert_to_the_moment_it_began(monitor):
     monitor.refresh()
     # the alert list's row is a button that jumps
     monitor.alert_list.buttons[("jump", "a9")]["command"]()
-    assert asked == ["2026-11-25T09:41:00Z"]
+    assert asked == ["2026-11-25T09:41:07Z"]  # at the alert, not the minute before it was raised
     assert monitor.selection == ("relic", "vase")
-    assert monitor.replay_hours == pytest.approx(4 + 19 / 60)
+    assert monitor.replay_hours == pytest.approx(4 + 18 / 60 + 53 / 3600)
 
 
 def test_ack_button_acknowledges_through_the_hook(monitor):
