@@ -1,30 +1,38 @@
 """An MQTT broker for the demo and the tests.
 
-:func:`ensure_broker` uses the configured broker when it answers an MQTT
-CONNECT, and otherwise starts one on a free local port: Mosquitto when it
-is installed, an embedded Python broker (amqtt) when it is not. The demo
-therefore never fails because port 1883 is taken or nothing listens there.
+:func:`ensure_broker` uses the broker at the given address when it answers
+an MQTT CONNECT. A broker someone configured that does not answer is an error
+(a twin quietly listening to a private broker would never hear a real sensor);
+only the default address may be replaced by one on a free local port:
+Mosquitto when it is installed, an embedded Python broker (amqtt) when it is
+not. A Mosquitto started here ends with the process that started it, also
+when that process is killed (Linux: ``PR_SET_PDEATHSIG``), so a crashed
+command leaves no broker behind.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
 from bridge.config import BrokerAddress
+from bridge.errors import BrokerError
 
-
-class BrokerError(RuntimeError):
-    """A broker could not be reached or started."""
+__all__ = ["BrokerError", "BrokerHandle", "ensure_broker", "mqtt_answers", "start_embedded", "start_mosquitto"]
 
 
 @dataclass
@@ -122,7 +130,8 @@ def start_mosquitto(port: int | None = None, workdir: Path | None = None, extra_
         f"persistence_location {workdir}/\nautosave_interval 1\nmax_queued_messages 1000000\n"
         f"max_inflight_messages 0\n{extra_conf}"
     )
-    proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            preexec_fn=_die_with_parent())
     try:
         wait_for_port("127.0.0.1", port)
     except BrokerError:
@@ -130,6 +139,23 @@ def start_mosquitto(port: int | None = None, workdir: Path | None = None, extra_
         err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
         raise BrokerError(f"mosquitto did not start on port {port}: {err.strip()}") from None
     return BrokerHandle(BrokerAddress("127.0.0.1", port), "mosquitto", process=proc, workdir=workdir)
+
+
+_PR_SET_PDEATHSIG = 1  # prctl(2): the signal a child gets when the thread that forked it ends
+
+
+def _die_with_parent() -> Callable[[], object] | None:
+    """A ``preexec_fn`` that has the kernel send the child SIGTERM when its parent dies (Linux;
+    None elsewhere). libc is looked up here, before the fork, so the child only makes one call."""
+    name = ctypes.util.find_library("c")
+    if name is None or not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(name, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    sig = int(signal.SIGTERM)
+    return lambda: prctl(_PR_SET_PDEATHSIG, sig)
 
 
 def start_embedded(port: int | None = None) -> BrokerHandle:
@@ -177,12 +203,17 @@ def start_embedded(port: int | None = None) -> BrokerHandle:
     return handle
 
 
-def ensure_broker(address: BrokerAddress, workdir: Path | None = None, allow_start: bool = True) -> BrokerHandle:
-    """The broker at ``address`` if it answers, else a local one on a free port."""
+def ensure_broker(address: BrokerAddress, workdir: Path | None = None, allow_start: bool = True,
+                  configured: bool = False) -> BrokerHandle:
+    """The broker at ``address`` if it answers; else, unless ``configured`` (someone named this
+    address: it must answer) or not ``allow_start``, a local one on a free port."""
     if mqtt_answers(address):
         return BrokerHandle(address, "external")
+    if configured:
+        raise BrokerError(f"the configured MQTT broker {address.url} does not answer; check RELIC_TWIN_BROKER_URL "
+                          f"(or --broker), or unset it to use a local broker | 配置的消息代理 {address.url} 无应答")
     if not allow_start:
-        raise BrokerError(f"no MQTT broker answers at {address.url}")
+        raise BrokerError(f"no MQTT broker answers at {address.url} | 消息代理无应答")
     try:
         return start_mosquitto(workdir=workdir)
     except BrokerError:

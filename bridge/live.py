@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from bridge.errors import ConfigError
 from bridge.readings import Reading
 from bridge.sensors.registry import Freshness
 from simulation.scene import Scene
@@ -127,6 +128,10 @@ class TwinState:
                     "alerts": list(self._alerts.values())}
 
 
+#: the loopback feed a monitor on the same machine finds by default (relic-twin monitor --url)
+LOCAL_FEED_PORT = 8765
+
+
 class LiveFeed:
     """A websocket server over a :class:`TwinState`, in a background thread.
 
@@ -145,6 +150,7 @@ class LiveFeed:
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._stop: asyncio.Event | None = None
+        self._error: OSError | None = None
         state.subscribe(self._on_delta)
 
     @property
@@ -152,10 +158,15 @@ class LiveFeed:
         return f"ws://{self.host}:{self.port}/live"
 
     def start(self) -> LiveFeed:
+        """Listen; ConfigError when the port cannot be had (taken by another service, say)."""
         self._thread = threading.Thread(target=self._run, name="live-feed", daemon=True)
         self._thread.start()
         if not self._ready.wait(10):
-            raise RuntimeError("live feed did not start")
+            raise ConfigError(f"the live feed did not start on {self.host}:{self.port} within 10 s | 实时推送未能启动")
+        if self._error is not None:
+            raise ConfigError(f"the live feed cannot listen on {self.host}:{self.port} ({self._error.strerror or self._error}); "
+                              f"another relic-twin may be running: --feed-port 0 picks a free port | "
+                              f"实时推送端口被占用，可用 --feed-port 0 自动选择") from self._error
         return self
 
     def stop(self) -> None:
@@ -219,4 +230,9 @@ class LiveFeed:
                 self._ready.set()
                 await self._stop.wait()
 
-        asyncio.run(main())
+        try:
+            asyncio.run(main())
+        except OSError as exc:  # the port is taken: start() reports it, this thread just ends
+            self._loop = None
+            self._error = exc
+            self._ready.set()

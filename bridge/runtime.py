@@ -11,7 +11,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +21,14 @@ from bridge.alerting import AlertService
 from bridge.broker import BrokerHandle, ensure_broker
 from bridge.config import BrokerAddress, Settings
 from bridge.dissemination import Disseminator, NotifySettings
+from bridge.errors import ConfigError
 from bridge.fleet import FleetSettings, VirtualFleet, topics_for
 from bridge.governance import LiveGovernor
 from bridge.ingest import Ingestor, Subscription
-from bridge.live import LiveFeed, TwinState
+from bridge.live import LOCAL_FEED_PORT, LiveFeed, TwinState
 from bridge.prealarm import Prealarms
 from bridge.readings import Reading
+from bridge.sensors.registry import Freshness
 from bridge.store import Store
 from simulation.scene import Scene
 
@@ -105,7 +107,7 @@ def _alert_publisher(address: BrokerAddress, hall: str) -> mqtt.Client:
 
 
 def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None = None,
-               feed_port: int = 0, workdir: Path | None = None, alert_tick_s: float = 5.0,
+               feed_port: int | None = 0, workdir: Path | None = None, alert_tick_s: float = 5.0,
                notify: NotifySettings | None = None, clock: Callable[[], datetime] | None = None,
                on_status: Callable[[str], None] = print) -> TwinRuntime:
     """Start the headless twin for ``scene``; with ``fleet`` settings, the virtual fleet too.
@@ -113,9 +115,54 @@ def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None 
     clock : "now" for freshness and the alert clock (default: the wall clock, or the fleet's
         replay time); tests pass their own to move time by hand.
     """
-    broker = ensure_broker(settings.broker, workdir=workdir)
-    on_status(f"broker 消息代理: {broker.url} ({broker.kind})")
+    started: list[Callable[[], object]] = []  # what to stop, newest first, when start-up fails half way
+    try:
+        return _start(scene, settings, fleet, feed_port, workdir, alert_tick_s, notify, clock, on_status, started)
+    except BaseException:
+        for stop in reversed(started):
+            try:
+                stop()
+            except Exception:  # noqa: BLE001 (the start-up error is the one to report)
+                log.exception("stopping after a failed start")
+        raise
+
+
+def _feed(state: TwinState, port: int | None, on_status: Callable[[str], None]) -> LiveFeed:
+    """The live feed on ``port`` (0: any free one); None: the usual local port, else a free one."""
+    if port is not None:
+        return LiveFeed(state, port=port).start()
+    try:
+        return LiveFeed(state, port=LOCAL_FEED_PORT).start()
+    except ConfigError:
+        feed = LiveFeed(state, port=0).start()
+        on_status(f"port {LOCAL_FEED_PORT} is in use (another relic-twin?): the local feed is at {feed.url} "
+                  f"(relic-twin monitor --url {feed.url}) / 端口 {LOCAL_FEED_PORT} 已被占用，实时推送改用 {feed.url}")
+        return feed
+
+
+def freshness_for(fleet: FleetSettings | None) -> Freshness:
+    """Stale-after periods on the replay clock: at ``--speed 3600`` a fleet round every second is an
+    hour of replay apart, so a reading is stale only after three of its rounds (never sooner than
+    the wall-clock periods of :class:`Freshness`)."""
+    base = Freshness()
+    if fleet is None:
+        return base
+    rounds = timedelta(seconds=3 * fleet.interval_s * fleet.speed)
+    return Freshness(mains=max(base.mains, rounds), battery=max(base.battery, rounds))
+
+
+def _start(scene: Scene, settings: Settings, fleet: FleetSettings | None, feed_port: int | None, workdir: Path | None,
+           alert_tick_s: float, notify: NotifySettings | None, clock: Callable[[], datetime] | None,
+           on_status: Callable[[str], None], started: list[Callable[[], object]]) -> TwinRuntime:
+    broker = ensure_broker(settings.broker, workdir=workdir, configured=settings.broker_configured)
+    started.append(broker.stop)
+    if broker.kind == "external":
+        on_status(f"broker 消息代理: {broker.url}")
+    else:
+        on_status(f"broker 消息代理: no broker answers at {settings.broker.url} and none is configured: started "
+                  f"{broker.kind} at {broker.url}, ending with this command / 未配置消息代理，已启动本地代理")
     store = Store.open(settings.database_url, data_dir=settings.data_dir)
+    started.append(store.close)
     on_status(f"database 数据库: {store.url}")
     fleet_obj: VirtualFleet | None = None
     if clock is None:
@@ -131,11 +178,13 @@ def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None 
 
         fleet_obj = VirtualFleet(scene, publish, fleet)
         clock = fleet_obj.replay_time  # staleness is judged on the replay clock
-    state = TwinState(scene, clock=clock)
-    feed = LiveFeed(state, port=feed_port).start()
+    state = TwinState(scene, clock=clock, freshness=freshness_for(fleet))
+    feed = _feed(state, feed_port, on_status)
+    started.append(feed.stop)
     on_status(f"live feed 实时数据: {feed.url}")
     alerts = AlertService(scene, clock=clock)
     alert_client = _alert_publisher(broker.address, scene.id)
+    started.append(alert_client.loop_stop)
 
     def publish_retained(topic: str, payload: bytes, retain: bool) -> None:
         alert_client.publish(topic, payload, qos=1, retain=retain)
@@ -152,7 +201,9 @@ def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None 
     ingestor = Ingestor(store, broker.address, subscriptions_for(scene, fleet.format if fleet else None),
                         on_stored=on_stored, client_id=f"relic-twin-bridge-{scene.id}", clock=clock,
                         govern=LiveGovernor())
+    started.append(dissemination.stop)
     ingestor.start()
+    started.append(ingestor.stop)
     rt = TwinRuntime(scene, broker, store, state, feed, ingestor, alerts, dissemination, fleet_obj, client,
                      alert_client)
 
