@@ -89,7 +89,7 @@ def test_logger_preamble_and_footer(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def test_errors_are_reported_not_raised(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert backtest_main(["--csv", str(DATA / "case1_slice.csv"), "--value-col", "nope"]) == 2
+    assert backtest_main(["--csv", str(DATA / "case1_slice.csv"), "--value-col", "nope"]) == 1
     assert "nope" in capsys.readouterr().err
-    assert backtest_main(["--csv", str(tmp_path / "missing.csv")]) == 2
-    assert backtest_main(["--csv", str(DATA / "case1_slice.csv"), "--step", "fast"]) == 2
+    assert backtest_main(["--csv", str(tmp_path / "missing.csv")]) == 1
+    assert backtest_main(["--csv", str(DATA / "case1_slice.csv"), "--step", "fast"]) == 1

@@ -200,18 +200,33 @@ def backtest_main(argv: list[str]) -> int:
                 print(f"== {name}: too short to backtest / 数据太短，无法回测")
                 continue
             print(_report(name, step_s, horizons, scores))
-    except (ForecastCliError, OSError) as exc:
+    except (ForecastCliError, OSError) as exc:  # bad input: exit status 1 (twin_engine.cli's convention)
         print(f"relic-twin forecast backtest: {exc}", file=sys.stderr)
-        return 2
+        return 1
     return 0
+
+
+FORECAST_COMMANDS = {"backtest": (backtest_main, "evaluate the forecaster on a CSV series / 在 CSV 序列上回测预测")}
+
+
+def forecast_main(argv: list[str]) -> int:
+    """Entry point of ``relic-twin forecast SUBCOMMAND ...`` (today: ``backtest``)."""
+    if argv[:1] and argv[0] in FORECAST_COMMANDS:
+        return FORECAST_COMMANDS[argv[0]][0](argv[1:])
+    usage = "usage: relic-twin forecast {" + ",".join(FORECAST_COMMANDS) + "} ...\n\n" + "\n".join(
+        f"  {name:10s} {help_}" for name, (_, help_) in FORECAST_COMMANDS.items())
+    usage += "\n\nrelic-twin forecast backtest --help for its options / 查看选项"
+    if argv[:1] in (["-h"], ["--help"]):
+        print(usage)
+        return 0
+    wrong = f"unknown forecast command {argv[0]!r} / 未知子命令\n" if argv else ""
+    print(wrong + usage, file=sys.stderr)
+    return 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run as ``python -m bridge.cli.forecast backtest ...``."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] == ["backtest"]:
-        args = args[1:]
-    return backtest_main(args)
+    return forecast_main(list(sys.argv[1:] if argv is None else argv))
 
 
 if __name__ == "__main__":
