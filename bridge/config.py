@@ -63,10 +63,17 @@ class Settings:
     @property
     def database(self) -> str:
         """The database URL to open: the configured one, else SQLite in the data folder."""
-        return self.database_url or f"sqlite:///{self.data_dir / SQLITE_NAME}"
+        return driver_url(self.database_url or f"sqlite:///{self.data_dir / SQLITE_NAME}")
 
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def driver_url(url: str) -> str:
+    """``url`` with the driver relic-twin ships: plain ``postgresql://`` would ask for psycopg2."""
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
 
 
 def parse_broker_url(url: str) -> BrokerAddress:
@@ -97,13 +104,14 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
 
 
 def add_settings_arguments(p: argparse.ArgumentParser, *, broker: bool = False, database: bool = True) -> None:
-    """Add ``--data-dir`` (and ``--db``, ``--broker``) to a command's parser; read back by
-    :func:`settings_from_args`. Their defaults are None so the environment decides."""
+    """Add ``--data-dir`` and ``--db`` (with ``database``) and ``--broker`` (with ``broker``) to a
+    command's parser; read back by :func:`settings_from_args`. Defaults are None: the environment decides."""
     g = p.add_argument_group("settings / 设置")
-    g.add_argument("--data-dir", type=Path, default=None,
-                   help=f"data folder / 数据目录 (default: ${DATA_DIR_ENV} or ./data)")
     if database:
-        g.add_argument("--db", dest="database_url", default=None, metavar="URL",
+        g.add_argument("--data-dir", type=Path, default=None,
+                       help=f"data folder / 数据目录 (default: ${DATA_DIR_ENV} or ./data)")
+    if database:
+        g.add_argument("--db", "--database-url", dest="database_url", default=None, metavar="URL",
                        help=f"database URL / 数据库地址 (default: ${DATABASE_ENV} or SQLite in the data folder)")
     if broker:
         g.add_argument("--broker", dest="broker_url", default=None, metavar="URL",

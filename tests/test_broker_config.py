@@ -115,15 +115,15 @@ def test_files_cover_every_sensor(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert read_credentials(out) == creds
 
 
-def test_bad_input_is_refused_with_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_input_is_refused_with_exit_1_a_missing_option_with_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert broker_config_main(["--scene", str(SCENE), "--out", str(tmp_path / "a")]) == 2  # no certificates
     err = capsys.readouterr().err
     assert "--make-certs" in err and "证书" in err
     assert broker_config_main(["--scene", str(tmp_path / "nowhere"), "--out", str(tmp_path / "b"),
-                               "--make-certs"]) == 2
+                               "--make-certs"]) == 1
     assert "Traceback" not in capsys.readouterr().err
     assert broker_config_main(["--scene", str(SCENE), "--out", str(tmp_path / "c"), "--cafile", "x",
-                               "--certfile", "y", "--keyfile", "z"]) == 2
+                               "--certfile", "y", "--keyfile", "z"]) == 1
     assert "no such file" in capsys.readouterr().err
     assert not (tmp_path / "a").exists() and not (tmp_path / "c" / "passwd").exists()
 

@@ -14,6 +14,7 @@ import pytest
 from bridge.api.whatif_jobs import JobRunner
 from bridge.cli import calibrate as cc
 from bridge.cli import simulate
+from bridge.config import Settings
 from bridge.readings import Reading
 from bridge.store import Store
 from bridge.twin import whatif
@@ -120,12 +121,12 @@ def test_calibrate_writes_figures_and_simulate_reports_them(tmp_path, capsys):
     (["--outdoor", "{bad}"], "expected columns"),
     (["--sensors", "S01"], "--outdoor"),
 ])
-def test_calibrate_refuses_bad_input_with_exit_2(tmp_path, capsys, args, message):
+def test_calibrate_refuses_bad_input_with_exit_1(tmp_path, capsys, args, message):
     house = write_candanedo_style(tmp_path / "house.csv", synthetic_record(days=2))
     bad = tmp_path / "bad.csv"
     bad.write_text("when,temp\n2016-01-01,20\n", encoding="utf-8")
     argv = [a.format(house=house, bad=bad) for a in args]
-    assert cc.calibrate_main(["--scene", str(hall_copy(tmp_path)), *argv]) == 2
+    assert cc.calibrate_main(["--scene", str(hall_copy(tmp_path)), *argv]) == 1
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert any("\u4e00" <= ch <= "\u9fff" for ch in err)  # and in Chinese
@@ -220,9 +221,9 @@ def test_from_store_without_readings_falls_back_with_a_note(tmp_path, capsys):
     hall = hall_copy(tmp_path)
     scenario = short_scenario(hall)
     url = store_with(tmp_path, {})
-    assert simulate._initial_from_store([str(scenario)], url, tmp_path) is None
+    assert simulate._initial_from_store([str(scenario)], Settings(database_url=url, data_dir=tmp_path)) is None
     assert "no T/RH" in capsys.readouterr().err
-    assert simulate._initial_from_store([str(scenario)], None, tmp_path / "nowhere") is None
+    assert simulate._initial_from_store([str(scenario)], Settings(data_dir=tmp_path / "nowhere")) is None
     assert "no database" in capsys.readouterr().err
 
 

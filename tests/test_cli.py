@@ -69,3 +69,28 @@ def test_bad_database_url_is_one_clear_line(url: str, tmp_path: Path, capsys: py
 def test_debug_shows_the_traceback(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["--debug", "risk", "--db", "mysql://u@host/db", "--data-dir", str(tmp_path)]) == 1
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_every_command_reads_the_one_data_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """RELIC_TWIN_DATA_DIR means the same folder to import, quarantine, risk, simulate --from-store and backup."""
+    data = tmp_path / "museum-data"
+    monkeypatch.setenv("RELIC_TWIN_DATA_DIR", str(data))
+    monkeypatch.delenv("RELIC_TWIN_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)  # a ./data here would be the old, wrong default
+    logger = ROOT / "tests" / "data" / "loggers" / "Meaco_1.csv"
+    assert main(["import", str(logger), "--sensor", "S02"]) == 0  # in the ding's case
+    out = capsys.readouterr().out
+    assert str(data / "relic-twin.sqlite") in out  # it says where it stored them
+    assert (data / "relic-twin.sqlite").is_file() and not (tmp_path / "data").exists()
+    assert main(["quarantine"]) == 0
+    assert "items in quarantine" in capsys.readouterr().out
+    assert main(["risk", "--json"]) == 0  # the 7 days up to the newest stored reading, not up to today
+    assert "no stored readings" not in capsys.readouterr().err
+    scenario = ROOT / "scenes" / "demo_hall" / "scenarios" / "visitor_crowd.toml"
+    assert main(["simulate", str(scenario), "--from-store", "--out", str(tmp_path / "o"), "--cell", "2.0",
+                 "--jobs", "1", "--no-report"]) == 0
+    assert "no database" not in capsys.readouterr().err
+    assert main(["backup"]) == 0
+    assert list((data / "backups").iterdir())
+    assert not (tmp_path / "data").exists()

@@ -159,4 +159,4 @@ def test_simulate_main_runs_two_scenarios_in_parallel(tmp_path, capsys):
     assert (tmp_path / "o" / "door_open_winter" / "snapshots.npz").is_file()
     err = capsys.readouterr().err
     assert "100.0 %" in err
-    assert simulate.simulate_main([str(tmp_path / "missing.toml")]) == 2
+    assert simulate.simulate_main([str(tmp_path / "missing.toml")]) == 1

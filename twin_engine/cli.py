@@ -4,11 +4,15 @@ One entry point for every program; each subcommand imports what it needs
 when it runs, so ``relic-twin serve`` and the other headless commands never
 load Panda3D. Messages a user reads are in Chinese and English.
 
-One error convention for every command (:func:`run_command`): a relic-twin
-error or a missing file is one clear line and exit status 1 (bad input or
-environment); a usage error is argparse's message and status 2; an
-unexpected error is one line too, and ``--debug`` (anywhere on the line, or
-``RELIC_TWIN_DEBUG=1``) shows the traceback instead.
+One error convention for every command (:func:`run_command`):
+
+- exit 2, usage: the command line itself is wrong (an unknown command or
+  option, a malformed option value, a missing option or confirmation such
+  as ``--yes``/``--force``); argparse's message or one line saying what to add;
+- exit 1, bad input or environment: the line is well formed but a file, scene,
+  record, database, broker or port is not usable; one clear zh/en line;
+- no traceback reaches a user unless asked: ``--debug`` (anywhere before
+  ``--``, or ``RELIC_TWIN_DEBUG=1``) shows it.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bridge.config import ConfigError, settings_from_env
+from bridge.config import ConfigError, add_settings_arguments, settings_from_args
 from bridge.sensors.fleet import FleetSettings
 from simulation.paths import scenes_dir
 from simulation.scene import SceneError, load_scene
@@ -37,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default=None, help="fleet payload format for every sensor / 统一载荷格式")
     p.add_argument("--lang", default="zh-CN", choices=["zh-CN", "en"])
     p.add_argument("--size", default="1280x720")
+    add_settings_arguments(p, broker=True)
     return p
 
 
@@ -124,17 +125,27 @@ class FeedClient:
                 return out
 
 
+def parse_size(p: argparse.ArgumentParser, text: str) -> tuple[int, int]:
+    """``--size WIDTHxHEIGHT`` as (width, height); a usage error (exit 2) otherwise."""
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        p.error(f"--size {text}: expected WIDTHxHEIGHT, e.g. 1280x720 / 尺寸格式应为 宽x高")
+    return width, height
+
+
 def demo_main(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
+    p = _parser()
+    args = p.parse_args(argv)
     headless = args.headless or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     seconds = args.seconds if args.seconds is not None else (30.0 if headless else None)
+    width, height = parse_size(p, args.size)
     try:
-        width, height = (int(v) for v in args.size.lower().split("x"))
-        settings = settings_from_env()
+        settings = settings_from_args(args)
         scene = load_scene(args.scene)
-    except (ValueError, ConfigError, SceneError) as exc:
+    except (ConfigError, SceneError) as exc:
         print(f"relic-twin demo: {exc}", file=sys.stderr)
-        return 2
+        return 1
     if headless and not args.headless:
         print("no display found: rendering offscreen / 未检测到显示器，改为离屏渲染")
 

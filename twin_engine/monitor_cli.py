@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bridge.config import ConfigError, settings_from_env
+from bridge.config import ConfigError, add_settings_arguments, settings_from_args
 from bridge.sensors.fleet import FleetSettings
 from simulation.paths import scenes_dir
 from simulation.scene import SceneError, load_scene
@@ -29,6 +29,7 @@ from twin_engine.demo import (
     acknowledger,
     api_base,
     embedded_data,
+    parse_size,
     remote_acknowledger,
     remote_data,
     run_monitor,
@@ -56,16 +57,17 @@ def monitor_main(argv: list[str]) -> int:
                    help="open the panel of relic:ID or sensor:ID at start / 启动时选中文物或传感器")
     p.add_argument("--view", default=None, metavar="ACTION",
                    help="camera at start: view_overview, view_zone_1, ... / 初始视角")
+    add_settings_arguments(p, broker=True)
     args = p.parse_args(argv)
     headless = args.headless or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    width, height = parse_size(p, args.size)
     try:
-        width, height = (int(v) for v in args.size.lower().split("x"))
         scene = load_scene(args.scene)
-        settings = settings_from_env()
+        settings = settings_from_args(args)
         select = _target(args.select, scene) if args.select else None
     except (ValueError, ConfigError, SceneError) as exc:
         print(f"relic-twin monitor: {exc}", file=sys.stderr)
-        return 2
+        return 1
     runtime = None
     ack = None
     url = args.url

@@ -52,10 +52,10 @@ def play_main(argv: Sequence[str], base: Any | None = None) -> int:
         run = load_run(run_dir, scene)
     except SceneError as exc:
         print("relic-twin play: 场景无效 / invalid scene:\n" + "\n".join(exc.errors), file=sys.stderr)
-        return 2
+        return 1
     except RunError as exc:
         print(f"relic-twin play: {exc}", file=sys.stderr)
-        return 2
+        return 1
     headless = args.headless or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     if not headless:
         return _play_window(scene, run, lang, args.quantity, (width, height))
@@ -71,7 +71,7 @@ def play_main(argv: Sequence[str], base: Any | None = None) -> int:
         written = render_frames(base, scene, run, frames, Path(args.out), lang, args.quantity)
     except OSError as exc:
         print(f"relic-twin play: 无法写出帧 / cannot write the frames: {exc}", file=sys.stderr)
-        return 2
+        return 1
     finally:
         if own:
             base.destroy()

@@ -8,11 +8,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from bridge.mqtt.broker_config import BrokerConfigError, ToolError, build_parser, write_config
+from bridge.mqtt.broker_config import BrokerConfigError, UsageError, build_parser, write_config
 
 
 def broker_config_main(argv: Sequence[str] | None = None) -> int:
-    """Run ``relic-twin broker-config``; 0 written, 1 a tool failed, 2 bad input."""
+    """Run ``relic-twin broker-config``; 0 written, 1 bad input or a tool failed, 2 a missing option
+    (certificates, ``--force``)."""
     try:
         args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
     except SystemExit as exc:  # argparse printed usage and the reason
@@ -21,10 +22,10 @@ def broker_config_main(argv: Sequence[str] | None = None) -> int:
         out, n = write_config(args)
     except BrokerConfigError as exc:
         print(f"relic-twin broker-config: {exc}", file=sys.stderr)
-        return 1 if isinstance(exc, ToolError) else 2
+        return 2 if isinstance(exc, UsageError) else 1
     except OSError as exc:
         print(f"relic-twin broker-config: cannot write / 无法写入: {exc}", file=sys.stderr)
-        return 2
+        return 1
     print(f"wrote 已写入 {out}: mosquitto.conf, passwd, acl, device-credentials.csv (0600), bridge.env (0600)"
           + (", certs/" if args.make_certs else ""))
     print(f"  {n} device accounts + 1 bridge account ({args.bridge_user}) / {n} 个设备账号 + 1 个桥接账号")

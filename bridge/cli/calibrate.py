@@ -56,6 +56,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from bridge.config import add_settings_arguments
 from simulation import calibration as ca
 from simulation import climate
 from simulation.paths import scenes_dir
@@ -402,14 +403,17 @@ def _choose_sensors(scene: Any, names: str | None) -> list[Any]:
 
 def _from_store(args: argparse.Namespace, sensors: list[str], step_s: float, days: float,
                 outdoor: tuple[NDArray, NDArray, NDArray]) -> tuple[float, float, History]:
+    from bridge.config import settings_from_args
     from bridge.errors import StorageError
-    from bridge.store import Store, database_url
+    from bridge.store import Store
 
-    url = database_url(args.db, Path(args.data_dir))
+    settings = settings_from_args(args)
+    url = settings.database
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        raise InputError(f"no database at {url} (set --db or RELIC_TWIN_DATABASE_URL) / 未找到数据库")
+        raise InputError(f"no database at {url} (set --db, --data-dir, RELIC_TWIN_DATA_DIR or "
+                         f"RELIC_TWIN_DATABASE_URL) / 未找到数据库")
     try:
-        store = Store.open(args.db, Path(args.data_dir))
+        store = Store.open(settings.database_url, settings.data_dir)
     except StorageError as exc:
         raise InputError(str(exc)) from None
     try:
@@ -441,8 +445,7 @@ def calibrate_main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--room", default="2", help="Candanedo 文件的房间号 / room N of a Candanedo file (TN, RH_N; default 2)")
     p.add_argument("--sensors", help="使用数据库中这些传感器的读数 / use these sensors' stored readings (comma list)")
     p.add_argument("--outdoor", help="室外气象 CSV / outdoor weather CSV: time, temperature, relative_humidity")
-    p.add_argument("--db", default=None, help="数据库 URL / database URL (default RELIC_TWIN_DATABASE_URL or data/)")
-    p.add_argument("--data-dir", default="data", help="默认 SQLite 数据库所在目录 / folder of the default SQLite database")
+    add_settings_arguments(p)
     p.add_argument("--start", help="起始时间 ISO 8601 / start (default: first indoor record, or the latest "
                                    "fit+holdout days in the store)")
     p.add_argument("--utc-offset", type=float, default=0.0, help="无时区时间的 UTC 偏移 (h) / UTC offset of naive times")
@@ -464,13 +467,13 @@ def calibrate_main(argv: Sequence[str] | None = None) -> int:
         out.write_text(json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False) + "\n", encoding="utf-8")
     except InputError as exc:
         print(f"relic-twin calibrate: {exc}", file=sys.stderr)
-        return 2
+        return 1
     except ValueError as exc:  # NaN figures (allow_nan=False) or the fit refusing its input
         print(f"relic-twin calibrate: cannot calibrate on this record: {exc} / 无法用该记录校准", file=sys.stderr)
-        return 2
+        return 1
     except OSError as exc:
         print(f"relic-twin calibrate: cannot write {exc.filename}: {exc.strerror} / 无法写入文件", file=sys.stderr)
-        return 2
+        return 1
     print(format_report(report, out))
     return 0
 

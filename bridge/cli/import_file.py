@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from bridge.config import add_settings_arguments, settings_from_args
 from bridge.errors import LoggerFileError, RelicTwinError
 from bridge.importers import ImportResult, read_logger_file
 from bridge.ingest.governance import GovernanceSettings, govern
@@ -50,8 +51,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="show what would be imported, store nothing / 试运行，不写入")
     p.add_argument("--impute", choices=("linear", "nearest", "none"), default="linear",
                    help="fill gaps up to 3 h (default linear) / 短缺口插补方式")
-    p.add_argument("--db", default=None, help="database URL (default SQLite in --data-dir) / 数据库地址")
-    p.add_argument("--data-dir", type=Path, default=Path("data"), help="data folder / 数据目录")
+    add_settings_arguments(p)
     return p
 
 
@@ -107,9 +107,11 @@ def _open_store(db: str | None, data_dir: Path) -> ReadingSink:
 
 def import_main(argv: list[str], open_sink: Callable[[str | None, Path], ReadingSink] | None = None,
                 now: datetime | None = None) -> int:
-    """Run ``relic-twin import``; 0 when imported, 1 when the file is unreadable, 2 on a usage
-    or storage error. ``open_sink(db, data_dir)`` opens the store (injectable for tests)."""
+    """Run ``relic-twin import``; 0 when imported, 1 when the file is unreadable or the store
+    fails, 2 on a usage error. ``open_sink(db, data_dir)`` opens the store (injectable for tests);
+    the database is :class:`bridge.config.Settings`' (``--db``, ``--data-dir``, the environment)."""
     args = _parser().parse_args(argv)
+    settings = settings_from_args(args)
     now = now or datetime.now(UTC)
     path = args.file.resolve()
     open_sink = open_sink or _open_store
@@ -119,14 +121,13 @@ def import_main(argv: list[str], open_sink: Callable[[str | None, Path], Reading
         print(f"cannot import 无法导入: {exc}", file=sys.stderr)
         if not args.dry_run and path.is_file():
             try:
-                sink = open_sink(args.db, args.data_dir)
+                sink = open_sink(settings.database_url, settings.data_dir)
                 raw = path.read_bytes()
                 sink.add_rejections(_new_rejections(sink, [Rejection(str(path), raw, now, str(exc))]))
             except RelicTwinError as store_exc:
                 print(f"quarantine failed 隔离失败: {store_exc}", file=sys.stderr)
         return 1
-    settings = GovernanceSettings(impute=args.impute)
-    governed = govern(result.readings, settings, now)
+    governed = govern(result.readings, GovernanceSettings(impute=args.impute), now)
     readings = governed.readings
     rejections = result.rejections + governed.rejections
     _summary(result, readings, print)
@@ -136,13 +137,14 @@ def import_main(argv: list[str], open_sink: Callable[[str | None, Path], Reading
               f"/ 试运行：将写入 {len(readings)} 条读数、{len(rejections)} 条隔离记录")
         return 0
     try:
-        sink = open_sink(args.db, args.data_dir)
+        sink = open_sink(settings.database_url, settings.data_dir)
         stored = sink.add_readings(readings)
         quarantined = sink.add_rejections(_new_rejections(sink, rejections))
     except RelicTwinError as exc:
         print(f"storage error 存储错误: {exc}", file=sys.stderr)
-        return 2
+        return 1
+    where = getattr(sink, "url", None) or settings.database
     print(f"stored {stored} new readings ({len(readings) - stored} already stored), "
-          f"{quarantined} new rejections / 新写入 {stored} 条读数（{len(readings) - stored} 条已存在），"
-          f"{quarantined} 条新隔离记录")
+          f"{quarantined} new rejections in {where} / 新写入 {stored} 条读数（{len(readings) - stored} 条已存在），"
+          f"{quarantined} 条新隔离记录，数据库 {where}")
     return 0

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from bridge.config import add_settings_arguments, settings_from_args
 from bridge.errors import RelicTwinError
 
 PREVIEW_BYTES = 80
@@ -55,8 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--source", default=None,
                    help="only sources containing this text (a file, a topic) / 按来源筛选")
     p.add_argument("--raw", action="store_true", help="print whole payloads / 显示完整原始数据")
-    p.add_argument("--db", default=None, help="database URL (default SQLite in --data-dir) / 数据库地址")
-    p.add_argument("--data-dir", type=Path, default=Path("data"), help="data folder / 数据目录")
+    add_settings_arguments(p)
     return p
 
 
@@ -86,15 +86,16 @@ def _open_store(db: str | None, data_dir: Path) -> QuarantineView:
 
 def quarantine_main(argv: list[str],
                     open_view: Callable[[str | None, Path], QuarantineView] | None = None) -> int:
-    """Run ``relic-twin quarantine``; 0 on success, 2 on a storage error."""
+    """Run ``relic-twin quarantine``; 0 on success, 1 on a storage error."""
     args = _parser().parse_args(argv)
+    settings = settings_from_args(args)
     try:
-        view = (open_view or _open_store)(args.db, args.data_dir)
+        view = (open_view or _open_store)(settings.database_url, settings.data_dir)
         total = view.count_quarantine()
         items = list(view.quarantine(limit=total if args.source else args.limit))
     except RelicTwinError as exc:
         print(f"storage error 存储错误: {exc}", file=sys.stderr)
-        return 2
+        return 1
     if args.source:
         items = [i for i in items if args.source in i.source][: args.limit]
     print(f"{total} items in quarantine, {len(items)} shown / 隔离区共 {total} 条，显示 {len(items)} 条")

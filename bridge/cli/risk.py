@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bridge.config import Settings, add_settings_arguments, settings_from_args
 from simulation.materials import MaterialError, MaterialProfile, load_profiles
 from simulation.paths import scenes_dir
 from simulation.quantities import QUANTITIES
@@ -126,20 +127,23 @@ def _parse_time(text: str) -> datetime:
     return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
 
-def _store_fetch(url: str | None, data_dir: Path) -> tuple[Fetch, Callable[[], None]]:
+def _store_fetch(settings: Settings, scene: Scene) -> tuple[Fetch, Callable[[], None], datetime | None]:
+    """Reads from the settings' database; also the time of the scene's newest stored reading."""
     from bridge.errors import StorageError
-    from bridge.store import Store, database_url
+    from bridge.store import Store
 
-    chosen = database_url(url, data_dir)
+    chosen = settings.database
     if chosen.startswith("sqlite:///") and not Path(chosen.removeprefix("sqlite:///")).exists():
         raise StorageError(f"no database at {chosen} / 未找到数据库（先导入或接收数据）")
-    store = Store.open(url, data_dir)
+    store = Store.open(settings.database_url, settings.data_dir)
+    ours = {s.id for s in scene.sensors}
+    times = [r.time for r in store.latest() if r.sensor in ours]
 
     def fetch(sensor: str, quantity: str, start: datetime, end: datetime) -> Series:
         s = store.series(sensor, quantity, start, end)
         return s.times, s.values
 
-    return fetch, store.close
+    return fetch, store.close, max(times) if times else None
 
 
 def risk_main(argv: list[str], fetch: Fetch | None = None, now: datetime | None = None) -> int:
@@ -147,21 +151,13 @@ def risk_main(argv: list[str], fetch: Fetch | None = None, now: datetime | None 
     p = argparse.ArgumentParser(prog="relic-twin risk", description="per-relic risk from stored data / 文物风险评估")
     p.add_argument("--scene", default=str(scenes_dir() / "demo_hall"))
     p.add_argument("--from", dest="start", help="start, ISO 8601 (default: 7 days before --to) / 起始时间")
-    p.add_argument("--to", dest="end", help="end, ISO 8601 (default: now) / 结束时间")
+    p.add_argument("--to", dest="end",
+                   help="end, ISO 8601 (default: the newest stored reading, else now) / 结束时间（默认最新数据）")
     p.add_argument("--materials", default=None, help="material profile file / 材料档案文件")
-    p.add_argument("--db", default=None, help="database URL (default RELIC_TWIN_DATABASE_URL or data/) / 数据库")
-    p.add_argument("--data-dir", default="data", help="folder of the default SQLite database / 数据目录")
     p.add_argument("--json", action="store_true", help="machine-readable output / 输出JSON")
+    add_settings_arguments(p)
     args = p.parse_args(argv)
-    try:
-        end = _parse_time(args.end) if args.end else (now or datetime.now(UTC))
-        start = _parse_time(args.start) if args.start else end - timedelta(days=7)
-    except ValueError as exc:
-        print(f"bad time: {exc} / 时间格式错误（ISO 8601）", file=sys.stderr)
-        return 2
-    if start >= end:
-        print("--from must be before --to / 起始时间须早于结束时间", file=sys.stderr)
-        return 2
+    settings = settings_from_args(args)
     try:
         scene = load_scene(args.scene)
         profiles = load_profiles(args.materials)
@@ -173,14 +169,26 @@ def risk_main(argv: list[str], fetch: Fetch | None = None, now: datetime | None 
     for key in unknown:
         print(f"unknown material profile {key!r} / 未知材料档案", file=sys.stderr)
     close: Callable[[], None] = lambda: None  # noqa: E731
+    newest = None
     if fetch is None:
         from bridge.errors import StorageError
 
         try:
-            fetch, close = _store_fetch(args.db, Path(args.data_dir))
+            fetch, close, newest = _store_fetch(settings, scene)
         except StorageError as exc:
             print(exc, file=sys.stderr)
             return 1
+    try:
+        end = _parse_time(args.end) if args.end else (now or newest or datetime.now(UTC))
+        start = _parse_time(args.start) if args.start else end - timedelta(days=7)
+    except ValueError as exc:
+        close()
+        print(f"bad time: {exc} / 时间格式错误（ISO 8601）", file=sys.stderr)
+        return 1
+    if start >= end:
+        close()
+        print("--from must be before --to / 起始时间须早于结束时间", file=sys.stderr)
+        return 1
     try:
         series = collect_series(relic_sources(scene, profiles), fetch, start, end)
     finally:

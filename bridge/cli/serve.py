@@ -11,15 +11,28 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import sys
 import threading
 from pathlib import Path
 
 from bridge.alerts.dissemination import notify_settings_from_env
-from bridge.config import ConfigError, settings_from_env
+from bridge.config import ConfigError, add_settings_arguments, settings_from_args
 from bridge.sensors.fleet import FleetSettings
+from bridge.twin.live import LOCAL_FEED_PORT
 from simulation.paths import scenes_dir
 from simulation.scene import SceneError, load_scene
+
+
+def port_free(host: str, port: int) -> None:
+    """ConfigError unless ``host:port`` can be listened on (checked before anything is started)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: TIME_WAIT is no obstacle
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror}): another relic-twin serve, or another "
+                              f"program, has it; choose another --port | 端口 {port} 已被占用，请换一个 --port") from None
 
 
 def serve_main(argv: list[str]) -> int:
@@ -29,23 +42,26 @@ def serve_main(argv: list[str]) -> int:
     p.add_argument("--port", type=int, default=8000, help="API port (REST and /api/live) / 接口端口")
     p.add_argument("--cert", type=Path, default=None, help="TLS certificate (PEM) for HTTPS / 证书")
     p.add_argument("--key", type=Path, default=None, help="TLS private key (PEM) for HTTPS / 私钥")
-    p.add_argument("--feed-port", type=int, default=8765,
-                   help="loopback-only websocket for a local monitor; 0 picks a free port / 本机实时推送端口")
+    p.add_argument("--feed-port", type=int, default=None,
+                   help=f"loopback-only websocket for a local monitor (default {LOCAL_FEED_PORT}, or a free port when "
+                        f"that is taken); 0 picks a free port / 本机实时推送端口")
     p.add_argument("--fleet", action="store_true", help="also run the virtual fleet / 同时运行虚拟传感器")
     p.add_argument("--speed", type=float, default=60.0)
+    add_settings_arguments(p, broker=True)
     args = p.parse_args(argv)
+    if (args.cert is None) != (args.key is None):
+        p.error("HTTPS needs both --cert and --key | HTTPS 需要同时提供证书和私钥")
     try:
-        settings = settings_from_env()
+        settings = settings_from_args(args)
         notify = notify_settings_from_env(os.environ)
         scene = load_scene(args.scene)
-        if (args.cert is None) != (args.key is None):
-            raise ConfigError("HTTPS needs both --cert and --key | HTTPS 需要同时提供证书和私钥")
         for path in (args.cert, args.key):
             if path is not None and not path.is_file():
                 raise ConfigError(f"no such file: {path} | 文件不存在")
+        port_free(args.host, args.port)
     except (ConfigError, SceneError) as exc:
         print(f"relic-twin serve: {exc}", file=sys.stderr)
-        return 2
+        return 1
     import uvicorn
 
     from bridge.api import ApiSettings, create_app

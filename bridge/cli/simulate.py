@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bridge.config import Settings, add_settings_arguments, settings_from_args
 from bridge.twin.whatif import load_scenario, run_many, stored_initial_state, trust_line
 
 
@@ -46,27 +47,27 @@ def simulate_main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--no-report", action="store_true", help="不生成图表和网页 / skip the PNG and HTML report")
     ap.add_argument("--from-store", action="store_true",
                     help="从数据库中各传感器的最新读数开始 / start from the newest stored T/RH of the hall's sensors")
-    ap.add_argument("--db", default=None, help="数据库 URL / database URL (default RELIC_TWIN_DATABASE_URL or data/)")
-    ap.add_argument("--data-dir", default="data", help="默认 SQLite 数据库所在目录 / folder of the default SQLite database")
+    add_settings_arguments(ap)
     a = ap.parse_args(argv)
+    settings = settings_from_args(a)
     missing = [p for p in a.scenarios if not Path(p).is_file()]
     if missing:
         print(f"找不到情景文件 / scenario file not found: {', '.join(missing)}", file=sys.stderr)
-        return 2
+        return 1
     initial = None
     if a.from_store:
         try:
-            initial = _initial_from_store(a.scenarios, a.db, Path(a.data_dir))
+            initial = _initial_from_store(a.scenarios, settings)
         except ValueError as exc:
             print(f"情景无效或数据库无法读取 / invalid scenario or unreadable database:\n{exc}", file=sys.stderr)
-            return 2
+            return 1
     bars = _Bars([Path(p).stem for p in a.scenarios])
     try:
         summaries = run_many(a.scenarios, a.out, jobs=a.jobs, cell_m=a.cell, progress=bars, report=not a.no_report,
                              initial=initial)
     except (ValueError, KeyError) as exc:  # ScenarioError, SceneError, unknown climate keys or start ids
         print(f"情景无效 / invalid scenario:\n{exc}", file=sys.stderr)
-        return 2
+        return 1
     for path, s in zip(a.scenarios, summaries, strict=True):
         n = len(s["crossings"])
         print(f"{s['scenario']['title'].get('zh-CN')} / {s['scenario']['title'].get('en')}: "
@@ -75,23 +76,23 @@ def simulate_main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _initial_from_store(paths: Sequence[str], db: str | None, data_dir: Path) -> dict[str, tuple[float, float]] | None:
+def _initial_from_store(paths: Sequence[str], settings: Settings) -> dict[str, tuple[float, float]] | None:
     """The stored start state for the scenarios' hall (one hall for all), or None with a printed note."""
     from bridge.errors import StorageError
-    from bridge.store import Store, database_url
+    from bridge.store import Store
     from simulation.scene import load_scene
 
     halls = {load_scenario(p).scene_path for p in paths}
     if len(halls) != 1:
         raise ValueError("--from-store needs scenarios of one hall / --from-store 要求所有情景属于同一展厅")
     scene = load_scene(halls.pop())
-    url = database_url(db, data_dir)
+    url = settings.database
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         print(f"注意：未找到数据库 {url}，使用情景给定的初始状态 / note: no database at {url}; "
               f"the scenarios' given start state is used", file=sys.stderr)
         return None
     try:
-        with Store.open(db, data_dir) as store:
+        with Store.open(settings.database_url, settings.data_dir) as store:
             readings = store.latest([s.id for s in scene.sensors])
     except StorageError as exc:
         raise ValueError(str(exc)) from None

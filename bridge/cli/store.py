@@ -13,26 +13,18 @@ The database is the one the service uses: ``--database-url``, else
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bridge.config import add_settings_arguments, settings_from_args
 from bridge.errors import RelicTwinError
-from bridge.store import Store, database_url
+from bridge.store import Store
 from bridge.store.backup import backup, default_backup_path, restore
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--database-url", default=None, help="SQLAlchemy URL | 数据库地址 (default: $RELIC_TWIN_DATABASE_URL)"
-    )
-    p.add_argument(
-        "--data-dir",
-        type=Path,
-        default=Path(os.environ.get("RELIC_TWIN_DATA_DIR", "data")),
-        help="data folder | 数据目录",
-    )
+    add_settings_arguments(p)
 
 
 def backup_main(argv: Sequence[str] | None = None) -> int:
@@ -41,8 +33,9 @@ def backup_main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("file", nargs="?", type=Path, help="backup file | 备份文件 (default data/backups/...)")
     _common(p)
     args = p.parse_args(argv)
-    url = database_url(args.database_url, args.data_dir)
-    dest = args.file or default_backup_path(url, args.data_dir / "backups")
+    settings = settings_from_args(args)
+    url = settings.database
+    dest = args.file or default_backup_path(url, settings.data_dir / "backups")
     try:
         written = backup(url, dest)
     except RelicTwinError as exc:
@@ -60,7 +53,7 @@ def restore_main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--yes", action="store_true", help="really replace the current data | 确认覆盖当前数据")
     _common(p)
     args = p.parse_args(argv)
-    url = database_url(args.database_url, args.data_dir)
+    url = settings_from_args(args).database
     if not args.yes:
         print(
             f"this replaces everything in {url} with {args.file}; add --yes to go ahead\n"

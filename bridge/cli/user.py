@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from bridge.api.auth import PERMISSIONS, ROLES, AuthError, hash_password
-from bridge.config import settings_from_env
+from bridge.config import add_settings_arguments, settings_from_args
 from bridge.errors import RelicTwinError, StorageError
 
 if TYPE_CHECKING:
@@ -52,10 +52,7 @@ class InputError(Exception):
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="relic-twin user", description="manage users of the twin service / 管理孪生服务用户")
-    p.add_argument("--database-url", default=None,
-                   help="SQLAlchemy URL / 数据库地址 (default: $RELIC_TWIN_DATABASE_URL, else SQLite in --data-dir)")
-    p.add_argument("--data-dir", type=Path, default=None,
-                   help="data folder / 数据目录 (default: $RELIC_TWIN_DATA_DIR or ./data)")
+    add_settings_arguments(p)
     sub = p.add_subparsers(dest="action", metavar="ACTION")
     add = sub.add_parser("add", help="add a user / 添加用户", description="add a user / 添加用户")
     add.add_argument("name", help="user name (letters, digits, _ . @ -) / 用户名")
@@ -125,8 +122,9 @@ def _open_store(database_url: str | None, data_dir: Path | None) -> Store:
     from bridge.store import Store
     from bridge.store import service_queries as q
 
-    settings = settings_from_env()
-    store = Store.open(url=database_url or settings.database_url, data_dir=data_dir or settings.data_dir)
+    settings = settings_from_args(argparse.Namespace(database_url=database_url, data_dir=data_dir))
+    store = Store.open(url=settings.database_url, data_dir=settings.data_dir)
+    print(f"users 用户: {store.url}", file=sys.stderr)
     try:  # the user table refers to the role rows; create them as the service does
         q.ensure_roles(store, {r: ",".join(sorted(p)) for r, p in PERMISSIONS.items()})
     except BaseException:
@@ -175,7 +173,8 @@ def _run(args: argparse.Namespace, store: Store) -> int:
 
 
 def user_main(argv: Sequence[str] | None = None) -> int:
-    """Run ``relic-twin user ...``; 0 done, 1 database failure, 2 bad input."""
+    """Run ``relic-twin user ...``; 0 done, 1 bad input (a password, a name taken) or a database failure,
+    2 a usage error (no action, a malformed name or role)."""
     parser = _parser()
     try:
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
@@ -201,10 +200,10 @@ def user_main(argv: Sequence[str] | None = None) -> int:
         return _run(args, store)
     except (InputError, AuthError) as exc:
         print(f"relic-twin user: {exc}", file=sys.stderr)
-        return 2
+        return 1
     except (EOFError, KeyboardInterrupt):
         print("\nrelic-twin user: cancelled / 已取消", file=sys.stderr)
-        return 2
+        return 1
     except RelicTwinError as exc:
         print(f"relic-twin user: database error / 数据库错误: {exc}", file=sys.stderr)
         return 1

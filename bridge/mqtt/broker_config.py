@@ -56,6 +56,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bridge.errors import RelicTwinError
 from bridge.sensors import shelly, tasmota, zigbee2mqtt
 from simulation.paths import scenes_dir
 
@@ -73,12 +74,16 @@ CERT_DAYS = 825  # the longest server-certificate life Apple platforms accept
 CA_DAYS = 3650
 
 
-class BrokerConfigError(Exception):
+class BrokerConfigError(RelicTwinError):
     """Bad input; ``str(err)`` is English / 中文."""
 
 
 class ToolError(BrokerConfigError):
     """A program we run (openssl) failed."""
+
+
+class UsageError(BrokerConfigError):
+    """A missing or conflicting option (certificates, ``--force``, the port): exit status 2."""
 
 
 # ---------------------------------------------------------------------- password hashes
@@ -428,11 +433,11 @@ def _check_tls_args(args: argparse.Namespace) -> None:
     given = [args.cafile, args.certfile, args.keyfile]
     if args.make_certs:
         if any(given):
-            raise BrokerConfigError("use either --make-certs or --cafile/--certfile/--keyfile / "
+            raise UsageError("use either --make-certs or --cafile/--certfile/--keyfile / "
                                     "--make-certs 与 --cafile/--certfile/--keyfile 只能二选一")
         return
     if not all(given):
-        raise BrokerConfigError("TLS needs certificates: give --cafile, --certfile and --keyfile, or --make-certs / "
+        raise UsageError("TLS needs certificates: give --cafile, --certfile and --keyfile, or --make-certs / "
                                 "TLS 需要证书: 请同时提供 --cafile、--certfile、--keyfile, 或使用 --make-certs")
     missing = [str(f) for f in given if not f.is_file()]
     if missing:
@@ -454,7 +459,7 @@ def write_config(args: argparse.Namespace) -> tuple[Path, int]:
 
     _check_tls_args(args)
     if not 1 <= args.port <= 65535:
-        raise BrokerConfigError(f"--port {args.port}: expected 1-65535 / 端口应在 1-65535 之间")
+        raise UsageError(f"--port {args.port}: expected 1-65535 / 端口应在 1-65535 之间")
     try:
         scene = load_scene(args.scene)
     except SceneError as exc:
@@ -468,7 +473,7 @@ def write_config(args: argparse.Namespace) -> tuple[Path, int]:
 
     out: Path = args.out.resolve()
     if (out / "passwd").exists() and not args.force:
-        raise BrokerConfigError(f"{out / 'passwd'} exists: --force replaces every device's password / "
+        raise UsageError(f"{out / 'passwd'} exists: --force replaces every device's password / "
                                 f"{out / 'passwd'} 已存在: 加 --force 将替换所有设备的密码")
     if out.exists() and not out.is_dir():
         raise BrokerConfigError(f"{out} is not a folder / {out} 不是目录")

@@ -34,7 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from bridge.config import DATABASE_ENV as DATABASE_URL_ENV
-from bridge.config import SQLITE_NAME
+from bridge.config import SQLITE_NAME, driver_url
 from bridge.errors import ConfigError, StorageError
 from bridge.readings import Reading, Rejection
 from bridge.store import queries, retention, schema
@@ -91,10 +91,7 @@ def database_url(url: str | None = None, data_dir: Path = Path("data")) -> str:
     chosen = url or os.environ.get(DATABASE_URL_ENV) or ""
     if not chosen:
         return f"sqlite:///{Path(data_dir) / SQLITE_NAME}"
-    if chosen.startswith("postgresql://"):
-        # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2
-        chosen = "postgresql+psycopg://" + chosen.removeprefix("postgresql://")
-    return chosen
+    return driver_url(chosen)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
