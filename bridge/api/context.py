@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from argon2 import PasswordHasher
 from fastapi import Depends, Request
+from fastapi import Path as PathParam
 
 from bridge.api.auth import DEFAULT_HASHER, VISITOR, AuthError, Claims, TokenSigner, hash_password
 from bridge.api.errors import ApiError
@@ -121,6 +122,8 @@ def require(permission: str) -> Callable[..., Claims]:
 
 
 Svc = Annotated[Service, Depends(service)]
+#: a row id in a path: what the databases can hold (a larger number is a 422, not a 500)
+RowId = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
 Caller = Annotated[Claims, Depends(current)]
 CanReadRelics = Annotated[Claims, Depends(require("relics:read"))]
 CanMonitor = Annotated[Claims, Depends(require("monitor:read"))]

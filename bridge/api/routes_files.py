@@ -19,7 +19,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from bridge.api.context import CanReadRecords, CanWriteArchive, Service, Svc
+from bridge.api.context import CanReadRecords, CanWriteArchive, RowId, Service, Svc
 from bridge.api.errors import ApiError, split_message
 from bridge.api.routes_relics import find_relic
 from bridge.errors import StorageError
@@ -134,7 +134,7 @@ def files(*, relic_id: str | None = Query(None, min_length=1, max_length=500,
 
 @router.get("/api/files/{file_id}", summary="download a file / 下载文件",
             responses={200: {"content": {t: {} for t in MEDIA_TYPES}}})
-def download(*, file_id: int, svc: Svc, _: CanReadRecords) -> Response:
+def download(*, file_id: RowId, svc: Svc, _: CanReadRecords) -> Response:
     try:
         row, data = read_file(svc.store, svc.files, file_id)
     except StorageError as exc:

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from bridge.api.context import CanReadRecords, CanReadRelics, CanWriteArchive, Service, Svc
+from bridge.api.context import CanReadRecords, CanReadRelics, CanWriteArchive, RowId, Service, Svc
 from bridge.api.errors import ApiError
 from bridge.errors import StorageError
 from bridge.store import service_queries as q
@@ -148,7 +148,7 @@ def find_relic(svc: Service, key: str | int) -> Relic:
     """The archived relic ``key`` names: its archive number (``id``), catalogue number (the scene's
     relic id) or its name in any language; ApiError not_found otherwise."""
     text = str(key).strip()
-    relic = q.get_relic(svc.store, int(text)) if text.isdigit() else None
+    relic = q.get_relic(svc.store, int(text)) if text.isascii() and text.isdigit() and len(text) <= 18 else None
     relic = relic or q.relic_by_catalogue(svc.store, text)
     if relic is None and svc.scene is not None:  # a name as the scene gives it
         in_scene = next((r for r in svc.scene.relics if text in r.name.values()), None)
@@ -224,7 +224,7 @@ def create_record(*, relic_id: RelicKey, new: RecordIn, svc: Svc,
 
 
 @router.get("/api/records/{record_id}", response_model=RecordOut, summary="one record / 保护记录")
-def record(*, record_id: int, svc: Svc,
+def record(*, record_id: RowId, svc: Svc,
            _: CanReadRecords) -> RecordOut:
     row = q.get_record(svc.store, record_id)
     if row is None:
@@ -233,7 +233,7 @@ def record(*, record_id: int, svc: Svc,
 
 
 @router.patch("/api/records/{record_id}", response_model=RecordOut, summary="change a record / 修改保护记录")
-def update_record(*, record_id: int, patch: RecordPatch, svc: Svc,
+def update_record(*, record_id: RowId, patch: RecordPatch, svc: Svc,
                   _: CanWriteArchive) -> RecordOut:
     row = q.get_record(svc.store, record_id)
     if row is None:
