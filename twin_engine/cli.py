@@ -20,6 +20,7 @@ DELEGATED: dict[str, tuple[str, str, str]] = {
     "import": ("bridge.import_cli", "import_main", "import a logger export file / 导入记录仪文件"),
     "quarantine": ("bridge.quarantine_cli", "quarantine_main", "list quarantined input / 列出隔离数据"),
     "risk": ("bridge.risk_cli", "risk_main", "per-relic risk from stored data / 文物风险评估"),
+    "report": ("bridge.cli.report", "report_main", "conservation report PDF/CSV/XLSX / 保存环境报告"),
     "forecast": ("bridge.forecast_cli", "forecast_main", "forecast tools: backtest / 预测回测"),
     "simulate": ("bridge.whatif", "simulate_main", "run a what-if scenario / 运行情景模拟"),
     "calibrate": ("bridge.calibrate_cli", "calibrate_main", "fit the climate model to records / 校准气候模型"),
