@@ -38,10 +38,7 @@ POPPLER = all(shutil.which(t) for t in ("pdftotext", "pdffonts", "pdftoppm", "pd
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     """Import the month and its history, add an alert and a rejection, run the report CLI."""
-    try:
-        from bridge.cli.import_file import import_main
-    except ImportError:  # before the bridge restructure
-        from bridge.import_cli import import_main
+    from bridge.cli.import_file import import_main
 
     tmp = tmp_path_factory.mktemp("report")
     logger = tmp / "case1.csv"

@@ -86,7 +86,7 @@ class AlertService:
         return self.observe([calibration_observation(s, d) for s, d in days_since.items() if s in self._sensor_ids])
 
     def observe(self, observations: list[Observation]) -> list[dict[str, Any]]:
-        """Judge observations made elsewhere (forecast pre-alarms, :mod:`bridge.prealarm`)."""
+        """Judge observations made elsewhere (forecast pre-alarms, :mod:`bridge.alerts.prealarm`)."""
         with self._lock:
             return [event_json(e) for e in self.engine.update(self.clock(), observations)]
 
