@@ -39,6 +39,7 @@ POPPLER = all(shutil.which(t) for t in ("pdftotext", "pdffonts", "pdftoppm", "pd
 def report(tmp_path_factory):
     """Import the month and its history, add an alert and a rejection, run the report CLI."""
     from bridge.cli.import_file import import_main
+    from bridge.cli.sensor_calibration import sensor_calibration_main
 
     tmp = tmp_path_factory.mktemp("report")
     logger = tmp / "case1.csv"
@@ -49,6 +50,9 @@ def report(tmp_path_factory):
             if "2021-09-01" <= r["time_utc"] < "2021-11-01":
                 w.writerow([r["time_utc"], r["temperature_c"], r["rh_percent"], r["illuminance_lx"]])
     data = tmp / "data"
+    # S02's thermometer read 0.3 K high against the reference: corrected at import, raw value kept
+    assert sensor_calibration_main(["--data-dir", str(data), "set", "S02", "--quantity", "temperature",
+                                    "--offset", "-0.3", "--by", "wang", "--at", "2021-08-01"]) == 0
     for sensor in ("S02", "S04"):
         assert import_main([str(logger), "--sensor", sensor, "--data-dir", str(data)]) == 0
     db = next(data.glob("*.sqlite"))
@@ -216,13 +220,25 @@ def test_data_quality_alerts_and_calendar_in_the_xlsx(report):
     assert np.nanmax(expect) == 1.0
 
 
+def test_calibration_applied_at_import_and_raw_value_kept(report):
+    db, _, _ = report
+    with sqlite3.connect(db) as con:
+        s02 = con.execute("SELECT value, raw_value FROM reading WHERE sensor='S02' AND quantity='temperature'").fetchall()
+        s04 = con.execute("SELECT value, raw_value FROM reading WHERE sensor='S04' AND quantity='temperature'").fetchall()
+    assert len(s02) == len(s04) == 61 * 96
+    assert all(v == pytest.approx(raw - 0.3) for v, raw in s02)
+    assert all(raw is None for _, raw in s04)  # no calibration: nothing changed, nothing kept twice
+    assert sorted(v for v, _ in s02)[0] == pytest.approx(sorted(v for v, _ in s04)[0] - 0.3)
+
+
 @pytest.mark.skipif(not POPPLER, reason="needs poppler-utils (pdftotext, pdffonts, pdftoppm): make installs it")
 def test_pdf_names_both_languages_embeds_fonts_and_renders(report, tmp_path):
     _, out, _ = report
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
     squashed = "".join(text.split())
     for name in ("示范展厅", "Demo hall", "兽面纹青铜鼎", "Bronze ding with taotie mask", "绢本设色山水图",
-                 "Landscape, ink and colour on silk", "高轮石狮", "Stone lion of Takanawa"):
+                 "Landscape, ink and colour on silk", "高轮石狮", "Stone lion of Takanawa", "传感器校准",
+                 "Sensor calibration", "-0.3", "wang"):
         assert "".join(name.split()) in squashed, name
     fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
     assert fonts and all(line.split()[-5] == "yes" for line in fonts), fonts  # the "emb" column

@@ -21,6 +21,8 @@ DELEGATED: dict[str, tuple[str, str, str]] = {
     "quarantine": ("bridge.cli.quarantine", "quarantine_main", "list quarantined input / 列出隔离数据"),
     "risk": ("bridge.cli.risk", "risk_main", "per-relic risk from stored data / 文物风险评估"),
     "report": ("bridge.cli.report", "report_main", "conservation report PDF/CSV/XLSX / 保存环境报告"),
+    "sensor-calibration": ("bridge.cli.sensor_calibration", "sensor_calibration_main",
+                           "per-sensor offsets and gains / 传感器校准"),
     "forecast": ("bridge.cli.forecast", "forecast_main", "forecast tools: backtest / 预测回测"),
     "simulate": ("bridge.cli.simulate", "simulate_main", "run a what-if scenario / 运行情景模拟"),
     "calibrate": ("bridge.cli.calibrate", "calibrate_main", "fit the climate model to records / 校准气候模型"),

@@ -28,9 +28,17 @@ __all__ = ["HallReport", "build_report", "write_report"]
 
 
 def build_report(store: Store, scenes: Sequence[Scene], profiles: Mapping[str, MaterialProfile], start: datetime,
-                 end: datetime, calibrations: Sequence = ()) -> list[HallReport]:
+                 end: datetime) -> list[HallReport]:
     """The report of each hall over ``[start, end)``."""
-    return [hall_report(store, s, profiles, start, end, calibrations) for s in scenes]
+    from bridge.ingest.calibration import list_calibrations
+
+    out = []
+    for s in scenes:
+        # the calibration in force at the period's end for each sensor and quantity (and when it falls due)
+        cal = [c for c in list_calibrations(store, [x.id for x in s.sensors], history=True) if c.set_at < end]
+        newest = {(c.sensor, c.quantity): c for c in cal}
+        out.append(hall_report(store, s, profiles, start, end, tuple(newest.values())))
+    return out
 
 
 def write_report(halls: Sequence[HallReport], pdf: Path, lang: str = "both") -> list[Path]:

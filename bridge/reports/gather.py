@@ -105,7 +105,7 @@ class HallReport:
     quarantined: Mapping[str, int]
     alerts: tuple[AlertSummary, ...]
     cold_surface: Series | None
-    calibrations: tuple = field(default=())
+    calibrations: tuple = field(default=())  # bridge.ingest.calibration.Calibration in force at the end
 
     @property
     def days(self) -> int:
