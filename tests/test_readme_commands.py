@@ -70,6 +70,11 @@ PLANS: dict[str, str] = {
     "relic-twin risk --scene scenes/demo_hall": "test_import_quarantine_risk_backup",
     "relic-twin backup": "test_import_quarantine_risk_backup",
     "relic-twin forecast backtest --csv FILE": "test_forecast_backtest",
+    "relic-twin report": "test_import_quarantine_risk_backup",
+    "relic-twin report --scene scenes/demo_hall --month 2026-11 --lang both --out out/2026-11.pdf":
+        "test_import_quarantine_risk_backup",
+    "relic-twin sensor-calibration set S02 --quantity temperature --offset -0.3 --by wang":
+        "test_import_quarantine_risk_backup",
     "relic-twin simulate scenes/demo_hall/scenarios/NAME.toml [--from-store]": "test_simulate_and_play",
     "relic-twin play RUN_DIR [--headless --out DIR] [--lang zh\\|en]": "test_simulate_and_play",
     "relic-twin play out/whatif": "test_simulate_and_play",
@@ -207,6 +212,10 @@ def test_import_quarantine_risk_backup(hall: Hall) -> None:
     hall.run("relic-twin quarantine")
     risk = hall.run("relic-twin risk --scene scenes/demo_hall")
     assert "S01" in risk.stdout or "ding" in risk.stdout
+    hall.run("relic-twin sensor-calibration set S02 --quantity temperature --offset -0.3 --by wang")
+    pdf = hall.tmp / "out" / "2026-11.pdf"
+    hall.run(f"relic-twin report --scene scenes/demo_hall --month 2025-11 --lang both --out {pdf}", timeout=300)
+    assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF")
     backup = hall.run("relic-twin backup")
     assert list((hall.tmp / "data").rglob("*.sqlite*"))
     assert "backup" in backup.stdout.lower() or "备份" in backup.stdout

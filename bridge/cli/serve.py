@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bridge.alerts.dissemination import notify_settings_from_env
 from bridge.config import ConfigError, add_settings_arguments, settings_from_args
+from bridge.reports.schedule import schedule_settings_from_env
 from bridge.sensors.fleet import FleetSettings
 from bridge.twin.live import LOCAL_FEED_PORT
 from simulation.paths import scenes_dir
@@ -54,6 +55,7 @@ def serve_main(argv: list[str]) -> int:
     try:
         settings = settings_from_args(args)
         notify = notify_settings_from_env(os.environ)
+        monthly = schedule_settings_from_env(os.environ)
         scene = load_scene(args.scene)
         for path in (args.cert, args.key):
             if path is not None and not path.is_file():
@@ -70,6 +72,12 @@ def serve_main(argv: list[str]) -> int:
 
     runtime = start_twin(scene, settings, fleet=FleetSettings(speed=args.speed) if args.fleet else None,
                          feed_port=args.feed_port, notify=notify)
+    reports = None
+    if monthly is not None:  # last month's report to the supervisors, on the configured morning
+        from bridge.reports.schedule import MonthlyReports
+        from simulation.materials import load_profiles
+
+        reports = MonthlyReports(runtime.store, [scene], load_profiles(), monthly, settings.data_dir / "reports").start()
     try:
         app = create_app(runtime, ApiSettings(data_dir=settings.data_dir))
         server = uvicorn.Server(config(app, args.host, args.port, args.cert, args.key, log_level="info"))
@@ -92,5 +100,7 @@ def serve_main(argv: list[str]) -> int:
                   file=sys.stderr)
             return 1
     finally:
+        if reports is not None:
+            reports.stop()
         runtime.stop()
     return 0
