@@ -203,20 +203,21 @@ def _start(scene: Scene, settings: Settings, fleet: FleetSettings | None, feed_p
 
     # live readings are unified, range-checked and flagged against their recent history before they
     # are stored: flagged ones are kept, and kept out of the alerts and models
-    def on_status(sensor: str, status: Mapping[str, object]) -> None:  # battery levels -> battery_low alerts
+    def on_device_status(sensor: str, status: Mapping[str, object]) -> None:  # battery levels -> battery_low alerts
         events = alerts.on_status(sensor, status)
         if events:
             state.update([], alerts=events)
             dissemination.on_events(events)
 
     ingestor = Ingestor(store, broker.address, subscriptions_for(scene, fleet.format if fleet else None),
-                        on_stored=on_stored, on_status=on_status, calibrations=Calibrations(store), client_id=f"relic-twin-bridge-{scene.id}", clock=clock,
+                        on_stored=on_stored, on_status=on_device_status, calibrations=Calibrations(store), client_id=f"relic-twin-bridge-{scene.id}", clock=clock,
                         govern=LiveGovernor())
     started.append(dissemination.stop)
     ingestor.start()
     started.append(ingestor.stop)
     rt = TwinRuntime(scene, broker, store, state, feed, ingestor, alerts, dissemination, fleet_obj, client,
                      alert_client)
+    started[:] = [rt.stop]  # from here on, the runtime stops everything it holds
 
     prealarms = Prealarms(store, scene, alerts.profiles, clock)
 
