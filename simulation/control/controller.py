@@ -52,12 +52,14 @@ class Step:
 @dataclass(frozen=True)
 class Context:
     """What besides the readings shapes a step: sensors fresh, calibration passed, overrides
-    {device: (on, until_s)}, safe states {device: on}."""
+    {device: (on, until_s)}, safe states {device: on}, fixed {device: on} (devices the controller
+    may not drive, in the state they are in: policy off)."""
 
     sensors_ok: bool = True
     calibration_ok: bool = True
     override: Mapping[str, tuple[bool, float]] = field(default_factory=dict)
     safe_state: Mapping[str, bool] = field(default_factory=dict)
+    fixed: Mapping[str, bool] = field(default_factory=dict)
 
 
 RATE_WINDOW_S = 1800.0  # s, RH rate measured over the last half hour
@@ -165,8 +167,10 @@ class TwinController(_Base):
             dwell = interlocks.Limits(self.settings.dwell_s, self.settings.dwell_s,
                                       self.limits.max_switches_per_hour, self.limits.max_rh_rate_per_h)
             allowed = interlocks.allowed_first_moves(self.devices, self.history, now_s, dwell)
+            fixed = [ctx.fixed.get(d.id, ctx.override[d.id][0] if d.id in ctx.override and ctx.override[d.id][1] > now_s
+                                   else None) for d in self.devices]
             p = mpc.plan(self.hall, est.state, f, self.devices, self.bands, self.recent(), self.state,
-                         self.settings, allowed)
+                         self.settings, allowed, fixed)
             step = self._finish(now_s, [bool(x) for x in p.first], "mpc", ctx, p, started)
         self._last = step.on
         return step

@@ -169,17 +169,22 @@ def first_moves(devices: Sequence[Device], allowed: Sequence[Sequence[bool]] | N
 
 def plan(hall: hm.LumpedHall, x0: hm.HallState, forcing: hm.Forcing, devices: Sequence[Device], bands: Bands,
          recent: Recent, current: Sequence[bool], settings: Settings | None = None,
-         allowed: Sequence[Sequence[bool]] | None = None) -> Plan:
+         allowed: Sequence[Sequence[bool]] | None = None, fixed: Sequence[bool | None] | None = None) -> Plan:
     """The cheapest plan from state ``x0``.
 
     forcing : over ``settings.horizon_steps`` steps (forecast; disturbance estimate included)
     current : (n_devices,) the devices' state now (switching costs are counted against it)
     allowed : per device, the states the interlocks allow for the first move
+    fixed : per device, a state it keeps through the whole plan (not the controller's to change:
+        policy off, a manual override), or None
     """
     s = settings or Settings()
     n = s.horizon_steps
-    modes = first_moves(devices)
-    first = first_moves(devices, allowed)
+    fx = list(fixed) if fixed is not None else [None] * len(devices)
+    whole = [(bool(f),) if f is not None else (False, True) for f in fx]
+    modes = first_moves(devices, whole)
+    first_opts = allowed if allowed is not None else [(False, True)] * len(devices)
+    first = first_moves(devices, [w if f is not None else a for w, a, f in zip(whole, first_opts, fx, strict=True)])
     plans = candidate_plans(modes, first, n)
     traj = hm.simulate(hall, x0, forcing, devices, plans.astype(float), s.step_s, s.substeps)
     power = np.array([d.power_w for d in devices])
