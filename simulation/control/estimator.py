@@ -18,7 +18,7 @@ import numpy as np
 from simulation.control import hall_model as hm
 from simulation.psychrometrics import vapour_density
 
-GAIN = 0.05  # share of each step's unexplained change added to the disturbance (model choice: ~1 h memory at 10 min)
+GAIN = 0.15  # share of each step's unexplained change added to the disturbance (model choice: ~1 h memory at 10 min)
 MAX_HEAT_W_M3 = 20.0  # |disturbance heat| bound, W per m³ of hall (a crowded room is ~5; guards bad data)
 MAX_MOISTURE_G_H_M3 = 3.0  # |disturbance vapour| bound, g/h per m³ (a full dehumidifier in a small room ~2)
 

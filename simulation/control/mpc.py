@@ -57,12 +57,12 @@ class Weights:
     benchmarks/control.py). RH terms are per relic per (%RH)² h."""
 
     band: float = 60.0  # outside band minus margin
-    swing: float = 30.0  # beyond the share of the 24 h limit
+    swing: float = 10.0  # beyond the share of the 24 h limit
     track: float = 1.0  # away from the reference
     energy_kwh: float = 3.0  # per kWh of electricity
     switch: float = 15.0  # per switch now (compressor wear, swings from cycling)
-    margin_rh: float = 1.5  # %RH kept from each band edge
-    swing_share: float = 0.7  # share of max_change_24h the plan may use
+    margin_rh: float = 2.5  # %RH kept from each band edge
+    swing_share: float = 1.0  # share of max_change_24h the plan may use
 
 
 @dataclass(frozen=True)
@@ -135,8 +135,9 @@ def costs(rh: NDArray, plans: NDArray, current: Sequence[bool], bands: Bands, re
     allowance = w.swing_share * bands.max_change_24h
     ref = reference(bands, recent, w.margin_rh)
     band = np.maximum(lo - rh, 0.0) ** 2 + np.maximum(rh - hi, 0.0) ** 2
-    swing = (np.maximum(rh - (recent.low + allowance), 0.0) ** 2
-             + np.maximum((recent.high - allowance) - rh, 0.0) ** 2)
+    # the 24 h corridor never holds a relic outside its band: moving back into the band is no swing fault
+    swing = (np.maximum(rh - np.maximum(recent.low + allowance, lo), 0.0) ** 2
+             + np.maximum(np.minimum(recent.high - allowance, hi) - rh, 0.0) ** 2)
     prev = np.concatenate([np.broadcast_to(np.asarray(current, bool), (plans.shape[0], 1, plans.shape[2])), plans],
                           axis=1)
     return {
