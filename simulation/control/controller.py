@@ -137,9 +137,9 @@ class TwinController(_Base):
         return mpc.Recent(np.where(np.isfinite(lo), lo, mid), np.where(np.isfinite(hi), hi, mid),
                           np.where(np.isfinite(mean), mean, mid))
 
-    def observe(self, obs: Observation) -> None:
-        """Update the state estimate with one step's readings."""
-        self._rh.append((len(self._relic) * self.step_s, obs.rh))
+    def observe(self, now_s: float, obs: Observation) -> None:
+        """Update the state estimate with one step's readings (taken at ``now_s``)."""
+        self._rh.append((now_s, obs.rh))
         self._relic.append(np.asarray(obs.relic_rh, float))
         if self.estimate is None or self._last is None:
             case = np.where(np.isfinite(obs.case_rh), obs.case_rh, obs.rh) if len(obs.case_rh) else None
@@ -155,7 +155,7 @@ class TwinController(_Base):
         """One decision. forecast : over ``settings.horizon_steps`` control steps from now."""
         started = time.perf_counter()
         ctx = ctx or Context()
-        self.observe(obs)
+        self.observe(now_s, obs)
         if not ctx.calibration_ok:
             proposed = humidistat.decide(self.devices, self.state, obs.rh, self.fallback)
             step = self._finish(now_s, proposed, "humidistat", ctx, None, started)

@@ -46,7 +46,8 @@ def update(hall: hm.LumpedHall, est: Estimate, forcing: hm.Forcing, devices, dut
     v = hall.volume_m3
     heat = est.heat_w + GAIN * (t_meas - t_pred) * hm.RHO_CP * v / dt_s * (1 + dt_s * hall.a_inf)
     moist = est.moisture_g_s + GAIN * (w_meas - w_pred) * v / dt_s * (1 + dt_s * hall.a_inf)
-    heat = float(np.clip(heat, -MAX_HEAT_W_M3 * v, MAX_HEAT_W_M3 * v))
+    # with an air handler holding the temperature, a heat error is its work, not a disturbance
+    heat = 0.0 if hall.hvac_w > 0 else float(np.clip(heat, -MAX_HEAT_W_M3 * v, MAX_HEAT_W_M3 * v))
     moist = float(np.clip(moist, -MAX_MOISTURE_G_H_M3 * v / 3600, MAX_MOISTURE_G_H_M3 * v / 3600))
     w_case = x.w_case[0].copy()
     if case_rh is not None:

@@ -58,10 +58,10 @@ class Weights:
 
     band: float = 60.0  # outside band minus margin
     swing: float = 10.0  # beyond the share of the 24 h limit
-    track: float = 1.0  # away from the reference
-    energy_kwh: float = 3.0  # per kWh of electricity
-    switch: float = 15.0  # per switch now (compressor wear, swings from cycling)
-    margin_rh: float = 2.5  # %RH kept from each band edge
+    track: float = 0.3  # away from the reference
+    energy_kwh: float = 10.0  # per kWh of electricity
+    switch: float = 100.0  # per switch now (compressor wear, swings from cycling)
+    margin_rh: float = 1.5  # %RH kept from each band edge
     swing_share: float = 1.0  # share of max_change_24h the plan may use
 
 
