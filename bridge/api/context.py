@@ -11,9 +11,11 @@ from argon2 import PasswordHasher
 from fastapi import Depends, Request
 
 from bridge.api.errors import ApiError
+from bridge.api.throttle import AccountThrottle
 from bridge.auth import DEFAULT_HASHER, VISITOR, AuthError, Claims, TokenSigner, hash_password
 from bridge.live import TwinState
 from bridge.store import Store
+from bridge.store import service_queries as q
 from bridge.store.files import FileLimits, FileStore, open_file_store
 from simulation.scene import Scene
 
@@ -62,6 +64,7 @@ class Service:
     jobs: Any = None  # bridge.api.whatif_jobs.JobRunner, set by create_app
     on_ack: Callable[[str, str], bool] | None = None  # (engine alert key, username): the live twin's acknowledge
     dummy_hash: str = ""  # verified against when a user does not exist (same timing as a wrong password)
+    throttle: AccountThrottle = field(default_factory=AccountThrottle)  # failed sign-ins per account
 
     @classmethod
     def build(cls, store: Store, settings: ApiSettings, signer: TokenSigner, scene: Scene | None,
@@ -87,18 +90,28 @@ def bearer(request: Request) -> str | None:
     return None
 
 
-def claims_of(token: str | None, signer: TokenSigner) -> Claims:
-    """The caller's claims: a visitor when no token, ApiError when the token is bad."""
+def claims_of(token: str | None, signer: TokenSigner, store: Store | None = None) -> Claims:
+    """The caller's claims: a visitor when no token, ApiError when the token is bad.
+
+    With ``store``, the token must also still match its user: the user exists, is active, holds
+    the token's role and the same token stamp (see :func:`bridge.store.service_queries.update_user`).
+    """
     if token is None:
         return VISITOR
     try:
-        return signer.verify(token)
+        claims = signer.verify(token)
     except AuthError as exc:
         raise ApiError("token_invalid", headers={"WWW-Authenticate": "Bearer"}) from exc
+    if store is not None:
+        user = q.get_user(store, claims.sub)
+        if user is None or not user.active or user.role_id != claims.role or user.token_stamp != claims.stamp:
+            raise ApiError("token_invalid", headers={"WWW-Authenticate": "Bearer"})
+    return claims
 
 
 def current(request: Request) -> Claims:
-    return claims_of(bearer(request), service(request).signer)
+    svc = service(request)
+    return claims_of(bearer(request), svc.signer, svc.store)
 
 
 def check(claims: Claims, permission: str) -> None:

@@ -93,7 +93,7 @@ async def live(ws: WebSocket) -> None:
     svc = service(ws)  # type: ignore[arg-type]
     hub: LiveHub | None = ws.app.state.hub
     try:
-        claims = claims_of(_token(ws), svc.signer)
+        claims = claims_of(_token(ws), svc.signer, svc.store)
     except ApiError:
         await ws.close(code=1008, reason="invalid or expired token | 令牌无效")
         return
