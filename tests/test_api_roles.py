@@ -111,6 +111,8 @@ ENDPOINTS = [
      lambda api, ids: {"path": {"username": "staff"}, "json": {"display_name": "Staff"}}),
     ("DELETE", "/api/users/{username}", "admin", 204, lambda api, ids: {"path": {"username": _throwaway_user(api)}}),
     ("GET", "/api/settings", "admin", 200, lambda api, ids: {}),
+    ("GET", "/api/audit", "admin", 200, lambda api, ids: {}),
+    ("POST", "/api/live/ticket", "staff", 200, lambda api, ids: {}),
 ]
 
 CALLERS = (None, *ROLES)  # None: no token at all

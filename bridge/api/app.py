@@ -72,6 +72,7 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
         routes_whatif,
     )
 
+    svc.tickets = live_route.Tickets()
     routes_relics.seed_from_scene(svc)
     app = FastAPI(title="relic-twin", version="1", description=DESCRIPTION, openapi_url="/api/openapi.json",
                   docs_url="/api/docs", redoc_url=None)

@@ -65,6 +65,7 @@ class Service:
     on_ack: Callable[[str, str], bool] | None = None  # (engine alert key, username): the live twin's acknowledge
     dummy_hash: str = ""  # verified against when a user does not exist (same timing as a wrong password)
     throttle: AccountThrottle = field(default_factory=AccountThrottle)  # failed sign-ins per account
+    tickets: Any = None  # bridge.api.live_route.Tickets, set by create_app
 
     @classmethod
     def build(cls, store: Store, settings: ApiSettings, signer: TokenSigner, scene: Scene | None,

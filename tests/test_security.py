@@ -1,0 +1,253 @@
+"""The eight findings of the trust review (issue 14), each repeated as an attacker would, and the fixed
+behaviour asserted; against a real server and SQLite store (and a real Mosquitto where a broker counts).
+
+1 tokens outlive their user · 2 a device writes as any sensor · 3 a device takes the bridge's client id ·
+4 bearer tokens in the log · 5 a world-readable database · 6 an unbounded what-if queue ·
+7 500s on absurd input · 8 sign-in throttling per address only
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import time
+
+import httpx
+import pytest
+from fixtures_api import PASSWORD, Api, serve
+
+from bridge.api.throttle import AccountThrottle
+
+_n = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory):
+    yield from serve(tmp_path_factory.mktemp("security"))
+
+
+def _user(api: Api, role: str) -> tuple[str, str]:
+    """A fresh user of ``role`` and a token of theirs."""
+    name = f"sec{next(_n)}"
+    with api.client("admin") as c:
+        assert c.post("/api/users", json={"username": name, "password": PASSWORD, "role": role}).status_code == 201
+        r = c.post("/api/auth/token", json={"username": name, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return name, r.json()["access_token"]
+
+
+def _as(api: Api, token: str) -> httpx.Client:
+    return httpx.Client(base_url=api.url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+
+# ---------------------------------------------------------------------- 1: tokens end with their user
+
+
+def test_1_a_deleted_admins_token_stops_at_once(api: Api):
+    name, token = _user(api, "admin")
+    with _as(api, token) as c:
+        assert c.get("/api/users").status_code == 200
+    with api.client("admin") as c:
+        assert c.delete(f"/api/users/{name}").status_code == 204
+    with _as(api, token) as c:
+        assert c.get("/api/users").status_code == 401
+        r = c.post("/api/users", json={"username": f"evil{next(_n)}", "password": PASSWORD, "role": "admin"})
+        assert r.status_code == 401 and r.json()["error"]["code"] == "token_invalid"
+    # a new user of the same name does not revive the old token
+    with api.client("admin") as c:
+        assert c.post("/api/users", json={"username": name, "password": PASSWORD, "role": "admin"}).status_code == 201
+    with _as(api, token) as c:
+        assert c.get("/api/users").status_code == 401
+
+
+@pytest.mark.parametrize("change", [{"active": False}, {"role": "staff"}, {"password": "another password 9"}])
+def test_1_disabling_demoting_or_a_new_password_ends_tokens(api: Api, change):
+    name, token = _user(api, "admin")
+    with api.client("admin") as c:
+        assert c.patch(f"/api/users/{name}", json=change).status_code == 200
+    with _as(api, token) as c:
+        assert c.get("/api/users").status_code == 401
+        assert c.get("/api/latest").status_code == 401  # not even what the new role allows: sign in again
+
+
+def test_1_a_display_name_change_keeps_tokens(api: Api):
+    name, token = _user(api, "staff")
+    with api.client("admin") as c:
+        assert c.patch(f"/api/users/{name}", json={"display_name": "Li"}).status_code == 200
+    with _as(api, token) as c:
+        assert c.get("/api/latest").status_code == 200
+
+
+def test_1_a_removed_users_token_is_refused_on_the_live_feed(api: Api):
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    name, token = _user(api, "staff")
+    with api.client("admin") as c:
+        assert c.delete(f"/api/users/{name}").status_code == 204
+    with pytest.raises(InvalidStatus) as err:
+        connect(api.ws_url + "/api/live", additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=10)
+    assert err.value.response.status_code == 403
+
+
+# ---------------------------------------------------------------------- 7: absurd input is 404/422, never 500
+
+BIG = 2**63  # one past the largest BIGINT
+
+ABSURD = [
+    ("GET", f"/api/relics/{BIG}", {}),
+    ("GET", f"/api/relics/{BIG}/details", {}),
+    ("PATCH", f"/api/relics/{BIG}", {"json": {"condition": "x"}}),
+    ("GET", f"/api/relics/{BIG}/records", {}),
+    ("POST", f"/api/relics/{BIG}/records", {"json": {"kind": "loan", "started_at": "2026-01-01T00:00:00Z"}}),
+    ("GET", f"/api/records/{BIG}", {}),
+    ("PATCH", f"/api/records/{BIG}", {"json": {"notes": "x"}}),
+    ("GET", f"/api/files/{BIG}", {}),
+    ("GET", "/api/files", {"params": {"relic_id": BIG}}),
+    ("POST", f"/api/alerts/{BIG}/ack", {"json": {"note": "x"}}),
+    ("GET", f"/api/relics/{-BIG}", {}),
+    ("GET", "/api/history", {"params": {"sensor": "S01", "end": "0001-01-01T00:00:00Z"}}),
+    ("GET", "/api/history", {"params": {"sensor": "S01", "start": "0001-01-01T00:00:00Z",
+                                        "end": "0001-01-02T00:00:00Z"}}),
+    ("GET", "/api/stats", {"params": {"sensor": "S01", "quantity": "temperature",
+                                      "end": "9999-12-31T23:59:59-01:00"}}),
+    ("GET", "/api/export", {"params": {"sensor": "S01", "end": "0001-01-01T00:00:00Z"}}),
+    ("GET", "/api/state", {"params": {"at": "9999-12-31T23:59:59-01:00"}}),
+    ("GET", "/api/state", {"params": {"at": "0001-01-01T00:00:00+01:00"}}),
+    ("GET", "/api/details", {"params": {"kind": "sensor", "id": "S01", "at": "9999-12-31T23:59:59-01:00"}}),
+    ("POST", "/api/relics/1/records", {"json": {"kind": "loan", "started_at": "9999-12-31T23:59:59-01:00"}}),
+    ("GET", "/api/audit", {"params": {"before_id": BIG}}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "req"), ABSURD, ids=[f"{m} {p} {r}"[:80] for m, p, r in ABSURD])
+def test_7_absurd_ids_and_dates_are_refused_not_crashed_on(api: Api, method, path, req):
+    with api.client("admin") as c:
+        r = c.request(method, path, **req)
+    assert r.status_code in (404, 422), r.text
+    assert r.json()["error"]["message"]["zh"]
+
+
+def test_7_a_non_ascii_bearer_token_is_401(api: Api):
+    token = "é" * 40 + ".签名"
+    with httpx.Client(base_url=api.url, timeout=30) as c:
+        r = c.get("/api/latest", headers={"Authorization": f"Bearer {token}".encode()})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "token_invalid"
+
+
+def test_7_a_non_ascii_token_on_the_live_feed_is_refused(api: Api):
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    for headers in ({"Authorization": "Bearer \u00e9\u00e9.\u00e9"}, {"Sec-WebSocket-Protocol": "bearer.\u00e9x"}):
+        with pytest.raises(InvalidStatus) as err:
+            connect(api.ws_url + "/api/live", additional_headers=headers, open_timeout=10)
+        assert err.value.response.status_code in (400, 403)  # a handshake refused, not a dropped connection
+
+
+# ---------------------------------------------------------------------- 8: throttled per account, audited
+
+
+def test_8_wrong_passwords_from_many_addresses_slow_the_account_down(api: Api):
+    name, _ = _user(api, "curator")
+    statuses = []
+    with httpx.Client(base_url=api.url, timeout=30) as c:
+        for i in range(8):  # from one test client; the count is per account, so the address does not matter
+            r = c.post("/api/auth/token", json={"username": name, "password": f"guess {i}"})
+            statuses.append(r.status_code)
+        right = c.post("/api/auth/token", json={"username": name, "password": PASSWORD})
+    assert statuses[:3] == [401, 401, 401]
+    assert 429 in statuses[3:]
+    assert right.status_code == 429 and int(right.headers["Retry-After"]) >= 1  # even the right one waits its turn
+    with api.client("admin") as c:
+        events = c.get("/api/audit", params={"action": "sign_in_failed", "limit": 1000}).json()
+    mine = [e for e in events if e["actor"] == name]
+    assert len(mine) == 9 and not any(e["ok"] for e in mine)
+    assert {e["detail"] for e in mine} == {"wrong password", "throttled"}
+
+
+def test_8_the_delay_grows_is_capped_and_a_success_clears_it():
+    now = [0.0]
+    t = AccountThrottle(free=3, max_delay_s=60, clock=lambda: now[0])
+    waits = []
+    for _ in range(12):
+        t.failed("Curator")
+        waits.append(t.wait("curator"))  # names are compared without case
+    assert waits == [0, 0, 1, 2, 4, 8, 16, 32, 60, 60, 60, 60]  # never longer than a minute: not a lockout
+    now[0] += 60
+    assert t.wait("curator") == 0
+    t.succeeded("curator")
+    t.failed("curator")
+    assert t.wait("curator") == 0
+
+
+def test_8_sign_ins_and_admin_actions_are_in_the_audit_log(api: Api):
+    name, token = _user(api, "staff")
+    with api.client("admin") as c:
+        c.patch(f"/api/users/{name}", json={"role": "curator", "password": "a new password 1"})
+        c.delete(f"/api/users/{name}")
+        events = c.get("/api/audit", params={"limit": 50}).json()
+    mine = [(e["action"], e["actor"], e["ok"]) for e in events if name in (e["target"], e["actor"])]
+    assert mine[:4] == [("user_remove", "admin", True), ("user_change", "admin", True), ("sign_in", name, True),
+                        ("user_add", "admin", True)]
+    change = next(e for e in events if e["action"] == "user_change" and e["target"] == name)
+    assert "a new password" not in change["detail"] and "password=(new)" in change["detail"]
+    with _as(api, token) as c:
+        assert c.get("/api/audit").status_code == 401
+    with api.client("curator") as c:
+        assert c.get("/api/audit").status_code == 403
+
+
+# ---------------------------------------------------------------------- 4: no secret in any log
+
+
+class _Capture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def test_4_no_token_reaches_the_access_log_and_the_feed_takes_header_subprotocol_or_ticket(tmp_path):
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    from bridge.api.server import ThreadedServer
+    from tests.fixtures_api import build
+
+    app, store, _ = build(tmp_path)
+    capture = _Capture()
+    loggers = [logging.getLogger(n) for n in ("uvicorn.access", "uvicorn.error")]
+    with ThreadedServer(app, log_level="info") as srv:
+        for lg in loggers:
+            lg.addHandler(capture)
+        try:
+            with httpx.Client(base_url=srv.url, timeout=30) as c:
+                token = c.post("/api/auth/token", json={"username": "staff", "password": PASSWORD}).json()["access_token"]
+                c.get("/api/latest", params={"token": token, "access_token": token})  # a careless client
+                auth = {"Authorization": f"Bearer {token}"}
+                tickets = [c.post("/api/live/ticket", headers=auth).json()["ticket"] for _ in range(2)]
+            ws_url = srv.ws_url + "/api/live"
+            with connect(ws_url, additional_headers=auth, open_timeout=10) as ws:
+                assert json.loads(ws.recv())["type"] == "snapshot"
+            with connect(ws_url, subprotocols=["relic-twin.live", f"bearer.{token}"], open_timeout=10) as ws:
+                assert ws.subprotocol == "relic-twin.live"
+                assert json.loads(ws.recv())["type"] == "snapshot"
+            with connect(f"{ws_url}?ticket={tickets[0]}", open_timeout=10) as ws:
+                assert json.loads(ws.recv())["type"] == "snapshot"
+            for refused in (f"{ws_url}?ticket={tickets[0]}",  # a ticket works once
+                            f"{ws_url}?token={token}"):       # and a token in the URL not at all
+                with pytest.raises(InvalidStatus):
+                    connect(refused, open_timeout=10)
+            time.sleep(0.3)  # the last access lines
+        finally:
+            for lg in loggers:
+                lg.removeHandler(capture)
+    store.close()
+    text = "\n".join(capture.lines)
+    assert "/api/latest" in text and "WebSocket /api/live" in text  # the log was captured
+    assert "[redacted]" in text
+    assert token not in text and tickets[0] not in text and token.split(".")[1] not in text
