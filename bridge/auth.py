@@ -30,6 +30,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from bridge.errors import RelicTwinError
+from bridge.store.private import private_dir
 
 ROLES: tuple[str, ...] = ("visitor", "staff", "curator", "admin")
 
@@ -150,8 +151,9 @@ def load_or_create_secret(data_dir: Path) -> bytes:
     """The token secret in ``<data_dir>/api-secret``, created (32 random bytes, mode 0600) if absent."""
     path = Path(data_dir) / "api-secret"
     if path.exists():
+        os.chmod(path, 0o600)
         return path.read_bytes()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another process made it first

@@ -11,7 +11,10 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import os
+import stat
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -251,3 +254,42 @@ def test_4_no_token_reaches_the_access_log_and_the_feed_takes_header_subprotocol
     assert "/api/latest" in text and "WebSocket /api/live" in text  # the log was captured
     assert "[redacted]" in text
     assert token not in text and tickets[0] not in text and token.split(".")[1] not in text
+
+
+# ---------------------------------------------------------------------- 5: private files
+
+
+def _mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_5_data_folder_database_wal_keys_and_blobs_are_private_whatever_the_umask(tmp_path):
+    from datetime import UTC, datetime
+
+    from bridge.auth import load_or_create_secret
+    from bridge.readings import Reading
+    from bridge.store import Store
+    from bridge.store.backup import backup
+    from bridge.store.files import LocalFileStore
+
+    data = tmp_path / "data"
+    old = os.umask(0o022)  # the finding's umask: files 644, folders 755 unless the code says otherwise
+    try:
+        with Store.open(data_dir=data) as store:
+            store.add_readings([Reading("S01", "temperature", datetime(2026, 1, 1, tzinfo=UTC), 20.0, "°C")])
+            db = data / "relic-twin.sqlite"
+            files = [db, data / "relic-twin.sqlite-wal", data / "relic-twin.sqlite-shm"]
+            assert all(f.exists() for f in files)
+            load_or_create_secret(data)
+            blob = LocalFileStore(data / "files").put(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png")
+            copy = backup(store.url, tmp_path / "backups" / "copy.sqlite")
+            assert _mode(data) == 0o700
+            for f in [*files, data / "api-secret", Path(blob.location.removeprefix("file://")), copy]:
+                assert _mode(f) == 0o600, f
+        # a database an older version left readable is tightened when opened
+        for f in (data, db):
+            f.chmod(0o755 if f.is_dir() else 0o644)
+        with Store.open(data_dir=data):
+            assert (_mode(data), _mode(db)) == (0o700, 0o600)
+    finally:
+        os.umask(old)
