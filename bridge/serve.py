@@ -54,6 +54,7 @@ def serve_main(argv: list[str]) -> int:
 
     runtime = start_twin(scene, settings, fleet=FleetSettings(speed=args.speed) if args.fleet else None,
                          feed_port=args.feed_port, notify=notify)
+    app = None
     try:
         app = create_app(runtime, ApiSettings(data_dir=settings.data_dir))
         server = uvicorn.Server(config(app, args.host, args.port, args.cert, args.key, log_level="info"))
@@ -76,5 +77,7 @@ def serve_main(argv: list[str]) -> int:
                   file=sys.stderr)
             return 1
     finally:
+        if app is not None:
+            app.state.service.jobs.shutdown()  # what-if runs cancelled and marked, not waited for
         runtime.stop()
     return 0

@@ -56,6 +56,13 @@ def _throwaway_user(api: Api) -> str:
     return name
 
 
+def _throwaway_job(api: Api) -> str:
+    with api.client("admin") as c:
+        r = c.post("/api/whatif", json={"scenario": "heat_wave"})
+    assert r.status_code == 202, r.text
+    return str(r.json()["id"])
+
+
 # (method, path template, least role or None for public, status when allowed, request builder)
 ENDPOINTS = [
     ("GET", "/api/health", None, 200, lambda api, ids: {}),
@@ -112,6 +119,7 @@ ENDPOINTS = [
     ("DELETE", "/api/users/{username}", "admin", 204, lambda api, ids: {"path": {"username": _throwaway_user(api)}}),
     ("GET", "/api/settings", "admin", 200, lambda api, ids: {}),
     ("GET", "/api/audit", "admin", 200, lambda api, ids: {}),
+    ("DELETE", "/api/whatif/{job_id}", "curator", 200, lambda api, ids: {"path": {"job_id": _throwaway_job(api)}}),
     ("POST", "/api/live/ticket", "staff", 200, lambda api, ids: {}),
 ]
 

@@ -293,3 +293,118 @@ def test_5_data_folder_database_wal_keys_and_blobs_are_private_whatever_the_umas
             assert (_mode(data), _mode(db)) == (0o700, 0o600)
     finally:
         os.umask(old)
+
+
+# ---------------------------------------------------------------------- 6: bounded what-if work
+
+
+def test_6_queue_caps_per_user_and_in_total_cancel_and_retention(tmp_path):
+    import threading
+
+    from bridge.api import ApiSettings
+    from bridge.api.server import ThreadedServer
+    from bridge.api.whatif_jobs import Limits
+    from tests.fixtures_api import FAST, SECRET, build
+
+    release = threading.Event()
+    started = threading.Event()
+
+    def slow(path, out_dir, *, progress, initial=None):
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "summary.json").write_text("{}")
+        started.set()
+        while not release.wait(0.01):
+            progress(0.5)  # a cancelled run stops here
+        return {"scenario": {"id": path.stem}}
+
+    settings = ApiSettings(data_dir=tmp_path, secret=SECRET, rate_per_s=10_000, burst=10_000, login_per_min=10_000,
+                           password_hasher=FAST, whatif=Limits(per_user=2, total=3, keep=2, retry_after_s=7))
+    app, store, _ = build(tmp_path, settings, whatif_runner=slow)
+    with ThreadedServer(app) as srv, httpx.Client(base_url=srv.url, timeout=30) as c:
+        auth = {}
+        for role in ("curator", "admin"):
+            tok = c.post("/api/auth/token", json={"username": role, "password": PASSWORD}).json()["access_token"]
+            auth[role] = {"Authorization": f"Bearer {tok}"}
+
+        def post(role: str) -> httpx.Response:
+            return c.post("/api/whatif", json={"scenario": "heat_wave"}, headers=auth[role])
+
+        first, second, third = post("curator"), post("curator"), post("curator")
+        assert (first.status_code, second.status_code, third.status_code) == (202, 202, 429)
+        assert third.headers["Retry-After"] == "7" and "2" in third.json()["error"]["message"]["en"]
+        assert post("admin").status_code == 202
+        over = post("admin")
+        assert over.status_code == 429 and int(over.headers["Retry-After"]) >= 7  # 3 in all
+        assert started.wait(10)
+        running, queued = first.json()["id"], second.json()["id"]
+        r = c.delete(f"/api/whatif/{queued}", headers=auth["curator"])
+        assert r.status_code == 200 and r.json()["state"] == "cancelled"
+        c.delete(f"/api/whatif/{running}", headers=auth["curator"])
+        deadline = time.monotonic() + 10
+        while c.get(f"/api/whatif/{running}", headers=auth["curator"]).json()["state"] != "cancelled":
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        status = json.loads((tmp_path / "whatif" / running / "status.json").read_text())
+        assert status["state"] == "cancelled"
+        assert post("curator").status_code == 202  # room again
+        release.set()
+        for _ in range(3):  # more finished runs than kept: the oldest go, folders and all
+            job = post("curator").json()["id"]
+            while c.get(f"/api/whatif/{job}", headers=auth["curator"]).json()["state"] != "done":
+                time.sleep(0.02)
+        finished = [p.name for p in (tmp_path / "whatif").iterdir()]
+        assert running not in finished and len(finished) <= 3  # keep=2 finished, plus the last one's
+        assert c.get(f"/api/whatif/{running}", headers=auth["curator"]).status_code == 404
+        assert c.delete("/api/whatif/not-hex", headers=auth["curator"]).status_code == 422
+    store.close()
+
+
+@pytest.mark.timeout(120)
+def test_6_serve_exits_within_10_s_of_sigterm_with_runs_queued(mosquitto_broker, tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from tests.fixtures_broker import free_port
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root), "RELIC_TWIN_DATA_DIR": str(tmp_path / "data"),
+           "RELIC_TWIN_BROKER_URL": f"mqtt://127.0.0.1:{mosquitto_broker.port}"}
+    cli = [sys.executable, "-m", "twin_engine.cli"]
+    subprocess.run([*cli, "user", "add", "cur", "--role", "curator", "--password-stdin"], input=PASSWORD + "\n",
+                   text=True, env=env, check=True, capture_output=True, timeout=60)
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([*cli, "serve", "--port", str(port), "--feed-port", "0"], env=env,
+                                stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline and proc.poll() is None, log.read_text()[-2000:]
+            time.sleep(0.2)
+        with httpx.Client(base_url=url, timeout=30) as c:
+            tok = c.post("/api/auth/token", json={"username": "cur", "password": PASSWORD}).json()["access_token"]
+            c.headers["Authorization"] = f"Bearer {tok}"
+            ids = [c.post("/api/whatif", json={"scenario": s}).json()["id"]
+                   for s in ("hvac_failure_summer", "heat_wave", "door_open_winter")]
+            assert c.post("/api/whatif", json={"scenario": "heat_wave"}).status_code == 429
+            while c.get(f"/api/whatif/{ids[0]}").json()["state"] != "running":
+                time.sleep(0.05)
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        assert time.monotonic() - t0 < 10, log.read_text()[-2000:]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    for job in ids:  # the running run and the waiting ones are marked, in their folders
+        status = json.loads((tmp_path / "data" / "whatif" / job / "status.json").read_text())
+        assert status["state"] == "cancelled" and status["reason"]["en"] == "the service stopped"

@@ -56,7 +56,7 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
         def initial_state() -> dict[str, tuple[float, float]]:  # the hall as stored now, for from_store runs
             return stored_initial_state(scene, store.latest())[0]
 
-    svc.jobs = JobRunner(scenarios, settings.data_dir / "whatif", initial_state=initial_state,
+    svc.jobs = JobRunner(scenarios, settings.data_dir / "whatif", initial_state=initial_state, limits=settings.whatif,
                          **({"run": whatif_runner} if whatif_runner else {}))
     q.ensure_roles(store, {r: ",".join(sorted(p)) for r, p in PERMISSIONS.items()})
 

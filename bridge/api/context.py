@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 
 from bridge.api.errors import ApiError
 from bridge.api.throttle import AccountThrottle
+from bridge.api.whatif_jobs import Limits as WhatIfLimits
 from bridge.auth import DEFAULT_HASHER, VISITOR, AuthError, Claims, TokenSigner, hash_password
 from bridge.live import TwinState
 from bridge.store import Store
@@ -35,6 +36,7 @@ class ApiSettings:
     max_upload : largest file upload, bytes (the file store's own limits apply too)
     max_points : most raw points one history request returns (ask for buckets beyond)
     files_url : file store URL (see :func:`bridge.store.files.open_file_store`)
+    whatif : caps on queued what-if runs per user and in total, and how many finished runs are kept
     """
 
     data_dir: Path = Path("data")
@@ -49,6 +51,7 @@ class ApiSettings:
     files_url: str | None = None
     file_limits: FileLimits = field(default_factory=FileLimits)
     password_hasher: PasswordHasher = DEFAULT_HASHER
+    whatif: WhatIfLimits = field(default_factory=WhatIfLimits)
 
 
 @dataclass
