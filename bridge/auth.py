@@ -44,6 +44,7 @@ PERMISSION_MIN_ROLE: dict[str, str] = {
     "archive:write": "curator",      # relics, records, files
     "whatif:run": "curator",
     "thresholds:write": "curator",
+    "devices:adopt": "curator",      # unknown devices: list them, adopt them into the scene
     "users:manage": "admin",
     "settings:write": "admin",
 }

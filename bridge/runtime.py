@@ -20,6 +20,7 @@ import paho.mqtt.client as mqtt
 from bridge.alerting import AlertService
 from bridge.broker import BrokerHandle, ensure_broker
 from bridge.config import BrokerAddress, Settings
+from bridge.device_identity import DeviceIdentity
 from bridge.dissemination import Disseminator, NotifySettings
 from bridge.fleet import FleetSettings, VirtualFleet, topics_for
 from bridge.governance import LiveGovernor
@@ -27,7 +28,9 @@ from bridge.ingest import Ingestor, Subscription
 from bridge.live import LiveFeed, TwinState
 from bridge.prealarm import Prealarms
 from bridge.readings import Reading
+from bridge.sensors import native
 from bridge.store import Store
+from bridge.store.service_queries import adopted_devices
 from simulation.scene import Scene
 
 log = logging.getLogger("relic_twin.runtime")
@@ -57,6 +60,11 @@ class TwinRuntime:
             self.state.update([], alerts=events)
             self.dissemination.on_events(events)
 
+    def adopt_device(self, sensor: str) -> None:
+        """Accept the readings of ``sensor`` (an unknown device a person adopted) from now on."""
+        if self.ingestor.identity is not None:
+            self.ingestor.identity.adopt(sensor)
+
     def acknowledge(self, alert_id: str, who: str) -> bool:
         """A person has seen alert ``alert_id`` (the engine's id); False when it is no longer active."""
         try:
@@ -84,12 +92,16 @@ def subscriptions_for(scene: Scene, fleet_format: str | None = None) -> list[Sub
     """One MQTT subscription per sensor topic, with its payload format and sensor id.
 
     With ``fleet_format``, the topics the virtual fleet uses when it publishes every
-    sensor in that convention (quantities it cannot carry go in native JSON).
+    sensor in that convention (quantities it cannot carry go in native JSON). Last, the hall's
+    native wildcard ``relic-twin/<hall>/+`` (no sensor: the topic names it), so that a device the
+    scene does not know is heard, quarantined and listed as an unknown device.
     """
     if fleet_format is None:
-        return [Subscription(topic=s.topic, format=s.format, sensor=s.id) for s in scene.sensors]
-    return [Subscription(topic=t, format=None, sensor=s.id)
-            for s in scene.sensors for t in topics_for(fleet_format, s, scene.id)]
+        subs = [Subscription(topic=s.topic, format=s.format, sensor=s.id) for s in scene.sensors]
+    else:
+        subs = [Subscription(topic=t, format=None, sensor=s.id)
+                for s in scene.sensors for t in topics_for(fleet_format, s, scene.id)]
+    return [*subs, Subscription(topic=f"{native.TOPIC_ROOT}/{scene.id}/+", format="native")]
 
 
 def _alert_publisher(address: BrokerAddress, hall: str) -> mqtt.Client:
@@ -151,7 +163,8 @@ def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None 
     # are stored: flagged ones are kept, and kept out of the alerts and models
     ingestor = Ingestor(store, broker.address, subscriptions_for(scene, fleet.format if fleet else None),
                         on_stored=on_stored, client_id=f"relic-twin-bridge-{scene.id}", clock=clock,
-                        govern=LiveGovernor())
+                        govern=LiveGovernor(),
+                        identity=DeviceIdentity.from_scene(scene.sensors, adopted_devices(store)))
     ingestor.start()
     rt = TwinRuntime(scene, broker, store, state, feed, ingestor, alerts, dissemination, fleet_obj, client,
                      alert_client)

@@ -408,3 +408,113 @@ def test_6_serve_exits_within_10_s_of_sigterm_with_runs_queued(mosquitto_broker,
     for job in ids:  # the running run and the waiting ones are marked, in their folders
         status = json.loads((tmp_path / "data" / "whatif" / job / "status.json").read_text())
         assert status["state"] == "cancelled" and status["reason"]["en"] == "the service stopped"
+
+
+# ---------------------------------------------------------------------- 2: a reading belongs to its topic's device
+
+
+def test_2_identity_rules_device_gateway_unknown():
+    from dataclasses import dataclass
+    from datetime import UTC, datetime
+
+    from bridge.device_identity import DeviceIdentity
+    from bridge.readings import Decoded, Reading
+
+    @dataclass
+    class S:
+        id: str
+        gateway_for: tuple[str, ...] = ()
+
+    ident = DeviceIdentity.from_scene([S("S01"), S("S03"), S("GW", ("S03",))])
+    t = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def check(device, *sensors):
+        d = Decoded(readings=[Reading(s, "temperature", t, 20.0, "°C") for s in sensors])
+        out = ident.check(device, "topic", b"{}", t, d)
+        return [r.sensor for r in out.readings], [j.reason.split(":")[0] for j in out.rejections]
+
+    assert check("S01", "S01") == (["S01"], [])
+    assert check("S01", "S03") == ([], ["sensor does not match topic"])
+    assert check("GW", "S03", "GW") == (["S03", "GW"], [])          # a gateway speaks for its list
+    assert check("GW", "S01") == ([], ["sensor does not match topic"])  # and for nothing else
+    assert check("S99", "S99")[1][0].startswith("unknown device")
+    assert set(ident.take_unknown()) == {"S99"} and ident.take_unknown() == {}
+    ident.adopt("S99")
+    assert check("S99", "S99") == (["S99"], [])
+    assert check(None, "S03") == (["S03"], [])  # a topic naming no device: only the known check
+
+
+def test_2_a_device_cannot_write_as_another_sensor_and_unknown_ones_wait_for_adoption(mosquitto_broker, tmp_path):
+    from bridge.device_identity import DeviceIdentity
+    from bridge.ingest import Ingestor
+    from bridge.runtime import subscriptions_for
+    from bridge.store import Store
+    from bridge.store import service_queries as q
+    from simulation.scene import load_scene
+    from tests.fixtures_broker import Publisher
+
+    scene = load_scene(Path(__file__).resolve().parents[1] / "scenes" / "demo_hall")
+    hall = f"relic-twin/{scene.id}"
+    store = Store.open(data_dir=tmp_path)
+    ingestor = Ingestor(store, (mosquitto_broker.host, mosquitto_broker.port), subscriptions_for(scene),
+                        client_id="sec-ingest", identity=DeviceIdentity.from_scene(scene.sensors)).start()
+    pub = Publisher(mosquitto_broker.host, mosquitto_broker.port, "S01")
+    spoofs = [{"sensor": "S03", "temperature": 33.3}, {"sensor": "S06", "co2": 4321},
+              {"sensor": "../../etc/passwd", "temperature": 20.0}, {"sensor": "S01' OR '1'='1", "temperature": 20.0}]
+    messages = [(f"{hall}/S01", json.dumps({**p, "time": f"2026-01-01T00:00:{i:02d}Z"}).encode())
+                for i, p in enumerate(spoofs)]
+    messages += [(f"{hall}/S01", b'{"temperature": 21.5, "time": "2026-01-01T00:01:00Z"}'),
+                 (f"{hall}/S99", b'{"temperature": 19.0, "time": "2026-01-01T00:01:00Z"}'),
+                 (f"{hall}/S99", b'{"sensor": "S99", "temperature": 19.5, "time": "2026-01-01T00:02:00Z"}')]
+    try:
+        pub.publish(messages)
+        assert pub.wait_acked(len(messages), 20)
+        deadline = time.monotonic() + 20
+        while ingestor.stats.acked < len(messages):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert [(r.sensor, r.value) for r in store.latest()] == [("S01", 21.5)]
+        reasons = [item.reason for item in store.quarantine()]
+        assert sum(r.startswith("sensor does not match topic") for r in reasons) == 4  # each spoof
+        assert sum(r.startswith("unknown device 'S99'") for r in reasons) == 2
+        assert len(reasons) == 6
+        while not q.list_unknown_devices(store):  # counted just after the batch's acknowledgement
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        (unknown,) = q.list_unknown_devices(store)
+        assert (unknown.sensor, unknown.messages, unknown.topic) == ("S99", 2, f"{hall}/S99")
+        # adopted, its next readings are stored
+        q.adopt_device(store, "S99", "bronze", "curator")
+        ingestor.identity.adopt("S99")
+        pub.publish([(f"{hall}/S99", b'{"temperature": 19.7, "time": "2026-01-01T00:03:00Z"}')])
+        deadline = time.monotonic() + 20
+        while ingestor.stats.acked < len(messages) + 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert ("S99", 19.7) in [(r.sensor, r.value) for r in store.latest()]
+        assert q.list_unknown_devices(store) == []
+    finally:
+        pub.close()
+        ingestor.stop()
+        store.close()
+
+
+def test_2_unknown_devices_are_listed_and_adopted_through_the_api(api: Api):
+    from datetime import UTC, datetime
+
+    from bridge.store import service_queries as q
+
+    q.note_unknown_devices(api.store, {"S77": ("relic-twin/demo_hall/S77", datetime.now(UTC), 3)})
+    with api.client("curator") as c:
+        listed = c.get("/api/devices/unknown").json()
+        assert [(d["sensor"], d["messages"]) for d in listed] == [("S77", 3)]
+        assert c.post("/api/devices/unknown/S77/adopt", json={"zone": "nowhere"}).status_code == 422
+        assert c.post("/api/devices/unknown/S78/adopt", json={"zone": "bronze"}).status_code == 404
+        r = c.post("/api/devices/unknown/S77/adopt", json={"zone": "bronze"})
+        assert r.status_code == 200 and r.json()["adopted_by"] == "curator"
+        assert c.get("/api/devices/unknown").json() == []
+    with api.client("staff") as c:
+        assert c.get("/api/devices/unknown").status_code == 403
+    with api.client("admin") as c:
+        events = c.get("/api/audit", params={"action": "device_adopt"}).json()
+    assert (events[0]["actor"], events[0]["target"], events[0]["detail"]) == ("curator", "S77", "zone=bronze")

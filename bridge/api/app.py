@@ -48,6 +48,7 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
     signer = TokenSigner(secret, settings.token_ttl_s)
     svc = Service.build(store, settings, signer, scene, state)
     svc.on_ack = getattr(runtime_or_store, "acknowledge", None)
+    svc.on_adopt = getattr(runtime_or_store, "adopt_device", None)
     scenarios = scene.root / "scenarios" if scene is not None else None
     initial_state = None
     if scene is not None:
@@ -64,6 +65,7 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
         live_route,
         routes_alerts,
         routes_details,
+        routes_devices,
         routes_files,
         routes_monitor,
         routes_profiles,
@@ -80,7 +82,7 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
     app.state.hub = LiveHub(state) if state is not None else None
     errors.install(app)
     for module in (routes_users, routes_relics, routes_monitor, routes_details, routes_alerts, routes_files,
-                   routes_whatif, routes_profiles, live_route):
+                   routes_whatif, routes_profiles, routes_devices, live_route):
         app.include_router(module.router)
     app.add_middleware(Limits, rate_per_s=settings.rate_per_s, burst=settings.burst,
                        login_per_min=settings.login_per_min, max_body=settings.max_body,

@@ -66,6 +66,7 @@ class Service:
     state: TwinState | None = None
     jobs: Any = None  # bridge.api.whatif_jobs.JobRunner, set by create_app
     on_ack: Callable[[str, str], bool] | None = None  # (engine alert key, username): the live twin's acknowledge
+    on_adopt: Callable[[str], None] | None = None  # sensor id: the live twin's ingest accepts it from now on
     dummy_hash: str = ""  # verified against when a user does not exist (same timing as a wrong password)
     throttle: AccountThrottle = field(default_factory=AccountThrottle)  # failed sign-ins per account
     tickets: Any = None  # bridge.api.live_route.Tickets, set by create_app
@@ -147,5 +148,6 @@ CanReadRecords = Annotated[Claims, Depends(require("records:read"))]
 CanWriteArchive = Annotated[Claims, Depends(require("archive:write"))]
 CanWhatIf = Annotated[Claims, Depends(require("whatif:run"))]
 CanThresholds = Annotated[Claims, Depends(require("thresholds:write"))]
+CanAdopt = Annotated[Claims, Depends(require("devices:adopt"))]
 CanUsers = Annotated[Claims, Depends(require("users:manage"))]
 CanSettings = Annotated[Claims, Depends(require("settings:write"))]
