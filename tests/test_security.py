@@ -266,7 +266,7 @@ def _mode(path) -> int:
 def test_5_data_folder_database_wal_keys_and_blobs_are_private_whatever_the_umask(tmp_path):
     from datetime import UTC, datetime
 
-    from bridge.auth import load_or_create_secret
+    from bridge.api.auth import load_or_create_secret
     from bridge.readings import Reading
     from bridge.store import Store
     from bridge.store.backup import backup
@@ -417,7 +417,7 @@ def test_2_identity_rules_device_gateway_unknown():
     from dataclasses import dataclass
     from datetime import UTC, datetime
 
-    from bridge.device_identity import DeviceIdentity
+    from bridge.ingest.identity import DeviceIdentity
     from bridge.readings import Decoded, Reading
 
     @dataclass
@@ -445,11 +445,11 @@ def test_2_identity_rules_device_gateway_unknown():
 
 
 def test_2_a_device_cannot_write_as_another_sensor_and_unknown_ones_wait_for_adoption(mosquitto_broker, tmp_path):
-    from bridge.device_identity import DeviceIdentity
-    from bridge.ingest import Ingestor
-    from bridge.runtime import subscriptions_for
+    from bridge.ingest.identity import DeviceIdentity
+    from bridge.ingest.ingestor import Ingestor
     from bridge.store import Store
     from bridge.store import service_queries as q
+    from bridge.twin.runtime import subscriptions_for
     from simulation.scene import load_scene
     from tests.fixtures_broker import Publisher
 
