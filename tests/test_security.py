@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fixtures_api import PASSWORD, Api, serve
+from test_broker_config import secure_broker  # noqa: F401, F811  (a broker with the generated configuration)
 
 from bridge.api.throttle import AccountThrottle
 
@@ -518,3 +519,83 @@ def test_2_unknown_devices_are_listed_and_adopted_through_the_api(api: Api):
     with api.client("admin") as c:
         events = c.get("/api/audit", params={"action": "device_adopt"}).json()
     assert (events[0]["actor"], events[0]["target"], events[0]["detail"]) == ("curator", "S77", "zone=bronze")
+
+
+# ---------------------------------------------------------------------- 3: no device takes the service's session
+
+
+def test_3_client_ids_are_stable_per_installation_and_unique_between_them(tmp_path):
+    from bridge.mqtt.client_ids import client_id, installation_id
+
+    a, b = installation_id(tmp_path / "a"), installation_id(tmp_path / "b")
+    assert a != b and installation_id(tmp_path / "a") == a  # the same after a restart
+    assert _mode(tmp_path / "a" / "installation-id") == 0o600
+    assert client_id(a, "ingest", "demo_hall") == f"relic-twin-{a}-ingest-demo_hall"
+    (tmp_path / "a" / "installation-id").write_text("garbage")
+    assert installation_id(tmp_path / "a") not in ("garbage", a)
+
+
+@pytest.mark.timeout(180)
+def test_3_a_device_taking_the_services_client_id_loses_nothing(secure_broker, tmp_path, monkeypatch):  # noqa: F811
+    """The finding, repeated: three 1-second takeovers of the bridge's client id while a sensor publishes
+    1 500 QoS 1 readings; with the generated configuration none lands and nothing acknowledged is lost."""
+    import threading
+
+    from test_broker_config import connect, ok
+
+    from bridge.config import BrokerAddress
+    from bridge.ingest.identity import DeviceIdentity
+    from bridge.ingest.ingestor import Ingestor
+    from bridge.mqtt.broker_config import BRIDGE_USER
+    from bridge.mqtt.client_ids import client_id, installation_id
+    from bridge.store import Store
+    from bridge.twin.runtime import subscriptions_for
+    from simulation.scene import load_scene
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(secure_broker.ca))  # the service trusts the broker's CA
+    scene = load_scene(Path(__file__).resolve().parents[1] / "scenes" / "demo_hall")
+    service_id = client_id(installation_id(tmp_path), "ingest", scene.id)
+    store = Store.open(data_dir=tmp_path)
+    address = BrokerAddress("127.0.0.1", secure_broker.service_port, tls=True, username=BRIDGE_USER,
+                            password=secure_broker.creds[BRIDGE_USER][0])
+    ingestor = Ingestor(store, address, subscriptions_for(scene), client_id=service_id,
+                        identity=DeviceIdentity.from_scene(scene.sensors)).start()
+    n = 1500
+    pw, topic = secure_broker.creds["S01"]
+    sensor = connect(secure_broker, "S01", pw)
+    attempts: list[tuple[str, bool]] = []
+
+    def attack() -> None:  # device S02 asks for the service's client id, on both listeners, three times
+        pw2 = secure_broker.creds["S02"][0]
+        for _ in range(3):
+            for service in (False, True):
+                rec = connect(secure_broker, "S02", pw2, client_id=service_id, service=service, v5=False)
+                attempts.append(("service" if service else "device", ok(rec)))
+                time.sleep(1.0 if ok(rec) else 0.1)
+                rec.close()
+
+    attacker = threading.Thread(target=attack)
+    try:
+        assert ok(sensor)
+        attacker.start()
+        infos = []
+        for i in range(n):
+            payload = json.dumps({"temperature": 20.0 + i % 7, "time": 1_780_000_000 + i}).encode()
+            infos.append(sensor.client.publish(topic, payload, qos=1))
+            time.sleep(0.002)  # spread over the takeovers
+        attacker.join(60)
+        for info in infos:
+            info.wait_for_publish(30)
+        assert all(not sensor.pubacks[i.mid].is_failure for i in infos)  # all acknowledged by the broker
+        deadline = time.monotonic() + 60
+        while store.count_readings("S01", "temperature") < n:
+            assert time.monotonic() < deadline, store.count_readings("S01", "temperature")
+            time.sleep(0.1)
+        assert store.count_readings("S01", "temperature") == n  # 0 lost
+        assert ingestor.stats.connects == 1  # never thrown off
+        # on the device listener the broker gave S02 its own id; on the service listener it is not let in
+        assert attempts.count(("device", True)) == 3 and attempts.count(("service", False)) == 3
+    finally:
+        sensor.close()
+        ingestor.stop()
+        store.close()

@@ -25,6 +25,7 @@ from bridge.ingest.governance import LiveGovernor
 from bridge.ingest.identity import DeviceIdentity
 from bridge.ingest.ingestor import Ingestor, Subscription
 from bridge.mqtt.broker import BrokerHandle, ensure_broker
+from bridge.mqtt.client_ids import client_id, installation_id
 from bridge.readings import Reading
 from bridge.sensors import native
 from bridge.sensors.fleet import FleetSettings, VirtualFleet, topics_for
@@ -104,9 +105,9 @@ def subscriptions_for(scene: Scene, fleet_format: str | None = None) -> list[Sub
     return [*subs, Subscription(topic=f"{native.TOPIC_ROOT}/{scene.id}/+", format="native")]
 
 
-def _alert_publisher(address: BrokerAddress, hall: str) -> mqtt.Client:
+def _alert_publisher(address: BrokerAddress, client_name: str) -> mqtt.Client:
     """A paho client for the retained alert state (its own connection: the ingestor's is for reading)."""
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"relic-twin-alerts-{hall}")
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_name)
     if address.username:
         client.username_pw_set(address.username, address.password)
     if address.tls:
@@ -129,12 +130,13 @@ def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None 
     on_status(f"broker 消息代理: {broker.url} ({broker.kind})")
     store = Store.open(settings.database_url, data_dir=settings.data_dir)
     on_status(f"database 数据库: {store.url}")
+    installation = installation_id(settings.data_dir)  # our client ids: stable here, unique between installations
     fleet_obj: VirtualFleet | None = None
     if clock is None:
         clock = lambda: datetime.now(UTC)  # noqa: E731
     client: mqtt.Client | None = None
     if fleet is not None:
-        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="relic-twin-fleet")
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id(installation, "fleet", scene.id))
         client.max_inflight_messages_set(1000)
 
         def publish(topic: str, payload: bytes) -> None:
@@ -147,7 +149,7 @@ def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None 
     feed = LiveFeed(state, port=feed_port).start()
     on_status(f"live feed 实时数据: {feed.url}")
     alerts = AlertService(scene, clock=clock)
-    alert_client = _alert_publisher(broker.address, scene.id)
+    alert_client = _alert_publisher(broker.address, client_id(installation, "alerts", scene.id))
 
     def publish_retained(topic: str, payload: bytes, retain: bool) -> None:
         alert_client.publish(topic, payload, qos=1, retain=retain)
@@ -162,7 +164,7 @@ def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None 
     # live readings are unified, range-checked and flagged against their recent history before they
     # are stored: flagged ones are kept, and kept out of the alerts and models
     ingestor = Ingestor(store, broker.address, subscriptions_for(scene, fleet.format if fleet else None),
-                        on_stored=on_stored, client_id=f"relic-twin-bridge-{scene.id}", clock=clock,
+                        on_stored=on_stored, client_id=client_id(installation, "ingest", scene.id), clock=clock,
                         govern=LiveGovernor(),
                         identity=DeviceIdentity.from_scene(scene.sensors, adopted_devices(store)))
     ingestor.start()
