@@ -95,6 +95,23 @@ def test_1_a_removed_users_token_is_refused_on_the_live_feed(api: Api):
     assert err.value.response.status_code == 403
 
 
+def test_1_an_open_live_feed_of_a_removed_user_is_closed_at_once(api: Api):
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    name, token = _user(api, "staff")
+    with connect(api.ws_url + "/api/live", additional_headers={"Authorization": f"Bearer {token}"},
+                 open_timeout=10) as ws:
+        assert json.loads(ws.recv(10))["type"] == "snapshot"
+        t0 = time.monotonic()
+        with api.client("admin") as c:
+            assert c.delete(f"/api/users/{name}").status_code == 204
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                ws.recv(4)  # deltas may still come; the close follows
+        assert closed.value.rcvd.code == 1008 and time.monotonic() - t0 < 3
+
+
 # ---------------------------------------------------------------------- 7: absurd input is 404/422, never 500
 
 BIG = 2**63  # one past the largest BIGINT

@@ -44,6 +44,8 @@ from bridge.twin.live import FeedFilter, TwinState
 
 router = APIRouter()
 
+#: how often an open feed checks its token again, s (changes made through the API end feeds at once)
+RECHECK_S = 5.0
 #: most messages sent in one frame when a client has fallen behind (see the module docstring)
 MAX_COALESCE = 64
 
@@ -58,7 +60,24 @@ class LiveHub:
         self.max_queue = max_queue
         self.loop: asyncio.AbstractEventLoop | None = None
         self.clients: set[Entry] = set()
+        self.sessions: dict[asyncio.Queue[str | None], tuple[str, asyncio.Event]] = {}  # queue -> (user, revoked)
         state.subscribe(self._on_delta)
+
+    def revoke(self, username: str) -> None:
+        """End ``username``'s open feeds now (their user was changed or removed); callable from any thread."""
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            return
+
+        def end() -> None:
+            for user, revoked in list(self.sessions.values()):
+                if user == username:
+                    revoked.set()
+
+        try:
+            loop.call_soon_threadsafe(end)
+        except RuntimeError:  # loop closed meanwhile: nothing is open
+            pass
 
     def _on_delta(self, delta: dict[str, Any]) -> None:
         loop = self.loop
@@ -172,8 +191,21 @@ async def live(ws: WebSocket) -> None:
     flt = FeedFilter.from_path("?" + ws.scope.get("query_string", b"").decode("latin-1"))
     queue: asyncio.Queue[str | None] = asyncio.Queue()
     entry = (queue, flt)
+    revoked = asyncio.Event()
     await ws.accept(subprotocol=subprotocol)
     hub.clients.add(entry)
+    hub.sessions[queue] = (claims.sub, revoked)
+
+    async def recheck() -> None:  # the token is checked again: a removed or changed user is signed out
+        while not revoked.is_set():
+            try:
+                await asyncio.wait_for(revoked.wait(), RECHECK_S)
+            except TimeoutError:
+                try:
+                    claims_of(token, svc.signer, svc.store)
+                except ApiError:
+                    revoked.set()
+        queue.put_nowait(None)
 
     async def watch_close() -> None:
         try:
@@ -186,12 +218,13 @@ async def live(ws: WebSocket) -> None:
         queue.put_nowait(None)
 
     watcher = asyncio.create_task(watch_close())
+    rechecker = asyncio.create_task(recheck())
     try:
         await ws.send_text(hub.snapshot(flt))
         while True:
             msg = await queue.get()
             if msg is None:
-                if entry not in hub.clients or watcher.done():
+                if revoked.is_set() or entry not in hub.clients or watcher.done():
                     break
                 continue
             batch = [msg]
@@ -202,10 +235,14 @@ async def live(ws: WebSocket) -> None:
                     break
                 batch.append(more)
             await ws.send_text("\n".join(batch))
-        if not watcher.done():
+        if revoked.is_set() and not watcher.done():
+            await ws.close(code=1008, reason="signed out: the user was changed or removed | 用户已变更或删除, 请重新登录")
+        elif not watcher.done():
             await ws.close(code=1013, reason="client too slow; reconnect | 客户端过慢,请重连")
     except (WebSocketDisconnect, RuntimeError, OSError):
         pass  # a client leaving is normal
     finally:
         hub.clients.discard(entry)
+        hub.sessions.pop(queue, None)
         watcher.cancel()
+        rechecker.cancel()

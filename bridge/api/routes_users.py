@@ -67,6 +67,13 @@ def user_out(u: User) -> UserOut:
                    created_at=from_us(u.created_at_us).isoformat())
 
 
+def _sign_out(request: Request, username: str) -> None:
+    """End the user's open live feeds now (their REST calls already fail: the token stamp changed)."""
+    hub = getattr(request.app.state, "hub", None)
+    if hub is not None:
+        hub.revoke(username)
+
+
 def address(request: Request) -> str:
     return request.client.host if request.client else ""
 
@@ -131,6 +138,8 @@ def change_user(*, username: Annotated[str, Path(max_length=64)], patch: UserPat
     row = q.update_user(svc.store, username, **changes)
     if row is None:
         raise ApiError("not_found", en=f"user {username}", zh=f"用户 {username}")
+    if any(k in q.REVOKING_FIELDS for k in changes):
+        _sign_out(request, username)
     shown = {k: ("(new)" if k == "password_hash" else v) for k, v in changes.items()}
     q.audit(svc.store, "user_change", actor=claims.sub, target=username, address=address(request),
             detail=", ".join(f"{k.removesuffix('_hash').removesuffix('_id')}={v}" for k, v in shown.items()))
@@ -144,6 +153,7 @@ def remove_user(*, username: Annotated[str, Path(max_length=64)], request: Reque
         raise ApiError("conflict", en="you cannot remove yourself", zh="不能删除自己")
     if not q.remove_user(svc.store, username):
         raise ApiError("not_found", en=f"user {username}", zh=f"用户 {username}")
+    _sign_out(request, username)
     q.audit(svc.store, "user_remove", actor=claims.sub, target=username, address=address(request))
 
 
