@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation import hall_time
+from simulation.actuators import Actuator, parse_actuators
 from simulation.quantities import QUANTITIES
 
 PAYLOAD_FORMATS = ("native", "senml", "zigbee2mqtt", "tasmota", "shelly", "ttn", "ha_discovery")
@@ -104,6 +105,9 @@ class Sensor:
     format: str = "native"
     case: str | None = None
     power: str = "mains"  # "mains" | "battery": sets the freshness default
+    # a gateway (a LoRa or Zigbee hub, a logger with probes) may speak for these other sensors
+    # of the scene on its topic; any other device's readings must name the device itself
+    gateway_for: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -245,6 +249,7 @@ class Scene:
     climate: Mapping[str, Any] = field(default_factory=dict)
     hall_scan: HallScan | None = None
     timezone: str = "UTC"  # IANA name of the hall's wall clock: times shown to people (simulation/hall_time.py)
+    actuators: tuple[Actuator, ...] = ()  # [[actuators]]: the hall's machines (simulation/actuators.py)
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -360,11 +365,19 @@ def parse_scene(doc: Mapping[str, Any], file: Path, *, assets_dir: Path | None =
             if item.id in seen:
                 v.err(f"{kind}[{i}].id", f"unique id (duplicate {item.id!r})")
             seen.add(item.id)
+    sensor_ids = {s.id for s in sensors}
+    for i, sensor in enumerate(sensors):
+        for j, member in enumerate(sensor.gateway_for):
+            if member not in sensor_ids or member == sensor.id:
+                v.err(f"sensors[{i}].gateway_for[{j}]", f"another sensor of the scene, got {member!r}")
     climate = doc.get("climate", {})
     if not isinstance(climate, dict):
         v.err("climate", "a table")
         climate = {}
     hall_scan = v.hall_scan(doc["hall_scan"], "hall_scan", assets) if "hall_scan" in doc else None
+    actuators, actuator_errors = parse_actuators(doc.get("actuators"), file, zone_ids, case_ids,
+                                                 lambda xy: point_in_polygon(xy, floor))
+    v.errors.extend(actuator_errors)
     if v.errors:
         raise SceneError(v.errors)
     return Scene(
@@ -383,6 +396,7 @@ def parse_scene(doc: Mapping[str, Any], file: Path, *, assets_dir: Path | None =
         climate=climate,
         hall_scan=hall_scan,
         timezone=tz,
+        actuators=actuators,
     )
 
 
@@ -541,10 +555,14 @@ class _Validator:
         if power and power not in ("mains", "battery"):
             self.err(f"{key}.power", f"'mains' or 'battery', got {power!r}")
         case = self.ref(t, f"{key}.case", cases, "case", required=False) or None
+        gateway_for = t.get("gateway_for", [])
+        if not isinstance(gateway_for, list) or not all(isinstance(g, str) and g for g in gateway_for):
+            self.err(f"{key}.gateway_for", f"a list of sensor ids, got {gateway_for!r}")
+            gateway_for = []
         return Sensor(
             id=self.string(t, f"{key}.id"), zone=self.ref(t, f"{key}.zone", zones, "zone"), position=pos,
             quantities=tuple(str(q) for q in qs), topic=self.string(t, f"{key}.topic"), format=fmt,
-            case=case, power=power,
+            case=case, power=power, gateway_for=tuple(gateway_for),
         )
 
     def relic(self, t: Mapping[str, Any], key: str, floor: NDArray[np.float64], zones: set[str],

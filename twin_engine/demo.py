@@ -51,8 +51,10 @@ class FeedClient:
     trying, slowly, so a service that is given the user later lets it in.
     """
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, token: str | None = None):
         self.url = url
+        # the token goes in a header, never in the URL (where logs would keep it)
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.messages: queue.Queue[dict[str, Any]] = queue.Queue()
         self.status = "connecting"
         self.reason = ""
@@ -80,7 +82,7 @@ class FeedClient:
             while not self._stop.is_set():
                 wait = 0.5
                 try:
-                    async with connect(self.url, open_timeout=5) as ws:
+                    async with connect(self.url, additional_headers=self.headers, open_timeout=5) as ws:
                         self._set("connected")
                         self.ever_connected = True
                         while not self._stop.is_set():

@@ -19,8 +19,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from bridge.api.context import CanReadRecords, CanWriteArchive, RowId, Service, Svc
+from bridge.api.context import CanReadRecords, CanWriteArchive, Service, Svc
 from bridge.api.errors import ApiError, split_message
+from bridge.api.params import MAX_ID, DbId
 from bridge.api.routes_relics import find_relic
 from bridge.errors import StorageError
 from bridge.store import service_queries as q
@@ -92,7 +93,7 @@ def form_file(content_type: str, body: bytes) -> tuple[bytes, str, str]:
 async def upload(*, request: Request, name: str | None = Query(None, min_length=1, max_length=400),
                  relic_id: str | None = Query(None, min_length=1, max_length=500,
                                               description="archive number, catalogue number or name / 文物编号或名称"),
-                 record_id: int | None = Query(None, ge=1),
+                 record_id: int | None = Query(None, ge=1, le=MAX_ID),
                  sha256: str | None = Query(None, pattern="^[0-9a-fA-F]{64}$"),
                  svc: Svc, _: CanWriteArchive) -> FileOut:
     content_type = request.headers.get("content-type", "")
@@ -134,7 +135,7 @@ def files(*, relic_id: str | None = Query(None, min_length=1, max_length=500,
 
 @router.get("/api/files/{file_id}", summary="download a file / 下载文件",
             responses={200: {"content": {t: {} for t in MEDIA_TYPES}}})
-def download(*, file_id: RowId, svc: Svc, _: CanReadRecords) -> Response:
+def download(*, file_id: DbId, svc: Svc, _: CanReadRecords) -> Response:
     try:
         row, data = read_file(svc.store, svc.files, file_id)
     except StorageError as exc:

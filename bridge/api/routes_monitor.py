@@ -15,7 +15,8 @@ from pydantic import BaseModel
 
 from bridge.api.context import CanMonitor, CanQuarantine, Service, Svc
 from bridge.api.errors import ApiError
-from bridge.api.routes_relics import aware, find_relic
+from bridge.api.params import aware
+from bridge.api.routes_relics import find_relic
 from bridge.api.statistics import describe
 from bridge.readings import Reading
 from bridge.sensors.registry import Freshness
@@ -161,12 +162,16 @@ def sensors_for(svc: Service, sensor: str | None, zone: str | None, relic: str |
     return in_case or [s.id for s in svc.scene.sensors if s.zone == r.zone]
 
 
+#: years a query window may reach (readings are stamped by sensors that did not exist before 1970)
+WINDOW_YEARS = (1970, 2999)
+
+
 def time_range(start: datetime | None, end: datetime | None,
                latest: datetime | None = None) -> tuple[datetime, datetime]:
     """[start, end) in UTC; naive times are read as UTC. Default: the 24 h up to ``latest`` (the newest
     stored reading asked about, so a hall replaying older data answers with it), else up to now."""
-    end_t = aware(end) if end else (latest + timedelta(seconds=1) if latest else datetime.now(UTC))
-    start_t = aware(start) if start else end_t - timedelta(hours=24)
+    end_t = aware(end, WINDOW_YEARS) if end else (latest + timedelta(seconds=1) if latest else datetime.now(UTC))
+    start_t = aware(start, WINDOW_YEARS) if start else end_t - timedelta(hours=24)
     if start_t >= end_t:
         raise ApiError("invalid", en="start must be before end", zh="开始时间须早于结束时间")
     if end_t - start_t > MAX_SPAN:

@@ -7,14 +7,15 @@ details (provenance, condition, location) and preservation records need
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from bridge.api.context import CanReadRecords, CanReadRelics, CanWriteArchive, RowId, Service, Svc
+from bridge.api.context import CanReadRecords, CanReadRelics, CanWriteArchive, Service, Svc
 from bridge.api.errors import ApiError
+from bridge.api.params import DbId, aware
 from bridge.errors import StorageError
 from bridge.store import service_queries as q
 from bridge.store.epoch import from_us, to_us
@@ -110,11 +111,6 @@ class RecordOut(BaseModel):
     ended_at: str | None
     counterparty: str
     notes: str
-
-
-def aware(t: datetime) -> datetime:
-    """A request's time as UTC: a time without zone is read as UTC."""
-    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
 
 def _annotations(scene_relic: object) -> list[Annotation]:
@@ -224,7 +220,7 @@ def create_record(*, relic_id: RelicKey, new: RecordIn, svc: Svc,
 
 
 @router.get("/api/records/{record_id}", response_model=RecordOut, summary="one record / 保护记录")
-def record(*, record_id: RowId, svc: Svc,
+def record(*, record_id: DbId, svc: Svc,
            _: CanReadRecords) -> RecordOut:
     row = q.get_record(svc.store, record_id)
     if row is None:
@@ -233,7 +229,7 @@ def record(*, record_id: RowId, svc: Svc,
 
 
 @router.patch("/api/records/{record_id}", response_model=RecordOut, summary="change a record / 修改保护记录")
-def update_record(*, record_id: RowId, patch: RecordPatch, svc: Svc,
+def update_record(*, record_id: DbId, patch: RecordPatch, svc: Svc,
                   _: CanWriteArchive) -> RecordOut:
     row = q.get_record(svc.store, record_id)
     if row is None:
