@@ -49,8 +49,8 @@ def test_nobody_listening_is_unreachable() -> None:
 
 
 def test_wrong_token_is_refused_and_a_good_one_connects(api: Api) -> None:
-    bad = FeedClient(f"{api.ws_url}/api/live?token=not-a-token").start()
-    good = FeedClient(f"{api.ws_url}/api/live?token={api.tokens['staff']}").start()
+    bad = FeedClient(f"{api.ws_url}/api/live", "not-a-token").start()
+    good = FeedClient(f"{api.ws_url}/api/live", api.tokens["staff"]).start()
     try:
         assert wait_status(bad, "refused") == "refused"
         assert "令牌" in (bad.problem() or "")
