@@ -164,7 +164,8 @@ def scan_relic(args: argparse.Namespace, ask: Callable[[str], str]) -> int:
 
 
 def scan_hall(args: argparse.Namespace) -> int:
-    from bridge.scan.hall import process_hall, write_hall
+    from bridge.scan.hall import process_hall
+    from bridge.scan.scene_doc import write_hall
 
     assets = _assets(args)
     log = lambda s: print(f"  {s}", file=sys.stderr)  # noqa: E731

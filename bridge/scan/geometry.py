@@ -123,3 +123,16 @@ def vertex_normals(points: NDArray, faces: NDArray) -> NDArray[np.float64]:
         np.add.at(vn, faces[:, j], fn)
     norm = np.linalg.norm(vn, axis=1, keepdims=True)
     return np.where(norm > 0, vn / np.maximum(norm, 1e-30), [0.0, 0.0, 1.0])
+
+
+def tidy(points: NDArray, faces: NDArray, colours: NDArray[np.uint8] | None = None
+         ) -> tuple[NDArray, NDArray, NDArray[np.uint8] | None]:
+    """Drop zero-area faces and the vertices no face uses (viewers give such vertices no normal)."""
+    tri = points[faces]
+    area2 = np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+    scale = float(np.ptp(points, axis=0).max()) if len(points) else 1.0
+    faces = faces[area2 > 1e-14 * scale * scale]
+    used = np.unique(faces)
+    remap = np.full(len(points), -1, np.int64)
+    remap[used] = np.arange(len(used))
+    return points[used], remap[faces], None if colours is None else colours[used]

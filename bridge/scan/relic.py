@@ -139,7 +139,7 @@ def process_relic(path: str | Path, *, units: str | None = None, height_m: float
         colours = np.full((len(pts), 3), 200, np.uint8)
     lods = {}
     for name, budget in (("kiosk", KIOSK_FACES), ("hall", HALL_FACES)):
-        p, f, c = geo.decimate(pts, faces, colours, budget)
+        p, f, c = geo.tidy(*geo.decimate(pts, faces, colours, budget))
         lods[name] = (p, f, c)
         steps.append(f"{name}: {len(f)} faces" + (f" (quadric decimation from {len(faces)})" if len(f) < len(faces) else ""))
         progress(steps[-1])

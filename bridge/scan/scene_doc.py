@@ -70,9 +70,11 @@ def upsert_relic(doc, relic_id: str, fields: Mapping[str, Any]) -> bool:
     import tomlkit
 
     relics = doc.get("relics")
-    if relics is None:
+    if not isinstance(relics, tomlkit.items.AoT):  # absent, or "relics = []" in a new scene
+        if relics is not None:
+            del doc["relics"]
         relics = tomlkit.aot()
-        doc["relics"] = relics
+        doc.append("relics", relics)
     for t in relics:
         if t.get("id") == relic_id:
             for k, v in fields.items():
@@ -117,3 +119,78 @@ def record_source(assets: Path, file: str, what: str, made_from: str, licence: s
         end -= 1
     lines.insert(end, row)
     sources.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def new_scene_doc(scene_dir: Path):  # -> tomlkit.TOMLDocument
+    """A minimal scene for a hall known only from its scan: one zone, no sensors, no relics."""
+    import tomlkit
+
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment("Written by relic-twin scan hall: the floor plan and ceiling come from the scan."))
+    hall = tomlkit.table()
+    hall["id"] = scene_dir.name
+    hall["name"] = inline({"zh-CN": scene_dir.name, "en": scene_dir.name})
+    doc["hall"] = hall
+    zones = tomlkit.aot()
+    zone = tomlkit.table()
+    zone["id"] = "hall"
+    zone["name"] = inline({"zh-CN": "展厅", "en": "Hall"})
+    zones.append(zone)
+    doc["zones"] = zones
+    doc["sensors"] = tomlkit.array()
+    doc["relics"] = tomlkit.array()
+    return doc
+
+
+def write_hall(result, scene_dir: Path, assets: Path, scan_dir: str, *, licence: str, credit: str = "") -> Scene:
+    """Write the shell mesh and put the outline, ceiling and ``[hall_scan]`` into the scene (a new
+    scene when ``scene_dir`` has none). A zone that was the whole old floor follows the new outline.
+    Raises SceneError (nothing written to the scene) when sensors, relics or zones fall outside it."""
+    import tomlkit
+
+    from bridge.scan.geometry import vertex_normals
+    from bridge.scan.hall import SHELL_CLIP_M, SHELL_OPACITY
+    from bridge.scan.ply import write_ply
+
+    scene_dir = Path(scene_dir)
+    if scene_file(scene_dir).is_file():
+        doc = load_doc(scene_dir)
+    else:
+        doc = new_scene_doc(scene_dir)
+        scene_dir.mkdir(parents=True, exist_ok=True)
+    hall_id = str(doc["hall"].get("id", scene_dir.name))
+    outline = [[round(float(x), 3), round(float(y), 3)] for x, y in result.outline]
+    closed = outline + [outline[0]]
+    old_floor = doc["hall"].get("floor")
+    doc["hall"]["floor"] = closed
+    doc["hall"]["wall_height"] = round(float(result.ceiling_m), 2)
+    for zone in doc.get("zones", []):
+        if old_floor is None or "polygon" not in zone or _same_polygon(zone["polygon"], old_floor):
+            zone["polygon"] = closed
+    shell_rel = f"{scan_dir}/{hall_id}-shell.ply"
+    p, f, c = result.shell
+    steps = "; ".join(result.steps)
+    hs = tomlkit.table()
+    hs["mesh"] = shell_rel
+    hs["kind"] = "mesh"
+    hs["up"] = "z"
+    hs["clip"] = [SHELL_CLIP_M, round(float(result.ceiling_m) + 0.05, 2)]
+    hs["opacity"] = SHELL_OPACITY
+    hs["walls"] = "outline"
+    hs["source"] = inline({"file": result.source.name, "licence": licence, "processing": steps})
+    doc["hall_scan"] = hs
+    write_ply(assets / shell_rel, p, c, f, vertex_normals(p, f),
+              f"relic-twin scan hall {result.source.name}: hall frame, z up, metres, floor at z = 0")
+    scene = save_doc(doc, scene_dir, assets)
+    made_from = f"`{result.source.name}`" + (f"; scan by {credit}" if credit else "")
+    record_source(assets, shell_rel, f"shell of hall {hall_id} ({len(f)} faces, {np.ptp(result.outline, axis=0)[0]:.2f} x "
+                  f"{np.ptp(result.outline, axis=0)[1]:.2f} m)", made_from, licence, steps)
+    return scene
+
+
+def _same_polygon(a, b) -> bool:
+    try:
+        pa, pb = np.asarray(a, float), np.asarray(b, float)
+    except (TypeError, ValueError):
+        return False
+    return pa.shape == pb.shape and bool(np.allclose(pa, pb, atol=1e-6))
