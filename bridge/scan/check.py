@@ -82,7 +82,7 @@ def draw_plan(scene: Scene, assets: Path, out: Path, font_path: str | None = Non
                         linewidths=0, rasterized=True)
         fig.colorbar(sc, ax=ax, shrink=0.6, label="scan height (m) / 扫描点高度").ax.yaxis.label.set_fontproperties(props)
     floor = np.vstack([scene.floor, scene.floor[:1]])
-    ax.plot(floor[:, 0], floor[:, 1], "-", color="#d62728", lw=2.5, label="outline / 轮廓")
+    ax.plot(floor[:, 0], floor[:, 1], "-", color="#d62728", lw=1.5, alpha=0.8, label="outline / 轮廓")
     for z in scene.zones:
         poly = np.vstack([z.polygon, z.polygon[:1]])
         ax.plot(poly[:, 0], poly[:, 1], "--", color="#1f77b4", lw=1)
@@ -92,8 +92,11 @@ def draw_plan(scene: Scene, assets: Path, out: Path, font_path: str | None = Non
     for r in scene.relics:
         ax.plot(*r.position[:2], "s", color="#ff7f0e", ms=6)
         ax.annotate(r.id, r.position[:2], xytext=(4, -10), textcoords="offset points", fontsize=8, color="#ff7f0e")
+    centre = scene.floor.mean(axis=0)
     for i, (x, y) in enumerate(scene.floor):
-        ax.annotate(f"{i}: ({x:.2f}, {y:.2f})", (x, y), xytext=(3, 3), textcoords="offset points", fontsize=7)
+        dx, dy = np.sign(centre - (x, y))  # label inside the corner, clear of the frame
+        ax.annotate(f"{i}: ({x:.2f}, {y:.2f})", (x, y), xytext=(4 * dx, 4 * dy), textcoords="offset points", fontsize=7,
+                    ha="left" if dx >= 0 else "right", va="bottom" if dy >= 0 else "top")
     w, d = np.ptp(scene.floor, axis=0)
     area = abs(0.5 * float(np.dot(scene.floor[:, 0], np.roll(scene.floor[:, 1], -1))
                            - np.dot(scene.floor[:, 1], np.roll(scene.floor[:, 0], -1))))
@@ -104,7 +107,7 @@ def draw_plan(scene: Scene, assets: Path, out: Path, font_path: str | None = Non
     ax.set_ylabel("y (m)")
     ax.set_aspect("equal")
     ax.grid(True, lw=0.3, alpha=0.5)
-    ax.legend(loc="upper right", prop=props, fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), prop=props, fontsize=8)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
     fig.savefig(out)
