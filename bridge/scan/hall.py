@@ -138,8 +138,8 @@ def dominant_directions(normals: NDArray, seed: int = 0) -> list[NDArray]:
     unit point ``normals`` (n, 3): the direction most normals share (within ``ANGLE_TOL_DEG``,
     sign-free), then the one most share among those perpendicular to it, then their cross product."""
     rng = np.random.default_rng(seed)
-    sample = normals[rng.choice(len(normals), min(20_000, len(normals)), replace=False)]
-    probe = sample[: min(1500, len(sample))]
+    sample = normals[rng.choice(len(normals), min(5_000, len(normals)), replace=False)]
+    probe = sample[: min(300, len(sample))]  # a direction shared by 3 % of the normals is among ~9 of these
     cos_tol = math.cos(math.radians(ANGLE_TOL_DEG))
     sin_tol = math.sin(math.radians(ANGLE_TOL_DEG))
 
@@ -352,9 +352,10 @@ def trace_cells(inside: NDArray[np.bool_], xs: NDArray, ys: NDArray) -> NDArray[
     return pts[np.abs(cross) > 1e-9]
 
 
-def process_hall(path: str | Path, *, units: str = "m", up: str | None = None,
+def process_hall(path: str | Path, *, units: str = "m", up: str | None = None, shell: bool = True,
                  progress: Callable[[str], None] = lambda s: None) -> HallResult:
-    """Read a room scan and find its outline, ceiling and shell (see the module docstring)."""
+    """Read a room scan and find its outline, ceiling and (unless ``shell`` is False) its shell
+    mesh (see the module docstring)."""
     from bridge.scan.relic import UNITS, up_vector
 
     scan = read_scan(path)
@@ -413,7 +414,7 @@ def process_hall(path: str | Path, *, units: str = "m", up: str | None = None,
               if all(abs(e[1] - w[1]) >= WALL_MERGE_M for w in lines if w[0] == e[0])]
     floor_xy = ((floor.inliers @ r1.T) @ r2.T)[:, :2] if floor is not None else None
     outline = outline_from_walls(lines, floor_xy)
-    steps.append(f"{len(lines)} walls squared to the plan (turned {math.degrees(theta):.1f} deg); "
+    steps.append(f"{len(lines)} walls squared to the plan (turned {-math.degrees(theta):.1f} deg about z); "
                  f"floor at {floor_z:.3f} m, ceiling {height:.2f} m above it")
     progress(steps[-1])
     origin = outline.min(axis=0)
@@ -422,11 +423,14 @@ def process_hall(path: str | Path, *, units: str = "m", up: str | None = None,
     m[:3, :3] = r2 @ r1 @ (UNITS[units] * np.eye(3))
     m[:3, 3] = [-origin[0], -origin[1], -floor_z]
     hall_pts = pts @ (r2 @ r1).T + m[:3, 3]
-    shell = make_shell(hall_pts, cols, height, progress)
-    steps.append(f"shell: {len(shell[1])} faces (screened Poisson of the {SHELL_VOXEL_M * 100:g} cm-thinned scan, "
-                 f"kept from {SHELL_CLIP_M * 100:g} cm above the floor to the ceiling)")
-    progress(steps[-1])
-    return HallResult(Path(path), outline, height, floor is not None, m, shell, hall_pts, steps)
+    if shell:
+        mesh = make_shell(hall_pts, cols, height, progress)
+        steps.append(f"shell: {len(mesh[1])} faces (screened Poisson of the {SHELL_VOXEL_M * 100:g} cm-thinned scan, "
+                     f"kept from {SHELL_CLIP_M * 100:g} cm above the floor to the ceiling)")
+        progress(steps[-1])
+    else:
+        mesh = (np.zeros((0, 3)), np.zeros((0, 3), np.int64), np.zeros((0, 3), np.uint8))
+    return HallResult(Path(path), outline, height, floor is not None, m, mesh, hall_pts, steps)
 
 
 def make_shell(points: NDArray, colours: NDArray[np.uint8] | None, height: float,

@@ -41,7 +41,7 @@ def box_room(w: float = 6.0, d: float = 4.0, h: float = 3.0, n: int = 200_000, *
             lo, hi = np.array(lo), np.array(hi)
             u = lo + rng.random((per, 3)) * (hi - lo)
             axis = rng.integers(0, 3, per)
-            side = rng.integers(0, 2, per)
+            side = np.where(axis == 2, 1, rng.integers(0, 2, per))  # a box's underside is never scanned
             u[np.arange(per), axis] = np.where(side, hi[axis], lo[axis])
             parts.append(u)
     pts = np.concatenate(parts) + rng.normal(0, noise_m, (sum(len(p) for p in parts), 3))
