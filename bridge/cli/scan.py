@@ -42,7 +42,9 @@ def _relic_parser() -> argparse.ArgumentParser:
     p.add_argument("--units", choices=("mm", "cm", "m"), default=None, help="the file's unit (default: guessed) / 单位")
     p.add_argument("--height", type=float, default=None, help="the real height, m: scales exactly / 实际高度（米）")
     p.add_argument("--size", type=float, default=None, help="about how big it is (longest side, m), for the unit guess / 大致尺寸")
-    p.add_argument("--profile", default="stone", help="material profile (scenes/materials.toml) / 材质档案")
+    p.add_argument("--era-zh", default=None, help="年代（中文）")
+    p.add_argument("--era-en", default=None, help="era (English)")
+    p.add_argument("--profile", default=None, help="material profile (scenes/materials.toml; default stone) / 材质档案")
     p.add_argument("--zone", default=None, help="zone id (default the first) / 展区")
     p.add_argument("--position", default=None, help="x,y[,z] in m (default a free spot on a plinth) / 位置")
     return p
@@ -72,6 +74,9 @@ def scan_main(argv: list[str]) -> int:
         print(f"relic-twin scan {what}: {exc}", file=sys.stderr)
         if isinstance(exc, SceneError):
             print("the scene was not changed / 场景未修改", file=sys.stderr)
+            if what == "hall":
+                print("  see the new outline with --dry-run --json, then move what lies outside it, or scan into a "
+                      "new scene folder / 先用 --dry-run --json 查看新轮廓，再移动轮廓外的对象，或写入新场景目录", file=sys.stderr)
         return 1
 
 
@@ -109,8 +114,9 @@ def scan_relic(args: argparse.Namespace, ask: Callable[[str], str]) -> int:
     assets = _assets(args)
     scene = load_scene(args.scene, assets_dir=assets)
     profiles = load_profiles()
-    if args.profile not in profiles:
-        raise ScanError(f"--profile {args.profile!r}: expected one of {', '.join(profiles)} | 未知材质档案")
+    profile = args.profile or "stone"
+    if profile not in profiles:
+        raise ScanError(f"--profile {profile!r}: expected one of {', '.join(profiles)} | 未知材质档案")
     zone = args.zone or scene.zones[0].id
     if zone not in {z.id for z in scene.zones}:
         raise ScanError(f"--zone {zone!r}: expected one of {', '.join(z.id for z in scene.zones)} | 未知展区")
@@ -137,18 +143,22 @@ def scan_relic(args: argparse.Namespace, ask: Callable[[str], str]) -> int:
         pos = pos[:3]
     else:
         pos = [round(float(v), 2) for v in scene_doc.free_spot(scene, zone)] + [scene_doc.PLINTH_M]
-    prof = profiles[args.profile]
+    prof = profiles[profile]
     name_en = args.name_en or args.name_zh or args.id
     name_zh = args.name_zh or args.name_en or args.id
     processing = "; ".join(result.steps)
     fields = {
         "name": scene_doc.inline({"zh-CN": name_zh, "en": name_en}),
         "material": scene_doc.inline({"zh-CN": prof.zh, "en": prof.en}),
-        "profile": args.profile, "zone": zone, "position": pos,
+        "profile": profile, "zone": zone, "position": pos,
         "height": round(result.height_m, 4), "mesh": mesh_rel,
         "source": scene_doc.inline({"file": args.file.name, "licence": args.licence, "processing": processing}),
     }
-    is_new = scene_doc.upsert_relic(doc, args.id, fields)
+    if args.era_zh or args.era_en:
+        fields["era"] = scene_doc.inline({"zh-CN": args.era_zh or args.era_en, "en": args.era_en or args.era_zh})
+    given = {"name": args.name_zh or args.name_en, "material": args.profile, "profile": args.profile,
+             "zone": args.zone, "position": args.position}
+    is_new = scene_doc.upsert_relic(doc, args.id, fields, keep=tuple(k for k, v in given.items() if not v))
     saved = scene_doc.save_doc(doc, args.scene, assets)
     credit = f"; scan by {args.credit}" if args.credit else ""
     for key, stem in (("kiosk", "kiosk"), ("hall", "hall view")):
@@ -158,6 +168,9 @@ def scan_relic(args: argparse.Namespace, ask: Callable[[str], str]) -> int:
     relic = saved.relic(args.id)
     print(f"{'added' if is_new else 'updated'} relic {args.id} in {args.scene} / 已{'添加' if is_new else '更新'}文物: "
           f"{relic.name['zh-CN']} / {relic.name['en']}, {relic.height_m:.3f} m, {mesh_rel}")
+    if relic.annotations and not is_new:
+        print(f"  note: its {len(relic.annotations)} hotspots were placed on the old mesh; check them with "
+              f"relic-twin annotate {args.id} / 热点标注基于旧模型，请用 annotate 核对", file=sys.stderr)
     print(f"  thumbnail 缩略图: {files['thumbnail']}")
     print(f"  see it 查看: relic-twin kiosk --scene {args.scene}")
     return 0

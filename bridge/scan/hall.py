@@ -244,7 +244,7 @@ def outline_from_walls(walls: list[tuple[int, float, float, float]],
     walls : (axis, offset, lo, hi): axis 0 = a wall x = offset spanning y in [lo, hi];
     axis 1 = a wall y = offset spanning x in [lo, hi]. A cell of the grid of wall lines is
     inside when a ray from its centre meets a wall in each of the four directions, or when
-    the scanned floor (``floor``: (k, 2) plan points of the floor plane) covers half of it.
+    the scan seen from above (``floor``: (k, 2) plan points below the ceiling) covers half of it.
     """
     from scipy import ndimage
 
@@ -412,8 +412,8 @@ def process_hall(path: str | Path, *, units: str = "m", up: str | None = None, s
     plan = p1[(p1[:, 2] > floor_z + 0.2) & (p1[:, 2] < ceil_z - 0.2)] @ r2.T
     lines += [e for e in extent_lines(plan[:, :2])
               if all(abs(e[1] - w[1]) >= WALL_MERGE_M for w in lines if w[0] == e[0])]
-    floor_xy = ((floor.inliers @ r1.T) @ r2.T)[:, :2] if floor is not None else None
-    outline = outline_from_walls(lines, floor_xy)
+    seen = (p1[p1[:, 2] < ceil_z - 0.2] @ r2.T)[:, :2]  # floor and everything standing on it
+    outline = outline_from_walls(lines, seen)
     steps.append(f"{len(lines)} walls squared to the plan (turned {-math.degrees(theta):.1f} deg about z); "
                  f"floor at {floor_z:.3f} m, ceiling {height:.2f} m above it")
     progress(steps[-1])

@@ -140,6 +140,7 @@ def process_relic(path: str | Path, *, units: str | None = None, height_m: float
     lods = {}
     for name, budget in (("kiosk", KIOSK_FACES), ("hall", HALL_FACES)):
         p, f, c = geo.tidy(*geo.decimate(pts, faces, colours, budget))
+        p[:, 2] -= p[:, 2].min()  # decimation moves vertices: the base stays at z = 0
         lods[name] = (p, f, c)
         steps.append(f"{name}: {len(f)} faces" + (f" (quadric decimation from {len(faces)})" if len(f) < len(faces) else ""))
         progress(steps[-1])

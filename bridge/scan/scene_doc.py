@@ -65,8 +65,9 @@ def free_spot(scene: Scene, zone_id: str, clearance_m: float = 1.0) -> NDArray[n
     return cand[int(np.argmax(score))]
 
 
-def upsert_relic(doc, relic_id: str, fields: Mapping[str, Any]) -> bool:
-    """Set ``fields`` on the relic ``relic_id`` (a new ``[[relics]]`` table when absent); True if new."""
+def upsert_relic(doc, relic_id: str, fields: Mapping[str, Any], keep: tuple[str, ...] = ()) -> bool:
+    """Set ``fields`` on the relic ``relic_id`` (a new ``[[relics]]`` table when absent); True if new.
+    Keys in ``keep`` that the relic already has stay as they are (the curator's own words and placement)."""
     import tomlkit
 
     relics = doc.get("relics")
@@ -78,8 +79,8 @@ def upsert_relic(doc, relic_id: str, fields: Mapping[str, Any]) -> bool:
     for t in relics:
         if t.get("id") == relic_id:
             for k, v in fields.items():
-                if k in ("name", "material", "profile", "zone", "position") and k in t:
-                    continue  # the curator's own words and placement stay
+                if k in keep and k in t:
+                    continue
                 t[k] = v
             if "stand_in" in t:
                 del t["stand_in"]
@@ -179,9 +180,16 @@ def write_hall(result, scene_dir: Path, assets: Path, scan_dir: str, *, licence:
     hs["walls"] = "outline"
     hs["source"] = inline({"file": result.source.name, "licence": licence, "processing": steps})
     doc["hall_scan"] = hs
-    write_ply(assets / shell_rel, p, c, f, vertex_normals(p, f),
+    shell_file = assets / shell_rel
+    existed = shell_file.is_file()
+    write_ply(shell_file, p, c, f, vertex_normals(p, f),
               f"relic-twin scan hall {result.source.name}: hall frame, z up, metres, floor at z = 0")
-    scene = save_doc(doc, scene_dir, assets)
+    try:
+        scene = save_doc(doc, scene_dir, assets)
+    except Exception:
+        if not existed:
+            shell_file.unlink(missing_ok=True)  # the scene did not take it: leave nothing behind
+        raise
     made_from = f"`{result.source.name}`" + (f"; scan by {credit}" if credit else "")
     record_source(assets, shell_rel, f"shell of hall {hall_id} ({len(f)} faces, {np.ptp(result.outline, axis=0)[0]:.2f} x "
                   f"{np.ptp(result.outline, axis=0)[1]:.2f} m)", made_from, licence, steps)
