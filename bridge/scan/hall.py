@@ -1,15 +1,15 @@
 """A room scan -> the hall's floor plan, ceiling height and a light shell mesh.
 
-Planes are found by RANSAC (open3d ``segment_plane``, Fischler and Bolles 1981), one
-after another, and refitted by least squares on their inliers. The up axis is the
-direction the walls are perpendicular to (:func:`find_up`), so a scan whose capture
-tool dropped the floor still stands up; the floor is levelled on its plane when there
-is one, on the walls otherwise. Walls (vertical planes) are turned square to the plan
-by their dominant direction, and the outline is the union of the cells of the grid
-their lines make that are closed in by walls on all four sides (:func:`outline_from_walls`):
-exact for the rectilinear halls museums mostly are, a staircase along slanted walls.
-The hall frame is x east along the first wall, y north, z up, metres, origin at the
-outline's south-west corner, floor at z = 0.
+Planes come from the room's three orthogonal directions (:func:`dominant_directions`, the
+"Manhattan frame" of the point normals) as peaks of the points' offsets along each, refitted by
+least squares; the floor is then found by RANSAC plane segmentation (open3d ``segment_plane``,
+Fischler and Bolles 1981) near the walls' foot. The up axis is a direction the walls stand along
+(:func:`find_up`), so a scan whose capture tool dropped the floor still stands up; it is levelled
+on the floor when there is one, on the walls otherwise. Walls are turned square to the plan, and
+the outline is the union of the cells of the grid their lines make that are closed in by walls on
+all four sides or covered by the scan seen from above (:func:`outline_from_walls`): exact for the
+rectilinear halls museums mostly are, a staircase along slanted walls. The hall frame is x along
+the walls, y across, z up, metres, origin at the outline's south-west corner, floor at z = 0.
 """
 
 from __future__ import annotations
