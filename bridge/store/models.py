@@ -55,6 +55,8 @@ class ReadingRow(SQLModel, table=True):
     unit: str = Field(max_length=32)
     quality: str = Field(default="ok", max_length=32)
     reason: str = Field(default="")
+    # the value as the sensor sent it, when a calibration changed it (migration 0005); None otherwise
+    raw_value: float | None = None
 
 
 class LatestRow(SQLModel, table=True):
@@ -108,6 +110,26 @@ class QuarantineRow(SQLModel, table=True):
     payload_size: int
     received_at_us: int = Field(sa_column=_us(index=True))
     reason: str
+
+
+class SensorCalibration(SQLModel, table=True):
+    """A calibration of one sensor's quantity: stored value = gain × raw + offset, from ``set_at`` on.
+
+    Rows are never changed or deleted: the newest one applies to new readings, the older ones say
+    what applied before (a report shows them, and the raw value is kept on each reading).
+    """
+
+    __tablename__ = "sensor_calibration"
+    __table_args__ = (Index("ix_sensor_calibration_key", "sensor", "quantity", "set_at_us"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    sensor: str = Field(max_length=128)
+    quantity: str = Field(max_length=64)
+    offset: float = 0.0
+    gain: float = 1.0
+    set_at_us: int = Field(sa_column=_us())
+    set_by: str = Field(default="", max_length=64)
+    note: str = ""
 
 
 # --------------------------------------------------------------------------

@@ -51,7 +51,8 @@ QUARANTINE = QuarantineRow.__table__  # type: ignore[attr-defined]
 HOURLY = HourlyRow.__table__  # type: ignore[attr-defined]
 LATEST = LatestRow.__table__  # type: ignore[attr-defined]
 _LATEST_FIELDS = ("time_us", "value", "unit", "quality", "reason")
-_READING_COLUMNS = ("sensor", "quantity", "time_us", "value", "unit", "quality", "reason")
+_READING_COLUMNS = ("sensor", "quantity", "time_us", "value", "unit", "quality", "reason", "raw_value")
+_LATEST_COLUMNS = _READING_COLUMNS[:7]  # reading_latest keeps no raw value
 _US = timedelta(microseconds=1)
 
 
@@ -155,6 +156,7 @@ def reading_rows(readings: Sequence[Reading]) -> list[dict[str, Any]]:
             "unit": r.unit,
             "quality": r.quality,
             "reason": r.reason,
+            "raw_value": r.raw,
         }
         for r in readings
     ]
@@ -168,7 +170,7 @@ def reading_params(readings: Sequence[Reading]) -> list[tuple[Any, ...]]:
         t = r.time
         if t.utcoffset() is None:
             to_us(t)  # raises StorageError with the reason
-        append((r.sensor, r.quantity, (t - EPOCH) // _US, float(r.value), r.unit, r.quality, r.reason))
+        append((r.sensor, r.quantity, (t - EPOCH) // _US, float(r.value), r.unit, r.quality, r.reason, r.raw))
     return out
 
 
@@ -300,7 +302,7 @@ class Store:
                         old = newest.get(series)
                         if old is None or row[2] > old[2]:
                             newest[series] = row
-                    conn.execute(self._latest_stmt, [dict(zip(_READING_COLUMNS, row, strict=True))
+                    conn.execute(self._latest_stmt, [dict(zip(_LATEST_COLUMNS, row[:7], strict=True))
                                                      for row in newest.values()])
                 if qrows:
                     conn.execute(QUARANTINE.insert(), qrows)
@@ -325,7 +327,7 @@ class Store:
                         if series not in newest or row["time_us"] > newest[series]["time_us"]:
                             newest[series] = row
                 if newest:
-                    conn.execute(self._latest_stmt, list(newest.values()))
+                    conn.execute(self._latest_stmt, [{k: row[k] for k in _LATEST_COLUMNS} for row in newest.values()])
             if qrows:
                 conn.execute(QUARANTINE.insert(), qrows)
         return WriteResult(stored, len(rrows) - len(stored), len(qrows))
