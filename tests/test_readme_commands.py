@@ -63,7 +63,16 @@ PLANS: dict[str, str] = {
     "relic-twin demo [--headless --out DIR --seconds N] [--speed X]": "test_make_demo",
     "relic-twin --version": "test_version_and_debug",
     "relic-twin --debug COMMAND ...": "test_version_and_debug",
-    "relic-twin scene check scenes/demo_hall": "test_scene_check",
+    "relic-twin scene check scenes/demo_hall [--plan PNG]": "test_scene_check",
+    # the scans write into a scene and assets/: run in a copied project by the scan tests
+    ".venv/bin/relic-twin scan relic vase.ply --scene scenes/demo_hall --id vase --name-zh 梅瓶 --name-en "
+    '"Meiping vase" --profile ceramic': "test_scan_relic.py::test_scanned_relic_is_added_to_the_scene_and_shown_by_the_kiosk",
+    "relic-twin scan relic FILE --scene DIR --id ID":
+        "test_scan_relic.py::test_scanned_relic_is_added_to_the_scene_and_shown_by_the_kiosk",
+    ".venv/bin/relic-twin scan hall room.e57 --scene scenes/my_hall --json":
+        "test_scan_hall.py::test_scan_hall_json_writes_a_new_scene_that_checks_and_plots",
+    ".venv/bin/relic-twin scene check scenes/my_hall --plan plan.png":
+        "test_scan_hall.py::test_scan_hall_json_writes_a_new_scene_that_checks_and_plots",
     "relic-twin fleet [--speed X] [--format zigbee2mqtt]": "test_fleet",
     "relic-twin import FILE --sensor ID [--dry-run]": "test_import_quarantine_risk_backup",
     "relic-twin quarantine": "test_import_quarantine_risk_backup",
@@ -102,7 +111,12 @@ def test_every_readme_command_has_a_run() -> None:
     assert shown - set(PLANS) == set(), "README commands no test runs: add them to PLANS"
     assert set(PLANS) - shown == set(), "PLANS names commands the README no longer shows"
     tests = {name for name in globals() if name.startswith("test_")}
-    assert set(PLANS.values()) <= tests
+    for plan in set(PLANS.values()):
+        module, _, name = plan.rpartition("::")
+        if module:  # a test in another module runs it
+            assert f"def {name}(" in (ROOT / "tests" / module).read_text(encoding="utf-8"), plan
+        else:
+            assert plan in tests, plan
 
 
 # --- running commands ------------------------------------------------------------------------------
@@ -193,8 +207,10 @@ def test_version_and_debug(hall: Hall) -> None:
     assert debug.returncode == 1 and "Traceback" in debug.stderr
 
 
-def test_scene_check(hall: Hall) -> None:
+def test_scene_check(hall: Hall, tmp_path: Path) -> None:
     assert "demo_hall" in hall.run("relic-twin scene check scenes/demo_hall").stdout
+    hall.run(f"relic-twin scene check scenes/demo_hall --plan {tmp_path / 'plan.png'}")
+    assert (tmp_path / "plan.png").is_file()
 
 
 def test_fleet(hall: Hall) -> None:

@@ -62,9 +62,10 @@ def _hall_parser() -> argparse.ArgumentParser:
 def scan_main(argv: list[str]) -> int:
     """Entry point of ``relic-twin scan``."""
     if not argv or argv[0] not in ("relic", "hall"):
+        asked = argv[:1] in (["-h"], ["--help"])  # help asked for: stdout and 0 (tests/test_cli.py runs every --help)
         print("usage: relic-twin scan relic FILE --scene DIR --id ID | relic-twin scan hall FILE --scene DIR [--json]\n"
-              "用法: relic-twin scan relic|hall 文件 --scene 场景目录", file=sys.stderr)
-        return 2
+              "用法: relic-twin scan relic|hall 文件 --scene 场景目录", file=sys.stdout if asked else sys.stderr)
+        return 0 if asked else 2
     what, rest = argv[0], argv[1:]
     args = (_relic_parser() if what == "relic" else _hall_parser()).parse_args(rest)
     ask = _asker(args)
