@@ -87,8 +87,8 @@ def subscriptions_for(scene: Scene, fleet_format: str | None = None) -> list[Sub
     sensor in that convention (quantities it cannot carry go in native JSON).
     """
     if fleet_format is None:
-        return [Subscription(topic=s.topic, format=s.format, sensor=s.id) for s in scene.sensors]
-    return [Subscription(topic=t, format=None, sensor=s.id)
+        return [Subscription(topic=s.topic, format=s.format, sensor=s.id, hall=scene.id) for s in scene.sensors]
+    return [Subscription(topic=t, format=None, sensor=s.id, hall=scene.id)
             for s in scene.sensors for t in topics_for(fleet_format, s, scene.id)]
 
 
@@ -115,7 +115,7 @@ def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None 
     """
     broker = ensure_broker(settings.broker, workdir=workdir)
     on_status(f"broker 消息代理: {broker.url} ({broker.kind})")
-    store = Store.open(settings.database_url, data_dir=settings.data_dir)
+    store = Store.open(settings.database_url, data_dir=settings.data_dir, hall=scene.id)
     on_status(f"database 数据库: {store.url}")
     fleet_obj: VirtualFleet | None = None
     if clock is None:

@@ -54,7 +54,7 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
         from bridge.whatif import stored_initial_state
 
         def initial_state() -> dict[str, tuple[float, float]]:  # the hall as stored now, for from_store runs
-            return stored_initial_state(scene, store.latest())[0]
+            return stored_initial_state(scene, store.latest(hall=scene.id))[0]
 
     svc.jobs = JobRunner(scenarios, settings.data_dir / "whatif", initial_state=initial_state,
                          **({"run": whatif_runner} if whatif_runner else {}))
