@@ -12,9 +12,9 @@ import pytest
 from fixtures_broker import Publisher
 from sqlalchemy import text
 
+from bridge.cli.import_file import import_main
 from bridge.errors import ConfigError
-from bridge.import_cli import import_main
-from bridge.ingest import Ingestor, IngestSettings, Subscription
+from bridge.ingest.ingestor import Ingestor, IngestSettings, Subscription
 from bridge.readings import Reading
 from bridge.sensors.native import hall_from_topic
 from bridge.site.halls import DEFAULT_HALL, resolve_hall

@@ -1,7 +1,7 @@
 """``relic-twin import FILE --hall HALL --sensor ID [--dry-run] [--tz ZONE]``: load a logger export.
 
 Reads the file (:func:`bridge.importers.read_logger_file`), governs the
-readings (:func:`bridge.governance.govern`: units, flags, imputation of
+readings (:func:`bridge.ingest.governance.govern`: units, flags, imputation of
 short gaps), then stores readings and rejections. The readings belong to
 sensor ``ID`` of hall ``HALL`` (``--hall`` may be left out where the store
 holds one hall). The store skips readings
@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Protocol
 
 from bridge.errors import LoggerFileError, RelicTwinError
-from bridge.governance import GovernanceSettings, govern
 from bridge.importers import ImportResult, read_logger_file
+from bridge.ingest.governance import GovernanceSettings, govern
 from bridge.readings import Reading, Rejection, in_hall
 from bridge.site.halls import resolve_hall
 
