@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from bridge.api import errors
 from bridge.api.auth import PERMISSIONS, TokenSigner, load_or_create_secret
-from bridge.api.context import ApiSettings, Service
+from bridge.api.context import ApiSettings, HallView, Service
 from bridge.api.limits import Limits
 from bridge.api.live_route import LiveHub
 from bridge.api.whatif_jobs import JobRunner, Runner
@@ -38,6 +38,7 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
     whatif_runner : replaces the simulation for what-if runs (tests)
     """
     settings = settings or ApiSettings()
+    states = getattr(runtime_or_store, "states", None)  # a SiteRuntime: every hall of a site
     if isinstance(runtime_or_store, Store):
         store = runtime_or_store
     else:
@@ -47,7 +48,11 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
     secret = settings.secret or load_or_create_secret(settings.data_dir)
     signer = TokenSigner(secret, settings.token_ttl_s)
     svc = Service.build(store, settings, signer, scene, state)
+    if states is not None:
+        svc.halls = {h: HallView(h, st.scene, st) for h, st in states.items()}
+        svc.site = runtime_or_store.site
     svc.on_ack = getattr(runtime_or_store, "acknowledge", None)
+    svc.runtime = None if isinstance(runtime_or_store, Store) else runtime_or_store
     scenarios = scene.root / "scenarios" if scene is not None else None
     initial_state = None
     if scene is not None:
@@ -68,6 +73,7 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
         routes_monitor,
         routes_profiles,
         routes_relics,
+        routes_site,
         routes_users,
         routes_whatif,
     )
@@ -79,14 +85,15 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
     app.state.hub = LiveHub(state) if state is not None else None
     errors.install(app)
     for module in (routes_users, routes_relics, routes_monitor, routes_details, routes_alerts, routes_files,
-                   routes_whatif, routes_profiles, live_route):
+                   routes_whatif, routes_profiles, routes_site, live_route):
         app.include_router(module.router)
     app.add_middleware(Limits, rate_per_s=settings.rate_per_s, burst=settings.burst,
                        login_per_min=settings.login_per_min, max_body=settings.max_body,
                        max_upload=settings.max_upload)
 
     @app.get("/api/health", tags=["service"], summary="liveness / 健康检查")
-    def health() -> dict[str, str]:
-        return {"status": "ok", "hall": scene.id if scene else ""}
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "hall": scene.id if scene else "", "site": svc.site.id if svc.site else "",
+                "halls": sorted(svc.halls)}
 
     return app

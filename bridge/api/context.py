@@ -98,6 +98,8 @@ class Service:
     on_ack: Callable[[str, str], bool] | None = None  # (engine alert key, username): the live twin's acknowledge
     dummy_hash: str = ""  # verified against when a user does not exist (same timing as a wrong password)
     halls: dict[str, HallView] = field(default_factory=dict)  # the halls served, by id (empty: the store's)
+    site: Any = None  # bridge.site.model.Site when serving a whole site
+    runtime: Any = None  # the running twin (TwinRuntime or SiteRuntime), None over a bare store
 
     @classmethod
     def build(cls, store: Store, settings: ApiSettings, signer: TokenSigner, scene: Scene | None,

@@ -145,12 +145,17 @@ def list_files(store: Store, relic_id: int | None = None) -> list[StoredFile]:
 # ---------------------------------------------------------------------- alerts
 
 
-def list_alerts(store: Store, open_only: bool = False, limit: int = 100) -> list[tuple[Alert, list[AlertAck]]]:
-    """Newest alerts first, each with its acknowledgements."""
+def list_alerts(store: Store, open_only: bool = False, limit: int = 100, *, hall: str | None = None,
+                site: str | None = None) -> list[tuple[Alert, list[AlertAck]]]:
+    """Newest alerts first (of ``hall``/``site``; None: any), each with its acknowledgements."""
     with store.session() as s:
         stmt = select(Alert).order_by(col(Alert.raised_at_us).desc(), col(Alert.id).desc()).limit(limit)
         if open_only:
             stmt = stmt.where(col(Alert.cleared_at_us).is_(None))
+        if hall is not None:
+            stmt = stmt.where(Alert.hall == hall)
+        if site is not None:
+            stmt = stmt.where(Alert.site == site)
         alerts = list(s.exec(stmt))
         ids = [a.id for a in alerts]
         acks: dict[int, list[AlertAck]] = {}
