@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SYSTAMP := .venv/.system-deps
-APT_PACKAGES := mosquitto fonts-wqy-microhei libgl1 libegl1 libgl1-mesa-dri
+APT_PACKAGES := mosquitto fonts-wqy-microhei libgl1 libegl1 libgl1-mesa-dri poppler-utils
 DEMO_ARGS ?=
 
 .PHONY: demo test setup system-deps lint bench clean

@@ -35,7 +35,7 @@ def make_site(root: Path, halls: tuple[str, ...] = ("hall_a", "hall_b"), toml: b
         text = src.replace('id = "demo_hall"', f'id = "{hall}"', 1).replace("relic-twin/demo_hall/", f"relic-twin/{hall}/")
         if i:
             text = re.sub(r'id = "(S\d+)"(.*?)topic = "[^"]*"\nformat = "[^"]*"',
-                          lambda m: f'id = "{m[1]}"{m[2]}topic = "relic-twin/{hall}/{m[1]}"\nformat = "native"',
+                          lambda m, h=hall: f'id = "{m[1]}"{m[2]}topic = "relic-twin/{h}/{m[1]}"\nformat = "native"',
                           text, flags=re.S)
         (root / hall / "scene.toml").write_text(text, encoding="utf-8")
         shutil.copytree(scenes_dir() / "demo_hall" / "scenarios", root / hall / "scenarios")

@@ -68,11 +68,13 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
     from bridge.api import (
         live_route,
         routes_alerts,
+        routes_calibrations,
         routes_details,
         routes_files,
         routes_monitor,
         routes_profiles,
         routes_relics,
+        routes_reports,
         routes_site,
         routes_users,
         routes_whatif,
@@ -85,7 +87,7 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
     app.state.hub = LiveHub(state) if state is not None else None
     errors.install(app)
     for module in (routes_users, routes_relics, routes_monitor, routes_details, routes_alerts, routes_files,
-                   routes_whatif, routes_profiles, routes_site, live_route):
+                   routes_whatif, routes_profiles, routes_reports, routes_calibrations, routes_site, live_route):
         app.include_router(module.router)
     app.add_middleware(Limits, rate_per_s=settings.rate_per_s, burst=settings.burst,
                        login_per_min=settings.login_per_min, max_body=settings.max_body,

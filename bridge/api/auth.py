@@ -39,6 +39,7 @@ PERMISSION_MIN_ROLE: dict[str, str] = {
     "records:read": "staff",         # preservation records and files
     "archive:write": "curator",      # relics, records, files
     "whatif:run": "curator",
+    "reports:read": "curator",      # conservation reports (PDF, CSV, XLSX)
     "thresholds:write": "curator",
     "users:manage": "admin",
     "settings:write": "admin",

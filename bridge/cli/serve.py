@@ -21,6 +21,7 @@ from pathlib import Path
 
 from bridge.alerts.dissemination import notify_settings_from_env
 from bridge.config import ConfigError, settings_from_env
+from bridge.reports.schedule import schedule_settings_from_env
 from bridge.sensors.fleet import FleetSettings
 from bridge.site.model import load_site
 from simulation.paths import scenes_dir
@@ -44,6 +45,7 @@ def serve_main(argv: list[str]) -> int:
     try:
         settings = settings_from_env()
         notify = notify_settings_from_env(os.environ)
+        monthly = schedule_settings_from_env(os.environ)
         if args.site and args.scene:
             raise ConfigError("give --scene or --site, not both | --scene 与 --site 只能选一个")
         site = load_site(args.site) if args.site else None
@@ -69,6 +71,13 @@ def serve_main(argv: list[str]) -> int:
     else:
         assert scene is not None
         runtime = start_twin(scene, settings, fleet=fleet, feed_port=args.feed_port, notify=notify)
+    scenes = [h.scene for h in site.halls] if site is not None else [scene]
+    reports = None
+    if monthly is not None:  # last month's report to the supervisors, on the configured morning
+        from bridge.reports.schedule import MonthlyReports
+        from simulation.materials import load_profiles
+
+        reports = MonthlyReports(runtime.store, scenes, load_profiles(), monthly, settings.data_dir / "reports").start()
     try:
         app = create_app(runtime, ApiSettings(data_dir=settings.data_dir))
         server = uvicorn.Server(config(app, args.host, args.port, args.cert, args.key, log_level="info"))
@@ -91,5 +100,7 @@ def serve_main(argv: list[str]) -> int:
                   file=sys.stderr)
             return 1
     finally:
+        if reports is not None:
+            reports.stop()
         runtime.stop()
     return 0

@@ -252,7 +252,7 @@ def _imputed(template: Reading, t: np.ndarray, anchors: np.ndarray,
         out.append(Reading(template.sensor, template.quantity,
                            datetime.fromtimestamp(float(tt[order][j]), UTC), float(filled[j]),
                            template.unit, "imputed", reason("imputed", method=method, gap_min=gap),
-                           template.hall, template.site))
+                           hall=template.hall, site=template.site))
     return out
 
 

@@ -40,7 +40,7 @@ import struct
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -52,6 +52,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bridge.config import BrokerAddress
 from bridge.errors import BrokerError, StorageError
+from bridge.ingest.calibration import Calibrations
 from bridge.readings import Decoded, Reading, Rejection, in_hall
 from bridge.sensors.native import hall_from_topic
 from bridge.store import Store
@@ -192,23 +193,28 @@ class Ingestor:
     broker : the broker's address (``BrokerAddress``, or ``(host, port)``)
     subscriptions : topic filters with their payload conventions
     on_stored : called (in the writer thread) with the readings newly stored by each batch
+    on_status : called (in the writer thread) with (sensor, status) for each message that carried
+        device status (battery %, link quality, availability) naming its sensor
     client_id : fixed id: the broker keys the persistent session on it
     decoder : ``bridge.sensors.decode`` unless given
     govern : optional check applied to each batch's readings before the commit
         (e.g. unit unification and range checks of ``bridge.ingest.governance``);
         what it rejects goes to quarantine in the same transaction
     clock : the arrival time stamped on each message (UTC)
+    calibrations : per-sensor offsets and gains applied after governance (the raw value is kept)
     """
 
     store: Store
     broker: BrokerAddress | tuple[str, int]
     subscriptions: Sequence[Subscription]
     on_stored: OnStored | None = None
+    on_status: Callable[[str, Mapping[str, object]], None] | None = None
     client_id: str = "relic-twin-bridge"
     settings: IngestSettings = field(default_factory=IngestSettings)
     decoder: Decoder | None = None
     govern: Govern | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
+    calibrations: Calibrations | None = None
     stats: IngestStats = field(default_factory=IngestStats, init=False)
 
     def __post_init__(self) -> None:
@@ -374,6 +380,8 @@ class Ingestor:
         if self.govern is not None and readings:
             readings, refused = self.govern(readings)
             rejections += refused
+        if self.calibrations is not None and readings:
+            readings = self.calibrations.apply(readings)
         return readings, rejections
 
     def _write(self, batch: list[_Pending]) -> list[Reading] | None:
@@ -442,6 +450,19 @@ class Ingestor:
                     self.on_stored(stored)
                 except Exception:  # the twin's trouble must not stop the ingest
                     log.exception("on_stored callback failed | 回调出错")
+            if self.on_status is not None:
+                self._report_status(batch)
+
+    def _report_status(self, batch: list[_Pending]) -> None:
+        assert self.on_status is not None
+        for p in batch:
+            status = p.decoded.status if p.decoded is not None else None
+            sensor = status.get("sensor") if status else None
+            if isinstance(sensor, str):
+                try:
+                    self.on_status(sensor, status)  # type: ignore[arg-type]
+                except Exception:  # the twin's trouble must not stop the ingest
+                    log.exception("on_status callback failed | 回调出错")
 
     # ------------------------------------------------------------------ lifecycle
 

@@ -40,7 +40,7 @@ def _us(nullable: bool = False, index: bool = False) -> Column:  # type: ignore[
 
 
 #: A series' identity: sensor ids are unique only within a hall, hall ids only within a site
-#: (``site`` is '' on a museum's own box; a hub stores the site id). Migration 0005.
+#: (``site`` is '' on a museum's own box; a hub stores the site id). Migration 0006.
 SERIES_KEY = ("site", "hall", "sensor", "quantity")
 
 
@@ -69,6 +69,8 @@ class ReadingRow(SQLModel, table=True):
     unit: str = Field(max_length=32)
     quality: str = Field(default="ok", max_length=32)
     reason: str = Field(default="")
+    # the value as the sensor sent it, when a calibration changed it (migration 0005); None otherwise
+    raw_value: float | None = None
 
 
 class LatestRow(SQLModel, table=True):
@@ -126,6 +128,26 @@ class QuarantineRow(SQLModel, table=True):
     payload_size: int
     received_at_us: int = Field(sa_column=_us(index=True))
     reason: str
+
+
+class SensorCalibration(SQLModel, table=True):
+    """A calibration of one sensor's quantity: stored value = gain × raw + offset, from ``set_at`` on.
+
+    Rows are never changed or deleted: the newest one applies to new readings, the older ones say
+    what applied before (a report shows them, and the raw value is kept on each reading).
+    """
+
+    __tablename__ = "sensor_calibration"
+    __table_args__ = (Index("ix_sensor_calibration_key", "sensor", "quantity", "set_at_us"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    sensor: str = Field(max_length=128)
+    quantity: str = Field(max_length=64)
+    offset: float = 0.0
+    gain: float = 1.0
+    set_at_us: int = Field(sa_column=_us())
+    set_by: str = Field(default="", max_length=64)
+    note: str = ""
 
 
 # --------------------------------------------------------------------------
@@ -248,7 +270,7 @@ class Alert(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     raised_at_us: int = Field(sa_column=_us(index=True))
     tier: str = Field(max_length=32)
-    site: str = _place()  # where it was raised (migration 0005)
+    site: str = _place()  # where it was raised (migration 0006)
     hall: str = _place()
     sensor: str = ""
     quantity: str = ""

@@ -248,7 +248,7 @@ def latest(conn: Connection, sensors: Sequence[str] | None = None, *, hall: str 
     if sensors is not None:
         stmt = stmt.where(LATEST.c.sensor.in_(list(sensors)))
     return [
-        Reading(r.sensor, r.quantity, from_us(r.time_us), r.value, r.unit, r.quality, r.reason, r.hall, r.site)
+        Reading(r.sensor, r.quantity, from_us(r.time_us), r.value, r.unit, r.quality, r.reason, hall=r.hall, site=r.site)
         for r in conn.execute(stmt)
     ]
 
@@ -342,7 +342,7 @@ def latest_before(conn: Connection, end_us: int, start_us: int | None = None,
     )
     out: dict[tuple[str, str, str, str], Reading] = {
         (r.sensor, r.quantity, r.site, r.hall): Reading(r.sensor, r.quantity, from_us(r.time_us), r.value, r.unit,
-                                                        r.quality, r.reason, r.hall, r.site)
+                                                        r.quality, r.reason, hall=r.hall, site=r.site)
         for r in conn.execute(stmt)
     }
     hkey = [HOURLY.c.site, HOURLY.c.hall, HOURLY.c.sensor, HOURLY.c.quantity]

@@ -55,7 +55,9 @@ QUARANTINE = QuarantineRow.__table__  # type: ignore[attr-defined]
 HOURLY = HourlyRow.__table__  # type: ignore[attr-defined]
 LATEST = LatestRow.__table__  # type: ignore[attr-defined]
 _LATEST_FIELDS = ("time_us", "value", "unit", "quality", "reason")
-_READING_COLUMNS = ("site", "hall", "sensor", "quantity", "time_us", "value", "unit", "quality", "reason")
+_READING_COLUMNS = ("site", "hall", "sensor", "quantity", "time_us", "value", "unit", "quality", "reason",
+                    "raw_value")
+_LATEST_COLUMNS = _READING_COLUMNS[:9]  # reading_latest keeps no raw value
 _KEY = ["site", "hall", "sensor", "quantity", "time_us"]
 _US = timedelta(microseconds=1)
 
@@ -162,6 +164,7 @@ def reading_rows(readings: Sequence[Reading], hall: str = DEFAULT_HALL) -> list[
             "unit": r.unit,
             "quality": r.quality,
             "reason": r.reason,
+            "raw_value": r.raw,
         }
         for r in readings
     ]
@@ -177,7 +180,7 @@ def reading_params(readings: Sequence[Reading], hall: str = DEFAULT_HALL) -> lis
         if t.utcoffset() is None:
             to_us(t)  # raises StorageError with the reason
         append((r.site, r.hall or hall, r.sensor, r.quantity, (t - EPOCH) // _US, float(r.value), r.unit, r.quality,
-                r.reason))
+                r.reason, r.raw))
     return out
 
 
@@ -235,7 +238,7 @@ class Store:
             ``sqlite:///<data_dir>/relic-twin.sqlite``
         migrate : run schema migrations to the newest revision
         hall : the hall of the program opening the store (its scene): readings stored
-            before halls existed are assigned to it (migration 0005), and readings
+            before halls existed are assigned to it (migration 0006), and readings
             written without a hall go to it; None: ``demo_hall``, the default scene's
         """
         engine = make_engine(database_url(url, data_dir))
@@ -317,7 +320,7 @@ class Store:
                         old = newest.get(series)
                         if old is None or row[4] > old[4]:
                             newest[series] = row
-                    conn.execute(self._latest_stmt, [dict(zip(_READING_COLUMNS, row, strict=True))
+                    conn.execute(self._latest_stmt, [dict(zip(_LATEST_COLUMNS, row[:9], strict=True))
                                                      for row in newest.values()])
                 if qrows:
                     conn.execute(QUARANTINE.insert(), qrows)
@@ -342,7 +345,7 @@ class Store:
                         if series not in newest or row["time_us"] > newest[series]["time_us"]:
                             newest[series] = row
                 if newest:
-                    conn.execute(self._latest_stmt, list(newest.values()))
+                    conn.execute(self._latest_stmt, [{k: row[k] for k in _LATEST_COLUMNS} for row in newest.values()])
             if qrows:
                 conn.execute(QUARANTINE.insert(), qrows)
         return WriteResult(stored, len(rrows) - len(stored), len(qrows))

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from bridge.alerts.alerting import AlertService
 from bridge.alerts.dissemination import Disseminator, NotifySettings
 from bridge.alerts.prealarm import Prealarms
 from bridge.config import BrokerAddress, Settings
+from bridge.ingest.calibration import Calibrations, list_calibrations
 from bridge.ingest.governance import LiveGovernor
 from bridge.ingest.ingestor import Ingestor, Subscription
 from bridge.mqtt.broker import BrokerHandle, ensure_broker
@@ -31,6 +33,9 @@ from bridge.twin.live import LiveFeed, TwinState
 from simulation.scene import Scene
 
 log = logging.getLogger("relic_twin.runtime")
+
+CALIBRATION_CHECK_S = 3600.0
+"""How often the alert clock checks which sensors are due for calibration, s."""
 
 
 @dataclass
@@ -149,8 +154,14 @@ def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None 
 
     # live readings are unified, range-checked and flagged against their recent history before they
     # are stored: flagged ones are kept, and kept out of the alerts and models
+    def on_status(sensor: str, status: Mapping[str, object]) -> None:  # battery levels -> battery_low alerts
+        events = alerts.on_status(sensor, status)
+        if events:
+            state.update([], alerts=events)
+            dissemination.on_events(events)
+
     ingestor = Ingestor(store, broker.address, subscriptions_for(scene, fleet.format if fleet else None),
-                        on_stored=on_stored, client_id=f"relic-twin-bridge-{scene.id}", clock=clock,
+                        on_stored=on_stored, on_status=on_status, calibrations=Calibrations(store), client_id=f"relic-twin-bridge-{scene.id}", clock=clock,
                         govern=LiveGovernor())
     ingestor.start()
     rt = TwinRuntime(scene, broker, store, state, feed, ingestor, alerts, dissemination, fleet_obj, client,
@@ -158,9 +169,18 @@ def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None 
 
     prealarms = Prealarms(store, scene, alerts.profiles, clock)
 
+    calibration_checked = [float("-inf")]
+
     def tick_alerts() -> None:  # escalation and reminders run on the clock, with or without readings
         while not rt._stop.wait(alert_tick_s):
             rt.emit(alerts.tick())
+            if time.monotonic() - calibration_checked[0] >= CALIBRATION_CHECK_S:  # sensors due for calibration
+                calibration_checked[0] = time.monotonic()
+                now = clock()
+                ages: dict[str, float] = {}
+                for c in list_calibrations(store):  # a sensor is due when any of its quantities is
+                    ages[c.sensor] = max(ages.get(c.sensor, 0.0), (now - c.set_at).total_seconds() / 86400.0)
+                rt.emit(alerts.calibration_ages(ages))
             try:
                 observations = prealarms.due()
             except Exception:  # noqa: BLE001 (a failed forecast must not stop the alert clock)
