@@ -57,7 +57,7 @@ def test_a_link_outage_loses_nothing_and_stores_each_reading_once(tmp_path: Path
     hub = MosquittoBroker(binary, tmp_path / "hub")
     museum = MosquittoBroker(binary, tmp_path / "museum")
     with museum.conf.open("a") as fh:
-        fh.write(bridge_section("county", f"mqtt://127.0.0.1:{hub.port}", ["relic-twin/+/+"], restart_s=(2, 4)))
+        fh.write(bridge_section("county", f"mqtt://127.0.0.1:{hub.port}", ["relic-twin/+/+"], restart_s=(3, 6)))
     hub.start()
     museum.start()
     store = Store.open(url=pg_url)

@@ -12,7 +12,8 @@ What the section says, and why (Mosquitto 2.x, mosquitto.conf(5), "Configuring B
 - TLS (``mqtts://``): ``bridge_cafile`` (the hub's CA), TLS 1.2 at least, the
   hub's host name checked; credentials ``remote_username`` / ``remote_password``
   (the hub's ACL lets the user write only ``relic-hub/<user>/#``: the site id);
-- ``restart_timeout 2 30``: reconnect after 2 s, backing off to 30 s.
+- ``restart_timeout 5 30``: reconnect after 5 s, backing off to 30 s (the hub's workers, back within
+  half a second of a hub restart, must subscribe again first: see :data:`bridge.hub.decode.HUB_INGEST`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from bridge.hub.decode import HUB_ROOT
 
 
 def bridge_section(site: str, url: str, topics: Sequence[str], *, cafile: str | None = None,
-                   client_id: str | None = None, restart_s: tuple[int, int] = (2, 30)) -> str:
+                   client_id: str | None = None, restart_s: tuple[int, int] = (5, 30)) -> str:
     """The ``connection`` section forwarding ``topics`` of ``site`` to the hub at ``url``.
 
     url : ``mqtt[s]://[user:password@]host[:port]`` of the hub's broker; ``mqtts`` needs ``cafile``

@@ -25,11 +25,11 @@ from bridge.twin.runtime import subscriptions_for
 HUB_ROOT = "relic-hub"
 #: the hub workers' MQTT 5 shared subscription: the broker deals each message to one worker of group "hub"
 HUB_SUBSCRIPTION = f"$share/hub/{HUB_ROOT}/#"
-#: MQTT 5 (shared subscriptions), and back within a second of the hub broker's restart. Mosquitto 2.0.11
+#: MQTT 5 (shared subscriptions), and back within half a second of the hub broker's restart. Mosquitto 2.0.11
 #: does not restore shared subscriptions from its persistence file (a probe: a persistent session's
 #: ``$share`` subscription receives nothing published after a restart until it subscribes again), so the
 #: workers must be subscribed again before the museums' bridges (first retry after 2 s) deliver
-HUB_INGEST = IngestSettings(protocol=5, reconnect_min_s=1, reconnect_max_s=1)
+HUB_INGEST = IngestSettings(protocol=5, reconnect_min_s=0.25, reconnect_max_s=0.5)
 
 
 def hub_topic(site: str, topic: str) -> str:

@@ -132,8 +132,8 @@ class IngestSettings:
     protocol: int = 4
     session_expiry_s: int = 7 * 24 * 3600
     receive_maximum: int = 1000
-    reconnect_min_s: int = 1
-    reconnect_max_s: int = 10
+    reconnect_min_s: float = 1
+    reconnect_max_s: float = 10
     retry_s: float = 0.2
     retry_max_s: float = 10.0
 

@@ -39,7 +39,7 @@ from sqlmodel import Session
 from bridge.errors import ConfigError, StorageError
 from bridge.readings import Reading, Rejection
 from bridge.site.halls import DEFAULT_HALL
-from bridge.store import queries, retention, schema
+from bridge.store import partitions, queries, retention, schema
 from bridge.store.epoch import EPOCH, from_us, to_us
 from bridge.store.models import QUARANTINE_PAYLOAD_MAX, HourlyRow, LatestRow, QuarantineRow, ReadingRow
 from bridge.store.queries import Series, ZoneStats
@@ -222,6 +222,15 @@ class Store:
             f"VALUES ({', '.join([mark] * len(_READING_COLUMNS))}) "
             f"ON CONFLICT ({', '.join(_KEY)}) DO NOTHING"
         )
+        # PostgreSQL: reading is partitioned by month (migration 0007); the months it has a partition for
+        self._months: set[tuple[int, int]] | None = None
+        if self.dialect == "postgresql":
+            try:
+                with engine.connect() as conn:
+                    if partitions.is_partitioned(conn):
+                        self._months = partitions.existing_months(conn)
+            except SQLAlchemyError:
+                self._months = None  # not migrated yet (open(migrate=False)): nothing to ensure
         latest = dialect_insert(LATEST)
         self._latest_stmt = latest.on_conflict_do_update(
             index_elements=_KEY[:4],
@@ -307,6 +316,8 @@ class Store:
         qrows = rejection_rows(rejections)
         if not params and not qrows:
             return WriteResult([], 0, 0)
+        if self._months is not None and params:
+            self._ensure_months(min(p[4] for p in params), max(p[4] for p in params))
         try:
             with self.transaction() as conn:
                 if params:
@@ -327,6 +338,33 @@ class Store:
         except _Duplicates:
             return self._write_with_duplicates(readings, qrows)
         return WriteResult(list(readings), 0, len(qrows))
+
+    def _ensure_months(self, lo_us: int, hi_us: int) -> None:
+        """Create the monthly partitions of [lo_us, hi_us] that are missing (PostgreSQL)."""
+        assert self._months is not None
+        missing = [m for m in partitions.months_between(lo_us, hi_us) if m not in self._months]
+        if missing:
+            with self.transaction() as conn:
+                partitions.create_month_partitions(conn, missing)
+            self._months.update(missing)
+
+    def partitions(self) -> list[str]:
+        """The monthly partitions of ``reading`` (PostgreSQL), oldest first; [] when not partitioned."""
+        if self.dialect != "postgresql":
+            return []
+        with self.transaction() as conn:
+            return [partitions.partition_name(y, m) for y, m in sorted(partitions.existing_months(conn))]
+
+    def detach_month(self, year: int, month: int) -> str:
+        """Detach the partition of a month (PostgreSQL): its readings leave ``reading`` and stay in the
+        table it names, to archive or drop. Roll the month up first (:meth:`roll_up`) to keep hourly means."""
+        name = partitions.partition_name(year, month)
+        if self._months is None or (year, month) not in self._months:
+            raise StorageError(f"no partition {name} | 没有该月分区")
+        with self.transaction() as conn:
+            conn.exec_driver_sql(f"ALTER TABLE reading DETACH PARTITION {name}")
+        self._months.discard((year, month))
+        return name
 
     def _write_with_duplicates(self, readings: Sequence[Reading], qrows: list[dict[str, Any]]) -> WriteResult:
         """write_batch for a batch with duplicates: RETURNING says which readings are new."""
