@@ -53,6 +53,7 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
         svc.site = runtime_or_store.site
     svc.on_ack = getattr(runtime_or_store, "acknowledge", None)
     svc.runtime = None if isinstance(runtime_or_store, Store) else runtime_or_store
+    svc.on_adopt = getattr(runtime_or_store, "adopt_device", None)
     scenarios = scene.root / "scenarios" if scene is not None else None
     initial_state = None
     if scene is not None:
@@ -61,7 +62,7 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
         def initial_state() -> dict[str, tuple[float, float]]:  # the hall as stored now, for from_store runs
             return stored_initial_state(scene, store.latest(hall=scene.id))[0]
 
-    svc.jobs = JobRunner(scenarios, settings.data_dir / "whatif", initial_state=initial_state,
+    svc.jobs = JobRunner(scenarios, settings.data_dir / "whatif", initial_state=initial_state, limits=settings.whatif,
                          **({"run": whatif_runner} if whatif_runner else {}))
     q.ensure_roles(store, {r: ",".join(sorted(p)) for r, p in PERMISSIONS.items()})
 
@@ -70,6 +71,7 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
         routes_alerts,
         routes_calibrations,
         routes_details,
+        routes_devices,
         routes_files,
         routes_monitor,
         routes_profiles,
@@ -80,6 +82,7 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
         routes_whatif,
     )
 
+    svc.tickets = live_route.Tickets()
     routes_relics.seed_from_scene(svc)
     app = FastAPI(title="relic-twin", version="1", description=DESCRIPTION, openapi_url="/api/openapi.json",
                   docs_url="/api/docs", redoc_url=None)
@@ -87,7 +90,8 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
     app.state.hub = LiveHub(state) if state is not None else None
     errors.install(app)
     for module in (routes_users, routes_relics, routes_monitor, routes_details, routes_alerts, routes_files,
-                   routes_whatif, routes_profiles, routes_reports, routes_calibrations, routes_site, live_route):
+                   routes_whatif, routes_profiles, routes_reports, routes_calibrations, routes_devices,
+                   routes_site, live_route):
         app.include_router(module.router)
     app.add_middleware(Limits, rate_per_s=settings.rate_per_s, burst=settings.burst,
                        login_per_min=settings.login_per_min, max_body=settings.max_body,

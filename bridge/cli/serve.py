@@ -72,6 +72,7 @@ def serve_main(argv: list[str]) -> int:
         assert scene is not None
         runtime = start_twin(scene, settings, fleet=fleet, feed_port=args.feed_port, notify=notify)
     scenes = [h.scene for h in site.halls] if site is not None else [scene]
+    app = None
     reports = None
     if monthly is not None:  # last month's report to the supervisors, on the configured morning
         from bridge.reports.schedule import MonthlyReports
@@ -102,5 +103,7 @@ def serve_main(argv: list[str]) -> int:
     finally:
         if reports is not None:
             reports.stop()
+        if app is not None:
+            app.state.service.jobs.shutdown()  # what-if runs cancelled and marked, not waited for
         runtime.stop()
     return 0

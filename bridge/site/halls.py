@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from bridge.errors import ConfigError
 
 #: The hall of ``scenes/demo_hall``, the scene every program used when none was named
-#: (also what readings stored before halls existed are assigned to: migration 0006).
+#: (also what readings stored before halls existed are assigned to: migration 0007).
 DEFAULT_HALL = "demo_hall"
 
 

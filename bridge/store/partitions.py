@@ -1,4 +1,4 @@
-"""Monthly partitions of ``reading`` on PostgreSQL (migration 0007).
+"""Monthly partitions of ``reading`` on PostgreSQL (migration 0008).
 
 One partition per calendar month (UTC) of ``time_us``, ``reading_pYYYYMM``,
 created on demand before the first reading of a month is written; creating

@@ -28,7 +28,7 @@ def upgrade(engine: Engine, revision: str = "head", legacy_hall: str | None = No
     """Migrate the database of ``engine`` to ``revision`` (default: newest).
 
     legacy_hall : the hall (scene id) that readings stored before halls existed
-        (migration 0006) belong to; None: ``demo_hall``, the default scene's
+        (migration 0007) belong to; None: ``demo_hall``, the default scene's
     """
     cfg = alembic_config()
     cfg.attributes["legacy_hall"] = legacy_hall

@@ -42,6 +42,7 @@ from bridge.site.halls import DEFAULT_HALL
 from bridge.store import partitions, queries, retention, schema
 from bridge.store.epoch import EPOCH, from_us, to_us
 from bridge.store.models import QUARANTINE_PAYLOAD_MAX, HourlyRow, LatestRow, QuarantineRow, ReadingRow
+from bridge.store.private import private_dir, private_file, private_sqlite
 from bridge.store.queries import Series, ZoneStats
 from bridge.store.retention import RollupResult
 
@@ -127,7 +128,10 @@ def make_engine(url: str) -> Engine:
         raise ConfigError(f"bad database URL {url!r} | 数据库地址无效: {exc}") from exc
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            db = Path(parsed.database)
+            if not db.parent.exists():
+                private_dir(db.parent)
+            private_sqlite(db)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -143,6 +147,7 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
     if engine.dialect.name != "sqlite" or not db or db == ":memory:":
         yield
         return
+    private_file(Path(f"{db}.migrate-lock"))
     with open(f"{db}.migrate-lock", "a+") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
@@ -222,7 +227,7 @@ class Store:
             f"VALUES ({', '.join([mark] * len(_READING_COLUMNS))}) "
             f"ON CONFLICT ({', '.join(_KEY)}) DO NOTHING"
         )
-        # PostgreSQL: reading is partitioned by month (migration 0007); the months it has a partition for
+        # PostgreSQL: reading is partitioned by month (migration 0008); the months it has a partition for
         self._months: set[tuple[int, int]] | None = None
         if self.dialect == "postgresql":
             try:
@@ -247,10 +252,13 @@ class Store:
             ``sqlite:///<data_dir>/relic-twin.sqlite``
         migrate : run schema migrations to the newest revision
         hall : the hall of the program opening the store (its scene): readings stored
-            before halls existed are assigned to it (migration 0006), and readings
+            before halls existed are assigned to it (migration 0007), and readings
             written without a hall go to it; None: ``demo_hall``, the default scene's
         """
-        engine = make_engine(database_url(url, data_dir))
+        chosen = database_url(url, data_dir)
+        if chosen == f"sqlite:///{Path(data_dir) / SQLITE_NAME}":
+            private_dir(data_dir)  # the data folder is ours: 0700
+        engine = make_engine(chosen)
         try:
             if migrate:
                 with _migration_lock(engine):

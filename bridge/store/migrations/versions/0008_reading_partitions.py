@@ -10,16 +10,16 @@ the partition of a month before its first reading is written
 PostgreSQL requires every unique key of a partitioned table to hold the
 partition key. SQLite is unchanged.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

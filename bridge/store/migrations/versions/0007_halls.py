@@ -8,8 +8,8 @@ for (``legacy_hall``: the scene of the program opening the store, see
 Alerts gain the same two columns; the sensor archive is keyed on
 (hall_id, id).
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from alembic import context, op
 from sqlmodel.sql.sqltypes import AutoString
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
