@@ -6,6 +6,7 @@ docs at ``/api/docs``) and the live websocket feed (``/api/live``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI
@@ -30,12 +31,15 @@ Errors are JSON: `{"error": {"code", "message": {"en", "zh"}}}`."""
 
 
 def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, scene: Scene | None = None,
-               state: TwinState | None = None, whatif_runner: Runner | None = None) -> FastAPI:
+               state: TwinState | None = None, whatif_runner: Runner | None = None,
+               sites: Mapping[str, Any] | None = None) -> FastAPI:
     """The API over a running twin (``TwinRuntime``: store, scene, live state) or a bare :class:`Store`.
 
     settings : limits, data folder, token secret (see :class:`ApiSettings`)
     scene, state : when given a bare store, the hall and live state to serve (optional)
     whatif_runner : replaces the simulation for what-if runs (tests)
+    sites : site id -> :class:`bridge.site.model.Site`: serve as a provincial hub (``/api/hub/...``,
+        users scoped to their site)
     """
     settings = settings or ApiSettings()
     states = getattr(runtime_or_store, "states", None)  # a SiteRuntime: every hall of a site
@@ -53,6 +57,7 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
         svc.site = runtime_or_store.site
     svc.on_ack = getattr(runtime_or_store, "acknowledge", None)
     svc.runtime = None if isinstance(runtime_or_store, Store) else runtime_or_store
+    svc.sites = dict(sites) if sites is not None else None
     svc.on_adopt = getattr(runtime_or_store, "adopt_device", None)
     scenarios = scene.root / "scenarios" if scene is not None else None
     initial_state = None
@@ -93,6 +98,10 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
                    routes_whatif, routes_profiles, routes_reports, routes_calibrations, routes_devices,
                    routes_site, live_route):
         app.include_router(module.router)
+    if sites is not None:
+        from bridge.api import routes_hub
+
+        app.include_router(routes_hub.router)
     app.add_middleware(Limits, rate_per_s=settings.rate_per_s, burst=settings.burst,
                        login_per_min=settings.login_per_min, max_body=settings.max_body,
                        max_upload=settings.max_upload)

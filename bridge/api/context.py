@@ -105,6 +105,7 @@ class Service:
     dummy_hash: str = ""  # verified against when a user does not exist (same timing as a wrong password)
     halls: dict[str, HallView] = field(default_factory=dict)  # the halls served, by id (empty: the store's)
     site: Any = None  # bridge.site.model.Site when serving a whole site
+    sites: Any = None  # site id -> bridge.site.model.Site when serving as a provincial hub
     runtime: Any = None  # the running twin (TwinRuntime or SiteRuntime), None over a bare store
     throttle: AccountThrottle = field(default_factory=AccountThrottle)  # failed sign-ins per account
     tickets: Any = None  # bridge.api.live_route.Tickets, set by create_app

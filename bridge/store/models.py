@@ -340,6 +340,9 @@ class User(SQLModel, table=True):
     # changes whenever the role, password or active flag changes (migration 0006): a token names the
     # stamp it was issued under, so a changed, disabled or removed user's tokens stop at the next request
     token_stamp: str = Field(default="", max_length=32)
+    # the museum this user belongs to on a hub: it sees and changes that site only ('' = every site;
+    # a museum's own box has one site) (migration 0007)
+    site: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
 
 
 class AuditEvent(SQLModel, table=True):

@@ -61,8 +61,9 @@ def list_users(store: Store) -> list[User]:
         return list(s.exec(select(User).order_by(col(User.username))))
 
 
-def add_user(store: Store, username: str, role: str, password_hash: str, display_name: str = "") -> User:
-    """Insert a user; StorageError when the name is taken."""
+def add_user(store: Store, username: str, role: str, password_hash: str, display_name: str = "",
+             site: str = "") -> User:
+    """Insert a user (of ``site`` on a hub; '' = every site); StorageError when the name is taken."""
     if get_user(store, username) is not None:
         raise StorageError(f"user {username!r} exists | 用户已存在")
     row = User(
@@ -72,6 +73,7 @@ def add_user(store: Store, username: str, role: str, password_hash: str, display
         display_name=display_name,
         created_at_us=to_us(datetime.now(UTC)),
         token_stamp=new_stamp(),
+        site=site,
     )
     with store.session() as s:
         s.add(row)

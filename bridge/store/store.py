@@ -339,8 +339,10 @@ class Store:
                         old = newest.get(series)
                         if old is None or row[4] > old[4]:
                             newest[series] = row
+                    # in key order: two writers upserting the same series lock them in the same
+                    # order (PostgreSQL: no deadlock between a hub's ingest workers)
                     conn.execute(self._latest_stmt, [dict(zip(_LATEST_COLUMNS, row[:9], strict=True))
-                                                     for row in newest.values()])
+                                                     for _, row in sorted(newest.items())])
                 if qrows:
                     conn.execute(QUARANTINE.insert(), qrows)
         except _Duplicates:
@@ -391,7 +393,8 @@ class Store:
                         if series not in newest or row["time_us"] > newest[series]["time_us"]:
                             newest[series] = row
                 if newest:
-                    conn.execute(self._latest_stmt, [{k: row[k] for k in _LATEST_COLUMNS} for row in newest.values()])
+                    conn.execute(self._latest_stmt, [{k: row[k] for k in _LATEST_COLUMNS}
+                                                     for _, row in sorted(newest.items())])
             if qrows:
                 conn.execute(QUARANTINE.insert(), qrows)
         return WriteResult(stored, len(rrows) - len(stored), len(qrows))

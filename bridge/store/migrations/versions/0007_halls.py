@@ -6,7 +6,7 @@ already stored is kept and assigned to the hall of the scene it was stored
 for (``legacy_hall``: the scene of the program opening the store, see
 :func:`bridge.store.schema.upgrade`), on site '' (the museum's own box).
 Alerts gain the same two columns; the sensor archive is keyed on
-(hall_id, id).
+(hall_id, id); a user gains ``site`` (a hub's users see one site each).
 
 Revision ID: 0007
 Revises: 0006
@@ -66,6 +66,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("sensor") as batch:
         batch.add_column(sa.Column("hall_id", AutoString(length=64), nullable=False, server_default=""))
+    with op.batch_alter_table("user") as batch:  # a hub's users are scoped to one site ('' = every site)
+        batch.add_column(sa.Column("site", AutoString(length=64), nullable=False, server_default=""))
     bind = op.get_bind()
     params = {"hall": hall}
     for table in ("reading", "reading_hourly", "alert", "sensor"):
@@ -106,6 +108,8 @@ def _sensor_key(columns: list[str]) -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("user") as batch:
+        batch.drop_column("site")
     op.drop_table("reading_latest")
     op.create_table(
         "reading_latest",
