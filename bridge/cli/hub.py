@@ -55,6 +55,7 @@ def _worker(index: int, broker: str, db: str | None, sites_dir: str | None, stop
         signal.signal(signal.SIGINT, lambda *_: done.set())
     ingestor = Ingestor(store, parse_broker_url(broker), [Subscription(HUB_SUBSCRIPTION)], decoder=HubDecoder(sites),
                         client_id=f"relic-hub-worker-{index}", settings=HUB_INGEST).start(timeout_s=60)
+    print(f"worker {index} subscribed 已订阅", flush=True)
     done.wait()
     ingestor.stop()
     store.close()
