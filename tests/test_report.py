@@ -13,6 +13,8 @@ from the formulas in the cited sources (not by calling the modules under test).
 from __future__ import annotations
 
 import csv
+import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -66,6 +68,15 @@ def report(tmp_path_factory):
         con.execute("INSERT INTO alert_ack (alert_id, acked_at_us, note) VALUES (1, ?, '')", (raised + 1_800_000_000,))
         con.execute("INSERT INTO quarantine (source, payload, payload_size, received_at_us, reason) VALUES "
                     "('relic-twin/demo_hall/S04', x'7b7d', 2, ?, 'bad')", (raised,))
+    # a what-if run of the month, as bridge/twin/whatif.py leaves it: <data>/whatif/<run>/summary.json
+    run = data / "whatif" / "run1"
+    run.mkdir(parents=True)
+    (run / "summary.json").write_text(json.dumps({
+        "scenario": {"id": "ac_failure", "title": {"zh-CN": "空调夜间故障", "en": "AC fails at night"}},
+        "crossings": [{"relic": "ding", "quantity": "relative_humidity", "side": "high"}],
+        "twpi_years": {"ding": 30.0}}), encoding="utf-8")
+    when = datetime(2021, 10, 12, tzinfo=UTC).timestamp()
+    os.utime(run / "summary.json", (when, when))
     out = tmp / "out" / "2021-10.pdf"
     assert report_main(["--scene", str(scenes_dir() / "demo_hall"), "--month", "2021-10", "--lang", "both",
                         "--out", str(out), "--data-dir", str(data)]) == 0
@@ -238,7 +249,7 @@ def test_pdf_names_both_languages_embeds_fonts_and_renders(report, tmp_path):
     squashed = "".join(text.split())
     for name in ("示范展厅", "Demo hall", "兽面纹青铜鼎", "Bronze ding with taotie mask", "绢本设色山水图",
                  "Landscape, ink and colour on silk", "高轮石狮", "Stone lion of Takanawa", "传感器校准",
-                 "Sensor calibration", "-0.3", "wang"):
+                 "Sensor calibration", "-0.3", "wang", "空调夜间故障", "AC fails at night"):
         assert "".join(name.split()) in squashed, name
     fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
     assert fonts and all(line.split()[-5] == "yes" for line in fonts), fonts  # the "emb" column

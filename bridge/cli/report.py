@@ -77,7 +77,7 @@ def report_main(argv: list[str]) -> int:
         print(exc, file=sys.stderr)
         return 1
     try:
-        halls = build_report(store, scenes, profiles, start, end)
+        halls = build_report(store, scenes, profiles, start, end, args.data_dir / "whatif")
         written = write_report(halls, args.out, args.lang)
     except RelicTwinError as exc:
         print(exc, file=sys.stderr)

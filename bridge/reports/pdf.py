@@ -128,6 +128,7 @@ class _Builder:
         self.w = words
         self.st = _styles()
         self.story: list = []
+        self._charts: dict[tuple, tuple[bytes, bytes]] = {}
 
     def p(self, text: str, style: str = "body") -> None:
         self.story.append(Paragraph(_safe(text), self.st[style]))
@@ -149,6 +150,7 @@ class _Builder:
             self.relic(h, r)
         self.hall_charts(h)
         self.alerts(h)
+        self.actions(h)
         self.quality(h)
         self.calibration(h)
 
@@ -190,8 +192,12 @@ class _Builder:
                 shade.append(i)
         self.story.append(_table(rows, self.st, (0.5, 0.2, 0.15, 0.15), shade))
         self.story.append(Spacer(1, 3 * mm))
-        self.story.append(KeepTogether([self._climate_image(r, h.start.timestamp()), Spacer(1, 2 * mm),
-                                        self._psychro_image(r)]))
+        # relics of one material watched by the same sensors share their charts (drawn once)
+        key = (tuple(sorted(r.sources.items())), r.profile.key)
+        if key not in self._charts:
+            self._charts[key] = (self._climate_png(r, h.start.timestamp()), self._psychro_png(r))
+        climate, psychro = self._charts[key]
+        self.story.append(KeepTogether([_image(climate, _WIDTH), Spacer(1, 2 * mm), _image(psychro, 0.55 * _WIDTH)]))
 
     def _rows(self, r: RelicReport) -> list[tuple[str, str, str, bool | None]]:
         """Per quantity (table order): mean (min–max), then its other figures; then the rest."""
@@ -212,7 +218,7 @@ class _Builder:
                     out.append((w.metric(f), number(f), limit_text(f), f.ok))
         return out
 
-    def _climate_image(self, r: RelicReport, start_s: float) -> Image:
+    def _climate_png(self, r: RelicReport, start_s: float) -> bytes:
         def hourly(q: str) -> charts.ClimateSeries | None:
             if q not in r.series or not r.series[q][1].size:
                 return None
@@ -224,11 +230,10 @@ class _Builder:
             b = historical_band(t, v)
             mine = t >= start_s
             band = (t[mine].astype("datetime64[s]"), b.lower[mine], b.upper[mine])
-        png = charts.climate_chart(hourly("temperature"), hourly("relative_humidity"),
-                                   r.profile.band("temperature"), r.profile.band("relative_humidity"), self.w, band)
-        return _image(png, _WIDTH)
+        return charts.climate_chart(hourly("temperature"), hourly("relative_humidity"),
+                                    r.profile.band("temperature"), r.profile.band("relative_humidity"), self.w, band)
 
-    def _psychro_image(self, r: RelicReport) -> Image:
+    def _psychro_png(self, r: RelicReport) -> bytes:
         t = r.series.get("temperature")
         h = r.series.get("relative_humidity")
         if t is None or h is None or not t[1].size or not h[1].size:
@@ -238,9 +243,8 @@ class _Builder:
             tt, tm = _hourly(*t)
             common, it, ih = np.intersect1d(tt, th, return_indices=True)
             tc, rh = tm[it], hm[ih]
-        png = charts.psychrometric_chart(tc, rh, r.profile.band("temperature"),
-                                         r.profile.band("relative_humidity"), self.w)
-        return _image(png, 0.55 * _WIDTH)
+        return charts.psychrometric_chart(tc, rh, r.profile.band("temperature"),
+                                          r.profile.band("relative_humidity"), self.w)
 
     def hall_charts(self, h: HallReport) -> None:
         w = self.w
@@ -292,6 +296,22 @@ class _Builder:
                          w(a.message_zh, a.message_en, "\n"), _fmt_time(a.raised_at), _duration(a.ack_delay_s),
                          _fmt_time(a.cleared_at)])
         self.story.append(_table(rows, self.st, (0.07, 0.1, 0.4, 0.14, 0.13, 0.16)))
+
+    def actions(self, h: HallReport) -> None:
+        w = self.w
+        self.story.append(CondPageBreak(30 * mm))
+        self.p(w("情景模拟与调控", "What-if runs and control actions"), "h2")
+        if not h.whatif:
+            self.p(w("本期无情景模拟记录；本系统尚未记录调控动作。",
+                     "No what-if runs in the period; no control actions are recorded by this installation."))
+            return
+        rows = [[w("时间", "When"), w("情景", "Scenario"), w("超限次数", "Limit crossings"),
+                 w("超限文物", "Relics crossing a limit")]]
+        names = {r.id: w.name(r.name, r.id) for r in h.scene.relics}
+        for run in h.whatif:
+            rows.append([_fmt_time(run.at), w.name(run.title, run.scenario) if run.title else run.scenario,
+                         str(run.crossings), ", ".join(names.get(x, x) for x in run.relics) or "—"])
+        self.story.append(_table(rows, self.st, (0.18, 0.3, 0.14, 0.38)))
 
     def quality(self, h: HallReport) -> None:
         w = self.w
