@@ -264,3 +264,21 @@ def test_pdf_names_both_languages_embeds_fonts_and_renders(report, tmp_path):
     for png in pngs:
         grey = np.asarray(Image.open(png).convert("L"), dtype=float)
         assert (grey < 128).mean() > 0.002, png  # something is drawn on every page
+
+
+@pytest.mark.skipif(not POPPLER, reason="needs poppler-utils (pdftotext): make installs it")
+def test_site_report_has_an_overview_of_its_halls(report, tmp_path):
+    db, _, _ = report
+    site = tmp_path / "county_museum"
+    for hall, zh, en in (("demo_hall", "示范展厅", "Demo hall"), ("east_hall", "东展厅", "East hall")):
+        (site / hall).mkdir(parents=True)
+        text = (scenes_dir() / "demo_hall" / "scene.toml").read_text(encoding="utf-8")
+        text = text.replace('id = "demo_hall"', f'id = "{hall}"', 1).replace("示范展厅", zh).replace("Demo hall", en)
+        (site / hall / "scene.toml").write_text(text, encoding="utf-8")
+    out = tmp_path / "site.pdf"
+    assert report_main(["--site", str(site), "--from", "2021-10-01", "--to", "2021-10-08", "--lang", "en",
+                        "--out", str(out), "--db", f"sqlite:///{db}"]) == 0
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Halls at a glance" in text and "county_museum" in text
+    assert text.index("Demo hall") < text.index("Conservation environment report", 50)  # overview, then halls
+    assert "East hall" in text and "示范展厅" not in text  # --lang en: English only

@@ -78,7 +78,8 @@ def report_main(argv: list[str]) -> int:
         return 1
     try:
         halls = build_report(store, scenes, profiles, start, end, args.data_dir / "whatif")
-        written = write_report(halls, args.out, args.lang)
+        site = {"zh-CN": args.site.resolve().name, "en": args.site.resolve().name} if args.site else None
+        written = write_report(halls, args.out, args.lang, site)
     except RelicTwinError as exc:
         print(exc, file=sys.stderr)
         return 1

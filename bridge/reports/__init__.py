@@ -41,13 +41,17 @@ def build_report(store: Store, scenes: Sequence[Scene], profiles: Mapping[str, M
     return out
 
 
-def write_report(halls: Sequence[HallReport], pdf: Path, lang: str = "both") -> list[Path]:
-    """Write ``pdf`` and, beside it, the same figures as ``.csv`` and ``.xlsx``; the paths written."""
+def write_report(halls: Sequence[HallReport], pdf: Path, lang: str = "both",
+                 site: Mapping[str, str] | None = None) -> list[Path]:
+    """Write ``pdf`` and, beside it, the same figures as ``.csv`` and ``.xlsx``; the paths written.
+
+    site : the site's names ({"zh-CN", "en"}) for a site report (an overview of its halls comes first)
+    """
     from bridge.reports.pdf import write_pdf
     from bridge.reports.tables import write_csv, write_xlsx
 
     pdf.parent.mkdir(parents=True, exist_ok=True)
-    write_pdf(halls, pdf, lang)
+    write_pdf(halls, pdf, lang, site)
     csv_path, xlsx_path = pdf.with_suffix(".csv"), pdf.with_suffix(".xlsx")
     write_csv(halls, csv_path)
     write_xlsx(halls, xlsx_path)

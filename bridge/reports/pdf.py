@@ -10,7 +10,7 @@ material limits used. Every font in the file is the CJK font, embedded (subset).
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -134,6 +134,36 @@ class _Builder:
         self.story.append(Paragraph(_safe(text), self.st[style]))
 
     # --------------------------------------------------------------------------- sections
+    def site(self, halls: Sequence[HallReport], name: Mapping[str, str]) -> None:
+        """The site's first page: one row per hall, worst first by the share of its figures not met."""
+        w = self.w
+        self.p(w("文物保存环境月报", "Conservation environment report"), "title")
+        if name:
+            self.p(f"{w('馆', 'Site')}: {w.name(name)}", "h1")
+        if halls:
+            self.p(f"{w('统计期', 'Period')}: {_fmt_time(halls[0].start)} – {_fmt_time(halls[0].end)} UTC", "body")
+        self.p(w("各展厅概览", "Halls at a glance"), "h2")
+        rows = [[w("展厅", "Hall"), w("文物", "Relics"), w("未达标项 / 指标数", "Figures not met / all"),
+                 w("告警（未确认）", "Alerts (unacknowledged)"), w("数据可用率", "Data used")]]
+        ranked = []
+        for h in halls:
+            figs = [f for r in h.relics for f in r.figures if f.ok is not None]
+            failed = sum(1 for f in figs if f.ok is False)
+            shares = [0.0 if q.completeness.received == 0 else q.used_share for q in h.quality
+                      if q.completeness.received == 0 or np.isfinite(q.used_share)]  # silent sensors count as 0
+            used = f"{100 * float(np.mean(shares)):.0f} %" if shares else "—"
+            unacked = sum(1 for a in h.alerts if a.acknowledged_at is None)
+            ranked.append((failed / len(figs) if figs else 0.0, [
+                w.name(h.scene.name, h.scene.id), str(len(h.relics)), f"{failed} / {len(figs)}",
+                f"{len(h.alerts)} ({unacked})", used]))
+        ranked.sort(key=lambda x: -x[0])
+        rows += [r for _, r in ranked]
+        self.story.append(_table(rows, self.st, (0.3, 0.12, 0.2, 0.22, 0.16), [i + 1 for i, (f, _) in
+                                                                               enumerate(ranked) if f > 0]))
+        self.p(w("灰底为有未达标项的展厅；数据可用率为各传感器质量为 ok 的读数占应有读数的平均值（无数据的传感器计为0）。",
+                 "Grey: halls with figures not met. Data used: mean over sensors of the ok readings over the "
+                 "readings their interval implies (a sensor that sent nothing counts as 0)."), "small")
+
     def hall(self, h: HallReport, first: bool) -> None:
         w = self.w
         if not first:
@@ -376,13 +406,19 @@ class _Builder:
                  "each hour (standing in for a surface sensor)."), "small")
 
 
-def write_pdf(halls: Sequence[HallReport], out: Path | io.BytesIO, lang: str = "both") -> None:
-    """Write the report of ``halls`` to ``out`` (a path or a binary buffer) in ``lang``."""
+def write_pdf(halls: Sequence[HallReport], out: Path | io.BytesIO, lang: str = "both",
+              site: Mapping[str, str] | None = None) -> None:
+    """Write the report of ``halls`` to ``out`` (a path or a binary buffer) in ``lang``.
+
+    site : the site's names ({"zh-CN", "en"}); with it (or with several halls) a site overview comes first
+    """
     _register_font()
     words = Words(lang)
     b = _Builder(words)
+    if site is not None or len(halls) > 1:
+        b.site(halls, site or {})
     for i, h in enumerate(halls):
-        b.hall(h, first=i == 0)
+        b.hall(h, first=i == 0 and site is None and len(halls) <= 1)
     b.appendix(halls)
     target = str(out) if isinstance(out, Path) else out
     doc = SimpleDocTemplate(target, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=14 * mm,
