@@ -56,6 +56,7 @@ def serve_main(argv: list[str]) -> int:
 
     runtime = start_twin(scene, settings, fleet=FleetSettings(speed=args.speed) if args.fleet else None,
                          feed_port=args.feed_port, notify=notify)
+    app = None
     reports = None
     if monthly is not None:  # last month's report to the supervisors, on the configured morning
         from bridge.reports.schedule import MonthlyReports
@@ -86,5 +87,7 @@ def serve_main(argv: list[str]) -> int:
     finally:
         if reports is not None:
             reports.stop()
+        if app is not None:
+            app.state.service.jobs.shutdown()  # what-if runs cancelled and marked, not waited for
         runtime.stop()
     return 0

@@ -48,8 +48,10 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from bridge.config import BrokerAddress
 from bridge.errors import BrokerError, StorageError
 from bridge.ingest.calibration import Calibrations
+from bridge.ingest.identity import DeviceIdentity, device_of
 from bridge.readings import Decoded, Reading, Rejection
 from bridge.store import Store
+from bridge.store.service_queries import note_unknown_devices
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +192,9 @@ class Ingestor:
         what it rejects goes to quarantine in the same transaction
     clock : the arrival time stamped on each message (UTC)
     calibrations : per-sensor offsets and gains applied after governance (the raw value is kept)
+    identity : who may speak for whom (:class:`bridge.ingest.identity.DeviceIdentity`): readings a
+        message's device may not give, and readings of sensors the scene does not know, go to
+        quarantine; unknown devices are counted in the store for a person to adopt
     """
 
     store: Store
@@ -203,6 +208,7 @@ class Ingestor:
     govern: Govern | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
     calibrations: Calibrations | None = None
+    identity: DeviceIdentity | None = None
     stats: IngestStats = field(default_factory=IngestStats, init=False)
 
     def __post_init__(self) -> None:
@@ -355,6 +361,9 @@ class Ingestor:
             except Exception as exc:  # a decoder bug must not lose the message: quarantine it
                 reason = f"decoder failed: {exc!r} | 解码器出错"
                 p.decoded = Decoded(rejections=[Rejection(p.topic, p.payload, p.received_at, reason)])
+            if self.identity is not None:
+                device = device_of(p.topic, sub.sensor if sub is not None else None)
+                p.decoded = self.identity.check(device, p.topic, p.payload, p.received_at, p.decoded)
 
     def _prepare(self, batch: list[_Pending]) -> tuple[list[Reading], list[Rejection]]:
         self._decode_pending(batch)
@@ -415,6 +424,15 @@ class Ingestor:
                 self._client.ack(p.mid, p.qos)
         self.stats.acked += len(current)
 
+    def _note_unknown(self) -> None:
+        """Count the unknown devices of the batch just committed (their messages are in quarantine)."""
+        unknown = self.identity.take_unknown() if self.identity is not None else None
+        if unknown:
+            try:
+                note_unknown_devices(self.store, unknown)
+            except StorageError:  # the rejections are stored; only the tally is late
+                log.warning("could not count unknown devices %s | 未知设备计数失败", sorted(unknown))
+
     def _run_writer(self) -> None:
         while True:
             batch = self._take_batch()
@@ -426,6 +444,7 @@ class Ingestor:
             if stored is None:
                 return
             self._ack(batch)
+            self._note_unknown()
             self.stats.batches += 1
             self._done += len(batch)
             if stored and self.on_stored is not None:

@@ -313,6 +313,48 @@ class User(SQLModel, table=True):
     role_id: str = Field(foreign_key="role.id")
     active: bool = True
     created_at_us: int = Field(sa_column=_us())
+    # changes whenever the role, password or active flag changes (migration 0006): a token names the
+    # stamp it was issued under, so a changed, disabled or removed user's tokens stop at the next request
+    token_stamp: str = Field(default="", max_length=32)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what, when, from where: sign-ins, failed sign-ins and every admin action.
+
+    action : ``sign_in``, ``sign_in_failed``, ``user_add``, ``user_change``, ``user_remove``,
+        ``device_adopt``...
+    actor : the user name acting ('' when unknown); target : what it acted on
+    ok : False for refused attempts
+    """
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at_us: int = Field(sa_column=_us(index=True))
+    actor: str = Field(default="", max_length=64)
+    action: str = Field(max_length=64)
+    target: str = Field(default="", max_length=200)
+    address: str = Field(default="", max_length=64)
+    ok: bool = True
+    detail: str = ""
+
+
+class UnknownDevice(SQLModel, table=True):
+    """A sensor heard on the wire that the scene does not name (its readings wait in quarantine).
+
+    adopted_zone : set when an admin or curator adopts it into the scene; readings count from then on
+    """
+
+    __tablename__ = "unknown_device"
+
+    sensor: str = Field(primary_key=True, max_length=128)
+    topic: str = Field(default="", max_length=512)
+    first_seen_us: int = Field(sa_column=_us())
+    last_seen_us: int = Field(sa_column=_us())
+    messages: int = 0
+    adopted_zone: str | None = Field(default=None, max_length=64)
+    adopted_by: str = Field(default="", max_length=64)
+    adopted_at_us: int | None = Field(default=None, sa_column=_us(nullable=True))
 
 
 # --------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from bridge.readings import Reading, Rejection
 from bridge.store import queries, retention, schema
 from bridge.store.epoch import EPOCH, from_us, to_us
 from bridge.store.models import QUARANTINE_PAYLOAD_MAX, HourlyRow, LatestRow, QuarantineRow, ReadingRow
+from bridge.store.private import private_dir, private_file, private_sqlite
 from bridge.store.queries import Series, ZoneStats
 from bridge.store.retention import RollupResult
 
@@ -121,7 +122,10 @@ def make_engine(url: str) -> Engine:
         raise ConfigError(f"bad database URL {url!r} | 数据库地址无效: {exc}") from exc
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            db = Path(parsed.database)
+            if not db.parent.exists():
+                private_dir(db.parent)
+            private_sqlite(db)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -137,6 +141,7 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
     if engine.dialect.name != "sqlite" or not db or db == ":memory:":
         yield
         return
+    private_file(Path(f"{db}.migrate-lock"))
     with open(f"{db}.migrate-lock", "a+") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
@@ -223,7 +228,10 @@ class Store:
             ``sqlite:///<data_dir>/relic-twin.sqlite``
         migrate : run schema migrations to the newest revision
         """
-        engine = make_engine(database_url(url, data_dir))
+        chosen = database_url(url, data_dir)
+        if chosen == f"sqlite:///{Path(data_dir) / SQLITE_NAME}":
+            private_dir(data_dir)  # the data folder is ours: 0700
+        engine = make_engine(chosen)
         try:
             if migrate:
                 with _migration_lock(engine):

@@ -24,11 +24,15 @@ from bridge.alerts.prealarm import Prealarms
 from bridge.config import BrokerAddress, Settings
 from bridge.ingest.calibration import Calibrations, list_calibrations
 from bridge.ingest.governance import LiveGovernor
+from bridge.ingest.identity import DeviceIdentity
 from bridge.ingest.ingestor import Ingestor, Subscription
 from bridge.mqtt.broker import BrokerHandle, ensure_broker
+from bridge.mqtt.client_ids import client_id, installation_id
 from bridge.readings import Reading
+from bridge.sensors import native
 from bridge.sensors.fleet import FleetSettings, VirtualFleet, topics_for
 from bridge.store import Store
+from bridge.store.service_queries import adopted_devices
 from bridge.twin.live import LiveFeed, TwinState
 from simulation.scene import Scene
 
@@ -62,6 +66,11 @@ class TwinRuntime:
             self.state.update([], alerts=events)
             self.dissemination.on_events(events)
 
+    def adopt_device(self, sensor: str) -> None:
+        """Accept the readings of ``sensor`` (an unknown device a person adopted) from now on."""
+        if self.ingestor.identity is not None:
+            self.ingestor.identity.adopt(sensor)
+
     def acknowledge(self, alert_id: str, who: str) -> bool:
         """A person has seen alert ``alert_id`` (the engine's id); False when it is no longer active."""
         try:
@@ -89,17 +98,21 @@ def subscriptions_for(scene: Scene, fleet_format: str | None = None) -> list[Sub
     """One MQTT subscription per sensor topic, with its payload format and sensor id.
 
     With ``fleet_format``, the topics the virtual fleet uses when it publishes every
-    sensor in that convention (quantities it cannot carry go in native JSON).
+    sensor in that convention (quantities it cannot carry go in native JSON). Last, the hall's
+    native wildcard ``relic-twin/<hall>/+`` (no sensor: the topic names it), so that a device the
+    scene does not know is heard, quarantined and listed as an unknown device.
     """
     if fleet_format is None:
-        return [Subscription(topic=s.topic, format=s.format, sensor=s.id) for s in scene.sensors]
-    return [Subscription(topic=t, format=None, sensor=s.id)
-            for s in scene.sensors for t in topics_for(fleet_format, s, scene.id)]
+        subs = [Subscription(topic=s.topic, format=s.format, sensor=s.id) for s in scene.sensors]
+    else:
+        subs = [Subscription(topic=t, format=None, sensor=s.id)
+                for s in scene.sensors for t in topics_for(fleet_format, s, scene.id)]
+    return [*subs, Subscription(topic=f"{native.TOPIC_ROOT}/{scene.id}/+", format="native")]
 
 
-def _alert_publisher(address: BrokerAddress, hall: str) -> mqtt.Client:
+def _alert_publisher(address: BrokerAddress, client_name: str) -> mqtt.Client:
     """A paho client for the retained alert state (its own connection: the ingestor's is for reading)."""
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"relic-twin-alerts-{hall}")
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_name)
     if address.username:
         client.username_pw_set(address.username, address.password)
     if address.tls:
@@ -122,12 +135,13 @@ def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None 
     on_status(f"broker 消息代理: {broker.url} ({broker.kind})")
     store = Store.open(settings.database_url, data_dir=settings.data_dir)
     on_status(f"database 数据库: {store.url}")
+    installation = installation_id(settings.data_dir)  # our client ids: stable here, unique between installations
     fleet_obj: VirtualFleet | None = None
     if clock is None:
         clock = lambda: datetime.now(UTC)  # noqa: E731
     client: mqtt.Client | None = None
     if fleet is not None:
-        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="relic-twin-fleet")
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id(installation, "fleet", scene.id))
         client.max_inflight_messages_set(1000)
 
         def publish(topic: str, payload: bytes) -> None:
@@ -140,7 +154,7 @@ def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None 
     feed = LiveFeed(state, port=feed_port).start()
     on_status(f"live feed 实时数据: {feed.url}")
     alerts = AlertService(scene, clock=clock)
-    alert_client = _alert_publisher(broker.address, scene.id)
+    alert_client = _alert_publisher(broker.address, client_id(installation, "alerts", scene.id))
 
     def publish_retained(topic: str, payload: bytes, retain: bool) -> None:
         alert_client.publish(topic, payload, qos=1, retain=retain)
@@ -161,8 +175,9 @@ def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None 
             dissemination.on_events(events)
 
     ingestor = Ingestor(store, broker.address, subscriptions_for(scene, fleet.format if fleet else None),
-                        on_stored=on_stored, on_status=on_status, calibrations=Calibrations(store), client_id=f"relic-twin-bridge-{scene.id}", clock=clock,
-                        govern=LiveGovernor())
+                        on_stored=on_stored, on_status=on_status, calibrations=Calibrations(store),
+                        client_id=client_id(installation, "ingest", scene.id), clock=clock, govern=LiveGovernor(),
+                        identity=DeviceIdentity.from_scene(scene.sensors, adopted_devices(store)))
     ingestor.start()
     rt = TwinRuntime(scene, broker, store, state, feed, ingestor, alerts, dissemination, fleet_obj, client,
                      alert_client)
