@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from simulation.actuators import Actuator, parse_actuators
 from simulation.quantities import QUANTITIES
 
 PAYLOAD_FORMATS = ("native", "senml", "zigbee2mqtt", "tasmota", "shelly", "ttn", "ha_discovery")
@@ -246,6 +247,7 @@ class Scene:
     relics: tuple[Relic, ...]
     climate: Mapping[str, Any] = field(default_factory=dict)
     hall_scan: HallScan | None = None
+    actuators: tuple[Actuator, ...] = ()  # [[actuators]]: the hall's machines (simulation/actuators.py)
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -366,6 +368,9 @@ def parse_scene(doc: Mapping[str, Any], file: Path, *, assets_dir: Path | None =
         v.err("climate", "a table")
         climate = {}
     hall_scan = v.hall_scan(doc["hall_scan"], "hall_scan", assets) if "hall_scan" in doc else None
+    actuators, actuator_errors = parse_actuators(doc.get("actuators"), file, zone_ids, case_ids,
+                                                 lambda xy: point_in_polygon(xy, floor))
+    v.errors.extend(actuator_errors)
     if v.errors:
         raise SceneError(v.errors)
     return Scene(
@@ -383,6 +388,7 @@ def parse_scene(doc: Mapping[str, Any], file: Path, *, assets_dir: Path | None =
         relics=relics,
         climate=climate,
         hall_scan=hall_scan,
+        actuators=actuators,
     )
 
 
