@@ -136,11 +136,12 @@ def _store_fetch(settings: Settings, scene: Scene) -> tuple[Fetch, Callable[[], 
     if chosen.startswith("sqlite:///") and not Path(chosen.removeprefix("sqlite:///")).exists():
         raise StorageError(f"no database at {chosen} / 未找到数据库（先导入或接收数据）")
     store = Store.open(settings.database_url, settings.data_dir)
+    hall = scene.id
     ours = {s.id for s in scene.sensors}
-    times = [r.time for r in store.latest() if r.sensor in ours]
+    times = [r.time for r in store.latest(hall=hall) if r.sensor in ours]
 
     def fetch(sensor: str, quantity: str, start: datetime, end: datetime) -> Series:
-        s = store.series(sensor, quantity, start, end)
+        s = store.series(sensor, quantity, start, end, hall=hall)
         return s.times, s.values
 
     return fetch, store.close, max(times) if times else None

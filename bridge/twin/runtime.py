@@ -105,11 +105,11 @@ def subscriptions_for(scene: Scene, fleet_format: str | None = None) -> list[Sub
     scene does not know is heard, quarantined and listed as an unknown device.
     """
     if fleet_format is None:
-        subs = [Subscription(topic=s.topic, format=s.format, sensor=s.id) for s in scene.sensors]
+        subs = [Subscription(topic=s.topic, format=s.format, sensor=s.id, hall=scene.id) for s in scene.sensors]
     else:
-        subs = [Subscription(topic=t, format=None, sensor=s.id)
+        subs = [Subscription(topic=t, format=None, sensor=s.id, hall=scene.id)
                 for s in scene.sensors for t in topics_for(fleet_format, s, scene.id)]
-    return [*subs, Subscription(topic=f"{native.TOPIC_ROOT}/{scene.id}/+", format="native")]
+    return [*subs, Subscription(topic=f"{native.TOPIC_ROOT}/{scene.id}/+", format="native", hall=scene.id)]
 
 
 def _alert_publisher(address: BrokerAddress, client_name: str) -> mqtt.Client:
@@ -145,7 +145,18 @@ def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None 
         raise
 
 
-def _feed(state: TwinState, port: int | None, on_status: Callable[[str], None]) -> LiveFeed:
+def open_broker(settings: Settings, workdir: Path | None, on_status: Callable[[str], None]) -> BrokerHandle:
+    """The settings' broker; a private local one only when none was configured, and it says so."""
+    broker = ensure_broker(settings.broker, workdir=workdir, configured=settings.broker_configured)
+    if broker.kind == "external":
+        on_status(f"broker 消息代理: {broker.url}")
+    else:
+        on_status(f"broker 消息代理: no broker answers at {settings.broker.url} and none is configured: started "
+                  f"{broker.kind} at {broker.url}, ending with this command / 未配置消息代理，已启动本地代理")
+    return broker
+
+
+def feed_on(state: TwinState, port: int | None, on_status: Callable[[str], None]) -> LiveFeed:
     """The live feed on ``port`` (0: any free one); None: the usual local port, else a free one."""
     if port is not None:
         return LiveFeed(state, port=port).start()
@@ -172,14 +183,9 @@ def freshness_for(fleet: FleetSettings | None) -> Freshness:
 def _start(scene: Scene, settings: Settings, fleet: FleetSettings | None, feed_port: int | None, workdir: Path | None,
            alert_tick_s: float, notify: NotifySettings | None, clock: Callable[[], datetime] | None,
            on_status: Callable[[str], None], started: list[Callable[[], object]]) -> TwinRuntime:
-    broker = ensure_broker(settings.broker, workdir=workdir, configured=settings.broker_configured)
+    broker = open_broker(settings, workdir, on_status)
     started.append(broker.stop)
-    if broker.kind == "external":
-        on_status(f"broker 消息代理: {broker.url}")
-    else:
-        on_status(f"broker 消息代理: no broker answers at {settings.broker.url} and none is configured: started "
-                  f"{broker.kind} at {broker.url}, ending with this command / 未配置消息代理，已启动本地代理")
-    store = Store.open(settings.database_url, data_dir=settings.data_dir)
+    store = Store.open(settings.database_url, data_dir=settings.data_dir, hall=scene.id)
     started.append(store.close)
     on_status(f"database 数据库: {store.url}")
     installation = installation_id(settings.data_dir)  # our client ids: stable here, unique between installations
@@ -198,7 +204,7 @@ def _start(scene: Scene, settings: Settings, fleet: FleetSettings | None, feed_p
         fleet_obj = VirtualFleet(scene, publish, fleet)
         clock = fleet_obj.replay_time  # staleness is judged on the replay clock
     state = TwinState(scene, clock=clock, freshness=freshness_for(fleet))
-    feed = _feed(state, feed_port, on_status)
+    feed = feed_on(state, feed_port, on_status)
     started.append(feed.stop)
     on_status(f"live feed 实时数据: {feed.url}")
     alerts = AlertService(scene, clock=clock)
