@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import ctypes.util
+import getpass
 import shutil
 import signal
 import socket
@@ -116,16 +117,24 @@ def wait_for_port(host: str, port: int, timeout: float = 10.0) -> None:
     raise BrokerError(f"broker on {host}:{port} did not start within {timeout:.0f} s")
 
 
+def mosquitto_binary_path() -> str | None:
+    """The mosquitto program (on PATH, or Debian's /usr/sbin), or None."""
+    return shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
+
+
 def start_mosquitto(port: int | None = None, workdir: Path | None = None, extra_conf: str = "") -> BrokerHandle:
     """Start Mosquitto on ``port`` (a free one by default) with persistence in ``workdir``."""
-    exe = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
+    exe = mosquitto_binary_path()
     if exe is None:
         raise BrokerError("mosquitto is not installed")
     port = port or free_port()
     workdir = Path(workdir or tempfile.mkdtemp(prefix="relic-twin-mosquitto-"))
     workdir.mkdir(parents=True, exist_ok=True)
     conf = workdir / "mosquitto.conf"
+    # run as ourselves: mosquitto started as root would switch to user "mosquitto", which cannot write
+    # a private workdir, and a change of user clears the parent-death signal that ends it with us
     conf.write_text(
+        f"user {getpass.getuser()}\n"
         f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
         f"persistence_location {workdir}/\nautosave_interval 1\nmax_queued_messages 1000000\n"
         f"max_inflight_messages 0\n{extra_conf}"
