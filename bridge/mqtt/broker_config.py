@@ -568,6 +568,9 @@ def _bridge(args: argparse.Namespace, scene: Scene) -> str:
         raise BrokerConfigError("--bridge-to needs the site id: --site-id ID, or the user name in the URL / "
                                 "--bridge-to 需要场馆编号: --site-id 或地址中的用户名")
     cafile = args.bridge_cafile
+    if args.bridge_to.startswith(("mqtts:", "ssl:")) and cafile is None:  # a missing option: exit status 2
+        raise UsageError("a TLS bridge (mqtts://) needs the hub's CA certificate: --bridge-cafile / "
+                         "TLS 桥接需要中心的 CA 证书: --bridge-cafile")
     if cafile is not None and not cafile.is_file():
         raise BrokerConfigError(f"no such file: {cafile} / 文件不存在")
     try:
