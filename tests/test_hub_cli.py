@@ -63,9 +63,9 @@ def test_hub_commands_refuse_bad_input(tmp_path: Path, capsys: pytest.CaptureFix
     assert hub_main(["acl"]) == 0
     assert capsys.readouterr().out == "# each museum writes only under its own site / 每个场馆只能写入自己的主题\n" \
                                       "pattern write relic-hub/%u/#\n"
-    assert hub_main(["serve", "--sites", str(tmp_path / "none")]) == 2
+    assert hub_main(["serve", "--sites", str(tmp_path / "none")]) == 1
     assert "no folder" in capsys.readouterr().err
-    assert serve_main(["--site", str(tmp_path / "none")]) == 2
+    assert serve_main(["--site", str(tmp_path / "none")]) == 1
     assert "no site at" in capsys.readouterr().err
 
 

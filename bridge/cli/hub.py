@@ -88,7 +88,7 @@ def hub_main(argv: Sequence[str] | None = None) -> int:
                 raise ConfigError("--workers: 1 to 64 | 进程数应为 1-64")
     except RelicTwinError as exc:
         print(f"relic-twin hub: {exc}", file=sys.stderr)
-        return 2
+        return 1  # bad input (twin_engine/cli.py's convention: 2 is for a malformed command line)
     if args.cmd == "ingest":
         procs = [multiprocessing.Process(target=_worker, args=(i, args.broker, args.db, str(args.sites), None))
                  for i in range(args.workers)]

@@ -136,10 +136,14 @@ def import_main(argv: list[str], open_sink: Callable[[str | None, Path], Reading
     try:
         if not args.dry_run:
             sink = open_sink(settings.database_url, settings.data_dir)
-        hall = resolve_hall(args.hall, getattr(sink, "halls", list)())
     except RelicTwinError as exc:
         print(f"relic-twin import: {exc}", file=sys.stderr)
         return 1
+    try:
+        hall = resolve_hall(args.hall, getattr(sink, "halls", list)())
+    except RelicTwinError as exc:  # --hall missing where several halls could be meant, or unknown: usage
+        print(f"relic-twin import: {exc}", file=sys.stderr)
+        return 2
     governed = govern(in_hall(result.readings, hall), GovernanceSettings(impute=args.impute), now)
     readings = governed.readings
     rejections = result.rejections + governed.rejections
