@@ -77,7 +77,7 @@ def report_main(argv: list[str]) -> int:
         print(exc, file=sys.stderr)
         return 1
     try:
-        halls = build_report(store, scenes, profiles, start, end, args.data_dir / "whatif")
+        halls = build_report(store, scenes, profiles, start, end, args.data_dir)
         site = {"zh-CN": args.site.resolve().name, "en": args.site.resolve().name} if args.site else None
         written = write_report(halls, args.out, args.lang, site)
     except RelicTwinError as exc:

@@ -107,6 +107,17 @@ class WhatIfRun:
 
 
 @dataclass(frozen=True)
+class ControlAction:
+    """A command the hall's control sent (from its audit trail): when, to what, by whom or which rule, why."""
+
+    at: datetime
+    actuator: str
+    who: str
+    why: str
+    after: str
+
+
+@dataclass(frozen=True)
 class HallReport:
     """Everything a hall's report shows."""
 
@@ -120,6 +131,11 @@ class HallReport:
     cold_surface: Series | None
     calibrations: tuple = field(default=())  # bridge.ingest.calibration.Calibration in force at the end
     whatif: tuple[WhatIfRun, ...] = field(default=())
+    control: tuple[ControlAction, ...] = field(default=())
+
+    def battery_low_since(self, sensor: str) -> datetime | None:
+        """When the first low-battery alert of ``sensor`` in the period was raised (None: none was)."""
+        return next((a.raised_at for a in self.alerts if a.cause == "battery_low" and a.target == sensor), None)
 
     @property
     def days(self) -> int:
@@ -151,8 +167,12 @@ class _Reader:
 
 
 def hall_report(store: Store, scene: Scene, profiles: Mapping[str, MaterialProfile], start: datetime,
-                end: datetime, calibrations: Sequence = (), whatif_dir: Path | None = None) -> HallReport:
-    """The report of ``scene`` over ``[start, end)`` (aware UTC datetimes); ``whatif_dir``: the runs' folder."""
+                end: datetime, calibrations: Sequence = (), data_dir: Path | None = None) -> HallReport:
+    """The report of ``scene`` over ``[start, end)`` (aware UTC datetimes).
+
+    data_dir : the data folder: what-if runs (``whatif/<run>/summary.json``) and the control's
+        audit trail (``control/<hall>.jsonl``) are read from it when there
+    """
     reader = _Reader(store, start, end)
     start_s, end_s = start.timestamp(), end.timestamp()
     cold = cold_surface(store, scene, start, end)
@@ -182,7 +202,9 @@ def hall_report(store: Store, scene: Scene, profiles: Mapping[str, MaterialProfi
         quarantined[sensor.id] = count_quarantined(store, (sensor.id, sensor.topic), start, end)
     return HallReport(scene, start, end, tuple(relics), tuple(quality), quarantined,
                       tuple(alerts_of(store, scene, start, end)), cold, tuple(calibrations),
-                      tuple(whatif_runs(whatif_dir, scene, start, end)))
+                      tuple(whatif_runs(data_dir / "whatif" if data_dir else None, scene, start, end)),
+                      tuple(control_actions(data_dir / "control" / f"{scene.id}.jsonl" if data_dir else None,
+                                            start, end)))
 
 
 def daily_outside(profile: MaterialProfile, series: Mapping[str, Series], start_s: float, days: int) -> np.ndarray:
@@ -273,3 +295,28 @@ def whatif_runs(folder: Path | None, scene: Scene, start: datetime, end: datetim
         out.append(WhatIfRun(str(sc.get("id", f.parent.name)), dict(sc.get("title", {})), at, len(crossings),
                              tuple(relics)))
     return sorted(out, key=lambda r: r.at)
+
+
+def control_actions(audit: Path | None, start: datetime, end: datetime) -> list[ControlAction]:
+    """Commands in the period from a control audit trail (``bridge.control.audit``: JSON lines)."""
+    if audit is None or not audit.is_file():
+        return []
+    out = []
+    with audit.open(encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                e = json.loads(line)
+                at = datetime.fromisoformat(str(e["at"]).replace("Z", "+00:00")).astimezone(UTC)
+            except (ValueError, KeyError, TypeError):
+                continue  # a line cut by a crash, or not an entry
+            if e.get("kind") != "command" or not start <= at < end:
+                continue
+            why = e.get("why") or {}
+            reason = why.get("reason") if isinstance(why, dict) else why
+            if isinstance(reason, dict):
+                reason = " / ".join(str(v) for v in reason.values())
+            after = e.get("after") or {}
+            out.append(ControlAction(at, str(e.get("actuator", "")), str(e.get("who", "")), str(reason or ""),
+                                     ", ".join(f"{k}={v}" for k, v in after.items()) if isinstance(after, dict)
+                                     else str(after)))
+    return out
