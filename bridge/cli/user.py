@@ -63,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, metavar="ROLE",
                      help=f"one of {', '.join(ROLES)} / 角色: 访客、工作人员、保管员、管理员")
     add.add_argument("--display-name", default="", help="name shown in the interface / 显示名称")
+    add.add_argument("--site", default="",
+                     help="on a hub: the museum (site id) this user sees and changes, only / 汇聚中心: 用户所属场馆")
     add.add_argument("--password-stdin", action="store_true",
                      help="read the password from the first line of standard input / 从标准输入读取密码")
     sub.add_parser("list", help="list users / 列出用户", description="list users / 列出用户")
@@ -154,7 +156,7 @@ def _run(args: argparse.Namespace, store: Store) -> int:
             raise InputError(f"user {name!r} exists / 用户 {name!r} 已存在")
         password = read_password(args.password_stdin)
         try:
-            q.add_user(store, name, role, hash_password(password), args.display_name)
+            q.add_user(store, name, role, hash_password(password), args.display_name, site=args.site)
         except StorageError as exc:  # taken between the check and the insert
             raise InputError(f"user {name!r} exists / 用户 {name!r} 已存在") from exc
         q.audit(store, "user_add", actor=_cli_actor(), target=name, detail=f"role={role} (command line)")
