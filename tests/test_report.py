@@ -288,6 +288,7 @@ def test_site_report_has_an_overview_of_its_halls(report, tmp_path):
         (site / hall).mkdir(parents=True)
         text = (scenes_dir() / "demo_hall" / "scene.toml").read_text(encoding="utf-8")
         text = text.replace('id = "demo_hall"', f'id = "{hall}"', 1).replace("示范展厅", zh).replace("Demo hall", en)
+        text = text.replace('topic = "', f'topic = "{hall}/')  # a topic belongs to one hall of a site
         (site / hall / "scene.toml").write_text(text, encoding="utf-8")
     out = tmp_path / "site.pdf"
     assert report_main(["--site", str(site), "--from", "2021-10-01", "--to", "2021-10-08", "--lang", "en",

@@ -36,8 +36,9 @@ def build_report(store: Store, scenes: Sequence[Scene], profiles: Mapping[str, M
     out = []
     for s in scenes:
         # the calibration in force at the period's end for each sensor and quantity (and when it falls due)
-        cal = [c for c in list_calibrations(store, [x.id for x in s.sensors], history=True) if c.set_at < end]
-        newest = {(c.sensor, c.quantity): c for c in cal}
+        cal = [c for c in list_calibrations(store, [x.id for x in s.sensors], history=True, hall=s.id)
+               if c.set_at < end]
+        newest = {(c.sensor, c.quantity): c for c in sorted(cal, key=lambda c: (bool(c.hall), c.set_at))}
         out.append(hall_report(store, s, profiles, start, end, tuple(newest.values()), data_dir))
     return out
 
