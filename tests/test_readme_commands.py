@@ -74,7 +74,16 @@ PLANS: dict[str, str] = {
     ".venv/bin/relic-twin scene check scenes/my_hall --plan plan.png":
         "test_scan_hall.py::test_scan_hall_json_writes_a_new_scene_that_checks_and_plots",
     "relic-twin fleet [--speed X] [--format zigbee2mqtt]": "test_fleet",
-    "relic-twin import FILE --sensor ID [--dry-run]": "test_import_quarantine_risk_backup",
+    "relic-twin import FILE [--hall HALL] --sensor ID [--dry-run]": "test_import_quarantine_risk_backup",
+    # sites and the provincial hub: run by their own tests (brokers, PostgreSQL, several sites)
+    "relic-twin serve --site DIR": "test_site_serve.py::test_serve_site_runs_every_hall_in_one_process",
+    "relic-twin hub acl": "test_hub_cli.py::test_hub_commands_refuse_bad_input",
+    "relic-twin hub ingest --sites DIR --db postgresql://... --broker mqtt://hub:1883 --workers 2":
+        "test_hub_cli.py::test_hub_ingest_stores_each_site_under_its_id",
+    "relic-twin hub serve --sites DIR --db postgresql://...":
+        "test_hub_users.py::test_every_user_sees_and_changes_only_their_site",
+    "relic-twin broker-config --out DIR --make-certs --bridge-to mqtts://SITE:PASSWORD@hub:8883 --bridge-cafile HUB_CA":
+        "test_hub_bridge.py::test_broker_config_writes_the_bridge_with_tls_and_credentials",
     "relic-twin quarantine": "test_import_quarantine_risk_backup",
     "relic-twin risk --scene scenes/demo_hall": "test_import_quarantine_risk_backup",
     "relic-twin backup": "test_import_quarantine_risk_backup",
