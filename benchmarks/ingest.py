@@ -35,9 +35,9 @@ import paho.mqtt.client as mqtt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bridge.broker import BrokerError, start_embedded, start_mosquitto  # noqa: E402
 from bridge.config import BrokerAddress  # noqa: E402
-from bridge.ingest import Ingestor, IngestSettings, Subscription  # noqa: E402
+from bridge.ingest.ingestor import Ingestor, IngestSettings, Subscription  # noqa: E402
+from bridge.mqtt.broker import BrokerError, start_embedded, start_mosquitto  # noqa: E402
 from bridge.readings import Reading  # noqa: E402
 from bridge.store import Store  # noqa: E402
 

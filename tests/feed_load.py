@@ -41,12 +41,12 @@ def run_feed_load(tmp: Path, clients: int = 200, rate_per_s: float = 1000.0, sec
     """``processes`` client processes share the clients: one Python process parsing 4 000 frames/s
     is itself the bottleneck on this machine and would measure its own queue, not the server's."""
     from bridge.api import ApiSettings, create_app
+    from bridge.api.auth import hash_password
     from bridge.api.server import ThreadedServer
-    from bridge.auth import hash_password
-    from bridge.live import TwinState
     from bridge.readings import Reading
     from bridge.store import Store
     from bridge.store import service_queries as q
+    from bridge.twin.live import TwinState
     from simulation.scene import load_scene
     from tests.fixtures_api import FAST, PASSWORD, SECRET
 

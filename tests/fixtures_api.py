@@ -12,14 +12,14 @@ import httpx
 from argon2 import PasswordHasher
 
 from bridge.api import ApiSettings, create_app
+from bridge.api.auth import ROLES, hash_password
 from bridge.api.server import ThreadedServer
-from bridge.auth import ROLES, hash_password
-from bridge.live import TwinState
 from bridge.readings import Reading
 from bridge.store import Store
 from bridge.store import service_queries as q
 from bridge.store.epoch import to_us
 from bridge.store.models import Alert
+from bridge.twin.live import TwinState
 from simulation.scene import load_scene
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import event  # noqa: E402
 
 from bridge.config import parse_broker_url  # noqa: E402
-from bridge.ingest import Ingestor, IngestSettings, Subscription  # noqa: E402
+from bridge.ingest.ingestor import Ingestor, IngestSettings, Subscription  # noqa: E402
 from bridge.store import Store  # noqa: E402
 from bridge.store.epoch import to_us  # noqa: E402
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bridge.alerting import AlertService
+from bridge.alerts.alerting import AlertService
 from bridge.readings import Reading
 from simulation.paths import scenes_dir
 from simulation.scene import load_scene

@@ -13,7 +13,7 @@ import time
 import pytest
 from fixtures_api import LIVE_KEY, Api, serve
 
-from bridge.auth import ROLES
+from bridge.api.auth import ROLES
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 _n = itertools.count()

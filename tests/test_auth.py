@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from bridge.auth import (
+from bridge.api.auth import (
     PERMISSION_MIN_ROLE,
     PERMISSIONS,
     ROLES,

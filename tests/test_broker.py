@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bridge.broker import ensure_broker, mqtt_answers
 from bridge.config import BrokerAddress
+from bridge.mqtt.broker import ensure_broker, mqtt_answers
 
 
 @pytest.mark.skipif(not (shutil.which("mosquitto") or Path("/usr/sbin/mosquitto").exists()),

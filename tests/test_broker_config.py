@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 from fixtures_broker import free_port, mosquitto_binary
 
-from bridge.broker_config import (
+from bridge.cli.broker_config import broker_config_main
+from bridge.mqtt.broker_config import (
     BRIDGE_USER,
-    broker_config_main,
     check_mosquitto_hash,
     device_topics,
     make_certs,

@@ -11,11 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bridge import calibrate_cli as cc
-from bridge import whatif
 from bridge.api.whatif_jobs import JobRunner
+from bridge.cli import calibrate as cc
+from bridge.cli import simulate
 from bridge.readings import Reading
 from bridge.store import Store
+from bridge.twin import whatif
 from simulation import calibration as ca
 from simulation import climate as cl
 from simulation.scene import load_scene
@@ -98,7 +99,7 @@ def test_calibrate_writes_figures_and_simulate_reports_them(tmp_path, capsys):
     assert "CV(RMSE)" in out and "NMBE" in out and "通过 pass" in out and "infiltration_ach" in out
 
     scenario = short_scenario(hall)
-    assert whatif.simulate_main([str(scenario), "--out", str(tmp_path / "o"), "--jobs", "1", "--cell", "2.0"]) == 0
+    assert simulate.simulate_main([str(scenario), "--out", str(tmp_path / "o"), "--jobs", "1", "--cell", "2.0"]) == 0
     printed = capsys.readouterr().out
     assert "ASHRAE G14" in printed and "CV(RMSE)" in printed
     summary = json.loads((tmp_path / "o" / "visitor_crowd" / "summary.json").read_text(encoding="utf-8"))
@@ -198,7 +199,7 @@ def test_simulate_from_store_starts_at_the_stored_readings(tmp_path, capsys):
     # bronze: S01 and S11 in the open hall, S02 in case c1 (holding the ding); sculpture: S05 flagged, S06
     url = store_with(tmp_path, {"S01": (18.0, 40.0), "S11": (20.0, 44.0), "S02": (22.0, 55.0), "S06": (24.0, 60.0)})
     scenario = short_scenario(hall)
-    code = whatif.simulate_main([str(scenario), "--out", str(tmp_path / "o"), "--jobs", "1", "--cell", "1.0",
+    code = simulate.simulate_main([str(scenario), "--out", str(tmp_path / "o"), "--jobs", "1", "--cell", "1.0",
                                  "--no-report", "--from-store", "--db", url])
     err = capsys.readouterr().err
     assert code == 0, err
@@ -219,9 +220,9 @@ def test_from_store_without_readings_falls_back_with_a_note(tmp_path, capsys):
     hall = hall_copy(tmp_path)
     scenario = short_scenario(hall)
     url = store_with(tmp_path, {})
-    assert whatif._initial_from_store([str(scenario)], url, tmp_path) is None
+    assert simulate._initial_from_store([str(scenario)], url, tmp_path) is None
     assert "no T/RH" in capsys.readouterr().err
-    assert whatif._initial_from_store([str(scenario)], None, tmp_path / "nowhere") is None
+    assert simulate._initial_from_store([str(scenario)], None, tmp_path / "nowhere") is None
     assert "no database" in capsys.readouterr().err
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bridge import whatif
+from bridge.cli import simulate
+from bridge.twin import whatif
 from simulation import climate as cl
 from simulation.scenario import ScenarioError, build_run, forcing_function, load_scenario, outdoor_at
 from simulation.scene import load_scene
@@ -150,7 +151,7 @@ def test_run_scenario_writes_series_snapshots_summary_and_report(tmp_path):
 
 def test_simulate_main_runs_two_scenarios_in_parallel(tmp_path, capsys):
     files = [short_scenario(tmp_path, n, 1) for n in ("visitor_crowd", "door_open_winter")]
-    code = whatif.simulate_main([*map(str, files), "--out", str(tmp_path / "o"), "--jobs", "2", "--cell", "2.0",
+    code = simulate.simulate_main([*map(str, files), "--out", str(tmp_path / "o"), "--jobs", "2", "--cell", "2.0",
                                  "--no-report"])
     assert code == 0
     assert (tmp_path / "o" / "visitor_crowd" / "summary.json").is_file()
@@ -158,4 +159,4 @@ def test_simulate_main_runs_two_scenarios_in_parallel(tmp_path, capsys):
     assert (tmp_path / "o" / "door_open_winter" / "snapshots.npz").is_file()
     err = capsys.readouterr().err
     assert "100.0 %" in err
-    assert whatif.simulate_main([str(tmp_path / "missing.toml")]) == 2
+    assert simulate.simulate_main([str(tmp_path / "missing.toml")]) == 2

@@ -19,9 +19,9 @@ import paho.mqtt.client as mqtt
 import pytest
 from sqlmodel import select
 
-from bridge.auth import PERMISSIONS
+from bridge.alerts.dissemination import Disseminator, NotifySettings, notify_settings_from_env
+from bridge.api.auth import PERMISSIONS
 from bridge.config import ConfigError
-from bridge.dissemination import Disseminator, NotifySettings, notify_settings_from_env
 from bridge.store import Store
 from bridge.store import service_queries as q
 from bridge.store.models import Alert, AlertAck, Notification
@@ -31,7 +31,7 @@ T0 = datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
 
 def ev(kind: str, tier: str, target: tuple[str, str] = ("relic", "silk_painting"), n: int = 1,
        at: datetime = T0, by: str | None = None) -> dict[str, Any]:
-    """An alert event as bridge.alerting.event_json makes it."""
+    """An alert event as bridge.alerts.alerting.event_json makes it."""
     kind_id = f"{target[0]}:{target[1]}:illuminance_high:{n}"
     return {"id": kind_id, "kind": kind, "tier": tier, "target": {"kind": target[0], "id": target[1]},
             "cause": "illuminance_high", "value": 300.0, "limit": 50.0, "unit": "lx",

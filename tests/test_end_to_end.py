@@ -17,9 +17,9 @@ import paho.mqtt.client as mqtt
 import pytest
 
 from bridge.config import Settings
-from bridge.fleet import VirtualFleet
 from bridge.readings import Reading
-from bridge.runtime import start_twin
+from bridge.sensors.fleet import VirtualFleet
+from bridge.twin.runtime import start_twin
 from simulation.paths import scenes_dir
 from simulation.quantities import QUANTITIES
 from simulation.scene import load_scene
@@ -145,8 +145,8 @@ def _alert_round_trip(twin, mosquitto_broker, tmp_path, clock) -> None:  # noqa:
     from sqlmodel import select
 
     from bridge.api import ApiSettings, create_app
+    from bridge.api.auth import hash_password
     from bridge.api.server import ThreadedServer
-    from bridge.auth import hash_password
     from bridge.store import service_queries as q
     from bridge.store.models import Alert
     from tests.fixtures_api import FAST, PASSWORD, SECRET

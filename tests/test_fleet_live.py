@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bridge.fleet import FleetSettings, VirtualFleet, load_replay
-from bridge.live import FeedFilter, LiveFeed, TwinState
 from bridge.readings import Reading
 from bridge.sensors import decode
+from bridge.sensors.fleet import FleetSettings, VirtualFleet, load_replay
+from bridge.twin.live import FeedFilter, LiveFeed, TwinState
 from simulation.quantities import QUANTITIES
 from simulation.scene import load_scene
 
@@ -63,8 +63,8 @@ def test_fleet_messages_decode_back_to_the_same_readings(scene):
 
 @pytest.mark.parametrize("fmt", ["senml", "zigbee2mqtt", "tasmota", "shelly", "ttn"])
 def test_fleet_format_override_topics_match_the_subscriptions(scene, fmt):
-    from bridge.fleet import topics_for
     from bridge.sensors import detect_format
+    from bridge.sensors.fleet import topics_for
 
     fleet = VirtualFleet(scene, lambda t, b: None, FleetSettings(start=T0, format=fmt), clock=lambda: T0)
     topics = {t for t, _ in fleet.messages_at(T0)}

@@ -1,4 +1,4 @@
-"""bridge.forecast_cli: ``relic-twin forecast backtest`` on long, wide and logger-export CSVs."""
+"""bridge.cli.forecast: ``relic-twin forecast backtest`` on long, wide and logger-export CSVs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bridge.forecast_cli import backtest_main, parse_duration, regularise
+from bridge.cli.forecast import backtest_main, parse_duration, regularise
 
 DATA = Path(__file__).parent / "data" / "forecast"
 

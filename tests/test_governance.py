@@ -1,4 +1,4 @@
-"""bridge.governance: units unified, flags kept (never deleted), short gaps imputed, impossible
+"""bridge.ingest.governance: units unified, flags kept (never deleted), short gaps imputed, impossible
 values quarantined; checked on synthetic series and, when /work/shared is present, on the real
 quirks of the Candanedo house data and the uci-occupancy step changes."""
 
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridge import governance as g
+from bridge.ingest import governance as g
 from bridge.readings import Reading
 
 T0 = datetime(2025, 1, 13, tzinfo=UTC)
@@ -203,7 +203,7 @@ def test_uci_occupancy_light_and_co2_steps_are_not_outliers() -> None:
 
 
 def test_live_governor_judges_each_batch_against_recent_history():
-    from bridge.governance import LiveGovernor
+    from bridge.ingest.governance import LiveGovernor
 
     gov = LiveGovernor()
     t0 = datetime(2026, 3, 1, tzinfo=UTC)

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bridge.cli.import_file import import_main
+from bridge.cli.quarantine import quarantine_main
 from bridge.errors import LoggerFileError
-from bridge.import_cli import import_main
 from bridge.importers import read_logger_file, textio
-from bridge.quarantine_cli import quarantine_main
 from bridge.readings import Reading, Rejection
 
 DATA = Path(__file__).parent / "data" / "loggers"

@@ -18,7 +18,7 @@ from fixtures_broker import MosquittoBroker, Publisher, native_messages
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bridge.errors import StorageError
-from bridge.ingest import Ingestor, IngestSettings, Subscription
+from bridge.ingest.ingestor import Ingestor, IngestSettings, Subscription
 from bridge.readings import Decoded, Reading, Rejection
 from bridge.store import Store, WriteResult
 
@@ -303,7 +303,7 @@ def test_command_line_ingestor_stops_cleanly_on_sigterm(mosquitto_broker: Mosqui
     import time
 
     db = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    cmd = [sys.executable, "-m", "bridge.ingest", "--broker", f"mqtt://127.0.0.1:{mosquitto_broker.port}"]
+    cmd = [sys.executable, "-m", "bridge.cli.ingest_worker", "--broker", f"mqtt://127.0.0.1:{mosquitto_broker.port}"]
     cmd += ["--db", db, "--format", "native", "--client-id", "cli-test", "--progress-s", "0.2"]
     log = tmp_path / "ingest.log"
     with log.open("wb") as out:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from fixtures_broker import MosquittoBroker, Publisher, native_messages
 
-from bridge.ingest import Ingestor, IngestSettings, Subscription
+from bridge.ingest.ingestor import Ingestor, IngestSettings, Subscription
 from bridge.store import Store
 
 N = 10_000

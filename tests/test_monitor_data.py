@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 from fixtures_api import Api, serve
 
-from bridge import monitor_data as md
-from bridge.live import iso
 from bridge.readings import Reading
 from bridge.store import Store
 from bridge.store import service_queries as q
 from bridge.store.epoch import to_us
 from bridge.store.models import Alert
+from bridge.twin import monitor_data as md
+from bridge.twin.live import iso
 from simulation.materials import load_profiles
 from simulation.paths import scenes_dir
 from simulation.scene import Scene, load_scene

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from bridge.alerting import AlertService
-from bridge.prealarm import Prealarms, PrealarmSettings, prealarm_observations, regular_history
+from bridge.alerts.alerting import AlertService
+from bridge.alerts.prealarm import Prealarms, PrealarmSettings, prealarm_observations, regular_history
 from bridge.readings import Reading
 from bridge.store import Store
 from simulation.materials import load_profiles

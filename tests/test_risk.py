@@ -122,8 +122,8 @@ def test_risk_cli_reads_the_store_and_grades_the_demo_hall(tmp_path, capsys):
     import json
     from datetime import UTC, datetime, timedelta
 
+    from bridge.cli.risk import representative_sensor, risk_main
     from bridge.readings import Reading
-    from bridge.risk_cli import representative_sensor, risk_main
     from bridge.store import Store
     from simulation.scene import load_scene
 

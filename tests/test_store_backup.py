@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from bridge.cli.store import backup_main, restore_main
 from bridge.errors import StorageError
 from bridge.readings import Reading
 from bridge.store import Store
 from bridge.store.backup import backup, restore
-from bridge.store_cli import backup_main, restore_main
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 

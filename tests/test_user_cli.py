@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bridge.auth import verify_password
+from bridge.api.auth import verify_password
+from bridge.cli.user import USERNAME, user_main
 from bridge.store import Store
 from bridge.store import service_queries as q
-from bridge.user_cli import USERNAME, user_main
 
 
 class Tty(io.StringIO):

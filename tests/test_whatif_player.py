@@ -20,7 +20,7 @@ pytest.importorskip("panda3d")
 
 from test_climate_scenarios import short_scenario  # noqa: E402
 
-from bridge import whatif  # noqa: E402
+from bridge.twin import whatif  # noqa: E402
 from simulation.paths import scenes_dir  # noqa: E402
 from simulation.scene import Scene, load_scene  # noqa: E402
 from twin_engine import colormap  # noqa: E402

@@ -17,17 +17,17 @@ from simulation.paths import scenes_dir
 # Subcommands implemented elsewhere: name -> (module, function, help).
 # Each function takes the remaining argv and returns an exit status.
 DELEGATED: dict[str, tuple[str, str, str]] = {
-    "import": ("bridge.import_cli", "import_main", "import a logger export file / 导入记录仪文件"),
-    "quarantine": ("bridge.quarantine_cli", "quarantine_main", "list quarantined input / 列出隔离数据"),
-    "risk": ("bridge.risk_cli", "risk_main", "per-relic risk from stored data / 文物风险评估"),
-    "forecast": ("bridge.forecast_cli", "forecast_main", "forecast tools: backtest / 预测回测"),
-    "simulate": ("bridge.whatif", "simulate_main", "run a what-if scenario / 运行情景模拟"),
-    "calibrate": ("bridge.calibrate_cli", "calibrate_main", "fit the climate model to records / 校准气候模型"),
-    "backup": ("bridge.store_cli", "backup_main", "back up the database / 备份数据库"),
-    "restore": ("bridge.store_cli", "restore_main", "restore a backup / 恢复备份"),
-    "serve": ("bridge.serve", "serve_main", "run the twin service headless / 运行孪生服务"),
-    "user": ("bridge.user_cli", "user_main", "manage users / 用户管理"),
-    "broker-config": ("bridge.broker_config", "broker_config_main", "write a Mosquitto config / 生成代理配置"),
+    "import": ("bridge.cli.import_file", "import_main", "import a logger export file / 导入记录仪文件"),
+    "quarantine": ("bridge.cli.quarantine", "quarantine_main", "list quarantined input / 列出隔离数据"),
+    "risk": ("bridge.cli.risk", "risk_main", "per-relic risk from stored data / 文物风险评估"),
+    "forecast": ("bridge.cli.forecast", "forecast_main", "forecast tools: backtest / 预测回测"),
+    "simulate": ("bridge.cli.simulate", "simulate_main", "run a what-if scenario / 运行情景模拟"),
+    "calibrate": ("bridge.cli.calibrate", "calibrate_main", "fit the climate model to records / 校准气候模型"),
+    "backup": ("bridge.cli.store", "backup_main", "back up the database / 备份数据库"),
+    "restore": ("bridge.cli.store", "restore_main", "restore a backup / 恢复备份"),
+    "serve": ("bridge.cli.serve", "serve_main", "run the twin service headless / 运行孪生服务"),
+    "user": ("bridge.cli.user", "user_main", "manage users / 用户管理"),
+    "broker-config": ("bridge.cli.broker_config", "broker_config_main", "write a Mosquitto config / 生成代理配置"),
     "publish": ("bridge.cli.publish", "publish_main", "write the public web exhibit / 生成网上展览"),
     "kiosk": ("twin_engine.kiosk", "kiosk_main", "visitor kiosk / 观众导览终端"),
     "annotate": ("twin_engine.annotate", "annotate_main", "place hotspots on a relic / 标注文物热点"),
@@ -88,7 +88,7 @@ def demo(argv: list[str]) -> int:
 
 
 def fleet(argv: list[str]) -> int:
-    from bridge.fleet_cli import fleet_main
+    from bridge.cli.fleet import fleet_main
 
     return fleet_main(argv)
 

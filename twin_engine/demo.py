@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge.config import ConfigError, settings_from_env
-from bridge.fleet import FleetSettings
+from bridge.sensors.fleet import FleetSettings
 from simulation.paths import scenes_dir
 from simulation.scene import SceneError, load_scene
 
@@ -99,7 +99,7 @@ def demo_main(argv: list[str]) -> int:
     if headless and not args.headless:
         print("no display found: rendering offscreen / 未检测到显示器，改为离屏渲染")
 
-    from bridge.runtime import start_twin
+    from bridge.twin.runtime import start_twin
 
     runtime = start_twin(scene, settings, fleet=FleetSettings(speed=args.speed, format=args.format))
     feed = FeedClient(runtime.feed.url).start()
@@ -191,9 +191,9 @@ def run_monitor(scene: Any, feed: FeedClient, headless: bool, seconds: float | N
 # --- the panel's details and the replay's stored states ---------------------------------------
 
 DetailsFn = Callable[[str, str, "str | None", "str | None"], dict[str, Any]]
-"""details(kind, id, quantity, now_iso) -> :func:`bridge.monitor_data.details`' dict."""
+"""details(kind, id, quantity, now_iso) -> :func:`bridge.twin.monitor_data.details`' dict."""
 StateFn = Callable[[str], dict[str, Any]]
-"""state(iso_time) -> :func:`bridge.monitor_data.state_at`'s dict."""
+"""state(iso_time) -> :func:`bridge.twin.monitor_data.state_at`'s dict."""
 
 
 class DataError(Exception):
@@ -291,7 +291,7 @@ class MonitorData:
 
 def embedded_data(runtime: Any, scene: Any) -> MonitorData:
     """The panel and replay read straight from an in-process twin's store."""
-    from bridge import monitor_data
+    from bridge.twin import monitor_data
 
     def details(kind: str, ident: str, quantity: str | None, now: str | None) -> dict[str, Any]:
         at = monitor_data.parse_iso(now) if now else runtime.state.clock()
@@ -384,7 +384,7 @@ def remote_data(base_url: str, token: str | None, timeout_s: float = 15.0) -> Mo
 
 
 def details_view(d: dict[str, Any], lang: str) -> Any:
-    """A :func:`bridge.monitor_data.details` dict as the panel's :class:`~twin_engine.monitor.Details`.
+    """A :func:`bridge.twin.monitor_data.details` dict as the panel's :class:`~twin_engine.monitor.Details`.
 
     A limit farther from the data than the band is wide (bronze's 0 %RH floor under 50 %RH
     readings) is left off the chart, so the data keeps the chart's height."""

@@ -2,7 +2,7 @@
 
 :class:`MonitorScreen` owns two node roots (the 3-D hall under ``render``,
 the overlay widgets under ShowBase's ``a2d*`` corner anchors) and removes them in :meth:`exit`. It is
-fed plain dicts of the live feed (``bridge/live.py``)::
+fed plain dicts of the live feed (``bridge/twin/live.py``)::
 
     {"type": "snapshot", "hall": ..., "time": ..., "readings": [...], "alerts": [...]}
     {"type": "delta", "time": ..., "readings": [...], "alerts": [...]}

@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bridge.config import ConfigError, settings_from_env
-from bridge.fleet import FleetSettings
+from bridge.sensors.fleet import FleetSettings
 from simulation.paths import scenes_dir
 from simulation.scene import SceneError, load_scene
 from twin_engine.demo import (
@@ -70,7 +70,7 @@ def monitor_main(argv: list[str]) -> int:
     ack = None
     url = args.url
     if args.embedded:
-        from bridge.runtime import start_twin
+        from bridge.twin.runtime import start_twin
 
         runtime = start_twin(scene, settings, fleet=FleetSettings(speed=args.speed) if args.fleet else None)
         url = runtime.feed.url

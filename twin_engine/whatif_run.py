@@ -1,6 +1,6 @@
 """A what-if run's outputs read back for playback: fields, relic series, crossings, tiers.
 
-``load_run(run_dir)`` reads what ``bridge/whatif.py`` writes (``snapshots.npz``,
+``load_run(run_dir)`` reads what ``bridge/twin/whatif.py`` writes (``snapshots.npz``,
 ``relics.csv``, ``summary.json``) into a :class:`WhatIfRun`. The functions
 below answer the player's questions at a time ``t`` (s since the scenario
 start): the field on the floor (:func:`field_at`, linear in time between

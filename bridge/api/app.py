@@ -11,14 +11,14 @@ from typing import Any
 from fastapi import FastAPI
 
 from bridge.api import errors
+from bridge.api.auth import PERMISSIONS, TokenSigner, load_or_create_secret
 from bridge.api.context import ApiSettings, Service
 from bridge.api.limits import Limits
 from bridge.api.live_route import LiveHub
 from bridge.api.whatif_jobs import JobRunner, Runner
-from bridge.auth import PERMISSIONS, TokenSigner, load_or_create_secret
-from bridge.live import TwinState
 from bridge.store import Store
 from bridge.store import service_queries as q
+from bridge.twin.live import TwinState
 from simulation.scene import Scene
 
 DESCRIPTION = """relic-twin: the digital twin of a museum hall, for preventive conservation.
@@ -51,7 +51,7 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
     scenarios = scene.root / "scenarios" if scene is not None else None
     initial_state = None
     if scene is not None:
-        from bridge.whatif import stored_initial_state
+        from bridge.twin.whatif import stored_initial_state
 
         def initial_state() -> dict[str, tuple[float, float]]:  # the hall as stored now, for from_store runs
             return stored_initial_state(scene, store.latest())[0]

@@ -10,11 +10,11 @@ from typing import Annotated, Any
 from argon2 import PasswordHasher
 from fastapi import Depends, Request
 
+from bridge.api.auth import DEFAULT_HASHER, VISITOR, AuthError, Claims, TokenSigner, hash_password
 from bridge.api.errors import ApiError
-from bridge.auth import DEFAULT_HASHER, VISITOR, AuthError, Claims, TokenSigner, hash_password
-from bridge.live import TwinState
 from bridge.store import Store
 from bridge.store.files import FileLimits, FileStore, open_file_store
+from bridge.twin.live import TwinState
 from simulation.scene import Scene
 
 

@@ -1,6 +1,6 @@
 """The live feed on the API's own port: ``/api/live`` (websocket).
 
-The same messages as :class:`bridge.live.LiveFeed` (a ``snapshot``, then
+The same messages as :class:`bridge.twin.live.LiveFeed` (a ``snapshot``, then
 ``delta`` messages in order) with the same filters (``?zone=&quantity=&sensor=``),
 for callers holding ``monitor:read`` (staff and up): the token comes as
 ``?token=`` or an ``Authorization: Bearer`` header. A visitor or a bad token is refused
@@ -29,7 +29,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from bridge.api.context import claims_of, service
 from bridge.api.errors import ApiError
-from bridge.live import FeedFilter, TwinState
+from bridge.twin.live import FeedFilter, TwinState
 
 router = APIRouter()
 

@@ -1,4 +1,4 @@
-"""The staff monitor's panel and replay (staff and up): what :mod:`bridge.monitor_data` answers, over HTTP.
+"""The staff monitor's panel and replay (staff and up): what :mod:`bridge.twin.monitor_data` answers, over HTTP.
 
 ``GET /api/details?kind=relic|sensor&id=...`` gives the last 24 h, the 12 h
 forecast with its band, the profile's limits and the relic's risk;
@@ -14,11 +14,11 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from bridge import monitor_data
 from bridge.api.context import CanMonitor, Service, Svc
 from bridge.api.errors import ApiError
 from bridge.api.routes_monitor import ReadingOut, _now
 from bridge.api.routes_relics import aware
+from bridge.twin import monitor_data
 from simulation.quantities import QUANTITIES
 from simulation.scene import Scene
 

@@ -17,10 +17,10 @@ from bridge.api.context import CanMonitor, CanQuarantine, Service, Svc
 from bridge.api.errors import ApiError
 from bridge.api.routes_relics import aware
 from bridge.api.statistics import describe
-from bridge.live import iso
 from bridge.readings import Reading
 from bridge.sensors.registry import Freshness
 from bridge.store import Series
+from bridge.twin.live import iso
 from simulation.quantities import QUANTITIES
 
 router = APIRouter(tags=["monitoring"])

@@ -13,9 +13,9 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, model_validator
 
+from bridge.api.auth import PERMISSIONS, ROLES
 from bridge.api.context import CanMonitor, CanSettings, CanThresholds, Service, Svc
 from bridge.api.errors import ApiError
-from bridge.auth import PERMISSIONS, ROLES
 from bridge.store import service_queries as q
 from bridge.store.models import MaterialProfile as ProfileRow
 from simulation.materials import MaterialError, load_profiles

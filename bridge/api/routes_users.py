@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from bridge.api.auth import ROLES, hash_password, verify_password
 from bridge.api.context import Caller, CanUsers, Svc
 from bridge.api.errors import ApiError
-from bridge.auth import ROLES, hash_password, verify_password
 from bridge.errors import StorageError
 from bridge.store import service_queries as q
 from bridge.store.epoch import from_us
@@ -76,7 +76,7 @@ def sign_in(*, login: Login, svc: Svc) -> TokenOut:
 
 @router.get("/api/auth/me", response_model=Me, summary="who am I / 当前用户")
 def me(*, claims: Caller) -> Me:
-    from bridge.auth import PERMISSIONS
+    from bridge.api.auth import PERMISSIONS
 
     return Me(username=claims.sub, role=claims.role, permissions=sorted(PERMISSIONS[claims.role]))
 

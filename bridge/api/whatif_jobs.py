@@ -3,7 +3,7 @@
 A job names a scenario file of the hall (``scenes/<hall>/scenarios/<name>.toml``)
 by its stem only, so no request can point the simulation at another path. A job started with
 ``from_store=True`` begins from the hall's stored state, asked of ``initial_state()`` when the
-job runs (e.g. ``lambda: bridge.whatif.stored_initial_state(scene, store.latest())[0]``).
+job runs (e.g. ``lambda: bridge.twin.whatif.stored_initial_state(scene, store.latest())[0]``).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class Job:
 
 def _default_runner(path: Path, out_dir: Path, *, progress: Callable[[float], None],
                     initial: Mapping[str, tuple[float, float]] | None = None) -> dict[str, Any]:
-    from bridge.whatif import run_scenario
+    from bridge.twin.whatif import run_scenario
 
     return run_scenario(path, out_dir, progress=progress, report=False, initial=dict(initial) if initial else None)
 

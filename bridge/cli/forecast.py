@@ -207,7 +207,7 @@ def backtest_main(argv: list[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run as ``python -m bridge.forecast_cli backtest ...``."""
+    """Run as ``python -m bridge.cli.forecast backtest ...``."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["backtest"]:
         args = args[1:]

@@ -49,7 +49,6 @@ import secrets
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -388,7 +387,7 @@ def _write(path: Path, data: str | bytes, mode: int = 0o644) -> None:
     path.chmod(mode)
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="relic-twin broker-config",
         description="write a Mosquitto configuration with TLS, one password per device and an ACL / "
@@ -492,26 +491,3 @@ def write_config(args: argparse.Namespace) -> tuple[Path, int]:
         passwd=str(install / "passwd"), acl=str(install / "acl"), persistence=f"{install / 'data'}/",
         run_as=args.run_as), 0o644)
     return out, len(devices)
-
-
-def broker_config_main(argv: Sequence[str] | None = None) -> int:
-    """Run ``relic-twin broker-config``; 0 written, 1 a tool failed, 2 bad input."""
-    try:
-        args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
-    except SystemExit as exc:  # argparse printed usage and the reason
-        return int(exc.code or 0)
-    try:
-        out, n = write_config(args)
-    except BrokerConfigError as exc:
-        print(f"relic-twin broker-config: {exc}", file=sys.stderr)
-        return 1 if isinstance(exc, ToolError) else 2
-    except OSError as exc:
-        print(f"relic-twin broker-config: cannot write / 无法写入: {exc}", file=sys.stderr)
-        return 2
-    print(f"wrote 已写入 {out}: mosquitto.conf, passwd, acl, device-credentials.csv (0600), bridge.env (0600)"
-          + (", certs/" if args.make_certs else ""))
-    print(f"  {n} device accounts + 1 bridge account ({args.bridge_user}) / {n} 个设备账号 + 1 个桥接账号")
-    print(f"  start / 启动:  mosquitto -c {out / 'mosquitto.conf'}")
-    print("  give each device its row of device-credentials.csv and the CA certificate; keep certs/ca.key offline /"
-          " 将 device-credentials.csv 中对应的一行和 CA 证书配置到每台设备; ca.key 请离线保管")
-    return 0

@@ -25,7 +25,7 @@ Input, either
   ``outdoor_*`` / ``T_out``/``RH_out`` names above).
 
 Output: ``calibration.json`` beside the scene's ``scene.toml`` (``--out`` to write elsewhere),
-read by ``relic-twin simulate`` (:func:`bridge.whatif.calibration_figures`)::
+read by ``relic-twin simulate`` (:func:`bridge.twin.whatif.calibration_figures`)::
 
     {"version": 1, "created_utc": "...", "scene": "demo_hall",
      "source": {"kind": "csv" | "store", ..., "start_utc", "end_utc", "step_s"},

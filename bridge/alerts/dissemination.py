@@ -1,6 +1,6 @@
 """Alerts out, by urgency: stored, retained on MQTT, and sent to people (webhook, e-mail).
 
-The live alert engine (:mod:`bridge.alerting`) emits events as feed dictionaries; a
+The live alert engine (:mod:`bridge.alerts.alerting`) emits events as feed dictionaries; a
 :class:`Disseminator` takes the same list and
 
 * **stores** every alert (one ``alert`` row per engine alert, found again by its ``key``;

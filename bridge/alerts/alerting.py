@@ -66,7 +66,7 @@ class AlertService:
             return [event_json(e) for e in self.engine.update(now, obs)]
 
     def observe(self, observations: list[Observation]) -> list[dict[str, Any]]:
-        """Judge observations made elsewhere (forecast pre-alarms, :mod:`bridge.prealarm`)."""
+        """Judge observations made elsewhere (forecast pre-alarms, :mod:`bridge.alerts.prealarm`)."""
         with self._lock:
             return [event_json(e) for e in self.engine.update(self.clock(), observations)]
 

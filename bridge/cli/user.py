@@ -11,7 +11,7 @@
 The password is asked twice (hidden) on a terminal; otherwise (or with
 ``--password-stdin``) it is the first line of standard input, so a script can
 pipe it in without putting it on the command line. Passwords are stored as
-argon2id hashes (:mod:`bridge.auth`); the rows are written by
+argon2id hashes (:mod:`bridge.api.auth`); the rows are written by
 :mod:`bridge.store.service_queries`, the same functions the REST API uses.
 
 The database is the service's: ``--database-url``, else
@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from bridge.auth import PERMISSIONS, ROLES, AuthError, hash_password
+from bridge.api.auth import PERMISSIONS, ROLES, AuthError, hash_password
 from bridge.config import settings_from_env
 from bridge.errors import RelicTwinError, StorageError
 

@@ -1,7 +1,7 @@
 """``relic-twin import FILE --sensor ID [--dry-run] [--tz ZONE]``: load a logger export.
 
 Reads the file (:func:`bridge.importers.read_logger_file`), governs the
-readings (:func:`bridge.governance.govern`: units, flags, imputation of
+readings (:func:`bridge.ingest.governance.govern`: units, flags, imputation of
 short gaps), then stores readings and rejections. The store skips readings
 it already holds (unique on sensor, quantity, time), and rejections already
 in quarantine (same source and raw line) are not stored again, so importing
@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Protocol
 
 from bridge.errors import LoggerFileError, RelicTwinError
-from bridge.governance import GovernanceSettings, govern
 from bridge.importers import ImportResult, read_logger_file
+from bridge.ingest.governance import GovernanceSettings, govern
 from bridge.readings import Reading, Rejection
 
 SHOWN_REJECTIONS = 20

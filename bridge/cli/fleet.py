@@ -9,7 +9,7 @@ import threading
 import paho.mqtt.client as mqtt
 
 from bridge.config import ConfigError, parse_broker_url, settings_from_env
-from bridge.fleet import FleetSettings, VirtualFleet
+from bridge.sensors.fleet import FleetSettings, VirtualFleet
 from simulation.paths import scenes_dir
 from simulation.scene import SceneError, load_scene
 

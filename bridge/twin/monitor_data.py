@@ -35,11 +35,11 @@ from typing import Any
 import numpy as np
 from sqlmodel import col, select
 
-from bridge.live import iso
 from bridge.sensors.registry import Freshness
 from bridge.store import Store, queries
 from bridge.store.epoch import from_us, to_us
 from bridge.store.models import Alert, AlertAck
+from bridge.twin.live import iso
 from simulation.forecast import forecast
 from simulation.materials import Band, MaterialProfile, load_profiles
 from simulation.quantities import QUANTITIES

@@ -24,24 +24,20 @@ that many unacknowledged messages in flight (Mosquitto:
 
 Run standalone::
 
-    python -m bridge.ingest --broker mqtt://127.0.0.1:1883 --db sqlite:///data/relic-twin.sqlite \\
+    python -m bridge.ingest.ingestor --broker mqtt://127.0.0.1:1883 --db sqlite:///data/relic-twin.sqlite \\
         --topic 'relic-twin/#'
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
-import signal
 import struct
-import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -49,7 +45,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bridge.config import BrokerAddress, parse_broker_url
+from bridge.config import BrokerAddress
 from bridge.errors import BrokerError, StorageError
 from bridge.readings import Decoded, Reading, Rejection
 from bridge.store import Store
@@ -187,7 +183,7 @@ class Ingestor:
     client_id : fixed id: the broker keys the persistent session on it
     decoder : ``bridge.sensors.decode`` unless given
     govern : optional check applied to each batch's readings before the commit
-        (e.g. unit unification and range checks of ``bridge.governance``);
+        (e.g. unit unification and range checks of ``bridge.ingest.governance``);
         what it rejects goes to quarantine in the same transaction
     clock : the arrival time stamped on each message (UTC)
     """
@@ -484,54 +480,3 @@ class Ingestor:
 
 
 # ---------------------------------------------------------------------- command line
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m bridge.ingest",
-        description="Store MQTT sensor messages, acknowledged after commit | 接收 MQTT 传感器消息并入库",
-    )
-    p.add_argument("--broker", default="mqtt://127.0.0.1:1883", help="mqtt://host:port | 消息代理地址")
-    p.add_argument("--db", default=None, help="database URL (default SQLite in --data-dir) | 数据库地址")
-    p.add_argument("--data-dir", type=Path, default=Path("data"), help="data folder | 数据目录")
-    p.add_argument("--topic", action="append", default=None, help="topic filter, repeatable (default relic-twin/#)")
-    p.add_argument("--format", default=None, help="payload convention (default: detect from topic) | 载荷格式")
-    p.add_argument("--client-id", default="relic-twin-bridge", help="fixed MQTT client id | 客户端标识")
-    p.add_argument("--batch-size", type=int, default=IngestSettings.batch_size)
-    p.add_argument("--mqtt5", action="store_true", help="MQTT 5 with session expiry instead of 3.1.1")
-    p.add_argument("--progress-s", type=float, default=10.0, help="seconds between progress lines (0: none)")
-    return p
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ingestor until SIGTERM or SIGINT; then commit, acknowledge and exit 0."""
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    topics = args.topic or ["relic-twin/#"]
-    subs = [Subscription(t, args.format) for t in topics]
-    settings = IngestSettings(batch_size=args.batch_size, protocol=5 if args.mqtt5 else 4)
-    store = Store.open(url=args.db, data_dir=args.data_dir)
-    ingestor = Ingestor(store, parse_broker_url(args.broker), subs, client_id=args.client_id, settings=settings)
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    signal.signal(signal.SIGINT, lambda *_: done.set())
-    ingestor.start(timeout_s=60)
-    print(f"ingesting {', '.join(topics)} from {args.broker} into {store.url} | 正在接收", flush=True)
-    while not done.wait(args.progress_s or None):
-        print(_progress(ingestor.stats), flush=True)
-    ingestor.stop()
-    store.close()
-    print(f"stopped 已停止: {_progress(ingestor.stats)}", flush=True)
-    return 0
-
-
-def _progress(s: IngestStats) -> str:
-    return (
-        f"received 已接收 {s.received}  stored 已存储 {s.stored}  duplicates 重复 {s.duplicates}  "
-        f"rejected 已隔离 {s.rejections}"
-    )
-
-
-if __name__ == "__main__":
-    sys.exit(main())

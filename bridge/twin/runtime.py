@@ -17,17 +17,17 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 
-from bridge.alerting import AlertService
-from bridge.broker import BrokerHandle, ensure_broker
+from bridge.alerts.alerting import AlertService
+from bridge.alerts.dissemination import Disseminator, NotifySettings
+from bridge.alerts.prealarm import Prealarms
 from bridge.config import BrokerAddress, Settings
-from bridge.dissemination import Disseminator, NotifySettings
-from bridge.fleet import FleetSettings, VirtualFleet, topics_for
-from bridge.governance import LiveGovernor
-from bridge.ingest import Ingestor, Subscription
-from bridge.live import LiveFeed, TwinState
-from bridge.prealarm import Prealarms
+from bridge.ingest.governance import LiveGovernor
+from bridge.ingest.ingestor import Ingestor, Subscription
+from bridge.mqtt.broker import BrokerHandle, ensure_broker
 from bridge.readings import Reading
+from bridge.sensors.fleet import FleetSettings, VirtualFleet, topics_for
 from bridge.store import Store
+from bridge.twin.live import LiveFeed, TwinState
 from simulation.scene import Scene
 
 log = logging.getLogger("relic_twin.runtime")

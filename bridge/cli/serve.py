@@ -15,9 +15,9 @@ import sys
 import threading
 from pathlib import Path
 
+from bridge.alerts.dissemination import notify_settings_from_env
 from bridge.config import ConfigError, settings_from_env
-from bridge.dissemination import notify_settings_from_env
-from bridge.fleet import FleetSettings
+from bridge.sensors.fleet import FleetSettings
 from simulation.paths import scenes_dir
 from simulation.scene import SceneError, load_scene
 
@@ -50,7 +50,7 @@ def serve_main(argv: list[str]) -> int:
 
     from bridge.api import ApiSettings, create_app
     from bridge.api.server import config
-    from bridge.runtime import start_twin
+    from bridge.twin.runtime import start_twin
 
     runtime = start_twin(scene, settings, fleet=FleetSettings(speed=args.speed) if args.fleet else None,
                          feed_port=args.feed_port, notify=notify)
