@@ -20,6 +20,7 @@ from simulation.scene import load_scene
 from twin_engine.cli import main as cli
 
 DING = assets_dir() / "meshes" / "bronze_ding.ply"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def decode(glb: bytes) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray]:
@@ -123,7 +124,16 @@ def test_voyager_anchors_are_the_hotspots(exhibit_dir: Path):
         assert note["titles"]["ZH"] and note["leads"]["EN"]
 
 
-def test_cli_publishes_and_refuses_a_folder_it_did_not_make(tmp_path: Path, capsys):
+def test_readme_publish_command(tmp_path: Path, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "out" / "exhibit"
+    assert cli(["publish", "--scene", "scenes/demo_hall", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "published 7 relics" in printed and "已发布" in printed and "index.html" in printed
+    assert (out / "index.html").is_file()
+
+
+def test_cli_refuses_a_folder_it_did_not_make_and_bad_scenes(tmp_path: Path, capsys):
     foreign = tmp_path / "docs"
     foreign.mkdir()
     (foreign / "thesis.txt").write_text("keep me")
@@ -154,5 +164,3 @@ def test_cli_site_of_two_halls(tmp_path: Path, capsys):
     assert "published 14 relics" in capsys.readouterr().out
     gallery = (out / "index.html").read_text(encoding="utf-8")
     assert "County museum" in gallery and gallery.index('href="west/ding.html"') < gallery.index('href="east/ding.html"')
-    # publishing again replaces the exhibit it made
-    assert cli(["publish", "--site", str(site), "--out", str(out)]) == 0

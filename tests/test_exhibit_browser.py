@@ -63,8 +63,10 @@ def ding(chromium, exhibit_dir):
 
 
 @pytest.fixture()
-def page(ding):
+def page(ding, exhibit_dir):
     set_viewport(ding, DESKTOP)
+    if not ding.current_url.startswith((exhibit_dir / "demo_hall/ding.html").as_uri()):
+        open_page(ding, exhibit_dir, "demo_hall/ding.html", lang="en")  # a test went elsewhere
     ding.execute_script("""
         document.querySelectorAll('.tour-run').forEach(t => { if (!t.hidden) t.parentElement.querySelector('.tour-end').click(); });
         document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape'}));
@@ -114,6 +116,7 @@ def test_hotspot_opens_by_click_and_by_keyboard(page):
     taotie.click()
     assert "cast with the vessel" in shown_text(page, "#note-taotie")
     assert taotie.get_attribute("aria-expanded") == "true"
+    assert page.execute_script("return location.hash") == "#note-taotie"  # a link to the note
     page.find_element("tag name", "body").send_keys(Keys.ESCAPE)
     assert not page.find_element("id", "note-taotie").is_displayed()
 
@@ -180,6 +183,17 @@ def assert_accessible(driver: Any, where: str) -> None:
     assert serious == [], (where, serious)
     overflow = driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{where}: {overflow} px wider than the screen"
+
+
+def test_printed_page_is_a_handout_with_every_note(page):
+    page.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        shown = page.execute_script("return [...document.querySelectorAll('article.note')].map(n => n.offsetHeight > 0)")
+        assert shown == [True] * 4
+        assert not page.find_element("id", "viewer").is_displayed()
+        assert page.find_element("css selector", "img.print-only").is_displayed()
+    finally:
+        page.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
 
 
 def test_language_switch_changes_the_text_and_is_remembered(page, exhibit_dir):

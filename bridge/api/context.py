@@ -33,6 +33,7 @@ class ApiSettings:
     max_upload : largest file upload, bytes (the file store's own limits apply too)
     max_points : most raw points one history request returns (ask for buckets beyond)
     files_url : file store URL (see :func:`bridge.store.files.open_file_store`)
+    exhibit_dir : a published web exhibit (``relic-twin publish``) served at ``/exhibit/``; None: not served
     """
 
     data_dir: Path = Path("data")
@@ -45,6 +46,7 @@ class ApiSettings:
     max_upload: int = 64 * 2**20
     max_points: int = 50_000
     files_url: str | None = None
+    exhibit_dir: Path | None = None
     file_limits: FileLimits = field(default_factory=FileLimits)
     password_hasher: PasswordHasher = DEFAULT_HASHER
 

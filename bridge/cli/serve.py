@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from bridge.alerts.dissemination import notify_settings_from_env
 from bridge.config import ConfigError, settings_from_env
@@ -33,6 +34,9 @@ def serve_main(argv: list[str]) -> int:
                    help="loopback-only websocket for a local monitor; 0 picks a free port / 本机实时推送端口")
     p.add_argument("--fleet", action="store_true", help="also run the virtual fleet / 同时运行虚拟传感器")
     p.add_argument("--speed", type=float, default=60.0)
+    p.add_argument("--exhibit", type=Path, default=None,
+                   help="a published web exhibit to serve at /exhibit/ (default: the scene's, published into the "
+                        "data folder) / 在 /exhibit/ 提供的网上展览")
     args = p.parse_args(argv)
     try:
         settings = settings_from_env()
@@ -52,14 +56,17 @@ def serve_main(argv: list[str]) -> int:
     from bridge.api.server import config
     from bridge.twin.runtime import start_twin
 
+    exhibit = args.exhibit if args.exhibit is not None else exhibit_for(scene, settings.data_dir / "exhibit")
     runtime = start_twin(scene, settings, fleet=FleetSettings(speed=args.speed) if args.fleet else None,
                          feed_port=args.feed_port, notify=notify)
     try:
-        app = create_app(runtime, ApiSettings(data_dir=settings.data_dir))
+        app = create_app(runtime, ApiSettings(data_dir=settings.data_dir, exhibit_dir=exhibit))
         server = uvicorn.Server(config(app, args.host, args.port, args.cert, args.key, log_level="info"))
         scheme = "https" if args.cert else "http"
         print(f"API 接口: {scheme}://{args.host}:{args.port}/api/docs  (sign in 登录: /api/auth/token; "
               f"add a user 添加用户: relic-twin user add NAME --role admin)", flush=True)
+        if exhibit is not None:
+            print(f"exhibit 网上展览: {scheme}://{args.host}:{args.port}/exhibit/", flush=True)
         stopping = threading.Event()
 
         def stop(*_: object) -> None:
@@ -78,3 +85,15 @@ def serve_main(argv: list[str]) -> int:
     finally:
         runtime.stop()
     return 0
+
+
+def exhibit_for(scene: Any, out: Path) -> Path | None:
+    """The scene's web exhibit in ``out``, published when its sources changed; None (with a zh/en
+    warning) when it cannot be, so the API still starts."""
+    from bridge.exhibit.publish import publish_if_changed
+
+    try:
+        return publish_if_changed([scene], out)
+    except (ConfigError, ValueError, OSError) as exc:
+        print(f"relic-twin serve: no web exhibit / 不提供网上展览: {exc}", file=sys.stderr)
+        return None

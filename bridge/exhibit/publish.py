@@ -18,6 +18,7 @@ Layout of the output folder (every link relative, so it works from a USB stick,
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import shutil
 import time
@@ -111,11 +112,40 @@ def publish(scenes: Sequence[Scene], out: Path, *, title: dict[str, str] | None 
     for r in result.relics:
         r["page_bytes"] = sum((out / f).stat().st_size for f in r["page_files"])
     result.seconds = time.perf_counter() - t0
-    manifest = {"generator": "relic-twin publish", "halls": [s.id for s in scenes], "title": site_title,
+    manifest = {"generator": "relic-twin publish", "digest": source_digest(scenes, assets, budget_bytes),
+                "halls": [s.id for s in scenes], "title": site_title,
                 "viewer": [{"name": p.name, "version": p.version, "license": p.license} for p in packages],
                 "relics": result.relics}
     (out / MARKER).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return result
+
+
+def source_digest(scenes: Sequence[Scene], assets_dir: Path, budget_bytes: int = GLB_BUDGET_BYTES) -> str:
+    """SHA-256 over everything an exhibit is made from: scene documents, meshes, templates, viewer version."""
+    h = hashlib.sha256(f"{budget_bytes}".encode())
+    files = [s.root / "scene.toml" for s in scenes]
+    files += [assets_dir / r.mesh for s in scenes for r in s.relics if r.mesh]
+    files += sorted((HERE / "templates").glob("*")) + sorted((HERE / "static").glob("*"))
+    files += [Path(__file__), HERE / "glb.py", HERE / "views.py", HERE / "texts.py"]
+    for f in files:
+        h.update(str(f.name).encode())
+        h.update(f.read_bytes() if f.is_file() else b"missing")
+    for rel in vendor.VIEWER_FILES.values():
+        path = vendor.node_modules() / rel
+        h.update(f"{rel}:{path.stat().st_size if path.is_file() else -1}".encode())
+    return h.hexdigest()
+
+
+def publish_if_changed(scenes: Sequence[Scene], out: Path, **kwargs: Any) -> Path:
+    """``out`` holding the exhibit of ``scenes``: published again only when its sources changed (``serve``)."""
+    assets = kwargs.get("assets_dir") or default_assets_dir()
+    try:
+        done = json.loads((Path(out) / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        done = {}
+    if done.get("digest") != source_digest(scenes, assets, kwargs.get("budget_bytes", GLB_BUDGET_BYTES)):
+        publish(scenes, out, **kwargs)
+    return Path(out)
 
 
 def _publish_relic(env: Environment, scene: Scene, relic: Any, out: Path, assets: Path, budget_bytes: int,

@@ -81,6 +81,9 @@
       if (on) { shown = notes[i]; }
     }
     if (placeholder) { placeholder.hidden = !!shown; }
+    if (window.history && history.replaceState) {  /* a link to this note, for a lesson or a message */
+      history.replaceState(null, "", shown ? "#note-" + id : location.pathname + location.search);
+    }
     for (var j = 0; j < hotspots.length; j++) {
       var active = hotspots[j].getAttribute("data-note") === id;
       hotspots[j].setAttribute("aria-expanded", active ? "true" : "false");
@@ -113,6 +116,13 @@
   var reset = document.getElementById("reset-view");
   if (reset) {
     reset.addEventListener("click", function () { closeNotes(); if (home) { look(home.orbit, home.target); } });
+  }
+
+  if (/^#note-/.test(location.hash)) {
+    var linked = location.hash.slice(6);
+    for (var h = 0; h < notes.length; h++) {
+      if (notes[h].getAttribute("data-note") === linked) { openNote(linked); }
+    }
   }
 
   /* ---- guided tours -------------------------------------------------- */
