@@ -164,3 +164,27 @@ def test_cli_site_of_two_halls(tmp_path: Path, capsys):
     assert "published 14 relics" in capsys.readouterr().out
     gallery = (out / "index.html").read_text(encoding="utf-8")
     assert "County museum" in gallery and gallery.index('href="west/ding.html"') < gallery.index('href="east/ding.html"')
+
+
+def test_every_exhibit_word_is_in_both_languages_and_used():
+    from bridge.exhibit.publish import HERE
+    from bridge.exhibit.texts import EXHIBIT_TEXTS
+
+    sources = "".join(p.read_text(encoding="utf-8") for p in [*(HERE / "templates").glob("*.html"), *HERE.glob("*.py")])
+    for key, text in EXHIBIT_TEXTS.items():
+        assert text.get("zh-CN") and text.get("en"), key
+        assert f"texts.{key}" in sources or f'"{key}"' in sources.replace(f'    "{key}": {{', ""), key
+
+
+def test_a_damaged_mesh_is_a_clear_error(tmp_path: Path, capsys):
+    import shutil
+
+    assets = tmp_path / "assets"
+    shutil.copytree(assets_dir() / "meshes", assets / "meshes")
+    (assets / "meshes" / "bronze_ding.ply").write_bytes(b"ply\nformat binary_little_endian 1.0\nelement vertex 9\n")
+    from bridge.errors import ConfigError
+    from bridge.exhibit import publish
+
+    scene = load_scene(scenes_dir() / "demo_hall", assets_dir=assets)
+    with pytest.raises(ConfigError, match="bronze_ding.ply.*无法读取模型"):
+        publish([scene], tmp_path / "out", assets_dir=assets)

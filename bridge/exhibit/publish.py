@@ -159,7 +159,10 @@ def _publish_relic(env: Environment, scene: Scene, relic: Any, out: Path, assets
     glb = None
     moved = relic
     if relic.mesh:
-        arrays = read_mesh(assets / relic.mesh)
+        try:
+            arrays = read_mesh(assets / relic.mesh)
+        except Exception as exc:  # trimesh raises many kinds on a damaged file; the boundary names it
+            raise ConfigError(f"{assets / relic.mesh}: cannot read the mesh / 无法读取模型: {exc}") from exc
         frame = frame_transform(arrays.bounds, relic.height_m)
         glb = fit_budget(arrays, frame, relic.id, budget_bytes)
         moved = in_model_frame(relic, frame)

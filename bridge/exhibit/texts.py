@@ -25,7 +25,6 @@ EXHIBIT_TEXTS: Mapping[str, Mapping[str, str]] = {
     "stand_in_long": {"zh-CN": "这里的三维模型是按文物类型制作的示意模型，不是这件文物的实物扫描；文字介绍的是真实的工艺。",
                       "en": "The 3D model here is an illustration of this kind of object, not a scan of the relic "
                             "itself; the texts describe the real craft."},
-    "scanned": {"zh-CN": "三维扫描模型", "en": "3D scan"},
     "hint": {"zh-CN": "拖动旋转 · 双指或滚轮缩放 · 点击编号了解工艺 · 键盘：Tab 选择编号，方向键旋转",
              "en": "Drag to turn · pinch or scroll to zoom · tap a number to learn how it was made · "
                    "keyboard: Tab to a number, arrow keys to turn"},

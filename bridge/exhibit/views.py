@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from bridge.exhibit.glb import Glb, to_y_up
 from bridge.exhibit.texts import both, full
-from simulation.scene import Annotation, Relic, Scene
+from simulation.scene import Annotation, Relic, Scene, Tour, TourStep
 
 
 def human_size(n_bytes: int) -> str:
@@ -76,8 +76,6 @@ def tours(relic: Relic) -> list[dict[str, Any]]:
     """The relic's guided tours; a relic without tours gets one through all its highlights, as the kiosk does."""
     walks = relic.tours
     if not walks and relic.annotations:
-        from simulation.scene import Tour, TourStep
-
         walks = (Tour("all", both("highlights"), tuple(TourStep(a.id) for a in relic.annotations)),)
     out = []
     for tour in walks:
