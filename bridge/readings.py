@@ -23,6 +23,8 @@ class Reading:
     unit : unit symbol; canonical after governance
     quality : ``"ok"`` or a flag name set by governance (kept, never deleted)
     reason : why the flag was set ('' when ok)
+    raw : the value as the sensor sent it, when a sensor calibration changed it
+        (``bridge.ingest.calibration``); None otherwise
     """
 
     sensor: str
@@ -32,15 +34,16 @@ class Reading:
     unit: str
     quality: str = "ok"
     reason: str = ""
+    raw: float | None = None
 
 
 def _reading_init(self: Reading, sensor: str, quantity: str, time: datetime, value: float, unit: str,
-                  quality: str = "ok", reason: str = "") -> None:
+                  quality: str = "ok", reason: str = "", raw: float | None = None) -> None:
     # the dataclass's generated __init__ of a frozen class calls object.__setattr__
     # once per field; one call setting the whole __dict__ halves the cost of the
     # record the ingest path builds for every reading (same fields, same result)
     _set(self, "__dict__", {"sensor": sensor, "quantity": quantity, "time": time, "value": value,
-                            "unit": unit, "quality": quality, "reason": reason})
+                            "unit": unit, "quality": quality, "reason": reason, "raw": raw})
 
 
 _set = object.__setattr__

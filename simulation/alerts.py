@@ -60,7 +60,8 @@ class Observation:
 
     target : what it is about
     cause : ``"<quantity>_high"``, ``"<quantity>_low"``, ``"<quantity>_change_24h"``,
-        ``"light_dose"``, ``"condensation"``, ``"mould"``, ``"forecast_breach"``, ``"offline"``
+        ``"light_dose"``, ``"condensation"``, ``"mould"``, ``"forecast_breach"``, ``"offline"``,
+        ``"battery_low"``, ``"calibration_due"`` (the derived ones: :mod:`simulation.derived_alerts`)
     value, limit : the measured value and the limit it is judged against, in ``unit``
     scale : length of one deviation degree, in ``unit`` (> 0)
     direction : +1 when above the limit is bad, -1 when below is bad
@@ -113,6 +114,9 @@ _DEFAULT_RULES = MappingProxyType({
                          min_set_s=0.0, min_clear_s=0.0),
     # forecast pre-alarm: probability above 50 % (limit) is a yellow, never red by itself
     "forecast_breach": CauseRule(set_yellow=0.0, clear_yellow=-0.2, min_set_s=0.0, min_clear_s=900.0,
+                                 max_tier=Level.YELLOW),
+    # a calendar fact, not a reading: raised at once, cleared once recalibrated, never red by itself
+    "calibration_due": CauseRule(set_yellow=0.0, clear_yellow=-0.001, min_set_s=0.0, min_clear_s=0.0,
                                  max_tier=Level.YELLOW),
 })
 

@@ -60,3 +60,22 @@ def uv_ratio(uv: ArrayLike, limit_uw_per_lm: float) -> NDArray[np.float64]:
     uv : (n,) float, µW/lm; limit_uw_per_lm : float, µW/lm  ->  (n,) float
     """
     return np.asarray(uv, dtype=float) / limit_uw_per_lm
+
+
+def uv_dose(times: ArrayLike, lux: ArrayLike, uv: ArrayLike, max_gap_s: float = 6 * HOUR_S) -> float:
+    """UV radiant exposure: UV content × illuminance integrated over time (trapezoid rule).
+
+    times : (n,) ...; lux : (n,) lx (= lm/m²); uv : (n,) µW/lm, on the same time stamps
+    ->  float, mW·h/m² (µW/lm × lm/m² = µW/m²). Gaps longer than ``max_gap_s`` add nothing.
+    """
+    irradiance = np.asarray(uv, dtype=float) * np.asarray(lux, dtype=float)  # µW/m²
+    exposure = cumulative_exposure(times, irradiance, max_gap_s)  # µW·h/m²
+    return float(exposure.max() / 1000.0) if exposure.size else 0.0
+
+
+def pro_rata_budget(annual_limit_lxh: float, span_s: float) -> float:
+    """The share of an annual exposure limit that falls to a period of ``span_s`` seconds.
+
+    annual_limit_lxh : lx·h per year; span_s : s  ->  float, lx·h (8760 h per year)
+    """
+    return float(annual_limit_lxh * span_s / (YEAR_H * HOUR_S))

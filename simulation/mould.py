@@ -85,3 +85,17 @@ def germination_progress(times: ArrayLike, t_c: ArrayLike, rh: ArrayLike,
     days = days_to_germination(t, h)
     step = np.where(above & np.isfinite(days), hold_durations(t_s) / DAY_S / days, 0.0)
     return in_input_order(np.cumsum(step), order)
+
+
+def days_above_isopleth(times: ArrayLike, t_c: ArrayLike, rh: ArrayLike, substrate: str = "B I",
+                        max_hold_s: float = 6 * 3600.0) -> float:
+    """Days spent at or above the lowest germination isopleth (LIM) of ``substrate``.
+
+    times : (n,) datetime64 / aware datetime / float s; t_c : (n,) °C; rh : (n,) %RH
+    ->  float, days. Each sample holds until the next, at most ``max_hold_s`` (a logger
+    gap is not counted); NaN samples count as below.
+    """
+    t_s, t, h = sort_by_time(seconds(times), t_c, rh)
+    above = np.nan_to_num(h, nan=-1.0) >= lim_rh(np.nan_to_num(t, nan=-99.0), substrate)
+    hold = np.minimum(hold_durations(t_s), max_hold_s)
+    return float(np.sum(hold * above) / DAY_S)

@@ -103,6 +103,9 @@ class Sensor:
     format: str = "native"
     case: str | None = None
     power: str = "mains"  # "mains" | "battery": sets the freshness default
+    # a gateway (a LoRa or Zigbee hub, a logger with probes) may speak for these other sensors
+    # of the scene on its topic; any other device's readings must name the device itself
+    gateway_for: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -353,6 +356,11 @@ def parse_scene(doc: Mapping[str, Any], file: Path, *, assets_dir: Path | None =
             if item.id in seen:
                 v.err(f"{kind}[{i}].id", f"unique id (duplicate {item.id!r})")
             seen.add(item.id)
+    sensor_ids = {s.id for s in sensors}
+    for i, sensor in enumerate(sensors):
+        for j, member in enumerate(sensor.gateway_for):
+            if member not in sensor_ids or member == sensor.id:
+                v.err(f"sensors[{i}].gateway_for[{j}]", f"another sensor of the scene, got {member!r}")
     climate = doc.get("climate", {})
     if not isinstance(climate, dict):
         v.err("climate", "a table")
@@ -533,10 +541,14 @@ class _Validator:
         if power and power not in ("mains", "battery"):
             self.err(f"{key}.power", f"'mains' or 'battery', got {power!r}")
         case = self.ref(t, f"{key}.case", cases, "case", required=False) or None
+        gateway_for = t.get("gateway_for", [])
+        if not isinstance(gateway_for, list) or not all(isinstance(g, str) and g for g in gateway_for):
+            self.err(f"{key}.gateway_for", f"a list of sensor ids, got {gateway_for!r}")
+            gateway_for = []
         return Sensor(
             id=self.string(t, f"{key}.id"), zone=self.ref(t, f"{key}.zone", zones, "zone"), position=pos,
             quantities=tuple(str(q) for q in qs), topic=self.string(t, f"{key}.topic"), format=fmt,
-            case=case, power=power,
+            case=case, power=power, gateway_for=tuple(gateway_for),
         )
 
     def relic(self, t: Mapping[str, Any], key: str, floor: NDArray[np.float64], zones: set[str],

@@ -112,7 +112,8 @@ async def _clients(url: str, token: str, n: int, expected: int) -> dict[str, obj
     seen: list[list[float]] = [[] for _ in range(n)]
     connections = []
     for _ in range(n):
-        ws = await websockets.connect(f"{url}?token={token}", max_size=2**24, open_timeout=60)
+        ws = await websockets.connect(url, additional_headers={"Authorization": f"Bearer {token}"}, max_size=2**24,
+                                         open_timeout=60)
         await ws.recv()  # the snapshot
         connections.append(ws)
     print("ready", flush=True)

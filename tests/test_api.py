@@ -239,8 +239,8 @@ def test_https_serves_with_the_given_certificate_and_refuses_plain_http(tmp_path
 
 def test_live_feed_snapshot_then_filtered_deltas_and_refusals(api: Api):
     async def run() -> tuple[dict, dict, int, int]:
-        url = f"{api.ws_url}/api/live?quantity=relative_humidity&token={api.tokens['staff']}"
-        async with websockets.connect(url) as ws:
+        url = f"{api.ws_url}/api/live?quantity=relative_humidity"
+        async with websockets.connect(url, additional_headers={"Authorization": f"Bearer {api.tokens['staff']}"}) as ws:
             snap = json.loads(await ws.recv())
             t = T0 + timedelta(days=2, minutes=5)
             api.state.update([Reading("S01", "temperature", t, 30.0, "°C")])           # filtered out
@@ -249,7 +249,8 @@ def test_live_feed_snapshot_then_filtered_deltas_and_refusals(api: Api):
         codes = []
         for token in (api.tokens["visitor"], "forged.token"):
             with pytest.raises(websockets.InvalidStatus) as refused:  # closed before accept: HTTP 403
-                async with websockets.connect(f"{api.ws_url}/api/live?token={token}"):
+                async with websockets.connect(f"{api.ws_url}/api/live",
+                                              additional_headers={"Authorization": f"Bearer {token}"}):
                     pass
             codes.append(refused.value.response.status_code)
         return snap, delta, codes[0], codes[1]

@@ -56,6 +56,23 @@ def _throwaway_user(api: Api) -> str:
     return name
 
 
+def _unknown_device(api: Api) -> str:
+    from datetime import UTC, datetime
+
+    from bridge.store import service_queries as q
+
+    name = _uniq("S9")
+    q.note_unknown_devices(api.store, {name: (f"relic-twin/demo_hall/{name}", datetime.now(UTC), 1)})
+    return name
+
+
+def _throwaway_job(api: Api) -> str:
+    with api.client("admin") as c:
+        r = c.post("/api/whatif", json={"scenario": "heat_wave"})
+    assert r.status_code == 202, r.text
+    return str(r.json()["id"])
+
+
 # (method, path template, least role or None for public, status when allowed, request builder)
 ENDPOINTS = [
     ("GET", "/api/health", None, 200, lambda api, ids: {}),
@@ -104,6 +121,10 @@ ENDPOINTS = [
     ("PUT", "/api/profiles/{key}", "curator", 200,
      lambda api, ids: {"path": {"key": "bronze"}, "json": {"bands": {"relative_humidity": {"low": 0, "high": 40}},
                                                            "source": "test"}}),
+    ("GET", "/api/reports", "curator", 200, lambda api, ids: {"params": {"month": "2026-11", "format": "csv"}}),
+    ("GET", "/api/calibrations", "staff", 200, lambda api, ids: {}),
+    ("PUT", "/api/calibrations/{sensor}/{quantity}", "curator", 200,
+     lambda api, ids: {"path": {"sensor": "S01", "quantity": "temperature"}, "json": {"offset": 0.1}}),
     ("GET", "/api/users", "admin", 200, lambda api, ids: {}),
     ("POST", "/api/users", "admin", 201,
      lambda api, ids: {"json": {"username": _uniq("u"), "password": "password123", "role": "staff"}}),
@@ -111,6 +132,12 @@ ENDPOINTS = [
      lambda api, ids: {"path": {"username": "staff"}, "json": {"display_name": "Staff"}}),
     ("DELETE", "/api/users/{username}", "admin", 204, lambda api, ids: {"path": {"username": _throwaway_user(api)}}),
     ("GET", "/api/settings", "admin", 200, lambda api, ids: {}),
+    ("GET", "/api/audit", "admin", 200, lambda api, ids: {}),
+    ("GET", "/api/devices/unknown", "curator", 200, lambda api, ids: {}),
+    ("POST", "/api/devices/unknown/{sensor}/adopt", "curator", 200,
+     lambda api, ids: {"path": {"sensor": _unknown_device(api)}, "json": {"zone": "bronze"}}),
+    ("DELETE", "/api/whatif/{job_id}", "curator", 200, lambda api, ids: {"path": {"job_id": _throwaway_job(api)}}),
+    ("POST", "/api/live/ticket", "staff", 200, lambda api, ids: {}),
 ]
 
 CALLERS = (None, *ROLES)  # None: no token at all

@@ -94,20 +94,29 @@ def test_files_cover_every_sensor(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert len({pw for pw, _ in creds.values()}) == len(creds)  # all different
     assert all(len(pw) >= 32 for pw, _ in creds.values())
     hashes = dict(line.split(":", 1) for line in (out / "passwd").read_text().splitlines())
-    assert set(hashes) == set(creds)
-    assert all(check_mosquitto_hash(hashes[u], pw) for u, (pw, _) in creds.items())
-    assert (out / "device-credentials.csv").stat().st_mode & 0o777 == 0o600
-    assert (out / "passwd").stat().st_mode & 0o777 == 0o600
+    service = dict(line.split(":", 1) for line in (out / "passwd-service").read_text().splitlines())
+    assert set(hashes) == set(creds) - {BRIDGE_USER} and set(service) == {BRIDGE_USER}  # apart: see below
+    assert all(check_mosquitto_hash({**hashes, **service}[u], pw) for u, (pw, _) in creds.items())
+    for name in ("device-credentials.csv", "passwd", "passwd-service", "bridge.env"):
+        assert (out / name).stat().st_mode & 0o777 == 0o600
     acl = (out / "acl").read_text()
     for s in scene.sensors:
         assert f"user {s.id}\ntopic write {s.topic}\n" in acl
         assert creds[s.id][1] == s.topic
-    assert f"user {BRIDGE_USER}\ntopic read #\ntopic write relic-twin/demo_hall/alerts/#" in acl
+    assert BRIDGE_USER not in acl
+    assert f"user {BRIDGE_USER}\ntopic read #\ntopic write relic-twin/demo_hall/alerts/#" in (out / "acl-service").read_text()
     conf = (out / "mosquitto.conf").read_text()
-    for line in ("allow_anonymous false", f"password_file {out}/passwd", f"acl_file {out}/acl",
-                 "listener 18883", f"cafile {made.ca}", f"certfile {made.cert}", f"keyfile {made.key}",
+    # two listeners: devices (client id forced to the user name) and the service (its account only)
+    device_part, service_part = conf.split("listener 18884")
+    for line in ("per_listener_settings true", "listener 18883", "allow_anonymous false", f"password_file {out}/passwd",
+                 f"acl_file {out}/acl", "use_username_as_clientid true", f"cafile {made.ca}", f"certfile {made.cert}",
+                 f"keyfile {made.key}", "tls_version tlsv1.2"):
+        assert line in device_part.splitlines(), line
+    for line in ("allow_anonymous false", f"password_file {out}/passwd-service", f"acl_file {out}/acl-service",
                  "tls_version tlsv1.2", "persistence true"):
-        assert line in conf.splitlines()
+        assert line in service_part.splitlines(), line
+    assert "use_username_as_clientid true" not in service_part
+    assert ":18884\n" in (out / "bridge.env").read_text()
     # a second run would silently change every device's password: refused without --force
     again = ["--scene", str(SCENE), "--out", str(out), "--make-certs"]
     assert broker_config_main(again) == 2
@@ -143,6 +152,7 @@ def test_cryptography_certificates_verify(tmp_path: Path) -> None:
 class SecureBroker:
     out: Path
     port: int
+    service_port: int
     creds: dict[str, tuple[str, str]]
     ca: Path
     proc: subprocess.Popen[bytes]
@@ -157,8 +167,9 @@ def secure_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureBr
         pytest.skip("mosquitto binary not installed")
     pytest.importorskip("paho.mqtt.client")
     out = tmp_path_factory.mktemp("broker") / "conf"
-    port = free_port()
+    port, service_port = free_port(), free_port()
     rc = broker_config_main(["--scene", str(SCENE), "--out", str(out), "--port", str(port), "--bind", "127.0.0.1",
+                             "--service-port", str(service_port),
                              "--make-certs", "--host", "127.0.0.1", "--host", "localhost",
                              # started as root, mosquitto would drop to user "mosquitto", who cannot read 0600 files
                              "--user", getpass.getuser()])
@@ -166,7 +177,7 @@ def secure_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureBr
     log = out / "mosquitto.log"
     with open(log, "wb") as fh:
         proc = subprocess.Popen([binary, "-c", str(out / "mosquitto.conf")], stdout=fh, stderr=subprocess.STDOUT)
-    broker = SecureBroker(out, port, read_credentials(out), out / "certs" / "ca.crt", proc, log)
+    broker = SecureBroker(out, port, service_port, read_credentials(out), out / "certs" / "ca.crt", proc, log)
     deadline = time.monotonic() + 10
     while True:
         if proc.poll() is not None:
@@ -212,10 +223,11 @@ class Client:
 
 
 def connect(broker: SecureBroker, user: str | None, password: str | None, *, tls: bool = True,
-            v5: bool = True, wait: float = 5.0) -> Client:
+            v5: bool = True, wait: float = 5.0, service: bool = False, client_id: str | None = None) -> Client:
+    """A client of ``broker``'s device listener, or with ``service`` of its service listener."""
     import paho.mqtt.client as mqtt
 
-    c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"t-{user}-{time.monotonic_ns()}",
+    c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id or f"t-{user}-{time.monotonic_ns()}",
                     protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311)
     rec = Client(c)
     if user is not None:
@@ -241,7 +253,7 @@ def connect(broker: SecureBroker, user: str | None, password: str | None, *, tls
     c.on_connect, c.on_subscribe, c.on_message, c.on_publish = on_connect, on_subscribe, on_message, on_publish
     c.reconnect_delay_set(5, 5)  # a refused client must not retry within the test
     # connect_async before loop_start: connect() then loop_start() leaks paho's first wake-up socket pair
-    c.connect_async(broker.host, broker.port, keepalive=10)
+    c.connect_async(broker.host, broker.service_port if service else broker.port, keepalive=10)
     c.loop_start()
     rec.connected.wait(wait)
     return rec
@@ -254,7 +266,7 @@ def ok(rec: Client) -> bool:
 @pytest.fixture
 def bridge_sub(secure_broker: SecureBroker) -> Iterator[Client]:
     """The bridge's account, subscribed to every topic."""
-    sub = connect(secure_broker, BRIDGE_USER, secure_broker.creds[BRIDGE_USER][0])
+    sub = connect(secure_broker, BRIDGE_USER, secure_broker.creds[BRIDGE_USER][0], service=True)
     assert ok(sub), (sub.connack, secure_broker.log.read_text(errors="replace"))
     sub.client.subscribe("#", qos=1)  # type: ignore[attr-defined]
     assert sub.subscribed.wait(5)

@@ -43,8 +43,10 @@ def _parser() -> argparse.ArgumentParser:
 class FeedClient:
     """Reads the live websocket in a thread; messages wait in a queue for the frame task."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, token: str | None = None):
         self.url = url
+        # the token goes in a header, never in the URL (where logs would keep it)
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.messages: queue.Queue[dict[str, Any]] = queue.Queue()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="feed-client", daemon=True)
@@ -63,7 +65,7 @@ class FeedClient:
         async def main() -> None:
             while not self._stop.is_set():
                 try:
-                    async with connect(self.url) as ws:
+                    async with connect(self.url, additional_headers=self.headers) as ws:
                         while not self._stop.is_set():
                             try:
                                 raw = await asyncio.wait_for(ws.recv(), 0.5)

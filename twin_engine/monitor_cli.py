@@ -18,7 +18,6 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from urllib.parse import urlencode
 
 from bridge.config import ConfigError, settings_from_env
 from bridge.sensors.fleet import FleetSettings
@@ -78,9 +77,7 @@ def monitor_main(argv: list[str]) -> int:
     else:
         data = remote_data(api_base(args.url, args.api), args.token)
         ack = remote_acknowledger(api_base(args.url, args.api), args.token)
-        if args.token:
-            url += ("&" if "?" in url else "?") + urlencode({"token": args.token})
-    feed = FeedClient(url).start()
+    feed = FeedClient(url, None if runtime is not None else args.token).start()
     try:
         seconds = args.seconds if args.seconds is not None else (30.0 if headless else None)
         return run_monitor(scene, feed, headless, seconds, args.every, Path(args.out), args.lang, (width, height),

@@ -12,13 +12,14 @@ clock, and turns its events into the live feed's alert dictionaries::
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from bridge.readings import Reading
 from simulation.advice import load_advice
 from simulation.alerts import AlertEngine, AlertEvent, Observation
+from simulation.derived_alerts import DerivedCauses, battery_observation, calibration_observation
 from simulation.materials import load_profiles
 from simulation.scene import Scene
 from simulation.scene_alerts import alert_settings, reading_observations, relic_sources
@@ -51,19 +52,38 @@ class AlertService:
         self.profiles = load_profiles()
         self.engine = AlertEngine(alert_settings(scene), load_advice())
         self._sources = relic_sources(scene, self.profiles)
+        self.derived = DerivedCauses(scene, self.profiles, self._sources)
         self._lock = threading.Lock()
+        self._sensor_ids = {s.id for s in scene.sensors}
         self.engine.watch((s.id for s in scene.sensors), clock())
 
     def on_readings(self, readings: list[Reading]) -> list[dict[str, Any]]:
-        """Judge newly stored readings (flagged ones are kept out); the alert changes."""
+        """Judge newly stored readings (flagged ones are kept out); the alert changes.
+
+        Besides each relic's limits: 24 h change, light dose, mould and condensation
+        (:class:`simulation.derived_alerts.DerivedCauses`).
+        """
         obs = []
-        for r in readings:
+        for r in sorted(readings, key=lambda r: r.time):
             if r.quality == "ok":
                 obs += reading_observations(self.scene, self.profiles, r.sensor, r.quantity, r.value, self._sources)
+                with self._lock:
+                    obs += self.derived.observe(r.sensor, r.quantity, r.time.timestamp(), r.value)
         with self._lock:
             now = self.clock()
             self.engine.heard({r.sensor for r in readings}, now)
             return [event_json(e) for e in self.engine.update(now, obs)]
+
+    def on_status(self, sensor: str, status: Mapping[str, object]) -> list[dict[str, Any]]:
+        """A device's status (battery %, ...): a ``battery_low`` alert below the low level."""
+        battery = status.get("battery")
+        if sensor not in self._sensor_ids or isinstance(battery, bool) or not isinstance(battery, (int, float)):
+            return []
+        return self.observe([battery_observation(sensor, float(battery))])
+
+    def calibration_ages(self, days_since: Mapping[str, float]) -> list[dict[str, Any]]:
+        """Days since each sensor's last calibration: ``calibration_due`` past the interval."""
+        return self.observe([calibration_observation(s, d) for s, d in days_since.items() if s in self._sensor_ids])
 
     def observe(self, observations: list[Observation]) -> list[dict[str, Any]]:
         """Judge observations made elsewhere (forecast pre-alarms, :mod:`bridge.alerts.prealarm`)."""

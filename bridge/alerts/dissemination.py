@@ -129,10 +129,15 @@ def send_webhook(url: str, alerts: Sequence[Mapping[str, Any]], timeout_s: float
 
 
 def send_email(smtp_url: str, sender: str, to: str, alerts: Sequence[Mapping[str, Any]], timeout_s: float) -> None:
-    u = urlsplit(smtp_url)
     msg = EmailMessage()
     msg["Subject"], msg["From"], msg["To"] = subject_of(alerts), sender, to
     msg.set_content(text_of(alerts))
+    smtp_send(smtp_url, msg, timeout_s)
+
+
+def smtp_send(smtp_url: str, msg: EmailMessage, timeout_s: float) -> None:
+    """Send ``msg`` through the server at ``smtp://`` (STARTTLS when offered) or ``smtps://``."""
+    u = urlsplit(smtp_url)
     ctx = ssl.create_default_context()
     if u.scheme == "smtps":
         client: smtplib.SMTP = smtplib.SMTP_SSL(u.hostname or "", u.port or 465, timeout=timeout_s, context=ctx)

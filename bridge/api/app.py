@@ -48,6 +48,7 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
     signer = TokenSigner(secret, settings.token_ttl_s)
     svc = Service.build(store, settings, signer, scene, state)
     svc.on_ack = getattr(runtime_or_store, "acknowledge", None)
+    svc.on_adopt = getattr(runtime_or_store, "adopt_device", None)
     scenarios = scene.root / "scenarios" if scene is not None else None
     initial_state = None
     if scene is not None:
@@ -56,22 +57,26 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
         def initial_state() -> dict[str, tuple[float, float]]:  # the hall as stored now, for from_store runs
             return stored_initial_state(scene, store.latest())[0]
 
-    svc.jobs = JobRunner(scenarios, settings.data_dir / "whatif", initial_state=initial_state,
+    svc.jobs = JobRunner(scenarios, settings.data_dir / "whatif", initial_state=initial_state, limits=settings.whatif,
                          **({"run": whatif_runner} if whatif_runner else {}))
     q.ensure_roles(store, {r: ",".join(sorted(p)) for r, p in PERMISSIONS.items()})
 
     from bridge.api import (
         live_route,
         routes_alerts,
+        routes_calibrations,
         routes_details,
+        routes_devices,
         routes_files,
         routes_monitor,
         routes_profiles,
         routes_relics,
+        routes_reports,
         routes_users,
         routes_whatif,
     )
 
+    svc.tickets = live_route.Tickets()
     routes_relics.seed_from_scene(svc)
     app = FastAPI(title="relic-twin", version="1", description=DESCRIPTION, openapi_url="/api/openapi.json",
                   docs_url=None, redoc_url=None)
@@ -80,7 +85,8 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
     errors.install(app)
     web.install(app, settings.exhibit_dir)  # /api/docs and /exhibit/ from local files
     for module in (routes_users, routes_relics, routes_monitor, routes_details, routes_alerts, routes_files,
-                   routes_whatif, routes_profiles, live_route):
+                   routes_whatif, routes_profiles, routes_reports, routes_calibrations, routes_devices,
+                   live_route):
         app.include_router(module.router)
     app.add_middleware(Limits, rate_per_s=settings.rate_per_s, burst=settings.burst,
                        login_per_min=settings.login_per_min, max_body=settings.max_body,

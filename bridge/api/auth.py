@@ -3,8 +3,11 @@
 - Passwords are kept as argon2id hashes (argon2-cffi's defaults follow
   RFC 9106's second recommended option: t=3, m=64 MiB, p=4).
 - Tokens are ``base64url(claims).base64url(HMAC-SHA256(secret, claims))``
-  with an expiry (``exp``, seconds since the epoch); the secret lives in
-  ``<data dir>/api-secret`` (created once, mode 0600) unless given.
+  with an expiry (``exp``, seconds since the epoch) and the user's token
+  stamp (``stp``); the secret lives in ``<data dir>/api-secret`` (created
+  once, mode 0600) unless given. The service checks the stamp against the
+  user's row on every request: changing a user's role, password or active
+  flag, or removing the user, ends their tokens at once.
 - Four roles, each allowed a set of permissions (:data:`PERMISSIONS`):
   visitor (public relic content only), staff (monitoring, acknowledging
   alerts), curator (archive, profiles, thresholds, what-if), admin (users,
@@ -27,6 +30,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from bridge.errors import RelicTwinError
+from bridge.store.private import private_dir
 
 ROLES: tuple[str, ...] = ("visitor", "staff", "curator", "admin")
 
@@ -39,7 +43,9 @@ PERMISSION_MIN_ROLE: dict[str, str] = {
     "records:read": "staff",         # preservation records and files
     "archive:write": "curator",      # relics, records, files
     "whatif:run": "curator",
+    "reports:read": "curator",      # conservation reports (PDF, CSV, XLSX)
     "thresholds:write": "curator",
+    "devices:adopt": "curator",      # unknown devices: list them, adopt them into the scene
     "users:manage": "admin",
     "settings:write": "admin",
 }
@@ -52,6 +58,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 #: Default token lifetime: one working shift (8 h), so a kiosk or monitor signs in once a day.
 TOKEN_TTL_S = 8 * 3600
 
+#: longest token text looked at (ours are about 150 characters)
+MAX_TOKEN_CHARS = 4096
+
 #: argon2-cffi's default parameters (RFC 9106 "low memory" profile: t=3, m=64 MiB, p=4);
 #: tests pass a cheaper hasher, never production code.
 DEFAULT_HASHER = PasswordHasher()
@@ -63,11 +72,12 @@ class AuthError(RelicTwinError):
 
 @dataclass(frozen=True)
 class Claims:
-    """Who a token speaks for: user name, role, expiry (s since epoch)."""
+    """Who a token speaks for: user name, role, expiry (s since epoch), the user's token stamp."""
 
     sub: str
     role: str
     exp: int
+    stamp: str = ""
 
     def can(self, permission: str) -> bool:
         return permission in PERMISSIONS.get(self.role, frozenset())
@@ -111,22 +121,26 @@ class TokenSigner:
     def _sign(self, body: str) -> str:
         return _b64(hmac.new(self._secret, body.encode(), hashlib.sha256).digest())
 
-    def issue(self, username: str, role: str, now: float | None = None) -> str:
+    def issue(self, username: str, role: str, now: float | None = None, stamp: str = "") -> str:
         if role not in ROLES:
             raise AuthError(f"unknown role {role!r} | 未知角色")
         exp = int((time.time() if now is None else now) + self.ttl_s)
-        body = _b64(json.dumps({"sub": username, "role": role, "exp": exp}, separators=(",", ":")).encode())
+        doc = {"sub": username, "role": role, "exp": exp, "stp": stamp}
+        body = _b64(json.dumps(doc, separators=(",", ":")).encode())
         return f"{body}.{self._sign(body)}"
 
     def verify(self, token: str, now: float | None = None) -> Claims:
-        """The claims of a valid token; AuthError when forged, malformed or expired."""
+        """The claims of a valid token; AuthError when forged, malformed or expired (never another error)."""
+        if not token.isascii() or len(token) > MAX_TOKEN_CHARS:
+            raise AuthError("invalid token | 令牌无效")  # compare_digest refuses non-ASCII text
         body, _, sig = token.partition(".")
         if not body or not sig or not hmac.compare_digest(self._sign(body), sig):
             raise AuthError("invalid token | 令牌无效")
         try:
             doc = json.loads(_unb64(body))
-            claims = Claims(sub=str(doc["sub"]), role=str(doc["role"]), exp=int(doc["exp"]))
-        except (ValueError, KeyError, TypeError) as exc:
+            claims = Claims(sub=str(doc["sub"]), role=str(doc["role"]), exp=int(doc["exp"]),
+                            stamp=str(doc.get("stp", "")))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise AuthError("invalid token | 令牌无效") from exc
         if claims.role not in ROLES:
             raise AuthError("invalid token | 令牌无效")
@@ -139,8 +153,9 @@ def load_or_create_secret(data_dir: Path) -> bytes:
     """The token secret in ``<data_dir>/api-secret``, created (32 random bytes, mode 0600) if absent."""
     path = Path(data_dir) / "api-secret"
     if path.exists():
+        os.chmod(path, 0o600)
         return path.read_bytes()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another process made it first

@@ -12,7 +12,10 @@ from fastapi import Depends, Request
 
 from bridge.api.auth import DEFAULT_HASHER, VISITOR, AuthError, Claims, TokenSigner, hash_password
 from bridge.api.errors import ApiError
+from bridge.api.throttle import AccountThrottle
+from bridge.api.whatif_jobs import Limits as WhatIfLimits
 from bridge.store import Store
+from bridge.store import service_queries as q
 from bridge.store.files import FileLimits, FileStore, open_file_store
 from bridge.twin.live import TwinState
 from simulation.scene import Scene
@@ -34,6 +37,7 @@ class ApiSettings:
     max_points : most raw points one history request returns (ask for buckets beyond)
     files_url : file store URL (see :func:`bridge.store.files.open_file_store`)
     exhibit_dir : a published web exhibit (``relic-twin publish``) served at ``/exhibit/``; None: not served
+    whatif : caps on queued what-if runs per user and in total, and how many finished runs are kept
     """
 
     data_dir: Path = Path("data")
@@ -49,6 +53,7 @@ class ApiSettings:
     exhibit_dir: Path | None = None
     file_limits: FileLimits = field(default_factory=FileLimits)
     password_hasher: PasswordHasher = DEFAULT_HASHER
+    whatif: WhatIfLimits = field(default_factory=WhatIfLimits)
 
 
 @dataclass
@@ -63,7 +68,10 @@ class Service:
     state: TwinState | None = None
     jobs: Any = None  # bridge.api.whatif_jobs.JobRunner, set by create_app
     on_ack: Callable[[str, str], bool] | None = None  # (engine alert key, username): the live twin's acknowledge
+    on_adopt: Callable[[str], None] | None = None  # sensor id: the live twin's ingest accepts it from now on
     dummy_hash: str = ""  # verified against when a user does not exist (same timing as a wrong password)
+    throttle: AccountThrottle = field(default_factory=AccountThrottle)  # failed sign-ins per account
+    tickets: Any = None  # bridge.api.live_route.Tickets, set by create_app
 
     @classmethod
     def build(cls, store: Store, settings: ApiSettings, signer: TokenSigner, scene: Scene | None,
@@ -89,18 +97,28 @@ def bearer(request: Request) -> str | None:
     return None
 
 
-def claims_of(token: str | None, signer: TokenSigner) -> Claims:
-    """The caller's claims: a visitor when no token, ApiError when the token is bad."""
+def claims_of(token: str | None, signer: TokenSigner, store: Store | None = None) -> Claims:
+    """The caller's claims: a visitor when no token, ApiError when the token is bad.
+
+    With ``store``, the token must also still match its user: the user exists, is active, holds
+    the token's role and the same token stamp (see :func:`bridge.store.service_queries.update_user`).
+    """
     if token is None:
         return VISITOR
     try:
-        return signer.verify(token)
+        claims = signer.verify(token)
     except AuthError as exc:
         raise ApiError("token_invalid", headers={"WWW-Authenticate": "Bearer"}) from exc
+    if store is not None:
+        user = q.get_user(store, claims.sub)
+        if user is None or not user.active or user.role_id != claims.role or user.token_stamp != claims.stamp:
+            raise ApiError("token_invalid", headers={"WWW-Authenticate": "Bearer"})
+    return claims
 
 
 def current(request: Request) -> Claims:
-    return claims_of(bearer(request), service(request).signer)
+    svc = service(request)
+    return claims_of(bearer(request), svc.signer, svc.store)
 
 
 def check(claims: Claims, permission: str) -> None:
@@ -132,5 +150,6 @@ CanReadRecords = Annotated[Claims, Depends(require("records:read"))]
 CanWriteArchive = Annotated[Claims, Depends(require("archive:write"))]
 CanWhatIf = Annotated[Claims, Depends(require("whatif:run"))]
 CanThresholds = Annotated[Claims, Depends(require("thresholds:write"))]
+CanAdopt = Annotated[Claims, Depends(require("devices:adopt"))]
 CanUsers = Annotated[Claims, Depends(require("users:manage"))]
 CanSettings = Annotated[Claims, Depends(require("settings:write"))]

@@ -2,9 +2,16 @@
 
 The same messages as :class:`bridge.twin.live.LiveFeed` (a ``snapshot``, then
 ``delta`` messages in order) with the same filters (``?zone=&quantity=&sensor=``),
-for callers holding ``monitor:read`` (staff and up): the token comes as
-``?token=`` or an ``Authorization: Bearer`` header. A visitor or a bad token is refused
-at the handshake (closed before accept: the client sees HTTP 403).
+for callers holding ``monitor:read`` (staff and up). The token never travels in the URL (where
+access logs and proxies would keep it); it comes as
+
+- an ``Authorization: Bearer <token>`` header (programs: the 3D monitor, scripts);
+- a subprotocol ``bearer.<token>`` (browsers cannot set headers on a websocket; the server
+  answers with ``relic-twin.live`` when the client offers it too, else with the one offered);
+- ``?ticket=<ticket>``, a one-time ticket from ``POST /api/live/ticket`` valid for 30 s.
+
+A visitor, a bad token or a used ticket is refused at the handshake (closed before accept:
+the client sees HTTP 403).
 
 :class:`LiveHub` fans each delta out on the server's event loop: the
 message for one filter is encoded once, however many clients share it;
@@ -22,17 +29,23 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
+import threading
+import time
 from typing import Any
 
-from fastapi import APIRouter, WebSocket
+from fastapi import APIRouter, Request, WebSocket
+from pydantic import BaseModel
 from starlette.websockets import WebSocketDisconnect
 
-from bridge.api.context import claims_of, service
+from bridge.api.context import CanMonitor, bearer, claims_of, service
 from bridge.api.errors import ApiError
 from bridge.twin.live import FeedFilter, TwinState
 
 router = APIRouter()
 
+#: how often an open feed checks its token again, s (changes made through the API end feeds at once)
+RECHECK_S = 5.0
 #: most messages sent in one frame when a client has fallen behind (see the module docstring)
 MAX_COALESCE = 64
 
@@ -47,7 +60,24 @@ class LiveHub:
         self.max_queue = max_queue
         self.loop: asyncio.AbstractEventLoop | None = None
         self.clients: set[Entry] = set()
+        self.sessions: dict[asyncio.Queue[str | None], tuple[str, asyncio.Event]] = {}  # queue -> (user, revoked)
         state.subscribe(self._on_delta)
+
+    def revoke(self, username: str) -> None:
+        """End ``username``'s open feeds now (their user was changed or removed); callable from any thread."""
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            return
+
+        def end() -> None:
+            for user, revoked in list(self.sessions.values()):
+                if user == username:
+                    revoked.set()
+
+        try:
+            loop.call_soon_threadsafe(end)
+        except RuntimeError:  # loop closed meanwhile: nothing is open
+            pass
 
     def _on_delta(self, delta: dict[str, Any]) -> None:
         loop = self.loop
@@ -80,25 +110,79 @@ class LiveHub:
         return json.dumps(snap, ensure_ascii=False)
 
 
-def _token(ws: WebSocket) -> str | None:
-    token = ws.query_params.get("token")
-    if token:
-        return token
+#: the subprotocol the feed speaks, and the prefix of one that carries a token
+SUBPROTOCOL = "relic-twin.live"
+BEARER_PROTOCOL = "bearer."
+#: how long a ticket from ``POST /api/live/ticket`` may wait for its websocket, s
+TICKET_TTL_S = 30.0
+
+
+class Tickets:
+    """One-time tickets for the live feed: a ticket stands for its holder's token for ``ttl_s``."""
+
+    def __init__(self, ttl_s: float = TICKET_TTL_S) -> None:
+        self.ttl_s = ttl_s
+        self._held: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def issue(self, token: str) -> str:
+        now = time.monotonic()
+        ticket = secrets.token_urlsafe(24)
+        with self._lock:
+            self._held = {k: v for k, v in self._held.items() if v[1] > now}
+            self._held[ticket] = (token, now + self.ttl_s)
+        return ticket
+
+    def redeem(self, ticket: str) -> str | None:
+        """The token a ticket stands for, once; None when unknown, used or expired."""
+        with self._lock:
+            token, until = self._held.pop(ticket, ("", 0.0))
+        return token if token and until > time.monotonic() else None
+
+
+def _credentials(ws: WebSocket, tickets: Tickets) -> tuple[str | None, str | None]:
+    """(token, subprotocol to answer with) from the header, a ``bearer.`` subprotocol or a ticket."""
+    offered = list(ws.scope.get("subprotocols") or ())
+    answer = SUBPROTOCOL if SUBPROTOCOL in offered else None
     scheme, _, value = ws.headers.get("authorization", "").partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip(), answer
+    for proto in offered:
+        if proto.startswith(BEARER_PROTOCOL) and len(proto) > len(BEARER_PROTOCOL):
+            return proto[len(BEARER_PROTOCOL):], answer or proto
+    ticket = ws.query_params.get("ticket")
+    if ticket:
+        return tickets.redeem(ticket) or "", answer
+    return None, answer
+
+
+class TicketOut(BaseModel):
+    ticket: str
+    expires_in: float
+
+
+@router.post("/api/live/ticket", response_model=TicketOut, tags=["monitoring"],
+             summary="a one-time ticket for the live feed (?ticket=) / 实时推送一次性票据")
+def ticket(*, request: Request, _: CanMonitor) -> TicketOut:
+    svc = service(request)
+    token = bearer(request)
+    assert token is not None  # CanMonitor passed: a staff token was given
+    return TicketOut(ticket=svc.tickets.issue(token), expires_in=svc.tickets.ttl_s)
 
 
 @router.websocket("/api/live")
 async def live(ws: WebSocket) -> None:
     svc = service(ws)  # type: ignore[arg-type]
     hub: LiveHub | None = ws.app.state.hub
+    token, subprotocol = _credentials(ws, svc.tickets)
     try:
-        claims = claims_of(_token(ws), svc.signer)
+        claims = claims_of(token, svc.signer, svc.store)
     except ApiError:
         await ws.close(code=1008, reason="invalid or expired token | 令牌无效")
         return
     if not claims.can("monitor:read"):
-        await ws.close(code=1008, reason="staff sign-in required | 需要工作人员登录")
+        await ws.close(code=1008, reason="staff sign-in required (Authorization header, bearer.<token> "
+                                         "subprotocol or ?ticket=) | 需要工作人员登录")
         return
     if hub is None:
         await ws.close(code=1011, reason="no live twin on this server | 未运行实时孪生")
@@ -107,8 +191,21 @@ async def live(ws: WebSocket) -> None:
     flt = FeedFilter.from_path("?" + ws.scope.get("query_string", b"").decode("latin-1"))
     queue: asyncio.Queue[str | None] = asyncio.Queue()
     entry = (queue, flt)
-    await ws.accept()
+    revoked = asyncio.Event()
+    await ws.accept(subprotocol=subprotocol)
     hub.clients.add(entry)
+    hub.sessions[queue] = (claims.sub, revoked)
+
+    async def recheck() -> None:  # the token is checked again: a removed or changed user is signed out
+        while not revoked.is_set():
+            try:
+                await asyncio.wait_for(revoked.wait(), RECHECK_S)
+            except TimeoutError:
+                try:
+                    claims_of(token, svc.signer, svc.store)
+                except ApiError:
+                    revoked.set()
+        queue.put_nowait(None)
 
     async def watch_close() -> None:
         try:
@@ -121,12 +218,13 @@ async def live(ws: WebSocket) -> None:
         queue.put_nowait(None)
 
     watcher = asyncio.create_task(watch_close())
+    rechecker = asyncio.create_task(recheck())
     try:
         await ws.send_text(hub.snapshot(flt))
         while True:
             msg = await queue.get()
             if msg is None:
-                if entry not in hub.clients or watcher.done():
+                if revoked.is_set() or entry not in hub.clients or watcher.done():
                     break
                 continue
             batch = [msg]
@@ -137,10 +235,14 @@ async def live(ws: WebSocket) -> None:
                     break
                 batch.append(more)
             await ws.send_text("\n".join(batch))
-        if not watcher.done():
+        if revoked.is_set() and not watcher.done():
+            await ws.close(code=1008, reason="signed out: the user was changed or removed | 用户已变更或删除, 请重新登录")
+        elif not watcher.done():
             await ws.close(code=1013, reason="client too slow; reconnect | 客户端过慢,请重连")
     except (WebSocketDisconnect, RuntimeError, OSError):
         pass  # a client leaving is normal
     finally:
         hub.clients.discard(entry)
+        hub.sessions.pop(queue, None)
         watcher.cancel()
+        rechecker.cancel()

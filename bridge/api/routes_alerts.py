@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from bridge.api.context import CanAck, CanMonitor, Svc
 from bridge.api.errors import ApiError
+from bridge.api.params import DbId
 from bridge.store import service_queries as q
 from bridge.store.epoch import from_us
 from bridge.store.models import Alert, AlertAck
@@ -75,7 +76,7 @@ def acknowledge_live(*, key: str = Path(min_length=1, max_length=200), ack: AckI
 
 @router.post("/api/alerts/{alert_id}/ack", response_model=AckOut, status_code=201,
              summary="acknowledge an alert / 确认告警")
-def acknowledge(*, alert_id: int, ack: AckIn, svc: Svc,
+def acknowledge(*, alert_id: DbId, ack: AckIn, svc: Svc,
                 claims: CanAck) -> AckOut:
     user = q.get_user(svc.store, claims.sub)
     row = q.ack_alert(svc.store, alert_id, user.id if user else None, ack.note)

@@ -16,8 +16,8 @@ from pydantic import BaseModel
 
 from bridge.api.context import CanMonitor, Service, Svc
 from bridge.api.errors import ApiError
+from bridge.api.params import aware
 from bridge.api.routes_monitor import ReadingOut, _now
-from bridge.api.routes_relics import aware
 from bridge.twin import monitor_data
 from simulation.quantities import QUANTITIES
 from simulation.scene import Scene
@@ -92,10 +92,7 @@ class StateOut(BaseModel):
 
 def _instant(at: datetime) -> datetime:
     """A request's instant as UTC; years the store cannot hold (or window arithmetic would overflow) are refused."""
-    t = aware(at)
-    if not 1971 <= t.year <= 2999:
-        raise ApiError("invalid", en="time out of range (1971-2999)", zh="时间超出范围(1971-2999)")
-    return t
+    return aware(at, (1971, 2999))
 
 
 def _scene(svc: Service) -> Scene:

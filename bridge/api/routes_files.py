@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from bridge.api.context import CanReadRecords, CanWriteArchive, Service, Svc
 from bridge.api.errors import ApiError, split_message
+from bridge.api.params import MAX_ID, DbId
 from bridge.errors import StorageError
 from bridge.store import service_queries as q
 from bridge.store.epoch import from_us
@@ -58,7 +59,7 @@ UPLOAD_DOC = {"requestBody": {"required": True, "content": {t: {"schema": {"type
 @router.post("/api/files", response_model=FileOut, status_code=201, openapi_extra=UPLOAD_DOC,
              summary="upload a photo or 3D model / 上传照片或三维模型")
 async def upload(*, request: Request, name: str = Query(..., min_length=1, max_length=400),
-                 relic_id: int | None = Query(None, ge=1), record_id: int | None = Query(None, ge=1),
+                 relic_id: int | None = Query(None, ge=1, le=MAX_ID), record_id: int | None = Query(None, ge=1, le=MAX_ID),
                  sha256: str | None = Query(None, pattern="^[0-9a-fA-F]{64}$"),
                  svc: Svc, _: CanWriteArchive) -> FileOut:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -87,14 +88,14 @@ def _keep(svc: Service, data: bytes, media_type: str, label: str, relic_id: int 
 
 
 @router.get("/api/files", response_model=list[FileOut], summary="list files / 文件列表")
-def files(*, relic_id: int | None = Query(None, ge=1), svc: Svc,
+def files(*, relic_id: int | None = Query(None, ge=1, le=MAX_ID), svc: Svc,
           _: CanReadRecords) -> list[FileOut]:
     return [file_out(f) for f in q.list_files(svc.store, relic_id)]
 
 
 @router.get("/api/files/{file_id}", summary="download a file / 下载文件",
             responses={200: {"content": {t: {} for t in MEDIA_TYPES}}})
-def download(*, file_id: int, svc: Svc, _: CanReadRecords) -> Response:
+def download(*, file_id: DbId, svc: Svc, _: CanReadRecords) -> Response:
     try:
         row, data = read_file(svc.store, svc.files, file_id)
     except StorageError as exc:

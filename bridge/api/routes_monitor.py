@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from bridge.api.context import CanMonitor, CanQuarantine, Service, Svc
 from bridge.api.errors import ApiError
-from bridge.api.routes_relics import aware
+from bridge.api.params import aware
 from bridge.api.statistics import describe
 from bridge.readings import Reading
 from bridge.sensors.registry import Freshness
@@ -158,10 +158,14 @@ def sensors_for(svc: Service, sensor: str | None, zone: str | None, relic: str |
     return in_case or [s.id for s in svc.scene.sensors if s.zone == r.zone]
 
 
+#: years a query window may reach (readings are stamped by sensors that did not exist before 1970)
+WINDOW_YEARS = (1970, 2999)
+
+
 def time_range(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
     """[start, end) in UTC: default the last 24 h; naive times are read as UTC."""
-    end_t = aware(end) if end else datetime.now(UTC)
-    start_t = aware(start) if start else end_t - timedelta(hours=24)
+    end_t = aware(end, WINDOW_YEARS) if end else datetime.now(UTC)
+    start_t = aware(start, WINDOW_YEARS) if start else end_t - timedelta(hours=24)
     if start_t >= end_t:
         raise ApiError("invalid", en="start must be before end", zh="开始时间须早于结束时间")
     if end_t - start_t > MAX_SPAN:

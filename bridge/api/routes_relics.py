@@ -7,13 +7,14 @@ details (provenance, condition, location) and preservation records need
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from bridge.api.context import CanReadRecords, CanReadRelics, CanWriteArchive, Service, Svc
 from bridge.api.errors import ApiError
+from bridge.api.params import DbId, aware
 from bridge.errors import StorageError
 from bridge.store import service_queries as q
 from bridge.store.epoch import from_us, to_us
@@ -107,11 +108,6 @@ class RecordOut(BaseModel):
     notes: str
 
 
-def aware(t: datetime) -> datetime:
-    """A request's time as UTC: a time without zone is read as UTC."""
-    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
-
-
 def _annotations(scene_relic: object) -> list[Annotation]:
     return [Annotation(id=a.id, title=dict(a.title), text=dict(a.text), style=a.style,
                        position=[float(x) for x in a.position], normal=[float(x) for x in a.normal])
@@ -153,13 +149,13 @@ def relics(*, limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=
 
 
 @router.get("/api/relics/{relic_id}", response_model=RelicPublic, summary="one relic (public) / 文物(公开)")
-def relic(*, relic_id: int, svc: Svc,
+def relic(*, relic_id: DbId, svc: Svc,
           _: CanReadRelics) -> RelicPublic:
     return public(svc, _relic(svc, relic_id), with_annotations=True)
 
 
 @router.get("/api/relics/{relic_id}/details", response_model=RelicFull, summary="catalogue entry / 档案详情")
-def relic_details(*, relic_id: int, svc: Svc,
+def relic_details(*, relic_id: DbId, svc: Svc,
                   _: CanReadRecords) -> RelicFull:
     return full(_relic(svc, relic_id))
 
@@ -176,7 +172,7 @@ def create_relic(*, new: RelicIn, svc: Svc,
 
 
 @router.patch("/api/relics/{relic_id}", response_model=RelicFull, summary="change a relic / 修改文物")
-def update_relic(*, relic_id: int, patch: RelicPatch, svc: Svc,
+def update_relic(*, relic_id: DbId, patch: RelicPatch, svc: Svc,
                  _: CanWriteArchive) -> RelicFull:
     row = _relic(svc, relic_id)
     for k, v in patch.model_dump(exclude_none=True).items():
@@ -185,7 +181,7 @@ def update_relic(*, relic_id: int, patch: RelicPatch, svc: Svc,
 
 
 @router.get("/api/relics/{relic_id}/records", response_model=list[RecordOut], summary="preservation records / 保护记录")
-def records(*, relic_id: int, svc: Svc,
+def records(*, relic_id: DbId, svc: Svc,
             _: CanReadRecords) -> list[RecordOut]:
     _relic(svc, relic_id)
     return [record_out(r) for r in q.list_records(svc.store, relic_id)]
@@ -193,7 +189,7 @@ def records(*, relic_id: int, svc: Svc,
 
 @router.post("/api/relics/{relic_id}/records", response_model=RecordOut, status_code=201,
              summary="add a preservation record / 新增保护记录")
-def create_record(*, relic_id: int, new: RecordIn, svc: Svc,
+def create_record(*, relic_id: DbId, new: RecordIn, svc: Svc,
                   _: CanWriteArchive) -> RecordOut:
     _relic(svc, relic_id)
     start = aware(new.started_at)
@@ -207,7 +203,7 @@ def create_record(*, relic_id: int, new: RecordIn, svc: Svc,
 
 
 @router.get("/api/records/{record_id}", response_model=RecordOut, summary="one record / 保护记录")
-def record(*, record_id: int, svc: Svc,
+def record(*, record_id: DbId, svc: Svc,
            _: CanReadRecords) -> RecordOut:
     row = q.get_record(svc.store, record_id)
     if row is None:
@@ -216,7 +212,7 @@ def record(*, record_id: int, svc: Svc,
 
 
 @router.patch("/api/records/{record_id}", response_model=RecordOut, summary="change a record / 修改保护记录")
-def update_record(*, record_id: int, patch: RecordPatch, svc: Svc,
+def update_record(*, record_id: DbId, patch: RecordPatch, svc: Svc,
                   _: CanWriteArchive) -> RecordOut:
     row = q.get_record(svc.store, record_id)
     if row is None:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from bridge.api.context import CanWhatIf, Service, Svc
 from bridge.api.errors import ApiError
-from bridge.api.whatif_jobs import Job
+from bridge.api.whatif_jobs import Busy, Job
 
 router = APIRouter(tags=["what-if"])
 
+JobId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9a-f]+$")]
 
 
 class StartIn(BaseModel):
@@ -61,21 +62,34 @@ def scenarios(*, svc: Svc, _: CanWhatIf) -> list[str]:
     return svc.jobs.scenarios()  # type: ignore[no-any-return]
 
 
-@router.post("/api/whatif", response_model=JobOut, status_code=202, summary="start a what-if run / 启动模拟")
-def start(*, body: StartIn, svc: Svc, _: CanWhatIf) -> JobOut:
-    job = svc.jobs.start(body.scenario, from_store=body.from_store)
+@router.post("/api/whatif", response_model=JobOut, status_code=202, summary="start a what-if run / 启动模拟",
+             responses={429: {"description": "too many runs waiting; come back after Retry-After / 排队任务过多"}})
+def start(*, body: StartIn, svc: Svc, claims: CanWhatIf) -> JobOut:
+    try:
+        job = svc.jobs.start(body.scenario, from_store=body.from_store, owner=claims.sub)
+    except Busy as exc:
+        raise ApiError("too_many", en=exc.en, zh=exc.zh, headers={"Retry-After": str(exc.retry_after_s)}) from exc
     if job is None:
         raise ApiError("not_found", en=f"scenario {body.scenario}", zh=f"情景 {body.scenario}")
     return job_out(job)
 
 
 @router.get("/api/whatif/{job_id}", response_model=JobOut, summary="progress / 进度")
-def progress(*, job_id: str, svc: Svc, _: CanWhatIf) -> JobOut:
+def progress(*, job_id: JobId, svc: Svc, _: CanWhatIf) -> JobOut:
     return job_out(_job(svc, job_id))
 
 
+@router.delete("/api/whatif/{job_id}", response_model=JobOut,
+               summary="cancel a run, or delete a finished one and its files / 取消或删除模拟任务")
+def cancel(*, job_id: JobId, svc: Svc, _: CanWhatIf) -> JobOut:
+    job = svc.jobs.cancel(job_id)
+    if job is None:
+        raise ApiError("not_found", en=f"what-if run {job_id}", zh=f"模拟任务 {job_id}")
+    return job_out(job)
+
+
 @router.get("/api/whatif/{job_id}/results", summary="results / 结果")
-def results(*, job_id: str, svc: Svc, _: CanWhatIf) -> dict[str, Any]:
+def results(*, job_id: JobId, svc: Svc, _: CanWhatIf) -> dict[str, Any]:
     job = _job(svc, job_id)
     if job.state != "done" or job.summary is None:
         raise ApiError("conflict", en=f"run is {job.state}, not done", zh="任务尚未完成")

@@ -25,7 +25,8 @@ def broker_config_main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"relic-twin broker-config: cannot write / 无法写入: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote 已写入 {out}: mosquitto.conf, passwd, acl, device-credentials.csv (0600), bridge.env (0600)"
+    print(f"wrote 已写入 {out}: mosquitto.conf, passwd, acl (devices), passwd-service, acl-service (the service), "
+          "device-credentials.csv (0600), bridge.env (0600)"
           + (", certs/" if args.make_certs else ""))
     print(f"  {n} device accounts + 1 bridge account ({args.bridge_user}) / {n} 个设备账号 + 1 个桥接账号")
     print(f"  start / 启动:  mosquitto -c {out / 'mosquitto.conf'}")

@@ -137,6 +137,11 @@ def import_main(argv: list[str], open_sink: Callable[[str | None, Path], Reading
         return 0
     try:
         sink = open_sink(args.db, args.data_dir)
+        from bridge.ingest.calibration import Calibrations
+        from bridge.store import Store
+
+        if isinstance(sink, Store):  # the sensor's calibration, if one is recorded (raw value kept)
+            readings = Calibrations(sink).apply(readings)
         stored = sink.add_readings(readings)
         quarantined = sink.add_rejections(_new_rejections(sink, rejections))
     except RelicTwinError as exc:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bridge.config import parse_broker_url
 from bridge.ingest.ingestor import Ingestor, IngestSettings, IngestStats, Subscription
+from bridge.mqtt.client_ids import client_id, installation_id
 from bridge.store import Store
 
 
@@ -29,7 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", type=Path, default=Path("data"), help="data folder | 数据目录")
     p.add_argument("--topic", action="append", default=None, help="topic filter, repeatable (default relic-twin/#)")
     p.add_argument("--format", default=None, help="payload convention (default: detect from topic) | 载荷格式")
-    p.add_argument("--client-id", default="relic-twin-bridge", help="fixed MQTT client id | 客户端标识")
+    p.add_argument("--client-id", default=None,
+                   help="fixed MQTT client id (default relic-twin-<installation>-ingest-worker, stable for the "
+                        "data folder) | 客户端标识")
     p.add_argument("--batch-size", type=int, default=IngestSettings.batch_size)
     p.add_argument("--mqtt5", action="store_true", help="MQTT 5 with session expiry instead of 3.1.1")
     p.add_argument("--progress-s", type=float, default=10.0, help="seconds between progress lines (0: none)")
@@ -45,7 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     subs = [Subscription(t, args.format) for t in topics]
     settings = IngestSettings(batch_size=args.batch_size, protocol=5 if args.mqtt5 else 4)
     store = Store.open(url=args.db, data_dir=args.data_dir)
-    ingestor = Ingestor(store, parse_broker_url(args.broker), subs, client_id=args.client_id, settings=settings)
+    name = args.client_id or client_id(installation_id(args.data_dir), "ingest", "worker")
+    ingestor = Ingestor(store, parse_broker_url(args.broker), subs, client_id=name, settings=settings)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())

@@ -18,6 +18,7 @@ from typing import Any
 
 from bridge.alerts.dissemination import notify_settings_from_env
 from bridge.config import ConfigError, settings_from_env
+from bridge.reports.schedule import schedule_settings_from_env
 from bridge.sensors.fleet import FleetSettings
 from simulation.paths import scenes_dir
 from simulation.scene import SceneError, load_scene
@@ -41,6 +42,7 @@ def serve_main(argv: list[str]) -> int:
     try:
         settings = settings_from_env()
         notify = notify_settings_from_env(os.environ)
+        monthly = schedule_settings_from_env(os.environ)
         scene = load_scene(args.scene)
         if (args.cert is None) != (args.key is None):
             raise ConfigError("HTTPS needs both --cert and --key | HTTPS 需要同时提供证书和私钥")
@@ -59,6 +61,13 @@ def serve_main(argv: list[str]) -> int:
     exhibit = args.exhibit if args.exhibit is not None else exhibit_for(scene, settings.data_dir / "exhibit")
     runtime = start_twin(scene, settings, fleet=FleetSettings(speed=args.speed) if args.fleet else None,
                          feed_port=args.feed_port, notify=notify)
+    app = None
+    reports = None
+    if monthly is not None:  # last month's report to the supervisors, on the configured morning
+        from bridge.reports.schedule import MonthlyReports
+        from simulation.materials import load_profiles
+
+        reports = MonthlyReports(runtime.store, [scene], load_profiles(), monthly, settings.data_dir / "reports").start()
     try:
         app = create_app(runtime, ApiSettings(data_dir=settings.data_dir, exhibit_dir=exhibit))
         server = uvicorn.Server(config(app, args.host, args.port, args.cert, args.key, log_level="info"))
@@ -83,6 +92,10 @@ def serve_main(argv: list[str]) -> int:
                   file=sys.stderr)
             return 1
     finally:
+        if reports is not None:
+            reports.stop()
+        if app is not None:
+            app.state.service.jobs.shutdown()  # what-if runs cancelled and marked, not waited for
         runtime.stop()
     return 0
 

@@ -35,7 +35,7 @@ import struct
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -47,8 +47,11 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bridge.config import BrokerAddress
 from bridge.errors import BrokerError, StorageError
+from bridge.ingest.calibration import Calibrations
+from bridge.ingest.identity import DeviceIdentity, device_of
 from bridge.readings import Decoded, Reading, Rejection
 from bridge.store import Store
+from bridge.store.service_queries import note_unknown_devices
 
 log = logging.getLogger(__name__)
 
@@ -180,23 +183,32 @@ class Ingestor:
     broker : the broker's address (``BrokerAddress``, or ``(host, port)``)
     subscriptions : topic filters with their payload conventions
     on_stored : called (in the writer thread) with the readings newly stored by each batch
+    on_status : called (in the writer thread) with (sensor, status) for each message that carried
+        device status (battery %, link quality, availability) naming its sensor
     client_id : fixed id: the broker keys the persistent session on it
     decoder : ``bridge.sensors.decode`` unless given
     govern : optional check applied to each batch's readings before the commit
         (e.g. unit unification and range checks of ``bridge.ingest.governance``);
         what it rejects goes to quarantine in the same transaction
     clock : the arrival time stamped on each message (UTC)
+    calibrations : per-sensor offsets and gains applied after governance (the raw value is kept)
+    identity : who may speak for whom (:class:`bridge.ingest.identity.DeviceIdentity`): readings a
+        message's device may not give, and readings of sensors the scene does not know, go to
+        quarantine; unknown devices are counted in the store for a person to adopt
     """
 
     store: Store
     broker: BrokerAddress | tuple[str, int]
     subscriptions: Sequence[Subscription]
     on_stored: OnStored | None = None
+    on_status: Callable[[str, Mapping[str, object]], None] | None = None
     client_id: str = "relic-twin-bridge"
     settings: IngestSettings = field(default_factory=IngestSettings)
     decoder: Decoder | None = None
     govern: Govern | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
+    calibrations: Calibrations | None = None
+    identity: DeviceIdentity | None = None
     stats: IngestStats = field(default_factory=IngestStats, init=False)
 
     def __post_init__(self) -> None:
@@ -349,6 +361,9 @@ class Ingestor:
             except Exception as exc:  # a decoder bug must not lose the message: quarantine it
                 reason = f"decoder failed: {exc!r} | 解码器出错"
                 p.decoded = Decoded(rejections=[Rejection(p.topic, p.payload, p.received_at, reason)])
+            if self.identity is not None:
+                device = device_of(p.topic, sub.sensor if sub is not None else None)
+                p.decoded = self.identity.check(device, p.topic, p.payload, p.received_at, p.decoded)
 
     def _prepare(self, batch: list[_Pending]) -> tuple[list[Reading], list[Rejection]]:
         self._decode_pending(batch)
@@ -357,6 +372,8 @@ class Ingestor:
         if self.govern is not None and readings:
             readings, refused = self.govern(readings)
             rejections += refused
+        if self.calibrations is not None and readings:
+            readings = self.calibrations.apply(readings)
         return readings, rejections
 
     def _write(self, batch: list[_Pending]) -> list[Reading] | None:
@@ -407,6 +424,15 @@ class Ingestor:
                 self._client.ack(p.mid, p.qos)
         self.stats.acked += len(current)
 
+    def _note_unknown(self) -> None:
+        """Count the unknown devices of the batch just committed (their messages are in quarantine)."""
+        unknown = self.identity.take_unknown() if self.identity is not None else None
+        if unknown:
+            try:
+                note_unknown_devices(self.store, unknown)
+            except StorageError:  # the rejections are stored; only the tally is late
+                log.warning("could not count unknown devices %s | 未知设备计数失败", sorted(unknown))
+
     def _run_writer(self) -> None:
         while True:
             batch = self._take_batch()
@@ -418,6 +444,7 @@ class Ingestor:
             if stored is None:
                 return
             self._ack(batch)
+            self._note_unknown()
             self.stats.batches += 1
             self._done += len(batch)
             if stored and self.on_stored is not None:
@@ -425,6 +452,19 @@ class Ingestor:
                     self.on_stored(stored)
                 except Exception:  # the twin's trouble must not stop the ingest
                     log.exception("on_stored callback failed | 回调出错")
+            if self.on_status is not None:
+                self._report_status(batch)
+
+    def _report_status(self, batch: list[_Pending]) -> None:
+        assert self.on_status is not None
+        for p in batch:
+            status = p.decoded.status if p.decoded is not None else None
+            sensor = status.get("sensor") if status else None
+            if isinstance(sensor, str):
+                try:
+                    self.on_status(sensor, status)  # type: ignore[arg-type]
+                except Exception:  # the twin's trouble must not stop the ingest
+                    log.exception("on_status callback failed | 回调出错")
 
     # ------------------------------------------------------------------ lifecycle
 

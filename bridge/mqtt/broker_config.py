@@ -8,22 +8,31 @@
 writes into DIR:
 
 ``mosquitto.conf``
-    one TLS listener (TLS 1.2 at least), no anonymous clients, the password
-    file and ACL below, persistence, and the queue limits the ingest path
-    needs (see ``tests/fixtures_broker.py``).
-``passwd``
-    one credential per sensor of the scene (user name = sensor id) plus the
+    two TLS listeners (TLS 1.2 at least), no anonymous clients, persistence,
+    and the queue limits the ingest path needs (see ``tests/fixtures_broker.py``):
+
+    - the *device* listener (``--port``, 8883) knows only the device accounts
+      (``passwd``, ``acl``) and sets ``use_username_as_clientid``: a device's
+      client id is its sensor id whatever it asks for, so no device can take
+      another's session, nor the service's;
+    - the *service* listener (``--service-port``, 8884) knows only the bridge
+      service's account (``passwd-service``, ``acl-service``); the service picks
+      its own client ids there (``relic-twin-<installation>-<role>-<hall>``,
+      :mod:`bridge.mqtt.client_ids`), which no device can reach: a device cannot
+      sign in on this listener, and sensor ids starting ``relic-twin-`` are refused.
+``passwd``, ``passwd-service`` (mode 0600)
+    one credential per sensor of the scene (user name = sensor id), and the
     bridge service's, as Mosquitto 2.x PBKDF2-SHA512 hashes
     (``$7$<iterations>$<base64 salt>$<base64 hash>``, what ``mosquitto_passwd``
     writes: 12-byte salt, 101 iterations, 64-byte key).
-``acl``
+``acl``, ``acl-service``
     each device may write only its own topics (its scene ``topic`` plus the
     companion topics its payload convention uses: availability, LWT); the
     bridge may read everything and write the alert topics.
 ``device-credentials.csv`` (mode 0600)
     sensor id, user name, clear password and topic, to configure each device.
 ``bridge.env`` (mode 0600)
-    ``RELIC_TWIN_BROKER_URL`` with the bridge's credentials and
+    ``RELIC_TWIN_BROKER_URL`` with the bridge's credentials and the service port, and
     ``SSL_CERT_FILE`` naming the CA, for ``relic-twin serve``.
 ``certs/`` (with ``--make-certs``)
     a self-signed CA (``ca.crt``, ``ca.key``: keep the key off the broker)
@@ -56,6 +65,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bridge.mqtt.client_ids import SERVICE_PREFIX
 from bridge.sensors import shelly, tasmota, zigbee2mqtt
 from simulation.paths import scenes_dir
 
@@ -152,14 +162,22 @@ def _check_username(name: str) -> str:
     return name
 
 
+def _check_device_name(name: str) -> str:
+    """A device's user name is its client id: it must never look like one of the service's."""
+    if name.startswith(SERVICE_PREFIX):
+        raise BrokerConfigError(f"sensor id {name!r} starts with {SERVICE_PREFIX!r}, kept for the service's "
+                                f"client ids / 传感器编号 {name!r} 不能以 {SERVICE_PREFIX!r} 开头(服务专用)")
+    return _check_username(name)
+
+
 def new_password() -> str:
     return secrets.token_urlsafe(PASSWORD_BYTES)
 
 
 def accounts(scene: Scene, bridge_user: str, alert_topic: str) -> tuple[list[Device], Device]:
     """One :class:`Device` per scene sensor, and the bridge's account."""
-    devices = [Device(s.id, _check_username(s.id), new_password(), s.topic, tuple(device_topics(s.topic, s.format, s.id)))
-               for s in scene.sensors]
+    devices = [Device(s.id, _check_device_name(s.id), new_password(), s.topic,
+                      tuple(device_topics(s.topic, s.format, s.id))) for s in scene.sensors]
     names = [d.username for d in devices] + [bridge_user]
     clash = sorted({n for n in names if names.count(n) > 1})
     if clash:
@@ -175,7 +193,8 @@ def passwd_text(users: Iterable[Device]) -> str:
     return "".join(f"{u.username}:{mosquitto_hash(u.password)}\n" for u in users)
 
 
-def acl_text(devices: Sequence[Device], bridge: Device, scene_id: str) -> str:
+def acl_text(devices: Sequence[Device], scene_id: str) -> str:
+    """The device listener's ACL."""
     lines = [f"# relic-twin broker ACL for scene {scene_id} / 场景 {scene_id} 的代理访问控制表",
              "# Each device writes only its own topics; anything else it publishes is dropped.",
              "# 每个设备只能发布到自己的主题, 其余发布会被丢弃。", ""]
@@ -183,8 +202,14 @@ def acl_text(devices: Sequence[Device], bridge: Device, scene_id: str) -> str:
         lines.append(f"user {d.username}")
         lines += [f"topic write {t}" for t in d.write]
         lines.append("")
-    lines += ["# the bridge service: reads every topic, writes alerts / 桥接服务: 读取全部主题, 发布告警",
-              f"user {bridge.username}", "topic read #"]
+    return "\n".join(lines)
+
+
+def service_acl_text(bridge: Device, scene_id: str) -> str:
+    """The service listener's ACL."""
+    lines = [f"# relic-twin service ACL for scene {scene_id} / 场景 {scene_id} 服务端访问控制表",
+             "# the bridge service: reads every topic, writes alerts / 桥接服务: 读取全部主题, 发布告警",
+             f"user {bridge.username}", "topic read #"]
     lines += [f"topic write {t}" for t in bridge.write]
     return "\n".join(lines) + "\n"
 
@@ -198,25 +223,39 @@ def credentials_csv(devices: Sequence[Device], bridge: Device) -> str:
     return buf.getvalue()
 
 
-def mosquitto_conf(*, scene_id: str, port: int, bind: str | None, cafile: str, certfile: str, keyfile: str,
-                   passwd: str, acl: str, persistence: str, run_as: str | None) -> str:
+def mosquitto_conf(*, scene_id: str, port: int, bind: str | None, service_port: int, service_bind: str | None,
+                   cafile: str, certfile: str, keyfile: str, folder: str, persistence: str,
+                   run_as: str | None) -> str:
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    tls = [f"cafile {cafile}", f"certfile {certfile}", f"keyfile {keyfile}",
+           "tls_version tlsv1.2",  # Mosquitto 2.x: the lowest version accepted (1.2 and 1.3)
+           "require_certificate false"]
     lines = [
         f"# Mosquitto 2.x configuration for relic-twin scene {scene_id}, written {stamp}",
         f"# relic-twin 场景 {scene_id} 的 Mosquitto 配置。Start / 启动: mosquitto -c mosquitto.conf",
         "",
-        "per_listener_settings false",
-        "allow_anonymous false",
-        f"password_file {passwd}",
-        f"acl_file {acl}",
+        "# each listener has its own accounts: a device cannot sign in where the service does",
+        "# 每个监听端口有各自的账号: 设备无法登录服务端口",
+        "per_listener_settings true",
         "",
+        "# devices: the client id is the user name (the sensor id), whatever the device asks for",
+        "# 设备端口: 客户端标识即用户名(传感器编号)",
         f"listener {port}" + (f" {bind}" if bind else ""),
         "protocol mqtt",
-        f"cafile {cafile}",
-        f"certfile {certfile}",
-        f"keyfile {keyfile}",
-        "tls_version tlsv1.2",  # Mosquitto 2.x: the lowest version accepted (1.2 and 1.3)
-        "require_certificate false",
+        "allow_anonymous false",
+        f"password_file {folder}/passwd",
+        f"acl_file {folder}/acl",
+        "use_username_as_clientid true",
+        *tls,
+        "",
+        "# the relic-twin service: its account only; it keeps its own stable client ids",
+        "# 服务端口: 仅桥接服务账号, 使用其固定的客户端标识",
+        f"listener {service_port}" + (f" {service_bind}" if service_bind else ""),
+        "protocol mqtt",
+        "allow_anonymous false",
+        f"password_file {folder}/passwd-service",
+        f"acl_file {folder}/acl-service",
+        *tls,
         "",
         "persistence true",
         f"persistence_location {persistence}",
@@ -398,6 +437,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8883, help="TLS listener port (default 8883) / TLS 监听端口")
     p.add_argument("--bind", default=None,
                    help="address to listen on (default every interface) / 监听地址(默认全部网卡)")
+    p.add_argument("--service-port", type=int, default=None,
+                   help="TLS listener of the relic-twin service (default --port + 1) / 服务端 TLS 监听端口")
+    p.add_argument("--service-bind", default=None,
+                   help="address of the service listener (default --bind) / 服务端监听地址")
     tls = p.add_argument_group("TLS certificates / TLS 证书")
     tls.add_argument("--make-certs", action="store_true",
                      help="make a self-signed CA and server certificate in OUT/certs / 生成自签名 CA 与服务器证书")
@@ -453,8 +496,12 @@ def write_config(args: argparse.Namespace) -> tuple[Path, int]:
     from simulation.scene import SceneError, load_scene
 
     _check_tls_args(args)
-    if not 1 <= args.port <= 65535:
-        raise BrokerConfigError(f"--port {args.port}: expected 1-65535 / 端口应在 1-65535 之间")
+    service_port = args.service_port or args.port + 1
+    for name, port in (("--port", args.port), ("--service-port", service_port)):
+        if not 1 <= port <= 65535:
+            raise BrokerConfigError(f"{name} {port}: expected 1-65535 / 端口应在 1-65535 之间")
+    if service_port == args.port:
+        raise BrokerConfigError("--service-port must differ from --port / 服务端口须与设备端口不同")
     try:
         scene = load_scene(args.scene)
     except SceneError as exc:
@@ -477,17 +524,18 @@ def write_config(args: argparse.Namespace) -> tuple[Path, int]:
     install = (args.install_dir or out).absolute()
     cafile, certfile, keyfile = _tls_paths(args, out, install)
 
-    users = [*devices, bridge]
-    _write(out / "passwd", passwd_text(users), 0o600)
-    _write(out / "acl", acl_text(devices, bridge, scene.id), 0o644)
+    _write(out / "passwd", passwd_text(devices), 0o600)
+    _write(out / "passwd-service", passwd_text([bridge]), 0o600)
+    _write(out / "acl", acl_text(devices, scene.id), 0o644)
+    _write(out / "acl-service", service_acl_text(bridge, scene.id), 0o644)
     _write(out / "device-credentials.csv", credentials_csv(devices, bridge), 0o600)
     host = (args.host or ["localhost"])[0]
     url_host = f"[{host}]" if ":" in host else host
     _write(out / "bridge.env",
-           f"RELIC_TWIN_BROKER_URL=mqtts://{bridge.username}:{bridge.password}@{url_host}:{args.port}\n"
+           f"RELIC_TWIN_BROKER_URL=mqtts://{bridge.username}:{bridge.password}@{url_host}:{service_port}\n"
            f"SSL_CERT_FILE={cafile}\n", 0o600)
     _write(out / "mosquitto.conf", mosquitto_conf(
-        scene_id=scene.id, port=args.port, bind=args.bind, cafile=cafile, certfile=certfile, keyfile=keyfile,
-        passwd=str(install / "passwd"), acl=str(install / "acl"), persistence=f"{install / 'data'}/",
-        run_as=args.run_as), 0o644)
+        scene_id=scene.id, port=args.port, bind=args.bind, service_port=service_port,
+        service_bind=args.service_bind or args.bind, cafile=cafile, certfile=certfile, keyfile=keyfile,
+        folder=str(install), persistence=f"{install / 'data'}/", run_as=args.run_as), 0o644)
     return out, len(devices)

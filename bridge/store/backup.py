@@ -26,6 +26,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bridge.errors import StorageError
+from bridge.store.private import FILE_MODE
 
 #: Pages copied per step of the SQLite online backup; between steps writers may proceed.
 SQLITE_PAGES_PER_STEP = 1024
@@ -89,6 +90,7 @@ def backup(url: str, dest: Path) -> Path:
         _run(["pg_dump", "--format=custom", "--no-owner", f"--file={tmp}", _libpq(url)], "pg_dump")
     else:
         raise StorageError(f"cannot back up a {backend} database | 不支持的数据库")
+    os.chmod(tmp, FILE_MODE)  # a copy of the database is as private as the database
     os.replace(tmp, dest)
     return dest
 

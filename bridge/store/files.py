@@ -40,6 +40,7 @@ import httpx
 from bridge.errors import ConfigError, StorageError
 from bridge.store.epoch import to_us
 from bridge.store.models import StoredFile
+from bridge.store.private import private_dir
 
 #: Media types we keep, with their kind (which size limit applies).
 MEDIA_TYPES: dict[str, str] = {
@@ -174,8 +175,9 @@ class LocalFileStore:
         digest = check_content(data, media_type, sha256, self.limits)
         path = self.path(digest)
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".partial-")
+            private_dir(path.parent)
+            private_dir(self.root)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".partial-")  # mode 0600
             try:
                 with os.fdopen(fd, "wb") as fh:
                     fh.write(data)

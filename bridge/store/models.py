@@ -55,6 +55,8 @@ class ReadingRow(SQLModel, table=True):
     unit: str = Field(max_length=32)
     quality: str = Field(default="ok", max_length=32)
     reason: str = Field(default="")
+    # the value as the sensor sent it, when a calibration changed it (migration 0005); None otherwise
+    raw_value: float | None = None
 
 
 class LatestRow(SQLModel, table=True):
@@ -108,6 +110,26 @@ class QuarantineRow(SQLModel, table=True):
     payload_size: int
     received_at_us: int = Field(sa_column=_us(index=True))
     reason: str
+
+
+class SensorCalibration(SQLModel, table=True):
+    """A calibration of one sensor's quantity: stored value = gain × raw + offset, from ``set_at`` on.
+
+    Rows are never changed or deleted: the newest one applies to new readings, the older ones say
+    what applied before (a report shows them, and the raw value is kept on each reading).
+    """
+
+    __tablename__ = "sensor_calibration"
+    __table_args__ = (Index("ix_sensor_calibration_key", "sensor", "quantity", "set_at_us"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    sensor: str = Field(max_length=128)
+    quantity: str = Field(max_length=64)
+    offset: float = 0.0
+    gain: float = 1.0
+    set_at_us: int = Field(sa_column=_us())
+    set_by: str = Field(default="", max_length=64)
+    note: str = ""
 
 
 # --------------------------------------------------------------------------
@@ -291,6 +313,48 @@ class User(SQLModel, table=True):
     role_id: str = Field(foreign_key="role.id")
     active: bool = True
     created_at_us: int = Field(sa_column=_us())
+    # changes whenever the role, password or active flag changes (migration 0006): a token names the
+    # stamp it was issued under, so a changed, disabled or removed user's tokens stop at the next request
+    token_stamp: str = Field(default="", max_length=32)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what, when, from where: sign-ins, failed sign-ins and every admin action.
+
+    action : ``sign_in``, ``sign_in_failed``, ``user_add``, ``user_change``, ``user_remove``,
+        ``device_adopt``...
+    actor : the user name acting ('' when unknown); target : what it acted on
+    ok : False for refused attempts
+    """
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at_us: int = Field(sa_column=_us(index=True))
+    actor: str = Field(default="", max_length=64)
+    action: str = Field(max_length=64)
+    target: str = Field(default="", max_length=200)
+    address: str = Field(default="", max_length=64)
+    ok: bool = True
+    detail: str = ""
+
+
+class UnknownDevice(SQLModel, table=True):
+    """A sensor heard on the wire that the scene does not name (its readings wait in quarantine).
+
+    adopted_zone : set when an admin or curator adopts it into the scene; readings count from then on
+    """
+
+    __tablename__ = "unknown_device"
+
+    sensor: str = Field(primary_key=True, max_length=128)
+    topic: str = Field(default="", max_length=512)
+    first_seen_us: int = Field(sa_column=_us())
+    last_seen_us: int = Field(sa_column=_us())
+    messages: int = 0
+    adopted_zone: str | None = Field(default=None, max_length=64)
+    adopted_by: str = Field(default="", max_length=64)
+    adopted_at_us: int | None = Field(default=None, sa_column=_us(nullable=True))
 
 
 # --------------------------------------------------------------------------

@@ -7,6 +7,7 @@ returns SQLModel rows detached from their session (``expire_on_commit=False``).
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +16,17 @@ from sqlmodel import col, select
 
 from bridge.errors import StorageError
 from bridge.store.epoch import to_us
-from bridge.store.models import Alert, AlertAck, PreservationRecord, Relic, Role, StoredFile, User
+from bridge.store.models import (
+    Alert,
+    AlertAck,
+    AuditEvent,
+    PreservationRecord,
+    Relic,
+    Role,
+    StoredFile,
+    UnknownDevice,
+    User,
+)
 from bridge.store.store import Store
 
 #: The four roles, least to most trusted, with their names (zh, en).
@@ -60,6 +71,7 @@ def add_user(store: Store, username: str, role: str, password_hash: str, display
         password_hash=password_hash,
         display_name=display_name,
         created_at_us=to_us(datetime.now(UTC)),
+        token_stamp=new_stamp(),
     )
     with store.session() as s:
         s.add(row)
@@ -68,14 +80,29 @@ def add_user(store: Store, username: str, role: str, password_hash: str, display
     return row
 
 
+#: the fields whose change ends every token the user holds (see :func:`update_user`)
+REVOKING_FIELDS = ("role_id", "password_hash", "active")
+
+
+def new_stamp() -> str:
+    """A fresh token stamp: random, so a removed and re-created user never revives an old token."""
+    return secrets.token_hex(8)
+
+
 def update_user(store: Store, username: str, **changes: Any) -> User | None:
-    """Change fields (role_id, password_hash, active, display_name) of a user; None when absent."""
+    """Change fields (role_id, password_hash, active, display_name) of a user; None when absent.
+
+    A change of role, password or active flag gives the user a new token stamp: every token
+    issued before stops working at its next request.
+    """
     with store.session() as s:
         row = s.exec(select(User).where(User.username == username)).first()
         if row is None:
             return None
         for k, v in changes.items():
             setattr(row, k, v)
+        if any(k in REVOKING_FIELDS for k in changes):
+            row.token_stamp = new_stamp()
         s.add(row)
         s.commit()
         s.refresh(row)
@@ -94,6 +121,77 @@ def remove_user(store: Store, username: str) -> bool:
         s.delete(row)
         s.commit()
         return True
+
+
+# ---------------------------------------------------------------------- audit log
+
+
+def audit(store: Store, action: str, *, actor: str = "", target: str = "", address: str = "", ok: bool = True,
+          detail: str = "", when: datetime | None = None) -> None:
+    """Append one event to the audit log (sign-ins, failed sign-ins, admin actions)."""
+    row = AuditEvent(at_us=to_us(when or datetime.now(UTC)), actor=actor[:64], action=action[:64],
+                     target=target[:200], address=address[:64], ok=ok, detail=detail[:2000])
+    with store.session() as s:
+        s.add(row)
+        s.commit()
+
+
+def list_audit(store: Store, limit: int = 100, before_id: int | None = None,
+               action: str | None = None) -> list[AuditEvent]:
+    """Audit events, newest first; ``before_id`` pages backwards."""
+    with store.session() as s:
+        stmt = select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(limit)
+        if before_id is not None:
+            stmt = stmt.where(col(AuditEvent.id) < before_id)
+        if action:
+            stmt = stmt.where(AuditEvent.action == action)
+        return list(s.exec(stmt))
+
+
+# ---------------------------------------------------------------------- unknown devices
+
+
+def note_unknown_devices(store: Store, seen: Mapping[str, tuple[str, datetime, int]]) -> None:
+    """Count messages of sensors the scene does not know: ``{sensor: (topic, last seen, messages)}``."""
+    if not seen:
+        return
+    with store.session() as s:
+        for sensor, (topic, when, n) in seen.items():
+            row = s.get(UnknownDevice, sensor[:128])
+            at = to_us(when)
+            if row is None:
+                row = UnknownDevice(sensor=sensor[:128], topic=topic[:512], first_seen_us=at, last_seen_us=at)
+            row.topic, row.last_seen_us, row.messages = topic[:512], max(row.last_seen_us, at), row.messages + n
+            s.add(row)
+        s.commit()
+
+
+def list_unknown_devices(store: Store, include_adopted: bool = False) -> list[UnknownDevice]:
+    with store.session() as s:
+        stmt = select(UnknownDevice).order_by(col(UnknownDevice.last_seen_us).desc())
+        if not include_adopted:
+            stmt = stmt.where(col(UnknownDevice.adopted_zone).is_(None))
+        return list(s.exec(stmt))
+
+
+def adopted_devices(store: Store) -> dict[str, str]:
+    """Sensors adopted into the scene: {sensor id: zone}."""
+    with store.session() as s:
+        rows = s.exec(select(UnknownDevice).where(col(UnknownDevice.adopted_zone).is_not(None)))
+        return {r.sensor: r.adopted_zone or "" for r in rows}
+
+
+def adopt_device(store: Store, sensor: str, zone: str, by: str) -> UnknownDevice | None:
+    """Mark an unknown device adopted into ``zone``; None when it was never heard of."""
+    with store.session() as s:
+        row = s.get(UnknownDevice, sensor)
+        if row is None:
+            return None
+        row.adopted_zone, row.adopted_by, row.adopted_at_us = zone, by, to_us(datetime.now(UTC))
+        s.add(row)
+        s.commit()
+        s.refresh(row)
+        return row
 
 
 # ---------------------------------------------------------------------- relics and records

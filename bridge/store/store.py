@@ -38,6 +38,7 @@ from bridge.readings import Reading, Rejection
 from bridge.store import queries, retention, schema
 from bridge.store.epoch import EPOCH, from_us, to_us
 from bridge.store.models import QUARANTINE_PAYLOAD_MAX, HourlyRow, LatestRow, QuarantineRow, ReadingRow
+from bridge.store.private import private_dir, private_file, private_sqlite
 from bridge.store.queries import Series, ZoneStats
 from bridge.store.retention import RollupResult
 
@@ -51,7 +52,8 @@ QUARANTINE = QuarantineRow.__table__  # type: ignore[attr-defined]
 HOURLY = HourlyRow.__table__  # type: ignore[attr-defined]
 LATEST = LatestRow.__table__  # type: ignore[attr-defined]
 _LATEST_FIELDS = ("time_us", "value", "unit", "quality", "reason")
-_READING_COLUMNS = ("sensor", "quantity", "time_us", "value", "unit", "quality", "reason")
+_READING_COLUMNS = ("sensor", "quantity", "time_us", "value", "unit", "quality", "reason", "raw_value")
+_LATEST_COLUMNS = _READING_COLUMNS[:7]  # reading_latest keeps no raw value
 _US = timedelta(microseconds=1)
 
 
@@ -120,7 +122,10 @@ def make_engine(url: str) -> Engine:
         raise ConfigError(f"bad database URL {url!r} | 数据库地址无效: {exc}") from exc
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            db = Path(parsed.database)
+            if not db.parent.exists():
+                private_dir(db.parent)
+            private_sqlite(db)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -136,6 +141,7 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
     if engine.dialect.name != "sqlite" or not db or db == ":memory:":
         yield
         return
+    private_file(Path(f"{db}.migrate-lock"))
     with open(f"{db}.migrate-lock", "a+") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
@@ -155,6 +161,7 @@ def reading_rows(readings: Sequence[Reading]) -> list[dict[str, Any]]:
             "unit": r.unit,
             "quality": r.quality,
             "reason": r.reason,
+            "raw_value": r.raw,
         }
         for r in readings
     ]
@@ -168,7 +175,7 @@ def reading_params(readings: Sequence[Reading]) -> list[tuple[Any, ...]]:
         t = r.time
         if t.utcoffset() is None:
             to_us(t)  # raises StorageError with the reason
-        append((r.sensor, r.quantity, (t - EPOCH) // _US, float(r.value), r.unit, r.quality, r.reason))
+        append((r.sensor, r.quantity, (t - EPOCH) // _US, float(r.value), r.unit, r.quality, r.reason, r.raw))
     return out
 
 
@@ -221,7 +228,10 @@ class Store:
             ``sqlite:///<data_dir>/relic-twin.sqlite``
         migrate : run schema migrations to the newest revision
         """
-        engine = make_engine(database_url(url, data_dir))
+        chosen = database_url(url, data_dir)
+        if chosen == f"sqlite:///{Path(data_dir) / SQLITE_NAME}":
+            private_dir(data_dir)  # the data folder is ours: 0700
+        engine = make_engine(chosen)
         try:
             if migrate:
                 with _migration_lock(engine):
@@ -300,7 +310,7 @@ class Store:
                         old = newest.get(series)
                         if old is None or row[2] > old[2]:
                             newest[series] = row
-                    conn.execute(self._latest_stmt, [dict(zip(_READING_COLUMNS, row, strict=True))
+                    conn.execute(self._latest_stmt, [dict(zip(_LATEST_COLUMNS, row[:7], strict=True))
                                                      for row in newest.values()])
                 if qrows:
                     conn.execute(QUARANTINE.insert(), qrows)
@@ -325,7 +335,7 @@ class Store:
                         if series not in newest or row["time_us"] > newest[series]["time_us"]:
                             newest[series] = row
                 if newest:
-                    conn.execute(self._latest_stmt, list(newest.values()))
+                    conn.execute(self._latest_stmt, [{k: row[k] for k in _LATEST_COLUMNS} for row in newest.values()])
             if qrows:
                 conn.execute(QUARANTINE.insert(), qrows)
         return WriteResult(stored, len(rrows) - len(stored), len(qrows))

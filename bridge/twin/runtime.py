@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,16 +22,24 @@ from bridge.alerts.alerting import AlertService
 from bridge.alerts.dissemination import Disseminator, NotifySettings
 from bridge.alerts.prealarm import Prealarms
 from bridge.config import BrokerAddress, Settings
+from bridge.ingest.calibration import Calibrations, list_calibrations
 from bridge.ingest.governance import LiveGovernor
+from bridge.ingest.identity import DeviceIdentity
 from bridge.ingest.ingestor import Ingestor, Subscription
 from bridge.mqtt.broker import BrokerHandle, ensure_broker
+from bridge.mqtt.client_ids import client_id, installation_id
 from bridge.readings import Reading
+from bridge.sensors import native
 from bridge.sensors.fleet import FleetSettings, VirtualFleet, topics_for
 from bridge.store import Store
+from bridge.store.service_queries import adopted_devices
 from bridge.twin.live import LiveFeed, TwinState
 from simulation.scene import Scene
 
 log = logging.getLogger("relic_twin.runtime")
+
+CALIBRATION_CHECK_S = 3600.0
+"""How often the alert clock checks which sensors are due for calibration, s."""
 
 
 @dataclass
@@ -56,6 +65,11 @@ class TwinRuntime:
         if events:
             self.state.update([], alerts=events)
             self.dissemination.on_events(events)
+
+    def adopt_device(self, sensor: str) -> None:
+        """Accept the readings of ``sensor`` (an unknown device a person adopted) from now on."""
+        if self.ingestor.identity is not None:
+            self.ingestor.identity.adopt(sensor)
 
     def acknowledge(self, alert_id: str, who: str) -> bool:
         """A person has seen alert ``alert_id`` (the engine's id); False when it is no longer active."""
@@ -84,17 +98,21 @@ def subscriptions_for(scene: Scene, fleet_format: str | None = None) -> list[Sub
     """One MQTT subscription per sensor topic, with its payload format and sensor id.
 
     With ``fleet_format``, the topics the virtual fleet uses when it publishes every
-    sensor in that convention (quantities it cannot carry go in native JSON).
+    sensor in that convention (quantities it cannot carry go in native JSON). Last, the hall's
+    native wildcard ``relic-twin/<hall>/+`` (no sensor: the topic names it), so that a device the
+    scene does not know is heard, quarantined and listed as an unknown device.
     """
     if fleet_format is None:
-        return [Subscription(topic=s.topic, format=s.format, sensor=s.id) for s in scene.sensors]
-    return [Subscription(topic=t, format=None, sensor=s.id)
-            for s in scene.sensors for t in topics_for(fleet_format, s, scene.id)]
+        subs = [Subscription(topic=s.topic, format=s.format, sensor=s.id) for s in scene.sensors]
+    else:
+        subs = [Subscription(topic=t, format=None, sensor=s.id)
+                for s in scene.sensors for t in topics_for(fleet_format, s, scene.id)]
+    return [*subs, Subscription(topic=f"{native.TOPIC_ROOT}/{scene.id}/+", format="native")]
 
 
-def _alert_publisher(address: BrokerAddress, hall: str) -> mqtt.Client:
+def _alert_publisher(address: BrokerAddress, client_name: str) -> mqtt.Client:
     """A paho client for the retained alert state (its own connection: the ingestor's is for reading)."""
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"relic-twin-alerts-{hall}")
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_name)
     if address.username:
         client.username_pw_set(address.username, address.password)
     if address.tls:
@@ -117,12 +135,13 @@ def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None 
     on_status(f"broker 消息代理: {broker.url} ({broker.kind})")
     store = Store.open(settings.database_url, data_dir=settings.data_dir)
     on_status(f"database 数据库: {store.url}")
+    installation = installation_id(settings.data_dir)  # our client ids: stable here, unique between installations
     fleet_obj: VirtualFleet | None = None
     if clock is None:
         clock = lambda: datetime.now(UTC)  # noqa: E731
     client: mqtt.Client | None = None
     if fleet is not None:
-        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="relic-twin-fleet")
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id(installation, "fleet", scene.id))
         client.max_inflight_messages_set(1000)
 
         def publish(topic: str, payload: bytes) -> None:
@@ -135,7 +154,7 @@ def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None 
     feed = LiveFeed(state, port=feed_port).start()
     on_status(f"live feed 实时数据: {feed.url}")
     alerts = AlertService(scene, clock=clock)
-    alert_client = _alert_publisher(broker.address, scene.id)
+    alert_client = _alert_publisher(broker.address, client_id(installation, "alerts", scene.id))
 
     def publish_retained(topic: str, payload: bytes, retain: bool) -> None:
         alert_client.publish(topic, payload, qos=1, retain=retain)
@@ -149,18 +168,34 @@ def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None 
 
     # live readings are unified, range-checked and flagged against their recent history before they
     # are stored: flagged ones are kept, and kept out of the alerts and models
+    def on_status(sensor: str, status: Mapping[str, object]) -> None:  # battery levels -> battery_low alerts
+        events = alerts.on_status(sensor, status)
+        if events:
+            state.update([], alerts=events)
+            dissemination.on_events(events)
+
     ingestor = Ingestor(store, broker.address, subscriptions_for(scene, fleet.format if fleet else None),
-                        on_stored=on_stored, client_id=f"relic-twin-bridge-{scene.id}", clock=clock,
-                        govern=LiveGovernor())
+                        on_stored=on_stored, on_status=on_status, calibrations=Calibrations(store),
+                        client_id=client_id(installation, "ingest", scene.id), clock=clock, govern=LiveGovernor(),
+                        identity=DeviceIdentity.from_scene(scene.sensors, adopted_devices(store)))
     ingestor.start()
     rt = TwinRuntime(scene, broker, store, state, feed, ingestor, alerts, dissemination, fleet_obj, client,
                      alert_client)
 
     prealarms = Prealarms(store, scene, alerts.profiles, clock)
 
+    calibration_checked = [float("-inf")]
+
     def tick_alerts() -> None:  # escalation and reminders run on the clock, with or without readings
         while not rt._stop.wait(alert_tick_s):
             rt.emit(alerts.tick())
+            if time.monotonic() - calibration_checked[0] >= CALIBRATION_CHECK_S:  # sensors due for calibration
+                calibration_checked[0] = time.monotonic()
+                now = clock()
+                ages: dict[str, float] = {}
+                for c in list_calibrations(store):  # a sensor is due when any of its quantities is
+                    ages[c.sensor] = max(ages.get(c.sensor, 0.0), (now - c.set_at).total_seconds() / 86400.0)
+                rt.emit(alerts.calibration_ages(ages))
             try:
                 observations = prealarms.due()
             except Exception:  # noqa: BLE001 (a failed forecast must not stop the alert clock)

@@ -1,0 +1,68 @@
+"""The conservation report over HTTP (curator and up): ``GET /api/reports``.
+
+    GET /api/reports?month=2026-11&lang=both&format=pdf
+    GET /api/reports?from=2026-11-01&to=2026-11-15&format=xlsx
+
+The same report as ``relic-twin report`` for the served hall: PDF (default), or the same
+figures as CSV or XLSX.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+
+from bridge.api.context import Svc, require
+from bridge.api.errors import ApiError
+from bridge.errors import ConfigError
+
+router = APIRouter(tags=["reports"])
+
+CanReport = Annotated[object, Depends(require("reports:read"))]
+
+MEDIA = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+@router.get("/api/reports", summary="conservation report / 保存环境报告",
+            responses={200: {"content": {m: {} for m in MEDIA.values()}}})
+def report(*, svc: Svc, _: CanReport,
+           month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM (UTC)")] = None,
+           start: Annotated[str | None, Query(alias="from", max_length=40, description="ISO 8601")] = None,
+           end: Annotated[str | None, Query(alias="to", max_length=40, description="ISO 8601, excluded")] = None,
+           lang: Literal["zh", "en", "both"] = "both",
+           format: Literal["pdf", "csv", "xlsx"] = "pdf") -> Response:
+    from bridge.reports import build_report
+    from bridge.reports.period import period
+    from simulation.materials import load_profiles
+
+    if svc.scene is None:
+        raise ApiError("unavailable", en="no hall is served", zh="未加载展厅")
+    try:
+        t0, t1 = period(month, start, end)
+    except ConfigError as exc:
+        en, _, zh = str(exc).partition(" / ")
+        raise ApiError("invalid", en=en, zh=zh or en) from None
+    halls = build_report(svc.store, [svc.scene], load_profiles(), t0, t1)
+    body = _render(halls, format, lang)
+    name = f"relic-twin-{svc.scene.id}-{month or f'{t0:%Y%m%d}-{t1:%Y%m%d}'}.{format}"
+    return Response(body, media_type=MEDIA[format], headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _render(halls: list, format: str, lang: str) -> bytes:
+    from bridge.reports.pdf import write_pdf
+    from bridge.reports.tables import write_csv, write_xlsx
+
+    if format == "csv":
+        text = io.StringIO()
+        write_csv(halls, text)
+        return ("\ufeff" + text.getvalue()).encode("utf-8")
+    buf = io.BytesIO()
+    if format == "xlsx":
+        write_xlsx(halls, buf)
+    else:
+        write_pdf(halls, buf, lang)
+    return buf.getvalue()

@@ -1,0 +1,113 @@
+"""Device identity: a reading belongs to the device of its topic.
+
+The broker's ACL lets each device write only its own topics, so the topic is the one thing a
+device cannot lie about; a payload can name any sensor. :class:`DeviceIdentity` holds, from
+the scene, which sensors each device may speak for (itself, plus the ``gateway_for`` list of a
+gateway) and which sensors exist at all (the scene's, plus those adopted since). Its
+:meth:`~DeviceIdentity.check` runs on each decoded message before anything is stored:
+
+- a reading naming another sensor than its topic's device (and not one of its gateway's
+  sensors) goes to quarantine: "sensor does not match topic";
+- a reading from a sensor the scene does not know goes to quarantine as an *unknown device*
+  and is counted in :attr:`DeviceIdentity.unknown` (listed at ``/api/devices/unknown``, where
+  an admin or curator adopts it: from then on its readings are stored), the way Zigbee2MQTT
+  and Home Assistant discovery hold a new device until a person accepts it.
+
+Pure: no I/O; the ingest path writes the counts (:func:`bridge.store.service_queries.note_unknown_devices`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from bridge.readings import Decoded, Rejection
+from bridge.sensors import native
+
+
+class SceneSensor(Protocol):
+    """What identity needs of a scene sensor (``simulation.scene.Sensor``)."""
+
+    id: str
+    gateway_for: tuple[str, ...]
+
+
+def mismatch_reason(sensor: str, device: str) -> str:
+    return (f"sensor does not match topic: a reading names {sensor[:64]!r} on the topic of {device[:64]!r} | "
+            f"传感器与主题不符: 设备 {device[:64]} 的主题上出现了传感器 {sensor[:64]} 的读数")
+
+
+def unknown_reason(sensor: str) -> str:
+    return (f"unknown device {sensor[:64]!r}: not in the scene; an admin or curator may adopt it | "
+            f"未知设备 {sensor[:64]}: 不在场景中, 管理员或策展人可将其纳入")
+
+
+def device_of(topic: str, subscribed_sensor: str | None) -> str | None:
+    """The device a message's topic belongs to: the scene's sensor of that topic, else the native topic's."""
+    return subscribed_sensor or native.sensor_from_topic(topic)
+
+
+@dataclass
+class DeviceIdentity:
+    """Who may speak for whom, and who exists.
+
+    speaks_for : device id -> the sensor ids its topic may carry (itself and its gateway list)
+    known : every sensor whose readings are stored (scene and adopted)
+    unknown : sensor -> (last topic, last seen, messages) heard since the last :meth:`take_unknown`
+    """
+
+    speaks_for: dict[str, frozenset[str]]
+    known: set[str]
+    unknown: dict[str, tuple[str, datetime, int]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def from_scene(cls, sensors: Iterable[SceneSensor], adopted: Iterable[str] = ()) -> DeviceIdentity:
+        sensors = list(sensors)
+        speaks = {s.id: frozenset((s.id, *s.gateway_for)) for s in sensors}
+        return cls(speaks, {s.id for s in sensors} | set(adopted))
+
+    def adopt(self, sensor: str) -> None:
+        """Accept ``sensor``'s readings from now on."""
+        with self._lock:
+            self.known.add(sensor)
+            self.unknown.pop(sensor, None)
+
+    def check(self, device: str | None, topic: str, payload: bytes, received_at: datetime,
+              decoded: Decoded) -> Decoded:
+        """``decoded`` with the readings ``device`` may not give moved to its rejections.
+
+        device : the device of the message's topic (:func:`device_of`); None when the topic
+            names none (then only the known-sensor check applies)
+        """
+        readings = decoded.readings
+        allowed = self.speaks_for.get(device, frozenset((device,))) if device is not None else None
+        known = self.known
+        if all((allowed is None or r.sensor in allowed) and r.sensor in known for r in readings):
+            return decoded
+        kept = []
+        refused: dict[str, str] = {}  # sensor -> reason, one rejection per offending sensor
+        for r in readings:
+            if allowed is not None and r.sensor not in allowed:
+                refused.setdefault(r.sensor, mismatch_reason(r.sensor, device or ""))
+            elif r.sensor not in known:
+                refused.setdefault(r.sensor, unknown_reason(r.sensor))
+            else:
+                kept.append(r)
+        unknown = [s for s, why in refused.items() if why.startswith("unknown device")]
+        if unknown:
+            with self._lock:
+                for s in unknown:
+                    _, _, n = self.unknown.get(s, (topic, received_at, 0))
+                    self.unknown[s] = (topic, received_at, n + 1)
+        rejections = [Rejection(topic, payload, received_at, why) for why in refused.values()]
+        return Decoded(readings=kept, rejections=decoded.rejections + rejections, status=decoded.status)
+
+    def take_unknown(self) -> dict[str, tuple[str, datetime, int]]:
+        """The unknown devices heard since the last call (and forget them)."""
+        with self._lock:
+            out, self.unknown = self.unknown, {}
+        return out

@@ -1,0 +1,54 @@
+"""Monthly and on-demand conservation reports for supervisors, lenders and insurers.
+
+    halls = build_report(store, [scene], profiles, start, end)
+    write_report(halls, Path("out/2026-11.pdf"), lang="both")   # + .csv and .xlsx beside it
+
+- :mod:`.gather`: the store -> per hall, relic and sensor what the report shows;
+- :mod:`.charts`: matplotlib charts that read in black and white;
+- :mod:`.pdf`: the PDF (reportlab), its CJK font embedded;
+- :mod:`.tables`: the same figures as CSV and XLSX;
+- :mod:`.period`: ``--month 2026-11`` / ``--from ... --to ...`` -> a UTC period;
+- :mod:`.schedule`: the monthly e-mail to supervisors.
+
+The figures themselves are computed in :mod:`simulation.report_figures`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from bridge.reports.gather import HallReport, hall_report
+from bridge.store import Store
+from simulation.materials import MaterialProfile
+from simulation.scene import Scene
+
+__all__ = ["HallReport", "build_report", "write_report"]
+
+
+def build_report(store: Store, scenes: Sequence[Scene], profiles: Mapping[str, MaterialProfile], start: datetime,
+                 end: datetime) -> list[HallReport]:
+    """The report of each hall over ``[start, end)``."""
+    from bridge.ingest.calibration import list_calibrations
+
+    out = []
+    for s in scenes:
+        # the calibration in force at the period's end for each sensor and quantity (and when it falls due)
+        cal = [c for c in list_calibrations(store, [x.id for x in s.sensors], history=True) if c.set_at < end]
+        newest = {(c.sensor, c.quantity): c for c in cal}
+        out.append(hall_report(store, s, profiles, start, end, tuple(newest.values())))
+    return out
+
+
+def write_report(halls: Sequence[HallReport], pdf: Path, lang: str = "both") -> list[Path]:
+    """Write ``pdf`` and, beside it, the same figures as ``.csv`` and ``.xlsx``; the paths written."""
+    from bridge.reports.pdf import write_pdf
+    from bridge.reports.tables import write_csv, write_xlsx
+
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    write_pdf(halls, pdf, lang)
+    csv_path, xlsx_path = pdf.with_suffix(".csv"), pdf.with_suffix(".xlsx")
+    write_csv(halls, csv_path)
+    write_xlsx(halls, xlsx_path)
+    return [pdf, csv_path, xlsx_path]

@@ -1,0 +1,75 @@
+"""Per-sensor calibration: recorded with who and when, applied from its date on, raw value kept;
+set over the API by a curator; the live battery and calibration-due alerts of the alert service."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bridge.alerts.alerting import AlertService
+from bridge.config import ConfigError
+from bridge.ingest.calibration import Calibrations, list_calibrations, set_calibration
+from bridge.readings import Reading
+from bridge.store import Store
+from simulation.paths import scenes_dir
+from simulation.scene import load_scene
+from tests.fixtures_api import Api, serve
+
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def test_applied_from_its_date_with_the_raw_value_kept(tmp_path):
+    with Store.open(data_dir=tmp_path) as store:
+        set_calibration(store, "S02", "relative_humidity", offset=-2.0, gain=1.05, set_by="wang", at=T0)
+        with pytest.raises(ConfigError, match="增益"):
+            set_calibration(store, "S02", "relative_humidity", gain=3.0)
+        with pytest.raises(ConfigError, match="unknown quantity"):
+            set_calibration(store, "S02", "humidity")
+        before = Reading("S02", "relative_humidity", T0 - timedelta(minutes=1), 50.0, "%RH")
+        after = Reading("S02", "relative_humidity", T0 + timedelta(minutes=1), 50.0, "%RH")
+        other = Reading("S02", "temperature", T0 + timedelta(minutes=1), 20.0, "°C")
+        got = Calibrations(store).apply([before, after, other])
+        assert got[0] == before and got[2] == other
+        assert got[1].value == pytest.approx(1.05 * 50.0 - 2.0) and got[1].raw == 50.0
+        assert store.add_readings(got) == 3
+        with store.transaction() as conn:
+            raw = conn.exec_driver_sql("SELECT raw_value FROM reading WHERE quantity='relative_humidity' "
+                                       "ORDER BY time_us").fetchall()
+        assert [r[0] for r in raw] == [None, 50.0]
+        set_calibration(store, "S02", "relative_humidity", offset=-1.0, set_by="li", at=T0 + timedelta(days=30))
+        newest = list_calibrations(store)
+        assert [(c.offset, c.set_by) for c in newest] == [(-1.0, "li")]
+        assert newest[0].due_at == T0 + timedelta(days=30 + 365)
+        assert len(list_calibrations(store, history=True)) == 2
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory) -> Api:
+    yield from serve(tmp_path_factory.mktemp("api_calibration"))
+
+
+def test_api_records_who_set_it(api: Api):
+    with api.client("curator") as c:
+        r = c.put("/api/calibrations/S01/temperature", json={"offset": -0.4, "note": "vs. reference"})
+        assert r.status_code == 200 and r.json()["set_by"] == "curator" and r.json()["offset"] == -0.4
+        assert c.put("/api/calibrations/S99/temperature", json={"offset": 1}).status_code == 404
+        bad = c.put("/api/calibrations/S01/temperature", json={"gain": 9})
+        assert bad.status_code == 422 and bad.json()["error"]["message"]["zh"]
+    with api.client("staff") as c:
+        assert c.put("/api/calibrations/S01/temperature", json={"offset": 1}).status_code == 403
+        listed = c.get("/api/calibrations").json()
+    assert [(x["sensor"], x["quantity"], x["offset"]) for x in listed] == [("S01", "temperature", -0.4)]
+
+
+def test_battery_and_calibration_due_reach_the_alert_service():
+    now = [T0]
+    svc = AlertService(load_scene(scenes_dir() / "demo_hall"), clock=lambda: now[0])
+    assert svc.on_status("S02", {"battery": 15}) == []  # held 5 min before raising
+    now[0] += timedelta(minutes=6)
+    raised = svc.on_status("S02", {"battery": 14, "linkquality": 80})
+    assert raised and raised[0]["cause"] == "battery_low" and "14.0 %" in raised[0]["message"]["en"]
+    assert svc.on_status("S99", {"battery": 1}) == [] and svc.on_status("S02", {"linkquality": 9}) == []
+    due = svc.calibration_ages({"S04": 400.0, "S01": 30.0})
+    assert [(e["cause"], e["target"]["id"]) for e in due] == [("calibration_due", "S04")]
+    assert "400.0 d" in due[0]["message"]["en"] and due[0]["advice"]["zh-CN"]
