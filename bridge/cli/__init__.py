@@ -1,1 +1,1 @@
-"""The command-line entry points of the headless programs (``relic-twin COMMAND``)."""
+"""The relic-twin subcommands that need no Panda3D (one module per command)."""

@@ -1,0 +1,218 @@
+"""The twin as controller: model-predictive planning of on/off actuators over the next hours.
+
+Every control step (10 min by default) the planner
+
+1. takes the reduced hall model (:mod:`simulation.control.hall_model`) started from the
+   estimated state (:mod:`simulation.control.estimator`), the forecast of outdoor weather and
+   visitors, and the disturbance the estimator has seen (held constant over the horizon);
+2. builds the candidate on/off plans of a small family: a first combination of device states
+   held for L1 steps, a second for L2, a third to the horizon (L1, L2 from 10 min to 8 h; a
+   space is never humidified and dehumidified at once; the first combination limited to what
+   the interlocks allow now) - about 1 700 plans for a dehumidifier and a humidifier;
+3. runs them all at once through the reduced model (batched numpy, exact RH, no linearisation)
+   and scores each;
+4. applies the first step of the cheapest plan; the rest is only its reason (the audit keeps it).
+
+The objective is the relics' own, in this order of weight: time outside each relic's RH band
+(with a margin), the 24 h change beyond a share of each relic's ``max_change_24h`` (its limit
+from the material profile; EN 15757's fluctuation criterion and the Bizot/ASHRAE 24 h limits),
+closeness to a slow reference (the last 24 h mean, clipped into the band: a plan that holds
+the RH where the relics already are needs neither energy nor swings), then energy and switching.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import product
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulation.control import hall_model as hm
+from simulation.control.devices import Device
+
+
+@dataclass(frozen=True)
+class Bands:
+    """Each relic's RH limits, (n_relics,) float %RH: low, high, max_change_24h (peak to peak)."""
+
+    low: NDArray[np.float64]
+    high: NDArray[np.float64]
+    max_change_24h: NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Recent:
+    """Measured relic RH over the last 24 h, (n_relics,) %RH: min, max and mean."""
+
+    low: NDArray[np.float64]
+    high: NDArray[np.float64]
+    mean: NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Cost per hour of each fault (model choices, tuned on the demo hall's weather, see
+    benchmarks/control.py). RH terms are per relic per (%RH)² h."""
+
+    band: float = 60.0  # outside band minus margin
+    swing: float = 10.0  # beyond the share of the 24 h limit
+    track: float = 0.3  # away from the reference
+    energy_kwh: float = 10.0  # per kWh of electricity
+    switch: float = 100.0  # per switch now (compressor wear, swings from cycling)
+    margin_rh: float = 1.5  # %RH kept from each band edge
+    swing_share: float = 1.0  # share of max_change_24h the plan may use
+
+
+@dataclass(frozen=True)
+class Settings:
+    """step_s : control step, s; horizon_steps : steps planned;
+    substeps : model steps per control step; dwell_s : the planner keeps a device's state at
+    least this long after switching it (stricter than the interlocks' minimum times: an on/off
+    plan relaxed to duties would otherwise chatter between neighbouring decisions)."""
+
+    step_s: float = 600.0
+    horizon_steps: int = 72  # 12 h
+    substeps: int = 2
+    dwell_s: float = 1800.0
+    weights: Weights = field(default_factory=Weights)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """first : (n_devices,) bool, the move to apply now; duty : (n_steps, n_devices) the plan;
+    relic_rh : (n_steps, n_relics) %RH predicted under the plan; free_rh : the same with all off;
+    cost : total; terms : cost by term; candidates : cost of every first move tried."""
+
+    first: NDArray[np.bool_]
+    duty: NDArray[np.float64]
+    relic_rh: NDArray[np.float64]
+    free_rh: NDArray[np.float64]
+    cost: float
+    terms: dict[str, float]
+    candidates: dict[tuple[bool, ...], float]
+
+
+SEGMENT_STEPS = (1, 2, 3, 4, 6, 9, 12, 18, 24, 36, 48)
+"""Lengths (control steps) a plan's first and second segments may have."""
+
+
+def candidate_plans(modes: Sequence[tuple[bool, ...]], first: Sequence[tuple[bool, ...]], n: int
+                    ) -> NDArray[np.bool_]:
+    """On/off plans over n steps, (b, n, n_devices): a first mode (one of ``first``) held for
+    L1 steps, then another for L2, then a third to the end (L1, L2 from :data:`SEGMENT_STEPS`);
+    and each first mode held throughout. ``modes`` are the allowed device combinations."""
+    out: dict[tuple, None] = {}
+    for m0 in first:
+        out[((m0, n),)] = None
+        for m1 in modes:
+            if m1 == m0:
+                continue
+            for l1 in SEGMENT_STEPS:
+                if l1 >= n:
+                    continue
+                out[((m0, l1), (m1, n - l1))] = None
+                for m2 in modes:
+                    if m2 == m1:
+                        continue
+                    for l2 in SEGMENT_STEPS:
+                        if l1 + l2 < n:
+                            out[((m0, l1), (m1, l2), (m2, n - l1 - l2))] = None
+    plans = np.zeros((len(out), n, len(modes[0])), bool)
+    for i, segs in enumerate(out):
+        k = 0
+        for mode, length in segs:
+            plans[i, k:k + length] = mode
+            k += length
+    return plans
+
+
+def costs(rh: NDArray, plans: NDArray, current: Sequence[bool], bands: Bands, recent: Recent,
+          power: NDArray, step_h: float, w: Weights) -> dict[str, NDArray[np.float64]]:
+    """Cost terms of each plan: rh (b, n, r) predicted relic RH, plans (b, n, d) on/off -> {term: (b,)}."""
+    lo, hi = bands.low + w.margin_rh, bands.high - w.margin_rh
+    allowance = w.swing_share * bands.max_change_24h
+    ref = reference(bands, recent, w.margin_rh)
+    band = np.maximum(lo - rh, 0.0) ** 2 + np.maximum(rh - hi, 0.0) ** 2
+    # the 24 h corridor never holds a relic outside its band: moving back into the band is no swing fault
+    swing = (np.maximum(rh - np.maximum(recent.low + allowance, lo), 0.0) ** 2
+             + np.maximum(np.minimum(recent.high - allowance, hi) - rh, 0.0) ** 2)
+    prev = np.concatenate([np.broadcast_to(np.asarray(current, bool), (plans.shape[0], 1, plans.shape[2])), plans],
+                          axis=1)
+    return {
+        "band": w.band * step_h * band.sum(axis=(1, 2)),
+        "swing": w.swing * step_h * swing.sum(axis=(1, 2)),
+        "track": w.track * step_h * ((rh - ref) ** 2).sum(axis=(1, 2)),
+        "energy": w.energy_kwh * step_h * (plans @ power).sum(axis=1) / 1e3,
+        "switch": w.switch * (prev[:, 1:] != prev[:, :-1]).sum(axis=(1, 2)),
+    }
+
+
+def reference(bands: Bands, recent: Recent, margin: float) -> NDArray[np.float64]:
+    """(n_relics,) %RH: the last 24 h mean clipped into each band less the margin."""
+    lo, hi = bands.low + margin, bands.high - margin
+    return np.clip(recent.mean, lo, np.maximum(hi, lo))
+
+
+def first_moves(devices: Sequence[Device], allowed: Sequence[Sequence[bool]] | None = None) -> list[tuple[bool, ...]]:
+    """Candidate device combinations: each device on or off, never a humidifier and a dehumidifier
+    of one space together; ``allowed[i]`` limits device i to the states listed (interlocks)."""
+    opts = allowed if allowed is not None else [(False, True)] * len(devices)
+    out = []
+    for combo in product(*opts):
+        spaces_dry = {d.space for d, on in zip(devices, combo, strict=True) if on and d.kind == "dehumidifier"}
+        spaces_wet = {d.space for d, on in zip(devices, combo, strict=True) if on and d.kind == "humidifier"}
+        if not spaces_dry & spaces_wet:
+            out.append(tuple(bool(c) for c in combo))
+    return out
+
+
+def plan(hall: hm.LumpedHall, x0: hm.HallState, forcing: hm.Forcing, devices: Sequence[Device], bands: Bands,
+         recent: Recent, current: Sequence[bool], settings: Settings | None = None,
+         allowed: Sequence[Sequence[bool]] | None = None, fixed: Sequence[bool | None] | None = None) -> Plan:
+    """The cheapest plan from state ``x0``.
+
+    forcing : over ``settings.horizon_steps`` steps (forecast; disturbance estimate included)
+    current : (n_devices,) the devices' state now (switching costs are counted against it)
+    allowed : per device, the states the interlocks allow for the first move
+    fixed : per device, a state it keeps through the whole plan (not the controller's to change:
+        policy off, a manual override), or None
+    """
+    s = settings or Settings()
+    n = s.horizon_steps
+    fx = list(fixed) if fixed is not None else [None] * len(devices)
+    whole = [(bool(f),) if f is not None else (False, True) for f in fx]
+    modes = first_moves(devices, whole)
+    first_opts = allowed if allowed is not None else [(False, True)] * len(devices)
+    first = first_moves(devices, [w if f is not None else a for w, a, f in zip(whole, first_opts, fx, strict=True)])
+    plans = candidate_plans(modes, first, n)
+    traj = hm.simulate(hall, x0, forcing, devices, plans.astype(float), s.step_s, s.substeps)
+    power = np.array([d.power_w for d in devices])
+    terms = costs(traj.relic_rh, plans, current, bands, recent, power, s.step_s / 3600.0, s.weights)
+    total = sum(terms.values())
+    i = int(np.argmin(total))
+    by_first: dict[tuple[bool, ...], float] = {}
+    for j in range(len(plans)):
+        key = tuple(bool(x) for x in plans[j, 0])
+        by_first[key] = min(by_first.get(key, np.inf), float(total[j]))
+    free = next(j for j in range(len(plans)) if not plans[j].any()) if any(not any(m) for m in first) else i
+    return Plan(first=plans[i, 0].copy(), duty=plans[i].astype(float), relic_rh=traj.relic_rh[i],
+                free_rh=traj.relic_rh[free], cost=float(total[i]), terms={k: float(v[i]) for k, v in terms.items()},
+                candidates=by_first)
+
+
+def persistence_forecast(history: NDArray, steps_per_day: int, horizon: int) -> NDArray[np.float64]:
+    """Diurnal persistence with the current offset: the value a day before each future step plus
+    (now minus a day ago), relaxing to plain yesterday over 6 h (no weather service needed).
+
+    history : (m,) float on the control grid, last = now, m >= steps_per_day  ->  (horizon,)
+    """
+    h = np.asarray(history, float)
+    now = h[-1]
+    k = np.arange(1, horizon + 1)
+    if len(h) < steps_per_day:
+        return np.full(horizon, now)
+    yesterday = h[len(h) - steps_per_day + (k - 1) % steps_per_day]
+    offset = now - h[-steps_per_day]
+    return yesterday + offset * np.exp(-k / (steps_per_day / 4.0))
