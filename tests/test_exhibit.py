@@ -149,7 +149,7 @@ def test_cli_refuses_a_folder_it_did_not_make_and_bad_scenes(tmp_path: Path, cap
     assert "scene.toml" in capsys.readouterr().err
 
 
-def test_cli_site_of_two_halls(tmp_path: Path, capsys):
+def test_cli_site_publishes_its_halls_not_its_storerooms(tmp_path: Path, capsys):
     import shutil
 
     site = tmp_path / "museum"
@@ -157,13 +157,14 @@ def test_cli_site_of_two_halls(tmp_path: Path, capsys):
         shutil.copytree(scenes_dir() / "demo_hall", site / name, ignore=shutil.ignore_patterns("scenarios"))
         text = (site / name / "scene.toml").read_text(encoding="utf-8")
         (site / name / "scene.toml").write_text(text.replace('id = "demo_hall"', f'id = "{name}"', 1), encoding="utf-8")
-    (site / "site.toml").write_text('name = {zh-CN = "县博物馆", en = "County museum"}\nhalls = ["west", "east"]\n',
+    (site / "site.toml").write_text('[site]\nid = "county"\nname = {zh-CN = "县博物馆", en = "County museum"}\n'
+                                    '[[halls]]\nscene = "west"\n[[halls]]\nscene = "east"\nkind = "storeroom"\n',
                                     encoding="utf-8")
     out = tmp_path / "out"
     assert cli(["publish", "--site", str(site), "--out", str(out)]) == 0
-    assert "published 14 relics" in capsys.readouterr().out
+    assert "published 7 relics" in capsys.readouterr().out  # the storeroom (库房) is not public
     gallery = (out / "index.html").read_text(encoding="utf-8")
-    assert "County museum" in gallery and gallery.index('href="west/ding.html"') < gallery.index('href="east/ding.html"')
+    assert "County museum" in gallery and 'href="west/ding.html"' in gallery and "east/" not in gallery
 
 
 def test_every_exhibit_word_is_in_both_languages_and_used():

@@ -21,18 +21,21 @@ def publish_main(argv: list[str]) -> int:
     src = p.add_mutually_exclusive_group()
     src.add_argument("--scene", type=Path, default=None, help="a hall folder (default: the demo hall) / 展厅文件夹")
     src.add_argument("--site", type=Path, default=None,
-                     help="a folder of halls, or one with site.toml / 多展厅文件夹")
+                     help="a site: a folder of hall folders or a site.toml; storerooms are left out / 场馆（不含库房）")
     p.add_argument("--out", type=Path, required=True, help="the folder to write / 输出文件夹")
     args = p.parse_args(argv)
 
     from bridge.exhibit import publish
-    from bridge.exhibit.sites import site_halls
+    from bridge.site.model import load_site
 
     try:
         title = None
         if args.site is not None:
-            title, folders = site_halls(args.site)
-            scenes = [load_scene(f) for f in folders]
+            site = load_site(args.site)
+            title = site.name
+            scenes = [h.scene for h in site.halls if h.kind == "hall"]  # a storeroom (库房) is not public
+            if not scenes:
+                raise ConfigError(f"{args.site}: the site has no exhibition hall, only storerooms / 该场馆没有展厅")
         else:
             scenes = [load_scene(args.scene or scenes_dir() / "demo_hall")]
         done = publish(scenes, args.out, title=title,

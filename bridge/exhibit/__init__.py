@@ -7,7 +7,7 @@ or any static host). ``relic-twin serve`` also serves it at ``/exhibit/``.
 Modules: ``glb`` (compressed glTF binary within a size budget), ``picture`` (a still
 for the gallery), ``views`` (page data), ``texts`` (the exhibit's own words),
 ``vendor`` (the viewer from npm and its licences), ``voyager`` (Smithsonian Voyager
-documents), ``publish`` (the folder), ``sites`` (which halls a site holds).
+documents) and ``publish`` (the folder); a site's halls come from ``bridge.site``.
 """
 
 from bridge.exhibit.publish import Published, publish
