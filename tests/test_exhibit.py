@@ -156,7 +156,8 @@ def test_cli_site_publishes_its_halls_not_its_storerooms(tmp_path: Path, capsys)
     for name in ("east", "west"):
         shutil.copytree(scenes_dir() / "demo_hall", site / name, ignore=shutil.ignore_patterns("scenarios"))
         text = (site / name / "scene.toml").read_text(encoding="utf-8")
-        (site / name / "scene.toml").write_text(text.replace('id = "demo_hall"', f'id = "{name}"', 1), encoding="utf-8")
+        text = text.replace("demo_hall", name).replace("S0", f"{name[0].upper()}0").replace("S1", f"{name[0].upper()}1")
+        (site / name / "scene.toml").write_text(text, encoding="utf-8")  # own hall id, sensors and topics
     (site / "site.toml").write_text('[site]\nid = "county"\nname = {zh-CN = "县博物馆", en = "County museum"}\n'
                                     '[[halls]]\nscene = "west"\n[[halls]]\nscene = "east"\nkind = "storeroom"\n',
                                     encoding="utf-8")
