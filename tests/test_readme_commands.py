@@ -110,7 +110,11 @@ PLANS: dict[str, str] = {
     ".venv/bin/relic-twin user add admin --role admin": "test_serve_user_monitor",
     "relic-twin serve": "test_serve_user_monitor",
     ".venv/bin/relic-twin serve --port 8000": "test_serve_user_monitor",
-    "relic-twin serve [--port 8000] [--cert C --key K]": "test_serve_user_monitor",
+    "relic-twin serve [--port 8000] [--cert C --key K] [--exhibit DIR]": "test_serve_user_monitor",
+    "relic-twin serve --site": "test_site_serve.py::test_serve_site_runs_every_hall_in_one_process",
+    "make web": "test_make_demo",  # a dry run: the test cannot reach the npm registry
+    ".venv/bin/relic-twin publish --scene scenes/demo_hall --out out/exhibit": "test_exhibit.py::test_readme_publish_command",
+    "relic-twin publish --scene scenes/demo_hall --out out/exhibit": "test_exhibit.py::test_readme_publish_command",
     ".venv/bin/relic-twin serve --host 0.0.0.0 --port 8443 --cert cert.pem --key key.pem": "test_serve_https",
 }
 
@@ -200,8 +204,11 @@ def test_make_demo(hall: Hall, tmp_path: Path) -> None:
     args = f"--headless --out {out} --seconds {SHORT} --speed 3600"
     if shutil.which("make") is None or not (ROOT / ".venv" / "bin" / "relic-twin").exists():
         done = hall.run(f"relic-twin demo {args}", timeout=180)  # what make demo runs
-    else:  # -o: the venv counts as installed (make test made it)
-        done = hall.run(f'make -o .venv/.installed demo DEMO_ARGS="{args}"', timeout=180)
+    else:  # -o: the venv and the web viewer count as installed (make test made them)
+        done = hall.run(f'make -o .venv/.installed -o web/node_modules/.package-lock.json demo DEMO_ARGS="{args}"',
+                        timeout=180)
+        dry = hall.run("make -n -B web")  # make web installs the exhibit's viewer from the lock file
+        assert "npm ci" in dry.stdout
     assert (out / "last.png").is_file()
     stored = re.search(r"stored (\d+) readings", done.stdout)
     assert stored and int(stored.group(1)) > 0
