@@ -30,12 +30,13 @@ Errors are JSON: `{"error": {"code", "message": {"en", "zh"}}}`."""
 
 
 def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, scene: Scene | None = None,
-               state: TwinState | None = None, whatif_runner: Runner | None = None) -> FastAPI:
+               state: TwinState | None = None, whatif_runner: Runner | None = None, control: Any = None) -> FastAPI:
     """The API over a running twin (``TwinRuntime``: store, scene, live state) or a bare :class:`Store`.
 
     settings : limits, data folder, token secret (see :class:`ApiSettings`)
     scene, state : when given a bare store, the hall and live state to serve (optional)
     whatif_runner : replaces the simulation for what-if runs (tests)
+    control : the hall's ``bridge.control.runtime.ControlRuntime`` (else the runtime's ``control``)
     """
     settings = settings or ApiSettings()
     if isinstance(runtime_or_store, Store):
@@ -49,6 +50,7 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
     svc = Service.build(store, settings, signer, scene, state)
     svc.on_ack = getattr(runtime_or_store, "acknowledge", None)
     svc.on_adopt = getattr(runtime_or_store, "adopt_device", None)
+    svc.control = control if control is not None else getattr(runtime_or_store, "control", None)
     scenarios = scene.root / "scenarios" if scene is not None else None
     initial_state = None
     if scene is not None:
@@ -65,6 +67,7 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
         live_route,
         routes_alerts,
         routes_calibrations,
+        routes_control,
         routes_details,
         routes_devices,
         routes_files,
@@ -85,7 +88,7 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
     errors.install(app)
     for module in (routes_users, routes_relics, routes_monitor, routes_details, routes_alerts, routes_files,
                    routes_whatif, routes_profiles, routes_reports, routes_calibrations, routes_devices,
-                   live_route):
+                   routes_control, live_route):
         app.include_router(module.router)
     app.add_middleware(Limits, rate_per_s=settings.rate_per_s, burst=settings.burst,
                        login_per_min=settings.login_per_min, max_body=settings.max_body,

@@ -70,6 +70,7 @@ class Service:
     dummy_hash: str = ""  # verified against when a user does not exist (same timing as a wrong password)
     throttle: AccountThrottle = field(default_factory=AccountThrottle)  # failed sign-ins per account
     tickets: Any = None  # bridge.api.live_route.Tickets, set by create_app
+    control: Any = None  # bridge.control.runtime.ControlRuntime of the hall, when control runs
 
     @classmethod
     def build(cls, store: Store, settings: ApiSettings, signer: TokenSigner, scene: Scene | None,
@@ -149,5 +150,7 @@ CanWriteArchive = Annotated[Claims, Depends(require("archive:write"))]
 CanWhatIf = Annotated[Claims, Depends(require("whatif:run"))]
 CanThresholds = Annotated[Claims, Depends(require("thresholds:write"))]
 CanAdopt = Annotated[Claims, Depends(require("devices:adopt"))]
+CanOperate = Annotated[Claims, Depends(require("control:operate"))]
+CanSetPolicy = Annotated[Claims, Depends(require("control:policy"))]
 CanUsers = Annotated[Claims, Depends(require("users:manage"))]
 CanSettings = Annotated[Claims, Depends(require("settings:write"))]
