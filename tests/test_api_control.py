@@ -15,8 +15,7 @@ from simulation.control.controller import Humidistat, Observation
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory):
-    for a in serve(tmp_path_factory.mktemp("api_control")):
-        yield a
+    yield from serve(tmp_path_factory.mktemp("api_control"))
 
 
 @pytest.fixture
