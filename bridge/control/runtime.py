@@ -187,6 +187,33 @@ class ControlRuntime:
                     out.append({"actuator": a.id, "kind": "recommendation", "on": on, "why": why})
             return out
 
+    def fail_safe(self, reason: str) -> list[dict[str, Any]]:
+        """No trustworthy reading: every switch machine to its declared safe state (overrides
+        excepted), with an alert; the minimum off time still holds for machines whose safe state is on."""
+        with self._lock:
+            now = self.clock()
+            for space in sorted({a.space for a in self.switches}):
+                self._raise_alert("stale_sensor", space, feedback.text("stale_sensor", space=space), now)
+            out = []
+            for a in self.switches:
+                ov = self.overrides.get(a.id)
+                if ov is not None and ov[1] > now:
+                    continue
+                target = a.safe_state == "on"
+                h = self.controller.history[a.id]
+                if target and not h.on and now - h.since_s < self.controller.limits.min_off_s:
+                    continue
+                current = bool(self.reported[a.id].get("on", False))
+                pending = self.pending.get(a.id)
+                if current == target or (pending is not None and pending.command.get("on") == target):
+                    continue
+                why = {"source": "safe", "rules": ["stale_sensor"], "reason": reason,
+                       "reasons": [interlocks.RULES["stale_sensor"]]}
+                self._send(a.id, {"on": target}, "safe", why, now)
+                self.controller.history[a.id] = h.switched(target, now)
+                out.append({"actuator": a.id, "kind": "command", "on": target, "why": why})
+            return out
+
     def tick(self, humidity: dict[str, tuple[float, float]]) -> list[dict[str, Any]]:
         """Echo timeouts and effect checks; humidity : space -> (T °C, RH %RH) now."""
         with self._lock:
@@ -261,12 +288,17 @@ class ControlRuntime:
         return alert
 
 
-def connect(runtime: ControlRuntime, host: str, port: int, client_id: str) -> Any:
+def connect(runtime: ControlRuntime, host: str, port: int, client_id: str, *, username: str | None = None,
+            password: str | None = None, tls: bool = False) -> Any:
     """A paho client subscribed to the runtime's state topics, publishing its commands (QoS 1).
     Returns the started client (``loop_stop()`` + ``disconnect()`` to end)."""
     import paho.mqtt.client as mqtt
 
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id)
+    if username:
+        client.username_pw_set(username, password)
+    if tls:
+        client.tls_set()
     ready = threading.Event()
 
     def on_connect(c, userdata, flags, reason_code, properties):  # noqa: ANN001
