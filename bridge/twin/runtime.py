@@ -140,6 +140,7 @@ def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None 
     on_status(f"broker 消息代理: {broker.url} ({broker.kind})")
     store = Store.open(settings.database_url, data_dir=settings.data_dir)
     on_status(f"database 数据库: {store.url}")
+    say = on_status  # the name is reused below for battery status
     installation = installation_id(settings.data_dir)  # our client ids: stable here, unique between installations
     fleet_obj: VirtualFleet | None = None
     if clock is None:
@@ -196,7 +197,7 @@ def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None 
                              outdoor=os.environ.get("RELIC_TWIN_OUTDOOR_SENSOR"),
                              client_id=client_id(installation, "control", scene.id)).start()
         rt.control, rt._control_service = svc.runtime, svc
-        on_status(f"control 环境控制: {len(scene.actuators)} actuators, {svc.why}")
+        say(f"control 环境控制: {len(scene.actuators)} actuators, {svc.why}")
 
     prealarms = Prealarms(store, scene, alerts.profiles, clock)
 
