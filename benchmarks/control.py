@@ -99,7 +99,8 @@ def figures(rec: closed_loop.Record, b: mpc.Bands, days: float) -> dict[str, flo
     swing = max(max_change_24h(rec.times_s, rec.relic_rh[:, j]) for j in range(rec.relic_rh.shape[1]))
     return {"in_band": 100.0 * float(np.mean(inside)), "swing24": swing,
             "kwh": energy_kwh(DEVICES, rec.on, STEP_S), "switches": closed_loop.switches(rec.on) / days,
-            "decision_s": float(np.mean(rec.decision_s)), "decision_max_s": float(np.max(rec.decision_s))}
+            "decision_s": float(np.mean(rec.decision_s)), "decision_max_s": float(np.max(rec.decision_s)),
+            "duty": rec.on.mean(axis=0), "mean_rh": float(np.mean(rec.relic_rh))}
 
 
 def model_match(weather: closed_loop.Weather, days: float) -> tuple[float, float]:
@@ -157,6 +158,8 @@ def main() -> int:
         print(f"{name:11s} in band {f['in_band']:5.1f} %  worst 24 h change {f['swing24']:4.1f} %RH  "
               f"{f['kwh']:6.1f} kWh  {f['switches']:5.1f} switches/day  decision {1e3 * f['decision_s']:6.1f} ms "
               f"(max {1e3 * f['decision_max_s']:.0f} ms)  run {time.perf_counter() - t:.0f} s")
+        print(f"{'':11s} mean relic RH {f['mean_rh']:.1f} %RH, time on: "
+              + ", ".join(f"{d.id} {100 * x:.0f} %" for d, x in zip(DEVICES, f["duty"], strict=True)))
     same, field = model_match(weather, min(args.days, 7.0))
     print(f"reduced model vs 2-D model, relic RH RMSE over {min(args.days, 7.0):g} days open loop: "
           f"{same:.2f} %RH with the same parameters, {field:.2f} %RH against the plant's")

@@ -66,4 +66,4 @@ def test_control_routes_follow_roles_and_leave_an_audit_trail(api: Api, control)
 def test_control_routes_say_when_no_control_runs(api: Api):
     with api.client("staff") as c:
         r = c.get("/api/control")
-    assert r.status_code == 503 and "环境控制" in r.json()["error"]["message"]["zh"]
+    assert r.status_code == 404 and "环境控制" in r.json()["error"]["message"]["zh"]

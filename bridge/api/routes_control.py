@@ -28,7 +28,8 @@ class OverrideIn(BaseModel):
 def _runtime(svc: Any, actuator: str | None = None) -> Any:
     rt = getattr(svc, "control", None)
     if rt is None:
-        raise ApiError("unavailable", "no climate control runs on this server", "此服务器未运行环境控制")
+        raise ApiError("not_found", "no climate control runs on this server (no [[actuators]] in the scene)",
+                       "此服务器未运行环境控制（场景中没有执行器）")
     if actuator is not None and actuator not in rt.actuators:
         raise ApiError("not_found", f"no actuator {actuator!r}", f"没有执行器 {actuator!r}")
     return rt

@@ -84,7 +84,8 @@ class ControlService:
     def __init__(self, scene: Scene, latest: Callable[[], list[Reading]], is_stale: Callable[[Reading], bool],
                  address: Any, data_dir: Path, clock: Callable[[], datetime],
                  alert: Callable[[dict[str, Any]], None] = lambda a: None, outdoor: str | None = None,
-                 client_id: str = "relic-twin-control", step_s: float = STEP_S):
+                 client_id: str = "relic-twin-control", step_s: float = STEP_S,
+                 on_change: Callable[[list[dict[str, Any]]], None] | None = None):
         self.scene, self.latest, self.is_stale, self.clock, self.step_s = scene, latest, is_stale, clock, step_s
         self.outdoor = outdoor if outdoor in {s.id for s in scene.sensors} else None
         model, devices, bands, fallback = control_hall.twin_controller_parts(scene)
@@ -99,7 +100,7 @@ class ControlService:
             self.why = "twin (MPC)" if self.calibration_ok else "calibration failed: humidistat / 校准未通过：湿度控制器"
         self.runtime = ControlRuntime(scene.id, scene.actuators, self.controller, lambda t, p: None,
                                       AuditLog(data_dir / "control" / f"{scene.id}-audit.jsonl"), alert=alert,
-                                      clock=lambda: self.clock().timestamp())
+                                      clock=lambda: self.clock().timestamp(), on_change=on_change)
         self._outdoor: deque[tuple[float, float]] = deque(maxlen=2 * int(86400 / step_s))
         self._client = connect(self.runtime, address.host, address.port, client_id, username=address.username,
                                password=address.password, tls=address.tls)

@@ -195,7 +195,9 @@ def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None 
                              settings.data_dir, clock,
                              alert=lambda a: rt.emit([alert_event(a)]),
                              outdoor=os.environ.get("RELIC_TWIN_OUTDOOR_SENSOR"),
-                             client_id=client_id(installation, "control", scene.id)).start()
+                             client_id=client_id(installation, "control", scene.id),
+                             on_change=state.update_control).start()
+        state.update_control(svc.runtime.status())
         rt.control, rt._control_service = svc.runtime, svc
         say(f"control 环境控制: {len(scene.actuators)} actuators, {svc.why}")
 

@@ -172,7 +172,7 @@ class TwinController(_Base):
             allowed = interlocks.allowed_first_moves(self.devices, self.history, now_s, dwell)
             fixed = [ctx.fixed.get(d.id, ctx.override[d.id][0] if d.id in ctx.override and ctx.override[d.id][1] > now_s
                                    else None) for d in self.devices]
-            p = mpc.plan(self.hall, est.state, f, self.devices, self.bands, self.recent(), self.state,
+            p = mpc.plan(self.hall, est.state, f, est.devices(self.devices), self.bands, self.recent(), self.state,
                          self.settings, allowed, fixed)
             step = self._finish(now_s, [bool(x) for x in p.first], "mpc", ctx, p, started)
         self._last = step.on
