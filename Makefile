@@ -1,13 +1,13 @@
 # relic-twin: two commands. `make demo` runs the live demo hall; `make test` runs the tests.
 # Both create and use the virtual environment at .venv/ and install what a fresh
-# Debian/Ubuntu machine lacks (Mosquitto, a CJK font, Mesa for offscreen GL).
+# Debian/Ubuntu machine lacks (Mosquitto, a CJK font, Mesa for offscreen GL, libusb for open3d).
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SYSTAMP := .venv/.system-deps
-APT_PACKAGES := mosquitto fonts-wqy-microhei libgl1 libegl1 libgl1-mesa-dri poppler-utils
+APT_PACKAGES := mosquitto fonts-wqy-microhei libgl1 libegl1 libgl1-mesa-dri poppler-utils libusb-1.0-0
 DEMO_ARGS ?=
 
 .PHONY: demo test setup system-deps lint bench clean

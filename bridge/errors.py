@@ -8,6 +8,7 @@
     ├── DecodeError             a payload cannot become readings (decoders catch it
     │                           and turn it into a Rejection; it never leaves decode())
     ├── LoggerFileError         a logger export file cannot be imported
+    ├── ScanError               a relic or hall scan cannot be read or turned into a twin
     ├── StorageError            the database refused or failed (wraps SQLAlchemy errors)
     └── BrokerError             the MQTT broker cannot be reached or refused (wraps paho errors)
 
@@ -44,6 +45,10 @@ class DecodeError(RelicTwinError):
 
 class LoggerFileError(RelicTwinError):
     """A data-logger export file cannot be imported."""
+
+
+class ScanError(RelicTwinError):
+    """A scan file cannot be read or processed; the message names the file (English | 中文)."""
 
 
 class StorageError(RelicTwinError):

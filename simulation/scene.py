@@ -151,7 +151,9 @@ class Tour:
 
 @dataclass(frozen=True)
 class Relic:
-    """A relic on display. ``tours`` may be empty: the kiosk then tours every annotation in order."""
+    """A relic on display. ``tours`` may be empty: the kiosk then tours every annotation in order.
+    ``source``: where its mesh came from (``file``, ``licence``, ``processing``; written by
+    ``relic-twin scan relic``)."""
 
     id: str
     name: Text
@@ -167,6 +169,7 @@ class Relic:
     stand_in: bool = False
     annotations: tuple[Annotation, ...] = ()
     tours: tuple[Tour, ...] = ()
+    source: Mapping[str, str] = field(default_factory=dict)
 
     def annotation_index(self, annotation_id: str) -> int:
         """Position of annotation ``annotation_id`` in ``annotations`` (its marker number - 1)."""
@@ -210,6 +213,7 @@ class HallScan:
     brightness: float = 1.0
     clip: tuple[float, float] = (-math.inf, math.inf)
     walls: str = "low"
+    source: Mapping[str, str] = field(default_factory=dict)
 
     def matrix(self) -> NDArray[np.float64]:
         """(4, 4) map (column vectors) from file coordinates to the hall frame."""
@@ -588,7 +592,16 @@ class _Validator:
             case=self.ref(t, f"{key}.case", cases, "case", required=False) or None,
             zone=self.ref(t, f"{key}.zone", zones, "zone"), era=self.text(t, f"{key}.era", required=False),
             stand_in=bool(t.get("stand_in", False)), annotations=notes, tours=tours,
+            source=self.strings(t, f"{key}.source"),
         )
+
+    def strings(self, t: Mapping[str, Any], key: str) -> dict[str, str]:
+        """An optional table of strings (``{}`` when absent)."""
+        val = t.get(key.rsplit(".", 1)[-1], {})
+        if not isinstance(val, dict) or not all(isinstance(v, str) for v in val.values()):
+            self.err(key, "a table of strings")
+            return {}
+        return dict(val)
 
     def hall_scan(self, t: Any, key: str, assets: Path) -> HallScan | None:
         """``[hall_scan]``: the scan file and its placement (see :class:`HallScan`)."""
@@ -596,7 +609,7 @@ class _Validator:
             self.err(key, f"a table ([hall_scan] with mesh = ...), got {type(t).__name__}")
             return None
         known = {"mesh", "kind", "translation", "rotation", "scale", "up", "opacity", "point_size", "brightness",
-                 "clip", "walls"}
+                 "clip", "walls", "source"}
         for extra in sorted(set(t) - known):
             self.err(f"{key}.{extra}", f"one of the keys {', '.join(sorted(known))}")
         mesh = t.get("mesh")
@@ -625,7 +638,7 @@ class _Validator:
             opacity=self.number(t, f"{key}.opacity", 0.05, 1.0, default=1.0),
             point_size=self.number(t, f"{key}.point_size", 0.001, 0.2, default=0.012),
             brightness=self.number(t, f"{key}.brightness", 0.1, 10.0, default=1.0),
-            clip=clip,
+            clip=clip, source=self.strings(t, f"{key}.source"),
         )
 
     def tour(self, t: Mapping[str, Any], key: str, note_ids: list[str]) -> Tour:

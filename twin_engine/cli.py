@@ -32,6 +32,7 @@ DELEGATED: dict[str, tuple[str, str, str]] = {
     "serve": ("bridge.cli.serve", "serve_main", "run the twin service headless / 运行孪生服务"),
     "user": ("bridge.cli.user", "user_main", "manage users / 用户管理"),
     "broker-config": ("bridge.cli.broker_config", "broker_config_main", "write a Mosquitto config / 生成代理配置"),
+    "scan": ("bridge.cli.scan", "scan_main", "a relic or hall scan into the scene / 扫描入场景"),
     "kiosk": ("twin_engine.kiosk", "kiosk_main", "visitor kiosk / 观众导览终端"),
     "annotate": ("twin_engine.annotate", "annotate_main", "place hotspots on a relic / 标注文物热点"),
     "monitor": ("twin_engine.monitor_cli", "monitor_main", "staff live 3D monitor / 实时三维监测"),
@@ -50,18 +51,35 @@ def _run_delegated(name: str, argv: list[str]) -> int:
 
 
 def scene_check(argv: list[str]) -> int:
-    """``relic-twin scene check DIR``: validate a scene and print a summary."""
+    """``relic-twin scene check DIR [--plan PNG]``: validate a scene, load each of its meshes,
+    print a summary; ``--plan`` draws the floor outline over the hall scan seen from above."""
+    from bridge.scan.check import check_meshes, draw_plan
+    from simulation.paths import assets_dir
     from simulation.quantities import QUANTITIES
     from simulation.scene import SceneError, load_scene
 
     p = argparse.ArgumentParser(prog="relic-twin scene check", description="validate a scene / 校验场景")
     p.add_argument("scene", nargs="?", default=str(scenes_dir() / "demo_hall"))
+    p.add_argument("--plan", default=None, help="write the outline over the scan's plan view to this PNG / 输出平面核对图")
     args = p.parse_args(argv)
     try:
         scene = load_scene(args.scene)
     except SceneError as exc:
         for line in exc.errors:
             print(line, file=sys.stderr)
+        return 1
+    problems = check_meshes(scene, assets_dir())
+    for line in problems:
+        print(line, file=sys.stderr)
+    if args.plan:
+        from pathlib import Path
+
+        from twin_engine.fonts import cjk_font_path
+
+        font = cjk_font_path()
+        out = draw_plan(scene, assets_dir(), Path(args.plan), str(font[0]) if font else None)
+        print(f"  plan 平面图: {out}")
+    if problems:
         return 1
     print(f"{scene.name.get('zh-CN', '')} / {scene.name.get('en', '')}  ({scene.id})")
     xmin, ymin, xmax, ymax = scene.bounds

@@ -154,7 +154,7 @@ def apply_transform(m: NDArray[np.float64], points: NDArray[np.float64], *, vect
     p = np.atleast_2d(np.asarray(points, float))
     if vectors:
         out = p @ np.linalg.inv(m[:3, :3])  # normals transform by the inverse transpose
-        return out / np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-30)  # a zero normal stays zero
     return p @ m[:3, :3].T + m[:3, 3]
 
 

@@ -8,7 +8,9 @@ decimated copy (quadric edge collapse, Garland and Heckbert 1997, via
 full mesh shows when the camera comes within ``near_m``.
 
 The decimated geometry is cached as ``.bam`` beside ``meshes.py``'s cache,
-keyed by the PLY's hash and the face budget.
+keyed by the PLY's hash and the face budget. A relic made by ``relic-twin scan
+relic`` ships its own hall copy beside its mesh (``<name>-hall.ply``, see
+``bridge/scan/relic.py``): that file is used as it is.
 """
 
 from __future__ import annotations
@@ -61,7 +63,9 @@ def low_poly_geom(path: Path, max_faces: int) -> tuple[NodePath, np.ndarray]:
                 if tag:
                     return np_, np.array([float(v) for v in tag.split()]).reshape(2, 3)
     arrays = meshes.read_mesh(path)
-    np_ = NodePath(meshes.make_geom_node(f"{path.stem}-lod", decimate(arrays, max_faces)))
+    hall_copy = path.with_name(f"{path.stem}-hall{path.suffix}")
+    low = meshes.read_mesh(hall_copy) if hall_copy.is_file() else decimate(arrays, max_faces)
+    np_ = NodePath(meshes.make_geom_node(f"{path.stem}-lod", low))
     bounds = arrays.bounds
     np_.setTag("full_bounds", " ".join(f"{v:.9g}" for v in bounds.ravel()))
     try:

@@ -1,0 +1,1 @@
+"""The relic-twin subcommands that need no Panda3D (one module per command)."""
