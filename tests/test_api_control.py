@@ -27,9 +27,10 @@ def control(api: Api, tmp_path):
     sent: list = []
     rt = ControlRuntime("demo_hall", acts, Humidistat(devices_for(acts), humidistat.Setpoints.for_band(50, 60)),
                         lambda t, p: sent.append((t, p)), AuditLog(tmp_path / "audit.jsonl"))
+    before = api.app.state.service.control
     api.app.state.service.control = rt
     yield rt, sent
-    api.app.state.service.control = None
+    api.app.state.service.control = before
 
 
 def test_control_routes_follow_roles_and_leave_an_audit_trail(api: Api, control):
@@ -64,6 +65,10 @@ def test_control_routes_follow_roles_and_leave_an_audit_trail(api: Api, control)
 
 
 def test_control_routes_say_when_no_control_runs(api: Api):
-    with api.client("staff") as c:
-        r = c.get("/api/control")
+    before, api.app.state.service.control = api.app.state.service.control, None
+    try:
+        with api.client("staff") as c:
+            r = c.get("/api/control")
+    finally:
+        api.app.state.service.control = before
     assert r.status_code == 404 and "环境控制" in r.json()["error"]["message"]["zh"]
