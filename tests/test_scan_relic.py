@@ -101,6 +101,8 @@ def test_scanned_relic_is_added_to_the_scene_and_shown_by_the_kiosk(home, engine
     assert entry["source"]["licence"] == "CC0" and "triangle strip" in entry["source"]["processing"]
     for name in ("cone.ply", "cone-hall.ply", "cone.png"):
         assert (home / "assets" / "meshes" / "scans" / name).is_file()
+    cached = sorted(p.name for p in (home / "cache").glob("cone-*.bam"))
+    assert len(cached) == 2  # kiosk and hall geometry converted already: the first start reads them
     sources = (home / "assets" / "SOURCES.md").read_text(encoding="utf-8")
     assert "| `meshes/scans/cone.ply` | Cone (kiosk" in sources and "| `meshes/scans/cone-hall.ply` |" in sources
     written = read_scan(home / "assets" / "meshes" / "scans" / "cone.ply")

@@ -11,6 +11,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from simulation.paths import scenes_dir
 
@@ -32,7 +33,6 @@ DELEGATED: dict[str, tuple[str, str, str]] = {
     "serve": ("bridge.cli.serve", "serve_main", "run the twin service headless / 运行孪生服务"),
     "user": ("bridge.cli.user", "user_main", "manage users / 用户管理"),
     "broker-config": ("bridge.cli.broker_config", "broker_config_main", "write a Mosquitto config / 生成代理配置"),
-    "scan": ("bridge.cli.scan", "scan_main", "a relic or hall scan into the scene / 扫描入场景"),
     "kiosk": ("twin_engine.kiosk", "kiosk_main", "visitor kiosk / 观众导览终端"),
     "annotate": ("twin_engine.annotate", "annotate_main", "place hotspots on a relic / 标注文物热点"),
     "monitor": ("twin_engine.monitor_cli", "monitor_main", "staff live 3D monitor / 实时三维监测"),
@@ -108,6 +108,20 @@ def demo(argv: list[str]) -> int:
     return demo_main(argv)
 
 
+def scan(argv: list[str]) -> int:
+    """``relic-twin scan``: bridge/cli/scan.py, then the kiosk's and monitor's mesh cache filled."""
+    from bridge.cli.scan import scan_main
+
+    def prepare(mesh: Path) -> None:
+        try:
+            from twin_engine.meshes import warm_cache
+        except ImportError:  # no Panda3D here: the programs convert on first load
+            return
+        warm_cache(mesh)
+
+    return scan_main(argv, prepare)
+
+
 def fleet(argv: list[str]) -> int:
     from bridge.cli.fleet import fleet_main
 
@@ -119,6 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     own: dict[str, tuple[Callable[[list[str]], int], str]] = {
         "demo": (demo, "the live demo hall / 实时演示展厅"),
         "fleet": (fleet, "run the virtual sensor fleet / 虚拟传感器群"),
+        "scan": (scan, "a relic or hall scan into the scene / 扫描入场景"),
     }
     if not argv or argv[0] in ("-h", "--help"):
         print("usage: relic-twin COMMAND [ARGS]\n\ncommands / 命令:")

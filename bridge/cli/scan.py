@@ -59,8 +59,9 @@ def _hall_parser() -> argparse.ArgumentParser:
     return p
 
 
-def scan_main(argv: list[str]) -> int:
-    """Entry point of ``relic-twin scan``."""
+def scan_main(argv: list[str], prepare: Callable[[Path], None] | None = None) -> int:
+    """Entry point of ``relic-twin scan``. ``prepare`` is called with each mesh file written
+    (the 3D programs pass one that fills their load cache, so the kiosk starts fast)."""
     if not argv or argv[0] not in ("relic", "hall"):
         print("usage: relic-twin scan relic FILE --scene DIR --id ID | relic-twin scan hall FILE --scene DIR [--json]\n"
               "用法: relic-twin scan relic|hall 文件 --scene 场景目录", file=sys.stderr)
@@ -69,7 +70,7 @@ def scan_main(argv: list[str]) -> int:
     args = (_relic_parser() if what == "relic" else _hall_parser()).parse_args(rest)
     ask = _asker(args)
     try:
-        return scan_relic(args, ask) if what == "relic" else scan_hall(args)
+        return scan_relic(args, ask, prepare) if what == "relic" else scan_hall(args, prepare)
     except (ScanError, SceneError, RelicTwinError, OSError) as exc:
         print(f"relic-twin scan {what}: {exc}", file=sys.stderr)
         if isinstance(exc, SceneError):
@@ -105,7 +106,7 @@ def _parse_height(text: str) -> float | None:
     return None
 
 
-def scan_relic(args: argparse.Namespace, ask: Callable[[str], str]) -> int:
+def scan_relic(args: argparse.Namespace, ask: Callable[[str], str], prepare: Callable[[Path], None] | None = None) -> int:
     from bridge.scan import scene_doc
     from bridge.scan.relic import process_relic, write_relic
     from simulation.materials import load_profiles
@@ -165,6 +166,8 @@ def scan_relic(args: argparse.Namespace, ask: Callable[[str], str]) -> int:
         p, f, _ = result.lods[key]
         scene_doc.record_source(assets, f"{SCAN_DIR}/{files[key].name}", f"{name_en} ({stem}, {len(f)} faces)",
                                 f"`{args.file.name}`{credit}", args.licence, processing)
+    if prepare is not None:
+        prepare(files["kiosk"])
     relic = saved.relic(args.id)
     print(f"{'added' if is_new else 'updated'} relic {args.id} in {args.scene} / 已{'添加' if is_new else '更新'}文物: "
           f"{relic.name['zh-CN']} / {relic.name['en']}, {relic.height_m:.3f} m, {mesh_rel}")
@@ -176,14 +179,14 @@ def scan_relic(args: argparse.Namespace, ask: Callable[[str], str]) -> int:
     return 0
 
 
-def scan_hall(args: argparse.Namespace) -> int:
+def scan_hall(args: argparse.Namespace, prepare: Callable[[Path], None] | None = None) -> int:
     from bridge.scan.hall import process_hall
     from bridge.scan.scene_doc import write_hall
 
     assets = _assets(args)
     log = lambda s: print(f"  {s}", file=sys.stderr)  # noqa: E731
     print(f"{args.file}: processing / 处理中 ...", file=sys.stderr)
-    result = process_hall(args.file, units=args.units, up=args.up, progress=log)
+    result = process_hall(args.file, units=args.units, up=args.up, shell=not args.dry_run, progress=log)
     if not args.dry_run:
         write_hall(result, args.scene, assets, SCAN_DIR, licence=args.licence, credit=args.credit)
     summary = {"outline": [[round(float(x), 3), round(float(y), 3)] for x, y in result.outline],

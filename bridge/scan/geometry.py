@@ -5,6 +5,10 @@ Arrays: points (n, 3) float64, colours (n, 3) uint8 RGB, faces (m, 3) int64.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -136,3 +140,23 @@ def tidy(points: NDArray, faces: NDArray, colours: NDArray[np.uint8] | None = No
     remap = np.full(len(points), -1, np.int64)
     remap[used] = np.arange(len(used))
     return points[used], remap[faces], None if colours is None else colours[used]
+
+
+@contextmanager
+def native_output_to_stderr() -> Iterator[None]:
+    """Send what C++ code prints on file descriptor 1 (open3d's Poisson reconstruction prints
+    warnings there) to standard error, so that ``--json`` output on standard output stays clean."""
+    import sys
+
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no descriptor 1 (an embedding host): nothing to protect
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)

@@ -445,7 +445,8 @@ def make_shell(points: NDArray, colours: NDArray[np.uint8] | None, height: float
     centre = np.asarray(pc.points).mean(axis=0)
     pc.orient_normals_towards_camera_location(centre)
     progress("shell: Poisson surface / 外壳曲面重建")
-    mesh, dens = o3d.geometry.TriangleMesh.create_from_point_cloud_poisson(pc, depth=8)
+    with geo.native_output_to_stderr():
+        mesh, dens = o3d.geometry.TriangleMesh.create_from_point_cloud_poisson(pc, depth=8)
     v = np.asarray(mesh.vertices)
     d, _ = cKDTree(np.asarray(pc.points)).query(v, workers=-1)
     mesh.remove_vertices_by_mask((d > 2 * SHELL_VOXEL_M) | (v[:, 2] < SHELL_CLIP_M) | (v[:, 2] > height + SHELL_VOXEL_M))

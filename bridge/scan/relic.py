@@ -195,7 +195,8 @@ def _mesh_cloud(pts: NDArray, colours: NDArray[np.uint8] | None, steps: list[str
     if np.mean(np.einsum("ij,ij->i", np.asarray(pc.normals), np.asarray(pc.points) - centre)) < 0:
         pc.normals = o3d.utility.Vector3dVector(-np.asarray(pc.normals))  # outward on average
     progress("Poisson surface reconstruction / 泊松曲面重建")
-    mesh, dens = o3d.geometry.TriangleMesh.create_from_point_cloud_poisson(pc, depth=POISSON_DEPTH)
+    with geo.native_output_to_stderr():
+        mesh, dens = o3d.geometry.TriangleMesh.create_from_point_cloud_poisson(pc, depth=POISSON_DEPTH)
     dens = np.asarray(dens)
     mesh.remove_vertices_by_mask(dens < np.quantile(dens, POISSON_TRIM))
     lo, hi = pts.min(axis=0) - 2 * spacing, pts.max(axis=0) + 2 * spacing
