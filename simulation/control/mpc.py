@@ -61,7 +61,7 @@ class Weights:
     track: float = 0.3  # away from the reference
     energy_kwh: float = 15.0  # per kWh of electricity
     switch: float = 150.0  # per switch now (compressor wear, swings from cycling)
-    margin_rh: float = 1.5  # %RH kept from each band edge
+    margin_rh: float = 1.75  # %RH kept from each band edge
     track_deadband_rh: float = 2.5  # %RH either side of the reference that costs nothing (no chasing noise)
     swing_share: float = 1.0  # share of max_change_24h the plan may use
 
