@@ -25,6 +25,11 @@ class Reading:
     reason : why the flag was set ('' when ok)
     raw : the value as the sensor sent it, when a sensor calibration changed it
         (``bridge.ingest.calibration``); None otherwise
+    hall : the hall (scene id) the sensor is in; part of the reading's identity,
+        since sensor ids are unique only within a hall. '' until the input path
+        knows it (the ingestor and importers stamp it before storing)
+    site : the museum the hall belongs to; '' on a museum's own box (its one
+        site), the site id on a hub that stores many (see docs/ARCHITECTURE.md)
     """
 
     sensor: str
@@ -35,20 +40,32 @@ class Reading:
     quality: str = "ok"
     reason: str = ""
     raw: float | None = None
+    hall: str = ""
+    site: str = ""
 
 
 def _reading_init(self: Reading, sensor: str, quantity: str, time: datetime, value: float, unit: str,
-                  quality: str = "ok", reason: str = "", raw: float | None = None) -> None:
+                  quality: str = "ok", reason: str = "", raw: float | None = None, hall: str = "",
+                  site: str = "") -> None:
     # the dataclass's generated __init__ of a frozen class calls object.__setattr__
     # once per field; one call setting the whole __dict__ halves the cost of the
     # record the ingest path builds for every reading (same fields, same result)
     _set(self, "__dict__", {"sensor": sensor, "quantity": quantity, "time": time, "value": value,
-                            "unit": unit, "quality": quality, "reason": reason, "raw": raw})
+                            "unit": unit, "quality": quality, "reason": reason, "raw": raw,
+                            "hall": hall, "site": site})
 
 
 _set = object.__setattr__
 _reading_init.__doc__ = Reading.__init__.__doc__
 Reading.__init__ = _reading_init  # type: ignore[method-assign]
+
+
+def in_hall(readings: list[Reading], hall: str, site: str = "") -> list[Reading]:
+    """``readings`` stamped with ``hall`` (and ``site``) where they carry none; the others unchanged."""
+    return [r if (r.hall or not hall) and (r.site or not site) else
+            Reading(r.sensor, r.quantity, r.time, r.value, r.unit, r.quality, r.reason, r.raw, r.hall or hall,
+                    r.site or site)
+            for r in readings]
 
 
 @dataclass(frozen=True)

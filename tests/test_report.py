@@ -13,6 +13,8 @@ from the formulas in the cited sources (not by calling the modules under test).
 from __future__ import annotations
 
 import csv
+import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -66,6 +68,15 @@ def report(tmp_path_factory):
         con.execute("INSERT INTO alert_ack (alert_id, acked_at_us, note) VALUES (1, ?, '')", (raised + 1_800_000_000,))
         con.execute("INSERT INTO quarantine (source, payload, payload_size, received_at_us, reason) VALUES "
                     "('relic-twin/demo_hall/S04', x'7b7d', 2, ?, 'bad')", (raised,))
+    # a what-if run of the month, as bridge/twin/whatif.py leaves it: <data>/whatif/<run>/summary.json
+    run = data / "whatif" / "run1"
+    run.mkdir(parents=True)
+    (run / "summary.json").write_text(json.dumps({
+        "scenario": {"id": "ac_failure", "title": {"zh-CN": "空调夜间故障", "en": "AC fails at night"}},
+        "crossings": [{"relic": "ding", "quantity": "relative_humidity", "side": "high"}],
+        "twpi_years": {"ding": 30.0}}), encoding="utf-8")
+    when = datetime(2021, 10, 12, tzinfo=UTC).timestamp()
+    os.utime(run / "summary.json", (when, when))
     out = tmp / "out" / "2021-10.pdf"
     assert report_main(["--scene", str(scenes_dir() / "demo_hall"), "--month", "2021-10", "--lang", "both",
                         "--out", str(out), "--data-dir", str(data)]) == 0
@@ -238,7 +249,7 @@ def test_pdf_names_both_languages_embeds_fonts_and_renders(report, tmp_path):
     squashed = "".join(text.split())
     for name in ("示范展厅", "Demo hall", "兽面纹青铜鼎", "Bronze ding with taotie mask", "绢本设色山水图",
                  "Landscape, ink and colour on silk", "高轮石狮", "Stone lion of Takanawa", "传感器校准",
-                 "Sensor calibration", "-0.3", "wang"):
+                 "Sensor calibration", "-0.3", "wang", "空调夜间故障", "AC fails at night"):
         assert "".join(name.split()) in squashed, name
     fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
     assert fonts and all(line.split()[-5] == "yes" for line in fonts), fonts  # the "emb" column
@@ -253,3 +264,21 @@ def test_pdf_names_both_languages_embeds_fonts_and_renders(report, tmp_path):
     for png in pngs:
         grey = np.asarray(Image.open(png).convert("L"), dtype=float)
         assert (grey < 128).mean() > 0.002, png  # something is drawn on every page
+
+
+@pytest.mark.skipif(not POPPLER, reason="needs poppler-utils (pdftotext): make installs it")
+def test_site_report_has_an_overview_of_its_halls(report, tmp_path):
+    db, _, _ = report
+    site = tmp_path / "county_museum"
+    for hall, zh, en in (("demo_hall", "示范展厅", "Demo hall"), ("east_hall", "东展厅", "East hall")):
+        (site / hall).mkdir(parents=True)
+        text = (scenes_dir() / "demo_hall" / "scene.toml").read_text(encoding="utf-8")
+        text = text.replace('id = "demo_hall"', f'id = "{hall}"', 1).replace("示范展厅", zh).replace("Demo hall", en)
+        (site / hall / "scene.toml").write_text(text, encoding="utf-8")
+    out = tmp_path / "site.pdf"
+    assert report_main(["--site", str(site), "--from", "2021-10-01", "--to", "2021-10-08", "--lang", "en",
+                        "--out", str(out), "--db", f"sqlite:///{db}"]) == 0
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Halls at a glance" in text and "county_museum" in text
+    assert text.index("Demo hall") < text.index("Conservation environment report", 50)  # overview, then halls
+    assert "East hall" in text and "示范展厅" not in text  # --lang en: English only

@@ -155,3 +155,18 @@ def test_real_gargoyle_stands_on_its_base(home, capsys):
     shipped = read_scan(project_home() / "assets" / "meshes" / "gargoyle.ply").points
     ratio = np.ptp(mesh.points, axis=0) / np.ptp(shipped, axis=0)
     assert np.allclose(ratio, ratio[2], rtol=0.02)
+
+
+def test_the_two_questions_change_size_and_up_axis(home):
+    from bridge.cli.scan import _parse_height, _relic_parser, scan_relic
+
+    assert [_parse_height(t) for t in ("0.8", "80cm", "800 mm", "0.8 m", "big", "-1")] == [0.8, 0.8, 0.8, 0.8, None, None]
+    f = home / "cone.ply"
+    _strip_cone(f)
+    scene_dir = home / "scenes" / "scan_room"
+    answers = iter(["80cm", "z"])  # "it is 80 cm tall"; "the file's z is up" (wrong, but the user decides)
+    args = _relic_parser().parse_args([str(f), "--scene", str(scene_dir), "--id", "cone", "--units", "m"])
+    assert scan_relic(args, lambda question: next(answers)) == 0
+    relic = load_scene(scene_dir, assets_dir=home / "assets").relic("cone")
+    assert relic.height_m == pytest.approx(0.8)
+    assert "up = file (0, 0, 1): given by the user" in relic.source["processing"]

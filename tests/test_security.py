@@ -616,3 +616,21 @@ def test_3_a_device_taking_the_services_client_id_loses_nothing(secure_broker, t
         sensor.close()
         ingestor.stop()
         store.close()
+
+
+def test_8_threshold_changes_and_command_line_user_changes_are_audited(api: Api, tmp_path):
+    from bridge.cli.user import user_main
+
+    with api.client("curator") as c:
+        r = c.put("/api/profiles/bronze", json={"bands": {"relative_humidity": {"low": 0, "high": 38}},
+                                                "source": "conservator's note 2026-12"})
+        assert r.status_code == 200
+    db, (name, _) = api.store.url, _user(api, "staff")
+    assert user_main(["--database-url", db, "disable", name]) == 0
+    assert user_main(["--database-url", db, "enable", name]) == 0
+    with api.client("admin") as c:
+        events = c.get("/api/audit", params={"limit": 20}).json()
+    got = [(e["action"], e["target"], e["actor"].split(":")[0]) for e in events[:3]]
+    assert got == [("user_change", name, "cli"), ("user_change", name, "cli"), ("sign_in", "", name)]
+    change = next(e for e in events if e["action"] == "thresholds_change")
+    assert (change["target"], change["actor"]) == ("bronze", "curator") and '"high": 38' in change["detail"]

@@ -32,6 +32,7 @@ DELEGATED: dict[str, tuple[str, str, str]] = {
     "restore": ("bridge.cli.store", "restore_main", "restore a backup / 恢复备份"),
     "serve": ("bridge.cli.serve", "serve_main", "run the twin service headless / 运行孪生服务"),
     "user": ("bridge.cli.user", "user_main", "manage users / 用户管理"),
+    "hub": ("bridge.cli.hub", "hub_main", "a provincial hub: ingest workers, API / 省级汇聚中心"),
     "broker-config": ("bridge.cli.broker_config", "broker_config_main", "write a Mosquitto config / 生成代理配置"),
     "kiosk": ("twin_engine.kiosk", "kiosk_main", "visitor kiosk / 观众导览终端"),
     "annotate": ("twin_engine.annotate", "annotate_main", "place hotspots on a relic / 标注文物热点"),

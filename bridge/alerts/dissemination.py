@@ -175,6 +175,7 @@ class Disseminator:
     settings: NotifySettings = field(default_factory=NotifySettings)
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     senders: Mapping[str, Callable[[str, Sequence[Mapping[str, Any]]], None]] | None = None
+    site: str = ""  # stored with each alert (a hub's site id; '' on a museum's own box)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -296,7 +297,8 @@ class Disseminator:
                 if row is None:
                     if e["cleared"] or e["kind"] == "acknowledged":
                         continue  # nothing open to change (raised before this store knew it)
-                    row = Alert(key=e["id"], raised_at_us=to_us(_parse(e["started_at"])))
+                    row = Alert(key=e["id"], raised_at_us=to_us(_parse(e["started_at"])), hall=self.hall,
+                                site=self.site)
                 row.tier = e["tier"]
                 row.cause = e["cause"]
                 row.target_kind, row.target_id = e["target"]["kind"], e["target"]["id"]

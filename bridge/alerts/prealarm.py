@@ -44,14 +44,15 @@ class PrealarmSettings:
     min_points: int = 36
 
 
-def regular_history(store: Store, sensor: str, quantity: str, now: datetime, s: PrealarmSettings) -> np.ndarray:
+def regular_history(store: Store, sensor: str, quantity: str, now: datetime, s: PrealarmSettings,
+                    hall: str | None = None) -> np.ndarray:
     """The mean of ``ok`` readings per ``step_s`` bucket over the last ``history_h``, oldest first; NaN where empty."""
     n = int(s.history_h * 3600 // s.step_s)
     end_s = int(now.timestamp()) // s.step_s * s.step_s + s.step_s  # the bucket holding "now" is the last
     start_s = end_s - n * s.step_s
     start = datetime.fromtimestamp(start_s, now.tzinfo)
     series = store.series(sensor, quantity, start, start + timedelta(seconds=n * s.step_s), bucket_s=s.step_s,
-                          only_ok=True)
+                          only_ok=True, hall=hall)
     out = np.full(n, np.nan)
     idx = (series.times.astype("datetime64[s]").astype(np.int64) - start_s) // s.step_s
     keep = (idx >= 0) & (idx < n)
@@ -66,7 +67,7 @@ def prealarm_observations(store: Store, scene: Scene, profiles: Mapping[str, Mat
     series_keys = sorted({(sid, q) for (_, q), sid in sources.items()})
     if not series_keys:
         return []
-    history = np.stack([regular_history(store, sid, q, now, settings) for sid, q in series_keys])
+    history = np.stack([regular_history(store, sid, q, now, settings, scene.id) for sid, q in series_keys])
     usable = np.isfinite(history).sum(axis=1) >= settings.min_points
     usable &= np.isfinite(history[:, -3:]).any(axis=1)  # heard from in the last half hour: else it is offline
     if not usable.any():

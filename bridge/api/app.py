@@ -6,13 +6,14 @@ docs at ``/api/docs``) and the live websocket feed (``/api/live``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI
 
 from bridge.api import errors
 from bridge.api.auth import PERMISSIONS, TokenSigner, load_or_create_secret
-from bridge.api.context import ApiSettings, Service
+from bridge.api.context import ApiSettings, HallView, Service
 from bridge.api.limits import Limits
 from bridge.api.live_route import LiveHub
 from bridge.api.whatif_jobs import JobRunner, Runner
@@ -30,15 +31,19 @@ Errors are JSON: `{"error": {"code", "message": {"en", "zh"}}}`."""
 
 
 def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, scene: Scene | None = None,
-               state: TwinState | None = None, whatif_runner: Runner | None = None, control: Any = None) -> FastAPI:
+               state: TwinState | None = None, whatif_runner: Runner | None = None,
+               sites: Mapping[str, Any] | None = None, control: Any = None) -> FastAPI:
     """The API over a running twin (``TwinRuntime``: store, scene, live state) or a bare :class:`Store`.
 
     settings : limits, data folder, token secret (see :class:`ApiSettings`)
     scene, state : when given a bare store, the hall and live state to serve (optional)
     whatif_runner : replaces the simulation for what-if runs (tests)
+    sites : site id -> :class:`bridge.site.model.Site`: serve as a provincial hub (``/api/hub/...``,
+        users scoped to their site)
     control : the hall's ``bridge.control.runtime.ControlRuntime`` (else the runtime's ``control``)
     """
     settings = settings or ApiSettings()
+    states = getattr(runtime_or_store, "states", None)  # a SiteRuntime: every hall of a site
     if isinstance(runtime_or_store, Store):
         store = runtime_or_store
     else:
@@ -48,7 +53,12 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
     secret = settings.secret or load_or_create_secret(settings.data_dir)
     signer = TokenSigner(secret, settings.token_ttl_s)
     svc = Service.build(store, settings, signer, scene, state)
+    if states is not None:
+        svc.halls = {h: HallView(h, st.scene, st) for h, st in states.items()}
+        svc.site = runtime_or_store.site
     svc.on_ack = getattr(runtime_or_store, "acknowledge", None)
+    svc.runtime = None if isinstance(runtime_or_store, Store) else runtime_or_store
+    svc.sites = dict(sites) if sites is not None else None
     svc.on_adopt = getattr(runtime_or_store, "adopt_device", None)
     svc.control = control if control is not None else getattr(runtime_or_store, "control", None)
     scenarios = scene.root / "scenarios" if scene is not None else None
@@ -57,7 +67,7 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
         from bridge.twin.whatif import stored_initial_state
 
         def initial_state() -> dict[str, tuple[float, float]]:  # the hall as stored now, for from_store runs
-            return stored_initial_state(scene, store.latest())[0]
+            return stored_initial_state(scene, store.latest(hall=scene.id))[0]
 
     svc.jobs = JobRunner(scenarios, settings.data_dir / "whatif", initial_state=initial_state, limits=settings.whatif,
                          **({"run": whatif_runner} if whatif_runner else {}))
@@ -75,6 +85,7 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
         routes_profiles,
         routes_relics,
         routes_reports,
+        routes_site,
         routes_users,
         routes_whatif,
     )
@@ -88,14 +99,19 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
     errors.install(app)
     for module in (routes_users, routes_relics, routes_monitor, routes_details, routes_alerts, routes_files,
                    routes_whatif, routes_profiles, routes_reports, routes_calibrations, routes_devices,
-                   routes_control, live_route):
+                   routes_site, routes_control, live_route):
         app.include_router(module.router)
+    if sites is not None:
+        from bridge.api import routes_hub
+
+        app.include_router(routes_hub.router)
     app.add_middleware(Limits, rate_per_s=settings.rate_per_s, burst=settings.burst,
                        login_per_min=settings.login_per_min, max_body=settings.max_body,
                        max_upload=settings.max_upload)
 
     @app.get("/api/health", tags=["service"], summary="liveness / 健康检查")
-    def health() -> dict[str, str]:
-        return {"status": "ok", "hall": scene.id if scene else ""}
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "hall": scene.id if scene else "", "site": svc.site.id if svc.site else "",
+                "halls": sorted(svc.halls)}
 
     return app

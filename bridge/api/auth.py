@@ -74,12 +74,18 @@ class AuthError(RelicTwinError):
 
 @dataclass(frozen=True)
 class Claims:
-    """Who a token speaks for: user name, role, expiry (s since epoch), the user's token stamp."""
+    """Who a token speaks for: user name, role, expiry (s since epoch), the user's token stamp, and
+    the site the user belongs to on a hub ('' = every site)."""
 
     sub: str
     role: str
     exp: int
     stamp: str = ""
+    site: str = ""
+
+    def sees(self, site: str) -> bool:
+        """Whether this caller may read or change ``site`` (a hub's users are scoped to one site)."""
+        return not self.site or self.site == site
 
     def can(self, permission: str) -> bool:
         return permission in PERMISSIONS.get(self.role, frozenset())
@@ -123,11 +129,11 @@ class TokenSigner:
     def _sign(self, body: str) -> str:
         return _b64(hmac.new(self._secret, body.encode(), hashlib.sha256).digest())
 
-    def issue(self, username: str, role: str, now: float | None = None, stamp: str = "") -> str:
+    def issue(self, username: str, role: str, now: float | None = None, stamp: str = "", site: str = "") -> str:
         if role not in ROLES:
             raise AuthError(f"unknown role {role!r} | 未知角色")
         exp = int((time.time() if now is None else now) + self.ttl_s)
-        doc = {"sub": username, "role": role, "exp": exp, "stp": stamp}
+        doc = {"sub": username, "role": role, "exp": exp, "stp": stamp, **({"site": site} if site else {})}
         body = _b64(json.dumps(doc, separators=(",", ":")).encode())
         return f"{body}.{self._sign(body)}"
 
@@ -141,7 +147,7 @@ class TokenSigner:
         try:
             doc = json.loads(_unb64(body))
             claims = Claims(sub=str(doc["sub"]), role=str(doc["role"]), exp=int(doc["exp"]),
-                            stamp=str(doc.get("stp", "")))
+                            stamp=str(doc.get("stp", "")), site=str(doc.get("site", "")))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise AuthError("invalid token | 令牌无效") from exc
         if claims.role not in ROLES:

@@ -54,6 +54,41 @@ class ApiSettings:
     whatif: WhatIfLimits = field(default_factory=WhatIfLimits)
 
 
+@dataclass(frozen=True)
+class HallView:
+    """One hall as the routes see it: its id, and its scene and live state when the service runs it."""
+
+    id: str
+    scene: Scene | None = None
+    state: TwinState | None = None
+
+    @property
+    def where(self) -> str | None:
+        """The ``hall=`` of store queries (None, any hall, only when the store holds none yet)."""
+        return self.id or None
+
+    def zone_of(self) -> dict[str, str]:
+        return {s.id: s.zone for s in self.scene.sensors} if self.scene else {}
+
+    def hall(self, name: str | None) -> HallView:
+        """The hall a request names; ``name`` may be left out only where the site has one hall.
+
+        Raises ApiError not_found for a hall not served, invalid when several could be meant.
+        """
+        known = self.halls or {h: HallView(h) for h in self.store.halls() if h}
+        if name is not None:
+            if name not in known:
+                raise ApiError("not_found", en=f"hall {name}", zh=f"展厅 {name}")
+            return known[name]
+        if len(known) == 1:
+            return next(iter(known.values()))
+        if not known:
+            return HallView("")
+        names = ", ".join(sorted(known))
+        raise ApiError("invalid", en=f"this site has several halls: give hall= (one of {names})",
+                       zh=f"本馆有多个展厅,请指定 hall=({names})")
+
+
 @dataclass
 class Service:
     """The live objects behind the API (one per app)."""
@@ -68,6 +103,10 @@ class Service:
     on_ack: Callable[[str, str], bool] | None = None  # (engine alert key, username): the live twin's acknowledge
     on_adopt: Callable[[str], None] | None = None  # sensor id: the live twin's ingest accepts it from now on
     dummy_hash: str = ""  # verified against when a user does not exist (same timing as a wrong password)
+    halls: dict[str, HallView] = field(default_factory=dict)  # the halls served, by id (empty: the store's)
+    site: Any = None  # bridge.site.model.Site when serving a whole site
+    sites: Any = None  # site id -> bridge.site.model.Site when serving as a provincial hub
+    runtime: Any = None  # the running twin (TwinRuntime or SiteRuntime), None over a bare store
     throttle: AccountThrottle = field(default_factory=AccountThrottle)  # failed sign-ins per account
     tickets: Any = None  # bridge.api.live_route.Tickets, set by create_app
     control: Any = None  # bridge.control.runtime.ControlRuntime of the hall, when control runs
@@ -77,11 +116,31 @@ class Service:
               state: TwinState | None) -> Service:
         files = open_file_store(settings.files_url, settings.data_dir, settings.file_limits)
         svc = cls(settings, store, signer, files, scene, state)
+        if scene is not None:
+            svc.halls = {scene.id: HallView(scene.id, scene, state)}
         svc.dummy_hash = hash_password("relic-twin-not-a-user", settings.password_hasher)
         return svc
 
     def zone_of(self) -> dict[str, str]:
         return {s.id: s.zone for s in self.scene.sensors} if self.scene else {}
+
+    def hall(self, name: str | None) -> HallView:
+        """The hall a request names; ``name`` may be left out only where the site has one hall.
+
+        Raises ApiError not_found for a hall not served, invalid when several could be meant.
+        """
+        known = self.halls or {h: HallView(h) for h in self.store.halls() if h}
+        if name is not None:
+            if name not in known:
+                raise ApiError("not_found", en=f"hall {name}", zh=f"展厅 {name}")
+            return known[name]
+        if len(known) == 1:
+            return next(iter(known.values()))
+        if not known:
+            return HallView("")
+        names = ", ".join(sorted(known))
+        raise ApiError("invalid", en=f"this site has several halls: give hall= (one of {names})",
+                       zh=f"本馆有多个展厅,请指定 hall=({names})")
 
 
 def service(request: Request) -> Service:

@@ -24,6 +24,7 @@ class AckOut(BaseModel):
 
 class AlertOut(BaseModel):
     id: int
+    hall: str = ""
     raised_at: str
     cleared_at: str | None
     tier: str
@@ -48,7 +49,7 @@ def ack_out(a: AlertAck, names: dict[int, str]) -> AckOut:
 
 
 def alert_out(a: Alert, acks: list[AlertAck], names: dict[int, str]) -> AlertOut:
-    return AlertOut(id=a.id or 0, raised_at=from_us(a.raised_at_us).isoformat(),
+    return AlertOut(id=a.id or 0, hall=a.hall, raised_at=from_us(a.raised_at_us).isoformat(),
                     cleared_at=from_us(a.cleared_at_us).isoformat() if a.cleared_at_us is not None else None,
                     tier=a.tier, sensor=a.sensor, quantity=a.quantity, relic_id=a.relic_id, zone_id=a.zone_id,
                     cause=a.cause, target={"kind": a.target_kind, "id": a.target_id},
@@ -57,9 +58,10 @@ def alert_out(a: Alert, acks: list[AlertAck], names: dict[int, str]) -> AlertOut
 
 
 @router.get("/api/alerts", response_model=list[AlertOut], summary="alerts / 告警")
-def alerts(*, open_only: bool = False, limit: int = Query(100, ge=1, le=1000), svc: Svc,
+def alerts(*, open_only: bool = False, limit: int = Query(100, ge=1, le=1000),
+           hall: str | None = Query(None, max_length=64, description="only this hall's / 只看此展厅"), svc: Svc,
            _: CanMonitor) -> list[AlertOut]:
-    rows = q.list_alerts(svc.store, open_only, limit)
+    rows = q.list_alerts(svc.store, open_only, limit, hall=svc.hall(hall).id if hall is not None else None)
     names = q.usernames(svc.store, {k.user_id for _, acks in rows for k in acks if k.user_id})
     return [alert_out(a, acks, names) for a, acks in rows]
 

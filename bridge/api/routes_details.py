@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from bridge.api.context import CanMonitor, Service, Svc
 from bridge.api.errors import ApiError
 from bridge.api.params import aware
-from bridge.api.routes_monitor import ReadingOut, _now
+from bridge.api.routes_monitor import HALL, ReadingOut, _now
 from bridge.twin import monitor_data
 from simulation.quantities import QUANTITIES
 from simulation.scene import Scene
@@ -95,23 +95,25 @@ def _instant(at: datetime) -> datetime:
     return aware(at, (1971, 2999))
 
 
-def _scene(svc: Service) -> Scene:
-    if svc.scene is None:
+def _scene(svc: Service, hall: str | None) -> Scene:
+    scene = svc.hall(hall).scene
+    if scene is None:
         raise ApiError("unavailable", en="no scene loaded", zh="未加载场景")
-    return svc.scene
+    return scene
 
 
 @router.get("/api/details", response_model=DetailsOut,
             summary="a relic's or sensor's 24 h, forecast, limits and risk / 文物或传感器的24小时数据、预测、限值与风险")
-def details(*, kind: Literal["relic", "sensor"], ident: str = Query(..., alias="id", min_length=1, max_length=128),
+def details(*, hall: str | None = HALL, kind: Literal["relic", "sensor"],
+            ident: str = Query(..., alias="id", min_length=1, max_length=128),
             quantity: str | None = Query(None, max_length=64),
             at: datetime | None = None,
             svc: Svc, _: CanMonitor) -> dict[str, Any]:
     """``at``: the panel's "now" (default: the service's clock)."""
-    scene = _scene(svc)
+    scene = _scene(svc, hall)
     if quantity is not None and quantity not in QUANTITIES:
         raise ApiError("invalid", en=f"unknown quantity {quantity}", zh=f"未知物理量 {quantity}")
-    now = _instant(at) if at is not None else _now(svc)
+    now = _instant(at) if at is not None else _now(svc, svc.hall(hall))
     try:
         return monitor_data.details(svc.store, scene, kind, ident, now, quantity=quantity)
     except monitor_data.NotFound as exc:
@@ -119,5 +121,5 @@ def details(*, kind: Literal["relic", "sensor"], ident: str = Query(..., alias="
 
 
 @router.get("/api/state", response_model=StateOut, summary="the hall's stored state at a time (replay) / 某时刻的展厅状态(回放)")
-def state(*, at: datetime, svc: Svc, _: CanMonitor) -> dict[str, Any]:
-    return monitor_data.state_at(svc.store, _scene(svc), _instant(at))
+def state(*, hall: str | None = HALL, at: datetime, svc: Svc, _: CanMonitor) -> dict[str, Any]:
+    return monitor_data.state_at(svc.store, _scene(svc, hall), _instant(at))

@@ -8,9 +8,9 @@ reason or source the curator gives) and shown over the shipped bands.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field, model_validator
 
 from bridge.api.auth import PERMISSIONS, ROLES
@@ -76,8 +76,8 @@ def profiles(*, svc: Svc, _: CanMonitor) -> list[ProfileOut]:
 
 
 @router.put("/api/profiles/{key}", response_model=ProfileOut, summary="set thresholds / 设置阈值")
-def set_thresholds(*, key: str, body: ThresholdsIn, svc: Svc,
-                   _: CanThresholds) -> ProfileOut:
+def set_thresholds(*, key: Annotated[str, Path(max_length=64)], body: ThresholdsIn, request: Request, svc: Svc,
+                   claims: CanThresholds) -> ProfileOut:
     shipped = _shipped()
     if key not in shipped:
         raise ApiError("not_found", en=f"profile {key}", zh=f"材料档案 {key}")
@@ -91,6 +91,9 @@ def set_thresholds(*, key: str, body: ThresholdsIn, svc: Svc,
     row.limits_json = json.dumps(limits)
     row.source = body.source
     q.save(svc.store, row)
+    q.audit(svc.store, "thresholds_change", actor=claims.sub, target=key,
+            address=request.client.host if request.client else "",
+            detail=json.dumps({qn: b.model_dump() for qn, b in body.bands.items()})[:1000])
     return _profile(svc, key, p)
 
 

@@ -229,11 +229,11 @@ def update_record(*, record_id: DbId, patch: RecordPatch, svc: Svc,
 
 
 def seed_from_scene(svc: Service) -> int:
-    """Catalogue the scene's relics that the archive lacks (catalogue number = scene id); returns how many."""
-    if svc.scene is None:
-        return 0
+    """Catalogue the relics of the scene (or of every hall served) that the archive lacks (catalogue
+    number = scene id); returns how many."""
+    scenes = [svc.scene] if svc.scene is not None else [h.scene for h in svc.halls.values() if h.scene]
     added = 0
-    for r in svc.scene.relics:
+    for r in (r for scene in scenes for r in scene.relics):
         if q.relic_by_catalogue(svc.store, r.id) is None:
             q.save(svc.store, Relic(catalogue_number=r.id, name_zh=r.name.get("zh-CN", ""), name_en=r.name.get("en", ""),
                                     era=r.era.get("en", ""), material=r.material.get("en", "")))

@@ -96,7 +96,7 @@ def sign_in(*, login: Login, request: Request, svc: Svc) -> TokenOut:
         raise ApiError("bad_credentials", headers={"WWW-Authenticate": "Bearer"})
     svc.throttle.succeeded(login.username)
     q.audit(svc.store, "sign_in", actor=user.username, address=where)
-    token = svc.signer.issue(user.username, user.role_id, stamp=user.token_stamp)
+    token = svc.signer.issue(user.username, user.role_id, stamp=user.token_stamp, site=user.site)
     return TokenOut(access_token=token, expires_in=svc.signer.ttl_s, role=user.role_id)
 
 

@@ -233,15 +233,15 @@ def regular_data(history: History, start: float, step_s: float, days: float,
 
 
 def store_history(store: Any, sensors: Sequence[str], start: datetime, end: datetime, step_s: float,
-                  outdoor: tuple[NDArray, NDArray, NDArray]) -> History:
-    """Stored T/RH of ``sensors`` (bucket means, ``ok`` readings only) and the outdoor file's weather."""
+                  outdoor: tuple[NDArray, NDArray, NDArray], hall: str | None = None) -> History:
+    """Stored T/RH of ``sensors`` of ``hall`` (bucket means, ``ok`` readings only) and the outdoor file's weather."""
     n = int(round((end - start).total_seconds() / step_s))
     grid = start.timestamp() + np.arange(n) * step_s
     cols = []
     for q in ("temperature", "relative_humidity"):
         m = np.full((n, len(sensors)), np.nan)
         for j, sid in enumerate(sensors):
-            s = store.series(sid, q, start, end, bucket_s=int(step_s), only_ok=True)
+            s = store.series(sid, q, start, end, bucket_s=int(step_s), only_ok=True, hall=hall)
             if len(s.values):
                 secs = s.times.astype("datetime64[s]").astype(np.int64).astype(float)
                 m[:, j] = bin_means(secs, s.values, grid[0], step_s, n)
@@ -346,7 +346,7 @@ def run(args: argparse.Namespace) -> tuple[ca.CalibrationReport, dict[str, Any],
         sensors = _choose_sensors(scene, args.sensors)
         geo = replace(geo, probes=tuple(climate.Probe(s.id, np.asarray(s.position, float)[:2], s.case)
                                         for s in sensors))
-        t_start, t_end, history = _from_store(args, [s.id for s in sensors], step_s, days, outdoor)
+        t_start, t_end, history = _from_store(args, [s.id for s in sensors], step_s, days, outdoor, scene.id)
         start = t_start
         source = {"kind": "store", "sensors": [s.id for s in sensors], "outdoor": str(args.outdoor)}
     start = math.floor(start / step_s) * step_s if not args.start else start
@@ -401,7 +401,7 @@ def _choose_sensors(scene: Any, names: str | None) -> list[Any]:
 
 
 def _from_store(args: argparse.Namespace, sensors: list[str], step_s: float, days: float,
-                outdoor: tuple[NDArray, NDArray, NDArray]) -> tuple[float, float, History]:
+                outdoor: tuple[NDArray, NDArray, NDArray], hall: str | None = None) -> tuple[float, float, History]:
     from bridge.errors import StorageError
     from bridge.store import Store, database_url
 
@@ -416,13 +416,14 @@ def _from_store(args: argparse.Namespace, sensors: list[str], step_s: float, day
         if args.start:
             t0 = _parse_start(args.start, args.utc_offset)
         else:
-            latest = [r.time for r in store.latest(sensors) if r.quantity in ("temperature", "relative_humidity")]
+            latest = [r.time for r in store.latest(sensors, hall=hall)
+                      if r.quantity in ("temperature", "relative_humidity")]
             if not latest:
                 raise InputError(f"no stored T/RH readings of {', '.join(sensors)} / 这些传感器没有存储的温湿度读数")
             end = max(latest).timestamp()
             t0 = math.floor((end - days * DAY_S) / step_s) * step_s
         start = datetime.fromtimestamp(t0, UTC)
-        history = store_history(store, sensors, start, start + timedelta(days=days), step_s, outdoor)
+        history = store_history(store, sensors, start, start + timedelta(days=days), step_s, outdoor, hall)
     finally:
         store.close()
     return t0, t0 + days * DAY_S, history

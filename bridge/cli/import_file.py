@@ -1,9 +1,11 @@
-"""``relic-twin import FILE --sensor ID [--dry-run] [--tz ZONE]``: load a logger export.
+"""``relic-twin import FILE --hall HALL --sensor ID [--dry-run] [--tz ZONE]``: load a logger export.
 
 Reads the file (:func:`bridge.importers.read_logger_file`), governs the
 readings (:func:`bridge.ingest.governance.govern`: units, flags, imputation of
-short gaps), then stores readings and rejections. The store skips readings
-it already holds (unique on sensor, quantity, time), and rejections already
+short gaps), then stores readings and rejections. The readings belong to
+sensor ``ID`` of hall ``HALL`` (``--hall`` may be left out where the store
+holds one hall). The store skips readings
+it already holds (unique on hall, sensor, quantity, time), and rejections already
 in quarantine (same source and raw line) are not stored again, so importing
 the same file twice adds nothing. A file that cannot be read at all is
 reported with the line at fault, and kept raw in quarantine.
@@ -25,14 +27,15 @@ from typing import Protocol
 from bridge.errors import LoggerFileError, RelicTwinError
 from bridge.importers import ImportResult, read_logger_file
 from bridge.ingest.governance import GovernanceSettings, govern
-from bridge.readings import Reading, Rejection
+from bridge.readings import Reading, Rejection, in_hall
+from bridge.site.halls import resolve_hall
 
 SHOWN_REJECTIONS = 20
 """Rejections printed in full; the rest are counted."""
 
 
 class ReadingSink(Protocol):
-    """What the importer needs of a store (``bridge.store.Store`` has it)."""
+    """What the importer needs of a store (``bridge.store.Store`` has it; ``halls()`` optional)."""
 
     def add_readings(self, readings: Sequence[Reading]) -> int: ...
 
@@ -43,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="relic-twin import",
                                 description="import a data-logger export file / 导入记录仪导出文件")
     p.add_argument("file", type=Path, help="the export (.csv, .txt, .xls ...) / 导出文件")
+    p.add_argument("--hall", default=None,
+                   help="hall (scene id) of the sensor; optional where the site has one hall / 展厅")
     p.add_argument("--sensor", required=True, help="sensor id the readings belong to / 传感器编号")
     p.add_argument("--tz", default="UTC",
                    help="time zone of the logger's clock, e.g. Europe/London (default UTC) / 记录仪时区")
@@ -125,8 +130,16 @@ def import_main(argv: list[str], open_sink: Callable[[str | None, Path], Reading
             except RelicTwinError as store_exc:
                 print(f"quarantine failed 隔离失败: {store_exc}", file=sys.stderr)
         return 1
+    sink = None
+    try:
+        if not args.dry_run:
+            sink = open_sink(args.db, args.data_dir)
+        hall = resolve_hall(args.hall, getattr(sink, "halls", list)())
+    except RelicTwinError as exc:
+        print(f"relic-twin import: {exc}", file=sys.stderr)
+        return 2
     settings = GovernanceSettings(impute=args.impute)
-    governed = govern(result.readings, settings, now)
+    governed = govern(in_hall(result.readings, hall), settings, now)
     readings = governed.readings
     rejections = result.rejections + governed.rejections
     _summary(result, readings, print)
@@ -136,7 +149,7 @@ def import_main(argv: list[str], open_sink: Callable[[str | None, Path], Reading
               f"/ 试运行：将写入 {len(readings)} 条读数、{len(rejections)} 条隔离记录")
         return 0
     try:
-        sink = open_sink(args.db, args.data_dir)
+        assert sink is not None
         from bridge.ingest.calibration import Calibrations
         from bridge.store import Store
 
@@ -147,7 +160,8 @@ def import_main(argv: list[str], open_sink: Callable[[str | None, Path], Reading
     except RelicTwinError as exc:
         print(f"storage error 存储错误: {exc}", file=sys.stderr)
         return 2
-    print(f"stored {stored} new readings ({len(readings) - stored} already stored), "
+    print(f"hall 展厅 {hall}, sensor 传感器 {args.sensor}: "
+          f"stored {stored} new readings ({len(readings) - stored} already stored), "
           f"{quarantined} new rejections / 新写入 {stored} 条读数（{len(readings) - stored} 条已存在），"
           f"{quarantined} 条新隔离记录")
     return 0

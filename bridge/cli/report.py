@@ -77,8 +77,9 @@ def report_main(argv: list[str]) -> int:
         print(exc, file=sys.stderr)
         return 1
     try:
-        halls = build_report(store, scenes, profiles, start, end)
-        written = write_report(halls, args.out, args.lang)
+        halls = build_report(store, scenes, profiles, start, end, args.data_dir / "whatif")
+        site = {"zh-CN": args.site.resolve().name, "en": args.site.resolve().name} if args.site else None
+        written = write_report(halls, args.out, args.lang, site)
     except RelicTwinError as exc:
         print(exc, file=sys.stderr)
         return 1

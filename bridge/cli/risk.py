@@ -126,7 +126,7 @@ def _parse_time(text: str) -> datetime:
     return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
 
-def _store_fetch(url: str | None, data_dir: Path) -> tuple[Fetch, Callable[[], None]]:
+def _store_fetch(url: str | None, data_dir: Path, hall: str | None = None) -> tuple[Fetch, Callable[[], None]]:
     from bridge.errors import StorageError
     from bridge.store import Store, database_url
 
@@ -136,7 +136,7 @@ def _store_fetch(url: str | None, data_dir: Path) -> tuple[Fetch, Callable[[], N
     store = Store.open(url, data_dir)
 
     def fetch(sensor: str, quantity: str, start: datetime, end: datetime) -> Series:
-        s = store.series(sensor, quantity, start, end)
+        s = store.series(sensor, quantity, start, end, hall=hall)
         return s.times, s.values
 
     return fetch, store.close
@@ -177,7 +177,7 @@ def risk_main(argv: list[str], fetch: Fetch | None = None, now: datetime | None 
         from bridge.errors import StorageError
 
         try:
-            fetch, close = _store_fetch(args.db, Path(args.data_dir))
+            fetch, close = _store_fetch(args.db, Path(args.data_dir), scene.id)
         except StorageError as exc:
             print(exc, file=sys.stderr)
             return 1

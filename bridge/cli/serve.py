@@ -4,6 +4,10 @@ One HTTP port (``--port``, default 8000) carries the REST API (OpenAPI at ``/api
 docs at ``/api/docs``) and the live websocket feed (``/api/live?token=...``); it serves HTTPS when
 given ``--cert`` and ``--key``. The unauthenticated feed of the demo (``ws://127.0.0.1:8765/live``)
 stays on the loopback interface only, for a monitor on the same machine.
+
+``--site DIR`` (a folder of scenes, or a ``site.toml``) runs every hall of the site in this one
+process (:func:`bridge.site.runtime.start_site`): one ingest, one alert service, one API and feed,
+with ``hall=`` on every route and on the feed.
 """
 
 from __future__ import annotations
@@ -19,13 +23,16 @@ from bridge.alerts.dissemination import notify_settings_from_env
 from bridge.config import ConfigError, settings_from_env
 from bridge.reports.schedule import schedule_settings_from_env
 from bridge.sensors.fleet import FleetSettings
+from bridge.site.model import load_site
 from simulation.paths import scenes_dir
 from simulation.scene import SceneError, load_scene
 
 
 def serve_main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="relic-twin serve", description="run the twin service / 运行孪生服务")
-    p.add_argument("--scene", default=str(scenes_dir() / "demo_hall"))
+    p.add_argument("--scene", default=None, help="one hall's scene folder (default scenes/demo_hall) / 展厅场景")
+    p.add_argument("--site", default=None,
+                   help="a folder of scenes or a site.toml: every hall in one service / 场馆(多个展厅)")
     p.add_argument("--host", default="127.0.0.1", help="API address; 0.0.0.0 for every interface / 监听地址")
     p.add_argument("--port", type=int, default=8000, help="API port (REST and /api/live) / 接口端口")
     p.add_argument("--cert", type=Path, default=None, help="TLS certificate (PEM) for HTTPS / 证书")
@@ -39,7 +46,10 @@ def serve_main(argv: list[str]) -> int:
         settings = settings_from_env()
         notify = notify_settings_from_env(os.environ)
         monthly = schedule_settings_from_env(os.environ)
-        scene = load_scene(args.scene)
+        if args.site and args.scene:
+            raise ConfigError("give --scene or --site, not both | --scene 与 --site 只能选一个")
+        site = load_site(args.site) if args.site else None
+        scene = None if site else load_scene(args.scene or str(scenes_dir() / "demo_hall"))
         if (args.cert is None) != (args.key is None):
             raise ConfigError("HTTPS needs both --cert and --key | HTTPS 需要同时提供证书和私钥")
         for path in (args.cert, args.key):
@@ -52,17 +62,23 @@ def serve_main(argv: list[str]) -> int:
 
     from bridge.api import ApiSettings, create_app
     from bridge.api.server import config
+    from bridge.site.runtime import start_site
     from bridge.twin.runtime import start_twin
 
-    runtime = start_twin(scene, settings, fleet=FleetSettings(speed=args.speed) if args.fleet else None,
-                         feed_port=args.feed_port, notify=notify)
+    fleet = FleetSettings(speed=args.speed) if args.fleet else None
+    if site is not None:
+        runtime = start_site(site, settings, fleet=fleet, feed_port=args.feed_port, notify=notify)
+    else:
+        assert scene is not None
+        runtime = start_twin(scene, settings, fleet=fleet, feed_port=args.feed_port, notify=notify)
+    scenes = [h.scene for h in site.halls] if site is not None else [scene]
     app = None
     reports = None
     if monthly is not None:  # last month's report to the supervisors, on the configured morning
         from bridge.reports.schedule import MonthlyReports
         from simulation.materials import load_profiles
 
-        reports = MonthlyReports(runtime.store, [scene], load_profiles(), monthly, settings.data_dir / "reports").start()
+        reports = MonthlyReports(runtime.store, scenes, load_profiles(), monthly, settings.data_dir / "reports").start()
     try:
         app = create_app(runtime, ApiSettings(data_dir=settings.data_dir))
         server = uvicorn.Server(config(app, args.host, args.port, args.cert, args.key, log_level="info"))

@@ -92,7 +92,7 @@ def _initial_from_store(paths: Sequence[str], db: str | None, data_dir: Path) ->
         return None
     try:
         with Store.open(db, data_dir) as store:
-            readings = store.latest([s.id for s in scene.sensors])
+            readings = store.latest([s.id for s in scene.sensors], hall=scene.id)
     except StorageError as exc:
         raise ValueError(str(exc)) from None
     initial, notes = stored_initial_state(scene, readings)

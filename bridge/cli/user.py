@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -62,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, metavar="ROLE",
                      help=f"one of {', '.join(ROLES)} / 角色: 访客、工作人员、保管员、管理员")
     add.add_argument("--display-name", default="", help="name shown in the interface / 显示名称")
+    add.add_argument("--site", default="",
+                     help="on a hub: the museum (site id) this user sees and changes, only / 汇聚中心: 用户所属场馆")
     add.add_argument("--password-stdin", action="store_true",
                      help="read the password from the first line of standard input / 从标准输入读取密码")
     sub.add_parser("list", help="list users / 列出用户", description="list users / 列出用户")
@@ -135,6 +138,14 @@ def _open_store(database_url: str | None, data_dir: Path | None) -> Store:
     return store
 
 
+def _cli_actor() -> str:
+    """Who ran the command, for the audit log: ``cli:<system user>``."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no name for this uid (a container)
+        return f"cli:uid{os.getuid()}"
+
+
 def _run(args: argparse.Namespace, store: Store) -> int:
     from bridge.store import service_queries as q
     from bridge.store.epoch import from_us
@@ -145,9 +156,10 @@ def _run(args: argparse.Namespace, store: Store) -> int:
             raise InputError(f"user {name!r} exists / 用户 {name!r} 已存在")
         password = read_password(args.password_stdin)
         try:
-            q.add_user(store, name, role, hash_password(password), args.display_name)
+            q.add_user(store, name, role, hash_password(password), args.display_name, site=args.site)
         except StorageError as exc:  # taken between the check and the insert
             raise InputError(f"user {name!r} exists / 用户 {name!r} 已存在") from exc
+        q.audit(store, "user_add", actor=_cli_actor(), target=name, detail=f"role={role} (command line)")
         print(f"user added 已添加用户: {name} ({role})")
         return 0
     if args.action == "list":
@@ -164,12 +176,16 @@ def _run(args: argparse.Namespace, store: Store) -> int:
         raise InputError(f"no user {name!r} / 用户 {name!r} 不存在")
     if args.action == "passwd":
         q.update_user(store, name, password_hash=hash_password(read_password(args.password_stdin)))
+        q.audit(store, "user_change", actor=_cli_actor(), target=name, detail="password=(new) (command line)")
         print(f"password changed 密码已修改: {name}")
     elif args.action in ("disable", "enable"):
         q.update_user(store, name, active=args.action == "enable")
+        q.audit(store, "user_change", actor=_cli_actor(), target=name,
+                detail=f"active={args.action == 'enable'} (command line)")
         print(f"user {args.action}d: {name} / 用户已{'启用' if args.action == 'enable' else '停用'}")
     else:
         q.remove_user(store, name)
+        q.audit(store, "user_remove", actor=_cli_actor(), target=name, detail="(command line)")
         print(f"user removed 已删除用户: {name}")
     return 0
 

@@ -134,7 +134,7 @@ def unify(readings: Iterable[Reading], now: datetime | None = None
         rejected.append(Rejection(f"governance:{r.sensor}/{r.quantity}", _payload(r), now,
                                   reason(key, **kw)))
 
-    seen: set[tuple[str, str, datetime]] = set()
+    seen: set[tuple[str, str, str, str, datetime]] = set()
     for r in sorted(readings, key=lambda x: x.time):
         q = QUANTITIES[r.quantity]
         value = r.value
@@ -148,7 +148,7 @@ def unify(readings: Iterable[Reading], now: datetime | None = None
             reject(r, "impossible", quantity=r.quantity, value=value, unit=q.unit,
                    low=q.low, high=q.high)
             continue
-        key = (r.sensor, r.quantity, r.time)
+        key = (r.sensor, r.quantity, r.site, r.hall, r.time)
         if key in seen:
             reject(r, "duplicate", quantity=r.quantity, time=r.time.isoformat())
             continue
@@ -202,8 +202,8 @@ def govern_series(readings: Sequence[Reading], settings: GovernanceSettings | No
     Raises ``ValueError`` when the readings mix sensors or quantities.
     """
     settings = settings or GovernanceSettings()
-    if len({(r.sensor, r.quantity) for r in readings}) > 1:
-        raise ValueError("govern_series takes one sensor and one quantity; use govern()")
+    if len({(r.sensor, r.quantity, r.site, r.hall) for r in readings}) > 1:
+        raise ValueError("govern_series takes one sensor and one quantity (of one hall); use govern()")
     kept, rejected = unify(readings, now)
     if not kept:
         return Governed([], rejected)
@@ -251,16 +251,17 @@ def _imputed(template: Reading, t: np.ndarray, anchors: np.ndarray,
         gap = (valid_t[k] - valid_t[k - 1]) / 60.0
         out.append(Reading(template.sensor, template.quantity,
                            datetime.fromtimestamp(float(tt[order][j]), UTC), float(filled[j]),
-                           template.unit, "imputed", reason("imputed", method=method, gap_min=gap)))
+                           template.unit, "imputed", reason("imputed", method=method, gap_min=gap),
+                           hall=template.hall, site=template.site))
     return out
 
 
 def govern(readings: Iterable[Reading], settings: GovernanceSettings | None = None,
            now: datetime | None = None) -> Governed:
     """Govern readings of any sensors and quantities, series by series."""
-    groups: dict[tuple[str, str], list[Reading]] = defaultdict(list)
+    groups: dict[tuple[str, str, str, str], list[Reading]] = defaultdict(list)
     for r in readings:
-        groups[(r.sensor, r.quantity)].append(r)
+        groups[(r.sensor, r.quantity, r.site, r.hall)].append(r)
     result = Governed()
     for key in sorted(groups):
         g = govern_series(groups[key], settings, now)
@@ -295,20 +296,22 @@ class LiveGovernor:
         self.settings = settings or GovernanceSettings()
         self.context_s = context_s
         self.context_max = context_max
-        self._context: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        # keyed (sensor, quantity, site, hall): sensor ids are unique only within a hall
+        self._context: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
 
     def __call__(self, readings: list[Reading]) -> tuple[list[Reading], list[Rejection]]:
-        unique = list({(r.sensor, r.quantity, r.time, r.value, r.unit): r for r in readings}.values())
+        unique = list({(r.sensor, r.quantity, r.site, r.hall, r.time, r.value, r.unit): r
+                       for r in readings}.values())
         kept, rejected = unify(unique)
-        groups: dict[tuple[str, str], list[Reading]] = defaultdict(list)
+        groups: dict[tuple[str, ...], list[Reading]] = defaultdict(list)
         for r in kept:
-            groups[(r.sensor, r.quantity)].append(r)
+            groups[(r.sensor, r.quantity, r.site, r.hall)].append(r)
         out: list[Reading] = []
         for key, group in groups.items():
             out += self._judge(key, group)
         return out, rejected
 
-    def _judge(self, key: tuple[str, str], group: list[Reading]) -> list[Reading]:
+    def _judge(self, key: tuple[str, ...], group: list[Reading]) -> list[Reading]:
         quantity = key[1]
         ct, cv = self._context.get(key, (np.empty(0), np.empty(0)))
         t_new = np.array([r.time.timestamp() for r in group])

@@ -13,7 +13,12 @@ received but not yet committed is redelivered by the broker, because
   :meth:`bridge.store.Store.write_batch`, then calls ``client.ack(mid, qos)``
   for each of its messages, in the order they arrived;
 - a redelivered message that had been committed already is a duplicate of
-  (sensor, quantity, time) and the store skips it.
+  (site, hall, sensor, quantity, time) and the store skips it.
+
+Every reading is stamped with its hall before it is stored: the hall its
+topic names (``relic-twin/<hall>/<sensor>``), else its subscription's
+``hall`` (vendor topics such as ``zigbee2mqtt/<device>`` name none); and
+with its subscription's ``site`` (a hub's).
 
 Batches form by group commit: the writer takes whatever arrives within
 ``linger_s`` of the first message, up to ``batch_size`` messages, commits
@@ -49,7 +54,8 @@ from bridge.config import BrokerAddress
 from bridge.errors import BrokerError, StorageError
 from bridge.ingest.calibration import Calibrations
 from bridge.ingest.identity import DeviceIdentity, device_of
-from bridge.readings import Decoded, Reading, Rejection
+from bridge.readings import Decoded, Reading, Rejection, in_hall
+from bridge.sensors.native import hall_from_topic
 from bridge.store import Store
 from bridge.store.service_queries import note_unknown_devices
 
@@ -69,11 +75,15 @@ class Subscription:
 
     format : a name in ``bridge.sensors.FORMATS``, or None to detect it from the topic
     sensor : sensor id to use when neither topic nor payload names one
+    hall : the hall of its readings when the topic names none
+    site : the site of its readings ('' on a museum's own box)
     """
 
     topic: str
     format: str | None = None
     sensor: str | None = None
+    hall: str = ""
+    site: str = ""
 
 
 def ack_all(client: mqtt.Client, mids: list[int]) -> None:
@@ -124,8 +134,8 @@ class IngestSettings:
     protocol: int = 4
     session_expiry_s: int = 7 * 24 * 3600
     receive_maximum: int = 1000
-    reconnect_min_s: int = 1
-    reconnect_max_s: int = 10
+    reconnect_min_s: float = 1
+    reconnect_max_s: float = 10
     retry_s: float = 0.2
     retry_max_s: float = 10.0
 
@@ -154,6 +164,8 @@ class _Pending:
     payload: bytes
     received_at: datetime
     subscription: Subscription | None
+    hall: str = ""
+    site: str = ""
     decoded: Decoded | None = None
 
 
@@ -229,7 +241,8 @@ class Ingestor:
         self._done = 0
         self._writer: threading.Thread | None = None
         self._exact = {s.topic: s for s in self.subscriptions if "+" not in s.topic and "#" not in s.topic}
-        self._by_topic: dict[str, Subscription | None] = {}  # topic -> first matching subscription
+        # topic -> (first matching subscription, the hall and site of its readings)
+        self._by_topic: dict[str, tuple[Subscription | None, str, str]] = {}
         self._client = self._make_client()
 
     # ------------------------------------------------------------------ MQTT
@@ -279,7 +292,7 @@ class Ingestor:
         if not self._stopping.is_set():
             log.warning("disconnected from broker (%s), reconnecting | 与代理断开, 正在重连", reason_code)
 
-    def _subscription_for(self, topic: str) -> Subscription | None:
+    def _subscription_for(self, topic: str) -> tuple[Subscription | None, str, str]:
         try:
             return self._by_topic[topic]
         except KeyError:
@@ -289,8 +302,9 @@ class Ingestor:
             sub = next((s for s in self.subscriptions if mqtt.topic_matches_sub(s.topic, topic)), None)
         if len(self._by_topic) >= _TOPIC_CACHE_MAX:  # topics are per sensor: bounded, but be safe
             self._by_topic.clear()
-        self._by_topic[topic] = sub
-        return sub
+        found = (sub, hall_from_topic(topic) or (sub.hall if sub else ""), sub.site if sub else "")
+        self._by_topic[topic] = found
+        return found
 
     def _on_message(self, _client: mqtt.Client, _userdata: Any, msg: mqtt.MQTTMessage) -> None:
         received_at = self.clock()
@@ -303,7 +317,7 @@ class Ingestor:
         # decoding is left to the writer: this thread only reads the socket, so
         # its system calls overlap the writer's decoding and storing
         self._queue.append(_Pending(msg.mid, msg.qos, self._generation, topic, payload, received_at,
-                                    self._subscription_for(topic)))
+                                    *self._subscription_for(topic)))
         if self._idle:  # the writer waits for a first message: wake it (once)
             self._idle = False
             self._wake.set()
@@ -361,6 +375,8 @@ class Ingestor:
             except Exception as exc:  # a decoder bug must not lose the message: quarantine it
                 reason = f"decoder failed: {exc!r} | 解码器出错"
                 p.decoded = Decoded(rejections=[Rejection(p.topic, p.payload, p.received_at, reason)])
+            if p.hall or p.site:
+                p.decoded.readings = in_hall(p.decoded.readings, p.hall, p.site)
             if self.identity is not None:
                 device = device_of(p.topic, sub.sensor if sub is not None else None)
                 p.decoded = self.identity.check(device, p.topic, p.payload, p.received_at, p.decoded)

@@ -461,6 +461,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", dest="run_as", default=None,
                    help="system user mosquitto runs as when started by root (writes 'user NAME') / "
                         "以 root 启动时 mosquitto 切换到的系统用户")
+    hub = p.add_argument_group("forward to a provincial hub / 桥接到汇聚中心")
+    hub.add_argument("--bridge-to", default=None, metavar="URL",
+                     help="hub broker mqtts://SITE:PASSWORD@HOST[:PORT]: forward every sensor topic through a "
+                          "store-and-forward bridge / 汇聚中心代理地址(断网续传桥接)")
+    hub.add_argument("--site-id", default=None, help="this museum's site id on the hub (default the bridge user name) / "
+                                                  "本馆在汇聚中心的编号")
+    hub.add_argument("--bridge-cafile", type=Path, default=None, help="the hub's CA certificate (PEM) / 汇聚中心 CA 证书")
     p.add_argument("--force", action="store_true",
                    help="replace existing credentials in OUT (every device needs its new password) / "
                         "覆盖已有凭据(所有设备需要换新密码)")
@@ -537,5 +544,29 @@ def write_config(args: argparse.Namespace) -> tuple[Path, int]:
     _write(out / "mosquitto.conf", mosquitto_conf(
         scene_id=scene.id, port=args.port, bind=args.bind, service_port=service_port,
         service_bind=args.service_bind or args.bind, cafile=cafile, certfile=certfile, keyfile=keyfile,
-        folder=str(install), persistence=f"{install / 'data'}/", run_as=args.run_as), 0o644)
+        folder=str(install), persistence=f"{install / 'data'}/", run_as=args.run_as) + _bridge(args, scene), 0o644)
     return out, len(devices)
+
+
+def _bridge(args: argparse.Namespace, scene: Scene) -> str:
+    """The hub bridge section for ``--bridge-to`` ('' without it)."""
+    if not getattr(args, "bridge_to", None):
+        return ""
+    from bridge.config import ConfigError, parse_broker_url
+    from bridge.hub.bridge_config import bridge_section
+
+    try:
+        site = args.site_id or parse_broker_url(args.bridge_to).username
+    except ConfigError as exc:
+        raise BrokerConfigError(f"--bridge-to: {exc}") from None
+    if not site:
+        raise BrokerConfigError("--bridge-to needs the site id: --site-id ID, or the user name in the URL / "
+                                "--bridge-to 需要场馆编号: --site-id 或地址中的用户名")
+    cafile = args.bridge_cafile
+    if cafile is not None and not cafile.is_file():
+        raise BrokerConfigError(f"no such file: {cafile} / 文件不存在")
+    try:
+        return "\n" + bridge_section(site, args.bridge_to, [s.topic for s in scene.sensors],
+                                     cafile=str(cafile.resolve()) if cafile else None)
+    except ValueError as exc:
+        raise BrokerConfigError(str(exc)) from None

@@ -28,8 +28,8 @@ __all__ = ["HallReport", "build_report", "write_report"]
 
 
 def build_report(store: Store, scenes: Sequence[Scene], profiles: Mapping[str, MaterialProfile], start: datetime,
-                 end: datetime) -> list[HallReport]:
-    """The report of each hall over ``[start, end)``."""
+                 end: datetime, whatif_dir: Path | None = None) -> list[HallReport]:
+    """The report of each hall over ``[start, end)``; ``whatif_dir``: the what-if runs (``<data>/whatif``)."""
     from bridge.ingest.calibration import list_calibrations
 
     out = []
@@ -37,17 +37,21 @@ def build_report(store: Store, scenes: Sequence[Scene], profiles: Mapping[str, M
         # the calibration in force at the period's end for each sensor and quantity (and when it falls due)
         cal = [c for c in list_calibrations(store, [x.id for x in s.sensors], history=True) if c.set_at < end]
         newest = {(c.sensor, c.quantity): c for c in cal}
-        out.append(hall_report(store, s, profiles, start, end, tuple(newest.values())))
+        out.append(hall_report(store, s, profiles, start, end, tuple(newest.values()), whatif_dir))
     return out
 
 
-def write_report(halls: Sequence[HallReport], pdf: Path, lang: str = "both") -> list[Path]:
-    """Write ``pdf`` and, beside it, the same figures as ``.csv`` and ``.xlsx``; the paths written."""
+def write_report(halls: Sequence[HallReport], pdf: Path, lang: str = "both",
+                 site: Mapping[str, str] | None = None) -> list[Path]:
+    """Write ``pdf`` and, beside it, the same figures as ``.csv`` and ``.xlsx``; the paths written.
+
+    site : the site's names ({"zh-CN", "en"}) for a site report (an overview of its halls comes first)
+    """
     from bridge.reports.pdf import write_pdf
     from bridge.reports.tables import write_csv, write_xlsx
 
     pdf.parent.mkdir(parents=True, exist_ok=True)
-    write_pdf(halls, pdf, lang)
+    write_pdf(halls, pdf, lang, site)
     csv_path, xlsx_path = pdf.with_suffix(".csv"), pdf.with_suffix(".xlsx")
     write_csv(halls, csv_path)
     write_xlsx(halls, xlsx_path)

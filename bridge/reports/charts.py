@@ -60,10 +60,17 @@ def _style():
         yield
 
 
-def _figure(w_in: float, h_in: float) -> Any:
+def _figure(w_in: float, h_in: float, margins: tuple[float, float, float, float] | None = None) -> Any:
+    """A figure; ``margins`` (left, bottom, right, top as fractions) fixes the layout, which is much
+    cheaper than the constrained layout the free-text charts (calendar, light) need."""
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(w_in, h_in), dpi=DPI, layout="constrained")
+    if margins is None:
+        return Figure(figsize=(w_in, h_in), dpi=DPI, layout="constrained")
+    fig = Figure(figsize=(w_in, h_in), dpi=DPI)
+    left, bottom, right, top = margins
+    fig.subplots_adjust(left=left, bottom=bottom, right=right, top=top, hspace=0.12)
+    return fig
 
 
 def _png(fig: Any) -> bytes:
@@ -112,7 +119,7 @@ def climate_chart(temperature: ClimateSeries | None, rh: ClimateSeries | None, t
     en15757 : (t datetime64, lower, upper) of the historical band, or None
     """
     with _style():
-        fig = _figure(7.0, 3.6)
+        fig = _figure(7.0, 3.6, (0.09, 0.12, 0.98, 0.98))
         axes = fig.subplots(2, 1, sharex=True)
         panels = ((axes[0], temperature, t_band, tr("温度 °C", "Temperature °C")),
                   (axes[1], rh, rh_band, tr("相对湿度 %RH", "RH %RH")))
@@ -141,7 +148,7 @@ def climate_chart(temperature: ClimateSeries | None, rh: ClimateSeries | None, t
 def psychrometric_chart(t_c: np.ndarray, rh: np.ndarray, t_band: Band | None, rh_band: Band | None, tr: Tr) -> bytes:
     """Hourly states (dots) on temperature vs vapour density, RH curves every 10 %, the target box."""
     with _style():
-        fig = _figure(3.4, 3.0)
+        fig = _figure(3.4, 3.0, (0.17, 0.14, 0.97, 0.97))
         ax = fig.subplots()
         ok = np.isfinite(t_c) & np.isfinite(rh)
         t_lo = min([float(np.min(t_c[ok])) - 2 if ok.any() else 10.0] + ([t_band.low - 2] if t_band and t_band.low is not None else []))

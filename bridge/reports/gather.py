@@ -18,9 +18,11 @@ Times are UTC; the period is ``[start, end)``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 from sqlalchemy import func, or_, select
@@ -94,6 +96,17 @@ class AlertSummary:
 
 
 @dataclass(frozen=True)
+class WhatIfRun:
+    """A what-if run finished in the period: its scenario, when, and which relics crossed a limit."""
+
+    scenario: str
+    title: Mapping[str, str]
+    at: datetime
+    crossings: int
+    relics: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class HallReport:
     """Everything a hall's report shows."""
 
@@ -106,6 +119,7 @@ class HallReport:
     alerts: tuple[AlertSummary, ...]
     cold_surface: Series | None
     calibrations: tuple = field(default=())  # bridge.ingest.calibration.Calibration in force at the end
+    whatif: tuple[WhatIfRun, ...] = field(default=())
 
     @property
     def days(self) -> int:
@@ -137,8 +151,8 @@ class _Reader:
 
 
 def hall_report(store: Store, scene: Scene, profiles: Mapping[str, MaterialProfile], start: datetime,
-                end: datetime, calibrations: Sequence = ()) -> HallReport:
-    """The report of ``scene`` over ``[start, end)`` (aware UTC datetimes)."""
+                end: datetime, calibrations: Sequence = (), whatif_dir: Path | None = None) -> HallReport:
+    """The report of ``scene`` over ``[start, end)`` (aware UTC datetimes); ``whatif_dir``: the runs' folder."""
     reader = _Reader(store, start, end)
     start_s, end_s = start.timestamp(), end.timestamp()
     cold = cold_surface(store, scene, start, end)
@@ -167,7 +181,8 @@ def hall_report(store: Store, scene: Scene, profiles: Mapping[str, MaterialProfi
             quality.append(SensorQuality(sensor.id, q, completeness(t, start_s, end_s), int(flagged.sum())))
         quarantined[sensor.id] = count_quarantined(store, (sensor.id, sensor.topic), start, end)
     return HallReport(scene, start, end, tuple(relics), tuple(quality), quarantined,
-                      tuple(alerts_of(store, scene, start, end)), cold, tuple(calibrations))
+                      tuple(alerts_of(store, scene, start, end)), cold, tuple(calibrations),
+                      tuple(whatif_runs(whatif_dir, scene, start, end)))
 
 
 def daily_outside(profile: MaterialProfile, series: Mapping[str, Series], start_s: float, days: int) -> np.ndarray:
@@ -234,3 +249,27 @@ def alerts_of(store: Store, scene: Scene, start: datetime, end: datetime) -> lis
                                     from_us(row.acked) if row.acked is not None else None,
                                     from_us(row.cleared_at_us) if row.cleared_at_us is not None else None))
     return out
+
+
+def whatif_runs(folder: Path | None, scene: Scene, start: datetime, end: datetime) -> list[WhatIfRun]:
+    """What-if runs of ``scene`` whose ``summary.json`` (``<data>/whatif/<run>/``) was written in the period."""
+    if folder is None or not folder.is_dir():
+        return []
+    relic_ids = {r.id for r in scene.relics}
+    out = []
+    for f in sorted(folder.glob("*/summary.json")):
+        at = datetime.fromtimestamp(f.stat().st_mtime, UTC)
+        if not start <= at < end:
+            continue
+        try:
+            doc = json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # a run still being written, or not ours
+        crossings = [c for c in doc.get("crossings", []) if isinstance(c, dict)]
+        relics = sorted({str(c.get("relic", "")) for c in crossings} & relic_ids)
+        if not relics and not set(doc.get("twpi_years", {})) & relic_ids:
+            continue  # another hall's run
+        sc = doc.get("scenario", {})
+        out.append(WhatIfRun(str(sc.get("id", f.parent.name)), dict(sc.get("title", {})), at, len(crossings),
+                             tuple(relics)))
+    return sorted(out, key=lambda r: r.at)

@@ -10,7 +10,7 @@ material limits used. Every font in the file is the CJK font, embedded (subset).
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -128,11 +128,42 @@ class _Builder:
         self.w = words
         self.st = _styles()
         self.story: list = []
+        self._charts: dict[tuple, tuple[bytes, bytes]] = {}
 
     def p(self, text: str, style: str = "body") -> None:
         self.story.append(Paragraph(_safe(text), self.st[style]))
 
     # --------------------------------------------------------------------------- sections
+    def site(self, halls: Sequence[HallReport], name: Mapping[str, str]) -> None:
+        """The site's first page: one row per hall, worst first by the share of its figures not met."""
+        w = self.w
+        self.p(w("文物保存环境月报", "Conservation environment report"), "title")
+        if name:
+            self.p(f"{w('馆', 'Site')}: {w.name(name)}", "h1")
+        if halls:
+            self.p(f"{w('统计期', 'Period')}: {_fmt_time(halls[0].start)} – {_fmt_time(halls[0].end)} UTC", "body")
+        self.p(w("各展厅概览", "Halls at a glance"), "h2")
+        rows = [[w("展厅", "Hall"), w("文物", "Relics"), w("未达标项 / 指标数", "Figures not met / all"),
+                 w("告警（未确认）", "Alerts (unacknowledged)"), w("数据可用率", "Data used")]]
+        ranked = []
+        for h in halls:
+            figs = [f for r in h.relics for f in r.figures if f.ok is not None]
+            failed = sum(1 for f in figs if f.ok is False)
+            shares = [0.0 if q.completeness.received == 0 else q.used_share for q in h.quality
+                      if q.completeness.received == 0 or np.isfinite(q.used_share)]  # silent sensors count as 0
+            used = f"{100 * float(np.mean(shares)):.0f} %" if shares else "—"
+            unacked = sum(1 for a in h.alerts if a.acknowledged_at is None)
+            ranked.append((failed / len(figs) if figs else 0.0, [
+                w.name(h.scene.name, h.scene.id), str(len(h.relics)), f"{failed} / {len(figs)}",
+                f"{len(h.alerts)} ({unacked})", used]))
+        ranked.sort(key=lambda x: -x[0])
+        rows += [r for _, r in ranked]
+        self.story.append(_table(rows, self.st, (0.3, 0.12, 0.2, 0.22, 0.16), [i + 1 for i, (f, _) in
+                                                                               enumerate(ranked) if f > 0]))
+        self.p(w("灰底为有未达标项的展厅；数据可用率为各传感器质量为 ok 的读数占应有读数的平均值（无数据的传感器计为0）。",
+                 "Grey: halls with figures not met. Data used: mean over sensors of the ok readings over the "
+                 "readings their interval implies (a sensor that sent nothing counts as 0)."), "small")
+
     def hall(self, h: HallReport, first: bool) -> None:
         w = self.w
         if not first:
@@ -149,6 +180,7 @@ class _Builder:
             self.relic(h, r)
         self.hall_charts(h)
         self.alerts(h)
+        self.actions(h)
         self.quality(h)
         self.calibration(h)
 
@@ -190,8 +222,12 @@ class _Builder:
                 shade.append(i)
         self.story.append(_table(rows, self.st, (0.5, 0.2, 0.15, 0.15), shade))
         self.story.append(Spacer(1, 3 * mm))
-        self.story.append(KeepTogether([self._climate_image(r, h.start.timestamp()), Spacer(1, 2 * mm),
-                                        self._psychro_image(r)]))
+        # relics of one material watched by the same sensors share their charts (drawn once)
+        key = (tuple(sorted(r.sources.items())), r.profile.key)
+        if key not in self._charts:
+            self._charts[key] = (self._climate_png(r, h.start.timestamp()), self._psychro_png(r))
+        climate, psychro = self._charts[key]
+        self.story.append(KeepTogether([_image(climate, _WIDTH), Spacer(1, 2 * mm), _image(psychro, 0.55 * _WIDTH)]))
 
     def _rows(self, r: RelicReport) -> list[tuple[str, str, str, bool | None]]:
         """Per quantity (table order): mean (min–max), then its other figures; then the rest."""
@@ -212,7 +248,7 @@ class _Builder:
                     out.append((w.metric(f), number(f), limit_text(f), f.ok))
         return out
 
-    def _climate_image(self, r: RelicReport, start_s: float) -> Image:
+    def _climate_png(self, r: RelicReport, start_s: float) -> bytes:
         def hourly(q: str) -> charts.ClimateSeries | None:
             if q not in r.series or not r.series[q][1].size:
                 return None
@@ -224,11 +260,10 @@ class _Builder:
             b = historical_band(t, v)
             mine = t >= start_s
             band = (t[mine].astype("datetime64[s]"), b.lower[mine], b.upper[mine])
-        png = charts.climate_chart(hourly("temperature"), hourly("relative_humidity"),
-                                   r.profile.band("temperature"), r.profile.band("relative_humidity"), self.w, band)
-        return _image(png, _WIDTH)
+        return charts.climate_chart(hourly("temperature"), hourly("relative_humidity"),
+                                    r.profile.band("temperature"), r.profile.band("relative_humidity"), self.w, band)
 
-    def _psychro_image(self, r: RelicReport) -> Image:
+    def _psychro_png(self, r: RelicReport) -> bytes:
         t = r.series.get("temperature")
         h = r.series.get("relative_humidity")
         if t is None or h is None or not t[1].size or not h[1].size:
@@ -238,9 +273,8 @@ class _Builder:
             tt, tm = _hourly(*t)
             common, it, ih = np.intersect1d(tt, th, return_indices=True)
             tc, rh = tm[it], hm[ih]
-        png = charts.psychrometric_chart(tc, rh, r.profile.band("temperature"),
-                                         r.profile.band("relative_humidity"), self.w)
-        return _image(png, 0.55 * _WIDTH)
+        return charts.psychrometric_chart(tc, rh, r.profile.band("temperature"),
+                                          r.profile.band("relative_humidity"), self.w)
 
     def hall_charts(self, h: HallReport) -> None:
         w = self.w
@@ -292,6 +326,22 @@ class _Builder:
                          w(a.message_zh, a.message_en, "\n"), _fmt_time(a.raised_at), _duration(a.ack_delay_s),
                          _fmt_time(a.cleared_at)])
         self.story.append(_table(rows, self.st, (0.07, 0.1, 0.4, 0.14, 0.13, 0.16)))
+
+    def actions(self, h: HallReport) -> None:
+        w = self.w
+        self.story.append(CondPageBreak(30 * mm))
+        self.p(w("情景模拟与调控", "What-if runs and control actions"), "h2")
+        if not h.whatif:
+            self.p(w("本期无情景模拟记录；本系统尚未记录调控动作。",
+                     "No what-if runs in the period; no control actions are recorded by this installation."))
+            return
+        rows = [[w("时间", "When"), w("情景", "Scenario"), w("超限次数", "Limit crossings"),
+                 w("超限文物", "Relics crossing a limit")]]
+        names = {r.id: w.name(r.name, r.id) for r in h.scene.relics}
+        for run in h.whatif:
+            rows.append([_fmt_time(run.at), w.name(run.title, run.scenario) if run.title else run.scenario,
+                         str(run.crossings), ", ".join(names.get(x, x) for x in run.relics) or "—"])
+        self.story.append(_table(rows, self.st, (0.18, 0.3, 0.14, 0.38)))
 
     def quality(self, h: HallReport) -> None:
         w = self.w
@@ -356,13 +406,19 @@ class _Builder:
                  "each hour (standing in for a surface sensor)."), "small")
 
 
-def write_pdf(halls: Sequence[HallReport], out: Path | io.BytesIO, lang: str = "both") -> None:
-    """Write the report of ``halls`` to ``out`` (a path or a binary buffer) in ``lang``."""
+def write_pdf(halls: Sequence[HallReport], out: Path | io.BytesIO, lang: str = "both",
+              site: Mapping[str, str] | None = None) -> None:
+    """Write the report of ``halls`` to ``out`` (a path or a binary buffer) in ``lang``.
+
+    site : the site's names ({"zh-CN", "en"}); with it (or with several halls) a site overview comes first
+    """
     _register_font()
     words = Words(lang)
     b = _Builder(words)
+    if site is not None or len(halls) > 1:
+        b.site(halls, site or {})
     for i, h in enumerate(halls):
-        b.hall(h, first=i == 0)
+        b.hall(h, first=i == 0 and site is None and len(halls) <= 1)
     b.appendix(halls)
     target = str(out) if isinstance(out, Path) else out
     doc = SimpleDocTemplate(target, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=14 * mm,

@@ -52,6 +52,23 @@ def sensor_from_topic(topic: str) -> str | None:
     return None
 
 
+HALL_MAX = 64  # characters; the store's hall column
+
+
+def hall_from_topic(topic: str) -> str:
+    """The hall a relic-twin topic names (``relic-twin/<hall>/<sensor>[/senml]``); '' for any other topic.
+
+    >>> hall_from_topic("relic-twin/hall_b/S01"), hall_from_topic("zigbee2mqtt/case-1")
+    ('hall_b', '')
+    """
+    parts = topic.split("/")
+    if len(parts) in (3, 4) and parts[0] == TOPIC_ROOT and parts[2] and (len(parts) == 3 or parts[3] == "senml"):
+        hall = parts[1]
+        if 0 < len(hall) <= HALL_MAX and "+" not in hall and "#" not in hall:
+            return hall
+    return ""
+
+
 def decode(topic: str, payload: bytes, received_at: datetime,
            sensor_hint: str | None = None) -> Decoded:
     """Readings (canonical units) and rejections from one native message."""

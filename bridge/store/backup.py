@@ -6,8 +6,8 @@
   backup into the live file the same way, under SQLite's own locks, so
   a running service sees the restored data on its next query.
 - PostgreSQL: ``pg_dump --format=custom`` (a consistent snapshot in one
-  transaction, without blocking writers) and ``pg_restore --clean
-  --single-transaction`` (all or nothing).
+  transaction, without blocking writers) and ``pg_restore`` as SQL into
+  ``psql --single-transaction`` after emptying the schema (all or nothing).
 
 A restored database is migrated to the current schema by the next
 :meth:`bridge.store.Store.open`, so an older backup restores into a newer
@@ -59,6 +59,40 @@ def _run(cmd: list[str], what: str) -> None:
     proc = subprocess.run([exe, *cmd[1:]], capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise StorageError(f"{what} failed | 失败: {proc.stderr.strip()}")
+
+
+def _restore_pg(libpq: str, src: Path) -> None:
+    """``pg_restore`` the dump as SQL into ``psql --single-transaction`` after emptying the schema.
+
+    Not ``pg_restore --clean``: it drops a partition's inherited constraints before its parent's
+    (``reading`` is partitioned by month) and fails. The schema is emptied and refilled in one
+    transaction, so the restore is still all or nothing.
+    """
+    tools = [shutil.which(t) for t in ("pg_restore", "psql")]
+    if None in tools:
+        raise StorageError("pg_restore or psql not found: install the PostgreSQL client tools | 未找到 pg_restore/psql")
+    with subprocess.Popen([tools[0], "--no-owner", "--file=-", str(src)], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as dump, \
+         subprocess.Popen([tools[1], "--no-psqlrc", "--quiet", "--single-transaction", "-v", "ON_ERROR_STOP=1",
+                           f"--dbname={libpq}"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE) as load:
+        assert dump.stdout is not None and dump.stderr is not None
+        assert load.stdin is not None and load.stderr is not None
+        try:
+            load.stdin.write(b"DROP SCHEMA IF EXISTS public CASCADE;\nCREATE SCHEMA public;\n")
+            while chunk := dump.stdout.read(1 << 20):
+                load.stdin.write(chunk)
+        except BrokenPipeError:
+            pass  # psql stopped at an error: reported below
+        finally:
+            load.stdin.close()
+        dump_err = dump.stderr.read().decode(errors="replace")
+        load_err = load.stderr.read().decode(errors="replace")
+        dump_rc, load_rc = dump.wait(), load.wait()
+    if dump_rc != 0:
+        raise StorageError(f"pg_restore failed | 失败: {dump_err.strip()}")
+    if load_rc != 0:
+        raise StorageError(f"restore failed | 恢复失败: {load_err.strip()}")
 
 
 def backup(url: str, dest: Path) -> Path:
@@ -138,7 +172,6 @@ def restore(url: str, src: Path) -> None:
             dest.close()
             source.close()
     elif backend == "postgresql":
-        cmd = ["pg_restore", "--clean", "--if-exists", "--single-transaction", "--no-owner"]
-        _run([*cmd, f"--dbname={_libpq(url)}", str(src)], "pg_restore")
+        _restore_pg(_libpq(url), src)
     else:
         raise StorageError(f"cannot restore a {backend} database | 不支持的数据库")

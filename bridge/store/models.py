@@ -8,7 +8,7 @@ converts to and from timezone-aware :class:`datetime` at its edge.
 Two groups of tables:
 
 - time series: ``reading`` (raw values with their quality flag, unique on
-  sensor, quantity and time), ``reading_latest`` (the newest reading of
+  site, hall, sensor, quantity and time), ``reading_latest`` (the newest reading of
   each series), ``reading_hourly`` (what retention rolls raw
   values into), ``quarantine`` (rejected input, kept raw with its reason);
 - archive: sites, halls, zones, sensors; relics and material profiles;
@@ -20,6 +20,8 @@ Texts a visitor or curator reads are kept in both languages
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -37,17 +39,29 @@ def _us(nullable: bool = False, index: bool = False) -> Column:  # type: ignore[
 # time series
 
 
+#: A series' identity: sensor ids are unique only within a hall, hall ids only within a site
+#: (``site`` is '' on a museum's own box; a hub stores the site id). Migration 0007.
+SERIES_KEY = ("site", "hall", "sensor", "quantity")
+
+
+def _place() -> Any:
+    """A site or hall column: '' by default (the server default too, for rows written in SQL)."""
+    return Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+
+
 class ReadingRow(SQLModel, table=True):
-    """One stored reading; (sensor, quantity, time_us) is unique."""
+    """One stored reading; (site, hall, sensor, quantity, time_us) is unique."""
 
     __tablename__ = "reading"
-    __table_args__ = (UniqueConstraint("sensor", "quantity", "time_us", name="uq_reading_key"),)
+    __table_args__ = (UniqueConstraint(*SERIES_KEY, "time_us", name="uq_reading_key"),)
 
     id: int | None = Field(
         default=None,
         # SQLite auto-increments only an INTEGER PRIMARY KEY (the rowid alias)
         sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
     )
+    site: str = _place()
+    hall: str = _place()
     sensor: str = Field(max_length=128)
     quantity: str = Field(max_length=64)
     time_us: int = Field(sa_column=_us())
@@ -60,7 +74,7 @@ class ReadingRow(SQLModel, table=True):
 
 
 class LatestRow(SQLModel, table=True):
-    """The newest reading of each (sensor, quantity), kept up to date by every write.
+    """The newest reading of each series (site, hall, sensor, quantity), kept up to date by every write.
 
     Reading it costs one row per series, however long the history (the
     twin's live view and the REST API ask for it every few seconds).
@@ -68,6 +82,8 @@ class LatestRow(SQLModel, table=True):
 
     __tablename__ = "reading_latest"
 
+    site: str = Field(default="", primary_key=True, max_length=64, sa_column_kwargs={"server_default": ""})
+    hall: str = Field(default="", primary_key=True, max_length=64, sa_column_kwargs={"server_default": ""})
     sensor: str = Field(primary_key=True, max_length=128)
     quantity: str = Field(primary_key=True, max_length=64)
     time_us: int = Field(sa_column=_us())
@@ -85,9 +101,11 @@ class HourlyRow(SQLModel, table=True):
     """
 
     __tablename__ = "reading_hourly"
-    __table_args__ = (UniqueConstraint("sensor", "quantity", "hour_us", name="uq_hourly_key"),)
+    __table_args__ = (UniqueConstraint(*SERIES_KEY, "hour_us", name="uq_hourly_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    site: str = _place()
+    hall: str = _place()
     sensor: str = Field(max_length=128)
     quantity: str = Field(max_length=64)
     hour_us: int = Field(sa_column=_us())
@@ -167,8 +185,12 @@ class Zone(SQLModel, table=True):
 
 
 class Sensor(SQLModel, table=True):
-    """A sensor as registered (or discovered); ``quantities`` is comma-separated."""
+    """A sensor as registered (or discovered); ``quantities`` is comma-separated.
 
+    Its id is unique within its hall only (two halls may each have an ``S01``).
+    """
+
+    hall_id: str = Field(default="", primary_key=True, max_length=64)
     id: str = Field(primary_key=True, max_length=128)
     zone_id: str | None = Field(default=None, foreign_key="zone.id")
     model: str = ""
@@ -248,6 +270,8 @@ class Alert(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     raised_at_us: int = Field(sa_column=_us(index=True))
     tier: str = Field(max_length=32)
+    site: str = _place()  # where it was raised (migration 0007)
+    hall: str = _place()
     sensor: str = ""
     quantity: str = ""
     relic_id: int | None = Field(default=None, foreign_key="relic.id")
@@ -316,6 +340,9 @@ class User(SQLModel, table=True):
     # changes whenever the role, password or active flag changes (migration 0006): a token names the
     # stamp it was issued under, so a changed, disabled or removed user's tokens stop at the next request
     token_stamp: str = Field(default="", max_length=32)
+    # the museum this user belongs to on a hub: it sees and changes that site only ('' = every site;
+    # a museum's own box has one site) (migration 0007)
+    site: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
 
 
 class AuditEvent(SQLModel, table=True):

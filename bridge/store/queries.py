@@ -6,6 +6,10 @@
 - :func:`zone_aggregates`: count/min/mean/max per zone over a time range;
 - :func:`latest_before`: the last value of every (sensor, quantity) at or before a time (replay).
 
+Every query takes ``hall`` and ``site``: None matches any (a site of one
+hall needs neither), a string only that hall or site. Sensor ids are unique
+only within a hall, so a site of several halls names the hall.
+
 Raw readings older than the retention horizon live on as hourly
 aggregates (:mod:`bridge.store.retention`); every query here merges them
 in, so history reads the same before and after a roll-up (at hourly
@@ -45,6 +49,7 @@ class Series:
         (and ``count``); an hour rolled up by retention keeps only their
         number, its statistics being of the ``ok`` readings
     bucket_s : bucket width in seconds, None for raw readings
+    hall : the hall asked for ('' when the query named none)
     """
 
     sensor: str
@@ -57,6 +62,7 @@ class Series:
     count: np.ndarray
     flagged: np.ndarray
     bucket_s: int | None = None
+    hall: str = ""
 
     @property
     def mean(self) -> np.ndarray:
@@ -105,10 +111,21 @@ def _group(keys: np.ndarray, count: np.ndarray, total: np.ndarray, lo: np.ndarra
     return uniq, c, s, mn, mx, f
 
 
-def _hourly_rows(conn: Connection, sensor: str, quantity: str, start_us: int, end_us: int) -> list:
+def place(table, hall: str | None, site: str | None) -> list:  # type: ignore[no-untyped-def]
+    """WHERE clauses selecting ``hall`` and ``site`` of ``table`` (None: any)."""
+    out = []
+    if hall is not None:
+        out.append(table.c.hall == hall)
+    if site is not None:
+        out.append(table.c.site == site)
+    return out
+
+
+def _hourly_rows(conn: Connection, sensor: str, quantity: str, start_us: int, end_us: int,
+                 where: list) -> list:
     stmt = (
         select(HOURLY.c.hour_us, HOURLY.c.count, HOURLY.c.flagged, HOURLY.c.min, HOURLY.c.mean, HOURLY.c.max)
-        .where(HOURLY.c.sensor == sensor, HOURLY.c.quantity == quantity)
+        .where(HOURLY.c.sensor == sensor, HOURLY.c.quantity == quantity, *where)
         .where(HOURLY.c.hour_us >= start_us, HOURLY.c.hour_us < end_us)
         .order_by(HOURLY.c.hour_us)
     )
@@ -123,6 +140,9 @@ def series(
     end_us: int,
     bucket_s: int | None = None,
     only_ok: bool = False,
+    *,
+    hall: str | None = None,
+    site: str | None = None,
 ) -> Series:
     """Readings of ``sensor``/``quantity`` with start_us <= time < end_us (µs since epoch, UTC).
 
@@ -135,11 +155,11 @@ def series(
     """
     if bucket_s is not None and bucket_s <= 0:
         raise ValueError(f"bucket_s must be positive, got {bucket_s}")
-    where = [READING.c.sensor == sensor, READING.c.quantity == quantity]
+    where = [READING.c.sensor == sensor, READING.c.quantity == quantity, *place(READING, hall, site)]
     where += [READING.c.time_us >= start_us, READING.c.time_us < end_us]
     if only_ok:
         where.append(READING.c.quality == "ok")
-    hourly = _hourly_rows(conn, sensor, quantity, start_us, end_us)
+    hourly = _hourly_rows(conn, sensor, quantity, start_us, end_us, place(HOURLY, hall, site))
     h = np.array([(r.hour_us, r.count, r.flagged) for r in hourly], dtype=np.int64).reshape(-1, 3)
     hstats = np.array(
         [(r.min, r.mean, r.max) if r.count else (np.nan, np.nan, np.nan) for r in hourly], dtype=float
@@ -163,7 +183,8 @@ def series(
             flag = np.concatenate([flag, hflag])
             order = np.argsort(keys, kind="stable")
             keys, vals, lo, hi, cnt, flag = (a[order] for a in (keys, vals, lo, hi, cnt, flag))
-        return Series(sensor, quantity, _unit_of(rows, quantity), us_to_datetime64(keys), vals, lo, hi, cnt, flag, None)
+        return Series(sensor, quantity, _unit_of(rows, quantity), us_to_datetime64(keys), vals, lo, hi, cnt, flag, None,
+                      hall or "")
 
     bucket_us = int(bucket_s) * 1_000_000
     # the width goes into the SQL text (an int, so safe): PostgreSQL matches
@@ -206,7 +227,8 @@ def series(
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(cnt > 0, total / np.maximum(cnt, 1), np.nan)
     return Series(
-        sensor, quantity, _unit(quantity), us_to_datetime64(keys * bucket_us), mean, lo, hi, cnt, flag, int(bucket_s)
+        sensor, quantity, _unit(quantity), us_to_datetime64(keys * bucket_us), mean, lo, hi, cnt, flag, int(bucket_s),
+        hall or "",
     )
 
 
@@ -214,17 +236,19 @@ def _unit_of(rows: Sequence, quantity: str) -> str:
     return _unit(quantity) or ""
 
 
-def latest(conn: Connection, sensors: Sequence[str] | None = None) -> list[Reading]:
-    """The newest stored reading of every (sensor, quantity), sorted by sensor then quantity.
+def latest(conn: Connection, sensors: Sequence[str] | None = None, *, hall: str | None = None,
+           site: str | None = None) -> list[Reading]:
+    """The newest stored reading of every series, sorted by sensor, quantity, site then hall.
 
     Read from ``reading_latest`` (one row per series, kept by every write),
     so it still answers after retention has rolled the raw readings up.
     """
-    stmt = select(LATEST).order_by(LATEST.c.sensor, LATEST.c.quantity)
+    stmt = select(LATEST).where(*place(LATEST, hall, site))
+    stmt = stmt.order_by(LATEST.c.sensor, LATEST.c.quantity, LATEST.c.site, LATEST.c.hall)
     if sensors is not None:
         stmt = stmt.where(LATEST.c.sensor.in_(list(sensors)))
     return [
-        Reading(r.sensor, r.quantity, from_us(r.time_us), r.value, r.unit, r.quality, r.reason)
+        Reading(r.sensor, r.quantity, from_us(r.time_us), r.value, r.unit, r.quality, r.reason, hall=r.hall, site=r.site)
         for r in conn.execute(stmt)
     ]
 
@@ -236,6 +260,9 @@ def zone_aggregates(
     start_us: int,
     end_us: int,
     only_ok: bool = True,
+    *,
+    hall: str | None = None,
+    site: str | None = None,
 ) -> dict[str, ZoneStats]:
     """Count/min/mean/max of ``quantity`` per zone, start_us <= time < end_us.
 
@@ -245,7 +272,7 @@ def zone_aggregates(
     sensors = sorted(zones)
     acc: dict[str, list[float]] = {z: [0, 0.0, np.inf, -np.inf] for z in zones.values()}
     if sensors:
-        where = [READING.c.sensor.in_(sensors), READING.c.quantity == quantity]
+        where = [READING.c.sensor.in_(sensors), READING.c.quantity == quantity, *place(READING, hall, site)]
         where += [READING.c.time_us >= start_us, READING.c.time_us < end_us]
         if only_ok:
             where.append(READING.c.quality == "ok")
@@ -268,6 +295,7 @@ def zone_aggregates(
             HOURLY.c.hour_us >= start_us,
             HOURLY.c.hour_us < end_us,
             HOURLY.c.count > 0,
+            *place(HOURLY, hall, site),
         )
         for stmt in (raw.group_by(READING.c.sensor), hourly.group_by(HOURLY.c.sensor)):
             for sensor, n, total, lo, hi in conn.execute(stmt):
@@ -289,7 +317,8 @@ def zone_aggregates(
 
 
 def latest_before(conn: Connection, end_us: int, start_us: int | None = None,
-                  sensors: Sequence[str] | None = None) -> list[Reading]:
+                  sensors: Sequence[str] | None = None, *, hall: str | None = None,
+                  site: str | None = None) -> list[Reading]:
     """The last stored reading of every (sensor, quantity) with start_us <= time <= end_us, sorted
     by sensor then quantity: the hall's state at ``end_us`` (replay).
 
@@ -298,36 +327,35 @@ def latest_before(conn: Connection, end_us: int, start_us: int | None = None,
     """
     lo = start_us if start_us is not None else -(2**62)
     where = [READING.c.time_us <= end_us, READING.c.time_us >= lo]
-    hwhere = [HOURLY.c.hour_us <= end_us, HOURLY.c.hour_us >= lo, HOURLY.c.count > 0]
+    where += place(READING, hall, site)
+    hwhere = [HOURLY.c.hour_us <= end_us, HOURLY.c.hour_us >= lo, HOURLY.c.count > 0, *place(HOURLY, hall, site)]
     if sensors is not None:
         where.append(READING.c.sensor.in_(list(sensors)))
         hwhere.append(HOURLY.c.sensor.in_(list(sensors)))
-    last = (
-        select(READING.c.sensor, READING.c.quantity, func.max(READING.c.time_us).label("t"))
-        .where(*where)
-        .group_by(READING.c.sensor, READING.c.quantity)
-        .subquery()
-    )
+    key = [READING.c.site, READING.c.hall, READING.c.sensor, READING.c.quantity]
+    last = select(*key, func.max(READING.c.time_us).label("t")).where(*where).group_by(*key).subquery()
     stmt = select(READING).join(
         last,
-        (READING.c.sensor == last.c.sensor) & (READING.c.quantity == last.c.quantity) & (READING.c.time_us == last.c.t),
+        (READING.c.site == last.c.site) & (READING.c.hall == last.c.hall)
+        & (READING.c.sensor == last.c.sensor) & (READING.c.quantity == last.c.quantity)
+        & (READING.c.time_us == last.c.t),
     )
-    out: dict[tuple[str, str], Reading] = {
-        (r.sensor, r.quantity): Reading(r.sensor, r.quantity, from_us(r.time_us), r.value, r.unit, r.quality, r.reason)
+    out: dict[tuple[str, str, str, str], Reading] = {
+        (r.sensor, r.quantity, r.site, r.hall): Reading(r.sensor, r.quantity, from_us(r.time_us), r.value, r.unit,
+                                                        r.quality, r.reason, hall=r.hall, site=r.site)
         for r in conn.execute(stmt)
     }
-    hlast = (
-        select(HOURLY.c.sensor, HOURLY.c.quantity, func.max(HOURLY.c.hour_us).label("h"))
-        .where(*hwhere)
-        .group_by(HOURLY.c.sensor, HOURLY.c.quantity)
-        .subquery()
-    )
-    hstmt = select(HOURLY.c.sensor, HOURLY.c.quantity, HOURLY.c.hour_us, HOURLY.c.mean).join(
+    hkey = [HOURLY.c.site, HOURLY.c.hall, HOURLY.c.sensor, HOURLY.c.quantity]
+    hlast = select(*hkey, func.max(HOURLY.c.hour_us).label("h")).where(*hwhere).group_by(*hkey).subquery()
+    hstmt = select(*hkey, HOURLY.c.hour_us, HOURLY.c.mean).join(
         hlast,
-        (HOURLY.c.sensor == hlast.c.sensor) & (HOURLY.c.quantity == hlast.c.quantity) & (HOURLY.c.hour_us == hlast.c.h),
+        (HOURLY.c.site == hlast.c.site) & (HOURLY.c.hall == hlast.c.hall)
+        & (HOURLY.c.sensor == hlast.c.sensor) & (HOURLY.c.quantity == hlast.c.quantity)
+        & (HOURLY.c.hour_us == hlast.c.h),
     )
-    for sensor, quantity, hour_us, mean in conn.execute(hstmt):
-        held = out.get((sensor, quantity))
+    for site_, hall_, sensor, quantity, hour_us, mean in conn.execute(hstmt):
+        held = out.get((sensor, quantity, site_, hall_))
         if held is None or from_us(hour_us) > held.time:
-            out[(sensor, quantity)] = Reading(sensor, quantity, from_us(hour_us), float(mean), _unit(quantity))
+            out[(sensor, quantity, site_, hall_)] = Reading(sensor, quantity, from_us(hour_us), float(mean),
+                                                            _unit(quantity), hall=hall_, site=site_)
     return [out[k] for k in sorted(out)]

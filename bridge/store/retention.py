@@ -59,6 +59,8 @@ def roll_up(store, before: datetime) -> RollupResult:
     ok = READING.c.quality == "ok"
     stmt = (
         select(
+            READING.c.site,
+            READING.c.hall,
             READING.c.sensor,
             READING.c.quantity,
             hour.label("h"),
@@ -70,15 +72,15 @@ def roll_up(store, before: datetime) -> RollupResult:
             func.max(case((ok, READING.c.value), else_=None)),
         )
         .where(READING.c.time_us < cutoff)
-        .group_by(READING.c.sensor, READING.c.quantity, hour)
+        .group_by(READING.c.site, READING.c.hall, READING.c.sensor, READING.c.quantity, hour)
     )
     with store.transaction() as conn:
         groups = conn.execute(stmt).all()
         if not groups:
             return RollupResult(0, 0, horizon)
-        merged: dict[tuple[str, str, int], dict] = {}
-        for sensor, quantity, h, unit, n_all, n_ok, total, lo, hi in groups:
-            merged[(sensor, quantity, int(h) * HOUR_US)] = {
+        merged: dict[tuple[str, str, str, str, int], dict] = {}
+        for site, hall, sensor, quantity, h, unit, n_all, n_ok, total, lo, hi in groups:
+            merged[(site, hall, sensor, quantity, int(h) * HOUR_US)] = {
                 "unit": unit,
                 "count": int(n_ok or 0),
                 "flagged": int(n_all) - int(n_ok or 0),
@@ -91,10 +93,11 @@ def roll_up(store, before: datetime) -> RollupResult:
         for i in range(0, len(keys), 500):
             chunk = keys[i : i + 500]
             existing += conn.execute(
-                select(HOURLY).where(tuple_(HOURLY.c.sensor, HOURLY.c.quantity, HOURLY.c.hour_us).in_(chunk))
+                select(HOURLY).where(tuple_(HOURLY.c.site, HOURLY.c.hall, HOURLY.c.sensor, HOURLY.c.quantity,
+                                            HOURLY.c.hour_us).in_(chunk))
             ).all()
         for row in existing:
-            m = merged[(row.sensor, row.quantity, row.hour_us)]
+            m = merged[(row.site, row.hall, row.sensor, row.quantity, row.hour_us)]
             if row.count:
                 m["total"] += row.mean * row.count
                 m["min"] = row.min if m["min"] is None else min(m["min"], row.min)
@@ -109,6 +112,8 @@ def roll_up(store, before: datetime) -> RollupResult:
             HOURLY.insert(),
             [
                 {
+                    "site": site,
+                    "hall": hall,
                     "sensor": s,
                     "quantity": q,
                     "hour_us": h,
@@ -119,7 +124,7 @@ def roll_up(store, before: datetime) -> RollupResult:
                     "mean": m["total"] / m["count"] if m["count"] else None,
                     "max": m["max"],
                 }
-                for (s, q, h), m in merged.items()
+                for (site, hall, s, q, h), m in merged.items()
             ],
         )
         rolled = conn.execute(delete(READING).where(and_(READING.c.time_us < cutoff))).rowcount

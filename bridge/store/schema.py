@@ -24,15 +24,27 @@ def alembic_config() -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the database of ``engine`` to ``revision`` (default: newest)."""
+def upgrade(engine: Engine, revision: str = "head", legacy_hall: str | None = None) -> None:
+    """Migrate the database of ``engine`` to ``revision`` (default: newest).
+
+    legacy_hall : the hall (scene id) that readings stored before halls existed
+        (migration 0007) belong to; None: ``demo_hall``, the default scene's
+    """
     cfg = alembic_config()
+    cfg.attributes["legacy_hall"] = legacy_hall
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             # one migrator at a time when several processes open the store at once
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7262741)")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+def head_revision() -> str:
+    """The newest revision of the packaged scripts."""
+    from alembic.script import ScriptDirectory
+
+    return str(ScriptDirectory.from_config(alembic_config()).get_current_head())
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -61,8 +61,9 @@ def list_users(store: Store) -> list[User]:
         return list(s.exec(select(User).order_by(col(User.username))))
 
 
-def add_user(store: Store, username: str, role: str, password_hash: str, display_name: str = "") -> User:
-    """Insert a user; StorageError when the name is taken."""
+def add_user(store: Store, username: str, role: str, password_hash: str, display_name: str = "",
+             site: str = "") -> User:
+    """Insert a user (of ``site`` on a hub; '' = every site); StorageError when the name is taken."""
     if get_user(store, username) is not None:
         raise StorageError(f"user {username!r} exists | 用户已存在")
     row = User(
@@ -72,6 +73,7 @@ def add_user(store: Store, username: str, role: str, password_hash: str, display
         display_name=display_name,
         created_at_us=to_us(datetime.now(UTC)),
         token_stamp=new_stamp(),
+        site=site,
     )
     with store.session() as s:
         s.add(row)
@@ -243,12 +245,17 @@ def list_files(store: Store, relic_id: int | None = None) -> list[StoredFile]:
 # ---------------------------------------------------------------------- alerts
 
 
-def list_alerts(store: Store, open_only: bool = False, limit: int = 100) -> list[tuple[Alert, list[AlertAck]]]:
-    """Newest alerts first, each with its acknowledgements."""
+def list_alerts(store: Store, open_only: bool = False, limit: int = 100, *, hall: str | None = None,
+                site: str | None = None) -> list[tuple[Alert, list[AlertAck]]]:
+    """Newest alerts first (of ``hall``/``site``; None: any), each with its acknowledgements."""
     with store.session() as s:
         stmt = select(Alert).order_by(col(Alert.raised_at_us).desc(), col(Alert.id).desc()).limit(limit)
         if open_only:
             stmt = stmt.where(col(Alert.cleared_at_us).is_(None))
+        if hall is not None:
+            stmt = stmt.where(Alert.hall == hall)
+        if site is not None:
+            stmt = stmt.where(Alert.site == site)
         alerts = list(s.exec(stmt))
         ids = [a.id for a in alerts]
         acks: dict[int, list[AlertAck]] = {}

@@ -5,15 +5,18 @@ committed batch survives a crash of the process or the machine), PostgreSQL
 when the URL (or ``RELIC_TWIN_DATABASE_URL``) points at one. Every open
 migrates the schema to the newest revision, keeping existing rows.
 
-A reading is unique on (sensor, quantity, time): storing the same one
-twice (an MQTT redelivery, an importer run twice) keeps the first copy and
-counts nothing.
+A reading is unique on (site, hall, sensor, quantity, time): storing the
+same one twice (an MQTT redelivery, an importer run twice) keeps the first
+copy and counts nothing. Sensor ids are unique only within a hall; reads
+take ``hall=`` (None: any hall) and ``site=``. A reading that comes without
+a hall is stored in the store's hall (``Store.open(hall=...)``: the scene of
+the program; default ``demo_hall``, the default scene's).
 
 ::
 
     store = Store.open()                      # data/relic-twin.sqlite
     store.add_readings(readings)              # -> number newly stored
-    store.series("case-1", "relative_humidity", start, end, bucket_s=3600)
+    store.series("case-1", "relative_humidity", start, end, bucket_s=3600, hall="demo_hall")
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ from sqlmodel import Session
 
 from bridge.errors import ConfigError, StorageError
 from bridge.readings import Reading, Rejection
-from bridge.store import queries, retention, schema
+from bridge.site.halls import DEFAULT_HALL
+from bridge.store import partitions, queries, retention, schema
 from bridge.store.epoch import EPOCH, from_us, to_us
 from bridge.store.models import QUARANTINE_PAYLOAD_MAX, HourlyRow, LatestRow, QuarantineRow, ReadingRow
 from bridge.store.private import private_dir, private_file, private_sqlite
@@ -52,8 +56,10 @@ QUARANTINE = QuarantineRow.__table__  # type: ignore[attr-defined]
 HOURLY = HourlyRow.__table__  # type: ignore[attr-defined]
 LATEST = LatestRow.__table__  # type: ignore[attr-defined]
 _LATEST_FIELDS = ("time_us", "value", "unit", "quality", "reason")
-_READING_COLUMNS = ("sensor", "quantity", "time_us", "value", "unit", "quality", "reason", "raw_value")
-_LATEST_COLUMNS = _READING_COLUMNS[:7]  # reading_latest keeps no raw value
+_READING_COLUMNS = ("site", "hall", "sensor", "quantity", "time_us", "value", "unit", "quality", "reason",
+                    "raw_value")
+_LATEST_COLUMNS = _READING_COLUMNS[:9]  # reading_latest keeps no raw value
+_KEY = ["site", "hall", "sensor", "quantity", "time_us"]
 _US = timedelta(microseconds=1)
 
 
@@ -82,7 +88,7 @@ class WriteResult:
     """What one :meth:`Store.write_batch` stored.
 
     stored : the readings newly stored, in input order
-    duplicates : readings skipped because (sensor, quantity, time) was already stored
+    duplicates : readings skipped because (site, hall, sensor, quantity, time) was already stored
     rejections : rejections put in quarantine
     """
 
@@ -150,10 +156,12 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def reading_rows(readings: Sequence[Reading]) -> list[dict[str, Any]]:
-    """Readings as row dictionaries for the ``reading`` table."""
+def reading_rows(readings: Sequence[Reading], hall: str = DEFAULT_HALL) -> list[dict[str, Any]]:
+    """Readings as row dictionaries for the ``reading`` table (``hall`` for those that carry none)."""
     return [
         {
+            "site": r.site,
+            "hall": r.hall or hall,
             "sensor": r.sensor,
             "quantity": r.quantity,
             "time_us": to_us(r.time),
@@ -167,15 +175,17 @@ def reading_rows(readings: Sequence[Reading]) -> list[dict[str, Any]]:
     ]
 
 
-def reading_params(readings: Sequence[Reading]) -> list[tuple[Any, ...]]:
-    """Readings as parameter tuples in the order of ``_READING_COLUMNS`` (one ``to_us`` each, inlined)."""
+def reading_params(readings: Sequence[Reading], hall: str = DEFAULT_HALL) -> list[tuple[Any, ...]]:
+    """Readings as parameter tuples in the order of ``_READING_COLUMNS`` (one ``to_us`` each, inlined;
+    ``hall`` for those that carry none)."""
     out: list[tuple[Any, ...]] = []
     append = out.append
     for r in readings:
         t = r.time
         if t.utcoffset() is None:
             to_us(t)  # raises StorageError with the reason
-        append((r.sensor, r.quantity, (t - EPOCH) // _US, float(r.value), r.unit, r.quality, r.reason, r.raw))
+        append((r.site, r.hall or hall, r.sensor, r.quantity, (t - EPOCH) // _US, float(r.value), r.unit, r.quality,
+                r.reason, r.raw))
     return out
 
 
@@ -194,16 +204,20 @@ def rejection_rows(rejections: Sequence[Rejection]) -> list[dict[str, Any]]:
 
 
 class Store:
-    """Readings, quarantine and archive in one database. Thread-safe; one per process."""
+    """Readings, quarantine and archive in one database. Thread-safe; one per process.
 
-    def __init__(self, engine: Engine) -> None:
+    hall : where readings that come without a hall are stored
+    """
+
+    def __init__(self, engine: Engine, hall: str = DEFAULT_HALL) -> None:
         self.engine = engine
+        self.hall = hall or DEFAULT_HALL
         self.dialect = engine.dialect.name
         dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
         self._insert_stmt = (
             dialect_insert(READING)
-            .on_conflict_do_nothing(index_elements=["sensor", "quantity", "time_us"])
-            .returning(READING.c.sensor, READING.c.quantity, READING.c.time_us)
+            .on_conflict_do_nothing(index_elements=_KEY)
+            .returning(*(READING.c[name] for name in _KEY))
         )
         # the same insert as plain SQL for the driver's executemany (no RETURNING, no
         # per-row parameter processing by SQLAlchemy): the fast path of write_batch
@@ -211,22 +225,35 @@ class Store:
         self._insert_sql = (
             f"INSERT INTO {READING.name} ({', '.join(_READING_COLUMNS)}) "
             f"VALUES ({', '.join([mark] * len(_READING_COLUMNS))}) "
-            "ON CONFLICT (sensor, quantity, time_us) DO NOTHING"
+            f"ON CONFLICT ({', '.join(_KEY)}) DO NOTHING"
         )
+        # PostgreSQL: reading is partitioned by month (migration 0008); the months it has a partition for
+        self._months: set[tuple[int, int]] | None = None
+        if self.dialect == "postgresql":
+            try:
+                with engine.connect() as conn:
+                    if partitions.is_partitioned(conn):
+                        self._months = partitions.existing_months(conn)
+            except SQLAlchemyError:
+                self._months = None  # not migrated yet (open(migrate=False)): nothing to ensure
         latest = dialect_insert(LATEST)
         self._latest_stmt = latest.on_conflict_do_update(
-            index_elements=["sensor", "quantity"],
+            index_elements=_KEY[:4],
             set_={name: latest.excluded[name] for name in _LATEST_FIELDS},
             where=latest.excluded.time_us > LATEST.c.time_us,
         )
 
     @classmethod
-    def open(cls, url: str | None = None, data_dir: Path = Path("data"), migrate: bool = True) -> Store:
+    def open(cls, url: str | None = None, data_dir: Path = Path("data"), migrate: bool = True,
+             hall: str | None = None) -> Store:
         """Open (creating and migrating as needed) the database at ``url``.
 
         url : SQLAlchemy URL; None -> ``$RELIC_TWIN_DATABASE_URL`` ->
             ``sqlite:///<data_dir>/relic-twin.sqlite``
         migrate : run schema migrations to the newest revision
+        hall : the hall of the program opening the store (its scene): readings stored
+            before halls existed are assigned to it (migration 0007), and readings
+            written without a hall go to it; None: ``demo_hall``, the default scene's
         """
         chosen = database_url(url, data_dir)
         if chosen == f"sqlite:///{Path(data_dir) / SQLITE_NAME}":
@@ -235,11 +262,11 @@ class Store:
         try:
             if migrate:
                 with _migration_lock(engine):
-                    schema.upgrade(engine)
+                    schema.upgrade(engine, legacy_hall=hall)
         except SQLAlchemyError as exc:
             engine.dispose()
             raise StorageError(f"cannot open database {engine.url!r} | 无法打开数据库: {exc}") from exc
-        return cls(engine)
+        return cls(engine, hall or DEFAULT_HALL)
 
     @property
     def url(self) -> str:
@@ -276,10 +303,10 @@ class Store:
 
     # ------------------------------------------------------------------ writes
 
-    def _insert_readings(self, conn: Connection, rows: list[dict[str, Any]]) -> set[tuple[str, str, int]]:
+    def _insert_readings(self, conn: Connection, rows: list[dict[str, Any]]) -> set[tuple[Any, ...]]:
         # one cached statement run as executemany; RETURNING names the rows
         # actually inserted (duplicates are skipped by ON CONFLICT DO NOTHING)
-        return {(r[0], r[1], r[2]) for r in conn.execute(self._insert_stmt, rows)}
+        return {tuple(r) for r in conn.execute(self._insert_stmt, rows)}
 
     def write_batch(self, readings: Sequence[Reading], rejections: Sequence[Rejection] = ()) -> WriteResult:
         """Store readings and rejections in ONE transaction.
@@ -293,10 +320,12 @@ class Store:
         reading already stored (or one twice) is rolled back and written again
         with RETURNING, which names the rows stored.
         """
-        params = reading_params(readings)
+        params = reading_params(readings, self.hall)
         qrows = rejection_rows(rejections)
         if not params and not qrows:
             return WriteResult([], 0, 0)
+        if self._months is not None and params:
+            self._ensure_months(min(p[4] for p in params), max(p[4] for p in params))
         try:
             with self.transaction() as conn:
                 if params:
@@ -304,44 +333,74 @@ class Store:
                     # batch. The row count is the sum over the rows (a skipped duplicate adds 0)
                     if conn.exec_driver_sql(self._insert_sql, params).rowcount != len(params):
                         raise _Duplicates
-                    newest: dict[tuple[str, str], tuple[Any, ...]] = {}
+                    newest: dict[tuple[str, ...], tuple[Any, ...]] = {}
                     for row in params:
-                        series = (row[0], row[1])
+                        series = row[:4]
                         old = newest.get(series)
-                        if old is None or row[2] > old[2]:
+                        if old is None or row[4] > old[4]:
                             newest[series] = row
-                    conn.execute(self._latest_stmt, [dict(zip(_LATEST_COLUMNS, row[:7], strict=True))
-                                                     for row in newest.values()])
+                    # in key order: two writers upserting the same series lock them in the same
+                    # order (PostgreSQL: no deadlock between a hub's ingest workers)
+                    conn.execute(self._latest_stmt, [dict(zip(_LATEST_COLUMNS, row[:9], strict=True))
+                                                     for _, row in sorted(newest.items())])
                 if qrows:
                     conn.execute(QUARANTINE.insert(), qrows)
         except _Duplicates:
             return self._write_with_duplicates(readings, qrows)
         return WriteResult(list(readings), 0, len(qrows))
 
+    def _ensure_months(self, lo_us: int, hi_us: int) -> None:
+        """Create the monthly partitions of [lo_us, hi_us] that are missing (PostgreSQL)."""
+        assert self._months is not None
+        missing = [m for m in partitions.months_between(lo_us, hi_us) if m not in self._months]
+        if missing:
+            with self.transaction() as conn:
+                partitions.create_month_partitions(conn, missing)
+            self._months.update(missing)
+
+    def partitions(self) -> list[str]:
+        """The monthly partitions of ``reading`` (PostgreSQL), oldest first; [] when not partitioned."""
+        if self.dialect != "postgresql":
+            return []
+        with self.transaction() as conn:
+            return [partitions.partition_name(y, m) for y, m in sorted(partitions.existing_months(conn))]
+
+    def detach_month(self, year: int, month: int) -> str:
+        """Detach the partition of a month (PostgreSQL): its readings leave ``reading`` and stay in the
+        table it names, to archive or drop. Roll the month up first (:meth:`roll_up`) to keep hourly means."""
+        name = partitions.partition_name(year, month)
+        if self._months is None or (year, month) not in self._months:
+            raise StorageError(f"no partition {name} | 没有该月分区")
+        with self.transaction() as conn:
+            conn.exec_driver_sql(f"ALTER TABLE reading DETACH PARTITION {name}")
+        self._months.discard((year, month))
+        return name
+
     def _write_with_duplicates(self, readings: Sequence[Reading], qrows: list[dict[str, Any]]) -> WriteResult:
         """write_batch for a batch with duplicates: RETURNING says which readings are new."""
-        rrows = reading_rows(readings)
+        rrows = reading_rows(readings, self.hall)
         stored: list[Reading] = []
         with self.transaction() as conn:
             if rrows:
                 keys = self._insert_readings(conn, rrows)
-                newest: dict[tuple[str, str], dict[str, Any]] = {}
+                newest: dict[tuple[Any, ...], dict[str, Any]] = {}
                 for reading, row in zip(readings, rrows, strict=True):
-                    key = (row["sensor"], row["quantity"], row["time_us"])
+                    key = tuple(row[name] for name in _KEY)
                     if key in keys:
                         stored.append(reading)
                         keys.discard(key)  # a duplicate inside the batch is stored once
-                        series = key[:2]
+                        series = key[:4]
                         if series not in newest or row["time_us"] > newest[series]["time_us"]:
                             newest[series] = row
                 if newest:
-                    conn.execute(self._latest_stmt, [{k: row[k] for k in _LATEST_COLUMNS} for row in newest.values()])
+                    conn.execute(self._latest_stmt, [{k: row[k] for k in _LATEST_COLUMNS}
+                                                     for _, row in sorted(newest.items())])
             if qrows:
                 conn.execute(QUARANTINE.insert(), qrows)
         return WriteResult(stored, len(rrows) - len(stored), len(qrows))
 
     def add_readings(self, readings: Sequence[Reading]) -> int:
-        """Store readings; duplicates of (sensor, quantity, time) are skipped. Returns the number stored."""
+        """Store readings; duplicates of (site, hall, sensor, quantity, time) are skipped. Returns the number stored."""
         return len(self.write_batch(readings, ()).stored)
 
     def add_rejections(self, rejections: Sequence[Rejection]) -> int:
@@ -350,9 +409,10 @@ class Store:
 
     # ------------------------------------------------------------------ reads
 
-    def count_readings(self, sensor: str | None = None, quantity: str | None = None) -> int:
-        """Number of stored raw readings, optionally of one sensor and/or quantity."""
-        stmt = select(func.count()).select_from(READING)
+    def count_readings(self, sensor: str | None = None, quantity: str | None = None, *,
+                       hall: str | None = None, site: str | None = None) -> int:
+        """Number of stored raw readings, optionally of one sensor, quantity, hall and/or site."""
+        stmt = select(func.count()).select_from(READING).where(*queries.place(READING, hall, site))
         if sensor is not None:
             stmt = stmt.where(READING.c.sensor == sensor)
         if quantity is not None:
@@ -360,10 +420,17 @@ class Store:
         with self.transaction() as conn:
             return int(conn.execute(stmt).scalar_one())
 
-    def latest(self, sensors: Sequence[str] | None = None) -> list[Reading]:
-        """The newest reading of every (sensor, quantity), sorted by sensor then quantity."""
+    def latest(self, sensors: Sequence[str] | None = None, *, hall: str | None = None,
+               site: str | None = None) -> list[Reading]:
+        """The newest reading of every series (of ``hall``/``site``; None: any), sorted by sensor then quantity."""
         with self.transaction() as conn:
-            return queries.latest(conn, sensors)
+            return queries.latest(conn, sensors, hall=hall, site=site)
+
+    def halls(self, site: str | None = "") -> list[str]:
+        """The halls holding readings (of ``site``; None: of any site), sorted."""
+        stmt = select(LATEST.c.hall).distinct().where(*queries.place(LATEST, None, site)).order_by(LATEST.c.hall)
+        with self.transaction() as conn:
+            return [row[0] for row in conn.execute(stmt)]
 
     def series(
         self,
@@ -373,13 +440,18 @@ class Store:
         end: datetime,
         bucket_s: int | None = None,
         only_ok: bool = False,
+        *,
+        hall: str | None = None,
+        site: str | None = None,
     ) -> Series:
         """Values of one sensor and quantity in [start, end), raw or as min/mean/max per bucket.
 
+        hall, site : the sensor's hall and site (None: any; name the hall on a site of several).
         See :func:`bridge.store.queries.series`.
         """
         with self.transaction() as conn:
-            return queries.series(conn, sensor, quantity, to_us(start), to_us(end), bucket_s, only_ok)
+            return queries.series(conn, sensor, quantity, to_us(start), to_us(end), bucket_s, only_ok,
+                                  hall=hall, site=site)
 
     def zone_aggregates(
         self,
@@ -388,10 +460,14 @@ class Store:
         start: datetime,
         end: datetime,
         only_ok: bool = True,
+        *,
+        hall: str | None = None,
+        site: str | None = None,
     ) -> dict[str, ZoneStats]:
         """Count/min/mean/max of ``quantity`` per zone in [start, end); ``zones`` maps sensor id -> zone id."""
         with self.transaction() as conn:
-            return queries.zone_aggregates(conn, zones, quantity, to_us(start), to_us(end), only_ok)
+            return queries.zone_aggregates(conn, zones, quantity, to_us(start), to_us(end), only_ok,
+                                           hall=hall, site=site)
 
     def roll_up(self, before: datetime) -> RollupResult:
         """Replace raw readings older than ``before`` (whole hours) by hourly aggregates; see :mod:`.retention`."""

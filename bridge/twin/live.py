@@ -4,12 +4,14 @@
 knows which are stale; :class:`LiveFeed` serves it over a websocket: on
 connect a client gets a ``snapshot``, then ``delta`` messages in order.
 A client may narrow the feed with query parameters
-(``/live?zone=bronze&quantity=temperature``).
+(``/live?hall=demo_hall&zone=bronze&quantity=temperature``). Every reading
+names its ``hall``; a site's feed (:class:`bridge.site.runtime.SiteState`)
+carries every hall's.
 
 Message shapes (JSON)::
 
     {"type": "snapshot", "hall": "demo_hall", "time": "...Z",
-     "readings": [{"sensor", "quantity", "time", "value", "unit", "quality", "stale"}, ...],
+     "readings": [{"hall", "sensor", "quantity", "time", "value", "unit", "quality", "stale"}, ...],
      "alerts": [...]}
     {"type": "delta", "time": "...Z", "readings": [...], "alerts": [...]}
 """
@@ -19,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -36,8 +38,9 @@ def iso(t: datetime) -> str:
     return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def reading_json(r: Reading, stale: bool) -> dict[str, Any]:
-    return {"sensor": r.sensor, "quantity": r.quantity, "time": iso(r.time), "value": r.value,
+def reading_json(r: Reading, stale: bool, hall: str = "") -> dict[str, Any]:
+    """A reading as the feed sends it; ``hall`` where the reading names none."""
+    return {"hall": r.hall or hall, "sensor": r.sensor, "quantity": r.quantity, "time": iso(r.time), "value": r.value,
             "unit": r.unit, "quality": r.quality, "stale": stale}
 
 
@@ -48,6 +51,7 @@ class FeedFilter:
     zones: frozenset[str] | None = None
     quantities: frozenset[str] | None = None
     sensors: frozenset[str] | None = None
+    halls: frozenset[str] | None = None
 
     @classmethod
     def from_path(cls, path: str) -> FeedFilter:
@@ -57,14 +61,20 @@ class FeedFilter:
             vals = [v for item in q.get(key, []) for v in item.split(",") if v]
             return frozenset(vals) if vals else None
 
-        return cls(pick("zone"), pick("quantity"), pick("sensor"))
+        return cls(pick("zone"), pick("quantity"), pick("sensor"), pick("hall"))
 
-    def keep(self, reading: dict[str, Any], zone_of: dict[str, str]) -> bool:
+    def keep(self, reading: dict[str, Any], zone_of: Mapping[Any, str]) -> bool:
+        """Whether ``reading`` passes; ``zone_of`` maps sensor (one hall) or (hall, sensor) (a site) to zone."""
+        if self.halls is not None and reading.get("hall") not in self.halls:
+            return False
         if self.quantities is not None and reading["quantity"] not in self.quantities:
             return False
         if self.sensors is not None and reading["sensor"] not in self.sensors:
             return False
-        return self.zones is None or zone_of.get(reading["sensor"]) in self.zones
+        if self.zones is None:
+            return True
+        zone = zone_of.get((reading.get("hall"), reading["sensor"]))
+        return (zone if zone is not None else zone_of.get(reading["sensor"])) in self.zones
 
 
 class TwinState:
@@ -109,7 +119,7 @@ class TwinState:
             if not changed and not alerts:
                 return None
             delta = {"type": "delta", "time": iso(now),
-                     "readings": [reading_json(r, self.is_stale(r, now)) for r in changed],
+                     "readings": [reading_json(r, self.is_stale(r, now), self.scene.id) for r in changed],
                      "alerts": list(alerts)}
             listeners = list(self._listeners)
         for listener in listeners:
@@ -135,7 +145,8 @@ class TwinState:
         now = self.clock()
         with self._lock:
             return {"type": "snapshot", "hall": self.scene.id, "time": iso(now),
-                    "readings": [reading_json(r, self.is_stale(r, now)) for r in self._latest.values()],
+                    "readings": [reading_json(r, self.is_stale(r, now), self.scene.id)
+                                 for r in self._latest.values()],
                     "alerts": list(self._alerts.values()), "control": list(self._control)}
 
 

@@ -84,11 +84,12 @@ def _fmt(quantity: str, value: float) -> str:
     return f"{value:.{q.precision if q else 1}f}"
 
 
-def _grid(store: Store, sensor: str, quantity: str, now: datetime, span: timedelta) -> tuple[np.ndarray, np.ndarray]:
+def _grid(store: Store, sensor: str, quantity: str, now: datetime, span: timedelta,
+          hall: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Bucket starts (s since epoch) and bucket means (NaN where empty) on a regular
     ``BUCKET_S`` grid ending with the bucket holding ``now``; flagged readings left out."""
     end = now + timedelta(microseconds=1)  # "at or before now"
-    s = store.series(sensor, quantity, now - span, end, bucket_s=BUCKET_S, only_ok=True)
+    s = store.series(sensor, quantity, now - span, end, bucket_s=BUCKET_S, only_ok=True, hall=hall)
     last = int(math.floor(now.timestamp() / BUCKET_S))
     n = int(span.total_seconds() // BUCKET_S) + 1
     starts = (np.arange(last - n + 1, last + 1, dtype=np.int64)) * BUCKET_S
@@ -102,9 +103,10 @@ def _grid(store: Store, sensor: str, quantity: str, now: datetime, span: timedel
 
 
 def _series_block(store: Store, sensor: str, quantity: str, now: datetime, with_forecast: bool = True,
+                  hall: str | None = None,
                   ) -> tuple[dict[str, list], dict[str, Any] | None, tuple[np.ndarray, np.ndarray]]:
     """History (24 h, buckets with data), forecast (12 h) and the risk window's (times, values)."""
-    starts, values = _grid(store, sensor, quantity, now, RISK_WINDOW)
+    starts, values = _grid(store, sensor, quantity, now, RISK_WINDOW, hall)
     now_s = now.timestamp()
     recent = (starts >= now_s - HISTORY.total_seconds()) & np.isfinite(values)
     history = {
@@ -210,7 +212,7 @@ def _relic_series(store: Store, scene: Scene, relic: Relic, profile: MaterialPro
         sensor = representative_sensor(scene, relic, q)
         if sensor is None:
             continue
-        history, fc, risk_series = _series_block(store, sensor.id, q, now, with_forecast=q == chart)
+        history, fc, risk_series = _series_block(store, sensor.id, q, now, with_forecast=q == chart, hall=scene.id)
         blocks[q] = (history, fc)
         if risk_series[1].size:
             series[q] = risk_series
@@ -261,7 +263,7 @@ def details(store: Store, scene: Scene, target_kind: str, target_id: str, now: d
     if q in blocks:
         history, fc = blocks[q]
     elif sensor is not None:
-        history, fc, _ = _series_block(store, sensor.id, q, now)
+        history, fc, _ = _series_block(store, sensor.id, q, now, hall=scene.id)
     else:
         history, fc = {"t_h": [], "time": [], "values": []}, None
     lines = lines[:1] + _common_lines(q, history, fc, limits) + lines[1:]
@@ -298,7 +300,8 @@ def state_at(store: Store, scene: Scene | None, when: datetime,
     sensors = [s.id for s in scene.sensors] if scene is not None else None
     power = {s.id: s.power for s in scene.sensors} if scene is not None else {}
     with store.transaction() as conn:
-        rows = queries.latest_before(conn, to_us(when), to_us(when - STATE_LOOKBACK), sensors)
+        rows = queries.latest_before(conn, to_us(when), to_us(when - STATE_LOOKBACK), sensors,
+                                     hall=scene.id if scene is not None else None)
     readings = [{"sensor": r.sensor, "quantity": r.quantity, "time": iso(r.time), "value": r.value, "unit": r.unit,
                  "quality": r.quality, "stale": when - r.time > fresh.period(power.get(r.sensor, "mains"))}
                 for r in rows]

@@ -108,11 +108,11 @@ def subscriptions_for(scene: Scene, fleet_format: str | None = None) -> list[Sub
     scene does not know is heard, quarantined and listed as an unknown device.
     """
     if fleet_format is None:
-        subs = [Subscription(topic=s.topic, format=s.format, sensor=s.id) for s in scene.sensors]
+        subs = [Subscription(topic=s.topic, format=s.format, sensor=s.id, hall=scene.id) for s in scene.sensors]
     else:
-        subs = [Subscription(topic=t, format=None, sensor=s.id)
+        subs = [Subscription(topic=t, format=None, sensor=s.id, hall=scene.id)
                 for s in scene.sensors for t in topics_for(fleet_format, s, scene.id)]
-    return [*subs, Subscription(topic=f"{native.TOPIC_ROOT}/{scene.id}/+", format="native")]
+    return [*subs, Subscription(topic=f"{native.TOPIC_ROOT}/{scene.id}/+", format="native", hall=scene.id)]
 
 
 def _alert_publisher(address: BrokerAddress, client_name: str) -> mqtt.Client:
@@ -138,7 +138,7 @@ def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None 
     """
     broker = ensure_broker(settings.broker, workdir=workdir)
     on_status(f"broker 消息代理: {broker.url} ({broker.kind})")
-    store = Store.open(settings.database_url, data_dir=settings.data_dir)
+    store = Store.open(settings.database_url, data_dir=settings.data_dir, hall=scene.id)
     on_status(f"database 数据库: {store.url}")
     say = on_status  # the name is reused below for battery status
     installation = installation_id(settings.data_dir)  # our client ids: stable here, unique between installations

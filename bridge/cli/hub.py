@@ -1,0 +1,114 @@
+"""``relic-twin hub``: a provincial hub that many museums report into.
+
+::
+
+    relic-twin hub ingest --sites DIR --db postgresql://... --broker mqtt://hub:1883 [--workers 2]
+    relic-twin hub serve  --sites DIR --db postgresql://... [--host 0.0.0.0 --port 8000]
+    relic-twin hub acl                              # the hub broker's ACL line (museum = user name)
+
+``--sites DIR``: a folder holding one site per museum (each a folder of scenes or with a
+``site.toml``); the hub decodes vendor topics with their scenes, and serves their overviews.
+``ingest`` runs ``--workers`` processes, each an MQTT 5 client of the shared subscription
+``$share/hub/relic-hub/#`` (the broker deals each message to one of them), storing into the
+database (PostgreSQL: partitioned by month).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from bridge.config import ConfigError, parse_broker_url
+from bridge.errors import RelicTwinError
+from bridge.site.model import Site, load_site
+
+
+def load_sites(folder: Path) -> dict[str, Site]:
+    """Every site under ``folder`` (a sub-folder per museum), by site id."""
+    if not folder.is_dir():
+        raise ConfigError(f"no folder {folder} | 文件夹不存在")
+    out: dict[str, Site] = {}
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
+        site = load_site(sub)
+        if site.id in out:
+            raise ConfigError(f"{folder}: two sites with id {site.id!r} | 场馆编号重复")
+        out[site.id] = site
+    return out
+
+
+def _worker(index: int, broker: str, db: str | None, sites_dir: str | None, stop: threading.Event | None) -> None:
+    """One ingest worker (a process of its own): shared subscription, store, until SIGTERM."""
+    from bridge.hub.decode import HUB_INGEST, HUB_SUBSCRIPTION, HubDecoder
+    from bridge.ingest.ingestor import Ingestor, Subscription
+    from bridge.store import Store
+
+    sites = load_sites(Path(sites_dir)) if sites_dir else {}
+    store = Store.open(url=db)
+    done = stop or threading.Event()
+    if stop is None:
+        signal.signal(signal.SIGTERM, lambda *_: done.set())
+        signal.signal(signal.SIGINT, lambda *_: done.set())
+    ingestor = Ingestor(store, parse_broker_url(broker), [Subscription(HUB_SUBSCRIPTION)], decoder=HubDecoder(sites),
+                        client_id=f"relic-hub-worker-{index}", settings=HUB_INGEST).start(timeout_s=60)
+    print(f"worker {index} subscribed 已订阅", flush=True)
+    done.wait()
+    ingestor.stop()
+    store.close()
+
+
+def hub_main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="relic-twin hub", description="a provincial hub / 省级汇聚中心")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    ing = sub.add_parser("ingest", help="ingest workers on a shared subscription / 接收进程")
+    srv = sub.add_parser("serve", help="the hub's API over every site / 汇聚中心接口")
+    sub.add_parser("acl", help="print the hub broker's ACL / 输出代理访问控制表")
+    for sp in (ing, srv):
+        sp.add_argument("--sites", type=Path, required=True, help="one folder per museum / 每个场馆一个文件夹")
+        sp.add_argument("--db", default=None, help="database URL (PostgreSQL for a hub) / 数据库地址")
+    ing.add_argument("--broker", default="mqtt://127.0.0.1:1883", help="the hub's broker / 汇聚中心代理")
+    ing.add_argument("--workers", type=int, default=2, help="ingest processes (default 2) / 接收进程数")
+    srv.add_argument("--host", default="127.0.0.1")
+    srv.add_argument("--port", type=int, default=8000)
+    args = p.parse_args(list(sys.argv[1:] if argv is None else argv))
+    if args.cmd == "acl":
+        from bridge.hub.bridge_config import hub_acl
+
+        print(hub_acl(), end="")
+        return 0
+    try:
+        sites = load_sites(args.sites)
+        if args.cmd == "ingest":
+            parse_broker_url(args.broker)
+            if not 1 <= args.workers <= 64:
+                raise ConfigError("--workers: 1 to 64 | 进程数应为 1-64")
+    except RelicTwinError as exc:
+        print(f"relic-twin hub: {exc}", file=sys.stderr)
+        return 2
+    if args.cmd == "ingest":
+        procs = [multiprocessing.Process(target=_worker, args=(i, args.broker, args.db, str(args.sites), None))
+                 for i in range(args.workers)]
+        for proc in procs:
+            proc.start()
+        print(f"hub ingest 汇聚接收: {args.workers} workers on $share/hub/relic-hub/#, "
+              f"{len(sites)} sites: {', '.join(sites)}", flush=True)
+        signal.signal(signal.SIGTERM, lambda *_: [proc.terminate() for proc in procs])
+        for proc in procs:
+            proc.join()
+        return 0
+    import uvicorn
+
+    from bridge.api import ApiSettings, create_app
+    from bridge.api.server import config
+    from bridge.store import Store
+
+    store = Store.open(url=args.db)
+    app = create_app(store, ApiSettings(), sites=sites)
+    print(f"hub API 汇聚中心接口: http://{args.host}:{args.port}/api/hub/sites ({len(sites)} sites)", flush=True)
+    uvicorn.Server(config(app, args.host, args.port, None, None, log_level="info")).run()
+    store.close()
+    return 0
