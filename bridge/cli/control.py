@@ -65,7 +65,8 @@ def control_demo_main(argv: Sequence[str] | None = None) -> int:
     from simulation.paths import scenes_dir
     from simulation.scene import SceneError, load_scene
 
-    p = argparse.ArgumentParser(prog="relic-twin control-demo", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="relic-twin control-demo",
+                                description="a hall that answers back: closed-loop control over MQTT / 闭环控制演示")
     p.add_argument("--scene", default=str(scenes_dir() / "demo_hall"))
     p.add_argument("--hours", type=float, default=12.0)
     p.add_argument("--controller", choices=("twin", "humidistat"), default="twin")
