@@ -212,7 +212,7 @@ def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None 
                 calibration_checked[0] = time.monotonic()
                 now = clock()
                 ages: dict[str, float] = {}
-                for c in list_calibrations(store):  # a sensor is due when any of its quantities is
+                for c in list_calibrations(store, hall=scene.id):  # a sensor is due when any of its quantities is
                     ages[c.sensor] = max(ages.get(c.sensor, 0.0), (now - c.set_at).total_seconds() / 86400.0)
                 rt.emit(alerts.calibration_ages(ages))
             try:
