@@ -58,6 +58,11 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "conn_latest": {"zh-CN": "最新数据 {when}", "en": "latest data {when}"},
     "conn_no_data_since": {"zh-CN": "自 {when} 起无数据", "en": "no data since {when}"},
     "alerts_unknown": {"zh-CN": "未连接：告警未知", "en": "not connected: alerts unknown"},
+    "actuator_on": {"zh-CN": "运行", "en": "on"},
+    "actuator_off": {"zh-CN": "停止", "en": "off"},
+    "actuator_pending": {"zh-CN": "等待设备确认", "en": "waiting for echo"},
+    "actuator_unknown": {"zh-CN": "状态未知", "en": "state unknown"},
+    "actuator_advice": {"zh-CN": "有建议", "en": "advice"},
 }
 
 
