@@ -112,7 +112,9 @@ PLANS: dict[str, str] = {
     ".venv/bin/relic-twin serve --port 8000": "test_serve_user_monitor",
     "relic-twin serve [--port 8000] [--cert C --key K] [--exhibit DIR]": "test_serve_user_monitor",
     "relic-twin serve --site": "test_site_serve.py::test_serve_site_runs_every_hall_in_one_process",
-    "make web": "test_make_demo",  # a dry run: the test cannot reach the npm registry
+    "make web": "test_make_demo",
+    "relic-twin control-demo [--hours N] [--controller twin\\|humidistat] [--weather FILE.csv]":
+        "test_control_demo.py::test_control_demo_switches_the_dehumidifier_on_as_rh_climbs_and_rh_bends_back",  # a dry run: the test cannot reach the npm registry
     ".venv/bin/relic-twin publish --scene scenes/demo_hall --out out/exhibit": "test_exhibit.py::test_readme_publish_command",
     "relic-twin publish --scene scenes/demo_hall --out out/exhibit": "test_exhibit.py::test_readme_publish_command",
     ".venv/bin/relic-twin serve --host 0.0.0.0 --port 8443 --cert cert.pem --key key.pem": "test_serve_https",
