@@ -89,7 +89,8 @@ def fill(store: Store, scene: Scene) -> int:
                 qt = QUANTITIES[q]
                 base = np.full(t.size, qt.low + 0.01 * (qt.high - qt.low))
             v = np.roll(base, shift)
-            rows += [Reading(sensor.id, q, ti, float(vi), QUANTITIES[q].unit) for ti, vi in zip(t, v, strict=True)]
+            rows += [Reading(sensor.id, q, ti, float(vi), QUANTITIES[q].unit, hall=scene.id)
+                     for ti, vi in zip(t, v, strict=True)]
     store.add_readings(rows)
     return len(rows)
 

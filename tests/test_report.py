@@ -66,6 +66,9 @@ def report(tmp_path_factory):
                     "(?, 'yellow', '', 'relative_humidity', '湿度偏高', 'RH high', 'k1', 'relative_humidity_high', "
                     "'relic', 'ding', '', '', ?)", (raised, raised + 7_200_000_000))
         con.execute("INSERT INTO alert_ack (alert_id, acked_at_us, note) VALUES (1, ?, '')", (raised + 1_800_000_000,))
+        con.execute("INSERT INTO alert (raised_at_us, tier, sensor, quantity, message_zh, message_en, key, cause, "
+                    "target_kind, target_id, advice_zh, advice_en) VALUES (?, 'yellow', 'S04', '', '电量低', "
+                    "'battery low', 'k2', 'battery_low', 'sensor', 'S04', '', '')", (raised,))
         con.execute("INSERT INTO quarantine (source, payload, payload_size, received_at_us, reason) VALUES "
                     "('relic-twin/demo_hall/S04', x'7b7d', 2, ?, 'bad')", (raised,))
     # a what-if run of the month, as bridge/twin/whatif.py leaves it: <data>/whatif/<run>/summary.json
@@ -77,6 +80,12 @@ def report(tmp_path_factory):
         "twpi_years": {"ding": 30.0}}), encoding="utf-8")
     when = datetime(2021, 10, 12, tzinfo=UTC).timestamp()
     os.utime(run / "summary.json", (when, when))
+    # a command of the hall's control, as bridge/control/audit.py appends it: <data>/control/<hall>.jsonl
+    (data / "control").mkdir()
+    (data / "control" / "demo_hall.jsonl").write_text(json.dumps({
+        "kind": "command", "actuator": "dehum_1", "at": "2021-10-06T02:00:00Z", "who": "humidistat",
+        "why": {"reason": "RH above the band"}, "before": {"on": False}, "after": {"on": True}}) + "\n{cut",
+        encoding="utf-8")
     out = tmp / "out" / "2021-10.pdf"
     assert report_main(["--scene", str(scenes_dir() / "demo_hall"), "--month", "2021-10", "--lang", "both",
                         "--out", str(out), "--data-dir", str(data)]) == 0
@@ -209,10 +218,14 @@ def test_data_quality_alerts_and_calendar_in_the_xlsx(report):
     row = quality[("S04", "relative_humidity")]
     assert row[5] == n == 31 * 96  # 15-min logger, no gaps in October
     assert row[6] == 31 * 96 and row[7] == pytest.approx(1.0)
-    assert row[-2] == flagged > 0 and row[-1] == 1  # the stuck RH, the one quarantined payload
+    assert row[-3] == flagged > 0 and row[-2] == 1  # the stuck RH, the one quarantined payload
     assert quality[("S01", "temperature")][5] == 0  # a sensor that sent nothing
+    assert row[-1].startswith("2021-10-05") and not quality[("S02", "temperature")][-1]  # the battery alert
     alerts = list(wb["alerts"].iter_rows(min_row=2, values_only=True))
-    assert len(alerts) == 1 and alerts[0][9] == pytest.approx(1800.0) and alerts[0][10]
+    assert len(alerts) == 2 and alerts[0][9] == pytest.approx(1800.0) and alerts[0][10]
+    assert alerts[1][3] == "battery_low" and not alerts[1][9] and not alerts[1][10]  # never acked, still open
+    actions = list(wb["actions"].iter_rows(min_row=2, values_only=True))
+    assert [(a[1], a[3]) for a in actions] == [("what-if", "ac_failure"), ("control", "dehum_1")]
     # calendar: per day, the largest share of recorded time outside a limit over T and RH (bronze: 16-24 °C,
     # 0-40 %RH), each on its own record; a sample counts on the day it was taken
     expect = np.full(31, np.nan)
@@ -249,7 +262,8 @@ def test_pdf_names_both_languages_embeds_fonts_and_renders(report, tmp_path):
     squashed = "".join(text.split())
     for name in ("示范展厅", "Demo hall", "兽面纹青铜鼎", "Bronze ding with taotie mask", "绢本设色山水图",
                  "Landscape, ink and colour on silk", "高轮石狮", "Stone lion of Takanawa", "传感器校准",
-                 "Sensor calibration", "-0.3", "wang", "空调夜间故障", "AC fails at night"):
+                 "Sensor calibration", "-0.3", "wang", "空调夜间故障", "AC fails at night", "dehum_1",
+                 "humidistat", "RH above the band", "low since 2021-10-05"):
         assert "".join(name.split()) in squashed, name
     fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
     assert fonts and all(line.split()[-5] == "yes" for line in fonts), fonts  # the "emb" column
@@ -274,6 +288,7 @@ def test_site_report_has_an_overview_of_its_halls(report, tmp_path):
         (site / hall).mkdir(parents=True)
         text = (scenes_dir() / "demo_hall" / "scene.toml").read_text(encoding="utf-8")
         text = text.replace('id = "demo_hall"', f'id = "{hall}"', 1).replace("示范展厅", zh).replace("Demo hall", en)
+        text = text.replace('topic = "', f'topic = "{hall}/')  # a topic belongs to one hall of a site
         (site / hall / "scene.toml").write_text(text, encoding="utf-8")
     out = tmp_path / "site.pdf"
     assert report_main(["--site", str(site), "--from", "2021-10-01", "--to", "2021-10-08", "--lang", "en",

@@ -37,11 +37,17 @@ def test_applied_from_its_date_with_the_raw_value_kept(tmp_path):
             raw = conn.exec_driver_sql("SELECT raw_value FROM reading WHERE quantity='relative_humidity' "
                                        "ORDER BY time_us").fetchall()
         assert [r[0] for r in raw] == [None, 50.0]
+        # sensor ids are unique only within a hall: a calibration of the east hall's S02 leaves this S02 alone
+        set_calibration(store, "S02", "temperature", offset=5.0, set_by="li", at=T0, hall="east")
+        east, here = Calibrations(store).apply([Reading("S02", "temperature", T0 + timedelta(minutes=2), 20.0, "°C",
+                                                        hall=h) for h in ("east", "demo_hall")])
+        assert east.value == 25.0 and east.raw == 20.0 and here.value == 20.0 and here.raw is None
+        assert [c.hall for c in list_calibrations(store, hall="demo_hall")] == [""]
         set_calibration(store, "S02", "relative_humidity", offset=-1.0, set_by="li", at=T0 + timedelta(days=30))
-        newest = list_calibrations(store)
+        newest = list_calibrations(store, hall="demo_hall")
         assert [(c.offset, c.set_by) for c in newest] == [(-1.0, "li")]
         assert newest[0].due_at == T0 + timedelta(days=30 + 365)
-        assert len(list_calibrations(store, history=True)) == 2
+        assert len(list_calibrations(store, history=True)) == 3
 
 
 @pytest.fixture(scope="module")

@@ -26,6 +26,7 @@ class CalibrationIn(BaseModel):
 
 
 class CalibrationOut(BaseModel):
+    hall: str
     sensor: str
     quantity: str
     offset: float
@@ -37,13 +38,13 @@ class CalibrationOut(BaseModel):
 
 
 def out(c: Calibration) -> CalibrationOut:
-    return CalibrationOut(sensor=c.sensor, quantity=c.quantity, offset=c.offset, gain=c.gain,
+    return CalibrationOut(hall=c.hall, sensor=c.sensor, quantity=c.quantity, offset=c.offset, gain=c.gain,
                           set_at=c.set_at.isoformat(), set_by=c.set_by, note=c.note, due_at=c.due_at.isoformat())
 
 
 @router.get("/api/calibrations", response_model=list[CalibrationOut], summary="sensor calibrations / 传感器校准")
 def calibrations(*, svc: Svc, _: CanMonitor, history: bool = False) -> list[CalibrationOut]:
-    return [out(c) for c in list_calibrations(svc.store, history=history)]
+    return [out(c) for c in list_calibrations(svc.store, history=history, hall=svc.scene.id if svc.scene else None)]
 
 
 @router.put("/api/calibrations/{sensor}/{quantity}", response_model=CalibrationOut,
@@ -53,7 +54,8 @@ def record(*, sensor: str = Path(min_length=1, max_length=128), quantity: str = 
     if svc.scene is not None and sensor not in {s.id for s in svc.scene.sensors}:
         raise ApiError("not_found", en=f"sensor {sensor}", zh=f"传感器 {sensor}")
     try:
-        c = set_calibration(svc.store, sensor, quantity, body.offset, body.gain, set_by=claims.sub, note=body.note)
+        c = set_calibration(svc.store, sensor, quantity, body.offset, body.gain, set_by=claims.sub, note=body.note,
+                            hall=svc.scene.id if svc.scene else "")
     except ConfigError as exc:
         en, _, zh = str(exc).partition(" / ")
         raise ApiError("invalid", en=en, zh=zh or en) from None

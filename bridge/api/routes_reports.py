@@ -46,7 +46,7 @@ def report(*, svc: Svc, _: CanReport,
     except ConfigError as exc:
         en, _, zh = str(exc).partition(" / ")
         raise ApiError("invalid", en=en, zh=zh or en) from None
-    halls = build_report(svc.store, [svc.scene], load_profiles(), t0, t1, svc.settings.data_dir / "whatif")
+    halls = build_report(svc.store, [svc.scene], load_profiles(), t0, t1, svc.settings.data_dir)
     body = _render(halls, format, lang)
     name = f"relic-twin-{svc.scene.id}-{month or f'{t0:%Y%m%d}-{t1:%Y%m%d}'}.{format}"
     return Response(body, media_type=MEDIA[format], headers={"Content-Disposition": f'attachment; filename="{name}"'})

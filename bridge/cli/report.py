@@ -3,8 +3,8 @@
     relic-twin report --scene scenes/demo_hall --month 2026-11 --lang both --out out/2026-11.pdf
     relic-twin report --site scenes --from 2026-11-01 --to 2026-11-15 --lang zh --out out/half.pdf
 
-``--scene DIR`` is one hall; ``--site DIR`` every hall below DIR (each folder with a
-``scene.toml``). The figures are read from the store (``--db`` or
+``--scene DIR`` is one hall; ``--site`` a site: a ``site.toml`` (its name and halls) or a folder
+of hall folders (each with a ``scene.toml``). The figures are read from the store (``--db`` or
 ``RELIC_TWIN_DATABASE_URL``, else SQLite in ``--data-dir``); the CSV and XLSX of the
 same figures are written beside the PDF.
 """
@@ -24,7 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="relic-twin report", description="conservation report / 文物保存环境报告")
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--scene", type=Path, help="one hall's scene folder / 展厅场景目录")
-    where.add_argument("--site", type=Path, help="a folder of halls (each with scene.toml) / 含多个展厅的目录")
+    where.add_argument("--site", type=Path, help="site.toml, or a folder of halls (each with scene.toml) / 场馆")
     p.add_argument("--month", help="calendar month YYYY-MM (UTC) / 月份")
     p.add_argument("--from", dest="start", help="start, ISO 8601 / 起始时间")
     p.add_argument("--to", dest="end", help="end (excluded), ISO 8601 / 结束时间")
@@ -36,12 +36,12 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def site_scenes(folder: Path) -> list[Scene]:
-    """Every hall of a site folder: each sub-folder holding a ``scene.toml``, by name."""
-    found = sorted(p.parent for p in folder.glob("*/scene.toml"))
-    if not found:
-        raise SceneError([f"{folder}: no hall folders with a scene.toml / 该目录下没有展厅场景"])
-    return [load_scene(p) for p in found]
+def site_halls(path: Path) -> tuple[list[Scene], dict[str, str]]:
+    """The halls and names of a site: a ``site.toml`` or a folder of scene folders (:func:`bridge.site.model.load_site`)."""
+    from bridge.site.model import load_site
+
+    site = load_site(path)
+    return [h.scene for h in site.halls], dict(site.name)
 
 
 def open_store(url: str | None, data_dir: Path):
@@ -62,7 +62,7 @@ def report_main(argv: list[str]) -> int:
 
     try:
         start, end = period(args.month, args.start, args.end)
-        scenes = site_scenes(args.site) if args.site else [load_scene(args.scene)]
+        scenes, site = site_halls(args.site) if args.site else ([load_scene(args.scene)], None)
         profiles = load_profiles(args.materials)
     except (SceneError, MaterialError) as exc:
         for line in exc.errors:
@@ -77,8 +77,7 @@ def report_main(argv: list[str]) -> int:
         print(exc, file=sys.stderr)
         return 1
     try:
-        halls = build_report(store, scenes, profiles, start, end, args.data_dir / "whatif")
-        site = {"zh-CN": args.site.resolve().name, "en": args.site.resolve().name} if args.site else None
+        halls = build_report(store, scenes, profiles, start, end, args.data_dir)
         written = write_report(halls, args.out, args.lang, site)
     except RelicTwinError as exc:
         print(exc, file=sys.stderr)

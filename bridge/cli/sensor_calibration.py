@@ -29,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--quantity", required=True, help="e.g. temperature, relative_humidity / 指标")
     s.add_argument("--offset", type=float, default=0.0, help="added after the gain, quantity's unit / 偏移")
     s.add_argument("--gain", type=float, default=1.0, help="multiplies the sensor's value / 增益")
+    s.add_argument("--hall", default="", help="the sensor's hall (scene id); default any hall / 展厅")
     s.add_argument("--by", required=True, help="who calibrated / 校准人")
     s.add_argument("--at", default=None, help="from when, ISO 8601 (default now) / 生效时间")
     s.add_argument("--note", default="", help="reference instrument, certificate ... / 备注")
@@ -51,15 +52,16 @@ def sensor_calibration_main(argv: list[str]) -> int:
     try:
         if args.cmd == "set":
             at = parse_time(args.at, "--at") if args.at else None
-            c = set_calibration(store, args.sensor, args.quantity, args.offset, args.gain, args.by, at, args.note)
-            print(f"{c.sensor} {c.quantity}: value = {c.gain:g} × raw {c.offset:+g}, from {c.set_at:%Y-%m-%d %H:%M} "
+            c = set_calibration(store, args.sensor, args.quantity, args.offset, args.gain, args.by, at, args.note,
+                                args.hall)
+            print(f"{c.hall + '/' if c.hall else ''}{c.sensor} {c.quantity}: value = {c.gain:g} × raw {c.offset:+g}, from {c.set_at:%Y-%m-%d %H:%M} "
                   f"UTC, by {c.set_by}; due {c.due_at:%Y-%m-%d} / 已登记，下次校准 {c.due_at:%Y-%m-%d}")
             return 0
         rows = list_calibrations(store, history=args.history)
         if not rows:
             print("no calibrations recorded / 未登记校准")
         for c in rows:
-            print(f"{c.sensor:10s} {c.quantity:20s} offset {c.offset:+g} gain {c.gain:g}  "
+            print(f"{(c.hall + '/' if c.hall else '') + c.sensor:16s} {c.quantity:20s} offset {c.offset:+g} gain {c.gain:g}  "
                   f"{c.set_at:%Y-%m-%d} by {c.set_by}  due {c.due_at:%Y-%m-%d}  {c.note}")
         return 0
     except RelicTwinError as exc:

@@ -37,7 +37,10 @@ the same figure as simulation.derived_alerts.DerivedSettings.calibration_interva
 
 @dataclass(frozen=True)
 class Calibration:
-    """One calibration: stored value = gain × raw + offset for readings measured from ``set_at`` on."""
+    """One calibration: stored value = gain × raw + offset for readings measured from ``set_at`` on.
+
+    hall : the sensor's hall ('' = the sensor of that id in any hall)
+    """
 
     sensor: str
     quantity: str
@@ -46,6 +49,7 @@ class Calibration:
     set_at: datetime
     set_by: str
     note: str = ""
+    hall: str = ""
 
     @property
     def due_at(self) -> datetime:
@@ -58,12 +62,14 @@ class Calibration:
 
 
 def _of(row: SensorCalibration) -> Calibration:
-    return Calibration(row.sensor, row.quantity, row.offset, row.gain, from_us(row.set_at_us), row.set_by, row.note)
+    return Calibration(row.sensor, row.quantity, row.offset, row.gain, from_us(row.set_at_us), row.set_by, row.note,
+                       row.hall)
 
 
 def set_calibration(store: Store, sensor: str, quantity: str, offset: float = 0.0, gain: float = 1.0,
-                    set_by: str = "", at: datetime | None = None, note: str = "") -> Calibration:
-    """Record a calibration; ConfigError (both languages) for an unknown quantity or a bad number."""
+                    set_by: str = "", at: datetime | None = None, note: str = "", hall: str = "") -> Calibration:
+    """Record a calibration of ``sensor`` in ``hall`` ('' = any hall); ConfigError (both languages)
+    for an unknown quantity or a bad number."""
     if quantity not in QUANTITIES:
         raise ConfigError(f"unknown quantity {quantity!r}; known: {', '.join(QUANTITIES)} / 未知指标")
     if not (math.isfinite(offset) and math.isfinite(gain)) or not 0.5 <= gain <= 2.0:
@@ -73,7 +79,7 @@ def set_calibration(store: Store, sensor: str, quantity: str, offset: float = 0.
     if not sensor or len(sensor) > 128:
         raise ConfigError("sensor id must be 1-128 characters / 传感器编号须为1至128个字符")
     when = (at or datetime.now(UTC)).astimezone(UTC)
-    row = SensorCalibration(sensor=sensor, quantity=quantity, offset=float(offset), gain=float(gain),
+    row = SensorCalibration(hall=hall[:64], sensor=sensor, quantity=quantity, offset=float(offset), gain=float(gain),
                             set_at_us=to_us(when), set_by=set_by[:64], note=note)
     with store.session() as s:
         s.add(row)
@@ -82,19 +88,26 @@ def set_calibration(store: Store, sensor: str, quantity: str, offset: float = 0.
     return _of(row)
 
 
-def list_calibrations(store: Store, sensors: Sequence[str] | None = None, history: bool = False) -> list[Calibration]:
-    """The newest calibration of every (sensor, quantity) (all of them with ``history``), by sensor."""
+def list_calibrations(store: Store, sensors: Sequence[str] | None = None, history: bool = False,
+                      hall: str | None = None) -> list[Calibration]:
+    """The newest calibration of every (hall, sensor, quantity) (all of them with ``history``), by sensor.
+
+    hall : only those of this hall and those of any hall (''); None: every one
+    """
     stmt = select(SensorCalibration).order_by(col(SensorCalibration.sensor), col(SensorCalibration.quantity),
-                                              col(SensorCalibration.set_at_us), col(SensorCalibration.id))
+                                              col(SensorCalibration.hall), col(SensorCalibration.set_at_us),
+                                              col(SensorCalibration.id))
     if sensors is not None:
         stmt = stmt.where(col(SensorCalibration.sensor).in_(list(sensors)))
+    if hall is not None:
+        stmt = stmt.where(col(SensorCalibration.hall).in_(["", hall]))
     with store.session() as s:
         rows = [_of(r) for r in s.exec(stmt)]
     if history:
         return rows
-    newest: dict[tuple[str, str], Calibration] = {}
+    newest: dict[tuple[str, str, str], Calibration] = {}
     for c in rows:
-        newest[(c.sensor, c.quantity)] = c
+        newest[(c.hall, c.sensor, c.quantity)] = c
     return list(newest.values())
 
 
@@ -109,10 +122,10 @@ class Calibrations:
         self.refresh_s = refresh_s
         self._lock = threading.Lock()
         self._loaded_at = -math.inf
-        self._table: dict[tuple[str, str], Calibration] = {}
+        self._table: dict[tuple[str, str, str], Calibration] = {}
 
     def refresh(self) -> None:
-        table = {(c.sensor, c.quantity): c for c in list_calibrations(self.store)}
+        table = {(c.hall, c.sensor, c.quantity): c for c in list_calibrations(self.store)}
         with self._lock:
             self._table, self._loaded_at = table, time.monotonic()
 
@@ -124,8 +137,8 @@ class Calibrations:
         if not table:
             return list(readings)
         out = []
-        for r in readings:
-            c = table.get((r.sensor, r.quantity))
+        for r in readings:  # the calibration of the reading's own hall, else one for any hall
+            c = table.get((r.hall, r.sensor, r.quantity)) or table.get(("", r.sensor, r.quantity))
             if c is None or r.time < c.set_at or r.raw is not None:
                 out.append(r)
             else:

@@ -28,16 +28,18 @@ __all__ = ["HallReport", "build_report", "write_report"]
 
 
 def build_report(store: Store, scenes: Sequence[Scene], profiles: Mapping[str, MaterialProfile], start: datetime,
-                 end: datetime, whatif_dir: Path | None = None) -> list[HallReport]:
-    """The report of each hall over ``[start, end)``; ``whatif_dir``: the what-if runs (``<data>/whatif``)."""
+                 end: datetime, data_dir: Path | None = None) -> list[HallReport]:
+    """The report of each hall over ``[start, end)``; ``data_dir``: where what-if runs and the control's
+    audit trail are kept (see :func:`bridge.reports.gather.hall_report`)."""
     from bridge.ingest.calibration import list_calibrations
 
     out = []
     for s in scenes:
         # the calibration in force at the period's end for each sensor and quantity (and when it falls due)
-        cal = [c for c in list_calibrations(store, [x.id for x in s.sensors], history=True) if c.set_at < end]
-        newest = {(c.sensor, c.quantity): c for c in cal}
-        out.append(hall_report(store, s, profiles, start, end, tuple(newest.values()), whatif_dir))
+        cal = [c for c in list_calibrations(store, [x.id for x in s.sensors], history=True, hall=s.id)
+               if c.set_at < end]
+        newest = {(c.sensor, c.quantity): c for c in sorted(cal, key=lambda c: (bool(c.hall), c.set_at))}
+        out.append(hall_report(store, s, profiles, start, end, tuple(newest.values()), data_dir))
     return out
 
 

@@ -107,6 +107,17 @@ class WhatIfRun:
 
 
 @dataclass(frozen=True)
+class ControlAction:
+    """A command the hall's control sent (from its audit trail): when, to what, by whom or which rule, why."""
+
+    at: datetime
+    actuator: str
+    who: str
+    why: str
+    after: str
+
+
+@dataclass(frozen=True)
 class HallReport:
     """Everything a hall's report shows."""
 
@@ -120,6 +131,11 @@ class HallReport:
     cold_surface: Series | None
     calibrations: tuple = field(default=())  # bridge.ingest.calibration.Calibration in force at the end
     whatif: tuple[WhatIfRun, ...] = field(default=())
+    control: tuple[ControlAction, ...] = field(default=())
+
+    def battery_low_since(self, sensor: str) -> datetime | None:
+        """When the first low-battery alert of ``sensor`` in the period was raised (None: none was)."""
+        return next((a.raised_at for a in self.alerts if a.cause == "battery_low" and a.target == sensor), None)
 
     @property
     def days(self) -> int:
@@ -130,18 +146,25 @@ def _seconds(times: np.ndarray) -> np.ndarray:
     return times.astype("datetime64[us]").astype(np.int64) / 1e6
 
 
-class _Reader:
-    """Reads each (sensor, quantity) once per period."""
+def hall_of(store: Store, scene: Scene) -> str | None:
+    """The hall to read ``scene``'s sensors from: its id, or None (any) when the store's readings
+    carry no hall at all (written before halls existed, or by a caller that named none)."""
+    named = set(store.halls(None)) - {""}
+    return scene.id if scene.id in named or named else None
 
-    def __init__(self, store: Store, start: datetime, end: datetime):
-        self.store, self.start, self.end = store, start, end
+
+class _Reader:
+    """Reads each (sensor, quantity) of one hall once per period."""
+
+    def __init__(self, store: Store, start: datetime, end: datetime, hall: str | None):
+        self.store, self.start, self.end, self.hall = store, start, end, hall
         self._raw: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def raw(self, sensor: str, quantity: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(t_s, values, flagged as bool) of every stored reading in the period."""
         key = (sensor, quantity)
         if key not in self._raw:
-            s = self.store.series(sensor, quantity, self.start, self.end)
+            s = self.store.series(sensor, quantity, self.start, self.end, hall=self.hall)
             self._raw[key] = (_seconds(s.times), s.values, s.flagged > 0)
         return self._raw[key]
 
@@ -151,11 +174,16 @@ class _Reader:
 
 
 def hall_report(store: Store, scene: Scene, profiles: Mapping[str, MaterialProfile], start: datetime,
-                end: datetime, calibrations: Sequence = (), whatif_dir: Path | None = None) -> HallReport:
-    """The report of ``scene`` over ``[start, end)`` (aware UTC datetimes); ``whatif_dir``: the runs' folder."""
-    reader = _Reader(store, start, end)
+                end: datetime, calibrations: Sequence = (), data_dir: Path | None = None) -> HallReport:
+    """The report of ``scene`` over ``[start, end)`` (aware UTC datetimes).
+
+    data_dir : the data folder: what-if runs (``whatif/<run>/summary.json``) and the control's
+        audit trail (``control/<hall>.jsonl``) are read from it when there
+    """
+    hall = hall_of(store, scene)
+    reader = _Reader(store, start, end, hall)
     start_s, end_s = start.timestamp(), end.timestamp()
-    cold = cold_surface(store, scene, start, end)
+    cold = cold_surface(store, scene, start, end, hall)
     sources = relic_sources(scene, profiles)
     days = int(np.ceil((end_s - start_s) / 86400.0))
     relics = []
@@ -167,7 +195,8 @@ def hall_report(store: Store, scene: Scene, profiles: Mapping[str, MaterialProfi
         series = {q: reader.ok(s, q) for q, s in mine.items()}
         history = None
         if "relative_humidity" in mine:
-            h = store.series(mine["relative_humidity"], "relative_humidity", end - HISTORY, end, only_ok=True)
+            h = store.series(mine["relative_humidity"], "relative_humidity", end - HISTORY, end, only_ok=True,
+                             hall=hall)
             history = (_seconds(h.times), h.values)
         figures = relic_figures(profile, series, start_s, end_s,
                                 {"relative_humidity": history} if history else None, cold)
@@ -181,8 +210,10 @@ def hall_report(store: Store, scene: Scene, profiles: Mapping[str, MaterialProfi
             quality.append(SensorQuality(sensor.id, q, completeness(t, start_s, end_s), int(flagged.sum())))
         quarantined[sensor.id] = count_quarantined(store, (sensor.id, sensor.topic), start, end)
     return HallReport(scene, start, end, tuple(relics), tuple(quality), quarantined,
-                      tuple(alerts_of(store, scene, start, end)), cold, tuple(calibrations),
-                      tuple(whatif_runs(whatif_dir, scene, start, end)))
+                      tuple(alerts_of(store, scene, start, end, hall)), cold, tuple(calibrations),
+                      tuple(whatif_runs(data_dir / "whatif" if data_dir else None, scene, start, end)),
+                      tuple(control_actions(data_dir / "control" / f"{scene.id}.jsonl" if data_dir else None,
+                                            start, end)))
 
 
 def daily_outside(profile: MaterialProfile, series: Mapping[str, Series], start_s: float, days: int) -> np.ndarray:
@@ -200,7 +231,8 @@ def daily_outside(profile: MaterialProfile, series: Mapping[str, Series], start_
     return out
 
 
-def cold_surface(store: Store, scene: Scene, start: datetime, end: datetime) -> Series | None:
+def cold_surface(store: Store, scene: Scene, start: datetime, end: datetime, hall: str | None = None
+                 ) -> Series | None:
     """The hall's coldest temperature per hour: min over its sensors of each hour's minimum.
 
     Stands for the coldest surface the hall's air meets (case glass, outer walls) when no surface
@@ -208,7 +240,7 @@ def cold_surface(store: Store, scene: Scene, start: datetime, end: datetime) -> 
     """
     per_hour: dict[float, float] = {}
     for sensor in scene.sensors_for("temperature"):
-        s = store.series(sensor.id, "temperature", start, end, bucket_s=3600, only_ok=True)
+        s = store.series(sensor.id, "temperature", start, end, bucket_s=3600, only_ok=True, hall=hall)
         for t, lo in zip(_seconds(s.times) + 1800.0, s.minimum, strict=True):
             if np.isfinite(lo):
                 per_hour[t] = min(lo, per_hour.get(t, np.inf))
@@ -229,8 +261,10 @@ def count_quarantined(store: Store, names: Sequence[str], start: datetime, end: 
         return int(conn.execute(stmt).scalar_one())
 
 
-def alerts_of(store: Store, scene: Scene, start: datetime, end: datetime) -> list[AlertSummary]:
-    """Alerts raised in the period about the hall, its zones, cases, relics or sensors."""
+def alerts_of(store: Store, scene: Scene, start: datetime, end: datetime, hall: str | None = None
+              ) -> list[AlertSummary]:
+    """Alerts raised in the period about the hall, its zones, cases, relics or sensors (of ``hall``,
+    or stored without one)."""
     ids = {scene.id} | {z.id for z in scene.zones} | {c.id for c in scene.cases}
     ids |= {r.id for r in scene.relics} | {s.id for s in scene.sensors}
     a, k = Alert.__table__, AlertAck.__table__  # type: ignore[attr-defined]
@@ -242,7 +276,7 @@ def alerts_of(store: Store, scene: Scene, start: datetime, end: datetime) -> lis
     with store.transaction() as conn:
         for row in conn.execute(stmt):
             target = row.target_id or row.sensor
-            if target not in ids:
+            if target not in ids or (hall is not None and row.hall not in ("", hall)):
                 continue
             out.append(AlertSummary(row.id, row.tier, row.cause or row.quantity, target, row.message_zh,
                                     row.message_en, from_us(row.raised_at_us),
@@ -273,3 +307,28 @@ def whatif_runs(folder: Path | None, scene: Scene, start: datetime, end: datetim
         out.append(WhatIfRun(str(sc.get("id", f.parent.name)), dict(sc.get("title", {})), at, len(crossings),
                              tuple(relics)))
     return sorted(out, key=lambda r: r.at)
+
+
+def control_actions(audit: Path | None, start: datetime, end: datetime) -> list[ControlAction]:
+    """Commands in the period from a control audit trail (``bridge.control.audit``: JSON lines)."""
+    if audit is None or not audit.is_file():
+        return []
+    out = []
+    with audit.open(encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                e = json.loads(line)
+                at = datetime.fromisoformat(str(e["at"]).replace("Z", "+00:00")).astimezone(UTC)
+            except (ValueError, KeyError, TypeError):
+                continue  # a line cut by a crash, or not an entry
+            if e.get("kind") != "command" or not start <= at < end:
+                continue
+            why = e.get("why") or {}
+            reason = why.get("reason") if isinstance(why, dict) else why
+            if isinstance(reason, dict):
+                reason = " / ".join(str(v) for v in reason.values())
+            after = e.get("after") or {}
+            out.append(ControlAction(at, str(e.get("actuator", "")), str(e.get("who", "")), str(reason or ""),
+                                     ", ".join(f"{k}={v}" for k, v in after.items()) if isinstance(after, dict)
+                                     else str(after)))
+    return out

@@ -143,8 +143,8 @@ class _Builder:
         if halls:
             self.p(f"{w('统计期', 'Period')}: {_fmt_time(halls[0].start)} – {_fmt_time(halls[0].end)} UTC", "body")
         self.p(w("各展厅概览", "Halls at a glance"), "h2")
-        rows = [[w("展厅", "Hall"), w("文物", "Relics"), w("未达标项 / 指标数", "Figures not met / all"),
-                 w("告警（未确认）", "Alerts (unacknowledged)"), w("数据可用率", "Data used")]]
+        rows = [[w("展厅", "Hall", "\n"), w("文物", "Relics", "\n"), w("未达标项 / 指标数", "Figures not met / all", "\n"),
+                 w("告警（未确认）", "Alerts (unacknowledged)", "\n"), w("数据可用率", "Data used", "\n")]]
         ranked = []
         for h in halls:
             figs = [f for r in h.relics for f in r.figures if f.ok is not None]
@@ -187,8 +187,8 @@ class _Builder:
     def summary(self, h: HallReport) -> None:
         w = self.w
         self.p(w("概览", "Summary"), "h2")
-        head = [w("文物", "Relic"), w("材料", "Material"), w("温度达标", "T in range"), w("湿度达标", "RH in range"),
-                w("24小时波动达标", "24 h change OK"), w("未达标项", "Figures not met")]
+        head = [w("文物", "Relic", "\n"), w("材料", "Material", "\n"), w("温度达标", "T in range", "\n"), w("湿度达标", "RH in range", "\n"),
+                w("24小时波动达标", "24 h change OK", "\n"), w("未达标项", "Figures not met", "\n")]
         rows, shade = [head], []
         for i, r in enumerate(h.relics, start=1):
             by = {(f.metric, f.quantity): f for f in r.figures}
@@ -214,7 +214,7 @@ class _Builder:
         if not r.figures:
             self.p(w("本期无该文物的有效读数。", "No valid readings for this relic in the period."))
             return
-        rows = [[w("指标", "Figure"), w("数值", "Value"), w("限值", "Limit"), w("结论", "Verdict")]]
+        rows = [[w("指标", "Figure", "\n"), w("数值", "Value", "\n"), w("限值", "Limit", "\n"), w("结论", "Verdict", "\n")]]
         shade = []
         for i, (label, value, limit, ok) in enumerate(self._rows(r), start=1):
             rows.append([label, value, limit, w.verdict(ok)])
@@ -319,8 +319,8 @@ class _Builder:
         self.p(w(f"产生 {len(h.alerts)} 条，已确认 {len(acked)} 条（确认用时中位数 {median}），已解除 {len(cleared)} 条。",
                  f"Raised {len(h.alerts)}, acknowledged {len(acked)} (median time to acknowledge {median}), "
                  f"resolved {len(cleared)}."))
-        rows = [[w("级别", "Tier"), w("对象", "Target"), w("内容", "Message"), w("产生", "Raised"),
-                 w("确认用时", "Acknowledged after"), w("解除", "Resolved")]]
+        rows = [[w("级别", "Tier", "\n"), w("对象", "Target", "\n"), w("内容", "Message", "\n"), w("产生", "Raised", "\n"),
+                 w("确认用时", "Acknowledged after", "\n"), w("解除", "Resolved", "\n")]]
         for a in h.alerts:
             rows.append([w({"red": "红", "yellow": "黄"}.get(a.tier, a.tier), a.tier), a.target,
                          w(a.message_zh, a.message_en, "\n"), _fmt_time(a.raised_at), _duration(a.ack_delay_s),
@@ -332,28 +332,36 @@ class _Builder:
         self.story.append(CondPageBreak(30 * mm))
         self.p(w("情景模拟与调控", "What-if runs and control actions"), "h2")
         if not h.whatif:
-            self.p(w("本期无情景模拟记录；本系统尚未记录调控动作。",
-                     "No what-if runs in the period; no control actions are recorded by this installation."))
+            self.p(w("本期无情景模拟。", "No what-if runs in the period."))
+        else:
+            rows = [[w("时间", "When", "\n"), w("情景", "Scenario", "\n"), w("超限次数", "Limit crossings", "\n"),
+                     w("超限文物", "Relics crossing a limit", "\n")]]
+            names = {r.id: w.name(r.name, r.id) for r in h.scene.relics}
+            for run in h.whatif:
+                rows.append([_fmt_time(run.at), w.name(run.title, run.scenario) if run.title else run.scenario,
+                             str(run.crossings), ", ".join(names.get(x, x) for x in run.relics) or "—"])
+            self.story.append(_table(rows, self.st, (0.18, 0.3, 0.14, 0.38)))
+        if not h.control:
+            self.p(w("本期无调控指令记录。", "No control commands recorded in the period."))
             return
-        rows = [[w("时间", "When"), w("情景", "Scenario"), w("超限次数", "Limit crossings"),
-                 w("超限文物", "Relics crossing a limit")]]
-        names = {r.id: w.name(r.name, r.id) for r in h.scene.relics}
-        for run in h.whatif:
-            rows.append([_fmt_time(run.at), w.name(run.title, run.scenario) if run.title else run.scenario,
-                         str(run.crossings), ", ".join(names.get(x, x) for x in run.relics) or "—"])
-        self.story.append(_table(rows, self.st, (0.18, 0.3, 0.14, 0.38)))
+        rows = [[w("时间", "When", "\n"), w("设备", "Actuator", "\n"), w("决定者", "By", "\n"), w("原因", "Why", "\n"), w("指令", "Command", "\n")]]
+        for a in h.control:
+            rows.append([_fmt_time(a.at), a.actuator, a.who, a.why, a.after])
+        self.story.append(Spacer(1, 2 * mm))
+        self.story.append(_table(rows, self.st, (0.17, 0.15, 0.13, 0.35, 0.2)))
 
     def quality(self, h: HallReport) -> None:
         w = self.w
         self.story.append(CondPageBreak(40 * mm))
         self.p(w("数据质量", "Data quality"), "h2")
         self.p(w("完整率 = 收到读数 / 按标称间隔应有读数；可用率 = 质量为 ok 的读数（上述指标只用这些）/ 应有读数；"
-                 "缺口为超过3个标称间隔无数据。",
+                 "缺口为超过3个标称间隔无数据；电量：本期是否有低电量告警。",
                  "Completeness = readings received / readings the nominal interval implies; used = readings of "
                  "quality ok (the only ones in the figures above) / readings implied; a gap is a silence longer "
-                 "than 3 nominal intervals."), "small")
-        rows = [[w("传感器", "Sensor"), w("指标", "Quantity"), w("标称间隔", "Interval"), w("完整率", "Complete"),
-                 w("可用率", "Used"), w("缺口", "Gaps"), w("标记", "Flagged"), w("隔离", "Quarantined")]]
+                 "than 3 nominal intervals; battery: whether a low-battery alert was raised in the period."), "small")
+        rows = [[w("传感器", "Sensor", "\n"), w("指标", "Quantity", "\n"), w("标称间隔", "Interval", "\n"), w("完整率", "Complete", "\n"),
+                 w("可用率", "Used", "\n"), w("缺口", "Gaps", "\n"), w("标记", "Flagged", "\n"), w("隔离", "Quarantined", "\n"),
+                 w("电量", "Battery", "\n")]]
         shade = []
         for i, q in enumerate(h.quality, start=1):
             c = q.completeness
@@ -361,11 +369,13 @@ class _Builder:
             share = "0 %" if c.received == 0 else ("—" if not np.isfinite(c.share) else f"{100 * c.share:.1f} %")
             gaps = f"{len(c.gaps)} ({c.gap_hours:.1f} h)" if c.gaps else "0"
             used = "—" if not np.isfinite(q.used_share) else f"{100 * q.used_share:.1f} %"
+            low = h.battery_low_since(q.sensor)
+            battery = "—" if low is None else w(f"低（{_fmt_time(low)[:10]}起）", f"low since {_fmt_time(low)[:10]}")
             rows.append([q.sensor, w.quantity(q.quantity), interval, share, used, gaps, str(q.flagged),
-                         str(h.quarantined.get(q.sensor, 0))])
-            if c.received == 0 or c.gaps or q.flagged:
+                         str(h.quarantined.get(q.sensor, 0)), battery])
+            if c.received == 0 or c.gaps or q.flagged or low is not None:
                 shade.append(i)
-        self.story.append(_table(rows, self.st, (0.09, 0.21, 0.11, 0.11, 0.11, 0.15, 0.1, 0.12), shade))
+        self.story.append(_table(rows, self.st, (0.08, 0.19, 0.1, 0.1, 0.1, 0.13, 0.09, 0.1, 0.11), shade))
 
     def calibration(self, h: HallReport) -> None:
         w = self.w
@@ -373,8 +383,8 @@ class _Builder:
         if not h.calibrations:
             self.p(w("未登记校准记录。", "No calibrations recorded."))
             return
-        rows = [[w("传感器", "Sensor"), w("指标", "Quantity"), w("偏移", "Offset"), w("增益", "Gain"),
-                 w("设定日期", "Set on"), w("设定人", "Set by"), w("下次校准", "Due")]]
+        rows = [[w("传感器", "Sensor", "\n"), w("指标", "Quantity", "\n"), w("偏移", "Offset", "\n"), w("增益", "Gain", "\n"),
+                 w("设定日期", "Set on", "\n"), w("设定人", "Set by", "\n"), w("下次校准", "Due", "\n")]]
         shade = []
         for i, c in enumerate(h.calibrations, start=1):
             due = c.due_at
@@ -389,7 +399,7 @@ class _Builder:
         self.story.append(PageBreak())
         self.p(w("附录：指标定义与来源", "Appendix: definitions and sources"), "h1")
         used = {f.metric for h in halls for r in h.relics for f in r.figures}
-        rows = [[w("指标", "Figure"), w("定义", "Definition"), w("来源", "Source")]]
+        rows = [[w("指标", "Figure", "\n"), w("定义", "Definition", "\n"), w("来源", "Source", "\n")]]
         for key, m in METRICS.items():
             if key in used:
                 rows.append([w(m.zh, m.en, "\n"), w(m.definition_zh, m.definition_en, "\n"), m.source])

@@ -114,7 +114,7 @@ def send_monthly(store: Store, scenes: Sequence[Scene], profiles: Mapping[str, M
     if not todo:
         return []
     start, end = month_period(month)
-    files = write_report(build_report(store, scenes, profiles, start, end, out_dir.parent / "whatif"),
+    files = write_report(build_report(store, scenes, profiles, start, end, out_dir.parent),
                          out_dir / month / f"relic-twin-{month}.pdf", settings.lang)
     done = []
     for address in todo:

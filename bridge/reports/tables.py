@@ -1,4 +1,4 @@
-"""The report's figures as tables: CSV (figures) and XLSX (figures, daily risk, data quality, alerts).
+"""The report's figures as tables: CSV (figures) and XLSX (figures, daily risk, data quality, alerts, actions).
 
 One row per figure, in both languages whatever the PDF's language, so a spreadsheet
 can be filtered by hall, relic, quantity or figure. Values are in the unit named on
@@ -72,13 +72,14 @@ def write_xlsx(halls: Sequence[HallReport], out: Path | io.BytesIO) -> None:
                 daily.append((h.scene.id, r.relic.id, day.isoformat(), _num(share)))
     quality = wb.create_sheet("data_quality")
     quality.append(("hall", "sensor", "quantity", "quantity_zh", "interval_s", "received", "expected",
-                    "completeness", "used", "gaps", "gap_hours", "flagged", "quarantined"))
+                    "completeness", "used", "gaps", "gap_hours", "flagged", "quarantined", "battery_low_since"))
     for h in halls:
         for q in h.quality:
             c = q.completeness
             quality.append((h.scene.id, q.sensor, q.quantity, QUANTITIES[q.quantity].zh if q.quantity in QUANTITIES
                             else q.quantity, _num(c.interval_s), c.received, c.expected, _num(c.share), _num(q.used_share), len(c.gaps),
-                            _num(c.gap_hours), q.flagged, h.quarantined.get(q.sensor, 0)))
+                            _num(c.gap_hours), q.flagged, h.quarantined.get(q.sensor, 0),
+                            (low.isoformat() if (low := h.battery_low_since(q.sensor)) else "")))
     alerts = wb.create_sheet("alerts")
     alerts.append(("hall", "id", "tier", "cause", "target", "message_zh", "message_en", "raised_utc",
                    "acknowledged_utc", "ack_delay_s", "resolved_utc"))
@@ -87,4 +88,12 @@ def write_xlsx(halls: Sequence[HallReport], out: Path | io.BytesIO) -> None:
             alerts.append((h.scene.id, a.id, a.tier, a.cause, a.target, a.message_zh, a.message_en,
                            a.raised_at.isoformat(), a.acknowledged_at.isoformat() if a.acknowledged_at else "",
                            _num(a.ack_delay_s), a.cleared_at.isoformat() if a.cleared_at else ""))
+    actions = wb.create_sheet("actions")
+    actions.append(("hall", "kind", "when_utc", "what", "by", "why", "detail"))
+    for h in halls:
+        for run in h.whatif:
+            actions.append((h.scene.id, "what-if", run.at.isoformat(), run.scenario, "", "",
+                            f"{run.crossings} crossings: {', '.join(run.relics)}"))
+        for a in h.control:
+            actions.append((h.scene.id, "control", a.at.isoformat(), a.actuator, a.who, a.why, a.after))
     wb.save(out)

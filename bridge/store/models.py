@@ -141,6 +141,7 @@ class SensorCalibration(SQLModel, table=True):
     __table_args__ = (Index("ix_sensor_calibration_key", "sensor", "quantity", "set_at_us"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    hall: str = _place()  # '' = the sensor of that id in any hall (migration 0009)
     sensor: str = Field(max_length=128)
     quantity: str = Field(max_length=64)
     offset: float = 0.0
