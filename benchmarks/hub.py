@@ -31,6 +31,7 @@ import os
 import sys
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -50,10 +51,13 @@ BACKLOG_MIN = 24 * 60  # 24 h of one-minute readings per sensor
 
 
 def _client(port: int, name: str) -> mqtt.Client:
-    c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=name, protocol=mqtt.MQTTv311)
+    """A QoS 1 publisher; ``c.acked[0]`` counts the PUBACKs (what the broker took: what was offered)."""
+    c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=name, protocol=mqtt.MQTTv311, clean_session=False)
+    c.acked = [0]  # type: ignore[attr-defined]
+    c.on_publish = lambda *_: c.acked.__setitem__(0, c.acked[0] + 1)  # type: ignore[attr-defined]
     c.max_inflight_messages_set(2000)
     c.max_queued_messages_set(0)
-    c.connect("127.0.0.1", port, keepalive=60)
+    c.connect("127.0.0.1", port, keepalive=300)
     c.loop_start()
     return c
 
@@ -85,7 +89,7 @@ def steady_publisher(port: int, sites: list[int], seconds: float, start_at: floa
             break
     c.loop_stop()
     c.disconnect()
-    out.put(("steady", sent, late))
+    out.put(("steady", c.acked[0], late))  # type: ignore[attr-defined]
 
 
 def backlog_publisher(port: int, sites: list[int], t0: float, out: mp.Queue) -> None:
@@ -105,10 +109,11 @@ def backlog_publisher(port: int, sites: list[int], t0: float, out: mp.Queue) -> 
         time.sleep(0.05)
     c.loop_stop()
     c.disconnect()
-    out.put(("backlog", sent, 0))
+    out.put(("backlog", c.acked[0], 0))  # type: ignore[attr-defined]
 
 
-def worker(index: int, port: int, db: str, stop: mp.Event, steady_until: mp.Value, out: mp.Queue) -> None:
+def worker(index: int, port: int, db: str, stop: mp.Event, steady_until: mp.Value, out: mp.Queue,
+           protocol: int = 5) -> None:
     """One hub ingest worker; lags (ms) of the readings it commits during the steady phase."""
     lags: list[np.ndarray] = []
 
@@ -119,7 +124,8 @@ def worker(index: int, port: int, db: str, stop: mp.Event, steady_until: mp.Valu
 
     store = Store.open(url=db)
     ing = Ingestor(store, BrokerAddress("127.0.0.1", port), [Subscription(HUB_SUBSCRIPTION)], decoder=HubDecoder(),
-                   on_stored=on_stored, client_id=f"bench-hub-worker-{index}", settings=HUB_INGEST).start(60)
+                   on_stored=on_stored, client_id=f"bench-hub-worker-{index}",
+                   settings=replace(HUB_INGEST, protocol=protocol)).start(60)
     stop.wait()
     ing.drain(30)
     ing.stop()
@@ -132,14 +138,15 @@ def count(db: str) -> int:
         return s.count_readings()
 
 
-def run(n_workers: int, minutes: float, db: str) -> dict[str, float]:
+def run(n_workers: int, minutes: float, db: str, protocol: int = 5) -> dict[str, float]:
     broker = start_mosquitto(extra_conf="max_inflight_messages 2000\n")
     port = broker.address.port
     ctx = mp.get_context("spawn")
     out: mp.Queue = ctx.Queue()
     stop = ctx.Event()
     steady_until = ctx.Value("d", float("inf"))
-    workers = [ctx.Process(target=worker, args=(i, port, db, stop, steady_until, out)) for i in range(n_workers)]
+    workers = [ctx.Process(target=worker, args=(i, port, db, stop, steady_until, out, protocol))
+               for i in range(n_workers)]
     for w in workers:
         w.start()
     time.sleep(3.0)  # subscribed
@@ -156,8 +163,9 @@ def run(n_workers: int, minutes: float, db: str) -> dict[str, float]:
         steady_until.value = time.time()
         offered = expected = sum(out.get()[1] for _ in pubs)
         deadline = time.time() + 300
-        while count(db) < before + expected and time.time() < deadline:
-            time.sleep(0.5)
+        while (n := count(db)) < before + expected and time.time() < deadline:
+            print(f"  steady: {n - before}/{expected} stored", file=sys.stderr, flush=True)
+            time.sleep(2)
         stored = count(db) - before
         drained_steady = time.time()
         held = stored / max(1e-9, drained_steady - start_at)
@@ -170,15 +178,20 @@ def run(n_workers: int, minutes: float, db: str) -> dict[str, float]:
         for p in bpubs:
             p.start()
         expected_b = SITES * BACKLOG_MIN * SENSORS
+        acked_b = None  # what the broker took, once the publishers are done
         deadline = time.time() + 900
-        while count(db) < before + expected_b and time.time() < deadline:
-            time.sleep(0.5)
+        while time.time() < deadline:
+            n = count(db) - before
+            if acked_b is None and not any(p.is_alive() for p in bpubs):
+                acked_b = sum(out.get()[1] for _ in bpubs)
+            if acked_b is not None and n >= acked_b:
+                break
+            print(f"  backlog: {n}/{expected_b} after {time.time() - t1:.0f} s", file=sys.stderr, flush=True)
+            time.sleep(2)
         drain_s = time.time() - t1
         stored_b = count(db) - before
         for p in bpubs:
             p.join()
-        for _ in bpubs:
-            out.get()
     finally:
         stop.set()
     lags, per_worker = [], []
@@ -192,7 +205,7 @@ def run(n_workers: int, minutes: float, db: str) -> dict[str, float]:
     lag = np.concatenate(lags) if lags else np.zeros(1)
     return {"offered_per_s": offered / seconds, "held_per_s": held, "stored": stored, "expected": expected,
             "p50_s": float(np.percentile(lag, 50)) / 1000, "p99_s": float(np.percentile(lag, 99)) / 1000,
-            "backlog": stored_b, "backlog_expected": expected_b, "drain_s": drain_s,
+            "backlog": stored_b, "backlog_expected": acked_b or expected_b, "drain_s": drain_s,
             "drain_per_s": stored_b / drain_s, "per_worker": per_worker}
 
 
@@ -216,6 +229,8 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--minutes", type=float, default=5.0, help="steady phase length (issue: 5)")
     p.add_argument("--workers-only", type=int, default=None, help="run only this worker count (no anchor)")
+    p.add_argument("--protocol", type=int, choices=(4, 5), default=5,
+                   help="workers' MQTT version (shared subscriptions either way; Mosquitto takes $share from 3.1.1)")
     args = p.parse_args()
     admin = os.environ.get("RELIC_TWIN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     results = {}
@@ -223,7 +238,7 @@ def main() -> int:
         db, drop = fresh_db(admin)
         try:
             Store.open(url=db).close()  # migrate (partitioned reading) before the workers race to
-            results[n] = r = run(n, args.minutes, db)
+            results[n] = r = run(n, args.minutes, db, args.protocol)
         finally:
             drop()
         print(f"workers={n}: offered {r['offered_per_s']:.0f}/s, held {r['held_per_s']:.0f} readings/s "

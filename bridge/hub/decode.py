@@ -28,8 +28,10 @@ HUB_SUBSCRIPTION = f"$share/hub/{HUB_ROOT}/#"
 #: MQTT 5 (shared subscriptions), and back within half a second of the hub broker's restart. Mosquitto 2.0.11
 #: does not restore shared subscriptions from its persistence file (a probe: a persistent session's
 #: ``$share`` subscription receives nothing published after a restart until it subscribes again), so the
-#: workers must be subscribed again before the museums' bridges (first retry after 2 s) deliver
-HUB_INGEST = IngestSettings(protocol=5, reconnect_min_s=0.25, reconnect_max_s=0.5)
+#: workers must be subscribed again before the museums' bridges (first retry after 5 s) deliver. Keepalive
+#: 120 s: a worker busy writing a large batch may starve paho's network thread of the interpreter lock,
+#: and a broker that drops it for a missed PINGREQ costs a reconnect and a redelivery
+HUB_INGEST = IngestSettings(protocol=5, reconnect_min_s=0.25, reconnect_max_s=0.5, keepalive_s=120)
 
 
 def hub_topic(site: str, topic: str) -> str:
