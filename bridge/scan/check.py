@@ -29,8 +29,8 @@ def check_mesh(path: Path, *, need_faces: bool) -> str:
         return str(exc)
     if need_faces and not scan.is_mesh:
         return f"{path}: has no faces (a point cloud); run relic-twin scan relic on it | 没有面片（点云），请先用 scan relic 处理"
-    if need_faces and len(scan.faces) > MAX_RELIC_FACES:
-        return (f"{path}: {len(scan.faces)} faces, more than {MAX_RELIC_FACES} the kiosk can turn smoothly; "
+    if need_faces and scan.n_faces > MAX_RELIC_FACES:
+        return (f"{path}: {scan.n_faces} faces, more than {MAX_RELIC_FACES} the kiosk can turn smoothly; "
                 f"run relic-twin scan relic on it | 面片过多，请先用 scan relic 简化")
     return ""
 

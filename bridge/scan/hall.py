@@ -359,11 +359,11 @@ def process_hall(path: str | Path, *, units: str = "m", up: str | None = None, s
     from bridge.scan.relic import UNITS, up_vector
 
     scan = read_scan(path)
-    steps = [f"read {scan.kind}: {len(scan.points)} points" + (f", {len(scan.faces)} faces" if scan.is_mesh else "")]
+    steps = [f"read {scan.kind}: {len(scan.points)} points" + (f", {scan.n_faces} faces" if scan.is_mesh else "")]
     pts, cols = scan.points * UNITS[units], scan.colours
-    if scan.is_mesh:
+    if scan.faces is not None and scan.is_mesh:
         m = geo.o3d_mesh(pts, scan.faces, cols)
-        pc = m.sample_points_uniformly(min(2_000_000, max(200_000, 4 * len(scan.faces))))
+        pc = m.sample_points_uniformly(min(2_000_000, max(200_000, 4 * scan.n_faces)))
         pts = np.asarray(pc.points)
         cols = (np.asarray(pc.colors) * 255).round().astype(np.uint8) if pc.has_colors() else None
         steps.append(f"surface sampled: {len(pts)} points")

@@ -44,7 +44,11 @@ class Scan:
 
     @property
     def is_mesh(self) -> bool:
-        return self.faces is not None and len(self.faces) > 0
+        return self.n_faces > 0
+
+    @property
+    def n_faces(self) -> int:
+        return 0 if self.faces is None else len(self.faces)
 
 
 def fail(path: Path, en: str, zh: str) -> ScanError:

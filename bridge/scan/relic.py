@@ -104,7 +104,7 @@ def process_relic(path: str | Path, *, units: str | None = None, height_m: float
     big the object is (longest side, m) to guide the unit guess.
     """
     scan = read_scan(path)
-    steps = [f"read {scan.kind}: {len(scan.points)} points" + (f", {len(scan.faces)} faces" if scan.is_mesh else "")
+    steps = [f"read {scan.kind}: {len(scan.points)} points" + (f", {scan.n_faces} faces" if scan.is_mesh else "")
              + ("" if scan.colours is not None else ", no colours")]
     steps += scan.notes
     extent = float(np.ptp(scan.points, axis=0).max())
@@ -149,7 +149,7 @@ def process_relic(path: str | Path, *, units: str | None = None, height_m: float
 
 
 def _clean(scan: Scan, steps: list[str], progress: Callable[[str], None]) -> tuple[NDArray, NDArray | None, NDArray | None]:
-    if scan.is_mesh:
+    if scan.faces is not None and scan.is_mesh:
         pts, faces, colours, note = geo.clean_mesh(scan.points, scan.faces, scan.colours)
         if len(faces) == 0:
             raise ScanError(f"{scan.path}: nothing is left after removing degenerate faces | 去除退化面后没有剩余面片")
@@ -197,8 +197,8 @@ def _mesh_cloud(pts: NDArray, colours: NDArray[np.uint8] | None, steps: list[str
     progress("Poisson surface reconstruction / 泊松曲面重建")
     with geo.native_output_to_stderr():
         mesh, dens = o3d.geometry.TriangleMesh.create_from_point_cloud_poisson(pc, depth=POISSON_DEPTH)
-    dens = np.asarray(dens)
-    mesh.remove_vertices_by_mask(dens < np.quantile(dens, POISSON_TRIM))
+    support = np.asarray(dens)
+    mesh.remove_vertices_by_mask(support < np.quantile(support, POISSON_TRIM))
     lo, hi = pts.min(axis=0) - 2 * spacing, pts.max(axis=0) + 2 * spacing
     mesh = mesh.crop(o3d.geometry.AxisAlignedBoundingBox(lo, hi))
     # keep only the surface near the cloud: Poisson closes open scans with caps far from any point

@@ -37,12 +37,12 @@ def box_room(w: float = 6.0, d: float = 4.0, h: float = 3.0, n: int = 200_000, *
         boxes = [((0.0, 0.5, 0.0), (0.6, 2.0, 2.0)), ((w - 0.8, 0.2, 0.0), (w, 1.2, 1.2)),
                  ((2.0, d - 0.5, 0.0), (3.5, d, 1.8)), ((w / 2 - 0.5, d / 2 - 0.4, 0.0), (w / 2 + 0.5, d / 2 + 0.4, 1.0))]
         per = clutter // len(boxes)
-        for lo, hi in boxes:
-            lo, hi = np.array(lo), np.array(hi)
+        for corner_lo, corner_hi in boxes:
+            lo, hi = np.array(corner_lo), np.array(corner_hi)
             u = lo + rng.random((per, 3)) * (hi - lo)
-            axis = rng.integers(0, 3, per)
-            side = np.where(axis == 2, 1, rng.integers(0, 2, per))  # a box's underside is never scanned
-            u[np.arange(per), axis] = np.where(side, hi[axis], lo[axis])
+            faces_axis = rng.integers(0, 3, per)
+            top = np.where(faces_axis == 2, 1, rng.integers(0, 2, per))  # a box's underside is never scanned
+            u[np.arange(per), faces_axis] = np.where(top, hi[faces_axis], lo[faces_axis])
             parts.append(u)
     pts = np.concatenate(parts) + rng.normal(0, noise_m, (sum(len(p) for p in parts), 3))
     c, s = np.cos(np.radians(turn_deg)), np.sin(np.radians(turn_deg))
