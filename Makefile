@@ -7,10 +7,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SYSTAMP := .venv/.system-deps
-APT_PACKAGES := mosquitto fonts-wqy-microhei libgl1 libegl1 libgl1-mesa-dri poppler-utils libusb-1.0-0
+APT_PACKAGES := mosquitto fonts-wqy-microhei libgl1 libegl1 libgl1-mesa-dri poppler-utils libusb-1.0-0 chromium chromium-driver
 DEMO_ARGS ?=
 
-.PHONY: demo test setup system-deps lint bench clean
+.PHONY: demo test setup system-deps web lint bench clean
 
 demo: setup
 	$(VENV)/bin/relic-twin demo $(DEMO_ARGS)
@@ -18,7 +18,18 @@ demo: setup
 test: setup
 	$(PY) -m pytest -q tests
 
-setup: $(STAMP)
+setup: $(STAMP) web
+
+# The web exhibit's viewer and the offline API docs, from the npm registry (web/package-lock.json).
+WEB_STAMP := web/node_modules/.package-lock.json
+web: $(WEB_STAMP)
+
+$(WEB_STAMP): web/package.json web/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  cd web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error; \
+	else \
+	  echo "warning: npm not found; install Node.js 20+ for the web exhibit and offline API docs / 未找到 npm"; \
+	fi
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

@@ -2,4 +2,5 @@
 
 from conftest_engine import engine_base  # noqa: F401
 from fixtures_broker import mosquitto_broker  # noqa: F401
+from fixtures_browser import chromium, exhibit_dir  # noqa: F401
 from fixtures_db import database_url, pg_server_url  # noqa: F401

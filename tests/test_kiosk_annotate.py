@@ -86,8 +86,8 @@ def test_to_file_frame_inverts_the_model_frame() -> None:
 def test_voyager_export_import_round_trip(scene_copy: Path, tmp_path: Path) -> None:
     import json
 
+    from bridge.exhibit.voyager import export_voyager, import_voyager
     from twin_engine.annotate import annotate_main
-    from twin_engine.kiosk_voyager import export_voyager, import_voyager
 
     relic = load_scene(scene_copy, assets_dir=assets_dir()).relic("vase")
     doc = export_voyager(relic, "meiping_vase.glb")

@@ -213,8 +213,8 @@ def voyager_io(file: Path, relic_id: str, export_to: str | None, import_from: st
     """Export the relic's annotations to, or import them from, Smithsonian Voyager JSON."""
     import json
 
+    from bridge.exhibit.voyager import export_voyager, import_voyager
     from simulation.scene import SceneError, load_scene
-    from twin_engine.kiosk_voyager import export_voyager, import_voyager
 
     try:
         relic = load_scene(file).relic(relic_id)

@@ -33,6 +33,7 @@ DELEGATED: dict[str, tuple[str, str, str]] = {
     "user": ("bridge.cli.user", "user_main", "manage users / 用户管理"),
     "hub": ("bridge.cli.hub", "hub_main", "a provincial hub: ingest workers, API / 省级汇聚中心"),
     "broker-config": ("bridge.cli.broker_config", "broker_config_main", "write a Mosquitto config / 生成代理配置"),
+    "publish": ("bridge.cli.publish", "publish_main", "write the public web exhibit / 生成网上展览"),
     "kiosk": ("twin_engine.kiosk", "kiosk_main", "visitor kiosk / 观众导览终端"),
     "annotate": ("twin_engine.annotate", "annotate_main", "place hotspots on a relic / 标注文物热点"),
     "monitor": ("twin_engine.monitor_cli", "monitor_main", "staff live 3D monitor / 实时三维监测"),

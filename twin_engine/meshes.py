@@ -15,30 +15,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from bridge.meshes import MeshArrays, frame_transform, read_mesh  # noqa: F401  (shared with the web exhibit)
+
 CACHE_VERSION = "1"  # bump when the conversion changes
-
-
-@dataclass(frozen=True)
-class MeshArrays:
-    """A triangle mesh as arrays: vertices (n, 3) float32, normals (n, 3) float32,
-    colours (n, 4) uint8 RGBA, faces (m, 3) uint32."""
-
-    vertices: NDArray[np.float32]
-    normals: NDArray[np.float32]
-    colours: NDArray[np.uint8]
-    faces: NDArray[np.uint32]
-
-    @property
-    def bounds(self) -> NDArray[np.float64]:
-        """(2, 3) min and max corner in file units."""
-        return np.stack([self.vertices.min(axis=0), self.vertices.max(axis=0)]).astype(float)
 
 
 def cache_dir() -> Path:
@@ -54,21 +39,6 @@ def file_hash(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
-
-
-def read_mesh(path: Path) -> MeshArrays:
-    """Load a PLY (or any trimesh format) as arrays; grey where it has no colours."""
-    import trimesh
-
-    mesh = trimesh.load(path, process=False, force="mesh")
-    verts = np.asarray(mesh.vertices, np.float32)
-    normals = np.asarray(mesh.vertex_normals, np.float32)
-    colours = np.full((len(verts), 4), 200, np.uint8)
-    if mesh.visual.kind == "vertex":
-        colours = np.asarray(mesh.visual.vertex_colors, np.uint8)
-    elif mesh.visual.kind == "face":
-        colours = np.asarray(mesh.visual.face_colors, np.uint8)[np.argsort(mesh.faces.ravel()) // 3][: len(verts)]
-    return MeshArrays(verts, normals, colours, np.asarray(mesh.faces, np.uint32))
 
 
 def read_points(path: Path) -> tuple[NDArray[np.float32], NDArray[np.uint8]]:
@@ -127,21 +97,6 @@ def make_points_node(name: str, xyz: NDArray[np.float32], rgba: NDArray[np.uint8
     node = GeomNode(name)
     node.add_geom(geom)
     return node
-
-
-def frame_transform(bounds: NDArray[np.float64], height_m: float) -> NDArray[np.float64]:
-    """(4, 4) matrix (column vectors) from file coordinates to the model frame.
-
-    bounds : (2, 3) min/max corner of the mesh in file units, z up.
-    height_m : the relic's real height, m.
-    """
-    lo, hi = np.asarray(bounds, float)
-    extent = hi[2] - lo[2]
-    s = height_m / extent if extent > 0 else 1.0
-    m = np.eye(4)
-    m[:3, :3] *= s
-    m[:3, 3] = -s * np.array([(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, lo[2]])
-    return m
 
 
 def mesh_frame_transform(path: Path, height_m: float) -> NDArray[np.float64]:

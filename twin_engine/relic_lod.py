@@ -21,31 +21,10 @@ from typing import Any
 import numpy as np
 from panda3d.core import BamFile, Filename, LMatrix4f, LODNode, NodePath
 
+from bridge.meshes import LOD_FAR_FACES, decimate  # the levels of detail the web exhibit uses too
 from twin_engine import meshes
 
 LOD_VERSION = "1"
-
-
-def decimate(arrays: meshes.MeshArrays, max_faces: int) -> meshes.MeshArrays:
-    """``arrays`` reduced to at most about ``max_faces`` faces; colours from the
-    nearest original vertex, normals recomputed. Returned unchanged if small."""
-    if len(arrays.faces) <= max_faces:
-        return arrays
-    import fast_simplification
-    import trimesh
-    from scipy.spatial import cKDTree
-
-    reduction = 1.0 - max_faces / len(arrays.faces)
-    pts, faces = fast_simplification.simplify(arrays.vertices.astype(np.float32), arrays.faces.astype(np.int64),
-                                              target_reduction=reduction)
-    mesh = trimesh.Trimesh(pts, faces, process=False)
-    _, nearest = cKDTree(arrays.vertices).query(pts)
-    return meshes.MeshArrays(
-        vertices=np.asarray(pts, np.float32),
-        normals=np.asarray(mesh.vertex_normals, np.float32),
-        colours=arrays.colours[nearest],
-        faces=np.asarray(faces, np.uint32),
-    )
 
 
 def low_poly_geom(path: Path, max_faces: int) -> tuple[NodePath, np.ndarray]:
@@ -76,7 +55,7 @@ def low_poly_geom(path: Path, max_faces: int) -> tuple[NodePath, np.ndarray]:
     return np_, bounds
 
 
-def relic_lod(path: Path, height_m: float, loader: Any = None, max_faces: int = 2500, near_m: float = 5.0) -> NodePath:
+def relic_lod(path: Path, height_m: float, loader: Any = None, max_faces: int = LOD_FAR_FACES, near_m: float = 5.0) -> NodePath:
     """A relic model (base at z = 0, ``height_m`` tall) that swaps its full scan
     for a ``max_faces`` copy beyond ``near_m`` metres from the camera."""
     path = Path(path)

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from bridge.api import errors
+from bridge.api import errors, web
 from bridge.api.auth import PERMISSIONS, TokenSigner, load_or_create_secret
 from bridge.api.context import ApiSettings, HallView, Service
 from bridge.api.limits import Limits
@@ -90,10 +90,11 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
     svc.tickets = live_route.Tickets()
     routes_relics.seed_from_scene(svc)
     app = FastAPI(title="relic-twin", version="1", description=DESCRIPTION, openapi_url="/api/openapi.json",
-                  docs_url="/api/docs", redoc_url=None)
+                  docs_url=None, redoc_url=None)
     app.state.service = svc
     app.state.hub = LiveHub(state) if state is not None else None
     errors.install(app)
+    web.install(app, settings.exhibit_dir)  # /api/docs and /exhibit/ from local files
     for module in (routes_users, routes_relics, routes_monitor, routes_details, routes_alerts, routes_files,
                    routes_whatif, routes_profiles, routes_reports, routes_calibrations, routes_devices,
                    routes_site, live_route):

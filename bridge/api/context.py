@@ -36,6 +36,7 @@ class ApiSettings:
     max_upload : largest file upload, bytes (the file store's own limits apply too)
     max_points : most raw points one history request returns (ask for buckets beyond)
     files_url : file store URL (see :func:`bridge.store.files.open_file_store`)
+    exhibit_dir : a published web exhibit (``relic-twin publish``) served at ``/exhibit/``; None: not served
     whatif : caps on queued what-if runs per user and in total, and how many finished runs are kept
     """
 
@@ -49,6 +50,7 @@ class ApiSettings:
     max_upload: int = 64 * 2**20
     max_points: int = 50_000
     files_url: str | None = None
+    exhibit_dir: Path | None = None
     file_limits: FileLimits = field(default_factory=FileLimits)
     password_hasher: PasswordHasher = DEFAULT_HASHER
     whatif: WhatIfLimits = field(default_factory=WhatIfLimits)

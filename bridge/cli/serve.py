@@ -18,6 +18,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from bridge.alerts.dissemination import notify_settings_from_env
 from bridge.config import ConfigError, settings_from_env
@@ -41,6 +42,9 @@ def serve_main(argv: list[str]) -> int:
                    help="loopback-only websocket for a local monitor; 0 picks a free port / 本机实时推送端口")
     p.add_argument("--fleet", action="store_true", help="also run the virtual fleet / 同时运行虚拟传感器")
     p.add_argument("--speed", type=float, default=60.0)
+    p.add_argument("--exhibit", type=Path, default=None,
+                   help="a published web exhibit to serve at /exhibit/ (default: the scene's, published into the "
+                        "data folder) / 在 /exhibit/ 提供的网上展览")
     args = p.parse_args(argv)
     try:
         settings = settings_from_env()
@@ -72,6 +76,8 @@ def serve_main(argv: list[str]) -> int:
         assert scene is not None
         runtime = start_twin(scene, settings, fleet=fleet, feed_port=args.feed_port, notify=notify)
     scenes = [h.scene for h in site.halls] if site is not None else [scene]
+    public = [h.scene for h in site.halls if h.kind == "hall"] if site is not None else scenes  # no storerooms
+    exhibit = args.exhibit if args.exhibit is not None else exhibit_for(public, settings.data_dir / "exhibit")
     app = None
     reports = None
     if monthly is not None:  # last month's report to the supervisors, on the configured morning
@@ -80,11 +86,13 @@ def serve_main(argv: list[str]) -> int:
 
         reports = MonthlyReports(runtime.store, scenes, load_profiles(), monthly, settings.data_dir / "reports").start()
     try:
-        app = create_app(runtime, ApiSettings(data_dir=settings.data_dir))
+        app = create_app(runtime, ApiSettings(data_dir=settings.data_dir, exhibit_dir=exhibit))
         server = uvicorn.Server(config(app, args.host, args.port, args.cert, args.key, log_level="info"))
         scheme = "https" if args.cert else "http"
         print(f"API 接口: {scheme}://{args.host}:{args.port}/api/docs  (sign in 登录: /api/auth/token; "
               f"add a user 添加用户: relic-twin user add NAME --role admin)", flush=True)
+        if exhibit is not None:
+            print(f"exhibit 网上展览: {scheme}://{args.host}:{args.port}/exhibit/", flush=True)
         stopping = threading.Event()
 
         def stop(*_: object) -> None:
@@ -107,3 +115,15 @@ def serve_main(argv: list[str]) -> int:
             app.state.service.jobs.shutdown()  # what-if runs cancelled and marked, not waited for
         runtime.stop()
     return 0
+
+
+def exhibit_for(scenes: list[Any], out: Path) -> Path | None:
+    """The halls' web exhibit in ``out``, published when its sources changed; None (with a zh/en
+    warning) when it cannot be, so the API still starts."""
+    from bridge.exhibit.publish import publish_if_changed
+
+    try:
+        return publish_if_changed(scenes, out)
+    except (ConfigError, ValueError, OSError) as exc:
+        print(f"relic-twin serve: no web exhibit / 不提供网上展览: {exc}", file=sys.stderr)
+        return None
