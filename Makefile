@@ -25,6 +25,11 @@ WEB_STAMP := web/node_modules/.package-lock.json
 web: $(WEB_STAMP)
 
 $(WEB_STAMP): web/package.json web/package-lock.json
+	@if ! command -v npm >/dev/null && command -v apt-get >/dev/null; then \
+	  echo "installing system packages: nodejs npm"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null || true; \
+	fi
 	@if command -v npm >/dev/null; then \
 	  cd web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error; \
 	else \
@@ -39,20 +44,21 @@ $(STAMP): pyproject.toml $(VENV)/bin/python | system-deps
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-# System packages, installed only when missing (needs root or sudo; skipped otherwise).
-system-deps: $(VENV)/bin/python
-	@if [ ! -f $(SYSTAMP) ]; then \
-	  missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	  if [ -n "$$missing" ]; then \
-	    echo "installing system packages:$$missing"; \
-	    SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
-	    if command -v apt-get >/dev/null; then \
-	      $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
-	      || echo "warning: could not install$$missing; the demo falls back to an embedded broker and Latin-only text"; \
-	    fi; \
+# System packages, installed only when missing (needs root or sudo; skipped otherwise); checked again
+# whenever this Makefile (and so its package list) changes.
+system-deps: $(SYSTAMP)
+
+$(SYSTAMP): Makefile | $(VENV)/bin/python
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
+	  if command -v apt-get >/dev/null; then \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
+	    || echo "warning: could not install$$missing; the demo falls back to an embedded broker and Latin-only text"; \
 	  fi; \
-	  touch $(SYSTAMP); \
-	fi
+	fi; \
+	touch $(SYSTAMP)
 
 lint: setup
 	$(VENV)/bin/ruff check simulation bridge twin_engine tests benchmarks

@@ -11,8 +11,6 @@
    licences page's load (the same browser's page load with no 3D). Target: under 3 s.
    WebGL here runs on SwiftShader (software, no GPU); a phone with a GPU compiles the viewer's
    shaders in a fraction of that time. The browser's profile is fresh, so every page compiles them.
-   Until the first frame the page shows the relic's still picture (the viewer's poster), loaded
-   at the time printed beside it.
 
     .venv/bin/python benchmarks/exhibit.py [--relics ding lion]
 """
@@ -86,12 +84,8 @@ def main() -> int:
                 continue
             driver.get((base / r["page"]).as_uri())
             ms = wait_rendered(driver, timeout_s=180)
-            poster_ms = driver.execute_script(
-                "const e = performance.getEntriesByType('resource').find(e => e.name.endsWith('.png'));"
-                "return e ? e.responseEnd : null")
-            poster = f"{poster_ms / 1e3:5.2f} s" if poster_ms else "  n/a"
             print(f"{r['relic']:14s} first frame {ms / 1e3:5.2f} s  ratio to anchor {ms / anchor_ms:6.1f}  "
-                  f"/target {ms / 1e3 / FIRST_FRAME_TARGET_S:4.2f}  (its still picture loaded at {poster})")
+                  f"/target {ms / 1e3 / FIRST_FRAME_TARGET_S:4.2f}")
     finally:
         driver.quit()
     return 0

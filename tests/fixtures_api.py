@@ -57,13 +57,26 @@ def seed_readings(store: Store, state: TwinState) -> None:
     state.update(rows)
 
 
+def demo_control(scene, tmp: Path):
+    """The demo hall's machines under a humidistat, commands going nowhere (the API's view of control)."""
+    from bridge.control import hall as control_hall
+    from bridge.control.audit import AuditLog
+    from bridge.control.runtime import ControlRuntime
+    from simulation.control.controller import Humidistat
+
+    _, devices, _, fallback = control_hall.twin_controller_parts(scene)
+    return ControlRuntime(scene.id, scene.actuators, Humidistat(devices, fallback), lambda topic, payload: None,
+                          AuditLog(tmp / "control-audit.jsonl"))
+
+
 def build(tmp: Path, settings: ApiSettings | None = None, whatif_runner=None) -> tuple[object, Store, TwinState]:
     scene = load_scene(ROOT / "scenes" / "demo_hall")
     store = Store.open(data_dir=tmp)
     state = TwinState(scene, clock=lambda: T0 + timedelta(days=2))
     settings = settings or ApiSettings(data_dir=tmp, secret=SECRET, rate_per_s=10_000, burst=10_000,
                                        login_per_min=10_000, password_hasher=FAST)
-    app = create_app(store, settings, scene=scene, state=state, whatif_runner=whatif_runner)
+    app = create_app(store, settings, scene=scene, state=state, whatif_runner=whatif_runner,
+                     control=demo_control(scene, tmp))
     for role in ROLES:
         q.add_user(store, role, role, hash_password(PASSWORD, FAST))
     seed_readings(store, state)

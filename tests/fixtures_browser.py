@@ -46,7 +46,7 @@ def start_chromium(size: tuple[int, int] = DESKTOP) -> Any:
     for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tempfile.mkdtemp(prefix='relic-twin-chromium-')}",
                  f"--window-size={size[0]},{size[1]}"):
         opts.add_argument(flag)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service(paths[1]), options=opts)
     driver.set_script_timeout(60)
     return driver
@@ -61,6 +61,19 @@ def set_viewport(driver: Any, size: tuple[int, int]) -> None:
 def console_errors(driver: Any) -> list[str]:
     """Console messages at error level (uncaught exceptions, console.error, failed loads) since the last call."""
     return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def requested_urls(driver: Any) -> list[str]:
+    """Every URL the browser asked for since the last call (DevTools Network events; file:// pages
+    record no resource timing, so this is the way to see them)."""
+    import json
+
+    out = []
+    for entry in driver.get_log("performance"):
+        msg = json.loads(entry["message"])["message"]
+        if msg.get("method") == "Network.requestWillBeSent":
+            out.append(msg["params"]["request"]["url"])
+    return out
 
 
 def wait_for(driver: Any, script: str, timeout_s: float = 60.0) -> Any:

@@ -139,6 +139,13 @@ ENDPOINTS = [
      lambda api, ids: {"path": {"sensor": _unknown_device(api)}, "json": {"zone": "bronze"}}),
     ("DELETE", "/api/whatif/{job_id}", "curator", 200, lambda api, ids: {"path": {"job_id": _throwaway_job(api)}}),
     ("POST", "/api/live/ticket", "staff", 200, lambda api, ids: {}),
+    ("GET", "/api/control", "staff", 200, lambda api, ids: {}),
+    ("GET", "/api/control/audit", "staff", 200, lambda api, ids: {}),
+    ("PUT", "/api/control/{actuator}/policy", "curator", 200,
+     lambda api, ids: {"path": {"actuator": "hu1"}, "json": {"policy": "advise"}}),
+    ("POST", "/api/control/{actuator}/override", "staff", 200,
+     lambda api, ids: {"path": {"actuator": "hu1"}, "json": {"on": False, "minutes": 1}}),
+    ("POST", "/api/control/{actuator}/apply", "staff", 409, lambda api, ids: {"path": {"actuator": "hu1"}}),
 ]
 
 CALLERS = (None, *ROLES)  # None: no token at all

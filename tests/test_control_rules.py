@@ -177,3 +177,26 @@ def test_persistence_forecast_repeats_yesterday_with_the_offset_fading():
     assert np.allclose(f, hist[144 + (k - 1)] + offset * np.exp(-k / 36))
     assert f[-1] == pytest.approx(hist[-1], abs=0.02)  # a day ahead: today's value again
     assert np.all(mpc.persistence_forecast(np.array([3.0, 4.0]), 144, 5) == 4.0)
+
+
+def test_estimator_learns_a_weak_dehumidifier_as_its_effectiveness():
+    from dataclasses import replace
+
+    from simulation.control import estimator
+    from simulation.psychrometrics import rh_from_vapour_density
+
+    settings = climate.ClimateSettings(hvac_supply_m3_h=0.0)
+    hall = hm.lumped(ROOM, settings)
+    weak = [replace(DRY, capacity_g_h=0.6 * DRY.capacity_g_h), WET]
+    truth = hm.equilibrium_state(hall, 18.0, 62.0)
+    est = estimator.Estimate(truth)
+    one = hm.Forcing.constant(1, 14.0, 90.0)
+    for _ in range(72):  # 12 h with the dehumidifier on
+        truth = hm.simulate(hall, truth, one, weak, np.array([[[1.0, 0.0]]]), 600.0).final
+        t, rh = float(truth.t[0]), float(rh_from_vapour_density(truth.t[0], truth.w[0]))
+        est = estimator.update(hall, est, one, DEVICES, np.array([1.0, 0.0]), 600.0, t, rh,
+                               rh_from_vapour_density(truth.t[0], truth.w_case[0]))
+    # most of the shortfall is read as the machine's, the rest as a constant source (offset-free MPC)
+    assert 0.55 < est.effect[0] < 0.75 and est.moisture_g_s > 0
+    assert est.effect[1] == 1.0  # the humidifier never ran: nothing learnt about it
+    assert est.devices(DEVICES)[0].capacity_g_h == pytest.approx(est.effect[0] * DRY.capacity_g_h)

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from fixtures_browser import DESKTOP, PHONE, console_errors, set_viewport, wait_for, wait_rendered
+from fixtures_browser import DESKTOP, PHONE, console_errors, requested_urls, set_viewport, wait_for, wait_rendered
 
 pytestmark = pytest.mark.slow
 
@@ -43,10 +43,12 @@ def test_every_page_loads_without_console_errors_and_nothing_from_the_network(ch
     pages = ["index.html", "licences.html", *sorted(f"demo_hall/{p.name}" for p in (exhibit_dir / "demo_hall").glob("*.html"))]
     assert len(pages) == 9
     console_errors(chromium)
+    requested_urls(chromium)
     for rel in pages:
         open_page(chromium, exhibit_dir, rel)
         assert console_errors(chromium) == [], rel
-        urls = chromium.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+        urls = requested_urls(chromium)
+        assert any(u.endswith("exhibit.css") for u in urls), urls  # the log does see the page's files
         assert all(u.startswith(("file:", "blob:", "data:")) for u in urls), (rel, urls)
     # the gallery links every relic page, and the links resolve from file://
     open_page(chromium, exhibit_dir, "index.html")

@@ -370,3 +370,40 @@ def test_field_fades_to_grey_away_from_fresh_sensors(scene):
     assert not view.hatch.isHidden()  # S05's area (and that of sensors never heard from) is hatched
     assert np.allclose(view.rgb[grid.cell_of(np.array([2.0, 2.0]))], grey, atol=0.01)
     view.destroy()
+
+
+def control_status(on: bool, pending: bool = False) -> list[dict]:
+    return [{"id": "dh1", "kind": "dehumidifier", "space": "painting", "policy": "auto", "state": {"on": on},
+             "pending": {"on": not on} if pending else None, "override": None, "recommendation": None,
+             "running_since": None},
+            {"id": "hu1", "kind": "humidifier", "space": "lacquer", "policy": "advise", "state": {"on": False},
+             "pending": None, "override": None, "recommendation": {"on": True}, "running_since": None}]
+
+
+def test_machines_show_their_state_in_the_hall(monitor, scene):
+    dh = next(a for a in scene.actuators if a.id == "dh1")
+    point = (float(dh.position[0]), float(dh.position[1]), 0.35)
+    monitor.apply({**snapshot({"S01": 20.0}), "control": control_status(on=True)})
+    monitor.refresh()
+    running = pixel_at(monitor, monitor.screenshot(), point)
+    assert running[2] > running[0] + 0.25, running  # a running dehumidifier is blue
+    assert monitor.actuator_look("dh1")[1].endswith(": on")
+    monitor.apply({"type": "delta", "time": T1, "readings": [], "alerts": [], "control": control_status(on=False)})
+    monitor.refresh()
+    stopped = pixel_at(monitor, monitor.screenshot(), point)
+    assert abs(stopped[2] - stopped[0]) < 0.12 and stopped[2] < running[2] - 0.2, stopped  # grey when off
+    assert "advice" in monitor.actuator_look("hu1")[1]
+    monitor.apply({"type": "delta", "time": T1, "readings": [], "alerts": [],
+                   "control": control_status(on=False, pending=True)})
+    monitor.refresh()
+    waiting = pixel_at(monitor, monitor.screenshot(), point)
+    assert waiting[0] > 0.5 and waiting[2] < 0.3, waiting  # amber while a command waits for its echo
+    alert = {"id": "control:not_responding:dh1", "tier": "yellow", "target": {"kind": "actuator", "id": "dh1"},
+             "message": {"en": "actuator not responding", "zh-CN": "执行器无响应"}, "acknowledged": False}
+    monitor.apply({"type": "delta", "time": T1, "readings": [], "alerts": [alert]})
+    monitor.refresh()
+    assert ("actuator", "dh1") in monitor.badge_targets()
+    assert monitor.actuator_look("dh1")[1].endswith("!")
+    monitor.lang = "zh-CN"
+    monitor.refresh()
+    assert "除湿机" in monitor.actuator_look("dh1")[1]

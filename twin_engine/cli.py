@@ -27,6 +27,7 @@ DELEGATED: dict[str, tuple[str, str, str]] = {
     "forecast": ("bridge.cli.forecast", "forecast_main", "forecast tools: backtest / 预测回测"),
     "simulate": ("bridge.cli.simulate", "simulate_main", "run a what-if scenario / 运行情景模拟"),
     "calibrate": ("bridge.cli.calibrate", "calibrate_main", "fit the climate model to records / 校准气候模型"),
+    "control-demo": ("bridge.cli.control", "control_demo_main", "a hall that answers back: closed-loop control / 闭环控制演示"),
     "backup": ("bridge.cli.store", "backup_main", "back up the database / 备份数据库"),
     "restore": ("bridge.cli.store", "restore_main", "restore a backup / 恢复备份"),
     "serve": ("bridge.cli.serve", "serve_main", "run the twin service headless / 运行孪生服务"),

@@ -77,6 +77,7 @@ class HallNodes:
     relics: dict[str, NodePath] = field(default_factory=dict)
     cases: dict[str, NodePath] = field(default_factory=dict)
     sensors: dict[str, NodePath] = field(default_factory=dict)
+    actuators: dict[str, NodePath] = field(default_factory=dict)
     relic_tops: dict[str, Point3] = field(default_factory=dict)
 
 
@@ -397,6 +398,24 @@ def build_sensors(scene: Scene, parent: NodePath, nodes: HallNodes, radius: floa
         nodes.sensors[s.id] = holder
 
 
+ACTUATOR_SIZE_M: dict[str, tuple[float, float, float]] = {  # footprint x, y and height of the drawn machine
+    "dehumidifier": (0.45, 0.35, 0.65), "humidifier": (0.35, 0.35, 0.45), "heater": (0.7, 0.2, 0.5),
+    "air_conditioner": (0.9, 0.25, 0.3), "light": (0.3, 0.3, 0.15), "blind": (1.0, 0.08, 0.6),
+}
+
+
+def build_actuators(scene: Scene, parent: NodePath, nodes: HallNodes) -> None:
+    """A box per machine at its position, coloured by its state in the monitor."""
+    for a in scene.actuators:
+        sx, sy, sz = ACTUATOR_SIZE_M.get(a.kind, (0.4, 0.4, 0.4))
+        holder = parent.attachNewNode(f"actuator-{a.id}")
+        holder.setPos(float(a.position[0]), float(a.position[1]), float(a.position[2]))
+        body = box(f"body-{a.id}", (-sx / 2, -sy / 2, 0.0), (sx / 2, sy / 2, sz), (0.5, 0.5, 0.5, 1.0))
+        body.reparentTo(holder)
+        body.setName("body")
+        nodes.actuators[a.id] = holder
+
+
 def build_vents(scene: Scene, parent: NodePath, size: float = 0.6) -> None:
     """HVAC grilles as outlined squares on the floor (supply blue, return orange)."""
     lines = LineSegs("vents")
@@ -431,6 +450,7 @@ def build_hall(scene: Scene, parent: NodePath, loader: Any | None = None, assets
     build_cases(scene, root, nodes)
     build_relics(scene, root, nodes, assets, loader, load_meshes)
     build_sensors(scene, root, nodes)
+    build_actuators(scene, root, nodes)
     build_vents(scene, root)
     return nodes
 

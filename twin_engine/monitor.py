@@ -58,6 +58,11 @@ from twin_engine.keys import MONITOR_KEYS
 from twin_engine.texts import pick, t
 
 TIER_RANK = {"red": 2, "yellow": 1}
+ACTUATOR_COLOURS: dict[str, tuple[float, float, float]] = {  # a machine's body by what it is doing
+    "dehumidifier": (0.15, 0.45, 1.0), "humidifier": (0.1, 0.8, 0.75), "heater": (1.0, 0.45, 0.1),
+    "other": (0.95, 0.85, 0.2), "off": (0.42, 0.42, 0.45), "pending": (1.0, 0.7, 0.0),
+    "alert": (0.9, 0.1, 0.1), "unknown": (0.3, 0.3, 0.32),
+}
 LABEL_SCALE = 0.3
 """Sensor label text height in the overview, m."""
 REPLAY_SPAN_H = 168.0
@@ -112,6 +117,7 @@ class MonitorScreen:
         self.replay: dict[tuple[str, str], dict[str, Any]] | None = None
         self.replay_time = ""
         self.alerts: dict[str, dict[str, Any]] = {}
+        self.control: dict[str, dict[str, Any]] = {}  # actuator id -> its status (feed key "control")
         self.time = ""
         self.selection: tuple[str, str] | None = None
         self.details: dict[tuple[str, str], Details] = {}
@@ -128,6 +134,9 @@ class MonitorScreen:
         self.nodes: HallNodes = build_hall(scene, self.root, loader=base.loader, load_meshes=load_meshes)
         self.field = FieldView(scene, self.root, step_m=step_m)
         self._labels = self._sensor_labels()
+        self._actuator_labels = {aid: value_label(holder, f"label-{aid}", self.font, LABEL_SCALE, Point3(0, 0, 0.95))
+                                 for aid, holder in self.nodes.actuators.items()}
+        self._actuator_state: dict[str, tuple] = {}
         self._markers = {sid: holder.find("marker") for sid, holder in self.nodes.sensors.items()}
         self._marker_state: dict[str, tuple] = {}
         self._hoods = {c.id: self.nodes.cases[c.id].find(f"case-{c.id}-glass") for c in scene.cases}
@@ -181,6 +190,7 @@ class MonitorScreen:
         self.time = str(msg.get("time", ""))
         self._merge_readings(msg.get("readings", ()))
         self._merge_alerts(msg.get("alerts", ()))
+        self.control = {str(c["id"]): dict(c) for c in msg.get("control", ()) if "id" in c}
         self._mark()
 
     def apply_delta(self, msg: Mapping[str, Any]) -> None:
@@ -188,6 +198,8 @@ class MonitorScreen:
         self.time = str(msg.get("time", self.time))
         self._merge_readings(msg.get("readings", ()))
         self._merge_alerts(msg.get("alerts", ()))
+        if "control" in msg:
+            self.control = {str(c["id"]): dict(c) for c in msg["control"] if "id" in c}
         self._mark()
 
     def apply(self, msg: Mapping[str, Any]) -> None:
@@ -504,6 +516,7 @@ class MonitorScreen:
         self.field.show(self.quantity, values)
         self._colour_markers(values)
         self._colour_cases(values)
+        self._colour_actuators()
         self._draw_badges()
         self._draw_hud()
 
@@ -530,6 +543,36 @@ class MonitorScreen:
             marker.setScale(1.0)
             marker.setColor(*(colormap.NO_DATA if state[0] != "ok" else colour), 1)
             label.setText({"none": "—", "stale": "?"}.get(state[0]) or f"{state[1]:.{q.precision}f}")
+
+    def actuator_look(self, ident: str) -> tuple[tuple[float, float, float], str]:
+        """(colour, label) of a machine: running in its kind's colour, off grey, a command not yet
+        echoed amber, an alert on it red; the label says what it does and since when it runs."""
+        st = self.control.get(ident)
+        a = next(x for x in self.scene.actuators if x.id == ident)
+        name = pick(a.name, self.lang) if a.name else ident
+        alerting = any((x.get("target") or {}).get("kind") == "actuator" and (x.get("target") or {}).get("id") == ident
+                       for x in self._shown_alerts())
+        if st is None:
+            return ACTUATOR_COLOURS["unknown"], f"{name}: {t('actuator_unknown', self.lang)}"
+        on = bool((st.get("state") or {}).get("on", False))
+        colour = ACTUATOR_COLOURS.get(a.kind, ACTUATOR_COLOURS["other"]) if on else ACTUATOR_COLOURS["off"]
+        word = t("actuator_on" if on else "actuator_off", self.lang)
+        if st.get("pending") is not None:
+            colour, word = ACTUATOR_COLOURS["pending"], t("actuator_pending", self.lang)
+        if alerting:
+            colour, word = ACTUATOR_COLOURS["alert"], word + " !"
+        if st.get("recommendation") is not None:
+            word += " · " + t("actuator_advice", self.lang)
+        return colour, f"{name}: {word}"
+
+    def _colour_actuators(self) -> None:
+        for aid, holder in self.nodes.actuators.items():
+            colour, text = self.actuator_look(aid)
+            if self._actuator_state.get(aid) == (colour, text):
+                continue
+            self._actuator_state[aid] = (colour, text)
+            holder.find("body").setColor(*colour, 1)
+            self._actuator_labels[aid].setText(text)
 
     def _colour_cases(self, values: Mapping[str, Reading]) -> None:
         """Tint each case's glass with its own sensor's value (the case climate)."""
@@ -567,6 +610,8 @@ class MonitorScreen:
             for c in self.scene.cases:
                 if c.id == ident:
                     return Point3(float(c.position[0]), float(c.position[1]), float(c.position[2] + c.size[2]) + 0.45)
+        if kind == "actuator" and ident in self.nodes.actuators:
+            return self.nodes.actuators[ident].getPos(self.root) + Point3(0, 0, 1.3)
         if kind == "sensor" and ident in self.nodes.sensors:
             return self.nodes.sensors[ident].getPos(self.root) + Point3(0, 0, 0.55)
         if kind == "zone":

@@ -49,6 +49,11 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "hours_ago": {"zh-CN": "{h} 小时前", "en": "{h} h ago"},
     "replay_hint": {"zh-CN": "[ ] 逐小时回放  J 跳到告警开始  End 回到实时", "en": "[ ] step hours  J jump to alert start  End back to live"},
     "view_overview": {"zh-CN": "总览", "en": "Overview"},
+    "actuator_on": {"zh-CN": "运行", "en": "on"},
+    "actuator_off": {"zh-CN": "停止", "en": "off"},
+    "actuator_pending": {"zh-CN": "等待设备确认", "en": "waiting for echo"},
+    "actuator_unknown": {"zh-CN": "状态未知", "en": "state unknown"},
+    "actuator_advice": {"zh-CN": "有建议", "en": "advice"},
 }
 
 

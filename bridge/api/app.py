@@ -32,7 +32,7 @@ Errors are JSON: `{"error": {"code", "message": {"en", "zh"}}}`."""
 
 def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, scene: Scene | None = None,
                state: TwinState | None = None, whatif_runner: Runner | None = None,
-               sites: Mapping[str, Any] | None = None) -> FastAPI:
+               sites: Mapping[str, Any] | None = None, control: Any = None) -> FastAPI:
     """The API over a running twin (``TwinRuntime``: store, scene, live state) or a bare :class:`Store`.
 
     settings : limits, data folder, token secret (see :class:`ApiSettings`)
@@ -40,6 +40,7 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
     whatif_runner : replaces the simulation for what-if runs (tests)
     sites : site id -> :class:`bridge.site.model.Site`: serve as a provincial hub (``/api/hub/...``,
         users scoped to their site)
+    control : the hall's ``bridge.control.runtime.ControlRuntime`` (else the runtime's ``control``)
     """
     settings = settings or ApiSettings()
     states = getattr(runtime_or_store, "states", None)  # a SiteRuntime: every hall of a site
@@ -59,6 +60,7 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
     svc.runtime = None if isinstance(runtime_or_store, Store) else runtime_or_store
     svc.sites = dict(sites) if sites is not None else None
     svc.on_adopt = getattr(runtime_or_store, "adopt_device", None)
+    svc.control = control if control is not None else getattr(runtime_or_store, "control", None)
     scenarios = scene.root / "scenarios" if scene is not None else None
     initial_state = None
     if scene is not None:
@@ -75,6 +77,7 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
         live_route,
         routes_alerts,
         routes_calibrations,
+        routes_control,
         routes_details,
         routes_devices,
         routes_files,
@@ -97,7 +100,7 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
     web.install(app, settings.exhibit_dir)  # /api/docs and /exhibit/ from local files
     for module in (routes_users, routes_relics, routes_monitor, routes_details, routes_alerts, routes_files,
                    routes_whatif, routes_profiles, routes_reports, routes_calibrations, routes_devices,
-                   routes_site, live_route):
+                   routes_site, routes_control, live_route):
         app.include_router(module.router)
     if sites is not None:
         from bridge.api import routes_hub

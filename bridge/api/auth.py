@@ -46,6 +46,8 @@ PERMISSION_MIN_ROLE: dict[str, str] = {
     "reports:read": "curator",      # conservation reports (PDF, CSV, XLSX)
     "thresholds:write": "curator",
     "devices:adopt": "curator",      # unknown devices: list them, adopt them into the scene
+    "control:operate": "staff",      # climate control: apply a recommendation, manual override
+    "control:policy": "curator",     # climate control: off / advise / auto per actuator
     "users:manage": "admin",
     "settings:write": "admin",
 }

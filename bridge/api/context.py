@@ -111,6 +111,7 @@ class Service:
     runtime: Any = None  # the running twin (TwinRuntime or SiteRuntime), None over a bare store
     throttle: AccountThrottle = field(default_factory=AccountThrottle)  # failed sign-ins per account
     tickets: Any = None  # bridge.api.live_route.Tickets, set by create_app
+    control: Any = None  # bridge.control.runtime.ControlRuntime of the hall, when control runs
 
     @classmethod
     def build(cls, store: Store, settings: ApiSettings, signer: TokenSigner, scene: Scene | None,
@@ -210,5 +211,7 @@ CanWriteArchive = Annotated[Claims, Depends(require("archive:write"))]
 CanWhatIf = Annotated[Claims, Depends(require("whatif:run"))]
 CanThresholds = Annotated[Claims, Depends(require("thresholds:write"))]
 CanAdopt = Annotated[Claims, Depends(require("devices:adopt"))]
+CanOperate = Annotated[Claims, Depends(require("control:operate"))]
+CanSetPolicy = Annotated[Claims, Depends(require("control:policy"))]
 CanUsers = Annotated[Claims, Depends(require("users:manage"))]
 CanSettings = Annotated[Claims, Depends(require("settings:write"))]

@@ -61,8 +61,10 @@ class ControlRuntime:
     def __init__(self, hall: str, actuators: Sequence[Actuator], controller: TwinController | Humidistat,
                  publish: Callable[[str, bytes], None], audit: AuditLog,
                  alert: Callable[[dict[str, Any]], None] = lambda a: None,
-                 clock: Callable[[], float] | None = None):
+                 clock: Callable[[], float] | None = None,
+                 on_change: Callable[[list[dict[str, Any]]], None] | None = None):
         self.hall = hall
+        self.on_change = on_change  # called with status() whenever a machine's state, command or policy changes
         self.actuators = {a.id: a for a in actuators}
         self.switches = [a for a in actuators if a.switch]
         if [d.id for d in controller.devices] != [a.id for a in self.switches]:
@@ -101,9 +103,11 @@ class ControlRuntime:
                 if not state:
                     continue
                 self.reported[a.id] = {**self.reported[a.id], **state}
+                self._changed()
                 p = self.pending.get(a.id)
                 if p is not None and conventions.confirms(p.command, state):
                     del self.pending[a.id]
+                    self._changed()
                     self.audit.append(Entry("echo", a.id, _iso(now), a.id, echo=state,
                                             why={"seconds": round(now - p.sent_s, 3)}))
 
@@ -120,6 +124,7 @@ class ControlRuntime:
             self.policies[actuator] = policy
             self.audit.append(Entry("policy", actuator, _iso(self.clock()), user, before={"policy": before},
                                     after={"policy": policy}, why={"role": role}))
+            self._changed()
 
     def set_override(self, actuator: str, on: bool, minutes: float, user: str) -> None:
         """Hold a switch actuator ``on`` for ``minutes`` whatever the controller says; sent at once."""
@@ -184,7 +189,35 @@ class ControlRuntime:
                     self.recommendations[a.id] = Recommendation(a.id, {"on": on}, now, why)
                     self.audit.append(Entry("recommendation", a.id, _iso(now), who, why=why,
                                             before={"on": current}, after={"on": on}))
+                    self._changed()
                     out.append({"actuator": a.id, "kind": "recommendation", "on": on, "why": why})
+            return out
+
+    def fail_safe(self, reason: str) -> list[dict[str, Any]]:
+        """No trustworthy reading: every switch machine to its declared safe state (overrides
+        excepted), with an alert; the minimum off time still holds for machines whose safe state is on."""
+        with self._lock:
+            now = self.clock()
+            for space in sorted({a.space for a in self.switches}):
+                self._raise_alert("stale_sensor", space, feedback.text("stale_sensor", space=space), now)
+            out = []
+            for a in self.switches:
+                ov = self.overrides.get(a.id)
+                if ov is not None and ov[1] > now:
+                    continue
+                target = a.safe_state == "on"
+                h = self.controller.history[a.id]
+                if target and not h.on and now - h.since_s < self.controller.limits.min_off_s:
+                    continue
+                current = bool(self.reported[a.id].get("on", False))
+                pending = self.pending.get(a.id)
+                if current == target or (pending is not None and pending.command.get("on") == target):
+                    continue
+                why = {"source": "safe", "rules": ["stale_sensor"], "reason": reason,
+                       "reasons": [interlocks.RULES["stale_sensor"]]}
+                self._send(a.id, {"on": target}, "safe", why, now)
+                self.controller.history[a.id] = h.switched(target, now)
+                out.append({"actuator": a.id, "kind": "command", "on": target, "why": why})
             return out
 
     def tick(self, humidity: dict[str, tuple[float, float]]) -> list[dict[str, Any]]:
@@ -243,6 +276,16 @@ class ControlRuntime:
         self.pending[aid] = feedback.Pending(aid, command, now, a.echo_timeout_s)
         self.audit.append(Entry("command", aid, _iso(now), who, why=why, before=dict(self.reported[aid]),
                                 after=dict(command)))
+        self._changed()
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            try:
+                self.on_change(self.status())
+            except Exception:  # noqa: BLE001 (a display must not stop control)
+                import logging
+
+                logging.getLogger(__name__).exception("control status listener failed")
 
     def _sync_history(self, now: float) -> None:
         """The interlocks count what the machines really did: reported states override the
@@ -261,12 +304,17 @@ class ControlRuntime:
         return alert
 
 
-def connect(runtime: ControlRuntime, host: str, port: int, client_id: str) -> Any:
+def connect(runtime: ControlRuntime, host: str, port: int, client_id: str, *, username: str | None = None,
+            password: str | None = None, tls: bool = False) -> Any:
     """A paho client subscribed to the runtime's state topics, publishing its commands (QoS 1).
     Returns the started client (``loop_stop()`` + ``disconnect()`` to end)."""
     import paho.mqtt.client as mqtt
 
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id)
+    if username:
+        client.username_pw_set(username, password)
+    if tls:
+        client.tls_set()
     ready = threading.Event()
 
     def on_connect(c, userdata, flags, reason_code, properties):  # noqa: ANN001

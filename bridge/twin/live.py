@@ -87,6 +87,7 @@ class TwinState:
         self._lock = threading.Lock()
         self._latest: dict[tuple[str, str], Reading] = {}
         self._alerts: dict[str, dict[str, Any]] = {}
+        self._control: list[dict[str, Any]] = []  # the machines' status (bridge.control.runtime.status)
         self._listeners: list[Callable[[dict[str, Any]], None]] = []
         self._power = {s.id: s.power for s in scene.sensors}
         self.zone_of = {s.id: s.zone for s in scene.sensors}
@@ -125,6 +126,17 @@ class TwinState:
             listener(delta)
         return delta
 
+    def update_control(self, status: list[dict[str, Any]]) -> dict[str, Any]:
+        """The hall's machines changed (state, command, policy): a delta with key ``control``."""
+        with self._lock:
+            self._control = [dict(x) for x in status]
+            delta = {"type": "delta", "time": iso(self.clock()), "readings": [], "alerts": [],
+                     "control": self._control}
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(delta)
+        return delta
+
     def latest(self) -> list[Reading]:
         with self._lock:
             return list(self._latest.values())
@@ -135,7 +147,7 @@ class TwinState:
             return {"type": "snapshot", "hall": self.scene.id, "time": iso(now),
                     "readings": [reading_json(r, self.is_stale(r, now), self.scene.id)
                                  for r in self._latest.values()],
-                    "alerts": list(self._alerts.values())}
+                    "alerts": list(self._alerts.values()), "control": list(self._control)}
 
 
 class LiveFeed:

@@ -8,6 +8,7 @@ in reverse order, so no acknowledged reading is lost on the way down.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -59,6 +60,8 @@ class TwinRuntime:
     _alert_client: mqtt.Client | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
+    control: Any = None  # bridge.control.runtime.ControlRuntime when the scene has [[actuators]]
+    _control_service: Any = None
 
     def emit(self, events: list[dict[str, Any]]) -> None:
         """Alert events out: to the live feed, and stored, retained and sent (dissemination)."""
@@ -81,6 +84,8 @@ class TwinRuntime:
 
     def stop(self) -> None:
         self._stop.set()
+        if self._control_service is not None:
+            self._control_service.stop()
         for t in self._threads:
             t.join(5)
         for client in (self._fleet_client, self._alert_client):
@@ -135,6 +140,7 @@ def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None 
     on_status(f"broker 消息代理: {broker.url} ({broker.kind})")
     store = Store.open(settings.database_url, data_dir=settings.data_dir, hall=scene.id)
     on_status(f"database 数据库: {store.url}")
+    say = on_status  # the name is reused below for battery status
     installation = installation_id(settings.data_dir)  # our client ids: stable here, unique between installations
     fleet_obj: VirtualFleet | None = None
     if clock is None:
@@ -181,6 +187,19 @@ def start_twin(scene: Scene, settings: Settings, *, fleet: FleetSettings | None 
     ingestor.start()
     rt = TwinRuntime(scene, broker, store, state, feed, ingestor, alerts, dissemination, fleet_obj, client,
                      alert_client)
+
+    if scene.actuators:  # the hall's machines: the control loop (bridge/control/service.py)
+        from bridge.control.service import ControlService, alert_event
+
+        svc = ControlService(scene, state.latest, lambda r: state.is_stale(r, clock()), broker.address,
+                             settings.data_dir, clock,
+                             alert=lambda a: rt.emit([alert_event(a)]),
+                             outdoor=os.environ.get("RELIC_TWIN_OUTDOOR_SENSOR"),
+                             client_id=client_id(installation, "control", scene.id),
+                             on_change=state.update_control).start()
+        state.update_control(svc.runtime.status())
+        rt.control, rt._control_service = svc.runtime, svc
+        say(f"control 环境控制: {len(scene.actuators)} actuators, {svc.why}")
 
     prealarms = Prealarms(store, scene, alerts.profiles, clock)
 

@@ -141,6 +141,9 @@ class TwinController(_Base):
         """Update the state estimate with one step's readings (taken at ``now_s``)."""
         self._rh.append((now_s, obs.rh))
         self._relic.append(np.asarray(obs.relic_rh, float))
+        if not (np.isfinite(obs.t_out) and np.isfinite(obs.rh_out) and np.isfinite(obs.t) and np.isfinite(obs.rh)):
+            self.estimate = None  # nothing to estimate from: start afresh at the next complete reading
+            return
         if self.estimate is None or self._last is None:
             case = np.where(np.isfinite(obs.case_rh), obs.case_rh, obs.rh) if len(obs.case_rh) else None
             self.estimate = estimator.Estimate(hm.equilibrium_state(self.hall, obs.t, obs.rh, case))
@@ -156,7 +159,7 @@ class TwinController(_Base):
         started = time.perf_counter()
         ctx = ctx or Context()
         self.observe(now_s, obs)
-        if not ctx.calibration_ok:
+        if not ctx.calibration_ok or self.estimate is None:
             proposed = humidistat.decide(self.devices, self.state, obs.rh, self.fallback)
             step = self._finish(now_s, proposed, "humidistat", ctx, None, started)
         else:
@@ -169,7 +172,7 @@ class TwinController(_Base):
             allowed = interlocks.allowed_first_moves(self.devices, self.history, now_s, dwell)
             fixed = [ctx.fixed.get(d.id, ctx.override[d.id][0] if d.id in ctx.override and ctx.override[d.id][1] > now_s
                                    else None) for d in self.devices]
-            p = mpc.plan(self.hall, est.state, f, self.devices, self.bands, self.recent(), self.state,
+            p = mpc.plan(self.hall, est.state, f, est.devices(self.devices), self.bands, self.recent(), self.state,
                          self.settings, allowed, fixed)
             step = self._finish(now_s, [bool(x) for x in p.first], "mpc", ctx, p, started)
         self._last = step.on

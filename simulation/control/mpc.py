@@ -57,11 +57,12 @@ class Weights:
     benchmarks/control.py). RH terms are per relic per (%RH)² h."""
 
     band: float = 60.0  # outside band minus margin
-    swing: float = 10.0  # beyond the share of the 24 h limit
+    swing: float = 3.0  # beyond the share of the 24 h limit
     track: float = 0.3  # away from the reference
-    energy_kwh: float = 10.0  # per kWh of electricity
-    switch: float = 100.0  # per switch now (compressor wear, swings from cycling)
-    margin_rh: float = 1.5  # %RH kept from each band edge
+    energy_kwh: float = 15.0  # per kWh of electricity
+    switch: float = 150.0  # per switch now (compressor wear, swings from cycling)
+    margin_rh: float = 1.75  # %RH kept from each band edge
+    track_deadband_rh: float = 2.5  # %RH either side of the reference that costs nothing (no chasing noise)
     swing_share: float = 1.0  # share of max_change_24h the plan may use
 
 
@@ -143,7 +144,7 @@ def costs(rh: NDArray, plans: NDArray, current: Sequence[bool], bands: Bands, re
     return {
         "band": w.band * step_h * band.sum(axis=(1, 2)),
         "swing": w.swing * step_h * swing.sum(axis=(1, 2)),
-        "track": w.track * step_h * ((rh - ref) ** 2).sum(axis=(1, 2)),
+        "track": w.track * step_h * (np.maximum(np.abs(rh - ref) - w.track_deadband_rh, 0.0) ** 2).sum(axis=(1, 2)),
         "energy": w.energy_kwh * step_h * (plans @ power).sum(axis=1) / 1e3,
         "switch": w.switch * (prev[:, 1:] != prev[:, :-1]).sum(axis=(1, 2)),
     }

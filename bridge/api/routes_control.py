@@ -1,0 +1,72 @@
+"""Climate control (staff see and operate, curators set policies): the hall's machines, their
+state and effect, recommendations to apply with one click, manual overrides, the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field
+
+from bridge.api.context import CanMonitor, CanOperate, CanSetPolicy, Svc
+from bridge.api.errors import ApiError
+
+router = APIRouter(tags=["control"])
+
+ActuatorId = Path(..., min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+
+
+class PolicyIn(BaseModel):
+    policy: str = Field(pattern="^(off|advise|auto)$")
+
+
+class OverrideIn(BaseModel):
+    on: bool
+    minutes: float = Field(gt=0, le=24 * 60)
+
+
+def _runtime(svc: Any, actuator: str | None = None) -> Any:
+    rt = getattr(svc, "control", None)
+    if rt is None:
+        raise ApiError("not_found", "no climate control runs on this server (no [[actuators]] in the scene)",
+                       "此服务器未运行环境控制（场景中没有执行器）")
+    if actuator is not None and actuator not in rt.actuators:
+        raise ApiError("not_found", f"no actuator {actuator!r}", f"没有执行器 {actuator!r}")
+    return rt
+
+
+@router.get("/api/control", summary="actuators, state, policy / 执行器状态与策略")
+def control_status(svc: Svc, _: CanMonitor) -> dict[str, Any]:
+    rt = _runtime(svc)
+    return {"hall": rt.hall, "actuators": rt.status(), "alerts": rt.alerts[-50:]}
+
+
+@router.get("/api/control/audit", summary="every recommendation and command / 建议与指令审计")
+def control_audit(svc: Svc, _: CanMonitor, actuator: str | None = Query(None, max_length=64),
+                  kind: str | None = Query(None, max_length=32),
+                  limit: int = Query(200, ge=1, le=5000)) -> list[dict[str, Any]]:
+    return _runtime(svc).audit.entries(actuator, kind, limit)
+
+
+@router.put("/api/control/{actuator}/policy", summary="set a policy (curator) / 设置控制策略")
+def set_policy(body: PolicyIn, svc: Svc, claims: CanSetPolicy, actuator: str = ActuatorId) -> dict[str, Any]:
+    rt = _runtime(svc, actuator)
+    rt.set_policy(actuator, body.policy, claims.sub, claims.role)
+    return {"actuator": actuator, "policy": body.policy}
+
+
+@router.post("/api/control/{actuator}/override", summary="manual override for a time / 人工接管")
+def override(body: OverrideIn, svc: Svc, claims: CanOperate, actuator: str = ActuatorId) -> dict[str, Any]:
+    rt = _runtime(svc, actuator)
+    if not rt.actuators[actuator].switch:
+        raise ApiError("invalid", "only switch actuators take an on/off override", "仅开关类执行器可人工接管")
+    rt.set_override(actuator, body.on, body.minutes, claims.sub)
+    return {"actuator": actuator, "on": body.on, "minutes": body.minutes}
+
+
+@router.post("/api/control/{actuator}/apply", summary="apply the recommendation / 一键执行建议")
+def apply(svc: Svc, claims: CanOperate, actuator: str = ActuatorId) -> dict[str, Any]:
+    rt = _runtime(svc, actuator)
+    if not rt.apply_recommendation(actuator, claims.sub):
+        raise ApiError("conflict", "no standing recommendation for this actuator", "该执行器当前没有建议")
+    return {"actuator": actuator, "applied": True}
