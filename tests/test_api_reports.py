@@ -54,3 +54,5 @@ def test_bad_periods_are_refused_in_both_languages(api: Api):
         r = c.get("/api/reports", params={"from": "2026-11-22", "to": "2026-11-20"})
         assert r.status_code == 422 and "起始" in r.json()["error"]["message"]["zh"]
         assert c.get("/api/reports").status_code == 422
+        assert c.get("/api/reports", params={"month": "2026-11", "hall": "nowhere"}).status_code == 404
+        assert c.get("/api/reports", params={"month": "2026-11", "hall": "demo_hall", "format": "csv"}).status_code == 200

@@ -80,9 +80,9 @@ def report(tmp_path_factory):
         "twpi_years": {"ding": 30.0}}), encoding="utf-8")
     when = datetime(2021, 10, 12, tzinfo=UTC).timestamp()
     os.utime(run / "summary.json", (when, when))
-    # a command of the hall's control, as bridge/control/audit.py appends it: <data>/control/<hall>.jsonl
+    # a command of the hall's control, as bridge/control/audit.py appends it: <data>/control/<hall>-audit.jsonl
     (data / "control").mkdir()
-    (data / "control" / "demo_hall.jsonl").write_text(json.dumps({
+    (data / "control" / "demo_hall-audit.jsonl").write_text(json.dumps({
         "kind": "command", "actuator": "dehum_1", "at": "2021-10-06T02:00:00Z", "who": "humidistat",
         "why": {"reason": "RH above the band"}, "before": {"on": False}, "after": {"on": True}}) + "\n{cut",
         encoding="utf-8")

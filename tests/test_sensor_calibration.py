@@ -79,3 +79,25 @@ def test_battery_and_calibration_due_reach_the_alert_service():
     due = svc.calibration_ages({"S04": 400.0, "S01": 30.0})
     assert [(e["cause"], e["target"]["id"]) for e in due] == [("calibration_due", "S04")]
     assert "400.0 d" in due[0]["message"]["en"] and due[0]["advice"]["zh-CN"]
+
+
+def test_a_site_routes_battery_and_calibration_to_each_hall(tmp_path):
+    from bridge.site.model import load_site
+    from bridge.site.runtime import SiteAlerts
+
+    for hall in ("hall_a", "hall_b"):
+        (tmp_path / "site" / hall).mkdir(parents=True)
+        text = (scenes_dir() / "demo_hall" / "scene.toml").read_text(encoding="utf-8")
+        text = text.replace('id = "demo_hall"', f'id = "{hall}"', 1).replace('topic = "', f'topic = "{hall}/')
+        (tmp_path / "site" / hall / "scene.toml").write_text(text, encoding="utf-8")
+    now = [T0]
+    alerts = SiteAlerts(load_site(tmp_path / "site"), clock=lambda: now[0])
+    alerts.on_status("S02", {"battery": 9, "hall": "hall_b"})
+    now[0] += timedelta(minutes=6)
+    ev = alerts.on_status("S02", {"battery": 9, "hall": "hall_b"})
+    assert [(e["hall"], e["cause"], e["tier"]) for e in ev] == [("hall_b", "battery_low", "red")]
+    assert alerts.on_status("S02", {"battery": 9, "hall": "elsewhere"}) == []
+    with Store.open(data_dir=tmp_path) as store:
+        set_calibration(store, "S04", "illuminance", gain=1.1, at=T0 - timedelta(days=400), hall="hall_a")
+        due = alerts.calibration_ages(store)
+    assert [(e["hall"], e["target"]["id"], e["cause"]) for e in due] == [("hall_a", "S04", "calibration_due")]

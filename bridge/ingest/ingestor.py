@@ -196,7 +196,8 @@ class Ingestor:
     subscriptions : topic filters with their payload conventions
     on_stored : called (in the writer thread) with the readings newly stored by each batch
     on_status : called (in the writer thread) with (sensor, status) for each message that carried
-        device status (battery %, link quality, availability) naming its sensor
+        device status (battery %, link quality, availability) naming its sensor; ``status["hall"]``
+        names the hall when the message's topic or subscription does
     client_id : fixed id: the broker keys the persistent session on it
     decoder : ``bridge.sensors.decode`` unless given
     govern : optional check applied to each batch's readings before the commit
@@ -477,6 +478,8 @@ class Ingestor:
             status = p.decoded.status if p.decoded is not None else None
             sensor = status.get("sensor") if status else None
             if isinstance(sensor, str):
+                if p.hall and "hall" not in status:  # type: ignore[operator]
+                    status = {**status, "hall": p.hall}  # type: ignore[dict-item]
                 try:
                     self.on_status(sensor, status)  # type: ignore[arg-type]
                 except Exception:  # the twin's trouble must not stop the ingest

@@ -178,7 +178,7 @@ def hall_report(store: Store, scene: Scene, profiles: Mapping[str, MaterialProfi
     """The report of ``scene`` over ``[start, end)`` (aware UTC datetimes).
 
     data_dir : the data folder: what-if runs (``whatif/<run>/summary.json``) and the control's
-        audit trail (``control/<hall>.jsonl``) are read from it when there
+        audit trail (``control/<hall>-audit.jsonl``) are read from it when there
     """
     hall = hall_of(store, scene)
     reader = _Reader(store, start, end, hall)
@@ -212,7 +212,7 @@ def hall_report(store: Store, scene: Scene, profiles: Mapping[str, MaterialProfi
     return HallReport(scene, start, end, tuple(relics), tuple(quality), quarantined,
                       tuple(alerts_of(store, scene, start, end, hall)), cold, tuple(calibrations),
                       tuple(whatif_runs(data_dir / "whatif" if data_dir else None, scene, start, end)),
-                      tuple(control_actions(data_dir / "control" / f"{scene.id}.jsonl" if data_dir else None,
+                      tuple(control_actions(data_dir / "control" / f"{scene.id}-audit.jsonl" if data_dir else None,
                                             start, end)))
 
 

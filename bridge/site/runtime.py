@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from bridge.alerts.alerting import AlertService
 from bridge.alerts.dissemination import Disseminator, NotifySettings
 from bridge.alerts.prealarm import Prealarms
 from bridge.config import Settings
+from bridge.ingest.calibration import Calibrations, list_calibrations
 from bridge.ingest.governance import LiveGovernor
 from bridge.ingest.ingestor import Ingestor
 from bridge.mqtt.broker import BrokerHandle
@@ -33,7 +35,14 @@ from bridge.sensors.fleet import FleetSettings, VirtualFleet
 from bridge.site.model import Site
 from bridge.store import Store
 from bridge.twin.live import LiveFeed, TwinState, iso
-from bridge.twin.runtime import _alert_publisher, feed_on, freshness_for, open_broker, subscriptions_for
+from bridge.twin.runtime import (
+    CALIBRATION_CHECK_S,
+    _alert_publisher,
+    feed_on,
+    freshness_for,
+    open_broker,
+    subscriptions_for,
+)
 from simulation.alerts import Target
 from simulation.risk import Level
 
@@ -71,6 +80,23 @@ class SiteAlerts:
 
     def observe(self, hall: str, observations: list[Any]) -> list[dict[str, Any]]:
         return _tag(hall, self.halls[hall].observe(observations))
+
+    def on_status(self, sensor: str, status: Mapping[str, object]) -> list[dict[str, Any]]:
+        """A device's status (battery): judged by the engine of the hall it names."""
+        hall = str(status.get("hall", ""))
+        service = self.halls.get(hall)
+        return _tag(hall, service.on_status(sensor, status)) if service is not None else []
+
+    def calibration_ages(self, store: Store) -> list[dict[str, Any]]:
+        """``calibration_due`` per hall: days since each sensor's last calibration (its own hall's or any hall's)."""
+        now = next(iter(self.halls.values())).clock() if self.halls else None
+        out: list[dict[str, Any]] = []
+        for hall, service in self.halls.items():
+            ages: dict[str, float] = {}
+            for c in list_calibrations(store, hall=hall):
+                ages[c.sensor] = max(ages.get(c.sensor, 0.0), (now - c.set_at).total_seconds() / 86400.0)
+            out += _tag(hall, service.calibration_ages(ages))
+        return out
 
     def tick(self) -> list[dict[str, Any]]:
         return [e for hall, s in self.halls.items() for e in _tag(hall, s.tick())]
@@ -259,15 +285,26 @@ def _start_site(site: Site, settings: Settings, broker: BrokerHandle, fleet: Fle
             dissemination[hall].on_events(es)
 
     subs = [s for h in site.halls for s in subscriptions_for(h.scene, fleet.format if fleet else None)]
+    def on_device_status(sensor: str, status: Mapping[str, object]) -> None:  # battery -> battery_low alerts
+        events = alerts.on_status(sensor, status)
+        if events:
+            rt.emit(events)
+
     ingestor = Ingestor(store, broker.address, subs, on_stored=on_stored, client_id=f"relic-twin-site-{site.id}",
-                        clock=clock, govern=LiveGovernor())
+                        clock=clock, govern=LiveGovernor(), on_status=on_device_status,
+                        calibrations=Calibrations(store))
     rt = SiteRuntime(site, broker, store, states, state, feed, ingestor, alerts, dissemination, fleets, clients)
     ingestor.start()
     prealarms = {h.id: Prealarms(store, h.scene, alerts.halls[h.id].profiles, clock) for h in site.halls}
 
+    calibration_checked = [float("-inf")]
+
     def tick_alerts() -> None:
         while not rt._stop.wait(alert_tick_s):
             rt.emit(alerts.tick())
+            if time.monotonic() - calibration_checked[0] >= CALIBRATION_CHECK_S:  # sensors due for calibration
+                calibration_checked[0] = time.monotonic()
+                rt.emit(alerts.calibration_ages(store))
             for hall, p in prealarms.items():
                 try:
                     observations = p.due()
