@@ -72,24 +72,6 @@ class HallView:
     def zone_of(self) -> dict[str, str]:
         return {s.id: s.zone for s in self.scene.sensors} if self.scene else {}
 
-    def hall(self, name: str | None) -> HallView:
-        """The hall a request names; ``name`` may be left out only where the site has one hall.
-
-        Raises ApiError not_found for a hall not served, invalid when several could be meant.
-        """
-        known = self.halls or {h: HallView(h) for h in self.store.halls() if h}
-        if name is not None:
-            if name not in known:
-                raise ApiError("not_found", en=f"hall {name}", zh=f"展厅 {name}")
-            return known[name]
-        if len(known) == 1:
-            return next(iter(known.values()))
-        if not known:
-            return HallView("")
-        names = ", ".join(sorted(known))
-        raise ApiError("invalid", en=f"this site has several halls: give hall= (one of {names})",
-                       zh=f"本馆有多个展厅,请指定 hall=({names})")
-
 
 @dataclass
 class Service:
