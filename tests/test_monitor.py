@@ -12,13 +12,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-pytest.importorskip("panda3d")
-
-from simulation.paths import scenes_dir  # noqa: E402
-from simulation.scene import Scene, load_scene  # noqa: E402
-from twin_engine import colormap  # noqa: E402
-from twin_engine.hud import TIER_COLOURS  # noqa: E402
-from twin_engine.monitor import MonitorScreen  # noqa: E402
+from simulation.paths import scenes_dir
+from simulation.scene import Scene, load_scene
+from twin_engine import colormap
+from twin_engine.hud import TIER_COLOURS
+from twin_engine.monitor import MonitorScreen
 
 T0 = "2026-11-25T14:00:00Z"
 T1 = "2026-11-25T14:00:10Z"
