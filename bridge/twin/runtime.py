@@ -247,15 +247,11 @@ def _start(scene: Scene, settings: Settings, fleet: FleetSettings | None, feed_p
     started[:] = [rt.stop]  # from here on, the runtime stops everything it holds
 
     if scene.actuators:  # the hall's machines: the control loop (bridge/control/service.py)
-        from bridge.control.service import ControlService, alert_event
+        from bridge.control.service import start_for_hall
 
-        svc = ControlService(scene, state.latest, lambda r: state.is_stale(r, clock()), broker.address,
-                             store, settings.data_dir, clock,
-                             alert=lambda a: rt.emit([alert_event(a)]),
-                             outdoor=os.environ.get("RELIC_TWIN_OUTDOOR_SENSOR"),
-                             client_id=client_id(installation, "control", scene.id),
-                             on_change=state.update_control).start()
-        state.update_control(svc.runtime.status())
+        svc = start_for_hall(scene, state, store, broker.address, settings.data_dir, clock, rt.emit,
+                             client_id(installation, "control", scene.id),
+                             outdoor=os.environ.get("RELIC_TWIN_OUTDOOR_SENSOR"))
         rt.control, rt._control_service = svc.runtime, svc
         say(f"control 环境控制: {len(scene.actuators)} actuators, {svc.why}")
 
