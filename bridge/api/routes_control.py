@@ -1,15 +1,19 @@
-"""Climate control (staff see and operate, curators set policies): the hall's machines, their
-state and effect, recommendations to apply with one click, manual overrides, the audit trail."""
+"""Climate control (staff see and operate, curators set policies and read the audit trail): the
+hall's machines, their state and effect, recommendations to apply with one click, manual overrides,
+the audit trail (table ``control_audit``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from bridge.api.context import CanMonitor, CanOperate, CanSetPolicy, Svc
+from bridge.api.context import CanMonitor, CanOperate, CanReadControlAudit, CanSetPolicy, Svc
 from bridge.api.errors import ApiError
+from bridge.api.params import aware
+from bridge.control.audit import KINDS
 
 router = APIRouter(tags=["control"])
 
@@ -41,11 +45,17 @@ def control_status(svc: Svc, _: CanMonitor) -> dict[str, Any]:
     return {"hall": rt.hall, "actuators": rt.status(), "alerts": rt.alerts[-50:]}
 
 
-@router.get("/api/control/audit", summary="every recommendation and command / 建议与指令审计")
-def control_audit(svc: Svc, _: CanMonitor, actuator: str | None = Query(None, max_length=64),
-                  kind: str | None = Query(None, max_length=32),
+@router.get("/api/control/audit", summary="the audit trail (curator) / 控制审计记录（保管员）")
+def control_audit(svc: Svc, _: CanReadControlAudit, actuator: str | None = Query(None, max_length=64),
+                  kind: str | None = Query(None, pattern=f"^({'|'.join(KINDS)})$"),
+                  start: Annotated[datetime | None, Query(alias="from")] = None,
+                  end: Annotated[datetime | None, Query(alias="to")] = None,
                   limit: int = Query(200, ge=1, le=5000)) -> list[dict[str, Any]]:
-    return _runtime(svc).audit.entries(actuator, kind, limit)
+    """Recommendations, commands, echoes, effects, alerts, policy changes, overrides and interlock
+    trips of the hall's machines, oldest first (the newest ``limit`` of them in ``[from, to)``)."""
+    rt = _runtime(svc)
+    return rt.audit.entries(actuator, kind, limit, start=aware(start) if start else None,
+                            end=aware(end) if end else None)
 
 
 @router.put("/api/control/{actuator}/policy", summary="set a policy (curator) / 设置控制策略")

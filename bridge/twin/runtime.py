@@ -253,7 +253,7 @@ def _start(scene: Scene, settings: Settings, fleet: FleetSettings | None, feed_p
         from bridge.control.service import ControlService, alert_event
 
         svc = ControlService(scene, state.latest, lambda r: state.is_stale(r, clock()), broker.address,
-                             settings.data_dir, clock,
+                             store, settings.data_dir, clock,
                              alert=lambda a: rt.emit([alert_event(a)]),
                              outdoor=os.environ.get("RELIC_TWIN_OUTDOOR_SENSOR"),
                              client_id=client_id(installation, "control", scene.id),
