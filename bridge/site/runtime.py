@@ -28,8 +28,8 @@ from bridge.alerts.dissemination import Disseminator, NotifySettings
 from bridge.alerts.prealarm import Prealarms
 from bridge.config import Settings
 from bridge.ingest.calibration import Calibrations, list_calibrations
-from bridge.ingest.governance import LiveGovernor
 from bridge.ingest.ingestor import Ingestor
+from bridge.ingest.live_governance import PersistentGovernor, state_path
 from bridge.mqtt.broker import BrokerHandle
 from bridge.readings import Reading
 from bridge.sensors.fleet import FleetSettings, VirtualFleet
@@ -234,6 +234,8 @@ class SiteRuntime:
         for d in self.dissemination.values():
             d.stop()
         self.ingestor.stop()
+        if isinstance(self.ingestor.govern, PersistentGovernor):  # what the last batches taught it
+            self.ingestor.govern.save()
         self.feed.stop()
         self.store.close()
         self.broker.stop()
@@ -301,7 +303,8 @@ def _start_site(site: Site, settings: Settings, broker: BrokerHandle, fleet: Fle
             rt.emit(events)
 
     ingestor = Ingestor(store, broker.address, subs, on_stored=on_stored, client_id=f"relic-twin-site-{site.id}",
-                        clock=clock, govern=LiveGovernor(), on_status=on_device_status,
+                        clock=clock, govern=PersistentGovernor(state_path(settings.data_dir, first, site.id)),
+                        on_status=on_device_status,
                         calibrations=Calibrations(store))
     rt = SiteRuntime(site, broker, store, states, state, feed, ingestor, alerts, dissemination, fleets, clients)
     ingestor.start()
