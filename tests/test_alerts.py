@@ -223,11 +223,17 @@ def test_offline_sensor_is_its_own_cause_and_clears_when_back():
     ev = e.tick(900)
     off = kinds(ev, "raised")
     assert [(x.target, x.cause) for x in off] == [(Target("sensor", "s2"), "offline")]
-    assert "s2" in off[0].message_en and "offline" in off[0].message_en and "离线" in off[0].message_zh
+    assert off[0].message_en == ("Sensor s2 offline: no data since 00:00 (15 min, 15 min allowed); "
+                                 "clears when it reports again")
+    assert off[0].message_zh == "传感器s2离线：自 00:00 起无数据（已 15 分钟，允许 15 分钟）；恢复上报后解除"
     ev = e.tick(1300)
     assert [(x.target.id, x.cause) for x in kinds(ev, "raised")] == [("s1", "offline")]
     ev = feed(e, [1400], [55.0], sensor="s2")
     assert [(x.target.id, x.kind) for x in ev if x.cause == "offline"] == [("s2", "cleared")]
+    back = next(x for x in ev if x.cause == "offline")
+    # how long it really was silent (not "no data for 0 min", the silence of the reading that ended it)
+    assert back.message_en == "[cleared] Sensor s2 reports again at 00:23 after 23 min without data"
+    assert "00:23" in back.message_zh and "23 分钟" in back.message_zh and "0 分钟" not in back.message_zh
     assert {a.target.id for a in e.active()} == {"s1"}
 
 
@@ -246,8 +252,10 @@ def test_forecast_pre_alarm_is_yellow_only():
 def test_texts_in_both_languages_with_target_and_advice():
     e = engine()
     (raised,) = kinds(feed(e, [0, 300], [63.0, 63.0]), "raised")
-    assert raised.message_en == "RH high in silk robe: 63.0 %RH (limit 60.0 %RH)"
-    assert raised.message_zh == "丝绸袍相对湿度偏高：63.0 %RH（上限 60.0 %RH）"
+    # what, since when (the hall's clock, here UTC), the peak, the value now, what clears it (60 - 0.1 x 10)
+    assert raised.message_en == "silk robe: RH over its 60.0 %RH limit since 00:00, peak 63.0 %RH, now 63.0 %RH; " \
+                                "clears below 59.0 %RH"
+    assert raised.message_zh == "丝绸袍：相对湿度自 00:00 起超过上限 60.0 %RH，峰值 63.0 %RH，当前 63.0 %RH；低于 59.0 %RH 后解除"
     assert "silica gel" in raised.advice_en and "door 2" in raised.advice_en
     assert "硅胶" in raised.advice_zh and "2号门" in raised.advice_zh
 
@@ -294,7 +302,7 @@ def test_real_display_case_light_raises_and_clears_once_per_lit_day():
     crossings = int(np.sum((lux[1:] > 50) & (lux[:-1] <= 50)))
     assert sum(per_day.values()) <= 10 < crossings
     assert all(6 <= ev.at.hour <= 20 for ev in raised)  # never at night
-    assert raised[0].message_zh.startswith("丝绸袍照度过高")
+    assert raised[0].message_zh.startswith("丝绸袍：照度")
 
 
 # ---------------------------------------------------------------- texts
@@ -312,8 +320,8 @@ def test_every_cause_has_both_languages_and_renders_fully():
             assert text and "{" not in text
         assert any("\u4e00" <= ch <= "\u9fff" for ch in texts.message_zh + texts.advice_zh)  # Chinese text
     # generic fallbacks: a pollutant uses "high", an unknown cause "default"
-    assert ADVICE.render("so2_high", fields).message_en.startswith("<quantity_en> above limit")
-    assert ADVICE.render("no_such_cause", fields).message_en.startswith("Out of range")
+    assert ADVICE.render("so2_high", fields).message_en.startswith("<target_en>: <quantity_en> over its <limit> limit")
+    assert ADVICE.render("no_such_cause", fields).message_en.startswith("<target_en>: out of range")
 
 
 def test_advice_file_errors_are_all_listed(tmp_path):

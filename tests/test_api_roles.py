@@ -141,7 +141,7 @@ ENDPOINTS = [
     ("DELETE", "/api/whatif/{job_id}", "curator", 200, lambda api, ids: {"path": {"job_id": _throwaway_job(api)}}),
     ("POST", "/api/live/ticket", "staff", 200, lambda api, ids: {}),
     ("GET", "/api/control", "staff", 200, lambda api, ids: {}),
-    ("GET", "/api/control/audit", "staff", 200, lambda api, ids: {}),
+    ("GET", "/api/control/audit", "curator", 200, lambda api, ids: {}),
     ("PUT", "/api/control/{actuator}/policy", "curator", 200,
      lambda api, ids: {"path": {"actuator": "hu1"}, "json": {"policy": "advise"}}),
     ("POST", "/api/control/{actuator}/override", "staff", 200,

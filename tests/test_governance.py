@@ -222,7 +222,7 @@ def test_uci_occupancy_light_and_co2_steps_are_not_outliers() -> None:
 
 
 def test_live_governor_judges_each_batch_against_recent_history():
-    from bridge.ingest.governance import LiveGovernor
+    from bridge.ingest.live_governance import LiveGovernor
 
     gov = LiveGovernor()
     t0 = datetime(2026, 3, 1, tzinfo=UTC)

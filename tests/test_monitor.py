@@ -283,7 +283,7 @@ def test_panel_shows_history_forecast_and_limits_when_given(monitor):
     panel = monitor.panel_data()
     assert panel.history == history and panel.forecast == forecast and panel.limits == (35.0, 50.0)
     assert ("Risk", "red") in panel.lines
-    assert any(label == "S02 Temperature" for label, _ in panel.lines)  # the case's own sensor
+    assert any(label == "Temperature · S02" for label, _ in panel.lines)  # the case's own sensor, named
     monitor.render_frame()
     assert not monitor.panel.root.isEmpty() and monitor.panel.root.getNumChildren() > 10
 
