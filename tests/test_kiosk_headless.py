@@ -10,9 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("panda3d")
-
-
 ROOT = Path(__file__).resolve().parents[1]
 
 

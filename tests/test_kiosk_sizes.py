@@ -15,13 +15,11 @@ from collections.abc import Iterator
 
 import pytest
 
-pytest.importorskip("panda3d")
-
-from simulation.paths import scenes_dir  # noqa: E402
-from simulation.scene import load_scene  # noqa: E402
-from twin_engine.kiosk_idle import IdleSettings  # noqa: E402
-from twin_engine.kiosk_shots import SCREEN_SIZES, kiosk_states, resize_offscreen  # noqa: E402
-from twin_engine.layout import Metrics, Rect, describe, escapes, overlaps, text_bounds  # noqa: E402
+from simulation.paths import scenes_dir
+from simulation.scene import load_scene
+from twin_engine.kiosk_idle import IdleSettings
+from twin_engine.kiosk_shots import SCREEN_SIZES, kiosk_states, resize_offscreen
+from twin_engine.layout import Metrics, Rect, describe, escapes, overlaps, text_bounds
 
 SCENE = load_scene(scenes_dir() / "demo_hall")
 TEST_SIZE = (640, 360)  # the session buffer's own size, given back after each size
