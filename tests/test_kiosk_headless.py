@@ -10,12 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("panda3d")
-
-from simulation.paths import scenes_dir  # noqa: E402
-from simulation.scene import load_scene  # noqa: E402
-from twin_engine.kiosk import CAPTION_GAP, GALLERY_MESH_CY, GALLERY_MESH_SIZE, KioskScreen  # noqa: E402
-from twin_engine.kiosk_gui import label_lines  # noqa: E402
+from simulation.paths import scenes_dir
+from simulation.scene import load_scene
+from twin_engine.kiosk import CAPTION_GAP, GALLERY_MESH_CY, GALLERY_MESH_SIZE, KioskScreen
+from twin_engine.kiosk_gui import label_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 

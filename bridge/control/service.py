@@ -157,6 +157,19 @@ class ControlService:
         self._client.disconnect()
 
 
+def start_for_hall(scene: Scene, state: Any, store: Store, address: Any, data_dir: Path,
+                   clock: Callable[[], datetime], emit: Callable[[list[dict[str, Any]]], None], client_id: str,
+                   outdoor: str | None = None) -> ControlService:
+    """The started control loop of one running hall: readings from its live ``state``
+    (:class:`bridge.twin.live.TwinState`), alerts out through ``emit`` (alert feed events), the
+    machines' status to the live feed. ``relic-twin serve`` runs one per hall with ``[[actuators]]``."""
+    svc = ControlService(scene, state.latest, lambda r: state.is_stale(r, clock()), address, store, data_dir, clock,
+                         alert=lambda a: emit([alert_event(a)]), outdoor=outdoor, client_id=client_id,
+                         on_change=state.update_control).start()
+    state.update_control(svc.runtime.status())
+    return svc
+
+
 ADVICE: dict[str, dict[str, str]] = {
     "not_responding": {"en": "check the plug's power and radio link; the machine may not be doing what the twin thinks",
                        "zh-CN": "检查插座电源和无线连接；设备可能没有按孪生系统的指令运行"},
