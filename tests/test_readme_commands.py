@@ -60,7 +60,8 @@ PLANS: dict[str, str] = {
     'make demo DEMO_ARGS="--headless --out out/frames --seconds 30"': "test_make_demo",
     'make demo DEMO_ARGS="--speed 3600"': "test_make_demo",
     ".venv/bin/relic-twin demo --headless --out out/frames --seconds 30": "test_make_demo",
-    "relic-twin demo [--headless --out DIR --seconds N] [--speed X]": "test_make_demo",
+    "relic-twin demo [--headless --out DIR --seconds N] [--speed X] [--weather FILE.csv] [--replay]":
+        "test_make_demo",
     "relic-twin --version": "test_version_and_debug",
     "relic-twin --debug COMMAND ...": "test_version_and_debug",
     "relic-twin scene check scenes/demo_hall [--plan PNG]": "test_scene_check",
@@ -219,6 +220,7 @@ def test_make_demo(hall: Hall, tmp_path: Path) -> None:
     stored = re.search(r"stored (\d+) readings", done.stdout)
     assert stored and int(stored.group(1)) > 0
     assert str(hall.tmp / "data") in done.stdout  # it says where its data went
+    assert "virtual hall 虚拟展厅" in done.stdout and "control 环境控制" in done.stdout  # the hall answers back
 
 
 def test_version_and_debug(hall: Hall) -> None:
