@@ -98,7 +98,9 @@ PLANS: dict[str, str] = {
     "relic-twin play out/whatif": "test_simulate_and_play",
     "relic-twin calibrate --csv FILE": "test_calibrate",
     "relic-twin kiosk": "test_kiosk",
-    "relic-twin kiosk --scene scenes/demo_hall [--headless --out DIR --seconds N --relic NAME]": "test_kiosk",
+    # --windowed needs a display (tests/test_kiosk_headless.py plans the window it asks for)
+    "relic-twin kiosk --scene scenes/demo_hall [--windowed] [--size WxH] [--headless --out DIR --seconds N "
+    "--relic NAME]": "test_kiosk",
     "relic-twin annotate RELIC": "test_annotate_without_a_display",
     "relic-twin broker-config --scene scenes/demo_hall --out DIR --make-certs": "test_broker_config",
     "relic-twin broker-config --scene scenes/demo_hall --out /etc/mosquitto/relic-twin --make-certs "

@@ -463,7 +463,7 @@ def details_view(d: dict[str, Any], lang: str) -> Any:
     if low is not None or high is not None:
         limits = (low if low is not None else high, high if high is not None else low)
     return Details(quantity=str(d.get("quantity") or "temperature"), history=history, forecast=forecast,
-                   limits=limits, lines=_lines(d.get("lines") or (), lang))
+                   limits=limits, lines=_lines(d.get("lines") or (), lang), sensor=str(d.get("sensor") or ""))
 
 
 def _lines(items: Any, lang: str) -> list[tuple[str, str]]:
@@ -484,13 +484,15 @@ def error_view(err: DataError, quantity: str) -> Any:
 
 class PanelLink:
     """Connects a :class:`~twin_engine.monitor.MonitorScreen` to a :class:`MonitorData`:
-    asks for the selected relic's or sensor's details (again when the shown quantity changes,
-    and every ``refresh_s``), answers ``on_replay_request`` with ``show_state_at``, and keeps
+    asks for the selected relic's or sensor's details at the shown moment (the replayed one while
+    replaying; again when the shown quantity or moment changes, and live every ``refresh_s``), answers ``on_replay_request`` with ``show_state_at``, and keeps
     the panel in the shown language. :meth:`poll` runs in the frame task (main thread)."""
 
     def __init__(self, monitor: Any, data: MonitorData, refresh_s: float = 30.0):
         self.monitor, self.data, self.refresh_s = monitor, data, refresh_s
-        self._asked: dict[tuple[str, str], tuple[str, float]] = {}  # target -> (quantity, when asked)
+        # target -> (quantity, when asked, the replayed moment or None for live)
+        self._asked: dict[tuple[str, str], tuple[str, float, str | None]] = {}
+        self._moments: dict[tuple[tuple[str, str], str, str | None], str | None] = {}  # request -> its moment
         self._answers: dict[tuple[str, str], dict[str, Any] | DataError] = {}
         self._lang = monitor.lang
         self._want_state: str | None = None
@@ -504,21 +506,25 @@ class PanelLink:
     def poll(self) -> None:
         m = self.monitor
         sel = m.selection
+        moment = m.replay_time if m.replay is not None else None  # None: live
         if sel is not None:
             asked = self._asked.get(sel)
-            if asked is None or asked[0] != m.quantity or time.monotonic() - asked[1] > self.refresh_s:
-                self._asked[sel] = (m.quantity, time.monotonic())
-                self.data.request_details(sel[0], sel[1], m.quantity, m.time or None)
+            if (asked is None or (asked[0], asked[2]) != (m.quantity, moment)
+                    or (moment is None and time.monotonic() - asked[1] > self.refresh_s)):
+                self._asked[sel] = (m.quantity, time.monotonic(), moment)
+                self._moments[(sel, m.quantity, moment or m.time or None)] = moment
+                self.data.request_details(sel[0], sel[1], m.quantity, moment or m.time or None)
         if m.lang != self._lang:
             self._lang = m.lang
             for target, answer in self._answers.items():
                 self._show(target, answer)
         for what, key, answer in self.data.drain():
             if what == "details":
-                kind, ident, quantity, _ = key
+                kind, ident, quantity, at = key
                 asked = self._asked.get((kind, ident))
-                if asked is not None and asked[0] != quantity and isinstance(answer, dict):
-                    continue  # an answer for a quantity no longer shown
+                moment = self._moments.pop(((kind, ident), quantity, at), None)
+                if asked is not None and (asked[0], asked[2]) != (quantity, moment) and isinstance(answer, dict):
+                    continue  # an answer for a quantity or a moment no longer shown
                 self._answers[(kind, ident)] = answer
                 if isinstance(answer, DataError):
                     self.errors.append(answer)

@@ -24,9 +24,10 @@ from typing import Any
 import numpy as np
 
 from bridge.control import hall as control_hall
-from bridge.control.audit import AuditLog
+from bridge.control.audit import AuditLog, import_json_lines
 from bridge.control.runtime import ControlRuntime, connect
 from bridge.readings import Reading
+from bridge.store import Store
 from simulation.control import closed_loop
 from simulation.control import hall_model as hm
 from simulation.control.controller import Humidistat, Observation, TwinController
@@ -82,10 +83,10 @@ class ControlService:
     """The hall's control loop on a thread; ``runtime`` is what the API serves."""
 
     def __init__(self, scene: Scene, latest: Callable[[], list[Reading]], is_stale: Callable[[Reading], bool],
-                 address: Any, data_dir: Path, clock: Callable[[], datetime],
+                 address: Any, store: Store, data_dir: Path, clock: Callable[[], datetime],
                  alert: Callable[[dict[str, Any]], None] = lambda a: None, outdoor: str | None = None,
                  client_id: str = "relic-twin-control", step_s: float = STEP_S,
-                 on_change: Callable[[list[dict[str, Any]]], None] | None = None):
+                 on_change: Callable[[list[dict[str, Any]]], None] | None = None, site: str = ""):
         self.scene, self.latest, self.is_stale, self.clock, self.step_s = scene, latest, is_stale, clock, step_s
         self.outdoor = outdoor if outdoor in {s.id for s in scene.sensors} else None
         model, devices, bands, fallback = control_hall.twin_controller_parts(scene)
@@ -98,8 +99,9 @@ class ControlService:
         else:
             self.controller = TwinController(model, devices, bands, fallback=fallback)
             self.why = "twin (MPC)" if self.calibration_ok else "calibration failed: humidistat / 校准未通过：湿度控制器"
-        self.runtime = ControlRuntime(scene.id, scene.actuators, self.controller, lambda t, p: None,
-                                      AuditLog(data_dir / "control" / f"{scene.id}-audit.jsonl"), alert=alert,
+        audit = AuditLog(store, scene.id, site)
+        import_json_lines(data_dir / "control" / f"{scene.id}-audit.jsonl", audit)  # a trail of the JSON-lines days
+        self.runtime = ControlRuntime(scene.id, scene.actuators, self.controller, lambda t, p: None, audit, alert=alert,
                                       clock=lambda: self.clock().timestamp(), on_change=on_change)
         self._outdoor: deque[tuple[float, float]] = deque(maxlen=2 * int(86400 / step_s))
         self._client = connect(self.runtime, address.host, address.port, client_id, username=address.username,
@@ -153,6 +155,19 @@ class ControlService:
             self._thread.join(5)
         self._client.loop_stop()
         self._client.disconnect()
+
+
+def start_for_hall(scene: Scene, state: Any, store: Store, address: Any, data_dir: Path,
+                   clock: Callable[[], datetime], emit: Callable[[list[dict[str, Any]]], None], client_id: str,
+                   outdoor: str | None = None) -> ControlService:
+    """The started control loop of one running hall: readings from its live ``state``
+    (:class:`bridge.twin.live.TwinState`), alerts out through ``emit`` (alert feed events), the
+    machines' status to the live feed. ``relic-twin serve`` runs one per hall with ``[[actuators]]``."""
+    svc = ControlService(scene, state.latest, lambda r: state.is_stale(r, clock()), address, store, data_dir, clock,
+                         alert=lambda a: emit([alert_event(a)]), outdoor=outdoor, client_id=client_id,
+                         on_change=state.update_control).start()
+    state.update_control(svc.runtime.status())
+    return svc
 
 
 ADVICE: dict[str, dict[str, str]] = {

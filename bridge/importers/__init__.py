@@ -33,7 +33,7 @@ from bridge.importers import (
     tinytag,
     trend,
 )
-from bridge.importers.result import Collector, ImportResult, file_error
+from bridge.importers.result import Collector, ImportResult, Route, file_error
 
 __all__ = ["FAMILIES", "ImportResult", "LoggerFileError", "detect", "read_logger_file"]
 
@@ -52,12 +52,18 @@ def detect(doc: textio.TextFile) -> ModuleType:
 
 
 def read_logger_file(path: Path | str, sensor_id: str, tz: str = "UTC",
-                     now: datetime | None = None) -> ImportResult:
+                     now: datetime | None = None, sensor_column: str | None = None,
+                     route: Route | None = None) -> ImportResult:
     """Read one logger export.
 
-    path : the file; sensor_id : the sensor the readings belong to
-    tz : IANA zone the logger's clock was set to (``Europe/London``); default UTC
+    path : the file; sensor_id : the sensor the readings belong to (a one-sensor file)
+    tz : IANA zone the logger's clock was set to (``Europe/London``), or a fixed offset
+        (``+08:00``) for a clock that ignores summer time; default UTC
     now : the import instant (rejections' ``received_at``, the future-time check); default now
+    sensor_column : header of the column naming each row's sensor (long format); found
+        from the header when None (:mod:`bridge.importers.long_format`)
+    route : source sensor label -> (sensor id or None, how): where each source sensor's
+        rows go (:class:`bridge.importers.sensor_map.SensorMapper`); default the label itself
     """
     try:
         zone = textio.zone(tz)
@@ -70,7 +76,7 @@ def read_logger_file(path: Path | str, sensor_id: str, tz: str = "UTC",
     if not any(line.strip() for line in doc.lines):
         raise LoggerFileError(f"{path}:1: file is empty | 文件为空")
     family = detect(doc)
-    collector = Collector(doc, family.FORMAT, sensor_id, zone, now)
+    collector = Collector(doc, family.FORMAT, sensor_id, zone, now, route, sensor_column)
     family.parse(collector)
     result = collector.result
     if not result.readings and not result.rejections:

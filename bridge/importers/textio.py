@@ -23,7 +23,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -220,13 +220,24 @@ def day_month_ambiguous(samples: list[str], fmt: str) -> bool:
     return True
 
 
-def zone(name: str) -> ZoneInfo | timezone:
-    """The time zone called ``name`` (IANA, e.g. ``Europe/London``, or ``UTC``).
+_OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.I)
 
-    Raises ``ValueError`` for an unknown name.
+
+def zone(name: str) -> ZoneInfo | timezone:
+    """The time zone called ``name``: IANA (``Europe/London``), ``UTC``, or a fixed offset
+    (``+08:00``, ``-0500``, ``UTC+8``) for a logger clock that ignores summer time.
+
+    Raises ``ValueError`` for an unknown name or an offset beyond ±14:00.
     """
     if name.upper() in ("UTC", "Z"):
         return UTC
+    m = _OFFSET.match(name.strip())
+    if m:
+        sign, hours, minutes = m.group(1), int(m.group(2)), int(m.group(3) or 0)
+        offset = timedelta(hours=hours, minutes=minutes)
+        if offset > timedelta(hours=14) or minutes >= 60:
+            raise ValueError(f"clock offset {name!r} is beyond ±14:00")
+        return timezone(-offset if sign == "-" else offset)
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

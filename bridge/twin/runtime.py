@@ -25,9 +25,9 @@ from bridge.alerts.prealarm import Prealarms
 from bridge.config import BrokerAddress, Settings
 from bridge.errors import ConfigError
 from bridge.ingest.calibration import Calibrations, list_calibrations
-from bridge.ingest.governance import LiveGovernor
 from bridge.ingest.identity import DeviceIdentity
 from bridge.ingest.ingestor import Ingestor, Subscription
+from bridge.ingest.live_governance import PersistentGovernor, state_path
 from bridge.mqtt.broker import BrokerHandle, ensure_broker
 from bridge.mqtt.client_ids import client_id, installation_id
 from bridge.readings import Reading
@@ -96,6 +96,8 @@ class TwinRuntime:
                 client.disconnect()
         self.dissemination.stop()
         self.ingestor.stop()
+        if isinstance(self.ingestor.govern, PersistentGovernor):  # what the last batches taught it
+            self.ingestor.govern.save()
         self.feed.stop()
         self.store.close()
         self.broker.stop()
@@ -227,8 +229,8 @@ def _start(scene: Scene, settings: Settings, fleet: FleetSettings | None, feed_p
         state.update(readings, alerts=events)
         dissemination.on_events(events)
 
-    # live readings are unified, range-checked and flagged against their recent history before they
-    # are stored: flagged ones are kept, and kept out of the alerts and models
+    # live readings are unified, range-checked and flagged by the live rules before they are stored:
+    # flagged ones are kept, and kept out of the alerts and models; the rules' state outlives a restart
     def on_device_status(sensor: str, status: Mapping[str, object]) -> None:  # battery levels -> battery_low alerts
         events = alerts.on_status(sensor, status)
         if events:
@@ -237,7 +239,8 @@ def _start(scene: Scene, settings: Settings, fleet: FleetSettings | None, feed_p
 
     ingestor = Ingestor(store, broker.address, subscriptions_for(scene, fleet.format if fleet else None),
                         on_stored=on_stored, on_status=on_device_status, calibrations=Calibrations(store),
-                        client_id=client_id(installation, "ingest", scene.id), clock=clock, govern=LiveGovernor(),
+                        client_id=client_id(installation, "ingest", scene.id), clock=clock,
+                        govern=PersistentGovernor(state_path(settings.data_dir, scene.id)),
                         identity=DeviceIdentity.from_scene(scene.sensors, adopted_devices(store)))
     started.append(dissemination.stop)
     ingestor.start()
@@ -247,15 +250,11 @@ def _start(scene: Scene, settings: Settings, fleet: FleetSettings | None, feed_p
     started[:] = [rt.stop]  # from here on, the runtime stops everything it holds
 
     if scene.actuators:  # the hall's machines: the control loop (bridge/control/service.py)
-        from bridge.control.service import ControlService, alert_event
+        from bridge.control.service import start_for_hall
 
-        svc = ControlService(scene, state.latest, lambda r: state.is_stale(r, clock()), broker.address,
-                             settings.data_dir, clock,
-                             alert=lambda a: rt.emit([alert_event(a)]),
-                             outdoor=os.environ.get("RELIC_TWIN_OUTDOOR_SENSOR"),
-                             client_id=client_id(installation, "control", scene.id),
-                             on_change=state.update_control).start()
-        state.update_control(svc.runtime.status())
+        svc = start_for_hall(scene, state, store, broker.address, settings.data_dir, clock, rt.emit,
+                             client_id(installation, "control", scene.id),
+                             outdoor=os.environ.get("RELIC_TWIN_OUTDOOR_SENSOR"))
         rt.control, rt._control_service = svc.runtime, svc
         say(f"control 环境控制: {len(scene.actuators)} actuators, {svc.why}")
 
