@@ -76,6 +76,8 @@ PLANS: dict[str, str] = {
         "test_scan_hall.py::test_scan_hall_json_writes_a_new_scene_that_checks_and_plots",
     "relic-twin fleet [--speed X] [--format zigbee2mqtt]": "test_fleet",
     "relic-twin import FILE [--hall HALL] --sensor ID [--dry-run]": "test_import_quarantine_risk_backup",
+    'relic-twin import tests/data/long/library_slice.csv --map "Archive A=S01" --map "Case 1=S04" --dry-run':
+        "test_import_long_format",
     # sites and the provincial hub: run by their own tests (brokers, PostgreSQL, several sites)
     "relic-twin serve --site DIR": "test_site_serve.py::test_serve_site_runs_every_hall_in_one_process",
     "relic-twin hub acl": "test_hub_cli.py::test_hub_commands_refuse_bad_input",
@@ -257,6 +259,14 @@ def test_import_quarantine_risk_backup(hall: Hall) -> None:
     backup = hall.run("relic-twin backup")
     assert list((hall.tmp / "data").rglob("*.sqlite*"))
     assert "backup" in backup.stdout.lower() or "备份" in backup.stdout
+
+
+def test_import_long_format(hall: Hall) -> None:
+    done = hall.run('relic-twin import tests/data/long/library_slice.csv --map "Archive A=S01" --map "Case 1=S04" '
+                    "--dry-run")
+    assert "source sensors in column 'location'" in done.stdout
+    assert all(name in done.stdout for name in ("Archive A", "Archive B", "Archive C", "Archive D", "Case 1"))
+    assert "3 source sensor(s) unmapped" in done.stdout
 
 
 def test_forecast_backtest(hall: Hall) -> None:
