@@ -19,6 +19,8 @@ from typing import Any
 FIELDS = frozenset({
     "target_zh", "target_en", "quantity_zh", "quantity_en", "value", "limit", "tier_zh", "tier_en",
     "near_zh", "near_en", "eta_zh", "eta_en", "probability",
+    "peak", "started", "at", "duration_zh", "duration_en", "clear_zh", "clear_en",
+    "last_seen", "silence_zh", "silence_en", "allowed_zh", "allowed_en",
 })
 """Placeholders a text may use (see the header of ``scenes/advice.toml``)."""
 

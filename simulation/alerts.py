@@ -130,6 +130,7 @@ class AlertSettings:
     parents : roll-up map, child target -> parent target
     labels : target -> {"zh": ..., "en": ...} display names (default: the id)
     near : target -> {"zh": ..., "en": ...} the nearest door/opening, used in advice
+    timezone : IANA name of the hall's clock; the times in messages are on it, to the minute
     """
 
     rules: Mapping[str, CauseRule] = field(default_factory=lambda: _DEFAULT_RULES)
@@ -141,6 +142,7 @@ class AlertSettings:
     parents: Mapping[Target, Target] = field(default_factory=dict)
     labels: Mapping[Target, Mapping[str, str]] = field(default_factory=dict)
     near: Mapping[Target, Mapping[str, str]] = field(default_factory=dict)
+    timezone: str = "UTC"
 
     def rule(self, cause: str) -> CauseRule:
         return self.rules.get(cause, self.default_rule)
@@ -163,7 +165,12 @@ class AlertEvent:
 
     kind : one of :data:`EVENT_KINDS`; reason : why (``worsened``, ``unacknowledged``,
     ``improved``, ``back within limits``, ...); at : when the event happened (UTC);
-    started_at : when the condition began (UTC); value, limit : latest, in ``unit``.
+    started_at : when the condition began (UTC); value, limit : latest, in ``unit``;
+    peak : the worst value seen while the alert was open, in ``unit``;
+    clear_at : the value the observation must come back past for the alert to clear
+    (the hysteresis threshold), in ``unit``, or None when it clears otherwise;
+    summary_zh/en : the message without the event's prefix (what a list of open alerts shows);
+    sensor, quantity : the sensor and quantity the observation came from (None / '' when none).
     """
 
     kind: str
@@ -182,6 +189,12 @@ class AlertEvent:
     advice_en: str
     reason: str = ""
     acknowledged_by: str | None = None
+    peak: float | None = None
+    clear_at: float | None = None
+    summary_zh: str = ""
+    summary_en: str = ""
+    sensor: str | None = None
+    quantity: str = ""
 
 
 @dataclass
@@ -193,6 +206,8 @@ class _Alert:
     last_notice: float
     escalated_for: str = ""
     acked_by: str | None = None
+    peak: float = float("nan")  # the worst observed value while open, unit of the observation
+    peak_dev: float = float("-inf")
 
 
 @dataclass
@@ -296,9 +311,11 @@ class AlertEngine:
             tier = min(tier, rule.max_tier)
             self._count += 1
             tr.alert = _Alert(f"{tr.obs.target.kind}:{tr.obs.target.id}:{tr.obs.cause}:{self._count}",
-                              tier, tr.set_since, t, t)
+                              tier, tr.set_since, t, t, peak=tr.obs.value, peak_dev=dev)
             tr.set_since = tr.red_since = tr.clear_since = tr.calm_since = None
             return [self._event("raised", tr, t)]
+        if dev > a.peak_dev:
+            a.peak, a.peak_dev = tr.obs.value, dev
         if dev <= rule.clear_yellow:
             tr.clear_since = t if tr.clear_since is None else tr.clear_since
             if t - tr.clear_since >= rule.min_clear_s:
@@ -366,27 +383,53 @@ class AlertEngine:
         a = tr.alert
         assert a is not None
         o = tr.obs
-        texts = self.advice.render(o.cause, self._fields(o, a.tier))
+        cause = "offline_back" if o.cause == "offline" and kind == "cleared" else o.cause
+        texts = self.advice.render(cause, self._fields(o, a, t))
         zh, en = _PREFIX.get(kind, ("", ""))
         return AlertEvent(kind, a.id, a.tier, o.target, o.cause, o.value, o.limit, o.unit,
                           _dt(a.started_at), _dt(t), zh + texts.message_zh, en + texts.message_en,
-                          texts.advice_zh, texts.advice_en, reason, a.acked_by)
+                          texts.advice_zh, texts.advice_en, reason, a.acked_by,
+                          peak=a.peak if a.peak == a.peak else None, clear_at=self.clear_value(o),
+                          summary_zh=texts.message_zh, summary_en=texts.message_en, sensor=o.sensor,
+                          quantity=o.quantity)
 
-    def _fields(self, o: Observation, tier: Level) -> dict[str, str]:
+    def clear_value(self, o: Observation) -> float | None:
+        """The value ``o`` must come back past for its alert to clear (the hysteresis
+        threshold: ``limit + direction * clear_yellow * scale``), unit of ``o``; None for the causes
+        that clear on an event rather than a value (offline, calibration, forecast)."""
+        if o.cause in ("offline", "calibration_due", "forecast_breach"):
+            return None
+        return o.limit + o.direction * self.settings.rule(o.cause).clear_yellow * o.scale
+
+    def _fields(self, o: Observation, a: _Alert, t: float) -> dict[str, str]:
         label = self.settings.labels.get(o.target, {})
         near = self.settings.near.get(o.target, {})
         q = QUANTITIES.get(o.quantity)
+        precision = q.precision if q else 1
+        tz = self.settings.timezone
         f = {
             "target_zh": label.get("zh", o.target.id), "target_en": label.get("en", o.target.id),
             "quantity_zh": q.zh if q else o.quantity, "quantity_en": q.en if q else o.quantity,
-            "value": _fmt(o.value, o.unit, q.precision if q else 1),
-            "limit": _fmt(o.limit, o.unit, q.precision if q else 1),
-            "tier_zh": "红色告警" if tier == Level.RED else "黄色预警",
-            "tier_en": tier.label("en"),
+            "value": format_value(o.value, o.unit, precision),
+            "limit": format_value(o.limit, o.unit, precision),
+            "peak": format_value(a.peak if a.peak == a.peak else o.value, o.unit, precision),
+            "tier_zh": "红色告警" if a.tier == Level.RED else "黄色预警",
+            "tier_en": a.tier.label("en"),
             "near_zh": near.get("zh", "附近的门"), "near_en": near.get("en", "the nearby doors"),
+            "started": clock_label(a.started_at, t, tz), "at": clock_label(t, t, tz),
+            "duration_zh": duration_label(t - a.started_at, "zh"), "duration_en": duration_label(t - a.started_at, "en"),
         }
+        clear = self.clear_value(o)
+        if clear is not None:
+            c = format_value(clear, o.unit, precision)
+            f["clear_zh"] = f"{'低于' if o.direction > 0 else '高于'} {c} 后解除"
+            f["clear_en"] = f"clears {'below' if o.direction > 0 else 'above'} {c}"
         if o.cause == "offline":
-            f["value"], f["limit"] = _duration(o.value), _duration(o.limit)
+            f["value"], f["limit"] = duration_label(o.value, "en"), duration_label(o.limit, "en")
+            silence = max(o.value, t - a.started_at + o.limit)  # back online: the observation's silence is 0
+            for lang in ("zh", "en"):
+                f[f"silence_{lang}"], f[f"allowed_{lang}"] = duration_label(silence, lang), duration_label(o.limit, lang)
+            f["last_seen"] = clock_label(t - silence, t, tz)
         if o.time_to_breach_s is not None:
             h = o.time_to_breach_s / 3600.0
             f["eta_zh"], f["eta_en"] = f"约 {h:.1f} 小时", f"about {h:.1f} h"
@@ -439,11 +482,39 @@ def _dt(t: float) -> datetime:
     return datetime.fromtimestamp(t, UTC)
 
 
-def _fmt(v: float, unit: str, precision: int) -> str:
+UNIT_PREFIXES = {"lx·h/a": ((1e6, "M"), (1e3, "k")), "lx·h": ((1e6, "M"), (1e3, "k"))}
+"""Units shown with an SI prefix once the number grows large (a year's light dose in lx·h)."""
+
+
+def format_value(v: float, unit: str, precision: int = 1) -> str:
+    """``v`` in ``unit`` as people read it: ``23.9 °C``; a light dose with an SI prefix and
+    three significant figures at most (``1.2 Mlx·h/a``, ``150 klx·h/a``)."""
+    for factor, prefix in UNIT_PREFIXES.get(unit, ()):
+        if abs(v) >= factor:
+            x = v / factor
+            return f"{x:.{1 if abs(x) < 10 else 0}f} {prefix}{unit}"
+    if unit in UNIT_PREFIXES:
+        return f"{v:.0f} {unit}"
     return f"{v:.{precision}f} {unit}".strip()
 
 
-def _duration(s: float) -> str:
-    if s >= 3600:
-        return f"{s / 3600:.1f} h"
-    return f"{s / 60:.0f} min"
+def clock_label(t: float, now: float, tz: str = "UTC") -> str:
+    """``t`` (s since the epoch) on the hall's clock to the minute: ``14:05``, or ``12-06 14:05``
+    when it is not the same local day as ``now``."""
+    from simulation.hall_time import zone
+
+    local, today = _dt(t).astimezone(zone(tz)), _dt(now).astimezone(zone(tz))
+    return local.strftime("%H:%M" if local.date() == today.date() else "%m-%d %H:%M")
+
+
+def duration_label(s: float, lang: str = "en") -> str:
+    """A duration for people: ``40 min``, ``2 h 5 min``, ``3 d 4 h`` (``40 分钟``, ``2 小时 5 分钟``, ``3 天 4 小时``)."""
+    zh = lang.startswith("zh")
+    m = max(0, int(round(s / 60.0)))
+    d, rest = divmod(m, 1440)
+    h, m = divmod(rest, 60)
+    if d:
+        return f"{d} 天 {h} 小时" if zh else f"{d} d {h} h"
+    if h:
+        return (f"{h} 小时 {m} 分钟" if zh else f"{h} h {m} min") if m else (f"{h} 小时" if zh else f"{h} h")
+    return f"{m} 分钟" if zh else f"{m} min"

@@ -108,6 +108,9 @@ class Sensor:
     # a gateway (a LoRa or Zigbee hub, a logger with probes) may speak for these other sensors
     # of the scene on its topic; any other device's readings must name the device itself
     gateway_for: tuple[str, ...] = ()
+    # other names the sensor goes by in logger files and exports (a location label, a serial):
+    # a long-format file's sensor column is matched against the id and these (relic-twin import)
+    names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -563,10 +566,14 @@ class _Validator:
         if not isinstance(gateway_for, list) or not all(isinstance(g, str) and g for g in gateway_for):
             self.err(f"{key}.gateway_for", f"a list of sensor ids, got {gateway_for!r}")
             gateway_for = []
+        names = t.get("names", [])
+        if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+            self.err(f"{key}.names", f"a list of names (strings), got {names!r}")
+            names = []
         return Sensor(
             id=self.string(t, f"{key}.id"), zone=self.ref(t, f"{key}.zone", zones, "zone"), position=pos,
             quantities=tuple(str(q) for q in qs), topic=self.string(t, f"{key}.topic"), format=fmt,
-            case=case, power=power, gateway_for=tuple(gateway_for),
+            case=case, power=power, gateway_for=tuple(gateway_for), names=tuple(names),
         )
 
     def relic(self, t: Mapping[str, Any], key: str, floor: NDArray[np.float64], zones: set[str],

@@ -105,7 +105,8 @@ def alert_settings(scene: Scene, base: AlertSettings | None = None) -> AlertSett
             d = min(scene.doors, key=lambda d: float(np.linalg.norm((d.a + d.b) / 2 - xy)))
             near[t] = {"zh": f"门（{d.id}）", "en": d.id if "door" in d.id.lower() else f"door {d.id}"}
     b = base or AlertSettings()
-    return replace(b, parents={**b.parents, **parents}, labels={**b.labels, **labels}, near={**b.near, **near})
+    return replace(b, parents={**b.parents, **parents}, labels={**b.labels, **labels}, near={**b.near, **near},
+                   timezone=scene.timezone)
 
 
 def _names(text: Mapping[str, str], fallback: str) -> dict[str, str]:

@@ -57,7 +57,7 @@ def seed_readings(store: Store, state: TwinState) -> None:
     state.update(rows)
 
 
-def demo_control(scene, tmp: Path):
+def demo_control(scene, store: Store):
     """The demo hall's machines under a humidistat, commands going nowhere (the API's view of control)."""
     from bridge.control import hall as control_hall
     from bridge.control.audit import AuditLog
@@ -66,7 +66,7 @@ def demo_control(scene, tmp: Path):
 
     _, devices, _, fallback = control_hall.twin_controller_parts(scene)
     return ControlRuntime(scene.id, scene.actuators, Humidistat(devices, fallback), lambda topic, payload: None,
-                          AuditLog(tmp / "control-audit.jsonl"))
+                          AuditLog(store, scene.id))
 
 
 def build(tmp: Path, settings: ApiSettings | None = None, whatif_runner=None) -> tuple[object, Store, TwinState]:
@@ -76,7 +76,7 @@ def build(tmp: Path, settings: ApiSettings | None = None, whatif_runner=None) ->
     settings = settings or ApiSettings(data_dir=tmp, secret=SECRET, rate_per_s=10_000, burst=10_000,
                                        login_per_min=10_000, password_hasher=FAST)
     app = create_app(store, settings, scene=scene, state=state, whatif_runner=whatif_runner,
-                     control=demo_control(scene, tmp))
+                     control=demo_control(scene, store))
     for role in ROLES:
         q.add_user(store, role, role, hash_password(PASSWORD, FAST))
     seed_readings(store, state)

@@ -47,3 +47,24 @@ def test_light_on_silk_rises_then_clears_with_hysteresis(scene):
     assert kinds.count("raised") == 1 and kinds[-1] == "cleared", kinds
     raised = next(e for e in silk if e["kind"] == "raised")
     assert raised["limit"] == pytest.approx(50.0) and raised["advice"]["zh-CN"] and raised["advice"]["en"]
+
+
+def test_an_open_alert_says_its_value_now_its_peak_and_what_clears_it(scene):
+    # the bronze ding (case sensor S02, 16-24 °C): 24.6 °C from 10:00 UTC = 18:00 in the hall (Asia/Shanghai),
+    # then 23.9 °C (inside the limit, held by hysteresis: clears below 24 - 0.1 x 4 K), then 23.0 °C
+    now = [T0]
+    svc = AlertService(scene, clock=lambda: now[0])
+    events = []
+    for minute, value in ((0, 24.6), (5, 24.6), (10, 24.6), (15, 23.9), (20, 23.0), (25, 23.0), (30, 23.0), (35, 23.0)):
+        now[0] = T0 + timedelta(minutes=minute)
+        events += svc.on_readings([Reading("S02", "temperature", now[0], value, "°C")])
+    ding = [e for e in events if e["target"]["id"] == "ding" and e["cause"] == "temperature_high"]
+    assert [e["kind"] for e in ding][:1] == ["raised"] and ding[-1]["kind"] == "cleared"
+    held = next(e for e in ding if e["kind"] == "active" and e["value"] == pytest.approx(23.9))
+    assert held["summary"]["en"] == ("Bronze ding with taotie mask: temperature over its 24.0 °C limit since 18:00, peak 24.6 °C, "
+                                     "now 23.9 °C; clears below 23.6 °C")
+    assert held["summary"]["zh-CN"].endswith("自 18:00 起超过上限 24.0 °C，峰值 24.6 °C，当前 23.9 °C；低于 23.6 °C 后解除")
+    assert held["peak"] == pytest.approx(24.6) and held["clear_at"] == pytest.approx(23.6)
+    assert held["sensor"] == "S02" and held["quantity"] == "temperature"
+    # nothing a person reads carries a raw timestamp
+    assert not any("T10:" in e["summary"]["en"] or ".0000" in e["summary"]["en"] for e in events)

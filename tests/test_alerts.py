@@ -20,7 +20,7 @@ from simulation.alerts import (
     forecast_observation,
 )
 from simulation.materials import load_profiles
-from simulation.risk import Level
+from simulation.risk import Level, deviation_scale
 
 ROOT = Path(__file__).resolve().parents[1]
 ADVICE = load_advice(ROOT / "scenes" / "advice.toml")
@@ -152,6 +152,69 @@ def test_rollup_relic_case_zone_hall():
     assert e.active()[0].tier == Level.RED  # worst first
 
 
+def test_hysteresis_61_then_59_5_does_not_clear():
+    """Yellow sets at the limit (60 %RH) and clears only 1 %RH inside it (deviation -0.1 of the
+    10 %RH scale): a reading of 59.5 %RH after 61 %RH is inside the limit but must not clear."""
+    e = engine(escalate_unacked_s=1e9)
+    (raised,) = kinds(feed(e, [0, 300], [61.0, 61.0]), "raised")
+    assert raised.tier == Level.YELLOW
+    t = np.arange(360, 360 + 3 * 3600, MIN)
+    assert not kinds(feed(e, t, np.full(t.size, 59.5)), "cleared")  # 3 h at 59.5: held
+    assert [a.alert_id for a in e.active()] == [raised.alert_id]
+    # 58.9 %RH is past the clear threshold (-0.11): clears once it has held for min_clear_s (600 s)
+    t2 = t[-1] + MIN + np.arange(0, 601, MIN)
+    events = feed(e, t2, np.full(t2.size, 58.9))
+    (cleared,) = kinds(events, "cleared")
+    assert cleared.at == datetime.fromtimestamp(t2[0] + 600, UTC)
+    assert not e.active()
+    # exactly at the clear threshold (59.0 %RH, deviation -0.1) clears too: the rule is "<="
+    e2 = engine(escalate_unacked_s=1e9)
+    feed(e2, [0, 300], [61.0, 61.0])
+    assert kinds(feed(e2, np.arange(360, 360 + 1200, MIN), np.full(20, 59.0)), "cleared")
+
+
+def test_hysteresis_on_red_and_minimum_set_time():
+    """Red sets at deviation 0.5 (65 %RH) and returns to yellow only below 0.3 (63 %RH)."""
+    e = engine(escalate_unacked_s=1e9)
+    # 64.9 %RH (0.49) for an hour raises yellow only
+    assert [x.tier for x in kinds(feed(e, np.arange(0, 3600, MIN), np.full(60, 64.9)), "raised")] == [Level.YELLOW]
+    # 65 %RH: escalates after min_set_s (300 s), not before
+    ev = feed(e, np.arange(3600, 3600 + 299, MIN), np.full(5, 65.0))
+    assert not kinds(ev, "escalated")
+    (esc,) = kinds(feed(e, [3900.0], [65.0]), "escalated")
+    assert esc.tier == Level.RED and esc.reason == "worsened"
+    # 63.5 %RH (0.35) for 2 h: still red (hysteresis between 0.5 and 0.3)
+    assert not kinds(feed(e, np.arange(4000, 4000 + 7200, MIN), np.full(120, 63.5)), "de-escalated")
+    assert e.active()[0].tier == Level.RED
+    # 62.9 %RH (0.29): back to yellow after min_clear_s (600 s), not before
+    t = np.arange(11_200, 11_200 + 601, MIN)
+    ev = feed(e, t, np.full(t.size, 62.9))
+    (de,) = kinds(ev, "de-escalated")
+    assert de.at == datetime.fromtimestamp(11_200 + 600, UTC) and de.tier == Level.YELLOW
+
+
+def test_rollup_takes_the_worst_tier_not_the_last():
+    """A case holding a red relic and, raised later, a yellow one is red; and so up to the hall."""
+    e = engine(escalate_unacked_s=1e9)
+    vase = Target("relic", "vase")
+    e.settings.parents[vase] = CASE  # in case 3 with the robe
+    feed(e, [0, 300], [70.0, 70.0], target=vase)  # red, raised first
+    feed(e, [400, 700], [61.0, 61.0])  # robe: yellow, raised last
+    rolled = e.rollup()
+    assert rolled[vase] == Level.RED and rolled[RELIC] == Level.YELLOW
+    assert rolled[CASE] == rolled[ZONE] == rolled[HALL] == Level.RED
+    # one relic, two causes: red temperature first, yellow humidity last -> the relic is red
+    e2 = engine(escalate_unacked_s=1e9)
+    band_t = load_profiles(ROOT / "scenes" / "materials.toml")["silk"].band("temperature")
+    hot = band_t.high + 0.6 * deviation_scale(band_t)
+    for t in (0.0, 300.0):
+        e2.update(t, band_observations(RELIC, "temperature", hot, band_t))
+    feed(e2, [400, 700], [61.0, 61.0])
+    assert {a.cause: a.tier for a in e2.active()} == {"temperature_high": Level.RED,
+                                                     "relative_humidity_high": Level.YELLOW}
+    assert e2.rollup() == {RELIC: Level.RED, CASE: Level.RED, ZONE: Level.RED, HALL: Level.RED}
+
+
 def test_offline_sensor_is_its_own_cause_and_clears_when_back():
     e = engine(offline_after_s=900.0)
     e.watch(["s1", "s2"], 0)
@@ -160,11 +223,17 @@ def test_offline_sensor_is_its_own_cause_and_clears_when_back():
     ev = e.tick(900)
     off = kinds(ev, "raised")
     assert [(x.target, x.cause) for x in off] == [(Target("sensor", "s2"), "offline")]
-    assert "s2" in off[0].message_en and "offline" in off[0].message_en and "离线" in off[0].message_zh
+    assert off[0].message_en == ("Sensor s2 offline: no data since 00:00 (15 min, 15 min allowed); "
+                                 "clears when it reports again")
+    assert off[0].message_zh == "传感器s2离线：自 00:00 起无数据（已 15 分钟，允许 15 分钟）；恢复上报后解除"
     ev = e.tick(1300)
     assert [(x.target.id, x.cause) for x in kinds(ev, "raised")] == [("s1", "offline")]
     ev = feed(e, [1400], [55.0], sensor="s2")
     assert [(x.target.id, x.kind) for x in ev if x.cause == "offline"] == [("s2", "cleared")]
+    back = next(x for x in ev if x.cause == "offline")
+    # how long it really was silent (not "no data for 0 min", the silence of the reading that ended it)
+    assert back.message_en == "[cleared] Sensor s2 reports again at 00:23 after 23 min without data"
+    assert "00:23" in back.message_zh and "23 分钟" in back.message_zh and "0 分钟" not in back.message_zh
     assert {a.target.id for a in e.active()} == {"s1"}
 
 
@@ -183,8 +252,10 @@ def test_forecast_pre_alarm_is_yellow_only():
 def test_texts_in_both_languages_with_target_and_advice():
     e = engine()
     (raised,) = kinds(feed(e, [0, 300], [63.0, 63.0]), "raised")
-    assert raised.message_en == "RH high in silk robe: 63.0 %RH (limit 60.0 %RH)"
-    assert raised.message_zh == "丝绸袍相对湿度偏高：63.0 %RH（上限 60.0 %RH）"
+    # what, since when (the hall's clock, here UTC), the peak, the value now, what clears it (60 - 0.1 x 10)
+    assert raised.message_en == "silk robe: RH over its 60.0 %RH limit since 00:00, peak 63.0 %RH, now 63.0 %RH; " \
+                                "clears below 59.0 %RH"
+    assert raised.message_zh == "丝绸袍：相对湿度自 00:00 起超过上限 60.0 %RH，峰值 63.0 %RH，当前 63.0 %RH；低于 59.0 %RH 后解除"
     assert "silica gel" in raised.advice_en and "door 2" in raised.advice_en
     assert "硅胶" in raised.advice_zh and "2号门" in raised.advice_zh
 
@@ -231,7 +302,7 @@ def test_real_display_case_light_raises_and_clears_once_per_lit_day():
     crossings = int(np.sum((lux[1:] > 50) & (lux[:-1] <= 50)))
     assert sum(per_day.values()) <= 10 < crossings
     assert all(6 <= ev.at.hour <= 20 for ev in raised)  # never at night
-    assert raised[0].message_zh.startswith("丝绸袍照度过高")
+    assert raised[0].message_zh.startswith("丝绸袍：照度")
 
 
 # ---------------------------------------------------------------- texts
@@ -249,8 +320,8 @@ def test_every_cause_has_both_languages_and_renders_fully():
             assert text and "{" not in text
         assert any("\u4e00" <= ch <= "\u9fff" for ch in texts.message_zh + texts.advice_zh)  # Chinese text
     # generic fallbacks: a pollutant uses "high", an unknown cause "default"
-    assert ADVICE.render("so2_high", fields).message_en.startswith("<quantity_en> above limit")
-    assert ADVICE.render("no_such_cause", fields).message_en.startswith("Out of range")
+    assert ADVICE.render("so2_high", fields).message_en.startswith("<target_en>: <quantity_en> over its <limit> limit")
+    assert ADVICE.render("no_such_cause", fields).message_en.startswith("<target_en>: out of range")
 
 
 def test_advice_file_errors_are_all_listed(tmp_path):

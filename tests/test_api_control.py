@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import numpy as np
 import pytest
 from fixtures_api import Api, serve
@@ -19,14 +21,14 @@ def api(tmp_path_factory):
 
 
 @pytest.fixture
-def control(api: Api, tmp_path):
+def control(api: Api):
     acts = (Actuator(id="dh1", kind="dehumidifier", name={"zh-CN": "除湿机", "en": "Dehumidifier"}, zone="painting",
                      position=np.zeros(3), convention="tasmota", topic="plug_dh1", policy="advise"),
             Actuator(id="lamp", kind="light", name={"zh-CN": "灯", "en": "Lamp"}, zone="painting",
                      position=np.zeros(3), convention="zigbee2mqtt", topic="z/lamp"))
     sent: list = []
     rt = ControlRuntime("demo_hall", acts, Humidistat(devices_for(acts), humidistat.Setpoints.for_band(50, 60)),
-                        lambda t, p: sent.append((t, p)), AuditLog(tmp_path / "audit.jsonl"))
+                        lambda t, p: sent.append((t, p)), AuditLog(api.store, f"hall-{uuid.uuid4().hex[:12]}"))
     before = api.app.state.service.control
     api.app.state.service.control = rt
     yield rt, sent
@@ -54,10 +56,13 @@ def test_control_routes_follow_roles_and_leave_an_audit_trail(api: Api, control)
         assert c.post("/api/control/lamp/override", json={"on": True, "minutes": 5}).status_code == 422
         assert c.post("/api/control/nope/override", json={"on": True, "minutes": 5}).status_code == 404
         assert c.post("/api/control/dh1/override", json={"on": True, "minutes": 0}).status_code == 422
+        assert c.get("/api/control/audit").status_code == 403  # the trail is the curator's
+    with api.client("curator") as c:
         audit = c.get("/api/control/audit", params={"actuator": "dh1"}).json()
         assert [e["kind"] for e in audit] == ["recommendation", "command", "override", "command"]
         assert audit[1]["who"] == "staff" and audit[2]["who"] == "staff"
-    with api.client("curator") as c:
+        assert c.get("/api/control/audit", params={"from": "2100-01-01T00:00:00Z"}).json() == []
+        assert c.get("/api/control/audit", params={"kind": "nonsense"}).status_code == 422
         assert c.put("/api/control/dh1/policy", json={"policy": "auto"}).json()["policy"] == "auto"
         assert c.put("/api/control/dh1/policy", json={"policy": "yolo"}).status_code == 422
         policy = c.get("/api/control/audit", params={"kind": "policy"}).json()

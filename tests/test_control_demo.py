@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from bridge.cli.control import control_demo_main
+from bridge.control.audit import entries
+from bridge.store import Store
 
 
 def test_control_demo_switches_the_dehumidifier_on_as_rh_climbs_and_rh_bends_back(
@@ -20,7 +20,8 @@ def test_control_demo_switches_the_dehumidifier_on_as_rh_climbs_and_rh_bends_bac
     first = dh.index(True)
     assert rh[first] > rh[0]  # the RH climbed before the machine started
     assert min(rh[first + 1:first + 4]) < rh[first]  # and bends back once it runs
-    audit = [json.loads(x) for x in (tmp_path / "control" / "demo_hall-audit.jsonl").read_text().splitlines()]
+    with Store.open(data_dir=tmp_path) as store:
+        audit = entries(store, "demo_hall", limit=10_000)
     kinds = {(e["kind"], e["actuator"]) for e in audit}
     assert ("command", "dh1") in kinds and ("echo", "dh1") in kinds
 

@@ -4,6 +4,7 @@ closed loop end to end on a real Mosquitto with virtual Zigbee2MQTT and Tasmota 
 from __future__ import annotations
 
 import time
+import uuid
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from bridge.control.audit import AuditLog
 from bridge.control.runtime import ControlRuntime, PolicyError, connect
 from bridge.control.virtual_plugs import VirtualPlug
+from bridge.store import Store
 from simulation import climate
 from simulation.actuators import Actuator, devices_for
 from simulation.control import hall_model as hm
@@ -42,17 +44,29 @@ def obs(rh: float, t: float = 20.0) -> Observation:
     return Observation(t, rh, np.zeros(0), np.array([rh]), 12.0, 85.0)
 
 
-def make_runtime(tmp_path, acts=(DH, HU)):
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    with Store.open(data_dir=tmp_path_factory.mktemp("control")) as s:
+        yield s
+
+
+@pytest.fixture
+def audit(store):
+    """The audit trail of a hall of its own in the module's store (SQLite)."""
+    return AuditLog(store, f"hall-{uuid.uuid4().hex[:12]}")
+
+
+def make_runtime(audit, acts=(DH, HU)):
     sent: list[tuple[str, bytes]] = []
     clock = Clock()
     ctl = Humidistat(devices_for(acts), SP)
-    rt = ControlRuntime("h", acts, ctl, lambda t, p: sent.append((t, p)), AuditLog(tmp_path / "audit.jsonl"),
+    rt = ControlRuntime("h", acts, ctl, lambda t, p: sent.append((t, p)), audit,
                         clock=clock)
     return rt, sent, clock
 
 
-def test_auto_command_is_echoed_and_audited(tmp_path):
-    rt, sent, clock = make_runtime(tmp_path)
+def test_auto_command_is_echoed_and_audited(audit):
+    rt, sent, clock = make_runtime(audit)
     out = rt.control(obs(59.0))
     assert [(o["actuator"], o["kind"], o["on"]) for o in out] == [("dh1", "command", True)]
     assert sent == [("zigbee2mqtt/plug_dh1/set", b'{"state":"ON"}')]
@@ -67,8 +81,8 @@ def test_auto_command_is_echoed_and_audited(tmp_path):
     assert rt.tick({}) == []
 
 
-def test_unechoed_command_raises_actuator_not_responding(tmp_path):
-    rt, sent, clock = make_runtime(tmp_path)
+def test_unechoed_command_raises_actuator_not_responding(audit):
+    rt, sent, clock = make_runtime(audit)
     rt.control(obs(59.0))
     clock.t += 29.0
     assert rt.tick({}) == []
@@ -79,8 +93,8 @@ def test_unechoed_command_raises_actuator_not_responding(tmp_path):
     assert rt.audit.entries("dh1", "alert")[0]["why"]["code"] == "not_responding"
 
 
-def test_dehumidifier_without_effect_is_reported_ineffective(tmp_path):
-    rt, _, clock = make_runtime(tmp_path)
+def test_dehumidifier_without_effect_is_reported_ineffective(audit):
+    rt, _, clock = make_runtime(audit)
     rt.control(obs(59.0))
     rt.on_message("zigbee2mqtt/plug_dh1", b'{"state":"ON"}')
     assert rt.tick({"z1": (20.0, 59.0)}) == []  # the run starts
@@ -97,8 +111,8 @@ def test_dehumidifier_without_effect_is_reported_ineffective(tmp_path):
     assert effects == [False, True]
 
 
-def test_policy_change_is_refused_to_staff_and_advise_waits_for_a_click(tmp_path):
-    rt, sent, clock = make_runtime(tmp_path)
+def test_policy_change_is_refused_to_staff_and_advise_waits_for_a_click(audit):
+    rt, sent, clock = make_runtime(audit)
     with pytest.raises(PolicyError) as err:
         rt.set_policy("dh1", "advise", "zhang", "staff")
     assert "curator" in err.value.message["en"] and "策展人" in err.value.message["zh-CN"]
@@ -116,8 +130,8 @@ def test_policy_change_is_refused_to_staff_and_advise_waits_for_a_click(tmp_path
     assert [e["after"] for e in rt.audit.entries(kind="policy")] == [{"policy": "advise"}, {"policy": "off"}]
 
 
-def test_stale_sensors_send_machines_to_their_safe_state_with_an_alert(tmp_path):
-    rt, sent, clock = make_runtime(tmp_path)
+def test_stale_sensors_send_machines_to_their_safe_state_with_an_alert(audit):
+    rt, sent, clock = make_runtime(audit)
     rt.control(obs(59.0))
     rt.on_message("zigbee2mqtt/plug_dh1", b'{"state":"ON"}')
     clock.t += 60  # inside the minimum on time: going to the safe state is still allowed
@@ -128,8 +142,8 @@ def test_stale_sensors_send_machines_to_their_safe_state_with_an_alert(tmp_path)
     assert any(a["code"] == "stale_sensor" for a in rt.alerts)
 
 
-def test_manual_override_goes_out_whatever_the_policy_and_expires(tmp_path):
-    rt, sent, clock = make_runtime(tmp_path)
+def test_manual_override_goes_out_whatever_the_policy_and_expires(audit):
+    rt, sent, clock = make_runtime(audit)
     rt.set_policy("hu1", "off", "li", "curator")
     rt.set_override("hu1", True, 30, "li")
     assert sent == [("cmnd/plug_hu1/POWER", b"ON")]
@@ -142,7 +156,7 @@ def test_manual_override_goes_out_whatever_the_policy_and_expires(tmp_path):
     assert rt.status()[1]["override"] is None
 
 
-def test_closed_loop_on_a_real_broker_with_zigbee2mqtt_and_tasmota_plugs(tmp_path, mosquitto_broker):
+def test_closed_loop_on_a_real_broker_with_zigbee2mqtt_and_tasmota_plugs(audit, mosquitto_broker):
     """RH climbs in a damp room, the twin switches the Zigbee2MQTT dehumidifier on, the plug echoes,
     the room dries; then dry air outside and the Tasmota humidifier; a dead plug raises an alarm."""
     host, port = mosquitto_broker.host, mosquitto_broker.port
@@ -159,7 +173,7 @@ def test_closed_loop_on_a_real_broker_with_zigbee2mqtt_and_tasmota_plugs(tmp_pat
     bands = mpc.Bands(np.array([50.0]), np.array([60.0]), np.array([5.0]))
     ctl = TwinController(hm.lumped(room, settings), devices, bands)
     clock = Clock()
-    rt = ControlRuntime("room", acts, ctl, lambda t, p: None, AuditLog(tmp_path / "audit.jsonl"), clock=clock)
+    rt = ControlRuntime("room", acts, ctl, lambda t, p: None, audit, clock=clock)
     client = connect(rt, host, port, "relic-twin-control-test")
     try:
         rh_seen, on_seen = [], []

@@ -11,6 +11,7 @@ from bridge.config import BrokerAddress
 from bridge.control.service import ControlService, alert_event, readout
 from bridge.control.virtual_plugs import VirtualPlug
 from bridge.readings import Reading
+from bridge.store import Store
 from simulation.paths import scenes_dir
 from simulation.scene import load_scene
 
@@ -41,12 +42,13 @@ def test_readout_uses_fresh_unflagged_open_hall_sensors():
 
 
 def test_service_commands_auto_machines_and_fails_safe_when_sensors_go_stale(mosquitto_broker, tmp_path):
+    store = Store.open(data_dir=tmp_path)
     address = BrokerAddress(host=mosquitto_broker.host, port=mosquitto_broker.port)
     plug = VirtualPlug("zigbee2mqtt", "zigbee2mqtt/plug_dh1", address.host, address.port)
     raised: list = []
     latest = {"r": readings(59.5)}
     svc = ControlService(SCENE, lambda: latest["r"], lambda r: (NOW - r.time).total_seconds() > 1800, address,
-                         tmp_path, lambda: NOW, alert=raised.append, client_id="test-control")
+                         store, tmp_path, lambda: NOW, alert=raised.append, client_id="test-control")
     try:
         assert "humidistat" in svc.why  # no outdoor sensor: the humidistat runs
         svc.runtime.policies["dh1"] = "auto"
@@ -68,3 +70,4 @@ def test_service_commands_auto_machines_and_fails_safe_when_sensors_go_stale(mos
     finally:
         svc.stop()
         plug.close()
+        store.close()

@@ -3,6 +3,9 @@ and the sensor causes battery low and calibration due; each message states the q
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import numpy as np
 import pytest
 
@@ -42,8 +45,14 @@ def test_light_dose_alert_states_the_annualised_exposure_in_lux_hours():
     dose = [e for e in events if e.cause == "light_dose" and e.kind == "raised"]
     assert len(dose) == 1 and dose[0].tier == Level.RED
     assert dose[0].value == pytest.approx(45 * 8760, rel=0.01) and dose[0].unit == "lx·h/a"
-    assert "394" in dose[0].message_en and "lx·h/a" in dose[0].message_en and "50000 lx·h/a" in dose[0].message_en
-    assert "lx·h/a" in dose[0].message_zh
+    # the figure that triggered it, with an SI prefix, against the annual limit; when it began on the
+    # hall's clock (Asia/Shanghai) to the minute; what clears it (90 % of the limit, the hysteresis)
+    began = datetime.fromtimestamp(dose[0].started_at.timestamp(), ZoneInfo("Asia/Shanghai")).strftime("%H:%M")
+    assert dose[0].message_en.startswith(
+        f"Landscape, ink and colour on silk: light dose 394 klx·h/a over its 50 klx·h/a limit (last 7 days, annualised) since {began}")
+    assert dose[0].message_en.endswith("clears below 45 klx·h/a") and dose[0].clear_at == pytest.approx(45_000)
+    assert "394 klx·h/a" in dose[0].message_zh and "50 klx·h/a" in dose[0].message_zh and began in dose[0].message_zh
+    assert "低于 45 klx·h/a 后解除" in dose[0].message_zh
     assert not [e for e in events if e.cause == "illuminance_high"]  # 45 lx is within the band
 
 

@@ -89,9 +89,10 @@ def test_relic_details_chart_the_case_sensor_with_forecast_limits_and_risk(store
     assert d["limits"] == {"low": band.low, "high": band.high}
     assert d["risk"] == {"level": "red", "check": d["risk"]["check"]}  # 50-52 %RH over bronze's 40
     labels = [line["label"]["en"] for line in d["lines"]]
-    assert labels[:2] == ["Risk", "Limits"] and "24 h range" in labels and "In 12 h" in labels
+    # the range and forecast name the sensor they come from: the one the chart draws
+    assert labels[:2] == ["Risk", "Limits"] and "24 h range · S02" in labels and "In 12 h · S02" in labels
     assert d["lines"][0]["value"]["zh-CN"].startswith("告警")
-    rng = next(line for line in d["lines"] if line["label"]["en"] == "24 h range")
+    rng = next(line for line in d["lines"] if line["label"]["en"] == "24 h range · S02")
     assert rng["value"]["en"] == "50.0–52.0 %RH"
 
 
@@ -110,6 +111,11 @@ def test_details_follow_the_asked_quantity_and_the_sensor_itself(store, scene):
     assert any(line["label"]["en"] == "Stands for" for line in s2["lines"])
     empty = md.details(store, scene, "sensor", "S05", NOW)
     assert empty["history"]["values"] == [] and empty["forecast"] is None
+    assert {"label": {"zh-CN": "24小时范围 · S05", "en": "24 h range · S05"},
+            "value": {"zh-CN": "无数据", "en": "no data"}} in empty["lines"]
+    before = md.details(store, scene, "relic", "ding", T0 - timedelta(hours=1))  # before any data
+    assert before["history"]["values"] == [] and before["forecast"] is None and before["risk"] is None
+    assert [line["value"]["en"] for line in before["lines"] if line["label"]["en"] == "Risk"] == ["no data"]
     with pytest.raises(md.NotFound):
         md.details(store, scene, "relic", "nope", NOW)
 
@@ -204,7 +210,6 @@ def test_remote_client_fetches_with_the_token_and_says_why_it_cannot(api: Api):
 
 @pytest.fixture
 def monitor(engine_base: Any, scene: Scene) -> Iterator[Any]:
-    pytest.importorskip("panda3d")
     from twin_engine.monitor import MonitorScreen
 
     screen = MonitorScreen(engine_base, scene, lang="en", load_meshes=False)
@@ -262,6 +267,17 @@ def test_clicking_a_relic_shows_its_stored_history_forecast_and_limits(monitor, 
         link.settle()
         assert monitor.replay is not None and monitor.replay_time == "2026-11-21T03:00:00Z"
         assert monitor.field_readings("temperature")["S02"].value == temp(162)
+        link.settle()  # the panel follows the replayed moment: the 24 h before 03:00 on the 21st
+        panel = monitor.panel_data()
+        assert list(panel.history.values) == [rh(i) for i in range(18, 163)][-len(panel.history.values):]
+        # replayed to before any data: no data, no risk, no forecast
+        monitor.request_replay(50)
+        link.settle()
+        link.settle()
+        panel = monitor.panel_data()
+        assert panel.history is None and panel.forecast is None
+        assert ("Risk", "no data") in panel.lines and ("24 h range · S02", "no data") in panel.lines
+        assert ("Relative humidity · S02", "no data") in panel.lines
         monitor.request_replay(0)
         assert monitor.replay is None
     finally:

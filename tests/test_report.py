@@ -80,12 +80,17 @@ def report(tmp_path_factory):
         "twpi_years": {"ding": 30.0}}), encoding="utf-8")
     when = datetime(2021, 10, 12, tzinfo=UTC).timestamp()
     os.utime(run / "summary.json", (when, when))
-    # a command of the hall's control, as bridge/control/audit.py appends it: <data>/control/<hall>-audit.jsonl
-    (data / "control").mkdir()
-    (data / "control" / "demo_hall-audit.jsonl").write_text(json.dumps({
-        "kind": "command", "actuator": "dehum_1", "at": "2021-10-06T02:00:00Z", "who": "humidistat",
-        "why": {"reason": "RH above the band"}, "before": {"on": False}, "after": {"on": True}}) + "\n{cut",
-        encoding="utf-8")
+    # a command of the hall's control, as bridge/control/audit.py stores it (table control_audit)
+    from bridge.control.audit import AuditLog, Entry
+    from bridge.store import Store
+
+    with Store.open(data_dir=data) as store:
+        audit = AuditLog(store, "demo_hall")
+        audit.append(Entry("command", "dehum_1", "2021-10-06T02:00:00Z", "humidistat",
+                           why={"reason": "RH above the band"}, before={"on": False}, after={"on": True}))
+        audit.append(Entry("command", "dehum_1", "2021-09-06T02:00:00Z", "humidistat",  # not in the month
+                           why={"reason": "RH above the band"}, before={"on": False}, after={"on": True}))
+        AuditLog(store, "other_hall").append(Entry("command", "dehum_9", "2021-10-06T03:00:00Z", "mpc"))
     out = tmp / "out" / "2021-10.pdf"
     assert report_main(["--scene", str(scenes_dir() / "demo_hall"), "--month", "2021-10", "--lang", "both",
                         "--out", str(out), "--data-dir", str(data)]) == 0

@@ -1,5 +1,10 @@
 """``relic-twin demo``: broker, virtual fleet, bridge, twin service and 3D monitor in one command.
 
+The hall answers back: its temperature and RH come from its 2-D climate model under outdoor
+weather, driven by its machines as virtual smart plugs (:mod:`bridge.control.virtual_hall`). The
+machines start on the scene's policy (``advise`` in the demo hall): the twin recommends, and
+``p`` in the monitor applies the standing recommendation (one click, as ``POST /api/control/<id>/apply``).
+
 The monitor reads the hall through the same websocket feed a remote monitor
 would use. With ``--headless`` (or when no display is available) it renders
 offscreen and writes a PNG frame every ``--every`` seconds into ``--out``.
@@ -35,6 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--every", type=float, default=5.0, help="seconds between headless frames / 帧间隔")
     p.add_argument("--speed", type=float, default=60.0, help="fleet replay speed / 回放倍速")
     p.add_argument("--format", default=None, help="fleet payload format for every sensor / 统一载荷格式")
+    p.add_argument("--weather", default=None,
+                   help="outdoor weather of the virtual hall: CSV time,t_out,rh_out (default: a damp autumn day) "
+                        "/ 虚拟展厅的室外气象")
+    p.add_argument("--replay", action="store_true",
+                   help="T/RH replay a recorded series instead of the hall's climate model (the machines then "
+                        "change nothing) / 温湿度回放实测序列，不用气候模型")
     p.add_argument("--lang", default="zh-CN", choices=["zh-CN", "en"])
     p.add_argument("--size", default="1280x720")
     add_settings_arguments(p, broker=True)
@@ -153,11 +164,20 @@ def demo_main(argv: list[str]) -> int:
 
     from bridge.twin.runtime import start_twin
 
-    runtime = start_twin(scene, settings, fleet=FleetSettings(speed=args.speed, format=args.format))
+    if args.weather is not None and not Path(args.weather).is_file():
+        print(f"relic-twin demo: no such weather file: {args.weather} / 气象文件不存在", file=sys.stderr)
+        return 1
+    fleet = FleetSettings(speed=args.speed, format=args.format, plant=not args.replay, weather=args.weather)
+    try:
+        runtime = start_twin(scene, settings, fleet=fleet)
+    except (ValueError, KeyError) as exc:  # a weather file that is not time,t_out,rh_out
+        print(f"relic-twin demo: weather file / 气象文件: {exc}", file=sys.stderr)
+        return 1
     feed = FeedClient(runtime.feed.url).start()
     try:
         return run_monitor(scene, feed, headless, seconds, args.every, Path(args.out), args.lang, (width, height),
-                           on_acknowledge=acknowledger(runtime), data=embedded_data(runtime, scene))
+                           on_acknowledge=acknowledger(runtime), data=embedded_data(runtime, scene),
+                           on_apply=applier(runtime))
     finally:
         feed.stop()
         stored = runtime.store.count_readings()
@@ -174,9 +194,20 @@ def acknowledger(runtime: Any, who: str = "staff") -> Callable[[str], None]:
     return ack
 
 
+def applier(runtime: Any, who: str = "staff") -> Callable[[str], None]:
+    """Apply a machine's standing recommendation in an in-process twin (audited as ``who``'s command)."""
+
+    def apply(actuator: str) -> None:
+        if runtime.control is not None:
+            runtime.control.apply_recommendation(actuator, who)  # False when it was withdrawn meanwhile
+
+    return apply
+
+
 def run_monitor(scene: Any, feed: FeedClient, headless: bool, seconds: float | None, every: float,
                 out: Path, lang: str, size: tuple[int, int],
                 on_acknowledge: Callable[[str], None] | None = None,
+                on_apply: Callable[[str], None] | None = None,
                 data: MonitorData | None = None, select: tuple[str, str] | None = None,
                 view: str | None = None) -> int:
     """Open the monitor on ``feed``; ``data`` answers its panel and replay (see :class:`PanelLink`);
@@ -189,6 +220,8 @@ def run_monitor(scene: Any, feed: FeedClient, headless: bool, seconds: float | N
     TwinApp(base).show(monitor)  # keys, mouse (click to select, drag to orbit) and the per-frame update
     if on_acknowledge is not None:
         monitor.on_acknowledge = on_acknowledge
+    if on_apply is not None:
+        monitor.on_apply = on_apply
     link = PanelLink(monitor, data.start()) if data is not None else None
     if view:
         monitor.act(view)
@@ -463,7 +496,7 @@ def details_view(d: dict[str, Any], lang: str) -> Any:
     if low is not None or high is not None:
         limits = (low if low is not None else high, high if high is not None else low)
     return Details(quantity=str(d.get("quantity") or "temperature"), history=history, forecast=forecast,
-                   limits=limits, lines=_lines(d.get("lines") or (), lang))
+                   limits=limits, lines=_lines(d.get("lines") or (), lang), sensor=str(d.get("sensor") or ""))
 
 
 def _lines(items: Any, lang: str) -> list[tuple[str, str]]:
@@ -484,13 +517,15 @@ def error_view(err: DataError, quantity: str) -> Any:
 
 class PanelLink:
     """Connects a :class:`~twin_engine.monitor.MonitorScreen` to a :class:`MonitorData`:
-    asks for the selected relic's or sensor's details (again when the shown quantity changes,
-    and every ``refresh_s``), answers ``on_replay_request`` with ``show_state_at``, and keeps
+    asks for the selected relic's or sensor's details at the shown moment (the replayed one while
+    replaying; again when the shown quantity or moment changes, and live every ``refresh_s``), answers ``on_replay_request`` with ``show_state_at``, and keeps
     the panel in the shown language. :meth:`poll` runs in the frame task (main thread)."""
 
     def __init__(self, monitor: Any, data: MonitorData, refresh_s: float = 30.0):
         self.monitor, self.data, self.refresh_s = monitor, data, refresh_s
-        self._asked: dict[tuple[str, str], tuple[str, float]] = {}  # target -> (quantity, when asked)
+        # target -> (quantity, when asked, the replayed moment or None for live)
+        self._asked: dict[tuple[str, str], tuple[str, float, str | None]] = {}
+        self._moments: dict[tuple[tuple[str, str], str, str | None], str | None] = {}  # request -> its moment
         self._answers: dict[tuple[str, str], dict[str, Any] | DataError] = {}
         self._lang = monitor.lang
         self._want_state: str | None = None
@@ -504,21 +539,25 @@ class PanelLink:
     def poll(self) -> None:
         m = self.monitor
         sel = m.selection
+        moment = m.replay_time if m.replay is not None else None  # None: live
         if sel is not None:
             asked = self._asked.get(sel)
-            if asked is None or asked[0] != m.quantity or time.monotonic() - asked[1] > self.refresh_s:
-                self._asked[sel] = (m.quantity, time.monotonic())
-                self.data.request_details(sel[0], sel[1], m.quantity, m.time or None)
+            if (asked is None or (asked[0], asked[2]) != (m.quantity, moment)
+                    or (moment is None and time.monotonic() - asked[1] > self.refresh_s)):
+                self._asked[sel] = (m.quantity, time.monotonic(), moment)
+                self._moments[(sel, m.quantity, moment or m.time or None)] = moment
+                self.data.request_details(sel[0], sel[1], m.quantity, moment or m.time or None)
         if m.lang != self._lang:
             self._lang = m.lang
             for target, answer in self._answers.items():
                 self._show(target, answer)
         for what, key, answer in self.data.drain():
             if what == "details":
-                kind, ident, quantity, _ = key
+                kind, ident, quantity, at = key
                 asked = self._asked.get((kind, ident))
-                if asked is not None and asked[0] != quantity and isinstance(answer, dict):
-                    continue  # an answer for a quantity no longer shown
+                moment = self._moments.pop(((kind, ident), quantity, at), None)
+                if asked is not None and (asked[0], asked[2]) != (quantity, moment) and isinstance(answer, dict):
+                    continue  # an answer for a quantity or a moment no longer shown
                 self._answers[(kind, ident)] = answer
                 if isinstance(answer, DataError):
                     self.errors.append(answer)

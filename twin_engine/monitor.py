@@ -16,7 +16,8 @@ hatched grey. Messages only mark the screen dirty; the per-frame
 :meth:`update` recolours at most once per frame.
 
 Hooks for the rest of the system: ``on_acknowledge(alert_id)`` (set by the
-caller, called when staff acknowledge an alert), :meth:`set_details` (the
+caller, called when staff acknowledge an alert), ``on_apply(actuator_id)`` (staff
+apply a machine's standing recommendation: one key), :meth:`set_details` (the
 panel's 24 h history, forecast, limits and risk from the REST service),
 :meth:`show_state_at` (replay of a stored state) and :meth:`show_live`.
 """
@@ -50,6 +51,7 @@ from panda3d.core import (
 from simulation.hall_time import local_label
 from simulation.quantities import QUANTITIES
 from simulation.scene import Scene
+from simulation.scene_alerts import representative_sensor
 from twin_engine import colormap, hud
 from twin_engine.app import grab_frame, write_png
 from twin_engine.camera import CameraRig, View
@@ -77,7 +79,8 @@ class Details:
 
     history / forecast : :class:`hud.Series` (hours relative to now);
     limits : (low, high) of the profile for the shown quantity;
-    lines : extra (label, value) rows, e.g. current risk and metrics.
+    lines : extra (label, value) rows, e.g. current risk and metrics;
+    sensor : the sensor the history and forecast are of ('' when unknown).
     """
 
     quantity: str = "temperature"
@@ -85,6 +88,7 @@ class Details:
     forecast: hud.Series | None = None
     limits: tuple[float, float] | None = None
     lines: Sequence[tuple[str, str]] = ()
+    sensor: str = ""
 
 
 def reading_ok(r: Mapping[str, Any]) -> bool:
@@ -124,6 +128,7 @@ class MonitorScreen:
         self.selection: tuple[str, str] | None = None
         self.details: dict[tuple[str, str], Details] = {}
         self.on_acknowledge: Callable[[str], None] | None = None
+        self.on_apply: Callable[[str], None] | None = None
         self.on_replay_request: Callable[[str], None] | None = None
         self.replay_span_h = REPLAY_SPAN_H
         self.replay_hours = 0.0
@@ -344,6 +349,7 @@ class MonitorScreen:
             "zoom_out": lambda: rig.zoom(1.15),
             "toggle_language": self.toggle_language,
             "acknowledge_top": self.acknowledge_top,
+            "apply_advice": self.apply_advice,
             "replay_back": lambda: self.request_replay(math.floor(self.replay_hours + 1e-6) + 1),
             "replay_forward": lambda: self.request_replay(math.ceil(self.replay_hours - 1e-6) - 1),
             "replay_alert": self.replay_alert,
@@ -389,6 +395,15 @@ class MonitorScreen:
             self.on_acknowledge(alert_id)
         self._mark()
         return alert_id
+
+    def apply_advice(self) -> str | None:
+        """Apply the first machine's standing recommendation (``on_apply``); returns its id."""
+        aid = next((k for k, st in self.control.items() if st.get("recommendation") is not None), None)
+        if aid is not None and self.on_apply is not None:
+            self.on_apply(aid)
+            self.control[aid] = {**self.control[aid], "recommendation": None}
+            self._mark()
+        return aid
 
     # --- camera -----------------------------------------------------------------
 
@@ -670,7 +685,7 @@ class MonitorScreen:
         mode = (f"{t('replay', lang)} {local_label(self.replay_time, tz)}" if self.replay is not None
                 else f"{t('live', lang)} {local_label(self.time, tz)}")
         rows = tuple(hud.AlertRow(str(a["id"]), str(a.get("tier", "yellow")),
-                                  pick(a.get("message") or {"en": str(a.get("cause", ""))}, lang),
+                                  pick(a.get("summary") or a.get("message") or {"en": str(a.get("cause", ""))}, lang),
                                   bool(a.get("acknowledged"))) for a in self._shown_alerts())
         self._show_if_changed("title", self.title.show,
                               f"{pick(self.scene.name, lang)}  |  {q.label(lang)} ({q.unit})  |  {mode}", t("help", lang),
@@ -726,8 +741,7 @@ class MonitorScreen:
                 lines.append((t("zone", lang), pick(zone.name, lang)))
             if relic.stand_in:  # a full-width row: in the value column the note ran past the panel
                 lines.append((f"{t('mesh', lang)}: {t('stand_in', lang)}", ""))
-            nearby = [s for s in self.scene.sensors if (relic.case and s.case == relic.case) or (not relic.case and s.zone == relic.zone and s.case is None)]
-            lines += self._value_lines(nearby[:2], ("temperature", "relative_humidity", self.quantity))
+            lines += self._relic_value_lines(relic, ("temperature", "relative_humidity", self.quantity))
         else:
             sensor = self.scene.sensor(ident)
             title = f"{t('sensor', lang)} {ident}"
@@ -735,11 +749,24 @@ class MonitorScreen:
             subtitle = pick(zone.name, lang) if zone else ""
             lines += self._value_lines([sensor], sensor.quantities)
         lines += list(details.lines)
-        unit = QUANTITIES[details.quantity].unit if details.quantity in QUANTITIES else ""
-        chart = f"{QUANTITIES[details.quantity].label(lang) if details.quantity in QUANTITIES else ''} ({unit}) | {t('history_24h', lang)} / {t('forecast', lang)}"
-        return hud.PanelData(title=title, subtitle=subtitle, lines=lines[:9], history=details.history,
+        q = QUANTITIES.get(details.quantity)
+        of = f" · {details.sensor}" if details.sensor else ""
+        chart = f"{q.label(lang) if q else ''} ({q.unit if q else ''}){of} | {t('history_24h', lang)} / {t('forecast', lang)}"
+        return hud.PanelData(title=title, subtitle=subtitle, lines=lines, history=details.history,
                              forecast=details.forecast, limits=details.limits, chart_title=chart,
                              empty_chart_text=t("no_history", lang))
+
+    def _relic_value_lines(self, relic: Any, quantities: Sequence[str]) -> list[tuple[str, str]]:
+        """The value now of each quantity at the sensor that stands for the relic (the one its
+        alerts, risk, range and chart use: :func:`simulation.scene_alerts.representative_sensor`)."""
+        lines = []
+        for qn in dict.fromkeys(quantities):
+            sensor = representative_sensor(self.scene, relic, qn)
+            if sensor is None:
+                lines.append((QUANTITIES[qn].label(self.lang), t("no_sensor", self.lang)))
+            else:
+                lines += self._value_lines([sensor], [qn])
+        return lines
 
     def _value_lines(self, sensors: Sequence[Any], quantities: Sequence[str]) -> list[tuple[str, str]]:
         lines = []
@@ -758,7 +785,7 @@ class MonitorScreen:
                         text += f" ({t('stale_tag', self.lang)})"
                     elif not reading_ok(r):
                         text += f" ({t('flagged_tag', self.lang)})"
-                lines.append((f"{s.id} {q.label(self.lang)}", text))
+                lines.append((f"{q.label(self.lang)} · {s.id}", text))
         return lines
 
     # --- output -----------------------------------------------------------------

@@ -15,6 +15,7 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "title": {"zh-CN": "文物数字孪生 · 实时监测", "en": "Relic twin · live monitor"},
     "legend": {"zh-CN": "图例", "en": "Legend"},
     "no_data": {"zh-CN": "无数据", "en": "no data"},
+    "no_sensor": {"zh-CN": "无传感器", "en": "no sensor"},
     "stale": {"zh-CN": "过期或异常读数", "en": "stale or flagged reading"},
     "uncertain": {"zh-CN": "越灰越远离有效传感器", "en": "greyer = farther from a fresh sensor"},
     "alerts": {"zh-CN": "告警", "en": "Alerts"},
@@ -62,7 +63,7 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "actuator_off": {"zh-CN": "停止", "en": "off"},
     "actuator_pending": {"zh-CN": "等待设备确认", "en": "waiting for echo"},
     "actuator_unknown": {"zh-CN": "状态未知", "en": "state unknown"},
-    "actuator_advice": {"zh-CN": "有建议", "en": "advice"},
+    "actuator_advice": {"zh-CN": "有建议（P 执行）", "en": "advice (P applies)"},
 }
 
 

@@ -6,7 +6,13 @@ clock, and turns its events into the live feed's alert dictionaries::
 
     {"id", "kind", "tier": "yellow"|"red", "target": {"kind", "id"}, "cause",
      "value", "limit", "unit", "started_at", "at", "message": {"zh-CN", "en"},
-     "advice": {"zh-CN", "en"}, "acknowledged", "acknowledged_by", "cleared"}
+     "advice": {"zh-CN", "en"}, "summary": {"zh-CN", "en"}, "peak", "clear_at", "sensor", "quantity",
+     "acknowledged", "acknowledged_by", "cleared"}
+
+``message`` is the event's text (``[escalated] ...``), ``summary`` the open alert's (no prefix):
+what triggered it, since when (hall local time), the peak, the value now and what clears it.
+While an alert is open, a change of its value that changes its text goes out as an ``active``
+event, so a list of open alerts shows the value now, not the value when it was raised.
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ def event_json(e: AlertEvent) -> dict[str, Any]:
         "started_at": _iso(e.started_at), "at": _iso(e.at),
         "message": {"zh-CN": e.message_zh, "en": e.message_en},
         "advice": {"zh-CN": e.advice_zh, "en": e.advice_en},
+        "summary": {"zh-CN": e.summary_zh or e.message_zh, "en": e.summary_en or e.message_en},
+        "peak": e.peak, "clear_at": e.clear_at, "sensor": e.sensor, "quantity": e.quantity,
         "acknowledged": e.acknowledged_by is not None, "acknowledged_by": e.acknowledged_by,
         "cleared": e.kind == "cleared",
     }
@@ -55,6 +63,7 @@ class AlertService:
         self.derived = DerivedCauses(scene, self.profiles, self._sources)
         self._lock = threading.Lock()
         self._sensor_ids = {s.id for s in scene.sensors}
+        self._texts: dict[str, str] = {}  # open alert id -> the summary last sent
         self.engine.watch((s.id for s in scene.sensors), clock())
 
     def on_readings(self, readings: list[Reading]) -> list[dict[str, Any]]:
@@ -72,7 +81,7 @@ class AlertService:
         with self._lock:
             now = self.clock()
             self.engine.heard({r.sensor for r in readings}, now)
-            return [event_json(e) for e in self.engine.update(now, obs)]
+            return self._with_updates(self.engine.update(now, obs))
 
     def on_status(self, sensor: str, status: Mapping[str, object]) -> list[dict[str, Any]]:
         """A device's status (battery %, ...): a ``battery_low`` alert below the low level."""
@@ -88,12 +97,27 @@ class AlertService:
     def observe(self, observations: list[Observation]) -> list[dict[str, Any]]:
         """Judge observations made elsewhere (forecast pre-alarms, :mod:`bridge.alerts.prealarm`)."""
         with self._lock:
-            return [event_json(e) for e in self.engine.update(self.clock(), observations)]
+            return self._with_updates(self.engine.update(self.clock(), observations))
 
     def tick(self) -> list[dict[str, Any]]:
         """Run the clock with no new readings: escalation, reminders, offline sensors."""
         with self._lock:
-            return [event_json(e) for e in self.engine.tick(self.clock())]
+            return self._with_updates(self.engine.tick(self.clock()))
+
+    def _with_updates(self, events: list[AlertEvent]) -> list[dict[str, Any]]:
+        """The events, then an ``active`` event for each open alert whose text changed otherwise
+        (its value now, its peak, how long it has been silent)."""
+        for e in events:
+            if e.kind == "cleared":
+                self._texts.pop(e.alert_id, None)
+            else:
+                self._texts[e.alert_id] = e.summary_en
+        out = [event_json(e) for e in events]
+        for e in self.engine.active():
+            if self._texts.get(e.alert_id) != e.summary_en:
+                self._texts[e.alert_id] = e.summary_en
+                out.append(event_json(e))
+        return out
 
     def acknowledge(self, alert_id: str, who: str) -> list[dict[str, Any]]:
         with self._lock:

@@ -303,7 +303,9 @@ class Disseminator:
                 row.cause = e["cause"]
                 row.target_kind, row.target_id = e["target"]["kind"], e["target"]["id"]
                 row.sensor = e["target"]["id"] if e["target"]["kind"] == "sensor" else row.sensor
-                row.message_zh, row.message_en = e["message"]["zh-CN"], e["message"]["en"]
+                if not e["cleared"]:  # a replay to while it was open shows what it said then, not "[cleared] ..."
+                    text = e.get("summary") or e["message"]
+                    row.message_zh, row.message_en = text["zh-CN"], text["en"]
                 row.advice_zh, row.advice_en = e["advice"]["zh-CN"], e["advice"]["en"]
                 if e["cleared"]:
                     row.cleared_at_us = to_us(_parse(e["at"]))

@@ -61,6 +61,7 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
     svc.sites = dict(sites) if sites is not None else None
     svc.on_adopt = getattr(runtime_or_store, "adopt_device", None)
     svc.control = control if control is not None else getattr(runtime_or_store, "control", None)
+    svc.controls = dict(getattr(runtime_or_store, "controls", None) or {})  # serve --site: one per hall
     scenarios = scene.root / "scenarios" if scene is not None else None
     initial_state = None
     if scene is not None:

@@ -48,6 +48,7 @@ PERMISSION_MIN_ROLE: dict[str, str] = {
     "devices:adopt": "curator",      # unknown devices: list them, adopt them into the scene
     "control:operate": "staff",      # climate control: apply a recommendation, manual override
     "control:policy": "curator",     # climate control: off / advise / auto per actuator
+    "control:audit": "curator",      # climate control: the audit trail (who decided what, and why)
     "users:manage": "admin",
     "settings:write": "admin",
 }

@@ -94,6 +94,7 @@ class Service:
     throttle: AccountThrottle = field(default_factory=AccountThrottle)  # failed sign-ins per account
     tickets: Any = None  # bridge.api.live_route.Tickets, set by create_app
     control: Any = None  # bridge.control.runtime.ControlRuntime of the hall, when control runs
+    controls: dict[str, Any] = field(default_factory=dict)  # a site's: hall -> its ControlRuntime
 
     @classmethod
     def build(cls, store: Store, settings: ApiSettings, signer: TokenSigner, scene: Scene | None,
@@ -195,5 +196,6 @@ CanThresholds = Annotated[Claims, Depends(require("thresholds:write"))]
 CanAdopt = Annotated[Claims, Depends(require("devices:adopt"))]
 CanOperate = Annotated[Claims, Depends(require("control:operate"))]
 CanSetPolicy = Annotated[Claims, Depends(require("control:policy"))]
+CanReadControlAudit = Annotated[Claims, Depends(require("control:audit"))]
 CanUsers = Annotated[Claims, Depends(require("users:manage"))]
 CanSettings = Annotated[Claims, Depends(require("settings:write"))]

@@ -4,7 +4,7 @@ The scene's hall is the 2-D climate model (the "plant"), driven by outdoor weath
 are virtual smart plugs on a real MQTT broker, speaking their scene conventions (Zigbee2MQTT,
 Tasmota, ...); the twin's controller plans, the runtime commands them over MQTT, the plugs echo,
 and what the plugs really do changes the readings. Each control step prints the hall's RH and the
-machines' states; the audit trail is written to ``<data>/control/<hall>-audit.jsonl``.
+machines' states; the audit trail goes to the store's ``control_audit`` table.
 
 Weather: ``--weather FILE.csv`` (columns ``time,t_out,rh_out``: ISO 8601 UTC, °C, %RH; a real
 record), else a damp autumn day (synthetic: 15-17 °C, 93-97 %RH, rain).
@@ -15,7 +15,6 @@ record), else a damp autumn day (synthetic: 15-17 °C, 93-97 %RH, rain).
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import tempfile
 import time
@@ -30,26 +29,13 @@ STEP_S = 600.0
 
 def _weather(path: str | None, steps: int, start: datetime) -> tuple[np.ndarray, np.ndarray, str]:
     """(t_out, rh_out) on the control grid for ``steps`` + a day of history, and its description."""
+    from bridge.control.weather import outdoor
+
     n = steps + int(86400 / STEP_S)
     grid = np.array([(start + timedelta(seconds=STEP_S * (k - 144))).timestamp() for k in range(n)])
-    if path is None:
-        h = (grid / 3600.0) % 24
-        t = 16.0 + 1.0 * np.sin(2 * np.pi * (h - 9) / 24)
-        rh = 95.0 - 2.0 * np.sin(2 * np.pi * (h - 9) / 24)
-        return t, rh, "a damp autumn day (synthetic) / 潮湿秋日（合成）"
-    rows = []
-    with open(path, encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
-            ts = datetime.fromisoformat(row["time"].replace("Z", "+00:00"))
-            if ts.tzinfo is None:
-                ts = ts.replace(tzinfo=UTC)
-            rows.append((ts.timestamp(), float(row["t_out"]), float(row["rh_out"])))
-    if len(rows) < 2:
-        raise ValueError(f"{path}: need at least two rows of time,t_out,rh_out")
-    a = np.array(sorted(rows))
-    shift = a[0, 0] - grid[0]  # play the record from its start
-    return (np.interp(grid + shift, a[:, 0], a[:, 1]), np.interp(grid + shift, a[:, 0], a[:, 2]),
-            f"{path} (real record) / 实测记录")
+    w = outdoor(path, float(grid[0]))
+    t, rh = w.at(grid)
+    return t, rh, w.where
 
 
 def control_demo_main(argv: Sequence[str] | None = None) -> int:
@@ -58,7 +44,9 @@ def control_demo_main(argv: Sequence[str] | None = None) -> int:
     from bridge.control.audit import AuditLog
     from bridge.control.runtime import ControlRuntime, connect
     from bridge.control.virtual_plugs import VirtualPlug
+    from bridge.errors import StorageError
     from bridge.mqtt.broker import ensure_broker
+    from bridge.store import Store
     from simulation.control import closed_loop
     from simulation.control.controller import Humidistat, Observation, TwinController
     from simulation.control.plant import make_plant
@@ -93,6 +81,11 @@ def control_demo_main(argv: Sequence[str] | None = None) -> int:
         print(f"weather file / 气象文件: {exc}", file=sys.stderr)
         return 2
     settings = settings_from_env()
+    try:
+        store = Store.open(settings.database_url, data_dir=settings.data_dir, hall=scene.id)
+    except StorageError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
     broker = ensure_broker(settings.broker, workdir=Path(tempfile.mkdtemp(prefix="relic-twin-control-")))
     host, port = broker.address.host, broker.address.port
     model, devices, bands, fallback = control_hall.twin_controller_parts(scene)
@@ -105,7 +98,7 @@ def control_demo_main(argv: Sequence[str] | None = None) -> int:
     else:
         ctl = Humidistat(devices, fallback)
     clock = [start.timestamp()]
-    audit = AuditLog(settings.data_dir / "control" / f"{scene.id}-audit.jsonl")
+    audit = AuditLog(store, scene.id)
     rt = ControlRuntime(scene.id, scene.actuators, ctl, lambda t, b: None, audit,
                         alert=lambda a: print(f"  ALERT 告警: {a['message']['zh-CN']} / {a['message']['en']}"),
                         clock=lambda: clock[0])
@@ -146,5 +139,7 @@ def control_demo_main(argv: Sequence[str] | None = None) -> int:
         for plug in plugs.values():
             plug.close()
         broker.stop()
-    print(f"audit 审计记录: {audit.path}")
+        n = len(audit.entries(start=start, limit=10**6))
+        store.close()
+    print(f"audit 审计记录: {n} entries in control_audit, {store.url}")
     return 0

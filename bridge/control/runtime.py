@@ -6,7 +6,7 @@ state is still watched), ``advise`` a recommendation with its reason that staff 
 click (:meth:`ControlRuntime.apply_recommendation`), ``auto`` a command within the interlocks.
 Changing a policy needs the curator or admin role. A manual **override** (a person's state until
 a time) is sent whatever the policy. Every recommendation, command, echo, effect, alert, policy
-change and override goes to the :class:`~bridge.control.audit.AuditLog`.
+change, override and interlock trip goes to the :class:`~bridge.control.audit.AuditLog` (a table).
 
 The MQTT side is injected (``publish``; :func:`connect` wires paho), the clock too, so most
 tests need no broker; ``tests/test_control_loop.py`` runs it against a real Mosquitto with
@@ -81,6 +81,7 @@ class ControlRuntime:
         self.overrides: dict[str, tuple[bool, float]] = {}
         self.recommendations: dict[str, Recommendation] = {}
         self.alerts: list[dict[str, Any]] = []
+        self._trips: dict[str, tuple[bool, tuple[str, ...]] | None] = {}  # the interlock holding each machine
         self._lock = threading.RLock()
         self._request = 0
 
@@ -166,6 +167,7 @@ class ControlRuntime:
                 step = self.controller.decide(now, obs, None, ctx)
             out = []
             for a, on, dec, proposed in zip(self.switches, step.on, step.decisions, step.proposed, strict=True):
+                self._note_trip(a.id, proposed, on, dec.rules, step.source, now)
                 current = bool(self.reported[a.id].get("on", False))
                 pending = self.pending.get(a.id)
                 if on == current or (pending is not None and pending.command.get("on") == on):
@@ -277,6 +279,14 @@ class ControlRuntime:
         self.audit.append(Entry("command", aid, _iso(now), who, why=why, before=dict(self.reported[aid]),
                                 after=dict(command)))
         self._changed()
+
+    def _note_trip(self, aid: str, proposed: bool, on: bool, rules: Sequence[str], who: str, now: float) -> None:
+        """An interlock that overruled the controller goes to the audit once, when it starts holding."""
+        trip = (proposed, tuple(rules)) if proposed != on and rules else None
+        if trip is not None and self._trips.get(aid) != trip:
+            self.audit.append(Entry("interlock", aid, _iso(now), who, before={"on": proposed}, after={"on": on},
+                                    why={"rules": list(rules), "reasons": [interlocks.RULES[r] for r in rules]}))
+        self._trips[aid] = trip
 
     def _changed(self) -> None:
         if self.on_change is not None:

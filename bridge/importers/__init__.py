@@ -8,7 +8,8 @@ and rejections (``source="path:line"``, raw line, reason) for rows that
 cannot be read or are physically impossible.
 
 The file's extension is ignored (a Rotronic ``.xls`` is tab-separated
-text). Loggers write local time without an offset: ``tz`` names the zone
+text); an Excel ``.xlsx`` workbook is recognised by content and read as text
+lines (:mod:`bridge.importers.xlsx`). Loggers write local time without an offset: ``tz`` names the zone
 they were set to, and times are converted to UTC.
 
 Errors: :class:`bridge.errors.LoggerFileError` (message ``path:line: reason``)
@@ -32,8 +33,9 @@ from bridge.importers import (
     textio,
     tinytag,
     trend,
+    xlsx,
 )
-from bridge.importers.result import Collector, ImportResult, file_error
+from bridge.importers.result import Collector, ImportResult, Route, file_error
 
 __all__ = ["FAMILIES", "ImportResult", "LoggerFileError", "detect", "read_logger_file"]
 
@@ -52,26 +54,33 @@ def detect(doc: textio.TextFile) -> ModuleType:
 
 
 def read_logger_file(path: Path | str, sensor_id: str, tz: str = "UTC",
-                     now: datetime | None = None) -> ImportResult:
+                     now: datetime | None = None, sensor_column: str | None = None,
+                     route: Route | None = None) -> ImportResult:
     """Read one logger export.
 
-    path : the file; sensor_id : the sensor the readings belong to
-    tz : IANA zone the logger's clock was set to (``Europe/London``); default UTC
+    path : the file; sensor_id : the sensor the readings belong to (a one-sensor file)
+    tz : IANA zone the logger's clock was set to (``Europe/London``), or a fixed offset
+        (``+08:00``) for a clock that ignores summer time; default UTC
     now : the import instant (rejections' ``received_at``, the future-time check); default now
+    sensor_column : header of the column naming each row's sensor (long format); found
+        from the header when None (:mod:`bridge.importers.long_format`)
+    route : source sensor label -> (sensor id or None, how): where each source sensor's
+        rows go (:class:`bridge.importers.sensor_map.SensorMapper`); default the label itself
     """
     try:
         zone = textio.zone(tz)
     except ValueError as exc:
         raise LoggerFileError(f"{exc} | 未知时区 {tz!r}") from None
     try:
-        doc = textio.read_text(path)
+        doc = xlsx.read_workbook(path) if xlsx.is_workbook(path) else textio.read_text(path)
     except OSError as exc:
         raise LoggerFileError(f"{path}: cannot read ({exc.strerror}) | 无法读取文件") from exc
     if not any(line.strip() for line in doc.lines):
         raise LoggerFileError(f"{path}:1: file is empty | 文件为空")
     family = detect(doc)
-    collector = Collector(doc, family.FORMAT, sensor_id, zone, now)
+    collector = Collector(doc, family.FORMAT, sensor_id, zone, now, route, sensor_column)
     family.parse(collector)
+    collector.check_clock()
     result = collector.result
     if not result.readings and not result.rejections:
         raise file_error(doc, len(doc.lines) - 1, f"{family.FORMAT} file has no data rows",

@@ -18,6 +18,7 @@ An empty cell is a missing value, not an error.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timezone
 from pathlib import Path
@@ -25,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from bridge.errors import LoggerFileError
 from bridge.importers import textio
+from bridge.importers.clock import REFERENCE_ZONES, HourJump, hour_jumps
 from bridge.importers.columns import clean_unit, is_unit_of
 from bridge.readings import Reading, Rejection
 from bridge.sensors import units
@@ -41,6 +43,9 @@ class ImportResult:
     readings : canonical units, UTC times, file order
     rejections : one per bad row or field, source ``"path:line"``
     notes : things a person should know (assumed units, skipped columns), en | zh
+    sensor_column : header of the column naming each row's sensor (long format), or None
+    sources : per source sensor label of a long-format file, what was read and where it went
+    clock_jumps : where a sensor's times jump by an hour (summer time; :mod:`bridge.importers.clock`)
     """
 
     path: Path
@@ -50,6 +55,34 @@ class ImportResult:
     readings: list[Reading] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    sensor_column: str | None = None
+    sources: dict[str, SourceSensor] = field(default_factory=dict)
+    clock_jumps: list[HourJump] = field(default_factory=list)
+
+
+@dataclass
+class SourceSensor:
+    """One sensor named in a long-format file's sensor column.
+
+    label : as written in the file; sensor : the scene sensor it maps to (None: unmapped)
+    how : how the sensor was chosen (``"id"``, ``"--map"`` ...) or why none was, en | zh
+    rows : data rows naming it; values : readings kept from those rows
+    """
+
+    label: str
+    sensor: str | None
+    how: str = ""
+    rows: int = 0
+    values: int = 0
+
+
+Route = Callable[[str], tuple[str | None, str]]
+"""Source sensor label -> (sensor id or None, how it was chosen or why not): a
+:class:`bridge.importers.sensor_map.SensorMapper`."""
+
+
+def _same_label(label: str) -> tuple[str | None, str]:
+    return label, "as written | 原样"
 
 
 @dataclass(frozen=True)
@@ -75,18 +108,30 @@ class Collector:
     """Builds an :class:`ImportResult` row by row."""
 
     def __init__(self, doc: textio.TextFile, fmt: str, sensor: str, tz: ZoneInfo | timezone,
-                 now: datetime | None = None) -> None:
+                 now: datetime | None = None, route: Route | None = None,
+                 sensor_column: str | None = None) -> None:
         self.doc = doc
+        self.route: Route = route or _same_label
+        self.sensor_column = sensor_column
         self.tz = tz
         self.now = now or datetime.now(UTC)
         self.result = ImportResult(doc.path, fmt, sensor, doc.encoding)
-        self._seen: set[tuple[str, datetime]] = set()
+        self._seen: set[tuple[str, str, datetime]] = set()
         self._last_wall: datetime | None = None
         self._second_pass = False
+        self.instants: dict[str, list[datetime]] = {}  # per sensor, every row's time in file order
 
     def note(self, en: str, zh: str) -> None:
         """Record a note for the user."""
         self.result.notes.append(f"{en} | {zh}")
+
+    def check_clock(self) -> None:
+        """Warn where a sensor's times jump by an hour (see :mod:`bridge.importers.clock`)."""
+        zones = (self.tz.key,) if isinstance(self.tz, ZoneInfo) else ()
+        for sensor, times in self.instants.items():
+            for jump in hour_jumps(sensor, times, (*zones, *REFERENCE_ZONES)):
+                self.result.clock_jumps.append(jump)
+                self.result.notes.append(jump.message(self.tz))
 
     def reject(self, index: int, en: str, zh: str) -> None:
         """Quarantine line ``index`` (0-based) raw, with a reason."""
@@ -127,10 +172,14 @@ class Collector:
         return naive.replace(fold=1) if self._second_pass and first != second else naive
 
     def row(self, index: int, when: datetime | None, cells: list[str], columns: list[Column],
-            decimal_comma: bool = False) -> None:
-        """Turn the cells of one data row into readings (or rejections)."""
+            decimal_comma: bool = False, sensor: str | None = None) -> int:
+        """Turn the cells of one data row into readings (or rejections) of ``sensor``
+        (default: the file's one sensor, :attr:`ImportResult.sensor`); the number of readings."""
         if when is None:
-            return
+            return 0
+        added = 0
+        sensor = self.result.sensor if sensor is None else sensor
+        self.instants.setdefault(sensor, []).append(when)
         values: dict[int, float | None] = {}
         for col in columns:
             text = cells[col.index] if col.index < len(cells) else ""
@@ -150,7 +199,27 @@ class Collector:
                     col = Column(col.index, col.quantity, cell_unit, col.lux_index)
             canonical = self._canonical(index, col, value, values)
             if canonical is not None:
-                self._add(index, col.quantity, when, canonical)
+                added += self._add(index, sensor, col.quantity, when, canonical)
+        return added
+
+    def source_row(self, index: int, when: datetime | None, cells: list[str], columns: list[Column],
+                   label: str, decimal_comma: bool = False) -> None:
+        """One row of a long-format file: its readings belong to the sensor ``label`` maps to
+        (:attr:`route`); a row naming no sensor, or an unmapped one, is quarantined whole."""
+        column = self.result.sensor_column
+        if not label:
+            self.reject(index, f"no sensor named in column {column!r}", f"列 {column!r} 中没有传感器名")
+            return
+        src = self.result.sources.get(label)
+        if src is None:
+            sensor, how = self.route(label)
+            src = self.result.sources[label] = SourceSensor(label, sensor, how)
+        src.rows += 1
+        if src.sensor is None:
+            self.reject(index, f"source sensor {label!r} (column {column}) maps to no scene sensor",
+                        f"源传感器 {label!r}（列 {column}）未映射到场景传感器")
+            return
+        src.values += self.row(index, when, cells, columns, decimal_comma, sensor=src.sensor)
 
     def _canonical(self, index: int, col: Column, value: float,
                    values: dict[int, float | None]) -> float | None:
@@ -171,17 +240,18 @@ class Collector:
                         f"{col.quantity}：未知单位 {unit!r}")
             return None
 
-    def _add(self, index: int, quantity: str, when: datetime, value: float) -> None:
+    def _add(self, index: int, sensor: str, quantity: str, when: datetime, value: float) -> bool:
         q = QUANTITIES[quantity]
         if not math.isfinite(value) or not q.contains(value):
             self.reject(index, f"{quantity}: {value:g} {q.unit} is outside the physical range "
                         f"({q.low:g} to {q.high:g} {q.unit})",
                         f"{quantity}：{value:g} {q.unit} 超出物理范围（{q.low:g} 至 {q.high:g}）")
-            return
-        key = (quantity, when)
+            return False
+        key = (sensor, quantity, when)
         if key in self._seen:
             self.reject(index, f"{quantity}: a second value at {when.isoformat()}",
                         f"{quantity}：{when.isoformat()} 已有数值，重复")
-            return
+            return False
         self._seen.add(key)
-        self.result.readings.append(Reading(self.result.sensor, quantity, when, value, q.unit))
+        self.result.readings.append(Reading(sensor, quantity, when, value, q.unit))
+        return True

@@ -24,6 +24,10 @@ imputed readings for short gaps, plus rejections for what cannot be kept:
 Readings that arrive already flagged (quality not ``"ok"``) are kept as
 they are and take no part in the statistics, so governing twice changes
 nothing.
+
+This is governance of whole series (imported files, stored data). Live
+readings are judged one by one, in constant time, by
+:mod:`bridge.ingest.live_governance`.
 """
 
 from __future__ import annotations
@@ -269,74 +273,3 @@ def govern(readings: Iterable[Reading], settings: GovernanceSettings | None = No
         result.rejections.extend(g.rejections)
     return result
 
-
-class LiveGovernor:
-    """Governance of live readings as they arrive, batch by batch (the ingest's ``govern`` hook).
-
-    Each batch is unified and range-checked like a file (:func:`unify`: impossible values and
-    unknown units go to quarantine), then flagged in the context of the series' recent ``ok``
-    history kept here (up to ``context_s``, at most ``context_max`` points per sensor and
-    quantity), so the window rules (stuck, step, Hampel, 3-sigma) judge a new reading against what
-    came before it. Nothing is imputed live (a gap is only known to be a gap later: the import
-    and the models fill short gaps). A redelivered copy of a reading (the same sensor, quantity,
-    time and value: MQTT QoS 1 may deliver twice) is passed on for the store to drop, not
-    quarantined.
-
-    Live, only the rules about the sensor itself apply: configured thresholds, pinned at a
-    range bound, stuck, impossible step. The statistical outlier rules (Hampel, 3-sigma) need
-    the readings *after* a value to tell a spike from a real level shift; judged on the past alone
-    they would flag a door left open for hours and hide it from the alerts, so they run when files
-    are imported and series are governed as a whole, not here.
-    """
-
-    LIVE_RULES = ("threshold", "rail", "stuck", "step")
-
-    def __init__(self, settings: GovernanceSettings | None = None, context_s: float = 25 * 3600.0,
-                 context_max: int = 1500) -> None:
-        self.settings = settings or GovernanceSettings()
-        self.context_s = context_s
-        self.context_max = context_max
-        # keyed (sensor, quantity, site, hall): sensor ids are unique only within a hall
-        self._context: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
-
-    def __call__(self, readings: list[Reading]) -> tuple[list[Reading], list[Rejection]]:
-        unique = list({(r.sensor, r.quantity, r.site, r.hall, r.time, r.value, r.unit): r
-                       for r in readings}.values())
-        kept, rejected = unify(unique)
-        groups: dict[tuple[str, ...], list[Reading]] = defaultdict(list)
-        for r in kept:
-            groups[(r.sensor, r.quantity, r.site, r.hall)].append(r)
-        out: list[Reading] = []
-        for key, group in groups.items():
-            out += self._judge(key, group)
-        return out, rejected
-
-    def _judge(self, key: tuple[str, ...], group: list[Reading]) -> list[Reading]:
-        quantity = key[1]
-        ct, cv = self._context.get(key, (np.empty(0), np.empty(0)))
-        t_new = np.array([r.time.timestamp() for r in group])
-        fresh = np.array([r.quality == "ok" for r in group])
-        v_new = np.where(fresh, [r.value for r in group], np.nan)
-        t, v = np.concatenate([ct, t_new]), np.concatenate([cv, v_new])
-        order = np.argsort(t, kind="stable")
-        masks = flag_arrays(quantity, t[order], v[order], self.settings)
-        position = np.empty_like(order)
-        position[order] = np.arange(order.size)
-        words = _reason_words(self.settings, quantity, group[0].unit)
-        out = []
-        ok = np.zeros(len(group), dtype=bool)
-        for i, r in enumerate(group):
-            j = position[ct.size + i]
-            fired = [name for name in self.LIVE_RULES if masks[name][j]] if fresh[i] else []
-            if fired:
-                r = replace(r, quality=fired[0], reason="; ".join(reason(name, **words) for name in fired))
-            # the context keeps what the batch rules keep in their windows: all but the sensor's faults
-            ok[i] = fresh[i] and not any(masks[name][j] for name in ("threshold", "rail", "stuck"))
-            out.append(r)
-        t_all = np.concatenate([ct, t_new[ok]])
-        v_all = np.concatenate([cv, v_new[ok]])
-        order = np.argsort(t_all, kind="stable")
-        t_all, v_all = t_all[order], v_all[order]
-        recent = t_all >= t_all[-1] - self.context_s if t_all.size else np.zeros(0, dtype=bool)
-        self._context[key] = (t_all[recent][-self.context_max:], v_all[recent][-self.context_max:])
-        return out

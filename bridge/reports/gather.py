@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import func, or_, select
 
+from bridge.control.audit import entries as audit_entries
 from bridge.store import Store
 from bridge.store.epoch import from_us, to_us
 from bridge.store.models import Alert, AlertAck, QuarantineRow
@@ -177,8 +178,8 @@ def hall_report(store: Store, scene: Scene, profiles: Mapping[str, MaterialProfi
                 end: datetime, calibrations: Sequence = (), data_dir: Path | None = None) -> HallReport:
     """The report of ``scene`` over ``[start, end)`` (aware UTC datetimes).
 
-    data_dir : the data folder: what-if runs (``whatif/<run>/summary.json``) and the control's
-        audit trail (``control/<hall>-audit.jsonl``) are read from it when there
+    data_dir : the data folder: what-if runs (``whatif/<run>/summary.json``) are read from it when there;
+        the control's audit trail is read from the store (table ``control_audit``)
     """
     hall = hall_of(store, scene)
     reader = _Reader(store, start, end, hall)
@@ -212,8 +213,7 @@ def hall_report(store: Store, scene: Scene, profiles: Mapping[str, MaterialProfi
     return HallReport(scene, start, end, tuple(relics), tuple(quality), quarantined,
                       tuple(alerts_of(store, scene, start, end, hall)), cold, tuple(calibrations),
                       tuple(whatif_runs(data_dir / "whatif" if data_dir else None, scene, start, end)),
-                      tuple(control_actions(data_dir / "control" / f"{scene.id}-audit.jsonl" if data_dir else None,
-                                            start, end)))
+                      tuple(control_actions(store, scene.id, start, end)))
 
 
 def daily_outside(profile: MaterialProfile, series: Mapping[str, Series], start_s: float, days: int) -> np.ndarray:
@@ -309,26 +309,22 @@ def whatif_runs(folder: Path | None, scene: Scene, start: datetime, end: datetim
     return sorted(out, key=lambda r: r.at)
 
 
-def control_actions(audit: Path | None, start: datetime, end: datetime) -> list[ControlAction]:
-    """Commands in the period from a control audit trail (``bridge.control.audit``: JSON lines)."""
-    if audit is None or not audit.is_file():
-        return []
+def control_actions(store: Store, hall: str, start: datetime, end: datetime) -> list[ControlAction]:
+    """Commands in the period from the hall's control audit trail (table ``control_audit``,
+    :mod:`bridge.control.audit`)."""
     out = []
-    with audit.open(encoding="utf-8") as fh:
-        for line in fh:
-            try:
-                e = json.loads(line)
-                at = datetime.fromisoformat(str(e["at"]).replace("Z", "+00:00")).astimezone(UTC)
-            except (ValueError, KeyError, TypeError):
-                continue  # a line cut by a crash, or not an entry
-            if e.get("kind") != "command" or not start <= at < end:
-                continue
-            why = e.get("why") or {}
-            reason = why.get("reason") if isinstance(why, dict) else why
-            if isinstance(reason, dict):
-                reason = " / ".join(str(v) for v in reason.values())
-            after = e.get("after") or {}
-            out.append(ControlAction(at, str(e.get("actuator", "")), str(e.get("who", "")), str(reason or ""),
-                                     ", ".join(f"{k}={v}" for k, v in after.items()) if isinstance(after, dict)
-                                     else str(after)))
+    for e in audit_entries(store, hall, kind="command", start=start, end=end, limit=100_000):
+        why = e["why"] or {}
+        reason = why.get("reason") if isinstance(why, dict) else why
+        if reason is None and isinstance(why, dict) and why.get("reasons"):  # the interlocks that shaped it
+            reason = "; ".join(r.get("en", "") for r in why["reasons"] if isinstance(r, dict))
+        if reason is None and isinstance(why, dict):
+            reason = why.get("rule") or why.get("source")
+        if isinstance(reason, dict):
+            reason = " / ".join(str(v) for v in reason.values())
+        after = e["after"] or {}
+        at = datetime.fromisoformat(e["at"].replace("Z", "+00:00"))
+        out.append(ControlAction(at, str(e["actuator"]), str(e["who"]), str(reason or ""),
+                                 ", ".join(f"{k}={v}" for k, v in after.items()) if isinstance(after, dict)
+                                 else str(after)))
     return out

@@ -11,6 +11,7 @@ runs it and serves the API over it.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections import defaultdict
@@ -27,8 +28,8 @@ from bridge.alerts.dissemination import Disseminator, NotifySettings
 from bridge.alerts.prealarm import Prealarms
 from bridge.config import Settings
 from bridge.ingest.calibration import Calibrations, list_calibrations
-from bridge.ingest.governance import LiveGovernor
 from bridge.ingest.ingestor import Ingestor
+from bridge.ingest.live_governance import PersistentGovernor, state_path
 from bridge.mqtt.broker import BrokerHandle
 from bridge.readings import Reading
 from bridge.sensors.fleet import FleetSettings, VirtualFleet
@@ -171,7 +172,8 @@ class SiteState:
         snaps = [st.snapshot() for st in self.halls.values()]
         return {"type": "snapshot", "site": self.site.id, "hall": "", "halls": list(self.halls),
                 "time": iso(self.clock()), "readings": [r for s in snaps for r in s["readings"]],
-                "alerts": [a for s in snaps for a in s["alerts"]]}
+                "alerts": [a for s in snaps for a in s["alerts"]],
+                "control": [{**c, "hall": h} for h, s in zip(self.halls, snaps, strict=True) for c in s["control"]]}
 
 
 @dataclass
@@ -191,6 +193,12 @@ class SiteRuntime:
     _clients: list[mqtt.Client] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
+    _controls: dict[str, Any] = field(default_factory=dict)  # hall -> bridge.control.service.ControlService
+
+    @property
+    def controls(self) -> dict[str, Any]:
+        """hall -> its control runtime (``bridge.control.runtime.ControlRuntime``), halls with machines only."""
+        return {h: svc.runtime for h, svc in self._controls.items()}
 
     @property
     def scene(self) -> None:  # the API's single-hall view: a site has no one scene
@@ -216,6 +224,8 @@ class SiteRuntime:
 
     def stop(self) -> None:
         self._stop.set()
+        for svc in self._controls.values():
+            svc.stop()
         for t in self._threads:
             t.join(5)
         for client in self._clients:
@@ -224,6 +234,8 @@ class SiteRuntime:
         for d in self.dissemination.values():
             d.stop()
         self.ingestor.stop()
+        if isinstance(self.ingestor.govern, PersistentGovernor):  # what the last batches taught it
+            self.ingestor.govern.save()
         self.feed.stop()
         self.store.close()
         self.broker.stop()
@@ -291,10 +303,20 @@ def _start_site(site: Site, settings: Settings, broker: BrokerHandle, fleet: Fle
             rt.emit(events)
 
     ingestor = Ingestor(store, broker.address, subs, on_stored=on_stored, client_id=f"relic-twin-site-{site.id}",
-                        clock=clock, govern=LiveGovernor(), on_status=on_device_status,
+                        clock=clock, govern=PersistentGovernor(state_path(settings.data_dir, first, site.id)),
+                        on_status=on_device_status,
                         calibrations=Calibrations(store))
     rt = SiteRuntime(site, broker, store, states, state, feed, ingestor, alerts, dissemination, fleets, clients)
     ingestor.start()
+    for h in site.halls:  # each hall's machines: its own control loop (bridge/control/service.py)
+        if h.scene.actuators:
+            from bridge.control.service import start_for_hall
+
+            rt._controls[h.id] = start_for_hall(
+                h.scene, states[h.id], store, broker.address, settings.data_dir, clock,
+                lambda events, hall=h.id: rt.emit(_tag(hall, events)), f"relic-twin-control-{site.id}-{h.id}",
+                outdoor=os.environ.get("RELIC_TWIN_OUTDOOR_SENSOR"))
+            on_status(f"control 环境控制 {h.id}: {len(h.scene.actuators)} actuators, {rt._controls[h.id].why}")
     prealarms = {h.id: Prealarms(store, h.scene, alerts.halls[h.id].profiles, clock) for h in site.halls}
 
     calibration_checked = [float("-inf")]

@@ -13,7 +13,7 @@ Two groups of tables:
   values into), ``quarantine`` (rejected input, kept raw with its reason);
 - archive: sites, halls, zones, sensors; relics and material profiles;
   preservation records (inspections, interventions, loans, treatments);
-  alerts and their acknowledgements; users and roles; stored files.
+  alerts and their acknowledgements; users and roles; the control audit; stored files.
 
 Texts a visitor or curator reads are kept in both languages
 (``name_zh``/``name_en``).
@@ -365,6 +365,31 @@ class AuditEvent(SQLModel, table=True):
     address: str = Field(default="", max_length=64)
     ok: bool = True
     detail: str = ""
+
+
+class ControlAudit(SQLModel, table=True):
+    """One entry of a hall's climate-control audit trail (:mod:`bridge.control.audit`, migration 0010).
+
+    kind : ``recommendation``, ``command``, ``echo``, ``effect``, ``alert``, ``policy``, ``override``
+    who : what or who decided: ``mpc``, ``humidistat``, ``safe``, ``feedback`` or a user name
+    why, before, after, echo, effect : JSON objects (the rule or forecast, the states, what came back)
+    """
+
+    __tablename__ = "control_audit"
+    __table_args__ = (Index("ix_control_audit_place_time", "site", "hall", "at_us"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at_us: int = Field(sa_column=_us())
+    site: str = _place()
+    hall: str = _place()
+    kind: str = Field(max_length=32)
+    actuator: str = Field(default="", max_length=128)
+    who: str = Field(default="", max_length=64)
+    why: str = "{}"
+    before: str = "{}"
+    after: str = "{}"
+    echo: str | None = None
+    effect: str | None = None
 
 
 class UnknownDevice(SQLModel, table=True):

@@ -131,7 +131,7 @@ class TwinState:
         """The hall's machines changed (state, command, policy): a delta with key ``control``."""
         with self._lock:
             self._control = [dict(x) for x in status]
-            delta = {"type": "delta", "time": iso(self.clock()), "readings": [], "alerts": [],
+            delta = {"type": "delta", "time": iso(self.clock()), "hall": self.scene.id, "readings": [], "alerts": [],
                      "control": self._control}
             listeners = list(self._listeners)
         for listener in listeners:

@@ -156,17 +156,23 @@ def _qlabel(quantity: str) -> Text:
 
 
 def _common_lines(quantity: str, history: Mapping[str, list], fc: Mapping[str, Any] | None,
-                  limits: Mapping[str, float | None] | None) -> list[dict[str, Text]]:
+                  limits: Mapping[str, float | None] | None, sensor: str | None = None) -> list[dict[str, Text]]:
+    """Limits; the 24 h range and the 12 h forecast of ``sensor`` (named in the label: the same
+    sensor the chart draws), or "no data" when it has none in the last 24 h."""
     lines = []
     unit = QUANTITIES[quantity].unit if quantity in QUANTITIES else ""
+    of = f" · {sensor}" if sensor else ""
     if limits is not None:
         lines.append(_line(_both("限值", "Limits"), _band_text(quantity, limits)))
     if history["values"]:
         lo, hi = min(history["values"]), max(history["values"])
-        lines.append(_line(_both("24小时范围", "24 h range"), f"{_fmt(quantity, lo)}–{_fmt(quantity, hi)} {unit}"))
+        lines.append(_line(_both(f"24小时范围{of}", f"24 h range{of}"),
+                           f"{_fmt(quantity, lo)}–{_fmt(quantity, hi)} {unit}"))
+    else:
+        lines.append(_line(_both(f"24小时范围{of}", f"24 h range{of}"), _both("无数据", "no data")))
     if fc is not None:
         m, lo, hi = fc["mean"][-1], fc["lower"][-1], fc["upper"][-1]
-        lines.append(_line(_both("12小时预测", "In 12 h"),
+        lines.append(_line(_both(f"12小时预测{of}", f"In 12 h{of}"),
                            f"{_fmt(quantity, m)} ({_fmt(quantity, lo)}–{_fmt(quantity, hi)}) {unit}"))
     return lines
 
@@ -266,7 +272,9 @@ def details(store: Store, scene: Scene, target_kind: str, target_id: str, now: d
         history, fc, _ = _series_block(store, sensor.id, q, now, hall=scene.id)
     else:
         history, fc = {"t_h": [], "time": [], "values": []}, None
-    lines = lines[:1] + _common_lines(q, history, fc, limits) + lines[1:]
+    if not history["values"]:  # nothing in the last 24 h: no forecast from older data
+        fc = None
+    lines = lines[:1] + _common_lines(q, history, fc, limits, sensor.id if sensor is not None else None) + lines[1:]
     return {
         "kind": target_kind, "id": target_id, "time": iso(now), "quantity": q,
         "unit": QUANTITIES[q].unit if q in QUANTITIES else "", "sensor": sensor.id if sensor is not None else None,
