@@ -59,10 +59,10 @@ def test_named_sensor_column_and_unknown_name(tmp_path: Path) -> None:
 def test_two_sensor_columns_that_disagree_must_be_chosen(tmp_path: Path) -> None:
     f = tmp_path / "two.csv"
     f.write_text("time,device,location,temperature\n2025-01-01 00:00,a,hall,20\n"
-                 "2025-01-01 00:00,b,hall,21\n", encoding="utf-8")
+                 "2025-01-01 00:00,b,hall,21\n2025-01-01 00:00,c,store,21\n", encoding="utf-8")
     with pytest.raises(LoggerFileError, match="columns device, location each name sensors"):
         read_logger_file(f, "", now=NOW)
-    assert len(read_logger_file(f, "", now=NOW, sensor_column="device").sources) == 2
+    assert len(read_logger_file(f, "", now=NOW, sensor_column="device").sources) == 3
 
 
 def test_gap_in_the_first_sensor_is_not_filled_by_another(tmp_path: Path) -> None:
@@ -159,9 +159,9 @@ def long_files(draw: st.DrawFn) -> tuple[list[str], list[tuple[str, int, float |
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=long_files(), column=st.sampled_from(["sensor", "location", "device_id", "传感器"]),
-       first=st.booleans())
+       first=st.booleans(), named=st.booleans())
 def test_no_reading_is_ever_assigned_to_another_sensor(tmp_path_factory: pytest.TempPathFactory, data: tuple,
-                                                       column: str, first: bool) -> None:
+                                                       column: str, first: bool, named: bool) -> None:
     sensors, rows = data
     t0 = datetime(2025, 3, 1, tzinfo=UTC)
     head = f"{column},time,temperature,relative_humidity" if first else \
@@ -177,9 +177,12 @@ def test_no_reading_is_ever_assigned_to_another_sensor(tmp_path_factory: pytest.
     mapper = SensorMapper(tuple(SceneSensor(f"ID_{i}") for i in range(len(sensors))),
                           {s: f"ID_{i}" for i, s in enumerate(sensors)}, "h")
     try:
-        result = read_logger_file(f, "", now=NOW, route=mapper)
+        result = read_logger_file(f, "", now=NOW, route=mapper, sensor_column=column if named else None)
     except LoggerFileError as exc:
         assert "no data rows" in str(exc) or "names no" in str(exc)
+        return
+    if len({s for s, *_ in rows}) < 2 and not named:  # one name in the column: a one-sensor file
+        assert result.sensor_column is None
         return
     truth = {(f"ID_{sensors.index(s)}", q, t0 + timedelta(minutes=10 * m), v)
              for s, m, t, rh in rows for q, v in ((T, t), (RH, rh)) if v is not None}
@@ -199,3 +202,35 @@ def test_whole_library_file_maps_five_sensors() -> None:
     assert {v.sensor for v in result.sources.values()} == {"L0", "L1", "L2", "L3", "L4"}
     assert result.rejections == []
     assert len([r for r in result.readings if r.sensor == "L4"]) == 4 * 8000
+
+
+# A wide file: the Candanedo house's header (../shared/data/candanedo-house-2016), values made up here
+WIDE_HEADER = ("date,ElectricHeater,ECS,Appliances,lights,Ventilation,T1,RH_1,T2,RH_2,T_out,Press_mm_hg,RH_out,"
+               "Windspeed,Visibility,Tdewpoint\n")
+WIDE_ROWS = ("2016-02-01 00:00:00,  0, 80, 170,30,30, 21.5, 40.1, NA, NA, 4.0,761.4, 82, 5,13.0, 1.1\n"
+             "2016-02-01 00:10:00,  0, 70, 150,40,40, 21.6, 40.0, 19.2, 45.5, NA,NA, NA,NA,NA,NA\n")
+
+
+def test_wide_file_sensors_are_labelled_in_the_header(tmp_path: Path) -> None:
+    f = tmp_path / "house.csv"
+    f.write_text(WIDE_HEADER + WIDE_ROWS, encoding="utf-8")
+    mapper = SensorMapper(None, {"1": "kitchen", "out": "outdoor"}, "house")
+    result = read_logger_file(f, "", now=NOW, route=mapper)
+    assert result.wide and {k: (v.sensor, v.rows, v.values) for k, v in result.sources.items()} == {
+        "1": ("kitchen", 2, 4), "2": ("2", 1, 2), "out": ("outdoor", 1, 2)}
+    got = {(r.sensor, r.quantity, r.time.minute): r.value for r in result.readings}
+    assert got[("kitchen", T, 10)] == 21.6 and got[("outdoor", RH, 0)] == 82 and ("2", T, 0) not in got
+    assert all(r.quantity in (T, RH) for r in result.readings)  # lights (Wh), dew point, pressure: not read
+    assert result.rejections == []
+
+
+def test_wide_file_in_a_zip_with_unmapped_labels(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "house.zip", "w") as z:
+        z.writestr("house.csv", WIDE_HEADER + WIDE_ROWS)
+    args = [str(tmp_path / "house.zip"), "--hall", "demo_hall", "--dry-run", "--map", "1=S01", "--map", "out=S05"]
+    assert import_main(args, now=NOW) == 0
+    out = capsys.readouterr().out
+    assert "labels in the headers: 1, 2, out" in out and "their columns are not imported" in out
+    assert "S01 temperature" in out and "S05 relative_humidity" in out

@@ -63,7 +63,7 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "actuator_off": {"zh-CN": "停止", "en": "off"},
     "actuator_pending": {"zh-CN": "等待设备确认", "en": "waiting for echo"},
     "actuator_unknown": {"zh-CN": "状态未知", "en": "state unknown"},
-    "actuator_advice": {"zh-CN": "有建议", "en": "advice"},
+    "actuator_advice": {"zh-CN": "有建议（P 执行）", "en": "advice (P applies)"},
 }
 
 
