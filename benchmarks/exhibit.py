@@ -10,7 +10,7 @@
    model drawn, two animation frames after model-viewer's ``load``), against the anchor of the
    licences page's load (the same browser's page load with no 3D). Target: under 3 s.
    WebGL here runs on SwiftShader (software, no GPU); a phone with a GPU compiles the viewer's
-   shaders in a fraction of that time. The browser's profile is fresh, so every page compiles them.
+   shaders in a fraction of that time. Each page opens in a fresh browser, as on a first visit.
 
     .venv/bin/python benchmarks/exhibit.py [--relics ding lion]
 """
@@ -78,16 +78,23 @@ def main() -> int:
         driver.get((base / "licences.html").as_uri())
         anchor_ms = wait_for(driver, "document.readyState === 'complete' && "
                                      "performance.getEntriesByType('navigation')[0].loadEventEnd")
-        print(f"anchor: the licences page (no 3D) loads in {anchor_ms:.0f} ms")
-        for r in done.relics:
-            if args.relics and r["relic"] not in args.relics:
-                continue
-            driver.get((base / r["page"]).as_uri())
-            ms = wait_rendered(driver, timeout_s=180)
-            print(f"{r['relic']:14s} first frame {ms / 1e3:5.2f} s  ratio to anchor {ms / anchor_ms:6.1f}  "
-                  f"/target {ms / 1e3 / FIRST_FRAME_TARGET_S:4.2f}")
     finally:
         driver.quit()
+    print(f"anchor: the licences page (no 3D) loads in {anchor_ms:.0f} ms")
+    worst = 0.0
+    for r in done.relics:
+        if args.relics and r["relic"] not in args.relics:
+            continue
+        driver = start_chromium()  # a first visit: a fresh browser, nothing compiled or cached
+        try:
+            driver.get((base / r["page"]).as_uri())
+            ms = wait_rendered(driver, timeout_s=180)
+        finally:
+            driver.quit()
+        worst = max(worst, ms / 1e3)
+        print(f"{r['relic']:14s} first frame {ms / 1e3:5.2f} s  ratio to anchor {ms / anchor_ms:6.1f}  "
+              f"/target {ms / 1e3 / FIRST_FRAME_TARGET_S:4.2f}")
+    print(f"exhibit: worst_first_frame_s={worst:.2f} target_s={FIRST_FRAME_TARGET_S:.0f}")
     return 0
 
 

@@ -1,7 +1,8 @@
 """Live observations of the causes that need more than the latest reading.
 
-:class:`DerivedCauses` keeps a short history per (sensor, quantity) and, for every
-reading, returns the observations of each relic the sensor stands for
+:class:`DerivedCauses` keeps running trailing windows per (sensor, quantity)
+(:mod:`simulation.running_windows`: constant time a reading, whatever the week they span)
+and, for every reading, returns the observations of each relic the sensor stands for
 (:func:`simulation.scene_alerts.relic_sources`):
 
 - ``<quantity>_change_24h``: max − min over the trailing 24 h against the profile's
@@ -20,19 +21,17 @@ Sensor causes, from status and the calendar rather than from readings:
 
 from __future__ import annotations
 
-from collections import deque
+import heapq
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from simulation.alerts import Observation, Target
 from simulation.condensation import SURFACE_RH_MOULD, surface_relative_humidity
-from simulation.fluctuation import change_24h
-from simulation.light_dose import annualised_exposure
 from simulation.materials import MaterialProfile
-from simulation.mould import days_above_isopleth
 from simulation.quantities import QUANTITIES
+from simulation.running_windows import LastTwo, RunningExposure, RunningIsoplethDays, RunningRange
 from simulation.scene import Scene
 from simulation.time_axis import DAY_S, HOUR_S
 
@@ -68,89 +67,135 @@ class DerivedSettings:
 
 
 class DerivedCauses:
-    """Rolling history per (sensor, quantity) -> derived observations (see the module docstring)."""
+    """Running trailing windows per series -> derived observations (see the module docstring).
+
+    Each reading updates only the windows it belongs to (:mod:`simulation.running_windows`), in
+    constant amortised time: the cost of a reading does not grow with the week of record the
+    windows span, nor with the number of sensors in the hall.
+    """
 
     def __init__(self, scene: Scene, profiles: Mapping[str, MaterialProfile],
                  sources: Mapping[tuple[str, str], str], settings: DerivedSettings | None = None):
         self.scene = scene
         self.profiles = profiles
         self.settings = s = settings or DerivedSettings()
-        self._keep_s = max(DAY_S, s.dose_window_s, s.mould_window_s)
-        self._hist: dict[tuple[str, str], deque[tuple[float, float]]] = {}
-        self._relics: dict[tuple[str, str], list[str]] = {}
         self._sources = dict(sources)
+        self._relics: dict[tuple[str, str], list[str]] = {}
         for (relic, q), sensor in sources.items():
             self._relics.setdefault((sensor, q), []).append(relic)
-        self._coldest: dict[str, tuple[float, float]] = {}  # sensor -> (t, °C)
+        self._last_t: dict[tuple[str, str], float] = {}
+        self._range: dict[tuple[str, str], RunningRange] = {}
+        self._dose: dict[str, RunningExposure] = {}
+        self._temps: dict[str, LastTwo] = {}  # sensor -> its latest two temperatures
+        # (rh sensor, temperature sensor) of each relic with both -> its mould window
+        self._mould: dict[tuple[str, str], RunningIsoplethDays] = {}
+        self._pairs_of: dict[str, list[tuple[str, str]]] = {}  # rh sensor -> its pairs
+        for (relic, q), sensor in sources.items():
+            profile = profiles[scene.relic(relic).profile]
+            band = profile.band(q)
+            if band is not None and band.max_change_24h is not None:
+                self._range.setdefault((sensor, q), RunningRange(DAY_S))
+            if q == "illuminance" and band is not None and band.annual_exposure is not None:
+                self._dose.setdefault(sensor, RunningExposure(s.dose_window_s))
+            pair = (sources.get((relic, "relative_humidity")), sources.get((relic, "temperature")))
+            if q == "relative_humidity" and pair[1] is not None and pair not in self._mould:
+                self._mould[(sensor, pair[1])] = RunningIsoplethDays(s.mould_window_s)
+                self._pairs_of.setdefault(sensor, []).append((sensor, pair[1]))
+        self._coldest = Coldest(s.surface_fresh_s)
 
     def observe(self, sensor: str, quantity: str, t_s: float, value: float) -> list[Observation]:
         """Take one ok reading; the observations it gives (possibly none)."""
-        h = self._hist.setdefault((sensor, quantity), deque())
-        if h and t_s < h[-1][0]:
+        key = (sensor, quantity)
+        if t_s < self._last_t.get(key, -np.inf):
             return []  # out of order: the windows are kept in time order
-        h.append((t_s, value))
-        while h and h[0][0] < t_s - self._keep_s:
-            h.popleft()
+        self._last_t[key] = t_s
+        change = self._range[key].add(t_s, value) if key in self._range else None
         if quantity == "temperature":
-            self._coldest[sensor] = (t_s, value)
+            self._temps.setdefault(sensor, LastTwo()).add(t_s, value)
+            self._coldest.add(sensor, t_s, value)
+        elif quantity == "relative_humidity":
+            for pair in self._pairs_of.get(sensor, ()):
+                self._mould[pair].add(t_s, value, self._temps.setdefault(pair[1], LastTwo()))
+        elif quantity == "illuminance" and sensor in self._dose:
+            self._dose[sensor].add(t_s, value)
         out: list[Observation] = []
-        for relic_id in self._relics.get((sensor, quantity), ()):
+        climate: dict[tuple[str | None, str | None], list[Observation]] = {}
+        for relic_id in self._relics.get(key, ()):
             profile = self.profiles[self.scene.relic(relic_id).profile]
             band = profile.band(quantity)
             target = Target("relic", relic_id)
-            if band is not None and band.max_change_24h is not None:
-                out.append(self._change(target, sensor, quantity, band.max_change_24h, t_s))
+            if change is not None and band is not None and band.max_change_24h is not None:
+                limit = band.max_change_24h
+                unit = QUANTITIES[quantity].unit if quantity in QUANTITIES else ""
+                out.append(Observation(target, f"{quantity}_change_24h", change, limit, limit, 1, unit, quantity, sensor))
             if quantity == "illuminance" and band is not None and band.annual_exposure is not None:
-                out += self._dose(target, sensor, band.annual_exposure, t_s)
+                out += self._dose_observation(target, sensor, band.annual_exposure)
             if quantity in ("temperature", "relative_humidity"):
-                out += self._climate(target, relic_id, t_s)
+                both = (self._sources.get((relic_id, "relative_humidity")), self._sources.get((relic_id, "temperature")))
+                if both not in climate:  # relics on the same two sensors share the figures
+                    climate[both] = self._climate(both, t_s)
+                out += [replace(o, target=target) for o in climate[both]]
         return out
 
-    def _series(self, sensor: str, quantity: str, since: float) -> tuple[np.ndarray, np.ndarray]:
-        h = self._hist.get((sensor, quantity), ())
-        pts = [(t, v) for t, v in h if t >= since]
-        if not pts:
-            return np.array([]), np.array([])
-        arr = np.array(pts)
-        return arr[:, 0], arr[:, 1]
-
-    def _change(self, target: Target, sensor: str, q: str, limit: float, t_s: float) -> Observation:
-        t, v = self._series(sensor, q, t_s - DAY_S)
-        r = float(change_24h(t, v)[-1])
-        unit = QUANTITIES[q].unit if q in QUANTITIES else ""
-        return Observation(target, f"{q}_change_24h", r, limit, limit, 1, unit, q, sensor)
-
-    def _dose(self, target: Target, sensor: str, annual: float, t_s: float) -> list[Observation]:
+    def _dose_observation(self, target: Target, sensor: str, annual: float) -> list[Observation]:
         s = self.settings
-        t, v = self._series(sensor, "illuminance", t_s - s.dose_window_s)
-        if t.size < 2 or t[-1] - t[0] < s.dose_min_span_s:
+        w = self._dose[sensor]
+        if w.count < 2 or w.span_s < s.dose_min_span_s:
             return []
-        dose = annualised_exposure(t, v)
-        return [Observation(target, "light_dose", dose, annual, (s.dose_red - 1.0) * annual / 0.5, 1, "lx·h/a",
-                            "illuminance", sensor)]
+        return [Observation(target, "light_dose", w.annualised(), annual, (s.dose_red - 1.0) * annual / 0.5, 1,
+                            "lx·h/a", "illuminance", sensor)]
 
-    def _climate(self, target: Target, relic_id: str, t_s: float) -> list[Observation]:
+    def _climate(self, pair: tuple[str | None, str | None], t_s: float) -> list[Observation]:
         s = self.settings
-        rh_sensor = self._sources.get((relic_id, "relative_humidity"))
-        t_sensor = self._sources.get((relic_id, "temperature"))
+        rh_sensor, t_sensor = pair
         if rh_sensor is None or t_sensor is None:
             return []
-        th, h = self._series(rh_sensor, "relative_humidity", t_s - s.mould_window_s)
-        tt, tc = self._series(t_sensor, "temperature", t_s - s.mould_window_s)
-        if not th.size or not tt.size:
-            return []
-        t_on_h = np.interp(th, tt, tc)
+        mould = self._mould[(rh_sensor, t_sensor)]
+        temps = self._temps.get(t_sensor)
+        first = mould.first_t(t_s)
+        if first != first or temps is None or not temps.t1 >= t_s - s.mould_window_s:
+            return []  # no RH or no temperature in the window
         out = []
-        if th[-1] - th[0] >= HOUR_S:
-            days = days_above_isopleth(th, t_on_h, h)
-            out.append(Observation(target, "mould", days, s.mould_days, s.mould_scale_days, 1, "d", "", rh_sensor))
-        fresh = [v for (t, v) in self._coldest.values() if t >= t_s - s.surface_fresh_s]
-        if fresh:
-            surface = min(min(fresh), float(tc[-1]))
-            srh = float(surface_relative_humidity(tc[-1], h[-1], surface))
-            out.append(Observation(target, "condensation", srh, SURFACE_RH_MOULD, s.surface_rh_scale, 1, "%RH",
-                                   "relative_humidity", rh_sensor))
+        if mould.latest_t - first >= HOUR_S:
+            out.append(Observation(Target("relic", ""), "mould", mould.days(t_s, temps), s.mould_days,
+                                   s.mould_scale_days, 1, "d", "", rh_sensor))
+        coldest = self._coldest.min(t_s)
+        if coldest is not None:
+            surface = min(coldest, temps.v1)
+            srh = float(surface_relative_humidity(temps.v1, mould.latest_rh, surface))
+            out.append(Observation(Target("relic", ""), "condensation", srh, SURFACE_RH_MOULD, s.surface_rh_scale, 1,
+                                   "%RH", "relative_humidity", rh_sensor))
         return out
+
+
+class Coldest:
+    """The lowest latest temperature among the sensors heard within ``fresh_s``, in O(1) amortised.
+
+    A heap of (°C, time, sensor) whose top is dropped while it is not its sensor's latest reading
+    or is too old; rebuilt from the latest readings when superseded entries pile up.
+    """
+
+    def __init__(self, fresh_s: float) -> None:
+        self.fresh_s = fresh_s
+        self._latest: dict[str, tuple[float, float]] = {}  # sensor -> (t, °C)
+        self._heap: list[tuple[float, float, str]] = []
+
+    def add(self, sensor: str, t: float, value: float) -> None:
+        self._latest[sensor] = (t, value)
+        heapq.heappush(self._heap, (value, t, sensor))
+        if len(self._heap) > 4 * len(self._latest) + 16:
+            self._heap = [(v, ts, k) for k, (ts, v) in self._latest.items()]
+            heapq.heapify(self._heap)
+
+    def min(self, now: float) -> float | None:
+        """The coldest fresh temperature at ``now`` (None when no sensor is fresh)."""
+        heap = self._heap
+        while heap:
+            v, t, sensor = heap[0]
+            if self._latest.get(sensor) == (t, v) and t >= now - self.fresh_s:
+                return v
+            heapq.heappop(heap)  # superseded, or too old (time only moves on)
+        return None
 
 
 def battery_observation(sensor: str, percent: float, settings: DerivedSettings | None = None) -> Observation:

@@ -10,7 +10,6 @@ import pytest
 @pytest.fixture(scope="session")
 def engine_base() -> Iterator[object]:
     """An offscreen ShowBase of 640 x 360 pixels, shared by every engine test."""
-    pytest.importorskip("panda3d")
     from twin_engine.app import make_base
 
     base = make_base(offscreen=True, size=(640, 360))

@@ -30,7 +30,8 @@ def _with_database(url: str, name: str) -> str:
 @pytest.fixture(scope="session")
 def pg_server_url() -> Iterator[str]:
     """SQLAlchemy URL of a fresh PostgreSQL database for this test session (dropped afterwards)."""
-    psycopg = pytest.importorskip("psycopg")
+    import psycopg
+
     admin = os.environ.get("RELIC_TWIN_TEST_PG", PG_ADMIN_DEFAULT)
     if admin.startswith("postgresql://"):
         admin = "postgresql+psycopg://" + admin.removeprefix("postgresql://")

@@ -20,7 +20,7 @@ from simulation.alerts import (
     forecast_observation,
 )
 from simulation.materials import load_profiles
-from simulation.risk import Level
+from simulation.risk import Level, deviation_scale
 
 ROOT = Path(__file__).resolve().parents[1]
 ADVICE = load_advice(ROOT / "scenes" / "advice.toml")
@@ -150,6 +150,69 @@ def test_rollup_relic_case_zone_hall():
     assert e.rollup()[Target("relic", "other")] == Level.RED
     assert e.rollup()[CASE] == Level.YELLOW  # "other" is not in case 3
     assert e.active()[0].tier == Level.RED  # worst first
+
+
+def test_hysteresis_61_then_59_5_does_not_clear():
+    """Yellow sets at the limit (60 %RH) and clears only 1 %RH inside it (deviation -0.1 of the
+    10 %RH scale): a reading of 59.5 %RH after 61 %RH is inside the limit but must not clear."""
+    e = engine(escalate_unacked_s=1e9)
+    (raised,) = kinds(feed(e, [0, 300], [61.0, 61.0]), "raised")
+    assert raised.tier == Level.YELLOW
+    t = np.arange(360, 360 + 3 * 3600, MIN)
+    assert not kinds(feed(e, t, np.full(t.size, 59.5)), "cleared")  # 3 h at 59.5: held
+    assert [a.alert_id for a in e.active()] == [raised.alert_id]
+    # 58.9 %RH is past the clear threshold (-0.11): clears once it has held for min_clear_s (600 s)
+    t2 = t[-1] + MIN + np.arange(0, 601, MIN)
+    events = feed(e, t2, np.full(t2.size, 58.9))
+    (cleared,) = kinds(events, "cleared")
+    assert cleared.at == datetime.fromtimestamp(t2[0] + 600, UTC)
+    assert not e.active()
+    # exactly at the clear threshold (59.0 %RH, deviation -0.1) clears too: the rule is "<="
+    e2 = engine(escalate_unacked_s=1e9)
+    feed(e2, [0, 300], [61.0, 61.0])
+    assert kinds(feed(e2, np.arange(360, 360 + 1200, MIN), np.full(20, 59.0)), "cleared")
+
+
+def test_hysteresis_on_red_and_minimum_set_time():
+    """Red sets at deviation 0.5 (65 %RH) and returns to yellow only below 0.3 (63 %RH)."""
+    e = engine(escalate_unacked_s=1e9)
+    # 64.9 %RH (0.49) for an hour raises yellow only
+    assert [x.tier for x in kinds(feed(e, np.arange(0, 3600, MIN), np.full(60, 64.9)), "raised")] == [Level.YELLOW]
+    # 65 %RH: escalates after min_set_s (300 s), not before
+    ev = feed(e, np.arange(3600, 3600 + 299, MIN), np.full(5, 65.0))
+    assert not kinds(ev, "escalated")
+    (esc,) = kinds(feed(e, [3900.0], [65.0]), "escalated")
+    assert esc.tier == Level.RED and esc.reason == "worsened"
+    # 63.5 %RH (0.35) for 2 h: still red (hysteresis between 0.5 and 0.3)
+    assert not kinds(feed(e, np.arange(4000, 4000 + 7200, MIN), np.full(120, 63.5)), "de-escalated")
+    assert e.active()[0].tier == Level.RED
+    # 62.9 %RH (0.29): back to yellow after min_clear_s (600 s), not before
+    t = np.arange(11_200, 11_200 + 601, MIN)
+    ev = feed(e, t, np.full(t.size, 62.9))
+    (de,) = kinds(ev, "de-escalated")
+    assert de.at == datetime.fromtimestamp(11_200 + 600, UTC) and de.tier == Level.YELLOW
+
+
+def test_rollup_takes_the_worst_tier_not_the_last():
+    """A case holding a red relic and, raised later, a yellow one is red; and so up to the hall."""
+    e = engine(escalate_unacked_s=1e9)
+    vase = Target("relic", "vase")
+    e.settings.parents[vase] = CASE  # in case 3 with the robe
+    feed(e, [0, 300], [70.0, 70.0], target=vase)  # red, raised first
+    feed(e, [400, 700], [61.0, 61.0])  # robe: yellow, raised last
+    rolled = e.rollup()
+    assert rolled[vase] == Level.RED and rolled[RELIC] == Level.YELLOW
+    assert rolled[CASE] == rolled[ZONE] == rolled[HALL] == Level.RED
+    # one relic, two causes: red temperature first, yellow humidity last -> the relic is red
+    e2 = engine(escalate_unacked_s=1e9)
+    band_t = load_profiles(ROOT / "scenes" / "materials.toml")["silk"].band("temperature")
+    hot = band_t.high + 0.6 * deviation_scale(band_t)
+    for t in (0.0, 300.0):
+        e2.update(t, band_observations(RELIC, "temperature", hot, band_t))
+    feed(e2, [400, 700], [61.0, 61.0])
+    assert {a.cause: a.tier for a in e2.active()} == {"temperature_high": Level.RED,
+                                                     "relative_humidity_high": Level.YELLOW}
+    assert e2.rollup() == {RELIC: Level.RED, CASE: Level.RED, ZONE: Level.RED, HALL: Level.RED}
 
 
 def test_offline_sensor_is_its_own_cause_and_clears_when_back():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import time
 
+import httpx
 import pytest
 from fixtures_api import LIVE_KEY, Api, serve
 
@@ -195,3 +196,23 @@ def test_bad_token_is_401_with_both_languages(api: Api):
     assert r.status_code == 401
     assert r.json()["error"]["code"] == "token_invalid"
     assert "令牌" in r.json()["error"]["message"]["zh"]
+
+
+def test_expired_token_is_refused_through_the_api(api: Api):
+    """A token past its expiry is 401 on every request, though signed by the server's secret for a user
+    whose role and stamp still match; the same token one hour from expiry works."""
+    from bridge.store import service_queries as q
+
+    signer = api.app.state.service.signer
+    stamp = q.get_user(api.store, "staff").token_stamp
+    now = time.time()
+    expired = signer.issue("staff", "staff", now=now - signer.ttl_s - 1.0, stamp=stamp)
+    fresh = signer.issue("staff", "staff", now=now - signer.ttl_s + 3600.0, stamp=stamp)
+    for token, status in ((fresh, 200), (expired, 401)):
+        with httpx.Client(base_url=api.url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as c:
+            for path in ("/api/latest", "/api/auth/me"):
+                r = c.get(path)
+                assert r.status_code == status, (path, r.text)
+                if status == 401:
+                    assert r.json()["error"]["code"] == "token_invalid"
+                    assert r.headers["www-authenticate"] == "Bearer"

@@ -138,7 +138,6 @@ def test_bad_input_is_refused_with_exit_1_a_missing_option_with_2(tmp_path: Path
 
 
 def test_cryptography_certificates_verify(tmp_path: Path) -> None:
-    pytest.importorskip("cryptography")
     made = make_certs(tmp_path, ["localhost", "127.0.0.1"], engine="cryptography")
     ctx = ssl.create_default_context(cafile=str(made.ca))
     ctx.load_cert_chain(made.cert, made.key)  # the key belongs to the certificate
@@ -165,7 +164,6 @@ def secure_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureBr
     binary = mosquitto_binary()
     if binary is None:
         pytest.skip("mosquitto binary not installed")
-    pytest.importorskip("paho.mqtt.client")
     out = tmp_path_factory.mktemp("broker") / "conf"
     port, service_port = free_port(), free_port()
     rc = broker_config_main(["--scene", str(SCENE), "--out", str(out), "--port", str(port), "--bind", "127.0.0.1",

@@ -181,6 +181,70 @@ def test_opening_flow_grows_with_temperature_difference_and_wind(dt, w, h, wind)
     assert cl.opening_flow_m3_s(w, h, -dt, wind, 10.0) == pytest.approx(q)
 
 
+def test_opening_flow_matches_the_orifice_equation():
+    """Buoyant two-way flow through a large opening, Q = Cd/3 W sqrt(g H^3 dT / T) with T in kelvin
+    (Brown & Solvason 1962; ASHRAE Fundamentals 2017 ch. 16), Cd = 0.6; wind Q = 0.025 A U (BS 5925)."""
+    # a 1 m x 2 m door, 20 K across it, mean 10 degC (283.15 K): 0.2 sqrt(9.81 * 8 * 20 / 283.15)
+    assert cl.opening_flow_m3_s(1.0, 2.0, 20.0, 0.0, 10.0) == pytest.approx(0.47090, rel=1e-4)
+    assert cl.opening_flow_m3_s(1.0, 2.0, 20.0, 0.0, 10.0) == pytest.approx(
+        0.6 / 3 * 1.0 * np.sqrt(9.81 * 2.0**3 * 20.0 / 283.15), rel=1e-12)
+    # the same door at a mean of 40 degC: the absolute temperature, not the Celsius one, divides
+    assert cl.opening_flow_m3_s(1.0, 2.0, 20.0, 0.0, 40.0) == pytest.approx(
+        0.6 / 3 * np.sqrt(9.81 * 8.0 * 20.0 / 313.15), rel=1e-12)
+    # wind alone on a 1 m x 2 m door at 3 m/s: 0.025 * 2 * 3 = 0.15 m^3/s; both in quadrature
+    assert cl.opening_flow_m3_s(1.0, 2.0, 0.0, 3.0, 10.0) == pytest.approx(0.15, rel=1e-12)
+    assert cl.opening_flow_m3_s(1.0, 2.0, 20.0, 3.0, 10.0) == pytest.approx(np.hypot(0.47090, 0.15), rel=1e-4)
+    # width enters linearly, height to the power 1.5 (stack) and 1 (wind)
+    assert cl.opening_flow_m3_s(2.0, 2.0, 20.0, 0.0, 10.0) == pytest.approx(2 * 0.47090, rel=1e-4)
+    assert cl.opening_flow_m3_s(1.0, 4.0, 20.0, 0.0, 10.0) == pytest.approx(2**1.5 * 0.47090, rel=1e-4)
+
+
+def test_open_door_exchanges_the_orifice_flow_in_the_model():
+    """In a closed hall with one door open to the outdoor air, the first second's moisture and heat
+    exchange rates are Q (w_out - w_in) and Q rho c_p (T_out - T_in), Q from the orifice equation."""
+    geo = cl.HallGeometry(floor=rect(6.0, 4.0), height=3.0,
+                          openings=(cl.Aperture("d", np.array([6.0, 1.0]), np.array([6.0, 2.0]), 2.0),))
+    model = cl.build_model(geo, CLOSED, cell_m=0.5, dt_s=0.02)  # a short implicit step: the rate at t = 0
+    state = cl.initial_state(model, 20.0, 50.0)
+    w_in, w_out = float(state.w[0]), float(vapour_density(0.0, 50.0))
+    m0, h0 = cl.total_moisture_g(model, state), cl.total_heat_j(model, state)
+    state = cl.step(model, state, cl.Forcing(t_out_c=0.0, rh_out=50.0, hvac_on=False, open_ids=frozenset({"d"}),
+                                             wind_m_s=0.0))
+    q = 0.6 / 3 * 1.0 * np.sqrt(9.81 * 2.0**3 * 20.0 / 283.15)  # 0.47 m^3/s
+    dt = model.dt_s
+    assert cl.total_moisture_g(model, state) - m0 == pytest.approx(q * dt * (w_out - w_in), rel=0.01)
+    assert cl.total_heat_j(model, state) - h0 == pytest.approx(q * dt * cl.RHO_CP * (0.0 - 20.0), rel=0.01)
+
+
+def test_dehumidifier_removes_its_rated_litres_per_day():
+    """A 20 L/day dehumidifier running flat out (RH far above its humidistat) in a sealed hall takes
+    out 20 kg / 24 = 833 g of water in one hour and releases its latent heat (2.45 MJ/kg) into the air."""
+    geo = cl.HallGeometry(floor=rect(10.0, 8.0), height=4.0)  # 320 m^3
+    s = cl.ClimateSettings(**{**CLOSED.__dict__, "eddy_diffusivity_m2_s": 2.0,
+                              "dehumidifiers": (cl.Dehumidifier("dh", np.array([5.0, 4.0]), 20.0, 30.0),)})
+    model = cl.build_model(geo, s, cell_m=1.0, dt_s=60.0)
+    state = cl.initial_state(model, 20.0, 80.0)
+    m0, h0 = cl.total_moisture_g(model, state), cl.total_heat_j(model, state)
+    for _ in range(60):
+        state = cl.step(model, state, still(20.0, 80.0))
+    removed = m0 - cl.total_moisture_g(model, state)
+    assert removed == pytest.approx(20.0e3 / 24.0, rel=1e-9)
+    assert cl.total_heat_j(model, state) - h0 == pytest.approx(removed * 1e-3 * cl.H_FG, rel=1e-9)
+    ins = model.grid.inside
+    rh = rh_from_vapour_density(state.t[ins], state.w[ins])
+    # well mixed: vapour 833 g / 320 m^3 lower, air 2.04 MJ / (rho c_p 320 m^3) = 5.3 K warmer, no mass
+    w_end = float(vapour_density(20.0, 80.0)) - removed / 320.0
+    t_end = 20.0 + removed * 1e-3 * cl.H_FG / (cl.RHO_CP * 320.0)
+    assert state.t[ins].mean() == pytest.approx(t_end, abs=0.01)
+    assert rh.mean() == pytest.approx(float(rh_from_vapour_density(t_end, w_end)), abs=0.1)
+    # below its humidistat band it stops: at 30 %RH set point nothing is removed from a 30 %RH hall
+    state = cl.initial_state(model, 20.0, 30.0)
+    m1 = cl.total_moisture_g(model, state)
+    for _ in range(10):
+        state = cl.step(model, state, still(20.0, 30.0))
+    assert cl.total_moisture_g(model, state) == pytest.approx(m1, rel=1e-12)
+
+
 def test_settings_reject_unknown_keys_and_read_dehumidifiers():
     s = cl.settings_from_mapping({"wall_u_w_m2k": 0.7}, {"dehumidifiers": [{"id": "d", "position": [1, 2]}]})
     assert s.wall_u_w_m2k == 0.7 and s.dehumidifiers[0].capacity_l_per_day == 30.0

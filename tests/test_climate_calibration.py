@@ -67,7 +67,8 @@ def test_fit_refuses_unknown_parameters():
 
 
 def load_candanedo(room: str, start: str, days: float, step: str = "30min"):
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
+
     df = pd.read_csv(SHARED / "energy_weather_temp.zip", compression="zip", parse_dates=["date"],
                      skipinitialspace=True, na_values=["NA", "NaN"]).set_index("date")
     df = df.loc[start: pd.Timestamp(start) + pd.Timedelta(days=days) - pd.Timedelta(minutes=10)]

@@ -265,8 +265,26 @@ def test_contract_one_megabyte(fmt: str) -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_contract_pure_and_repeatable(fmt: str) -> None:
-    payload = _msg(fmt, '"°C"' if fmt == "ha_discovery" else "21.5", time=NOW - timedelta(minutes=1))[1]
-    assert _run(fmt, payload) == _run(fmt, payload)
+    """The same message gives the same, known result every time, whatever was decoded in between."""
+    sent = NOW - timedelta(minutes=1)
+    payload = _msg(fmt, '"°C"' if fmt == "ha_discovery" else "21.5", time=sent)[1]
+    other = _msg(fmt, '"°C"' if fmt == "ha_discovery" else "19.0", key="t2" if fmt == "ha_discovery" else None,
+                 time=NOW - timedelta(hours=2))[1]
+    # the time is the payload's where the convention carries one in this message, else received_at
+    when = sent if CONTRACT[fmt][3] else NOW
+    first, between, again = _run(fmt, payload), _run(fmt, other), _run(fmt, payload)
+    assert first.rejections == between.rejections == again.rejections == []
+    if fmt == "ha_discovery":
+        for d in (first, again):
+            f = d.status["discovered"]
+            assert (f.sensor, f.quantity, f.unit, f.state_topic, f.path) == (
+                "S1", "temperature", "°C", "s/S1", ("temperature",))
+        assert between.status["discovered"].path == ("t2",)
+    else:
+        for d in (first, again):
+            assert [(r.sensor, r.quantity, r.value, r.unit, r.time) for r in d.readings] == [
+                ("S1", "temperature", 21.5, "°C", when)]
+        assert [r.value for r in between.readings] == [19.0]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -10,15 +10,13 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
-import pytest
+import paho.mqtt.client as paho
 from test_decoders_encode import decode_all
 
 from bridge.readings import Reading
 from bridge.sensors import FORMATS
 from bridge.sensors.encode import ENCODABLE, encode
 from simulation.quantities import QUANTITIES
-
-paho = pytest.importorskip("paho.mqtt.client")
 
 
 class Collector:

@@ -1,4 +1,5 @@
-"""The native decoder's fast path gives exactly what the full path gives, or steps aside."""
+"""The native decoder's fast path gives exactly what the full path gives, or steps aside; both give
+what each payload says (the expectations below are written from the payloads, not from a decoder)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,75 @@ CASES: list[tuple[str, bytes, str | None]] = [
     ("relic-twin/h/S01", b"", None),
     ("relic-twin/h/S01", b"{" + b" " * MAX_PAYLOAD_BYTES + b'"temperature": 20}', None),
 ]
+
+
+TP = "2025-11-25T14:00:00+00:00"  # the payloads' time
+TR = "2026-11-25T14:00:05+00:00"  # received_at: a payload without a time
+# per case of CASES: the readings (sensor, quantity, value, unit, time) or a fragment of the one rejection
+EXPECTED: list[list[tuple[str, str, float, str, str]] | str] = [
+    [("S01", "temperature", 20.5, "°C", TP)],
+    [("S01", "temperature", 20.0, "°C", TP)],
+    [("S01", "temperature", 20.5, "°C", TP), ("S01", "relative_humidity", 48.2, "%RH", TP),
+     ("S01", "illuminance", 50.0, "lx", TP)],
+    [("S01", "co2", 420.0, "ppm", TP)],
+    [("S01", "temperature", 20.5, "°C", TR)],
+    [("S01", "temperature", 20.5, "°C", TR)],
+    [("S09", "temperature", 1.0, "°C", TP)],
+    [("HINT", "temperature", 20.5, "°C", TP)],
+    "does not match the native pattern",
+    "is not a non-empty string",
+    "is not a non-empty string",
+    "is not a non-empty string",
+    "appears more than once",
+    "True is not a number",
+    "sent as the string '20.5'",
+    "None is not a number",
+    "nan is not a finite number",
+    "inf is not a finite number",
+    "inf is not a finite number",
+    "a huge integer is not a finite number",
+    "outside the physical range",
+    [("S01", "temperature", 20.0, "°C", TP)],
+    [("S01", "temperature", 20.0, "°C", TP)],  # 68 °F
+    [("S01", "temperature", 20.0, "°C", TP)],  # and a rejection for "colour", checked below
+    "holds no known quantity",
+    "holds no known quantity",
+    [("S01", "temperature", 20.0, "°C", "2025-11-28T14:00:00+00:00")],
+    "before 2000-01-01",
+    "has no time zone",
+    "neither ISO 8601 nor epoch seconds",
+    "neither ISO 8601 nor epoch seconds",
+    "is not a number",
+    "not valid JSON",
+    [("S01", "temperature", 20.0, "°C", TP)],
+    [("S01", "temperature", 20.0, "°C", TP)],
+    "not UTF-8",
+    "more than the 65536-byte limit",
+    "nested too deeply",
+    "expected an object",
+    "payload is empty",
+    "more than the 65536-byte limit",
+]
+
+
+@pytest.mark.parametrize(("case", "expected"), list(zip(CASES, EXPECTED, strict=True)))
+def test_both_paths_give_what_the_payload_says(case: tuple[str, bytes, str | None], expected,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    topic, payload, hint = case
+    fast = native.decode(topic, payload, NOW, hint)
+    with monkeypatch.context() as m:
+        m.setattr(native, "_decode_fast", lambda *_: None)
+        full = native.decode(topic, payload, NOW, hint)
+    for d in (fast, full):
+        got = [(r.sensor, r.quantity, r.value, r.unit, r.time.isoformat()) for r in d.readings]
+        if isinstance(expected, str):
+            assert got == [] and len(d.rejections) == 1 and expected in d.rejections[0].reason, d.rejections
+            assert " | " in d.rejections[0].reason  # both languages
+        else:
+            assert got == expected
+            assert all(type(r.value) is float for r in d.readings)
+            assert len(d.rejections) == (1 if b'"colour"' in payload else 0), d.rejections
+            assert d.status == ({"battery": 80.0, "sensor": "S01"} if b'"battery"' in payload else {})
 
 
 @pytest.mark.parametrize(("topic", "payload", "hint"), CASES)

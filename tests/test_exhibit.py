@@ -190,3 +190,24 @@ def test_a_damaged_mesh_is_a_clear_error(tmp_path: Path, capsys):
     scene = load_scene(scenes_dir() / "demo_hall", assets_dir=assets)
     with pytest.raises(ConfigError, match="bronze_ding.ply.*无法读取模型"):
         publish([scene], tmp_path / "out", assets_dir=assets)
+
+
+def test_studio_environment_is_small_brighter_above_and_lit_from_the_front_right():
+    """The baked lighting (bridge/exhibit/lighting.py): a 64 x 32 equirectangular grey map whose
+    ceiling is brighter than its floor, with its key light where :data:`STUDIO` puts it."""
+    import base64
+
+    from bridge.exhibit.lighting import STUDIO, environment_data_uri, studio_environment
+
+    env = studio_environment().astype(int)
+    assert env.shape == (32, 64, 3) and (env[..., 0] == env[..., 2]).all()
+    assert env[0].mean() > env[-1].mean() + 60  # ceiling over floor
+    key = STUDIO[0]
+    row = int((0.5 - key.elevation / np.pi) * 32)
+    col = int((key.azimuth / (2 * np.pi) + 0.5) * 64)
+    assert env[row, col, 0] == env[..., 0].max() == 255
+    mirror = int((-key.azimuth / (2 * np.pi) + 0.5) * 64)
+    assert env[row, mirror, 0] < 245  # the front left, in the key's shade
+    uri = environment_data_uri()
+    png = base64.b64decode(uri.split(",", 1)[1])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(uri) < 4000

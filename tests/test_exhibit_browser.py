@@ -110,6 +110,21 @@ def test_model_renders_and_turns_with_the_keyboard(page):
     page.find_element("id", "reset-view").click()
 
 
+def test_model_is_lit_by_the_baked_studio_and_its_shadow_follows_the_first_frame(page):
+    """The page's own small environment map lights the bronze about as brightly as model-viewer's
+    neutral room (too dark a map made the ding near black), and the floor shadow is switched on
+    once the first frame is drawn."""
+    viewer = page.find_element("id", "viewer")
+    assert viewer.get_attribute("environment-image").startswith("data:image/png;base64,")
+    assert float(viewer.get_attribute("shadow-intensity")) == pytest.approx(0.6)
+    pixels = viewer_pixels(page)
+    stage = np.array([0xE6, 0xE0, 0xD5])
+    model = np.abs(pixels - stage).sum(axis=2) > 40
+    green = pixels[model][:, 1]
+    # the ding's patina is sRGB (74, 127, 92)-ish; lit by the neutral room its pixels' green median is ~110
+    assert 70 < np.median(green) < 170, f"median green of the lit ding {np.median(green)}"
+
+
 def test_hotspot_opens_by_click_and_by_keyboard(page):
     from selenium.webdriver.common.keys import Keys
 

@@ -275,3 +275,27 @@ def test_settings_restrict_candidates() -> None:
     s = ForecastSettings(candidates=("persistence",), halves=False)
     fc = forecast(daily(7), STEP, 12, settings=s)
     assert set(fc.models) == {"persistence"}
+
+
+def test_choice_needs_skill_in_every_part_of_the_backtest() -> None:
+    """_choose: a candidate must be significant, beat persistence by the margin, and beat it in each
+    consecutive part of the backtest (a skill that lasts, not a lucky week)."""
+    from simulation.forecast import _choose
+
+    s = ForecastSettings(parts=2)
+    names = ("persistence", "cand")
+
+    def choice(mae_c, parts_c, significant=True, n_scored=100):
+        mae = np.array([1.0, mae_c])[:, None, None]
+        parts = np.array([[1.0, 1.0], parts_c])[:, :, None, None]
+        sig = np.array([True, significant])[:, None, None]
+        return int(_choose(mae, parts, sig, names, np.array([[n_scored]]), s)[0, 0])
+
+    assert choice(0.5, [0.4, 0.6]) == 1  # wins overall and in both halves
+    assert choice(0.5, [0.1, 1.001]) == 0  # wins overall by a lucky first half only
+    assert choice(0.5, [1.001, 0.1]) == 0  # ... or a lucky second half only
+    assert choice(0.5, [0.4, 0.6], significant=False) == 0
+    assert choice(0.971, [0.97, 0.97]) == 0  # short of the 3 % margin
+    assert choice(0.969, [0.97, 0.97]) == 1
+    assert choice(0.5, [0.4, 0.6], n_scored=s.min_origins - 1) == 0
+    assert choice(0.5, [0.4, 0.6], n_scored=s.min_origins) == 1

@@ -41,10 +41,29 @@ def test_whole_percent_rh_no_worse_than_persistence(scores: dict[str, dict]) -> 
     assert np.all(r["ours"].mae <= 1.02 * r["persistence"].mae), r["ours"].mae / r["persistence"].mae
 
 
-def test_band_coverage_near_nominal(scores: dict[str, dict]) -> None:
-    cov = np.concatenate([scores[k]["ours"].coverage for k in scores])
-    assert np.all((cov >= 0.85) & (cov <= 1.0)), cov
-    assert 0.9 <= cov.mean() <= 0.995
+@pytest.fixture(scope="module")
+def coverage() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Coverage of the nominal 95 % band at every 4th lead of the 12 h horizon: (coverage, count)."""
+    out = {}
+    for k, v in load().items():
+        ours = rolling_backtest(v, STEP, 48, np.arange(0, 48, 4), every_steps=13)["ours"]
+        out[k] = (ours.coverage, ours.count)
+    return out
+
+
+def test_band_coverage_near_nominal(coverage: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+    """The 95 % band covers 92-97 % of real outcomes, per quantity and pooled (about 2 300 windows
+    each; the standard error of a coverage near 95 % is then 0.5 %). A 90 % band labelled 95 % covers
+    about 91 % here and fails; each lead (about 190 windows, standard error 1.6 %) within 90-98.5 %."""
+    pooled_hits = pooled_n = 0.0
+    for k, (cov, n) in coverage.items():
+        assert n.min() > 150, (k, n)
+        share = float((cov * n).sum() / n.sum())
+        assert 0.92 <= share <= 0.97, (k, share)
+        assert np.all((cov >= 0.90) & (cov <= 0.985)), (k, cov)
+        pooled_hits += float((cov * n).sum())
+        pooled_n += float(n.sum())
+    assert 0.93 <= pooled_hits / pooled_n <= 0.97, pooled_hits / pooled_n
 
 
 def test_gappy_real_series_still_forecasts() -> None:

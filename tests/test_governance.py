@@ -55,6 +55,25 @@ def test_unknown_unit_impossible_value_and_duplicate_are_quarantined() -> None:
     assert json.loads(out.rejections[1].payload)["value"] == 400.0
 
 
+def test_range_is_checked_after_unit_conversion() -> None:
+    """The physical range (temperature -40 to 85 degC) applies to the converted value: 293.15 K and
+    100 degF are ordinary room and warm readings, and the limits hold in every unit."""
+    accepted = [(293.15, "K"), (100.0, "°F"), (233.15, "K"), (358.15, "K"), (-40.0, "°F"), (185.0, "°F"),
+                (-40.0, "°C"), (85.0, "°C")]
+    rejected = [(358.2, "K"), (233.1, "K"), (185.1, "°F"), (-40.1, "°F"), (0.0, "K"), (85.1, "°C")]
+    rs = [Reading("s", "temperature", T0 + timedelta(minutes=i), v, u)
+          for i, (v, u) in enumerate(accepted + rejected)]
+    kept, rejections = g.unify(rs, now=NOW)
+    assert [round(r.value, 6) for r in kept] == [20.0, 37.777778, -40.0, 85.0, -40.0, 85.0, -40.0, 85.0]
+    assert all(r.unit == "°C" for r in kept)
+    assert [json.loads(j.payload)["value"] for j in rejections] == [v for v, _ in rejected]
+    assert all("outside the physical range" in j.reason and "°C" in j.reason for j in rejections)
+    # and relative humidity given as a fraction: 0.45 is 45 %RH, 1.2 is 120 %RH (impossible)
+    kept, rejections = g.unify([Reading("s", "relative_humidity", T0, 0.45, "/"),
+                                Reading("s", "relative_humidity", T0 + timedelta(minutes=1), 1.2, "/")], now=NOW)
+    assert [r.value for r in kept] == [pytest.approx(45.0)] and len(rejections) == 1
+
+
 def test_spike_is_flagged_kept_and_left_out_of_models() -> None:
     v = calm(300)
     v[150] = 35.0

@@ -13,16 +13,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from panda3d.core import GeomPoints, GeomTriangles, NodePath
 
-pytest.importorskip("panda3d")
-
-from panda3d.core import GeomPoints, GeomTriangles, NodePath  # noqa: E402
-
-from simulation.paths import assets_dir, scenes_dir  # noqa: E402
-from simulation.scene import HallScan, Scene, load_scene  # noqa: E402
-from twin_engine.hall import LOW_WALL_M, build_scan  # noqa: E402
-from twin_engine.meshes import apply_transform, read_points  # noqa: E402
-from twin_engine.monitor import MonitorScreen  # noqa: E402
+from simulation.paths import assets_dir, scenes_dir
+from simulation.scene import HallScan, Scene, load_scene
+from twin_engine.hall import LOW_WALL_M, build_scan
+from twin_engine.meshes import apply_transform, read_points
+from twin_engine.monitor import MonitorScreen
 
 T0 = "2026-11-25T14:00:00Z"
 

@@ -59,10 +59,10 @@ def test_named_sensor_column_and_unknown_name(tmp_path: Path) -> None:
 def test_two_sensor_columns_that_disagree_must_be_chosen(tmp_path: Path) -> None:
     f = tmp_path / "two.csv"
     f.write_text("time,device,location,temperature\n2025-01-01 00:00,a,hall,20\n"
-                 "2025-01-01 00:00,b,hall,21\n", encoding="utf-8")
+                 "2025-01-01 00:00,b,hall,21\n2025-01-01 00:00,c,store,21\n", encoding="utf-8")
     with pytest.raises(LoggerFileError, match="columns device, location each name sensors"):
         read_logger_file(f, "", now=NOW)
-    assert len(read_logger_file(f, "", now=NOW, sensor_column="device").sources) == 2
+    assert len(read_logger_file(f, "", now=NOW, sensor_column="device").sources) == 3
 
 
 def test_gap_in_the_first_sensor_is_not_filled_by_another(tmp_path: Path) -> None:
@@ -159,9 +159,9 @@ def long_files(draw: st.DrawFn) -> tuple[list[str], list[tuple[str, int, float |
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=long_files(), column=st.sampled_from(["sensor", "location", "device_id", "传感器"]),
-       first=st.booleans())
+       first=st.booleans(), named=st.booleans())
 def test_no_reading_is_ever_assigned_to_another_sensor(tmp_path_factory: pytest.TempPathFactory, data: tuple,
-                                                       column: str, first: bool) -> None:
+                                                       column: str, first: bool, named: bool) -> None:
     sensors, rows = data
     t0 = datetime(2025, 3, 1, tzinfo=UTC)
     head = f"{column},time,temperature,relative_humidity" if first else \
@@ -177,9 +177,12 @@ def test_no_reading_is_ever_assigned_to_another_sensor(tmp_path_factory: pytest.
     mapper = SensorMapper(tuple(SceneSensor(f"ID_{i}") for i in range(len(sensors))),
                           {s: f"ID_{i}" for i, s in enumerate(sensors)}, "h")
     try:
-        result = read_logger_file(f, "", now=NOW, route=mapper)
+        result = read_logger_file(f, "", now=NOW, route=mapper, sensor_column=column if named else None)
     except LoggerFileError as exc:
         assert "no data rows" in str(exc) or "names no" in str(exc)
+        return
+    if len({s for s, *_ in rows}) < 2 and not named:  # one name in the column: a one-sensor file
+        assert result.sensor_column is None
         return
     truth = {(f"ID_{sensors.index(s)}", q, t0 + timedelta(minutes=10 * m), v)
              for s, m, t, rh in rows for q, v in ((T, t), (RH, rh)) if v is not None}

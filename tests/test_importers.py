@@ -378,7 +378,8 @@ def test_import_malformed_file_names_the_line(tmp_path: Path, capsys: pytest.Cap
 
 def test_import_and_quarantine_with_the_real_store(tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    store_mod = pytest.importorskip("bridge.store")
+    import bridge.store as store_mod
+
     lines = _lines(DATA / "Trend_2.csv")
     lines[3] = "01-Jun-22 2:00:00 am,abc"  # line 4
     f = tmp_path / "trend.csv"
@@ -430,7 +431,8 @@ def test_quarantine_lists_filters_and_shows_raw(capsys: pytest.CaptureFixture[st
 
 
 def test_unreadable_big_file_is_quarantined_once(tmp_path: Path) -> None:
-    store_mod = pytest.importorskip("bridge.store")
+    import bridge.store as store_mod
+
     f = tmp_path / "big.csv"
     f.write_bytes(b"not a logger file\n" * 20_000)  # larger than the stored payload cut
     args = [str(f), "--sensor", "s", "--data-dir", str(tmp_path / "data")]

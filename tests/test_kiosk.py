@@ -11,9 +11,9 @@ import pytest
 from simulation.paths import scenes_dir
 from simulation.scene import load_scene
 from twin_engine import kiosk_orbit as orbit
-from twin_engine.kiosk_gui import wrap
 from twin_engine.kiosk_hotspots import PICKABLE_ALPHA, TOUCH_TARGET_PX, facing, marker_alpha, pick
 from twin_engine.kiosk_idle import IdleSettings, IdleTimer
+from twin_engine.layout import wrap
 
 SCENE = scenes_dir() / "demo_hall"
 
@@ -134,12 +134,12 @@ def test_idle_timer_counts_down_at_least_20_s() -> None:
 
 
 def test_wrap_breaks_chinese_between_characters_and_english_between_words() -> None:
-    def measure(s: str) -> float:
-        return float(len(s))
+    from twin_engine.layout import measure
 
-    zh = wrap("青铜是铜锡铅的合金。", 4, measure)
+    zh = wrap("青铜是铜锡铅的合金。", measure("青铜是铜", 10, None) + 0.5, 10, None)
     assert zh[0] == "青铜是铜" and "".join(zh) == "青铜是铜锡铅的合金。"
-    assert wrap("cast in clay moulds", 9, measure) == ["cast in", "clay", "moulds"]
+    wide = max(measure(s, 10, None) for s in ("cast in", "moulds")) + 0.5
+    assert wrap("cast in clay moulds", wide, 10, None) == ["cast in", "clay", "moulds"]
 
 
 # --- the screen, offscreen ------------------------------------------------------------------------------

@@ -11,10 +11,7 @@ import trimesh
 
 from simulation.paths import assets_dir, scenes_dir
 from simulation.scene import load_scene
-
-pytest.importorskip("tomlkit")
-
-from twin_engine.annotate import AnnotateScreen, add_annotation, to_file_frame  # noqa: E402
+from twin_engine.annotate import AnnotateScreen, add_annotation, to_file_frame
 
 
 @pytest.fixture()

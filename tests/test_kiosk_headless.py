@@ -1,5 +1,5 @@
-"""The kiosk's gallery captions at 1920 x 1080 (name and material · era never overlap, in either
-language), and ``relic-twin kiosk --headless`` writing PNG frames with a relic chosen by name."""
+"""``relic-twin kiosk --headless`` writing PNG frames with a relic chosen by name, and the window it
+asks for (the captions at every size are in ``test_kiosk_sizes.py``)."""
 
 from __future__ import annotations
 
@@ -10,40 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("panda3d")
-
-from simulation.paths import scenes_dir  # noqa: E402
-from simulation.scene import load_scene  # noqa: E402
-from twin_engine.kiosk import CAPTION_GAP, GALLERY_MESH_CY, GALLERY_MESH_SIZE, KioskScreen  # noqa: E402
-from twin_engine.kiosk_gui import label_lines  # noqa: E402
-
 ROOT = Path(__file__).resolve().parents[1]
-
-
-class FullHd(KioskScreen):
-    """The kiosk's layout at the kiosk's own screen size, whatever the test window is."""
-
-    @property
-    def size(self) -> tuple[int, int]:
-        return (1920, 1080)
-
-
-@pytest.mark.parametrize("lang", ["en", "zh-CN"])
-def test_gallery_captions_stack_without_overlap_at_1920x1080(engine_base: object, lang: str) -> None:
-    screen = FullHd(engine_base, load_scene(scenes_dir() / "demo_hall"), lang=lang)
-    wrapped = 0
-    for relic, r in zip(screen.scene.relics, screen._gallery_layout().values(), strict=True):
-        (name, name_top, name_size, _), (sub, sub_top, sub_size, _) = screen.gallery_caption(relic, r)
-        name_lines = label_lines(name, name_size, screen.font, r.w * 0.94)
-        wrapped += len(name_lines) > 1
-        name_bottom = name_top + len(name_lines) * name_size * CAPTION_GAP
-        sub_bottom = sub_top + len(label_lines(sub, sub_size, screen.font, r.w * 0.94)) * sub_size * CAPTION_GAP
-        mesh_bottom = r.y + r.h * GALLERY_MESH_CY + min(r.w, r.h) * GALLERY_MESH_SIZE / 2
-        assert mesh_bottom <= name_top, relic.id
-        assert name_bottom <= sub_top, relic.id
-        assert sub_bottom <= r.y + r.h, relic.id
-    if lang == "en":
-        assert wrapped >= 2  # the case that overlapped: names on two lines
 
 
 def test_kiosk_headless_writes_frames(tmp_path: Path) -> None:
@@ -63,3 +30,29 @@ def test_kiosk_headless_writes_frames(tmp_path: Path) -> None:
     bad = subprocess.run([sys.executable, "-m", "twin_engine.cli", "kiosk", "--headless", "--out", str(out),
                           "--relic", "no-such-relic"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 1 and "gargoyle" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_full_screen_takes_the_display_resolution_and_a_window_fits_inside_it() -> None:
+    from twin_engine.display import DEFAULT_WINDOW, parse_size, window_plan
+
+    for display in ((1280, 720), (1366, 768), (3840, 2160), (1080, 1920)):
+        plan = window_plan(display, (1920, 1080), fullscreen=True)
+        assert plan.fullscreen and plan.size == display  # never a mode the display does not have
+    small = window_plan((1280, 720), (1920, 1080), fullscreen=False)  # the window that opened at -320,-180
+    assert not small.fullscreen and small.size[0] <= 1280 and small.size[1] <= 720
+    assert small.size[0] / small.size[1] == pytest.approx(16 / 9, abs=0.01)
+    x, y = small.origin
+    assert x >= 0 and y >= 0 and x + small.size[0] <= 1280 and y + small.size[1] <= 720
+    assert window_plan((1920, 1080), None, fullscreen=False).size == DEFAULT_WINDOW
+    assert window_plan(None, (1366, 768), fullscreen=False).size == (1366, 768)
+    assert parse_size("1080x1920") == (1080, 1920) and parse_size("1366×768") == (1366, 768)
+    for bad in ("1920", "axb", "10x10", "1920x1080x2"):
+        with pytest.raises(ValueError):
+            parse_size(bad)
+
+
+def test_a_bad_size_is_a_usage_error_in_both_languages() -> None:
+    done = subprocess.run([sys.executable, "-m", "twin_engine.cli", "kiosk", "--headless", "--size", "big"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "WIDTHxHEIGHT" in done.stderr and "宽x高" in done.stderr
+    assert "Traceback" not in done.stderr

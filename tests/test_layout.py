@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("panda3d")
-
-from twin_engine import layout  # noqa: E402
-from twin_engine.layout import Canvas, Metrics, Rect, escapes, fit_count, overlaps, text_bounds  # noqa: E402
+from twin_engine import layout
+from twin_engine.layout import Canvas, Metrics, Rect, escapes, fit_count, overlaps, text_bounds
 
 
 def test_unit_follows_the_short_side_in_both_orientations() -> None:

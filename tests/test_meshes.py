@@ -128,7 +128,6 @@ def test_standins_are_coloured_and_z_up(name: str) -> None:
 
 
 def test_voxel_surface_closes_a_sampled_sphere() -> None:
-    pytest.importorskip("skimage")
     from twin_engine.asset_build import voxel_surface
 
     rng = np.random.default_rng(0)

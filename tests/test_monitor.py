@@ -12,13 +12,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-pytest.importorskip("panda3d")
-
-from simulation.paths import scenes_dir  # noqa: E402
-from simulation.scene import Scene, load_scene  # noqa: E402
-from twin_engine import colormap  # noqa: E402
-from twin_engine.hud import TIER_COLOURS  # noqa: E402
-from twin_engine.monitor import MonitorScreen  # noqa: E402
+from simulation.paths import scenes_dir
+from simulation.scene import Scene, load_scene
+from twin_engine import colormap
+from twin_engine.hud import TIER_COLOURS
+from twin_engine.monitor import MonitorScreen
 
 T0 = "2026-11-25T14:00:00Z"
 T1 = "2026-11-25T14:00:10Z"
@@ -395,6 +393,12 @@ def test_machines_show_their_state_in_the_hall(monitor, scene):
     stopped = pixel_at(monitor, monitor.screenshot(), point)
     assert abs(stopped[2] - stopped[0]) < 0.12 and stopped[2] < running[2] - 0.2, stopped  # grey when off
     assert "advice" in monitor.actuator_look("hu1")[1]
+    applied: list[str] = []
+    monitor.on_apply = applied.append
+    monitor.act(monitor.keys["p"])  # one key applies the standing recommendation
+    assert applied == ["hu1"] and "advice" not in monitor.actuator_look("hu1")[1]
+    assert monitor.apply_advice() is None and applied == ["hu1"]  # nothing left to apply
+    monitor.on_apply = None
     monitor.apply({"type": "delta", "time": T1, "readings": [], "alerts": [],
                    "control": control_status(on=False, pending=True)})
     monitor.refresh()

@@ -11,18 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fixtures_api import Api, serve
+from fixtures_broker import free_port
 
-pytest.importorskip("panda3d")
-
-from fixtures_api import Api, serve  # noqa: E402
-from fixtures_broker import free_port  # noqa: E402
-
-from simulation.paths import scenes_dir  # noqa: E402
-from simulation.scene import load_scene  # noqa: E402
-from twin_engine.demo import FeedClient  # noqa: E402
-from twin_engine.hud import TIER_COLOURS  # noqa: E402
-from twin_engine.layout import Metrics, describe, escapes, overlaps, text_bounds  # noqa: E402
-from twin_engine.monitor import MonitorScreen  # noqa: E402
+from simulation.paths import scenes_dir
+from simulation.scene import load_scene
+from twin_engine.demo import FeedClient
+from twin_engine.hud import TIER_COLOURS
+from twin_engine.layout import Metrics, describe, escapes, overlaps, text_bounds
+from twin_engine.monitor import MonitorScreen
 
 ROOT = Path(__file__).resolve().parents[1]
 T0 = "2026-11-25T14:00:00Z"

@@ -210,7 +210,6 @@ def test_remote_client_fetches_with_the_token_and_says_why_it_cannot(api: Api):
 
 @pytest.fixture
 def monitor(engine_base: Any, scene: Scene) -> Iterator[Any]:
-    pytest.importorskip("panda3d")
     from twin_engine.monitor import MonitorScreen
 
     screen = MonitorScreen(engine_base, scene, lang="en", load_meshes=False)

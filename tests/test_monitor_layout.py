@@ -19,14 +19,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-pytest.importorskip("panda3d")
-
-from simulation.paths import scenes_dir  # noqa: E402
-from simulation.scene import Scene, load_scene  # noqa: E402
-from twin_engine import layout  # noqa: E402
-from twin_engine.hud import Series  # noqa: E402
-from twin_engine.monitor import Details, MonitorScreen  # noqa: E402
-from twin_engine.render import demo_state  # noqa: E402
+from simulation.paths import scenes_dir
+from simulation.scene import Scene, load_scene
+from twin_engine import layout
+from twin_engine.hud import Series
+from twin_engine.monitor import Details, MonitorScreen
+from twin_engine.render import demo_state
 
 SIZES = [(1280, 720), (1366, 768), (1920, 1080), (3840, 2160), (1080, 1920)]
 LANGS = ["en", "zh-CN"]

@@ -60,7 +60,8 @@ PLANS: dict[str, str] = {
     'make demo DEMO_ARGS="--headless --out out/frames --seconds 30"': "test_make_demo",
     'make demo DEMO_ARGS="--speed 3600"': "test_make_demo",
     ".venv/bin/relic-twin demo --headless --out out/frames --seconds 30": "test_make_demo",
-    "relic-twin demo [--headless --out DIR --seconds N] [--speed X]": "test_make_demo",
+    "relic-twin demo [--headless --out DIR --seconds N] [--speed X] [--weather FILE.csv] [--replay]":
+        "test_make_demo",
     "relic-twin --version": "test_version_and_debug",
     "relic-twin --debug COMMAND ...": "test_version_and_debug",
     "relic-twin scene check scenes/demo_hall [--plan PNG]": "test_scene_check",
@@ -75,6 +76,8 @@ PLANS: dict[str, str] = {
         "test_scan_hall.py::test_scan_hall_json_writes_a_new_scene_that_checks_and_plots",
     "relic-twin fleet [--speed X] [--format zigbee2mqtt]": "test_fleet",
     "relic-twin import FILE [--hall HALL] --sensor ID [--dry-run]": "test_import_quarantine_risk_backup",
+    'relic-twin import tests/data/long/library_slice.csv --map "Archive A=S01" --map "Case 1=S04" --dry-run':
+        "test_import_long_format",
     # sites and the provincial hub: run by their own tests (brokers, PostgreSQL, several sites)
     "relic-twin serve --site DIR": "test_site_serve.py::test_serve_site_runs_every_hall_in_one_process",
     "relic-twin hub acl": "test_hub_cli.py::test_hub_commands_refuse_bad_input",
@@ -98,7 +101,9 @@ PLANS: dict[str, str] = {
     "relic-twin play out/whatif": "test_simulate_and_play",
     "relic-twin calibrate --csv FILE": "test_calibrate",
     "relic-twin kiosk": "test_kiosk",
-    "relic-twin kiosk --scene scenes/demo_hall [--headless --out DIR --seconds N --relic NAME]": "test_kiosk",
+    # --windowed needs a display (tests/test_kiosk_headless.py plans the window it asks for)
+    "relic-twin kiosk --scene scenes/demo_hall [--windowed] [--size WxH] [--headless --out DIR --seconds N "
+    "--relic NAME]": "test_kiosk",
     "relic-twin annotate RELIC": "test_annotate_without_a_display",
     "relic-twin broker-config --scene scenes/demo_hall --out DIR --make-certs": "test_broker_config",
     "relic-twin broker-config --scene scenes/demo_hall --out /etc/mosquitto/relic-twin --make-certs "
@@ -215,6 +220,7 @@ def test_make_demo(hall: Hall, tmp_path: Path) -> None:
     stored = re.search(r"stored (\d+) readings", done.stdout)
     assert stored and int(stored.group(1)) > 0
     assert str(hall.tmp / "data") in done.stdout  # it says where its data went
+    assert "virtual hall 虚拟展厅" in done.stdout and "control 环境控制" in done.stdout  # the hall answers back
 
 
 def test_version_and_debug(hall: Hall) -> None:
@@ -253,6 +259,14 @@ def test_import_quarantine_risk_backup(hall: Hall) -> None:
     backup = hall.run("relic-twin backup")
     assert list((hall.tmp / "data").rglob("*.sqlite*"))
     assert "backup" in backup.stdout.lower() or "备份" in backup.stdout
+
+
+def test_import_long_format(hall: Hall) -> None:
+    done = hall.run('relic-twin import tests/data/long/library_slice.csv --map "Archive A=S01" --map "Case 1=S04" '
+                    "--dry-run")
+    assert "source sensors in column 'location'" in done.stdout
+    assert all(name in done.stdout for name in ("Archive A", "Archive B", "Archive C", "Archive D", "Case 1"))
+    assert "3 source sensor(s) unmapped" in done.stdout
 
 
 def test_forecast_backtest(hall: Hall) -> None:

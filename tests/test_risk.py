@@ -111,6 +111,31 @@ def test_relic_combines_quantities_and_derived_checks():
     assert 5 < m["emc_percent"] < 12.5 and m["emc_mechanical"] == 0
 
 
+def test_time_weighting_on_uneven_sampling():
+    """Shares and integrals are per unit of time, not per sample (sample and hold)."""
+    # one hour out at 1-minute sampling in a week of hourly samples: 1 h of 167 h outside is green;
+    # counted per sample it would be 60 of 227 samples (26 %), red
+    hourly = np.arange(0, 7 * DAY, HOUR)
+    burst = 3 * DAY + np.arange(0, HOUR, 60.0)
+    t = np.sort(np.concatenate([hourly[(hourly < 3 * DAY) | (hourly >= 3 * DAY + HOUR)], burst]))
+    rh = np.where((t >= 3 * DAY) & (t < 3 * DAY + HOUR), 63.0, 55.0)
+    assert int(np.sum(rh > 60)) == 60 and t.size == 60 + 167
+    r = assess_series(t, rh, SILK_RH)
+    span = t[-1] - t[0] + HOUR  # the last sample holds for the median gap (1 h)
+    assert r.fraction_outside == pytest.approx(HOUR / span, rel=1e-9)
+    assert r.accumulated == pytest.approx(0.3 * 1.0, rel=1e-9)  # 0.3 degree for 1 h = 0.3 degree·h
+    assert r.max_deviation == pytest.approx(0.3)
+    assert r.level == Level.GREEN
+    # the other way round: one reading out, held 23 h until the next one, in minute-sampled days:
+    # 23 h of 167 h (13.8 %) is yellow; per sample it would be 1 of 8642, green
+    t2 = np.concatenate([np.arange(0, 6 * DAY, 60.0), [6 * DAY, 7 * DAY - HOUR]])
+    rh2 = np.where(t2 == 6 * DAY, 61.0, 55.0)
+    r2 = assess_series(t2, rh2, SILK_RH)
+    assert r2.fraction_outside == pytest.approx(23 * HOUR / (t2[-1] - t2[0] + 60.0), rel=1e-9)
+    assert r2.accumulated == pytest.approx(0.1 * 23, rel=1e-9)
+    assert r2.level == Level.YELLOW
+
+
 def test_empty_and_nan_series_are_green():
     band = Band("temperature", 16.0, 24.0)
     assert assess_series([], [], band).level == Level.GREEN

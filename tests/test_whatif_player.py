@@ -15,18 +15,15 @@ from typing import Any
 
 import numpy as np
 import pytest
+from test_climate_scenarios import short_scenario
 
-pytest.importorskip("panda3d")
-
-from test_climate_scenarios import short_scenario  # noqa: E402
-
-from bridge.twin import whatif  # noqa: E402
-from simulation.paths import scenes_dir  # noqa: E402
-from simulation.scene import Scene, load_scene  # noqa: E402
-from twin_engine import colormap  # noqa: E402
-from twin_engine.hud import TIER_COLOURS  # noqa: E402
-from twin_engine.whatif_player import SPEEDS_H_PER_S, WhatIfScreen  # noqa: E402
-from twin_engine.whatif_run import (  # noqa: E402
+from bridge.twin import whatif
+from simulation.paths import scenes_dir
+from simulation.scene import Scene, load_scene
+from twin_engine import colormap
+from twin_engine.hud import TIER_COLOURS
+from twin_engine.whatif_player import SPEEDS_H_PER_S, WhatIfScreen
+from twin_engine.whatif_run import (
     RunError,
     WhatIfRun,
     active_crossings,

@@ -1,5 +1,10 @@
 """``relic-twin demo``: broker, virtual fleet, bridge, twin service and 3D monitor in one command.
 
+The hall answers back: its temperature and RH come from its 2-D climate model under outdoor
+weather, driven by its machines as virtual smart plugs (:mod:`bridge.control.virtual_hall`). The
+machines start on the scene's policy (``advise`` in the demo hall): the twin recommends, and
+``p`` in the monitor applies the standing recommendation (one click, as ``POST /api/control/<id>/apply``).
+
 The monitor reads the hall through the same websocket feed a remote monitor
 would use. With ``--headless`` (or when no display is available) it renders
 offscreen and writes a PNG frame every ``--every`` seconds into ``--out``.
@@ -35,6 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--every", type=float, default=5.0, help="seconds between headless frames / 帧间隔")
     p.add_argument("--speed", type=float, default=60.0, help="fleet replay speed / 回放倍速")
     p.add_argument("--format", default=None, help="fleet payload format for every sensor / 统一载荷格式")
+    p.add_argument("--weather", default=None,
+                   help="outdoor weather of the virtual hall: CSV time,t_out,rh_out (default: a damp autumn day) "
+                        "/ 虚拟展厅的室外气象")
+    p.add_argument("--replay", action="store_true",
+                   help="T/RH replay a recorded series instead of the hall's climate model (the machines then "
+                        "change nothing) / 温湿度回放实测序列，不用气候模型")
     p.add_argument("--lang", default="zh-CN", choices=["zh-CN", "en"])
     p.add_argument("--size", default="1280x720")
     add_settings_arguments(p, broker=True)
@@ -153,11 +164,20 @@ def demo_main(argv: list[str]) -> int:
 
     from bridge.twin.runtime import start_twin
 
-    runtime = start_twin(scene, settings, fleet=FleetSettings(speed=args.speed, format=args.format))
+    if args.weather is not None and not Path(args.weather).is_file():
+        print(f"relic-twin demo: no such weather file: {args.weather} / 气象文件不存在", file=sys.stderr)
+        return 1
+    fleet = FleetSettings(speed=args.speed, format=args.format, plant=not args.replay, weather=args.weather)
+    try:
+        runtime = start_twin(scene, settings, fleet=fleet)
+    except (ValueError, KeyError) as exc:  # a weather file that is not time,t_out,rh_out
+        print(f"relic-twin demo: weather file / 气象文件: {exc}", file=sys.stderr)
+        return 1
     feed = FeedClient(runtime.feed.url).start()
     try:
         return run_monitor(scene, feed, headless, seconds, args.every, Path(args.out), args.lang, (width, height),
-                           on_acknowledge=acknowledger(runtime), data=embedded_data(runtime, scene))
+                           on_acknowledge=acknowledger(runtime), data=embedded_data(runtime, scene),
+                           on_apply=applier(runtime))
     finally:
         feed.stop()
         stored = runtime.store.count_readings()
@@ -174,9 +194,20 @@ def acknowledger(runtime: Any, who: str = "staff") -> Callable[[str], None]:
     return ack
 
 
+def applier(runtime: Any, who: str = "staff") -> Callable[[str], None]:
+    """Apply a machine's standing recommendation in an in-process twin (audited as ``who``'s command)."""
+
+    def apply(actuator: str) -> None:
+        if runtime.control is not None:
+            runtime.control.apply_recommendation(actuator, who)  # False when it was withdrawn meanwhile
+
+    return apply
+
+
 def run_monitor(scene: Any, feed: FeedClient, headless: bool, seconds: float | None, every: float,
                 out: Path, lang: str, size: tuple[int, int],
                 on_acknowledge: Callable[[str], None] | None = None,
+                on_apply: Callable[[str], None] | None = None,
                 data: MonitorData | None = None, select: tuple[str, str] | None = None,
                 view: str | None = None) -> int:
     """Open the monitor on ``feed``; ``data`` answers its panel and replay (see :class:`PanelLink`);
@@ -190,6 +221,8 @@ def run_monitor(scene: Any, feed: FeedClient, headless: bool, seconds: float | N
     TwinApp(base).show(monitor)  # keys, mouse (click to select, drag to orbit) and the per-frame update
     if on_acknowledge is not None:
         monitor.on_acknowledge = on_acknowledge
+    if on_apply is not None:
+        monitor.on_apply = on_apply
     link = PanelLink(monitor, data.start()) if data is not None else None
     if view:
         monitor.act(view)

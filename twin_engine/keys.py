@@ -34,6 +34,7 @@ MONITOR_KEYS: Mapping[str, str] = {
     **CAMERA_KEYS,
     "l": "toggle_language",
     "a": "acknowledge_top",
+    "p": "apply_advice",
     "f": "toggle_fullscreen",
     "[": "replay_back",
     "]": "replay_forward",

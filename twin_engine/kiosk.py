@@ -20,6 +20,7 @@ window is ignored.
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -29,6 +30,7 @@ import numpy as np
 from panda3d.core import Point2, Point3, PointerType
 
 from bridge.errors import ConfigError
+from bridge.texts import pick as pick_text
 from simulation.scene import Relic, Scene, Tour, TourStep
 from twin_engine import kiosk_orbit as orbit
 from twin_engine.kiosk_gui import (
@@ -43,19 +45,27 @@ from twin_engine.kiosk_gui import (
     MarkerView,
     Rect,
     button,
+    button_width,
     image_card,
     label,
-    label_lines,
     lift,
-    pixel_root,
+    measure,
     rect,
-    text_width,
 )
 from twin_engine.kiosk_hotspots import TOUCH_TARGET_PX, facing, marker_alpha, pick
 from twin_engine.kiosk_idle import IdleSettings, IdleTimer
+from twin_engine.kiosk_layout import (
+    CAPTION_UNITS,
+    ViewerFrame,
+    button_h,
+    centred_box,
+    footer,
+    gallery_cards,
+    viewer_frame,
+)
 from twin_engine.kiosk_stage import Stage
 from twin_engine.kiosk_texts import kt
-from twin_engine.kiosk_texts import pick as pick_text
+from twin_engine.layout import LINE_GAP, Canvas, Metrics, block_height, text_lines
 
 STAFF_EXIT_EVENT = "shift-control-alt-k"
 
@@ -74,8 +84,10 @@ KIOSK_KEYS: Mapping[str, str] = {
 """The kiosk's bindings (Panda3D event names). Only the staff chord leaves the program."""
 
 FLY_S = 1.2  # camera flight to a hotspot view, s
-GALLERY_MESH_CY, GALLERY_MESH_SIZE = 0.38, 0.56  # a gallery card's mesh: centre (fraction of its height), size
-CAPTION_GAP = 1.25  # line spacing of the gallery captions, in text heights
+FIT_HALF_ANGLE_DEG = 21.0  # the relic's frame (ViewerFrame.model) spans this half-angle across its short side
+GALLERY_MESH_FILL = 0.72  # a gallery relic's largest extent over the square above its caption
+PANEL_SCALES = (1.0, 0.9, 0.8, 0.7)  # the note panel's text shrinks this far before its text is cut
+NOTE_LINE_GAP = 1.5  # line pitch of a note's text (in text heights): looser than labels, for reading
 DRAG_THRESHOLD_PX = 10.0  # a press that moves less than this is a tap
 ALL_NOTES_TOUR = "all"  # id of the tour made up when a relic has none in the scene
 
@@ -130,6 +142,7 @@ class KioskScreen:
         self._overlay_key: tuple | None = None
         self.stage: Stage | None = None
         self.ui: Any = None
+        self._laid_out: tuple[int, int] | None = None
 
     @property
     def touring(self) -> bool:
@@ -146,7 +159,9 @@ class KioskScreen:
     def enter(self) -> None:
         size = self.size
         self.stage = Stage(self.base, self.scene, self.assets)
-        self.ui = pixel_root(self.base.render2d, "kiosk-ui", size)
+        self.canvas = Canvas(self.base.render2d, "kiosk-ui", size, self.font)
+        self._laid_out = size
+        self.ui = self.canvas.root
         self.static = Layer(self.ui.attachNewNode("static"))
         self.hotspot_layer = Layer(self.ui.attachNewNode("hotspots"))
         self.overlay = Layer(self.ui.attachNewNode("overlay"))
@@ -215,11 +230,34 @@ class KioskScreen:
 
     @property
     def size(self) -> tuple[int, int]:
+        """The window's size now (px): what is drawn and what a click means both follow it."""
         win = self.base.win
         return (int(win.getXSize()), int(win.getYSize())) if win is not None else (1920, 1080)
 
+    @property
+    def m(self) -> Metrics:
+        return Metrics.of(self.size)
+
+    def relayout(self) -> bool:
+        """Lay everything out again if the window changed size since the last layout (a full-screen
+        request that fell back, a resized window); True when it did."""
+        size = self.size
+        if size == self._laid_out or self.ui is None:
+            return False
+        self._laid_out = size
+        self.canvas.resize(size)
+        if self._markers is not None:
+            self._markers.destroy()
+        self._markers, self._marker_key, self._overlay_key = None, None, None
+        if self.mode == "gallery":
+            self.show_gallery()
+        else:
+            self._draw_static()
+        return True
+
     def tap(self, x_px: float, y_px: float) -> str | None:
         """A touch at pixel (x, y), origin top left. Returns the action it triggered, if any."""
+        self.relayout()
         now = self.clock()
         warning = self.idle.state(now) == "warning"
         self.idle.touch(now)
@@ -249,8 +287,6 @@ class KioskScreen:
         self.stage.show_relic(self.relic)
         self.limits = orbit.OrbitLimits(size=self.stage.size(self.relic))
         self.orbit = orbit.home(self._centre(), self.limits)
-        self.base.camLens.setMinFov(40)
-        self._apply_camera()
         self._draw_static()
 
     def open_annotation(self, index: int) -> None:
@@ -324,6 +360,7 @@ class KioskScreen:
         """Advance animations and the idle timer to ``now`` (clock seconds); returns the idle state."""
         now = self.clock() if now is None else now
         self._now = now
+        self.relayout()
         state = self.idle.state(now)
         if state == "expired" and self.mode != "attract":
             self.lang = self.default_lang
@@ -333,18 +370,21 @@ class KioskScreen:
         t = now - self._t0
         assert self.stage is not None
         if self.mode == "attract":
+            self._fit_lens(50.0)
             eye, target = self.stage.attract_pose(t)
             self.base.camera.setPos(eye)
             self.base.camera.lookAt(target)
             self.stage.turn_hall_relics(t * 12.0)
         elif self.mode == "gallery":
+            self._fit_lens(40.0)  # a window event may have reset the lens's aspect
             self.stage.turn_gallery(t * 15.0)
-        elif self.mode == "viewer" and self._fly is not None:
-            a, b, t0 = self._fly
-            f = (now - t0) / FLY_S
-            self.orbit = orbit.lerp(a, b, f)
-            if f >= 1:
-                self._fly = None
+        elif self.mode == "viewer":
+            if self._fly is not None:
+                a, b, t0 = self._fly
+                f = (now - t0) / FLY_S
+                self.orbit = orbit.lerp(a, b, f)
+                if f >= 1:
+                    self._fly = None
             self._apply_camera()
         if self.mode == "viewer":
             self._draw_hotspots()
@@ -360,6 +400,19 @@ class KioskScreen:
         alpha = np.array([m.alpha for m in self.marker_views])
         return pick((x_px, y_px), pts, alpha, radius_px=max(TOUCH_TARGET_PX / 2, self._marker_radius() * 1.3))
 
+    def relic_screen_rect(self) -> Rect | None:
+        """Where the shown relic's bounding box falls on the window (px), or None outside the viewer."""
+        if self.mode != "viewer" or self.relic is None or self.stage is None:
+            return None
+        lo, hi = self.stage.model(self.relic).getTightBounds()
+        corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+        px = self._project(corners)
+        if not np.all(np.isfinite(px)):
+            return None
+        x0, y0 = px.min(axis=0)
+        x1, y1 = px.max(axis=0)
+        return Rect(float(x0), float(y0), float(x1 - x0), float(y1 - y0))
+
     def hotspot_screen(self) -> list[MarkerView]:
         """Current marker positions (px) and opacities, in annotation order."""
         self._draw_hotspots()
@@ -372,9 +425,9 @@ class KioskScreen:
         self.mode, self.relic, self.selected, self.touring, self._fly = "attract", None, None, False, None
         self.stage.viewer.hide()
         self.stage.gallery.hide()
+        self._clear_hotspots()  # the last relic's markers go with it
         self.stage.show_attract()
-        self.base.camLens.setMinFov(50)
-        self.base.camLens.setFilmOffset(0, 0)
+        self._fit_lens(50.0)
         self.base.camLens.setNear(0.05)
         self._draw_static()
 
@@ -383,20 +436,18 @@ class KioskScreen:
         self.mode, self.relic, self.selected, self.touring, self._fly = "gallery", None, None, False, None
         self.stage.viewer.hide()
         self.stage.attract.hide()
-        self.base.camLens.setMinFov(40)
+        self._clear_hotspots()
+        self._fit_lens(40.0)
         self.base.camLens.setNear(0.01)
-        self.base.camLens.setFilmOffset(0, 0)
         self.base.camera.setPos(0, 0, 0)
         self.base.camera.setHpr(0, 0, 0)
         self._gallery_rects = self._gallery_layout()
         slots = []
-        w, h = self.size
         depth = 4.0
         for relic in self.scene.relics:
-            r = self._gallery_rects[relic.id]
-            cx, cy = r.x + r.w / 2, r.y + r.h * GALLERY_MESH_CY
-            pos = self._extrude(cx, cy, depth)
-            extent = self._px_to_m(min(r.w, r.h) * GALLERY_MESH_SIZE, depth)
+            sq = self.gallery_mesh_rect(self._gallery_rects[relic.id])
+            pos = self._extrude(*sq.centre, depth)
+            extent = self._px_to_m(sq.w * GALLERY_MESH_FILL, depth)
             slots.append((relic, pos, extent))
         self.stage.show_gallery(slots)
         self._draw_static()
@@ -450,15 +501,28 @@ class KioskScreen:
         return 0.0, 0.0, self.relic.height_m * 0.5
 
     def _apply_camera(self) -> None:
+        """Frame the relic in the viewer's free area (:attr:`ViewerFrame.model`): the lens's field of
+        view is set so that the area's short side spans 2 x FIT_HALF_ANGLE_DEG, and its film is
+        shifted so that the view's centre falls on the area's centre."""
         if self.orbit is None:
             return
-        # with the panel open, centre the relic in the free area to its left
-        w = self.size[0]
-        shift = (max(w * 0.34, 360.0) + self._unit()) / 2 / w if self.selected is not None else 0.0
-        self.base.camLens.setFilmOffset(self.base.camLens.getFilmSize()[0] * shift, 0)
+        m, lens = self.m, self.base.camLens
+        area = self.viewer_frame().model
+        k = max(min(area.w, area.h), 1.0) / 2 / math.tan(math.radians(FIT_HALF_ANGLE_DEG))  # px per unit of tan
+        lens.setFov(2 * math.degrees(math.atan(m.width / 2 / k)), 2 * math.degrees(math.atan(m.height / 2 / k)))
+        fw, fh = lens.getFilmSize()
+        cx, cy = area.centre
+        lens.setFilmOffset(-(cx - m.width / 2) / m.width * fw, (cy - m.height / 2) / m.height * fh)
         eye = self.orbit.eye()
         self.base.camera.setPos(*eye)
         self.base.camera.lookAt(Point3(*self.orbit.target))
+
+    def _fit_lens(self, min_fov: float) -> None:
+        """A centred lens whose smaller field of view is ``min_fov`` degrees, at the window's aspect."""
+        m, lens = self.m, self.base.camLens
+        t = math.tan(math.radians(min_fov / 2)) / min(m.width, m.height)
+        lens.setFov(2 * math.degrees(math.atan(t * m.width)), 2 * math.degrees(math.atan(t * m.height)))
+        lens.setFilmOffset(0, 0)
 
     def _extrude(self, x_px: float, y_px: float, depth: float) -> Point3:
         """World point at ``depth`` m in front of the camera under pixel (x, y) (camera at the origin)."""
@@ -545,43 +609,113 @@ class KioskScreen:
         self._last_mouse = pos
 
     def _marker_radius(self) -> float:
-        return max(TOUCH_TARGET_PX / 2, self.size[1] * 0.022)
+        return max(TOUCH_TARGET_PX / 2, self.m.u * 0.85)
 
-    # --- drawing ----------------------------------------------------------------------------------------
+    # --- layout -----------------------------------------------------------------------------------------
 
-    def _unit(self) -> float:
-        """Base type size in px: 2.6 % of the screen height, never below 16 px."""
-        return max(16.0, self.size[1] * 0.026)
+    def _language_rect(self) -> Rect:
+        m, bh = self.m, button_h(self.m)
+        w = button_width(kt("language", self.lang), bh, self.font, bh * 2.2)
+        return Rect(m.width - w - m.u, m.u, w, bh)
 
-    def _button_h(self) -> float:
-        return max(TOUCH_TARGET_PX, self.size[1] * 0.065)
+    def _head_box(self) -> Rect:
+        """The column the header's texts stay in: left of the language button."""
+        m = self.m
+        return Rect(m.u * 1.5, m.u * 0.5, self._language_rect().x - m.u * 2.5, m.height / 3)
+
+    def header_lines(self) -> list[tuple[str, float, RGBA, float, int]]:
+        """The viewer header, measured: (text, size px, colour, top px, max lines) of each text."""
+        assert self.relic is not None
+        u, lang, f, box = self.m.u, self.lang, self.font, self._head_box()
+        relic = self.relic
+        sub = (f"{kt('material', lang)}: {pick_text(relic.material, lang)}    "
+               f"{kt('era', lang)}: {pick_text(relic.era, lang)}")
+        items = [(pick_text(relic.name, lang), u * 1.9, INK, 2), (sub, u * 0.95, DIM, 2)]
+        if relic.stand_in:
+            items.append((kt("stand_in", lang), u * 0.8, ACCENT, 1))
+        out, y = [], u * 0.8
+        for text, size, colour, most in items:
+            out.append((text, size, colour, y, most))
+            y += block_height(len(text_lines(text, size, f, box.w, most)), size) + u * 0.15
+        return out
+
+    def _header_bottom(self) -> float:
+        u = self.m.u
+        text, size, _, top, most = self.header_lines()[-1]
+        bottom = top + block_height(len(text_lines(text, size, self.font, self._head_box().w, most)), size)
+        return max(bottom, self._language_rect().bottom) + u * 0.5
+
+    def _hint_lines(self) -> tuple[list[str], float, Rect]:
+        """The viewer's hint, measured: its lines, size (px) and the strip it is drawn on. At the right of the
+        button row in landscape windows; on a strip of its own above the buttons in portrait ones."""
+        m, f = self.m, self.font
+        u, bh = m.u, button_h(m)
+        text, size = kt("hint_viewer", self.lang), u * 0.85
+        foot = footer(m)
+        if m.portrait:
+            lines = text_lines(text, size, f, m.width - u * 3.2, 2)
+            h = block_height(len(lines), size) + u * 0.6
+            return lines, size, Rect(u, foot.y - h, m.width - 2 * u, h)
+        x = u + sum(button_width(kt(k, self.lang), bh, f, bh * 2.6) + u * 0.6 for k in self._footer_keys())
+        avail = m.width - x - u * 2
+        lines = text_lines(text, size, f, avail - u * 1.2, 2)
+        while block_height(len(lines), size) > bh - u * 0.3 and size > u * 0.6:
+            size *= 0.9
+            lines = text_lines(text, size, f, avail - u * 1.2, 2)
+        tw = min(avail, max(measure(s, size, f) for s in lines) + u * 1.2)
+        return lines, size, Rect(m.width - u - tw, foot.y + u, tw, bh)
+
+    def _footer_keys(self) -> tuple[str, ...]:
+        return ("back", "reset") + (("tour",) if self.relic is not None and tours_of(self.relic) else ())
+
+    def viewer_frame(self) -> ViewerFrame:
+        """The viewer's note panel (when a note is open) and the area the relic is framed in."""
+        m = self.m
+        bottom = footer(m).y
+        if self.selected is None and m.portrait:
+            bottom = self._hint_lines()[2].y
+        want = 0.0
+        if self.selected is not None and self.relic is not None and m.portrait:
+            want = self._panel_content_h(self.relic, self.selected, m.width - 4.4 * m.u) + button_h(m) + 3.8 * m.u
+        return viewer_frame(m, self._header_bottom(), bottom, self.selected is not None, want)
+
+    def _panel_content_h(self, relic: Relic, index: int, width: float, scale: float = 1.0) -> float:
+        """Height (px) of the note panel's texts wrapped to ``width`` px at ``scale``."""
+        texts = self._panel_texts(relic, index)
+        return sum(block_height(len(text_lines(t, s * scale, self.font, width)), s * scale,
+                                NOTE_LINE_GAP if k == len(texts) - 1 else LINE_GAP) + g * scale
+                   for k, (t, s, _, g) in enumerate(texts))
+
+    def _gallery_area(self) -> Rect:
+        m = self.m
+        top = max(m.u * 0.8 + block_height(1, m.u * 2.0), self._language_rect().bottom) + m.u * 0.8
+        return Rect(m.u * 1.5, top, m.width - m.u * 3, m.height - top - m.u)
 
     def _gallery_layout(self) -> dict[str, Rect]:
-        w, h = self.size
-        n = len(self.scene.relics)
-        cols = min(4, max(1, n))
-        rows = -(-n // cols)
-        top, bottom, margin = h * 0.14, h * 0.04, w * 0.04
-        cw, ch = (w - 2 * margin) / cols, (h - top - bottom - self._button_h() * 1.4) / rows
-        out = {}
-        for k, relic in enumerate(self.scene.relics):
-            row, col = divmod(k, cols)
-            in_row = min(cols, n - row * cols)
-            x0 = margin + (w - 2 * margin - in_row * cw) / 2
-            out[relic.id] = Rect(x0 + col * cw + cw * 0.04, top + row * ch + ch * 0.04, cw * 0.92, ch * 0.92)
-        return out
+        cards = gallery_cards(self.m, len(self.scene.relics), self._gallery_area())
+        return {relic.id: r for relic, r in zip(self.scene.relics, cards, strict=True)}
+
+    def gallery_mesh_rect(self, r: Rect) -> Rect:
+        """The square a gallery card shows its relic in: above the room kept for the caption."""
+        u = self.m.u
+        free = Rect(r.x, r.y + u * 0.4, r.w, r.h - u * (0.4 + CAPTION_UNITS))
+        side = max(min(free.w, free.h), 1.0)
+        return Rect(free.x + (free.w - side) / 2, free.y + (free.h - side) / 2, side, side)
 
     def gallery_caption(self, relic: Relic, r: Rect) -> list[tuple[str, float, float, RGBA]]:
         """A gallery card's name and material · era: (text, top px, size px, colour) each, stacked
-        from the card's foot upwards so a name wrapped to two lines never runs into the line below."""
-        u, f, lang = self._unit(), self.font, self.lang
+        from the card's foot upwards (two lines each at most) so they never run into each other."""
+        u, f, lang = self.m.u, self.font, self.lang
         name = pick_text(relic.name, lang)
         sub = " · ".join(x for x in (pick_text(relic.material, lang), pick_text(relic.era, lang)) if x)
         name_size, sub_size = u * 1.0, u * 0.8
-        name_h = len(label_lines(name, name_size, f, r.w * 0.94)) * name_size * CAPTION_GAP
-        sub_h = len(label_lines(sub, sub_size, f, r.w * 0.94)) * sub_size * CAPTION_GAP
-        top = r.y + r.h - u * 0.4 - sub_h - name_h
+        inner = r.w - u * 0.8
+        name_h = block_height(len(text_lines(name, name_size, f, inner, 2)), name_size)
+        sub_h = block_height(len(text_lines(sub, sub_size, f, inner, 2)), sub_size)
+        top = r.bottom - u * 0.4 - sub_h - name_h
         return [(name, top, name_size, INK), (sub, top + name_h, sub_size, DIM)]
+
+    # --- drawing ----------------------------------------------------------------------------------------
 
     def _draw_static(self) -> None:
         if self.mode == "viewer":
@@ -592,101 +726,134 @@ class KioskScreen:
     def _draw_static_content(self) -> None:
         layer = self.static
         layer.clear()
-        w, h = self.size
-        u, bh, lang = self._unit(), self._button_h(), self.lang
-        f = self.font
-        lang_rect = Rect(w - bh * 3.2 - u, u, bh * 3.2, bh)
+        m, lang, f = self.m, self.lang, self.font
+        u, bh = m.u, button_h(m)
         if self.mode == "attract":
-            rect(layer.root, Rect(0, h * 0.72, w, h * 0.16), CARD)
-            label(layer.root, kt("touch_to_begin", lang), w / 2, h * 0.75, u * 2.4, f, align="center")
-            label(layer.root, pick_text(self.scene.name, lang), w / 2, h * 0.83, u * 1.1, f, DIM, "center")
+            self._draw_attract()
             return
-        button(layer, lang_rect, kt("language", lang), "language", f)
+        button(layer, self._language_rect(), kt("language", lang), "language", f)
+        head = self._head_box()
         if self.mode == "gallery":
-            label(layer.root, kt("gallery_title", lang), u * 1.5, u * 1.2, u * 2.0, f)
+            label(layer.root, kt("gallery_title", lang), head, u * 2.0, f, y=u * 0.8, max_lines=1)
             for relic in self.scene.relics:
                 r = self._gallery_rects[relic.id]
                 rect(layer.root, r, (0.12, 0.12, 0.14, 0.55))
-                caption = self.gallery_caption(relic, r)
-                for text, top, size, colour in caption:
-                    label(layer.root, text, r.x + r.w / 2, top, size, f, colour, "center", wrap_px=r.w * 0.94,
-                          line_gap=CAPTION_GAP)
+                inner = r.inset(u * 0.4, 0)
+                for text, top, size, colour in self.gallery_caption(relic, r):
+                    label(layer.root, text, inner, size, f, colour, "center", y=top, max_lines=2)
                 layer.hits.append(Hit(r, f"select:{relic.id}"))
             return
         relic = self.relic
         assert relic is not None
-        label(layer.root, pick_text(relic.name, lang), u * 1.5, u * 1.0, u * 1.9, f)
-        sub = f"{kt('material', lang)}: {pick_text(relic.material, lang)}    {kt('era', lang)}: {pick_text(relic.era, lang)}"
-        label(layer.root, sub, u * 1.5, u * 3.6, u * 0.95, f, DIM)
-        if relic.stand_in:
-            label(layer.root, kt("stand_in", lang), u * 1.5, u * 5.0, u * 0.8, f, ACCENT)
-        y = h - bh - u
-        x = u
+        for text, size, colour, top, most in self.header_lines():
+            label(layer.root, text, head, size, f, colour, y=top, max_lines=most)
+        x, y = u, footer(m).y + u
         tours = tours_of(relic)
-        for key in ("back", "reset") + (("tour",) if tours else ()):
-            bw = bh * 2.6
+        for key in self._footer_keys():
+            bw = button_width(kt(key, lang), bh, f, bh * 2.6)
             button(layer, Rect(x, y, bw, bh), kt(key, lang), key, f)
             if key == "tour" and self.tour_menu and len(tours) > 1:
                 self._draw_tour_menu(tours, x, y)
             x += bw + u * 0.6
-        if self.selected is None:  # at the right, on a strip of its own width: over a pale mesh it was unreadable
-            hint, size = kt("hint_viewer", lang), u * 0.85
-            tw = min(w - x - u * 2, text_width(hint, size, f) + u * 1.2)
-            rect(layer.root, Rect(w - u - tw, y, tw, bh), (0.12, 0.12, 0.14, 0.8))
-            label(layer.root, hint, w - u - tw / 2, y + bh * 0.3, size, f, DIM, "center")
+        if self.selected is None:  # on a strip of its own: over a pale mesh it was unreadable
+            lines, size, strip = self._hint_lines()
+            rect(layer.root, strip, (0.12, 0.12, 0.14, 0.8))
+            top = strip.y + (strip.h - block_height(len(lines), size)) / 2
+            label(layer.root, "\n".join(lines), strip, size, f, DIM, "center", y=top)
         else:
-            self._draw_panel(relic, self.selected)
+            panel = self.viewer_frame().panel
+            assert panel is not None
+            self._draw_panel(relic, self.selected, panel)
+
+    def _draw_attract(self) -> None:
+        m, lang, f = self.m, self.lang, self.font
+        u = m.u
+        title, name = kt("touch_to_begin", lang), pick_text(self.scene.name, lang)
+        width = m.width - u * 4
+        t_lines = text_lines(title, u * 2.4, f, width, 2)
+        n_lines = text_lines(name, u * 1.1, f, width, 2)
+        band_h = block_height(len(t_lines), u * 2.4) + block_height(len(n_lines), u * 1.1) + u * 2.0
+        band = Rect(0, min(m.height * 0.72, m.height - band_h - u), m.width, band_h)
+        rect(self.static.root, band, CARD)
+        inner = band.inset(u * 2, u)
+        used = label(self.static.root, "\n".join(t_lines), inner, u * 2.4, f, align="center")
+        label(self.static.root, "\n".join(n_lines), inner, u * 1.1, f, DIM, "center", y=used.bottom + u * 0.2)
 
     def _draw_tour_menu(self, tours: tuple[Tour, ...], x: float, bottom: float) -> None:
         """The list of tours, stacked upwards from just above the tour button at (x, bottom)."""
-        from panda3d.core import TextNode
-
-        layer, lang, f = self.static, self.lang, self.font
-        bh, gap = self._button_h(), self._unit() * 0.4
-        tn = TextNode("measure")
-        if f is not None:
-            tn.setFont(f)
+        layer, lang, f, m = self.static, self.lang, self.font, self.m
+        bh, gap = button_h(m), m.u * 0.4
         titles = [pick_text(t.title, lang) for t in tours]
-        bw = max(bh * 2.6, max(tn.calcWidth(s) for s in titles) * bh * 0.42 + bh)
-        bw = min(bw, self.size[0] - x - self._unit())
+        bw = min(max(button_width(s, bh, f, bh * 2.6) for s in titles), m.width - x - m.u)
         for k, (tour, title) in enumerate(zip(tours, titles, strict=True)):
             r = Rect(x, bottom - (k + 1) * (bh + gap), bw, bh)
             active = self.tour is not None and self.tour.id == tour.id
             button(layer, r, title, f"tour:{tour.id}", f, colour=(ACCENT[0] * 0.5, ACCENT[1] * 0.5, ACCENT[2] * 0.5,
                                                                     0.95) if active else (0.20, 0.20, 0.23, 0.95))
 
-    def _draw_panel(self, relic: Relic, index: int) -> None:
-        layer, lang, f = self.static, self.lang, self.font
-        w, h = self.size
-        u, bh = self._unit(), self._button_h()
+    def _panel_texts(self, relic: Relic, index: int) -> list[tuple[str, float, RGBA, float]]:
+        """The note panel's texts: (text, size px at scale 1, colour, gap after in px at scale 1)."""
+        u, lang = self.m.u, self.lang
         note = relic.annotations[index]
-        pw = max(w * 0.34, 360.0)
-        panel = Rect(w - pw - u, u * 2 + bh, pw, h - bh * 2 - u * 4)
-        rect(layer.root, panel, CARD)
-        x, y, inner = panel.x + u * 1.2, panel.y + u * 1.2, pw - u * 2.4
+        out: list[tuple[str, float, RGBA, float]] = []
         tour = self.tour
         if tour is not None:
             head = f"{pick_text(tour.title, lang)} · {kt('step', lang, i=self.tour_step + 1, n=len(tour.steps))}"
-            y += label(layer.root, head, x, y, u * 0.8, f, ACCENT, wrap_px=inner)
-            y += u * 0.2
+            out.append((head, u * 0.8, ACCENT, u * 0.2))
             narration = tour.steps[self.tour_step].narration
             if narration:
-                y += label(layer.root, pick_text(narration, lang), x, y, u * 0.95, f, INK, wrap_px=inner)
-                y += u * 0.5
-        y += label(layer.root, f"{index + 1}. {pick_text(note.title, lang)}", x, y, u * 1.35, f, wrap_px=inner)
-        y += u * 0.6
-        y += label(layer.root, pick_text(note.text, lang), x, y, u * 0.95, f, wrap_px=inner, line_gap=1.5)
+                out.append((pick_text(narration, lang), u * 0.95, INK, u * 0.5))
+        out.append((f"{index + 1}. {pick_text(note.title, lang)}", u * 1.35, INK, u * 0.6))
+        out.append((pick_text(note.text, lang), u * 0.95, INK, u * 0.6))
+        return out
+
+    def _draw_panel(self, relic: Relic, index: int, panel: Rect) -> None:
+        """The note panel: its texts at the largest of PANEL_SCALES that fits, the note's text cut with
+        "…" if even the smallest does not; images in the room left; previous / next / close at its foot."""
+        layer, lang, f, m = self.static, self.lang, self.font, self.m
+        u, bh = m.u, button_h(m)
+        rect(layer.root, panel, CARD)
+        by = panel.bottom - bh - u
+        area = Rect(panel.x + u * 1.2, panel.y + u * 1.2, panel.w - u * 2.4, by - u * 0.6 - panel.y - u * 1.2)
+        texts = self._panel_texts(relic, index)
+
+        def gap_of(k: int) -> float:
+            return NOTE_LINE_GAP if k == len(texts) - 1 else LINE_GAP
+
+        def height(scale: float) -> float:
+            return self._panel_content_h(relic, index, area.w, scale)
+
+        scale = next((sc for sc in PANEL_SCALES if height(sc) <= area.h), PANEL_SCALES[-1])
+        y = area.y
+        for k, (text, size, colour, gap) in enumerate(texts):
+            size = size * scale
+            most = max(1, int((area.bottom - y) // (size * gap_of(k)))) if k == len(texts) - 1 else 0
+            used = label(layer.root, text, area, size, f, colour, y=y, max_lines=most, line_gap=gap_of(k))
+            y = used.bottom + gap * scale
+        note = relic.annotations[index]
         for img in note.images:
             path = (self.scene.root / img) if not Path(img).is_absolute() else Path(img)
-            if path.is_file() and y < panel.y + panel.h - bh * 3:
+            if path.is_file() and area.bottom - y > bh * 2:
                 tex = self.base.loader.loadTexture(str(path))
-                used = image_card(layer.root, tex, Rect(x, y + u * 0.6, inner, panel.y + panel.h - bh * 2 - y))
-                y += used.h + u
-        by = panel.y + panel.h - bh - u
-        button(layer, Rect(x, by, bh * 2.4, bh), kt("previous", lang), "previous", f)
+                used_img = image_card(layer.root, tex, Rect(area.x, y, area.w, area.bottom - y))
+                y += used_img.h + u
+        tour = self.tour
         last = tour is not None and self.tour_step == len(tour.steps) - 1
-        button(layer, Rect(x + bh * 2.6, by, bh * 2.4, bh), kt("finish" if last else "next", lang), "next", f)
-        button(layer, Rect(panel.x + pw - u - bh * 2.0, by, bh * 2.0, bh), kt("close", lang), "close", f)
+        keys = [("previous", "previous"), ("finish" if last else "next", "next")]
+        widths = [button_width(kt(k, lang), bh, f, bh * 2.2) for k, _ in keys]
+        close_w = button_width(kt("close", lang), bh, f, bh * 1.8)
+        fit = min(1.0, (area.w - u * 1.2) / (sum(widths) + close_w))
+        x = area.x
+        for (key, action), bw in zip(keys, widths, strict=True):
+            button(layer, Rect(x, by, bw * fit, bh), kt(key, lang), action, f)
+            x += bw * fit + u * 0.4
+        button(layer, Rect(area.right - close_w * fit, by, close_w * fit, bh), kt("close", lang), "close", f)
+
+    def _clear_hotspots(self) -> None:
+        self.marker_views = []
+        if self._markers is not None:
+            self._markers.destroy()
+        self._markers, self._marker_key = None, None
 
     def _draw_hotspots(self) -> None:
         if self.mode != "viewer" or self.relic is None or self.stage is None or not self.relic.annotations:
@@ -723,16 +890,18 @@ class KioskScreen:
         layer.clear()
         if not showing:
             return
-        w, h = self.size
-        u = self._unit()
-        rect(layer.root, Rect(0, 0, w, h), (0, 0, 0, 0.55))
-        box = Rect(w * 0.25, h * 0.35, w * 0.5, h * 0.3)
+        m, f, lang = self.m, self.font, self.lang
+        u = m.u
+        rect(layer.root, m.window, (0, 0, 0, 0.55))
+        ask, back = kt("still_there", lang), kt("returning_in", lang, s=self.idle.seconds_left(self._now))
+        width = min(m.width - 4 * u, u * 30) - 2 * u
+        ask_lines, back_lines = text_lines(ask, u * 1.6, f, width, 3), text_lines(back, u * 1.2, f, width, 2)
+        h = block_height(len(ask_lines), u * 1.6) + block_height(len(back_lines), u * 1.2) + u * 3.5
+        box = centred_box(m, 30, h)
         rect(layer.root, box, (0.14, 0.13, 0.12, 0.96))
-        label(layer.root, kt("still_there", self.lang), w / 2, box.y + u * 2, u * 1.6, self.font, align="center",
-              wrap_px=box.w * 0.9)
-        secs = self.idle.seconds_left(self._now)
-        label(layer.root, kt("returning_in", self.lang, s=secs), w / 2, box.y + box.h * 0.62, u * 1.2, self.font, ACCENT,
-              "center")
+        inner = box.inset(u, u * 1.5)
+        used = label(layer.root, "\n".join(ask_lines), inner, u * 1.6, f, align="center")
+        label(layer.root, "\n".join(back_lines), inner, u * 1.2, f, ACCENT, "center", y=used.bottom + u * 0.5)
         lift(layer.root, 3_000_000)
 
 
@@ -740,21 +909,25 @@ class KioskScreen:
 
 
 def kiosk_main(argv: list[str]) -> int:
-    """``relic-twin kiosk [--scene DIR] [--lang zh-CN|en] [--windowed]``: run the kiosk full screen;
-    ``--headless --out DIR [--seconds N] [--every S] [--relic ID]`` renders it offscreen to PNG frames."""
+    """``relic-twin kiosk [--scene DIR] [--lang zh-CN|en] [--windowed] [--size WxH]``: run the kiosk full
+    screen at the display's own resolution (``--windowed``: in a window of ``--size``, default 1280x720,
+    fitted to the display); ``--headless --out DIR [--seconds N] [--every S] [--relic ID]`` renders it
+    offscreen to PNG frames (``--size``, default 1920x1080)."""
     import os
     import sys
-
-    from panda3d.core import WindowProperties
 
     from simulation.paths import scenes_dir
     from simulation.scene import load_scene
     from twin_engine.app import TwinApp, make_base
+    from twin_engine.display import HEADLESS_SIZE, display_size, open_plan, parse_size, window_plan
 
     p = argparse.ArgumentParser(prog="relic-twin kiosk", description="visitor kiosk / 观众导览终端")
     p.add_argument("--scene", default=str(scenes_dir() / "demo_hall"))
     p.add_argument("--lang", default="zh-CN", choices=["zh-CN", "en"])
-    p.add_argument("--windowed", action="store_true", help="not full screen (for testing) / 窗口模式")
+    p.add_argument("--windowed", action="store_true", help="in a window, not full screen / 窗口模式")
+    p.add_argument("--size", default=None, metavar="WxH",
+                   help="window or frame size, e.g. 1366x768 or 1080x1920 (full screen uses the display's own) / "
+                        "窗口或帧尺寸（全屏时使用显示器分辨率）")
     p.add_argument("--idle", type=float, default=90.0, help="seconds before the warning / 无操作提示前秒数")
     p.add_argument("--countdown", type=float, default=25.0, help="warning countdown, >= 20 s / 倒计时秒数")
     p.add_argument("--headless", action="store_true", help="render offscreen to PNG frames / 离屏渲染为 PNG")
@@ -762,26 +935,23 @@ def kiosk_main(argv: list[str]) -> int:
     p.add_argument("--seconds", type=float, default=10.0, help="headless: run for N seconds / 运行秒数")
     p.add_argument("--every", type=float, default=5.0, help="headless: seconds between frames / 帧间隔")
     p.add_argument("--relic", default=None, help="headless: open this relic (id or name) / 打开指定文物")
-    p.add_argument("--size", default="1920x1080")
     args = p.parse_args(argv)
     headless = args.headless or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     try:
-        width, height = (int(v) for v in args.size.lower().split("x"))
+        requested = parse_size(args.size) if args.size else None
     except ValueError:
-        p.error(f"--size {args.size}: expected WIDTHxHEIGHT / 尺寸格式应为 宽x高")
+        p.error(f"--size {args.size}: expected WIDTHxHEIGHT, e.g. 1366x768 / 尺寸格式应为 宽x高，如 1366x768")
     scene = load_scene(args.scene)  # SceneError: one clear message from the command line
     idle = IdleSettings(idle_s=args.idle, countdown_s=args.countdown)
     relic = relic_id(scene, args.relic) if args.relic else None
     if headless and not args.headless:
         print("no display found: rendering offscreen / 未检测到显示器，改为离屏渲染")
-    base = make_base(offscreen=headless, size=(width, height), title="relic-twin kiosk")
     if headless:
+        base = make_base(offscreen=True, size=requested or HEADLESS_SIZE, title="relic-twin kiosk")
         return _kiosk_headless(base, scene, args.lang, idle, relic, Path(args.out), args.seconds, args.every, sys.stdout)
-    if not args.windowed and base.win is not None:
-        props = WindowProperties()
-        props.setFullscreen(True)
-        props.setCursorHidden(False)
-        base.win.requestProperties(props)
+    plan = window_plan(display_size(), requested, fullscreen=not args.windowed)
+    base = make_base(offscreen=False, size=plan.size, title="relic-twin kiosk")
+    open_plan(base, plan)
     base.exitFunc = None
     screen = KioskScreen(base, scene, lang=args.lang, idle=idle, on_staff_exit=base.userExit)
     app = TwinApp(base)

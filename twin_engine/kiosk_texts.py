@@ -1,12 +1,15 @@
 """Every text the visitor kiosk shows itself, in Chinese (zh-CN) and English (en).
 
 Relic names, annotations and everything else about the objects come from
-the scene document; only the kiosk's own words are here.
+the scene document; only the kiosk's own words are here, looked up
+with ``bridge/texts.py`` (scene texts with its ``pick``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+
+from bridge.texts import lookup
 
 KIOSK_TEXTS: Mapping[str, Mapping[str, str]] = {
     "touch_to_begin": {"zh-CN": "触摸屏幕，开始参观", "en": "Touch the screen to begin"},
@@ -34,13 +37,4 @@ KIOSK_TEXTS: Mapping[str, Mapping[str, str]] = {
 
 def kt(key: str, lang: str, **fmt: object) -> str:
     """The kiosk text ``key`` in ``lang`` (zh-CN or en), formatted with ``fmt``."""
-    entry = KIOSK_TEXTS[key]
-    text = entry["zh-CN"] if lang.startswith("zh") else entry["en"]
-    return text.format(**fmt) if fmt else text
-
-
-def pick(text: Mapping[str, str], lang: str) -> str:
-    """A scene text table in ``lang``, falling back to the other language."""
-    if lang.startswith("zh"):
-        return text.get("zh-CN") or text.get("zh") or text.get("en", "")
-    return text.get("en") or next(iter(text.values()), "")
+    return lookup(KIOSK_TEXTS, key, lang, **fmt)

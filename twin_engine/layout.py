@@ -46,6 +46,9 @@ LINE_GAP = 1.35
 """Line pitch in text heights: Panda3D glyphs of two lines 1.35 apart never touch (CJK included)."""
 BASELINE = 0.85
 """A line's baseline below its top, in text heights (CJK glyphs reach about 0.88 above the baseline)."""
+GLYPH_SLACK = 0.12
+"""Glyph cards reach a little past a line's advance width (about 0.05 em at each end): wrap this many
+text heights short of the box so the drawn glyphs, not only the advances, stay inside."""
 ELLIPSIS = "…"
 BOX_TAG = "layout-box"
 """Python tag on a text node: the :class:`Rect` (window px) or the NodePath of the panel it must stay in."""
@@ -297,9 +300,10 @@ def rect(parent: NodePath, r: Rect, colour: RGBA) -> NodePath:
 
 
 def text_lines(text: str, size: float, font: Any, wrap_w: float | None, max_lines: int = 0) -> list[str]:
-    """The lines :func:`label` draws ``text`` in."""
-    lines = wrap(text, wrap_w, size, font) if wrap_w else text.split("\n")
-    return clip(lines, max_lines, wrap_w or float("inf"), size, font) if max_lines else lines
+    """The lines :func:`label` draws ``text`` in: wrapped to ``wrap_w`` px less :data:`GLYPH_SLACK`."""
+    width = max(wrap_w - size * GLYPH_SLACK, size) if wrap_w else float("inf")
+    lines = wrap(text, width, size, font) if wrap_w else text.split("\n")
+    return clip(lines, max_lines, width, size, font) if max_lines else lines
 
 
 def label(parent: NodePath, text: str, box: Rect, size: float, font: Any, colour: RGBA = (1, 1, 1, 1),

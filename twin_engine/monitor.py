@@ -16,7 +16,8 @@ hatched grey. Messages only mark the screen dirty; the per-frame
 :meth:`update` recolours at most once per frame.
 
 Hooks for the rest of the system: ``on_acknowledge(alert_id)`` (set by the
-caller, called when staff acknowledge an alert), :meth:`set_details` (the
+caller, called when staff acknowledge an alert), ``on_apply(actuator_id)`` (staff
+apply a machine's standing recommendation: one key), :meth:`set_details` (the
 panel's 24 h history, forecast, limits and risk from the REST service),
 :meth:`show_state_at` (replay of a stored state) and :meth:`show_live`.
 """
@@ -133,6 +134,7 @@ class MonitorScreen:
         self.selection: tuple[str, str] | None = None
         self.details: dict[tuple[str, str], Details] = {}
         self.on_acknowledge: Callable[[str], None] | None = None
+        self.on_apply: Callable[[str], None] | None = None
         self.on_replay_request: Callable[[str], None] | None = None
         self.replay_span_h = REPLAY_SPAN_H
         self.replay_hours = 0.0
@@ -371,6 +373,7 @@ class MonitorScreen:
             "zoom_out": lambda: rig.zoom(1.15),
             "toggle_language": self.toggle_language,
             "acknowledge_top": self.acknowledge_top,
+            "apply_advice": self.apply_advice,
             "replay_back": lambda: self.request_replay(math.floor(self.replay_hours + 1e-6) + 1),
             "replay_forward": lambda: self.request_replay(math.ceil(self.replay_hours - 1e-6) - 1),
             "replay_alert": self.jump_to_alert,
@@ -460,6 +463,15 @@ class MonitorScreen:
             self.on_acknowledge(alert_id)
         self._mark()
         return alert_id
+
+    def apply_advice(self) -> str | None:
+        """Apply the first machine's standing recommendation (``on_apply``); returns its id."""
+        aid = next((k for k, st in self.control.items() if st.get("recommendation") is not None), None)
+        if aid is not None and self.on_apply is not None:
+            self.on_apply(aid)
+            self.control[aid] = {**self.control[aid], "recommendation": None}
+            self._mark()
+        return aid
 
     # --- camera -----------------------------------------------------------------
 

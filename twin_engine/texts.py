@@ -48,8 +48,8 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "replay": {"zh-CN": "回放", "en": "Replay"},
     "live": {"zh-CN": "实时", "en": "Live"},
     "help": {
-        "zh-CN": "Q/E 切换指标  T 温度  H 湿度  0-4 视角  方向键/拖动 旋转  右键 平移  滚轮 缩放  [ ] 回放  L 语言  F 全屏  Esc 返回（连按两次退出）",
-        "en": "Q/E quantity  T temp  H humidity  0-4 views  arrows/drag orbit  right-drag pan  wheel zoom  [ ] replay  L language  F full screen  Esc back (twice: quit)",
+        "zh-CN": "Q/E 切换指标  T 温度  H 湿度  0-4 视角  方向键/拖动 旋转  右键 平移  滚轮 缩放  [ ] 回放  L 语言  P 执行建议  F 全屏  Esc 返回（连按两次退出）",
+        "en": "Q/E quantity  T temp  H humidity  0-4 views  arrows/drag orbit  right-drag pan  wheel zoom  [ ] replay  L language  P apply advice  F full screen  Esc back (twice: quit)",
     },
     "mesh": {"zh-CN": "三维模型", "en": "3D model"},
     "stand_in": {"zh-CN": "替代模型（非本件文物扫描）", "en": "stand-in (not a scan of this object)"},
@@ -70,7 +70,7 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "actuator_off": {"zh-CN": "停止", "en": "off"},
     "actuator_pending": {"zh-CN": "等待设备确认", "en": "waiting for echo"},
     "actuator_unknown": {"zh-CN": "状态未知", "en": "state unknown"},
-    "actuator_advice": {"zh-CN": "有建议", "en": "advice"},
+    "actuator_advice": {"zh-CN": "有建议（P 执行）", "en": "advice (P applies)"},
 }
 
 

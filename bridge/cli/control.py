@@ -15,7 +15,6 @@ record), else a damp autumn day (synthetic: 15-17 °C, 93-97 %RH, rain).
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import tempfile
 import time
@@ -30,26 +29,13 @@ STEP_S = 600.0
 
 def _weather(path: str | None, steps: int, start: datetime) -> tuple[np.ndarray, np.ndarray, str]:
     """(t_out, rh_out) on the control grid for ``steps`` + a day of history, and its description."""
+    from bridge.control.weather import outdoor
+
     n = steps + int(86400 / STEP_S)
     grid = np.array([(start + timedelta(seconds=STEP_S * (k - 144))).timestamp() for k in range(n)])
-    if path is None:
-        h = (grid / 3600.0) % 24
-        t = 16.0 + 1.0 * np.sin(2 * np.pi * (h - 9) / 24)
-        rh = 95.0 - 2.0 * np.sin(2 * np.pi * (h - 9) / 24)
-        return t, rh, "a damp autumn day (synthetic) / 潮湿秋日（合成）"
-    rows = []
-    with open(path, encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
-            ts = datetime.fromisoformat(row["time"].replace("Z", "+00:00"))
-            if ts.tzinfo is None:
-                ts = ts.replace(tzinfo=UTC)
-            rows.append((ts.timestamp(), float(row["t_out"]), float(row["rh_out"])))
-    if len(rows) < 2:
-        raise ValueError(f"{path}: need at least two rows of time,t_out,rh_out")
-    a = np.array(sorted(rows))
-    shift = a[0, 0] - grid[0]  # play the record from its start
-    return (np.interp(grid + shift, a[:, 0], a[:, 1]), np.interp(grid + shift, a[:, 0], a[:, 2]),
-            f"{path} (real record) / 实测记录")
+    w = outdoor(path, float(grid[0]))
+    t, rh = w.at(grid)
+    return t, rh, w.where
 
 
 def control_demo_main(argv: Sequence[str] | None = None) -> int:

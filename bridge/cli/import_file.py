@@ -135,6 +135,12 @@ def _open_store(db: str | None, data_dir: Path) -> ReadingSink:
     return Store.open(url=db, data_dir=data_dir)
 
 
+def _in_lost_hour(r: Reading, result: ImportResult) -> bool:
+    """True for a value imputed inside the hour a summer-time jump took out (never interpolated)."""
+    return r.quality == "imputed" and any(
+        j.forward and j.sensor == r.sensor and j.before < r.time < j.after for j in result.clock_jumps)
+
+
 def _mapper(args: argparse.Namespace, hall: str) -> SensorMapper:
     """The source -> scene sensor mapper: ``--map`` pairs and the hall's scene, if one is found."""
     maps = parse_maps(args.map)
@@ -230,7 +236,7 @@ def import_main(argv: list[str], open_sink: Callable[[str | None, Path], Reading
               f"中列出传感器：请用 --map 源={args.sensor} 代替 --sensor", file=sys.stderr)
         return 2
     governed = govern(in_hall(result.readings, hall), GovernanceSettings(impute=args.impute), now)
-    readings = governed.readings
+    readings = [r for r in governed.readings if not _in_lost_hour(r, result)]
     rejections = result.rejections + governed.rejections
     _summary(result, readings, print)
     if result.sensor_column is not None:

@@ -5,8 +5,9 @@ latest readings become an observation, the controller decides, the runtime comma
   sensors cannot be trusted: the machines go to their safe states and an alert is raised;
 * case air: a fresh RH sensor in the case; relics: their case sensor, else their zone's sensors,
   else the hall mean;
-* outdoor weather: the sensor named by ``RELIC_TWIN_OUTDOOR_SENSOR`` (a T/RH sensor outside,
-  forecast by diurnal persistence); without one the twin cannot plan, and the humidistat runs;
+* outdoor weather: the sensor named by ``RELIC_TWIN_OUTDOOR_SENSOR`` (a T/RH sensor outside), or a
+  weather source (``weather``: the demo's virtual hall), forecast by diurnal persistence; without
+  either the twin cannot plan, and the humidistat runs;
 * the model's calibration (``calibration.json``): when it fails its check, the humidistat runs.
 """
 
@@ -16,7 +17,7 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -86,14 +87,16 @@ class ControlService:
                  address: Any, store: Store, data_dir: Path, clock: Callable[[], datetime],
                  alert: Callable[[dict[str, Any]], None] = lambda a: None, outdoor: str | None = None,
                  client_id: str = "relic-twin-control", step_s: float = STEP_S,
-                 on_change: Callable[[list[dict[str, Any]]], None] | None = None, site: str = ""):
+                 on_change: Callable[[list[dict[str, Any]]], None] | None = None, site: str = "",
+                 weather: Callable[[datetime], tuple[float, float]] | None = None):
         self.scene, self.latest, self.is_stale, self.clock, self.step_s = scene, latest, is_stale, clock, step_s
         self.outdoor = outdoor if outdoor in {s.id for s in scene.sensors} else None
+        self.weather = weather
         model, devices, bands, fallback = control_hall.twin_controller_parts(scene)
         passed, _ = control_hall.calibration_check(scene)
         self.calibration_ok = passed is not False
         self.relic_ids = [r.id for r in control_hall.served_relics(scene)]
-        if self.outdoor is None:
+        if self.outdoor is None and weather is None:
             self.controller: TwinController | Humidistat = Humidistat(devices, fallback, step_s)
             self.why = "no outdoor sensor (RELIC_TWIN_OUTDOOR_SENSOR): humidistat / 无室外传感器：湿度控制器"
         else:
@@ -121,6 +124,9 @@ class ControlService:
             return self.runtime.fail_safe(ro.reason) if self._seen else []  # machines are as people left them)
         self._seen = True
         obs = ro.observation
+        if self.weather is not None and not (np.isfinite(obs.t_out) and np.isfinite(obs.rh_out)):
+            t_out, rh_out = self.weather(self.clock())
+            obs = replace(obs, t_out=t_out, rh_out=rh_out)
         if not isinstance(self.controller, TwinController):
             return self.runtime.control(obs)
         if np.isfinite(obs.t_out) and np.isfinite(obs.rh_out):
@@ -135,13 +141,12 @@ class ControlService:
         return self.runtime.control(obs, forecast, calibration_ok=self.calibration_ok)
 
     def _run(self) -> None:
-        next_step = 0.0
-        elapsed = 0.0
+        next_step = float("-inf")
         while not self._stop.wait(TICK_S):
-            elapsed += TICK_S
             try:
-                if elapsed >= next_step:
-                    next_step = elapsed + self.step_s
+                now = self.clock().timestamp()  # the step is on the twin's clock (the demo's runs fast)
+                if now >= next_step:
+                    next_step = now + self.step_s
                     self.step()
                 ro = readout(self.scene, self.relic_ids, self.latest(), self.is_stale, self.outdoor)
                 if ro.observation is not None:
@@ -159,13 +164,14 @@ class ControlService:
 
 def start_for_hall(scene: Scene, state: Any, store: Store, address: Any, data_dir: Path,
                    clock: Callable[[], datetime], emit: Callable[[list[dict[str, Any]]], None], client_id: str,
-                   outdoor: str | None = None) -> ControlService:
+                   outdoor: str | None = None,
+                   weather: Callable[[datetime], tuple[float, float]] | None = None) -> ControlService:
     """The started control loop of one running hall: readings from its live ``state``
     (:class:`bridge.twin.live.TwinState`), alerts out through ``emit`` (alert feed events), the
     machines' status to the live feed. ``relic-twin serve`` runs one per hall with ``[[actuators]]``."""
     svc = ControlService(scene, state.latest, lambda r: state.is_stale(r, clock()), address, store, data_dir, clock,
                          alert=lambda a: emit([alert_event(a)]), outdoor=outdoor, client_id=client_id,
-                         on_change=state.update_control).start()
+                         on_change=state.update_control, weather=weather).start()
     state.update_control(svc.runtime.status())
     return svc
 

@@ -65,14 +65,14 @@ class VirtualPlug:
     """A smart plug on a broker: ``on`` is what the appliance behind it really does."""
 
     def __init__(self, convention: str, topic: str, host: str, port: int, *, power_w: float = 0.0,
-                 dead: bool = False):
+                 dead: bool = False, client_id: str | None = None):
         import paho.mqtt.client as mqtt
 
         self.convention, self.topic, self.power_w, self.dead = convention, topic, power_w, dead
         self.on = False
         self.heard: list[Message] = []
         self._lock = threading.Lock()
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"virtual-plug-{topic.replace('/', '-')}")
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id or f"virtual-plug-{topic.replace('/', '-')}")
         ready = threading.Event()
 
         def on_connect(c, userdata, flags, reason_code, properties):  # noqa: ANN001

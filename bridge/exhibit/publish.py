@@ -32,6 +32,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from bridge.errors import ConfigError
 from bridge.exhibit import vendor
 from bridge.exhibit.glb import GLB_BUDGET_BYTES, fit_budget
+from bridge.exhibit.lighting import EXPOSURE, SHADOW_INTENSITY, environment_data_uri
 from bridge.exhibit.picture import render_picture
 from bridge.exhibit.texts import EXHIBIT_TEXTS, both, full
 from bridge.exhibit.views import in_model_frame, relic_view
@@ -126,7 +127,8 @@ def source_digest(scenes: Sequence[Scene], assets_dir: Path, budget_bytes: int =
     files = [s.root / "scene.toml" for s in scenes]
     files += [assets_dir / r.mesh for s in scenes for r in s.relics if r.mesh]
     files += sorted((HERE / "templates").glob("*")) + sorted((HERE / "static").glob("*"))
-    files += [Path(__file__), HERE / "glb.py", HERE / "views.py", HERE / "texts.py"]
+    files += [Path(__file__), HERE / "glb.py", HERE / "views.py", HERE / "texts.py",
+              HERE / "lighting.py"]
     for f in files:
         h.update(str(f.name).encode())
         h.update(f.read_bytes() if f.is_file() else b"missing")
@@ -176,8 +178,10 @@ def _publish_relic(env: Environment, scene: Scene, relic: Any, out: Path, assets
         files = {"glb": f"{stem}.glb", "model_js": f"{stem}.glb.js", "voyager": f"{stem}.svx.json",
                  "picture": f"{stem}.png"}
     view = relic_view(scene, moved, glb, files)
+    lighting = {"environment": environment_data_uri(), "exposure": EXPOSURE, "shadow": SHADOW_INTENSITY}
     (out / page).write_text(env.get_template("relic.html").render(
-        texts=EXHIBIT_TEXTS, title=view["name"], root="../", body_class="relic-page", r=view), encoding="utf-8")
+        texts=EXHIBIT_TEXTS, title=view["name"], root="../", body_class="relic-page", r=view, lighting=lighting),
+        encoding="utf-8")
     page_files = [page, "assets/exhibit.css", "assets/exhibit.js"]
     if glb is not None:
         page_files += [f"{scene.id}/{files['model_js']}", f"{scene.id}/{files['picture']}",

@@ -1,14 +1,18 @@
 """Every word the web exhibit shows itself, in Chinese (zh-CN) and English (en).
 
 Relic names, annotations and tours come from the scene document; only the
-exhibit's own words are here (the kiosk keeps its own in ``twin_engine/kiosk_texts.py``).
+exhibit's own words are here (the kiosk keeps its own in ``twin_engine/kiosk_texts.py``;
+the lookup is ``bridge/texts.py``'s, shared by every program).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-LANGS = ("zh-CN", "en")
+from bridge import texts
+from bridge.texts import LANGS, full, pick
+
+__all__ = ["EXHIBIT_TEXTS", "LANGS", "both", "full", "pick"]
 
 EXHIBIT_TEXTS: Mapping[str, Mapping[str, str]] = {
     "site_title": {"zh-CN": "线上展览", "en": "Online exhibition"},
@@ -63,16 +67,4 @@ EXHIBIT_TEXTS: Mapping[str, Mapping[str, str]] = {
 
 def both(key: str, **fmt: object) -> dict[str, str]:
     """The exhibit text ``key`` in every language, formatted with ``fmt``."""
-    return {lang: (t.format(**fmt) if fmt else t) for lang, t in EXHIBIT_TEXTS[key].items()}
-
-
-def pick(text: Mapping[str, str], lang: str) -> str:
-    """A scene text table in ``lang``, falling back to the other language."""
-    if lang.startswith("zh"):
-        return text.get("zh-CN") or text.get("zh") or text.get("en", "")
-    return text.get("en") or next(iter(text.values()), "")
-
-
-def full(text: Mapping[str, str]) -> dict[str, str]:
-    """A scene text table with every exhibit language present (falling back as :func:`pick` does)."""
-    return {lang: pick(text, lang) for lang in LANGS}
+    return texts.both(EXHIBIT_TEXTS, key, **fmt)

@@ -8,7 +8,8 @@ and rejections (``source="path:line"``, raw line, reason) for rows that
 cannot be read or are physically impossible.
 
 The file's extension is ignored (a Rotronic ``.xls`` is tab-separated
-text). Loggers write local time without an offset: ``tz`` names the zone
+text); an Excel ``.xlsx`` workbook is recognised by content and read as text
+lines (:mod:`bridge.importers.xlsx`). Loggers write local time without an offset: ``tz`` names the zone
 they were set to, and times are converted to UTC.
 
 Errors: :class:`bridge.errors.LoggerFileError` (message ``path:line: reason``)
@@ -32,6 +33,7 @@ from bridge.importers import (
     textio,
     tinytag,
     trend,
+    xlsx,
 )
 from bridge.importers.result import Collector, ImportResult, Route, file_error
 
@@ -70,7 +72,7 @@ def read_logger_file(path: Path | str, sensor_id: str, tz: str = "UTC",
     except ValueError as exc:
         raise LoggerFileError(f"{exc} | 未知时区 {tz!r}") from None
     try:
-        doc = textio.read_text(path)
+        doc = xlsx.read_workbook(path) if xlsx.is_workbook(path) else textio.read_text(path)
     except OSError as exc:
         raise LoggerFileError(f"{path}: cannot read ({exc.strerror}) | 无法读取文件") from exc
     if not any(line.strip() for line in doc.lines):
@@ -78,6 +80,7 @@ def read_logger_file(path: Path | str, sensor_id: str, tz: str = "UTC",
     family = detect(doc)
     collector = Collector(doc, family.FORMAT, sensor_id, zone, now, route, sensor_column)
     family.parse(collector)
+    collector.check_clock()
     result = collector.result
     if not result.readings and not result.rejections:
         raise file_error(doc, len(doc.lines) - 1, f"{family.FORMAT} file has no data rows",

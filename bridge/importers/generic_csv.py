@@ -23,7 +23,8 @@ from bridge.importers.result import Collector, Column, file_error
 
 FORMAT = "generic_csv"
 TIME_NAMES = ("time", "date", "timestamp", "datetime", "date/time", "date time", "time (utc)",
-              "zeit", "datum", "时间", "日期")
+              "unix", "unixtime", "unix_time", "unix time", "epoch", "ts", "timestamp_ms", "time_ms",
+              "epoch_ms", "timestamp (ms)", "timestamp (s)", "zeit", "datum", "时间", "日期", "时间戳")
 
 
 def _header(doc: textio.TextFile) -> tuple[int, list[int]] | None:
@@ -57,6 +58,12 @@ def parse(c: Collector) -> None:
     header = textio.split_fields(doc.lines[h], sep)
     rows = [(i, textio.split_fields(doc.lines[i], sep)) for i in range(h + 1, len(doc.lines))
             if doc.lines[i].replace(sep, "").strip()]
+    if rows and all(len(r) == len(header) + 1 for _, r in rows[:50]):
+        # R's write.csv: each row starts with its row name, which the header does not name
+        header = ["", *header]
+        tcols = [j + 1 for j in tcols]
+        c.note("the first field of each row is a row name (R's write.csv): skipped",
+               "每行第一个字段是行名（R 的 write.csv）：已跳过")
     scol = find_sensor_column(doc, h, header, [r for _, r in rows], c.sensor_column)
     columns, bare = [], []
     for j, name in enumerate(header):
@@ -74,7 +81,13 @@ def parse(c: Collector) -> None:
         c.note(f"no unit in header for {', '.join(bare)}: canonical units assumed",
                f"表头未给出 {', '.join(bare)} 的单位：按标准单位读取")
     stamps = [" ".join(r[j] for j in tcols if j < len(r)) for _, r in rows]
-    fmt = textio.guess_time_format(stamps) or "iso"
+    try:
+        fmt = textio.epoch_format(stamps) or textio.guess_time_format(stamps) or "iso"
+    except ValueError as exc:
+        raise file_error(doc, h + 1, str(exc).split(" | ")[0], str(exc).split(" | ")[-1]) from None
+    if fmt in textio.EPOCH_RANGES:
+        c.note(f"times read as Unix time in {'milliseconds' if fmt == 'epoch_ms' else 'seconds'} (UTC)",
+               f"时间按{'毫秒' if fmt == 'epoch_ms' else '秒'}级 Unix 时间（UTC）读取")
     if textio.day_month_ambiguous(stamps, fmt):
         c.note("dates read day-first (DD/MM); month-first would also fit every row",
                "日期按日/月（DD/MM）读取；按月/日读取也能解析所有行")

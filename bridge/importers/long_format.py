@@ -7,7 +7,8 @@ stored as the first sensor's (issue 21). So:
 
 - the user names the column (``--sensor-column location``), or
 - it is found when the header makes it plain: a column named in
-  :data:`SENSOR_COLUMNS`; where several are (``location`` and ``serial``), the
+  :data:`SENSOR_COLUMNS` that names at least two sensors (EasyLog writes its one
+  ``Serial Number`` on the first row only: that file is one sensor); where several are (``location`` and ``serial``), the
   first in that table's order is taken when every other one names the same
   sensors row for row (one serial per location), else the user must choose;
 - a file with no such column whose rows repeat an instant while some text column
@@ -64,7 +65,8 @@ def find_sensor_column(doc: textio.TextFile, h: int, header: list[str], rows: li
             return keys.index(_key(given))
         raise file_error(doc, h, f"--sensor-column {given!r} is not in the header {header}",
                          f"表头 {header} 中没有列 {given!r}（--sensor-column）")
-    found = sorted((SENSOR_COLUMNS.index(k), j) for j, k in enumerate(keys) if k in SENSOR_COLUMNS)
+    found = sorted((SENSOR_COLUMNS.index(k), j) for j, k in enumerate(keys) if k in SENSOR_COLUMNS
+                   and len({r[j] for r in rows if j < len(r) and r[j]}) > 1)  # one name: one sensor
     if not found:
         return None
     first = found[0][1]

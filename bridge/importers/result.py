@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from bridge.errors import LoggerFileError
 from bridge.importers import textio
+from bridge.importers.clock import REFERENCE_ZONES, HourJump, hour_jumps
 from bridge.importers.columns import clean_unit, is_unit_of
 from bridge.readings import Reading, Rejection
 from bridge.sensors import units
@@ -44,6 +45,7 @@ class ImportResult:
     notes : things a person should know (assumed units, skipped columns), en | zh
     sensor_column : header of the column naming each row's sensor (long format), or None
     sources : per source sensor label of a long-format file, what was read and where it went
+    clock_jumps : where a sensor's times jump by an hour (summer time; :mod:`bridge.importers.clock`)
     """
 
     path: Path
@@ -55,6 +57,7 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
     sensor_column: str | None = None
     sources: dict[str, SourceSensor] = field(default_factory=dict)
+    clock_jumps: list[HourJump] = field(default_factory=list)
 
 
 @dataclass
@@ -116,10 +119,19 @@ class Collector:
         self._seen: set[tuple[str, str, datetime]] = set()
         self._last_wall: datetime | None = None
         self._second_pass = False
+        self.instants: dict[str, list[datetime]] = {}  # per sensor, every row's time in file order
 
     def note(self, en: str, zh: str) -> None:
         """Record a note for the user."""
         self.result.notes.append(f"{en} | {zh}")
+
+    def check_clock(self) -> None:
+        """Warn where a sensor's times jump by an hour (see :mod:`bridge.importers.clock`)."""
+        zones = (self.tz.key,) if isinstance(self.tz, ZoneInfo) else ()
+        for sensor, times in self.instants.items():
+            for jump in hour_jumps(sensor, times, (*zones, *REFERENCE_ZONES)):
+                self.result.clock_jumps.append(jump)
+                self.result.notes.append(jump.message(self.tz))
 
     def reject(self, index: int, en: str, zh: str) -> None:
         """Quarantine line ``index`` (0-based) raw, with a reason."""
@@ -167,6 +179,7 @@ class Collector:
             return 0
         added = 0
         sensor = self.result.sensor if sensor is None else sensor
+        self.instants.setdefault(sensor, []).append(when)
         values: dict[int, float | None] = {}
         for col in columns:
             text = cells[col.index] if col.index < len(cells) else ""

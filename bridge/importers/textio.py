@@ -21,6 +21,7 @@ sets it when the wall clock goes back (see ``result.Collector``).
 from __future__ import annotations
 
 import csv
+import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -166,13 +167,59 @@ TIME_FORMATS: tuple[str, ...] = (
 )
 
 
+# Unix epoch instants told apart by magnitude: a logger's readings lie between 2000 and 2100.
+# Seconds then run 946 684 800 .. 4 102 444 800, milliseconds 1000 times that; the ranges do not
+# overlap, so the magnitude decides. A number in neither (an elapsed count, YYYYMMDD) is refused.
+EPOCH_RANGES: dict[str, tuple[float, float]] = {
+    "epoch_s": (946_684_800.0, 4_102_444_800.0),
+    "epoch_ms": (946_684_800_000.0, 4_102_444_800_000.0),
+}
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d*)?$")
+
+
+def epoch_format(samples: list[str]) -> str | None:
+    """``"epoch_s"`` or ``"epoch_ms"`` when every sample is a plain number of that magnitude;
+    None when some sample is not a plain number (not an epoch column).
+
+    Raises ``ValueError`` (en | zh) when the numbers are epoch neither in seconds nor in
+    milliseconds between 2000 and 2100, or mix the two.
+    """
+    samples = [s.strip() for s in samples if s.strip()]
+    if not samples or not all(_PLAIN_NUMBER.match(s) for s in samples):
+        return None
+    units = set()
+    for s in samples:
+        v = float(s)
+        unit = next((u for u, (lo, hi) in EPOCH_RANGES.items() if lo <= v < hi), None)
+        if unit is None:
+            raise ValueError(f"time {s!r} is a number but not Unix time in seconds (946684800–4102444800) "
+                             f"or milliseconds (946684800000–4102444800000, years 2000–2100): cannot tell "
+                             f"when it was | 时间 {s!r} 是数字，但既不是秒级也不是毫秒级 Unix 时间（2000–2100 年），"
+                             f"无法判断时刻")
+        units.add(unit)
+    if len(units) > 1:
+        raise ValueError("the time column mixes Unix seconds and milliseconds: ambiguous | "
+                         "时间列混有秒级与毫秒级 Unix 时间，无法确定")
+    return units.pop()
+
+
 def parse_time(text: str, fmt: str) -> datetime:
-    """Naive wall-clock time from ``text`` in ``fmt``; ``"iso"`` accepts ISO 8601 with offset.
+    """Naive wall-clock time from ``text`` in ``fmt``; ``"iso"`` accepts ISO 8601 with offset;
+    ``"epoch_s"`` / ``"epoch_ms"`` give an aware UTC instant (Unix time knows no zone).
 
     Raises ``ValueError`` naming the text and the expected layout.
     """
     s = " ".join(text.split())
     try:
+        if fmt in EPOCH_RANGES:
+            lo, hi = EPOCH_RANGES[fmt]
+            v = float(s) if _PLAIN_NUMBER.match(s) else math.nan
+            if not lo <= v < hi:
+                raise ValueError
+            if fmt == "epoch_ms":
+                return EPOCH + timedelta(milliseconds=v)
+            return EPOCH + timedelta(seconds=v)
         if fmt == "iso":
             return datetime.fromisoformat(s.replace("Z", "+00:00"))
         return datetime.strptime(s, fmt)

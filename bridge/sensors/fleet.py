@@ -44,13 +44,18 @@ messages learned by a registry first, so the fleet does not speak it)."""
 class FleetSettings:
     """speed: replay-clock seconds per wall-clock second; interval_s: wall seconds between rounds;
     start: first replay instant (UTC, default now); format: publish every sensor in this payload
-    convention instead of the scene's; seed: noise seed (deterministic replays)."""
+    convention instead of the scene's; seed: noise seed (deterministic replays); plant: T and RH from
+    the hall's 2-D climate model, driven by its machines as virtual plugs (a scene with
+    ``[[actuators]]``; :mod:`bridge.control.virtual_hall`), under the outdoor ``weather`` (a CSV
+    ``time,t_out,rh_out``; None: a damp autumn day)."""
 
     speed: float = 60.0
     interval_s: float = 1.0
     start: datetime | None = None
     format: str | None = None
     seed: int = 7
+    plant: bool = False
+    weather: str | None = None
 
 
 @dataclass(frozen=True)
@@ -149,8 +154,10 @@ def _character(sensor: Sensor, scene: Scene, rng: np.random.Generator) -> _Chara
 
 
 def sensor_values(sensor: Sensor, when: datetime, replay: ReplaySeries, character: _Character,
-                  rng: np.random.Generator, offset_s: float) -> dict[str, float]:
-    """Values of every quantity ``sensor`` measures at replay instant ``when``."""
+                  rng: np.random.Generator, offset_s: float,
+                  air: tuple[float, float] | None = None) -> dict[str, float]:
+    """Values of every quantity ``sensor`` measures at replay instant ``when``; ``air`` (T °C, RH %RH):
+    the air where it hangs, from a model of the hall, instead of the replayed series."""
     s = offset_s + character.phase_s
     t, rh, lux = replay.at(s)
     t_mean, rh_mean, _ = replay.at(s - 6 * 3600)  # a slow reference for damping
@@ -158,6 +165,8 @@ def sensor_values(sensor: Sensor, when: datetime, replay: ReplaySeries, characte
     rh = (1 - character.damping) * rh + character.damping * rh_mean + character.rh_bias
     if character.rh_setpoint is not None:  # silica gel damps the room's swings around its setpoint
         rh = character.rh_setpoint + 0.3 * (rh - rh_mean)
+    if air is not None:
+        t, rh = air
     lux = max(0.0, lux * character.lux_scale)
     hour = (when.hour + when.minute / 60) % 24
     crowd = _visitors(hour)
@@ -193,14 +202,19 @@ Publish = Callable[[str, bytes], None]
 class VirtualFleet:
     """Publishes a round of readings for every sensor of ``scene`` each ``interval_s``.
 
+    air : (sensor, replay instant) -> (T °C, RH %RH) of the air where it hangs (the demo's virtual
+        hall, whose machines answer the twin's commands), replacing the replayed T and RH
+
     publish : ``(topic, payload) -> None`` (an MQTT client's publish, or a list's append in tests)
     clock : wall clock returning aware UTC datetimes (injectable)
     """
 
     def __init__(self, scene: Scene, publish: Publish, settings: FleetSettings = FleetSettings(),
                  replay: ReplaySeries | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 air: Callable[[Sensor, datetime], tuple[float, float] | None] | None = None):
         self.scene = scene
+        self.air = air  # (sensor, replay instant) -> (T, RH) of a model hall (bridge/control/virtual_hall.py)
         self.publish = publish
         self.settings = settings
         self.replay = replay or load_replay()
@@ -223,7 +237,8 @@ class VirtualFleet:
         offset = (when - self._start).total_seconds()
         out = []
         for s in self.scene.sensors:
-            values = sensor_values(s, when, self.replay, self._chars[s.id], self._rng, offset)
+            air = self.air(s, when) if self.air is not None else None
+            values = sensor_values(s, when, self.replay, self._chars[s.id], self._rng, offset, air)
             out.extend(Reading(s.id, q, when, v, QUANTITIES[q].unit) for q, v in values.items())
         return out
 

@@ -64,6 +64,7 @@ class TwinRuntime:
     _threads: list[threading.Thread] = field(default_factory=list)
     control: Any = None  # bridge.control.runtime.ControlRuntime when the scene has [[actuators]]
     _control_service: Any = None
+    virtual_hall: Any = None  # bridge.control.virtual_hall.VirtualHall: the fleet's plant (the demo)
 
     def emit(self, events: list[dict[str, Any]]) -> None:
         """Alert events out: to the live feed, and stored, retained and sent (dissemination)."""
@@ -88,6 +89,8 @@ class TwinRuntime:
         self._stop.set()
         if self._control_service is not None:
             self._control_service.stop()
+        if self.virtual_hall is not None:
+            self.virtual_hall.close()
         for t in self._threads:
             t.join(5)
         for client in (self._fleet_client, self._alert_client):
@@ -198,6 +201,7 @@ def _start(scene: Scene, settings: Settings, fleet: FleetSettings | None, feed_p
     say = on_status  # the name is reused below for battery status
     installation = installation_id(settings.data_dir)  # our client ids: stable here, unique between installations
     fleet_obj: VirtualFleet | None = None
+    virtual_hall: Any = None
     if clock is None:
         clock = lambda: datetime.now(UTC)  # noqa: E731
     client: mqtt.Client | None = None
@@ -211,6 +215,16 @@ def _start(scene: Scene, settings: Settings, fleet: FleetSettings | None, feed_p
 
         fleet_obj = VirtualFleet(scene, publish, fleet)
         clock = fleet_obj.replay_time  # staleness is judged on the replay clock
+        if fleet.plant and scene.actuators:  # the hall answers back: T/RH from its climate model and machines
+            from bridge.control.virtual_hall import VirtualHall
+            from bridge.control.weather import outdoor
+
+            weather = outdoor(fleet.weather, fleet_obj.replay_time().timestamp())
+            virtual_hall = VirtualHall(scene, broker.address.host, broker.address.port, weather)
+            started.append(virtual_hall.close)
+            fleet_obj.air = virtual_hall.air
+            on_status(f"virtual hall 虚拟展厅: the 2-D climate model under {weather.where}, "
+                      f"machines as virtual plugs: {', '.join(virtual_hall.plugs)}")
     state = TwinState(scene, clock=clock, freshness=freshness_for(fleet))
     feed = feed_on(state, feed_port, on_status)
     started.append(feed.stop)
@@ -247,6 +261,7 @@ def _start(scene: Scene, settings: Settings, fleet: FleetSettings | None, feed_p
     started.append(ingestor.stop)
     rt = TwinRuntime(scene, broker, store, state, feed, ingestor, alerts, dissemination, fleet_obj, client,
                      alert_client)
+    rt.virtual_hall = virtual_hall
     started[:] = [rt.stop]  # from here on, the runtime stops everything it holds
 
     if scene.actuators:  # the hall's machines: the control loop (bridge/control/service.py)
@@ -254,7 +269,8 @@ def _start(scene: Scene, settings: Settings, fleet: FleetSettings | None, feed_p
 
         svc = start_for_hall(scene, state, store, broker.address, settings.data_dir, clock, rt.emit,
                              client_id(installation, "control", scene.id),
-                             outdoor=os.environ.get("RELIC_TWIN_OUTDOOR_SENSOR"))
+                             outdoor=os.environ.get("RELIC_TWIN_OUTDOOR_SENSOR"),
+                             weather=virtual_hall.outdoor if virtual_hall is not None else None)
         rt.control, rt._control_service = svc.runtime, svc
         say(f"control 环境控制: {len(scene.actuators)} actuators, {svc.why}")
 

@@ -53,6 +53,8 @@
         requestAnimationFrame(function () {
           window.relicTwinFirstFrame = performance.now();
           viewer.setAttribute("data-rendered", "true");
+          /* the floor shadow after the first frame: its depth pass and blur would delay it (bridge/exhibit/lighting.py) */
+          viewer.setAttribute("shadow-intensity", viewer.getAttribute("data-shadow-intensity") || "0");
         });
       });
     });
