@@ -859,9 +859,10 @@ class MonitorScreen:
             self._show_if_changed("panel", self.panel.show, box, panel, chart_words, self._chart_min_span())
 
     def free_area(self) -> tuple[float, float, float, float] | None:
-        """(x0, y0, x1, y1) window px of the hall's view that no overlay box covers (None before the
-        first layout): between the legend and the alert column, the header and the footer; in
-        portrait between the alerts and the panel."""
+        """(x0, y0, x1, y1) window px of the hall's view that the overlay leaves free (None before the
+        first layout): between the legend and the alert column (the window's edge when the list is
+        short and no panel is open), the header and the footer; in portrait between the alerts and
+        the panel."""
         r = self.regions
         if r is None:
             return None
@@ -869,7 +870,9 @@ class MonitorScreen:
         if m.portrait:
             bottom = r.panel.y if r.panel is not None else r.footer.y
             return 0.0, r.alerts.bottom, float(m.width), bottom
-        return r.legend.right, r.header.bottom, r.alerts.x, r.footer.y
+        tall = r.panel is not None or r.alerts.h > 0.5 * (r.footer.y - r.header.bottom)
+        right = r.alerts.x if tall else float(m.width)  # a short alert list leaves the hall the width
+        return r.legend.right, r.header.bottom, right, r.footer.y
 
     def _centre_lens(self, regions: monitor_hud.Regions) -> None:
         """Shift the lens (film offset) so the middle of the view is the middle of the free area:
