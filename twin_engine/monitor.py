@@ -838,7 +838,8 @@ class MonitorScreen:
         regions = monitor_hud.regions(m, header_h, footer_h, monitor_hud.legend_width(self.canvas, legend),
                                       panel is not None, 0.0)
         alerts_h = self.alert_list.rows_height(regions.alerts.w, rows, words)
-        regions = monitor_hud.regions(m, header_h, footer_h, regions.legend.w, panel is not None, alerts_h)
+        panel_h = self.panel.wanted_height(regions.panel.w, panel) if panel is not None and regions.panel else 0.0
+        regions = monitor_hud.regions(m, header_h, footer_h, regions.legend.w, panel is not None, alerts_h, panel_h)
         self.regions = regions
         self._centre_lens(regions)
         self._show_if_changed("title", self.title.show, regions.header, title, t("help", lang), status, tier)
