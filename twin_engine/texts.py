@@ -2,14 +2,15 @@
 
 Quantity names and units come from ``simulation/quantities.py``; scene
 names (hall, zones, relics) from the scene document. Everything else a
-user reads is here, looked up with :func:`t`.
+user reads is here, looked up with :func:`t` (``bridge/texts.py``'s lookup; scene
+texts with its ``pick``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-LANGS = ("zh-CN", "en")
+from bridge.texts import LANGS, lookup, pick
 
 TEXTS: Mapping[str, Mapping[str, str]] = {
     "title": {"zh-CN": "文物数字孪生 · 实时监测", "en": "Relic twin · live monitor"},
@@ -76,12 +77,7 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
 
 def t(key: str, lang: str = "en") -> str:
     """The text ``key`` in ``lang`` ("zh-CN"/"zh" or "en"); English when missing."""
-    entry = TEXTS[key]
-    return entry.get("zh-CN" if lang.startswith("zh") else "en", entry["en"])
+    return lookup(TEXTS, key, lang)
 
 
-def pick(text: Mapping[str, str], lang: str) -> str:
-    """A scene text table (``{"zh-CN": ..., "en": ...}``) in ``lang``."""
-    if lang.startswith("zh"):
-        return text.get("zh-CN") or text.get("zh") or text.get("en", "")
-    return text.get("en") or next(iter(text.values()), "")
+__all__ = ["LANGS", "TEXTS", "pick", "t"]
