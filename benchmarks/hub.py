@@ -13,7 +13,7 @@ Two phases, run with two ingest workers and again with one (the anchor; ratio tw
    to the last one committed.
 
 Each reading goes museum topic -> ``relic-hub/<site>/relic-twin/<hall>/<sensor>`` -> hub
-Mosquitto -> ``$share/hub/relic-hub/#`` -> worker (decode, govern nothing, store: PostgreSQL,
+Mosquitto -> ``relic-hub/<site>/#`` (each worker's durable share of the sites) -> worker (decode, govern nothing, store: PostgreSQL,
 partitioned by month) -> PUBACK. Publishers run in their own processes. Targets (issue 16):
 steady load held with p99 lag < 2 s; backlog drained in < 3 min.
 
@@ -40,8 +40,9 @@ import paho.mqtt.client as mqtt
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bridge.config import BrokerAddress  # noqa: E402
-from bridge.hub.decode import HUB_INGEST, HUB_SUBSCRIPTION, HubDecoder, hub_topic  # noqa: E402
-from bridge.ingest.ingestor import Ingestor, Subscription  # noqa: E402
+from bridge.hub.decode import HubDecoder, hub_topic  # noqa: E402
+from bridge.hub.workers import HUB_INGEST, worker_subscriptions  # noqa: E402
+from bridge.ingest.ingestor import Ingestor  # noqa: E402
 from bridge.mqtt.broker import start_mosquitto  # noqa: E402
 from bridge.store import Store  # noqa: E402
 
@@ -112,7 +113,12 @@ def backlog_publisher(port: int, sites: list[int], t0: float, out: mp.Queue) -> 
     out.put(("backlog", c.acked[0], 0))  # type: ignore[attr-defined]
 
 
-def worker(index: int, port: int, db: str, stop: mp.Event, steady_until: mp.Value, out: mp.Queue,
+#: every site of both phases, by weight (sensors): the steady sites and the backlog museums
+SITE_WEIGHTS = {**{f"site{s:02d}": HALLS_PER_SITE * SENSORS for s in range(SITES)},
+                **{f"museum{s:02d}": SENSORS for s in range(SITES)}}
+
+
+def worker(index: int, n_workers: int, port: int, db: str, stop: mp.Event, steady_until: mp.Value, out: mp.Queue,
            protocol: int = 5) -> None:
     """One hub ingest worker; lags (ms) of the readings it commits during the steady phase."""
     lags: list[np.ndarray] = []
@@ -123,7 +129,8 @@ def worker(index: int, port: int, db: str, stop: mp.Event, steady_until: mp.Valu
             lags.append(np.array([(now - r.time.timestamp()) * 1000.0 for r in readings], dtype=np.float32))
 
     store = Store.open(url=db)
-    ing = Ingestor(store, BrokerAddress("127.0.0.1", port), [Subscription(HUB_SUBSCRIPTION)], decoder=HubDecoder(),
+    ing = Ingestor(store, BrokerAddress("127.0.0.1", port), worker_subscriptions(SITE_WEIGHTS, index, n_workers),
+                   decoder=HubDecoder(),
                    on_stored=on_stored, client_id=f"bench-hub-worker-{index}",
                    settings=replace(HUB_INGEST, protocol=protocol)).start(60)
     stop.wait()
@@ -145,7 +152,7 @@ def run(n_workers: int, minutes: float, db: str, protocol: int = 5) -> dict[str,
     out: mp.Queue = ctx.Queue()
     stop = ctx.Event()
     steady_until = ctx.Value("d", float("inf"))
-    workers = [ctx.Process(target=worker, args=(i, port, db, stop, steady_until, out, protocol))
+    workers = [ctx.Process(target=worker, args=(i, n_workers, port, db, stop, steady_until, out, protocol))
                for i in range(n_workers)]
     for w in workers:
         w.start()
@@ -230,7 +237,7 @@ def main() -> int:
     p.add_argument("--minutes", type=float, default=5.0, help="steady phase length (issue: 5)")
     p.add_argument("--workers-only", type=int, default=None, help="run only this worker count (no anchor)")
     p.add_argument("--protocol", type=int, choices=(4, 5), default=5,
-                   help="workers' MQTT version (shared subscriptions either way; Mosquitto takes $share from 3.1.1)")
+                   help="workers' MQTT version")
     args = p.parse_args()
     admin = os.environ.get("RELIC_TWIN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     results = {}

@@ -37,7 +37,7 @@ def test_hub_ingest_stores_each_site_under_its_id(tmp_path: Path, mosquitto_brok
                             stderr=subprocess.STDOUT, text=True)
     try:
         lines = [proc.stdout.readline() for _ in range(3)]  # the banner and each worker's "subscribed"
-        assert any("2 workers on $share/hub/relic-hub/#" in line for line in lines), lines
+        assert any("2 workers on relic-hub/<site>/#" in line for line in lines), lines
         assert sum("subscribed" in line for line in lines) == 2, lines
         pub = Publisher(mosquitto_broker.host, mosquitto_broker.port, client_id="hub-cli-pub")
         msgs = [(hub_topic(site, f"relic-twin/hall_1/S{i:02d}"), json.dumps({"time": 1767225600 + i,

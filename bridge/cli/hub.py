@@ -8,9 +8,9 @@
 
 ``--sites DIR``: a folder holding one site per museum (each a folder of scenes or with a
 ``site.toml``); the hub decodes vendor topics with their scenes, and serves their overviews.
-``ingest`` runs ``--workers`` processes, each an MQTT 5 client of the shared subscription
-``$share/hub/relic-hub/#`` (the broker deals each message to one of them), storing into the
-database (PostgreSQL: partitioned by month).
+``ingest`` runs ``--workers`` processes, each an MQTT 5 client with a durable session subscribed to
+``relic-hub/<site>/#`` for its share of the sites (:mod:`bridge.hub.workers`: the hub broker queues
+for a worker across its own restarts), storing into the database (PostgreSQL: partitioned by month).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from bridge.config import ConfigError, parse_broker_url
 from bridge.errors import RelicTwinError
@@ -41,21 +42,33 @@ def load_sites(folder: Path) -> dict[str, Site]:
     return out
 
 
-def _worker(index: int, broker: str, db: str | None, sites_dir: str | None, stop: threading.Event | None) -> None:
-    """One ingest worker (a process of its own): shared subscription, store, until SIGTERM."""
-    from bridge.hub.decode import HUB_INGEST, HUB_SUBSCRIPTION, HubDecoder
-    from bridge.ingest.ingestor import Ingestor, Subscription
+def _worker(index: int, workers: int, broker: str, db: str | None, sites_dir: str | None,
+            all_subscribed: Any, stop: threading.Event | None = None) -> None:
+    """One ingest worker (a process of its own): its sites' durable subscriptions, store, until SIGTERM.
+
+    all_subscribed : a barrier of every worker; once passed, filters of an earlier plan are dropped
+    """
+    from bridge.hub.decode import HubDecoder
+    from bridge.hub.workers import HUB_INGEST, site_weights, stale_filters, worker_subscriptions
+    from bridge.ingest.ingestor import Ingestor
     from bridge.store import Store
 
     sites = load_sites(Path(sites_dir)) if sites_dir else {}
+    weights = site_weights(sites)
     store = Store.open(url=db)
     done = stop or threading.Event()
     if stop is None:
         signal.signal(signal.SIGTERM, lambda *_: done.set())
         signal.signal(signal.SIGINT, lambda *_: done.set())
-    ingestor = Ingestor(store, parse_broker_url(broker), [Subscription(HUB_SUBSCRIPTION)], decoder=HubDecoder(sites),
+    mine = worker_subscriptions(weights, index, workers)
+    ingestor = Ingestor(store, parse_broker_url(broker), mine, decoder=HubDecoder(sites),
                         client_id=f"relic-hub-worker-{index}", settings=HUB_INGEST).start(timeout_s=60)
-    print(f"worker {index} subscribed 已订阅", flush=True)
+    print(f"worker {index} subscribed 已订阅: {' '.join(s.topic for s in mine) or '(no sites)'}", flush=True)
+    try:
+        all_subscribed.wait(120)
+        ingestor.unsubscribe(stale_filters(weights, index, workers))
+    except threading.BrokenBarrierError:  # another worker failed: keep the old filters (duplicates, not losses)
+        pass
     done.wait()
     ingestor.stop()
     store.close()
@@ -90,11 +103,13 @@ def hub_main(argv: Sequence[str] | None = None) -> int:
         print(f"relic-twin hub: {exc}", file=sys.stderr)
         return 1  # bad input (twin_engine/cli.py's convention: 2 is for a malformed command line)
     if args.cmd == "ingest":
-        procs = [multiprocessing.Process(target=_worker, args=(i, args.broker, args.db, str(args.sites), None))
+        barrier = multiprocessing.Barrier(args.workers)
+        procs = [multiprocessing.Process(target=_worker, args=(i, args.workers, args.broker, args.db,
+                                                               str(args.sites), barrier))
                  for i in range(args.workers)]
         for proc in procs:
             proc.start()
-        print(f"hub ingest 汇聚接收: {args.workers} workers on $share/hub/relic-hub/#, "
+        print(f"hub ingest 汇聚接收: {args.workers} workers on relic-hub/<site>/#, "
               f"{len(sites)} sites: {', '.join(sites)}", flush=True)
         signal.signal(signal.SIGTERM, lambda *_: [proc.terminate() for proc in procs])
         for proc in procs:

@@ -12,8 +12,8 @@ What the section says, and why (Mosquitto 2.x, mosquitto.conf(5), "Configuring B
 - TLS (``mqtts://``): ``bridge_cafile`` (the hub's CA), TLS 1.2 at least, the
   hub's host name checked; credentials ``remote_username`` / ``remote_password``
   (the hub's ACL lets the user write only ``relic-hub/<user>/#``: the site id);
-- ``restart_timeout 5 30``: reconnect after 5 s, backing off to 30 s (the hub's workers, back within
-  half a second of a hub restart, must subscribe again first: see :data:`bridge.hub.decode.HUB_INGEST`).
+- ``restart_timeout 5 30``: reconnect after 5 s, backing off to 30 s. Whatever the bridge delivers
+  before the hub's workers are back is queued in their durable sessions (:mod:`bridge.hub.workers`).
 """
 
 from __future__ import annotations

@@ -15,23 +15,15 @@ from datetime import datetime
 
 import paho.mqtt.client as mqtt
 
-from bridge.ingest.ingestor import Decoder, IngestSettings, Subscription
+from bridge.ingest.ingestor import Decoder, Subscription
 from bridge.readings import Decoded, Rejection, in_hall
+from bridge.sensors import detect_format
 from bridge.sensors.native import hall_from_topic
 from bridge.site.model import NAME_MAX, Site
 from bridge.twin.runtime import subscriptions_for
 
 #: first topic level of everything forwarded to the hub
 HUB_ROOT = "relic-hub"
-#: the hub workers' MQTT 5 shared subscription: the broker deals each message to one worker of group "hub"
-HUB_SUBSCRIPTION = f"$share/hub/{HUB_ROOT}/#"
-#: MQTT 5 (shared subscriptions), and back within half a second of the hub broker's restart. Mosquitto 2.0.11
-#: does not restore shared subscriptions from its persistence file (a probe: a persistent session's
-#: ``$share`` subscription receives nothing published after a restart until it subscribes again), so the
-#: workers must be subscribed again before the museums' bridges (first retry after 5 s) deliver. Keepalive
-#: 120 s: a worker busy writing a large batch may starve paho's network thread of the interpreter lock,
-#: and a broker that drops it for a missed PINGREQ costs a reconnect and a redelivery
-HUB_INGEST = IngestSettings(protocol=5, reconnect_min_s=0.25, reconnect_max_s=0.5, keepalive_s=120)
 
 
 def hub_topic(site: str, topic: str) -> str:
@@ -63,6 +55,7 @@ class HubDecoder:
         self._subs: dict[str, list[Subscription]] = {
             site_id: [s for h in site.halls for s in subscriptions_for(h.scene)] for site_id, site in (sites or {}).items()}
         self._cache: dict[str, Subscription | None] = {}
+        self._formats: dict[str, str | None] = {}
 
     def _subscription(self, site: str, topic: str) -> Subscription | None:
         key = f"{site}/{topic}"
@@ -86,7 +79,14 @@ class HubDecoder:
             return Decoded(rejections=[Rejection(topic, payload, received_at,
                                                  f"site {site}: no hall for topic {inner} (the hub lacks this site's "
                                                  f"scenes) | 无法确定展厅")])
-        decoded = self._decode(sub.format if sub else fmt, inner, payload, received_at,
-                               sub.sensor if sub else sensor_hint)
+        if sub is not None:
+            fmt = sub.format
+        elif fmt is None:  # the convention of a topic does not change: detect it once per topic
+            fmt = self._formats.get(inner)
+            if fmt is None:
+                if len(self._formats) > 100_000:
+                    self._formats.clear()
+                fmt = self._formats[inner] = detect_format(inner)
+        decoded = self._decode(fmt, inner, payload, received_at, sub.sensor if sub else sensor_hint)
         decoded.readings = in_hall(decoded.readings, hall, site)
         return decoded

@@ -236,6 +236,8 @@ class Ingestor:
         self._idle = False  # the writer is (about to be) waiting on _wake
         self._stopping = threading.Event()
         self._subscribed = threading.Event()
+        self._unsubscribed = threading.Condition()
+        self._unsubacks: set[int] = set()  # message ids of the UNSUBACKs received
         self._generation = 0
         # received (MQTT thread only) minus done (writer only): what is not yet committed and acknowledged
         self._received = 0
@@ -266,6 +268,7 @@ class Ingestor:
         client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
         client.on_disconnect = self._on_disconnect
+        client.on_unsubscribe = self._on_unsubscribe
         return client
 
     def _on_connect(self, client: mqtt.Client, _userdata: Any, flags: Any, reason_code: Any, _props: Any) -> None:
@@ -288,6 +291,11 @@ class Ingestor:
             log.error("broker refused subscription: %s | 代理拒绝订阅", failed)
             return
         self._subscribed.set()
+
+    def _on_unsubscribe(self, _client: mqtt.Client, _userdata: Any, mid: int, *_rest: Any) -> None:
+        with self._unsubscribed:
+            self._unsubacks.add(mid)
+            self._unsubscribed.notify_all()
 
     def _on_disconnect(self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason_code: Any, _props: Any) -> None:
         if not self._stopping.is_set():
@@ -519,6 +527,16 @@ class Ingestor:
             self.stop()
             raise BrokerError(f"no subscription confirmed by {self.broker.url} within {timeout_s:g} s | 订阅未确认")
         return self
+
+    def unsubscribe(self, topics: Sequence[str], timeout_s: float = 10.0) -> bool:
+        """Drop filters the persistent session holds (from an earlier plan); True once the broker confirmed."""
+        if not topics:
+            return True
+        result, mid = self._client.unsubscribe(list(topics))
+        if result != mqtt.MQTT_ERR_SUCCESS:
+            return False
+        with self._unsubscribed:  # the UNSUBACK may come before this thread looks
+            return self._unsubscribed.wait_for(lambda: mid in self._unsubacks, timeout_s)
 
     def stop(self, timeout_s: float = 10.0) -> None:
         """Commit and acknowledge what has arrived, then disconnect (unacknowledged messages stay queued)."""

@@ -58,6 +58,19 @@ _READING_COLUMNS = ("site", "hall", "sensor", "quantity", "time_us", "value", "u
 _LATEST_COLUMNS = _READING_COLUMNS[:9]  # reading_latest keeps no raw value
 _KEY = ["site", "hall", "sensor", "quantity", "time_us"]
 _US = timedelta(microseconds=1)
+#: PostgreSQL's write path (Store._write_copy): a per-connection inbox, emptied by each commit
+_PG_INBOX = (f"CREATE TEMP TABLE IF NOT EXISTS reading_in ON COMMIT DELETE ROWS AS "
+             f"SELECT {', '.join(_READING_COLUMNS)} FROM reading WITH NO DATA")
+_PG_COPY = f"COPY reading_in ({', '.join(_READING_COLUMNS)}) FROM STDIN"
+_PG_FROM_INBOX = (f"INSERT INTO reading ({', '.join(_READING_COLUMNS)}) SELECT {', '.join(_READING_COLUMNS)} "
+                  f"FROM reading_in ON CONFLICT ({', '.join(_KEY)}) DO NOTHING")
+_PG_LATEST_FROM_INBOX = (
+    f"INSERT INTO reading_latest ({', '.join(_LATEST_COLUMNS)}) "
+    f"SELECT DISTINCT ON ({', '.join(_KEY[:4])}) {', '.join(_LATEST_COLUMNS)} FROM reading_in "
+    f"ORDER BY {', '.join(_KEY[:4])}, time_us DESC "
+    f"ON CONFLICT ({', '.join(_KEY[:4])}) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _LATEST_FIELDS)
+    + " WHERE excluded.time_us > reading_latest.time_us")
 
 
 class _Duplicates(Exception):
@@ -320,6 +333,8 @@ class Store:
             return WriteResult([], 0, 0)
         if self._months is not None and params:
             self._ensure_months(min(p[4] for p in params), max(p[4] for p in params))
+        if self.dialect == "postgresql" and params:
+            return self._write_copy(readings, params, qrows)
         try:
             with self.transaction() as conn:
                 if params:
@@ -341,6 +356,41 @@ class Store:
                     conn.execute(QUARANTINE.insert(), qrows)
         except _Duplicates:
             return self._write_with_duplicates(readings, qrows)
+        return WriteResult(list(readings), 0, len(qrows))
+
+    def _write_copy(self, readings: Sequence[Reading], params: list[tuple[Any, ...]],
+                    qrows: list[dict[str, Any]]) -> WriteResult:
+        """write_batch on PostgreSQL: COPY the batch into a temporary table, then two set-wise statements.
+
+        ``INSERT INTO reading SELECT ... ON CONFLICT DO NOTHING`` (its row count proves every row new)
+        and one upsert of the newest reading per series, in key order (two workers upserting the same
+        series lock them in the same order: no deadlock). A batch per row of parameters costs the
+        driver a bind and a pipeline round per row: profiled on the hub, 390 us a reading, most of the
+        writer's time. ``ON COMMIT DELETE ROWS`` empties the table with each commit.
+        """
+        try:
+            with self.transaction() as conn:
+                info = conn.connection.info
+                raw = conn.connection.driver_connection
+                with raw.cursor() as cur:  # type: ignore[union-attr]
+                    if not info.get("reading_in"):
+                        cur.execute(_PG_INBOX)
+                    with cur.copy(_PG_COPY) as copy:
+                        for row in params:
+                            copy.write_row(row)
+                    cur.execute(_PG_FROM_INBOX)
+                    if cur.rowcount != len(params):
+                        raise _Duplicates
+                    cur.execute(_PG_LATEST_FROM_INBOX)
+                if qrows:
+                    conn.execute(QUARANTINE.insert(), qrows)
+            info["reading_in"] = True  # committed: the table outlives this transaction
+        except _Duplicates:
+            return self._write_with_duplicates(readings, qrows)
+        except Exception as exc:
+            if isinstance(exc, StorageError):
+                raise
+            raise StorageError(f"database error | 数据库错误: {exc}") from exc
         return WriteResult(list(readings), 0, len(qrows))
 
     def _ensure_months(self, lo_us: int, hi_us: int) -> None:
