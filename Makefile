@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SYSTAMP := .venv/.system-deps
-APT_PACKAGES := mosquitto fonts-wqy-microhei libgl1 libegl1 libgl1-mesa-dri poppler-utils libusb-1.0-0 chromium chromium-driver
+APT_PACKAGES := mosquitto fonts-wqy-microhei libgl1 libegl1 libgl1-mesa-dri poppler-utils libusb-1.0-0 chromium chromium-driver xvfb xdotool
 DEMO_ARGS ?=
 
 .PHONY: demo test setup system-deps web lint bench clean mutation
