@@ -248,7 +248,8 @@ def main() -> int:
             results[n] = r = run(n, args.minutes, db, args.protocol)
         finally:
             drop()
-        print(f"workers={n}: offered {r['offered_per_s']:.0f}/s, held {r['held_per_s']:.0f} readings/s "
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(f"workers={n} (load average {load}): offered {r['offered_per_s']:.0f}/s, held {r['held_per_s']:.0f} readings/s "
               f"({r['stored']}/{r['expected']} stored), lag publish->commit p50 {r['p50_s']:.3f} s, "
               f"p99 {r['p99_s']:.3f} s; backlog {r['backlog']}/{r['backlog_expected']} drained in "
               f"{r['drain_s']:.1f} s ({r['drain_per_s']:.0f}/s); per worker {r['per_worker']}", flush=True)
