@@ -69,24 +69,42 @@ def frame_transform(bounds: NDArray[np.float64], height_m: float) -> NDArray[np.
     return m
 
 
+def simplify(points: NDArray, faces: NDArray, max_faces: int) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
+    """(points (m, 3) float32, faces (k, 3) int64) with at most about ``max_faces`` faces, by quadric
+    edge collapse (Garland and Heckbert 1997, via ``fast_simplification``: 8x faster than open3d's on
+    800k faces). Returned unchanged (as those types) when already small. Every decimation in the
+    project (levels of detail, the web exhibit, scans, asset builds) goes through here."""
+    if len(faces) <= max_faces:
+        return np.asarray(points, np.float32), np.asarray(faces, np.int64)
+    import fast_simplification  # type: ignore[import-untyped]
+
+    pts, out = fast_simplification.simplify(np.asarray(points, np.float32), np.asarray(faces, np.int64),
+                                            target_reduction=1.0 - max_faces / len(faces))
+    return np.asarray(pts, np.float32), np.asarray(out, np.int64)
+
+
+def transfer_colours(targets: NDArray, src: NDArray, src_colours: NDArray[np.uint8], k: int = 1) -> NDArray[np.uint8]:
+    """Colour of each target point (n, 3): the mean colour (any number of channels) of its ``k``
+    nearest ``src`` (m, 3) points."""
+    from scipy.spatial import cKDTree  # type: ignore[import-untyped]
+
+    _, idx = cKDTree(np.asarray(src, float)).query(np.asarray(targets, float), k=k, workers=-1)
+    idx = np.asarray(idx).reshape(len(targets), -1)
+    return np.asarray(src_colours)[idx].astype(float).mean(axis=1).round().astype(np.uint8)
+
+
 def decimate(arrays: MeshArrays, max_faces: int) -> MeshArrays:
-    """``arrays`` reduced to at most about ``max_faces`` faces (quadric edge collapse,
-    Garland and Heckbert 1997, via ``fast_simplification``); colours from the
+    """``arrays`` reduced to at most about ``max_faces`` faces (:func:`simplify`); colours from the
     nearest original vertex, normals recomputed. Returned unchanged if small."""
     if len(arrays.faces) <= max_faces:
         return arrays
-    import fast_simplification  # type: ignore[import-untyped]
     import trimesh
-    from scipy.spatial import cKDTree  # type: ignore[import-untyped]
 
-    reduction = 1.0 - max_faces / len(arrays.faces)
-    pts, faces = fast_simplification.simplify(arrays.vertices.astype(np.float32), arrays.faces.astype(np.int64),
-                                              target_reduction=reduction)
+    pts, faces = simplify(arrays.vertices, arrays.faces, max_faces)
     mesh = trimesh.Trimesh(pts, faces, process=False)
-    _, nearest = cKDTree(arrays.vertices).query(pts)
     return MeshArrays(
-        vertices=np.asarray(pts, np.float32),
+        vertices=pts,
         normals=np.asarray(mesh.vertex_normals, np.float32),
-        colours=arrays.colours[nearest],
+        colours=transfer_colours(pts, arrays.vertices, arrays.colours),
         faces=np.asarray(faces, np.uint32),
     )

@@ -91,6 +91,8 @@ PLANS: dict[str, str] = {
     "relic-twin risk --scene scenes/demo_hall": "test_import_quarantine_risk_backup",
     "relic-twin backup": "test_import_quarantine_risk_backup",
     "relic-twin forecast backtest --csv FILE": "test_forecast_backtest",
+    "relic-twin forecast --hall HALL --sensor ID --hours 12":
+        "test_forecast_inputs.py::test_forecast_command_reads_the_store_and_prints_evidence",
     "relic-twin report": "test_import_quarantine_risk_backup",
     "relic-twin report --scene scenes/demo_hall --month 2026-11 --lang both --out out/2026-11.pdf":
         "test_import_quarantine_risk_backup",

@@ -21,6 +21,7 @@ import trimesh
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
+from bridge.meshes import simplify, transfer_colours
 from simulation.paths import assets_dir, scenes_dir
 from twin_engine.asset_standins import STANDINS
 
@@ -51,22 +52,11 @@ def normalise(mesh: trimesh.Trimesh, height_m: float) -> trimesh.Trimesh:
     return mesh
 
 
-def transfer_colours(points: NDArray[np.float64], src: NDArray[np.float64], rgba: NDArray[np.uint8], k: int = 4) -> NDArray[np.uint8]:
-    """Colour of each of ``points`` (n, 3) as the mean of its ``k`` nearest ``src`` (m, 3) points' RGBA (m, 4)."""
-    _, idx = cKDTree(src).query(points, k=k)
-    idx = idx.reshape(len(points), -1)
-    return rgba[idx].astype(float).mean(axis=1).round().astype(np.uint8)
-
-
 def decimate(mesh: trimesh.Trimesh, target_faces: int) -> trimesh.Trimesh:
-    """Quadric decimation (fast_simplification) to about ``target_faces``; colours carried over by nearest vertex."""
-    import fast_simplification
-
-    rgba = np.asarray(mesh.visual.vertex_colors)
-    reduction = max(0.0, 1.0 - target_faces / len(mesh.faces))
-    pts, faces = fast_simplification.simplify(np.asarray(mesh.vertices, np.float32), np.asarray(mesh.faces), target_reduction=reduction)
+    """``mesh`` with about ``target_faces`` faces (:func:`bridge.meshes.simplify`); colours from the nearest vertex."""
+    pts, faces = simplify(mesh.vertices, mesh.faces, target_faces)
     out = trimesh.Trimesh(pts, faces, process=True)
-    out.visual.vertex_colors = transfer_colours(out.vertices, mesh.vertices, rgba, k=1)
+    out.visual.vertex_colors = transfer_colours(out.vertices, mesh.vertices, np.asarray(mesh.visual.vertex_colors))
     return out
 
 
@@ -146,9 +136,9 @@ def build_lion(src: Path, height_m: float, target_faces: int = LION_TARGET_FACES
     parts = tm.split(only_watertight=False)
     if len(parts):
         tm = max(parts, key=lambda p: len(p.faces))
-    tm.visual.vertex_colors = transfer_colours(tm.vertices, pts, rgba)
+    tm.visual.vertex_colors = transfer_colours(tm.vertices, pts, rgba, k=4)
     tm = decimate(tm, target_faces)
-    tm.visual.vertex_colors = transfer_colours(tm.vertices, pts, rgba)
+    tm.visual.vertex_colors = transfer_colours(tm.vertices, pts, rgba, k=4)
     return normalise(tm, height_m)
 
 

@@ -12,6 +12,8 @@ from contextlib import contextmanager
 import numpy as np
 from numpy.typing import NDArray
 
+from bridge.meshes import simplify, transfer_colours
+
 AXES = {"x": (1.0, 0, 0), "-x": (-1.0, 0, 0), "y": (0, 1.0, 0), "-y": (0, -1.0, 0), "z": (0, 0, 1.0), "-z": (0, 0, -1.0)}
 """Names a user may give for a file's up axis."""
 
@@ -93,29 +95,14 @@ def remove_outliers(points: NDArray, colours: NDArray[np.uint8] | None, neighbou
     return points[keep], None if colours is None else colours[keep], note
 
 
-def transfer_colours(targets: NDArray, src: NDArray, src_colours: NDArray[np.uint8], k: int = 1) -> NDArray[np.uint8]:
-    """Colour of each target point (n, 3): the mean colour of its ``k`` nearest ``src`` points."""
-    from scipy.spatial import cKDTree
-
-    _, idx = cKDTree(src).query(targets, k=k, workers=-1)
-    idx = np.asarray(idx).reshape(len(targets), -1)
-    return src_colours[idx].astype(float).mean(axis=1).round().astype(np.uint8)
-
-
 def decimate(points: NDArray, faces: NDArray, colours: NDArray[np.uint8] | None,
              max_faces: int) -> tuple[NDArray, NDArray, NDArray | None]:
-    """At most about ``max_faces`` faces by quadric edge collapse (Garland and Heckbert 1997, via
-    ``fast_simplification``: 8x faster than open3d's on 800k faces); colours from the nearest
-    original vertex. Returned unchanged when already small."""
+    """(points float64, faces, colours) with at most about ``max_faces`` faces (:func:`bridge.meshes.simplify`);
+    colours from the nearest original vertex. Returned unchanged when already small."""
     if len(faces) <= max_faces:
         return points, faces, colours
-    import fast_simplification
-
-    pts, f = fast_simplification.simplify(np.asarray(points, np.float32), np.asarray(faces, np.int64),
-                                          target_reduction=1.0 - max_faces / len(faces))
-    pts = np.asarray(pts, float)
-    cols = transfer_colours(pts, points, colours) if colours is not None else None
-    return pts, np.asarray(f, np.int64), cols
+    pts, f = simplify(points, faces, max_faces)
+    return pts.astype(float), f, transfer_colours(pts, points, colours) if colours is not None else None
 
 
 def vertex_normals(points: NDArray, faces: NDArray) -> NDArray[np.float64]:
