@@ -20,7 +20,6 @@ window is ignored.
 from __future__ import annotations
 
 import argparse
-import math
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -65,7 +64,7 @@ from twin_engine.kiosk_layout import (
 )
 from twin_engine.kiosk_stage import Stage
 from twin_engine.kiosk_texts import kt
-from twin_engine.layout import LINE_GAP, Canvas, Metrics, block_height, text_lines
+from twin_engine.layout import LINE_GAP, Canvas, Metrics, block_height, fit_lens, text_lines
 
 STAFF_EXIT_EVENT = "shift-control-alt-k"
 
@@ -506,23 +505,14 @@ class KioskScreen:
         shifted so that the view's centre falls on the area's centre."""
         if self.orbit is None:
             return
-        m, lens = self.m, self.base.camLens
-        area = self.viewer_frame().model
-        k = max(min(area.w, area.h), 1.0) / 2 / math.tan(math.radians(FIT_HALF_ANGLE_DEG))  # px per unit of tan
-        lens.setFov(2 * math.degrees(math.atan(m.width / 2 / k)), 2 * math.degrees(math.atan(m.height / 2 / k)))
-        fw, fh = lens.getFilmSize()
-        cx, cy = area.centre
-        lens.setFilmOffset(-(cx - m.width / 2) / m.width * fw, (cy - m.height / 2) / m.height * fh)
+        fit_lens(self.base.camLens, self.size, self.viewer_frame().model, FIT_HALF_ANGLE_DEG)
         eye = self.orbit.eye()
         self.base.camera.setPos(*eye)
         self.base.camera.lookAt(Point3(*self.orbit.target))
 
     def _fit_lens(self, min_fov: float) -> None:
         """A centred lens whose smaller field of view is ``min_fov`` degrees, at the window's aspect."""
-        m, lens = self.m, self.base.camLens
-        t = math.tan(math.radians(min_fov / 2)) / min(m.width, m.height)
-        lens.setFov(2 * math.degrees(math.atan(t * m.width)), 2 * math.degrees(math.atan(t * m.height)))
-        lens.setFilmOffset(0, 0)
+        fit_lens(self.base.camLens, self.size, self.m.window, min_fov / 2)
 
     def _extrude(self, x_px: float, y_px: float, depth: float) -> Point3:
         """World point at ``depth`` m in front of the camera under pixel (x, y) (camera at the origin)."""
