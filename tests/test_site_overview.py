@@ -123,6 +123,9 @@ def test_a_click_enters_the_hall_with_its_own_state_and_the_switcher_goes_on_and
         sm.screen.render_frame()
         texts = layout.text_bounds(sm.switcher.canvas.root, engine_base.render2d, size_of(engine_base))
         assert "Hall 2 (2/3)" in [t.text for t in texts]
+        every = layout.text_bounds(engine_base.render2d, engine_base.render2d, size_of(engine_base))
+        crossing = [(a, b) for a, b in layout.overlaps(every) if (a in texts) != (b in texts)]
+        assert not crossing, layout.describe(crossing)  # the switcher hides none of the monitor's texts
         nx, ny = sm.switcher.buttons["next_hall"].centre
         assert sm.click(nx, ny) == "next_hall" and sm.hall == "hall_3"
         assert sm.screen.live == {}  # hall 3 has had no readings

@@ -6,7 +6,7 @@ Three pieces, each owning its nodes:
   (:mod:`bridge.site.overview`): the hall's tier as the card's colour band, its worst relic,
   open alerts, sensors offline and time in range; a summary line for the site. Clicking a card
   (:meth:`SiteOverviewScreen.click`) enters that hall.
-- :class:`HallSwitcher`: a small bar at the top centre of a hall's monitor: "◀ hall (i/n) ▶" and
+- :class:`HallSwitcher`: a small bar at the top right of a hall's monitor: "◀ hall (i/n) ▶" and
   a button back to the site overview; keys in :data:`twin_engine.keys.SITE_KEYS`.
 - :class:`SiteMonitor`: the state machine between them. It keeps each hall's live state from the
   site feed (readings and alerts name their hall) so that a hall entered shows its state at once,
@@ -228,7 +228,7 @@ class SiteOverviewScreen:
 
 
 class HallSwitcher:
-    """A bar at the top centre of a hall's screen: site overview, previous and next hall, where we are."""
+    """A bar at the top right of a hall's screen: site overview, previous and next hall, where we are."""
 
     def __init__(self, base: Any, halls: Sequence[tuple[str, Mapping[str, str]]], current: str, lang: str = "en",
                  font: Any | None = None) -> None:
@@ -259,7 +259,7 @@ class HallSwitcher:
         names = dict(self.halls)
         i = ids.index(self.current) if self.current in ids else 0
         w = min(cv.metrics.width * 0.34, 22 * u)
-        bar = Rect((cv.metrics.width - w) / 2, 0.3 * u, w, 1.6 * u)
+        bar = Rect(cv.metrics.width - w - 0.3 * u, 0.3 * u, w, 1.6 * u)  # the header's top right, beside the title
         cv.box(bar, BAR)
         site_w = min(w * 0.36, 7 * u)
         site, rest = bar.take_left(site_w)
