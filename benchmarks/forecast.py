@@ -36,23 +36,33 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from simulation.backtest import baseline_forecasts, cut_windows, score  # noqa: E402
-from simulation.forecast import forecast_many  # noqa: E402
+from simulation.backtest import Score, Windows, baseline_forecasts, cut_windows, score  # noqa: E402
+from simulation.forecast import ForecastSettings, forecast_many  # noqa: E402
+from simulation.forecast_inputs import INPUTS_PREFIX, Input, InputSettings, forecast_with_inputs  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 HORIZONS_S = (6 * 3600.0, 12 * 3600.0)
 
 
-def load_series(quick: bool) -> Iterator[tuple[str, np.ndarray, float]]:
-    """Yield (name, regular values, step_s)."""
+Inputs = list[tuple[str, np.ndarray, bool]]
+
+
+def load_series(quick: bool) -> Iterator[tuple[str, np.ndarray, float, Inputs]]:
+    """Yield (name, regular values, step_s, inputs: [(name, values on the same grid, same unit)]).
+
+    Inputs are what a store beside the sensor holds: the sensor's other quantity, outdoor
+    weather (house: the Chievres station, hourly, held between hours, and the north-facade node),
+    heating and appliance energy, lights (the case's lux: opening hours), occupancy and CO2.
+    """
     import pandas as pd
 
     df = pd.read_csv(DATA / "anonymous-library-archive" / "sample_data.csv")
     case = df[df.location == "Case 1"].copy()
     case["t"] = pd.to_datetime(case.datetime)
     case = case.set_index("t").resample("15min").mean(numeric_only=True)
-    yield "case1 T", case.temp.to_numpy(float), 900.0
-    yield "case1 RH", case.RH.to_numpy(float), 900.0
+    lux = ("lux", case.lux.to_numpy(float), False)
+    yield "case1 T", case.temp.to_numpy(float), 900.0, [("RH", case.RH.to_numpy(float), False), lux]
+    yield "case1 RH", case.RH.to_numpy(float), 900.0, [("T", case.temp.to_numpy(float), False), lux]
 
     cand = pd.read_csv(
         DATA / "candanedo-house-2016" / "energy_weather_temp.zip",
@@ -61,25 +71,38 @@ def load_series(quick: bool) -> Iterator[tuple[str, np.ndarray, float]]:
         na_values=["NA", "NaN"],
     )
     rooms = range(1, 10) if not quick else (1, 6)
+    c = {k: cand[k].to_numpy(float) for k in ("T_out", "RH_out", "T6", "RH_6", "ElectricHeater", "Appliances")}
+    energy = [("heater", c["ElectricHeater"], False), ("appliances", c["Appliances"], False)]
     for i in rooms:
-        yield f"house T{i}", cand[f"T{i}"].to_numpy(float), 600.0
-        yield f"house RH_{i}", cand[f"RH_{i}"].to_numpy(float), 600.0
+        t_i, rh_i = cand[f"T{i}"].to_numpy(float), cand[f"RH_{i}"].to_numpy(float)
+        facade = [("T6", c["T6"], i != 6), ("RH_6", c["RH_6"], False)] if i != 6 else []
+        yield f"house T{i}", t_i, 600.0, [("RH", rh_i, False), ("T_out", c["T_out"], True),
+                                          ("RH_out", c["RH_out"], False)] + facade + energy
+        yield f"house RH_{i}", rh_i, 600.0, [("T", t_i, False), ("T_out", c["T_out"], False),
+                                             ("RH_out", c["RH_out"], True)] + facade + energy
 
     occ = [
         pd.read_csv(DATA / "uci-occupancy" / f, parse_dates=["date"])
         for f in ("datatest.txt", "datatraining.txt", "datatest2.txt")
     ]
     o = pd.concat(occ).set_index("date").resample("1min").mean(numeric_only=True)
-    yield "office T", o.Temperature.to_numpy(float), 60.0
-    yield "office RH", o.Humidity.to_numpy(float), 60.0
+    people = [("occupancy", o.Occupancy.to_numpy(float), False), ("co2", o.CO2.to_numpy(float), False)]
+    yield "office T", o.Temperature.to_numpy(float), 60.0, [("RH", o.Humidity.to_numpy(float), False)] + people
+    yield "office RH", o.Humidity.to_numpy(float), 60.0, [("T", o.Temperature.to_numpy(float), False)] + people
 
     han = DATA / "logger-export-samples" / "hanwell-long" / "hanwell_external_2025-08_export.csv"
     h = pd.read_csv(han, skiprows=6, names=["t", "T", "RH"], usecols=[0, 1, 2])
     h["t"] = pd.to_datetime(h.t, errors="coerce")
     h[["T", "RH"]] = h[["T", "RH"]].apply(pd.to_numeric, errors="coerce")  # footer lines make them text
     h = h.dropna(subset=["t"]).set_index("t").resample("5min").mean(numeric_only=True)
-    yield "outdoor T", h["T"].to_numpy(float), 300.0
-    yield "outdoor RH", h["RH"].to_numpy(float), 300.0
+    yield "outdoor T", h["T"].to_numpy(float), 300.0, [("RH", h["RH"].to_numpy(float), False)]
+    yield "outdoor RH", h["RH"].to_numpy(float), 300.0, [("T", h["T"].to_numpy(float), False)]
+
+
+def cut_at(values: np.ndarray, origins: np.ndarray, history_steps: int) -> np.ndarray:
+    """The ``history_steps`` readings up to and including each origin: (m, history_steps)."""
+    pad = np.concatenate([np.full(history_steps - 1, np.nan), values])
+    return np.lib.stride_tricks.sliding_window_view(pad, history_steps)[origins].copy()
 
 
 def statsmodels_forecasts(history: np.ndarray, step_s: float, h: int) -> dict[str, tuple[np.ndarray, ...]]:
@@ -113,6 +136,23 @@ def statsmodels_forecasts(history: np.ndarray, step_s: float, h: int) -> dict[st
     return {"sm_holt24": (holt,), "sm_ets_damped": (ets, ets_lo, ets_hi)}
 
 
+def with_inputs(
+    values: np.ndarray, inputs: Inputs, win: Windows, hist: int, step_s: float, h: int, leads: np.ndarray
+) -> tuple[Score, np.ndarray]:
+    """Score :func:`forecast_with_inputs` at the windows' origins, and the share of leads using inputs.
+
+    The model with inputs reads three times the series-only history (6 weeks at 10 and 15 min)
+    up to each origin; the series-only forecaster inside it keeps the benchmark's window.
+    """
+    long = 3 * hist
+    y = cut_at(values, win.origin, long)
+    xs = [Input(n, cut_at(x, win.origin, long), same) for n, x, same in inputs]
+    fx = forecast_with_inputs(y, step_s, h, xs, settings=ForecastSettings(max_history_s=hist * step_s),
+                              input_settings=InputSettings(max_history_s=long * step_s))
+    used = np.char.startswith(fx.models[:, leads].astype(str), INPUTS_PREFIX).mean(axis=0)
+    return score(win.future, fx.mean, leads, fx.lower, fx.upper), used
+
+
 def time_1000(step_s: float = 900.0, h: int = 48) -> tuple[float, float]:
     """Seconds to forecast 1 000 sensors x 48 steps from 14 days, and for persistence."""
     rng = np.random.default_rng(0)
@@ -136,6 +176,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="4 house series instead of 18")
     ap.add_argument("--no-sm", action="store_true", help="skip statsmodels")
+    ap.add_argument("--no-inputs", action="store_true", help="skip the forecasts with inputs")
     ap.add_argument("--sm-every", type=int, default=4, help="statsmodels on every k-th origin")
     args = ap.parse_args()
     if not DATA.is_dir():
@@ -143,13 +184,14 @@ def main() -> int:
         return 0
 
     header = f"{'series':12s} {'origins':>7s} " + " ".join(
-        f"{m + ' ' + hz:>16s}" for m in ("seas", "holt24", "smHolt", "smETS", "ours") for hz in ("6h", "12h")
+        f"{m + ' ' + hz:>16s}" for m in ("seas", "holt24", "smHolt", "smETS", "ours", "ours+x") for hz in ("6h", "12h")
     )
     print("MAE / persistence MAE (below 1 beats last value); coverage of nominal 95 % bands")
-    print(header + "   cov ours 6h/12h   cov smETS 6h/12h")
+    print(header + "   cov ours 6h/12h   cov smETS 6h/12h   cov ours+x 6h/12h   inputs used 6h/12h")
     ratios, covs, sm_covs = [], [], []
     t_start = time.perf_counter()
-    for name, values, step_s in load_series(args.quick):
+    chosen, chosen_covs, room_rh = [], [], []
+    for name, values, step_s, inputs in load_series(args.quick):
         h = int(round(HORIZONS_S[-1] / step_s))
         leads = np.array([int(round(x / step_s)) - 1 for x in HORIZONS_S])
         hist = int(round((7 if step_s < 300 else 14) * 86400 / step_s))
@@ -174,14 +216,24 @@ def main() -> int:
             sm_covs.append(sm_cov)
         ratios.append(row["ours"])
         covs.append(s["ours"].coverage)
+        sx = s["ours"]
+        used = np.zeros(2)
+        if inputs and not args.no_inputs:
+            sx, used = with_inputs(values, inputs, win, hist, step_s, h, leads)
+        row["ours+x"] = sx.mae / s["persistence"].mae
+        chosen.append(row["ours+x"])
+        chosen_covs.append(sx.coverage)
+        if "RH" in name and not name.startswith("outdoor") and name != "house RH_6":
+            room_rh.append(row["ours+x"])
         cells = []
-        for k in ("seasonal_naive", "holt24", "sm_holt24", "sm_ets_damped", "ours"):
+        for k in ("seasonal_naive", "holt24", "sm_holt24", "sm_ets_damped", "ours", "ours+x"):
             v = row.get(k, np.full(2, np.nan))
             cells += [f"{v[0]:16.3f}", f"{v[1]:16.3f}"]
         print(
             f"{name:12s} {int(s['ours'].count[0]):7d} "
             + " ".join(cells)
-            + f"   {covs[-1][0]:6.1%} {covs[-1][1]:6.1%}      {sm_cov[0]:6.1%} {sm_cov[1]:6.1%}",
+            + f"   {covs[-1][0]:6.1%} {covs[-1][1]:6.1%}      {sm_cov[0]:6.1%} {sm_cov[1]:6.1%}"
+            + f"     {sx.coverage[0]:6.1%} {sx.coverage[1]:6.1%}   {used[0]:5.0%} {used[1]:5.0%}",
             flush=True,
         )
     r = np.array(ratios)
@@ -196,6 +248,13 @@ def main() -> int:
         print(
             f"95 % band coverage, statsmodels ETS: mean {np.nanmean(sc):.1%}, range {np.nanmin(sc):.1%} .. {np.nanmax(sc):.1%}"
         )
+    x, xc, rr = np.array(chosen), np.array(chosen_covs), np.array(room_rh)
+    print("ours+x (inputs where they beat the series-only model on the series' own past) / persistence:")
+    print(f"  mean over series and horizons: {x.mean():.3f}  ({(1 - x.mean()):.1%} below; target >= 25 %)")
+    print(f"  worst series-horizon:          {x.max():.3f}  (target <= 1)")
+    print(f"  room RH series, mean:          {rr.mean():.3f}  ({(1 - rr.mean()):.1%} below; target >= 10 %)"
+          if rr.size else "  room RH series: none")
+    print(f"  95 % band coverage: mean {xc.mean():.1%}, range {xc.min():.1%} .. {xc.max():.1%}  (target 93 .. 97 %)")
     print(f"backtests took {time.perf_counter() - t_start:.0f} s")
     ours_s, pers_s = time_1000()
     print(

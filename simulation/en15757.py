@@ -79,3 +79,38 @@ def historical_band(times: ArrayLike, rh: ArrayLike, settings: EN15757Settings |
     target = seasonal if s.seasonal_clip is None else np.clip(seasonal, *s.seasonal_clip)
     lower, upper = target + lo, target + hi
     return HistoricalBand(seasonal, lower, upper, (v >= lower) & (v <= upper))
+
+
+def live_band(hourly_rh: ArrayLike, settings: EN15757Settings | None = None) -> tuple[NDArray[np.float64],
+                                                                                      NDArray[np.float64]]:
+    """The EN 15757 band *now*, for a controller: from each relic's hourly record up to now.
+
+    hourly_rh : (m, r) float, %RH, one row an hour, oldest first (NaN = missing); a year or less
+    -> (lower, upper) : (r,) %RH. The seasonal cycle now is the trailing ``window_days`` mean (the
+    centred one needs the future); fluctuations are each hour's RH minus the trailing mean of its
+    own window, their 7th and 93rd percentiles widened to ± ``min_half_width``. A relic with under
+    a day of record gets NaN (no band yet).
+    """
+    s = settings or EN15757Settings()
+    a = np.asarray(hourly_rh, dtype=float)
+    if a.ndim == 1:
+        a = a[:, None]
+    m, r = a.shape
+    lower, upper = np.full(r, np.nan), np.full(r, np.nan)
+    win = max(1, int(round(s.window_days * 24)))
+    for j in range(r):
+        v = a[:, j]
+        ok = np.isfinite(v)
+        if ok.sum() < 24:
+            continue
+        filled = np.where(ok, v, 0.0)
+        csum, ccount = np.concatenate([[0.0], np.cumsum(filled)]), np.concatenate([[0], np.cumsum(ok)])
+        k = np.arange(1, m + 1)
+        start = np.maximum(k - win, 0)
+        trailing = (csum[k] - csum[start]) / np.maximum(ccount[k] - ccount[start], 1)
+        fluct = (v - trailing)[ok]
+        lo = min(float(np.percentile(fluct, s.lower_pct)), -s.min_half_width)
+        hi = max(float(np.percentile(fluct, s.upper_pct)), s.min_half_width)
+        seasonal = trailing[-1] if s.seasonal_clip is None else float(np.clip(trailing[-1], *s.seasonal_clip))
+        lower[j], upper[j] = seasonal + lo, seasonal + hi
+    return lower, upper

@@ -75,7 +75,9 @@ def test_device_topics_follow_each_convention() -> None:
     assert device_topics("relic-twin/demo_hall/S01", "native", "S01") == ["relic-twin/demo_hall/S01"]
     assert device_topics("zigbee2mqtt/S02", "zigbee2mqtt", "S02") == ["zigbee2mqtt/S02", "zigbee2mqtt/S02/availability"]
     assert device_topics("tele/S05/SENSOR", "tasmota", "S05") == ["tele/S05/SENSOR", "tele/S05/+"]
-    assert device_topics("S09/events/rpc", "shelly", "S09") == ["S09/events/rpc", "S09/online"]
+    assert device_topics("S09/events/rpc", "shelly", "S09") == ["S09/events/rpc", "S09/online", "S09/status/+"]
+    assert device_topics("S05/tele/SENSOR", "tasmota", "S05") == ["S05/tele/SENSOR", "S05/tele/+"]
+    assert device_topics("S05/SENSOR", "tasmota", "S05") == ["S05/SENSOR", "S05/+"]
     assert device_topics("shellies/ht-1/sensor/temperature", "shelly", "S13") == [
         "shellies/ht-1/sensor/temperature", "shellies/ht-1/sensor/+", "shellies/ht-1/online"]
     assert device_topics("v3/demo_hall@ttn/devices/S07/up", "ttn", "S07") == ["v3/demo_hall@ttn/devices/S07/up"]

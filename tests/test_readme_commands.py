@@ -91,6 +91,8 @@ PLANS: dict[str, str] = {
     "relic-twin risk --scene scenes/demo_hall": "test_import_quarantine_risk_backup",
     "relic-twin backup": "test_import_quarantine_risk_backup",
     "relic-twin forecast backtest --csv FILE": "test_forecast_backtest",
+    "relic-twin forecast --hall HALL --sensor ID --hours 12":
+        "test_forecast_inputs.py::test_forecast_command_reads_the_store_and_prints_evidence",
     "relic-twin report": "test_import_quarantine_risk_backup",
     "relic-twin report --scene scenes/demo_hall --month 2026-11 --lang both --out out/2026-11.pdf":
         "test_import_quarantine_risk_backup",
@@ -100,6 +102,7 @@ PLANS: dict[str, str] = {
     "relic-twin play RUN_DIR [--headless --out DIR] [--lang zh\\|en]": "test_simulate_and_play",
     "relic-twin play out/whatif": "test_simulate_and_play",
     "relic-twin calibrate --csv FILE": "test_calibrate",
+    "relic-twin validate RECORD.csv --scene DIR": "test_record_model.py::test_validate_command_as_typed",
     "relic-twin kiosk": "test_kiosk",
     # --windowed needs a display (tests/test_kiosk_headless.py plans the window it asks for)
     "relic-twin kiosk --scene scenes/demo_hall [--windowed] [--size WxH] [--headless --out DIR --seconds N "

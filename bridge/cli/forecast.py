@@ -210,12 +210,18 @@ FORECAST_COMMANDS = {"backtest": (backtest_main, "evaluate the forecaster on a C
 
 
 def forecast_main(argv: list[str]) -> int:
-    """Entry point of ``relic-twin forecast SUBCOMMAND ...`` (today: ``backtest``)."""
+    """Entry point of ``relic-twin forecast --hall H --sensor S ...`` (a stored sensor,
+    :mod:`bridge.cli.forecast_store`) and ``relic-twin forecast backtest ...``."""
     if argv[:1] and argv[0] in FORECAST_COMMANDS:
         return FORECAST_COMMANDS[argv[0]][0](argv[1:])
-    usage = "usage: relic-twin forecast {" + ",".join(FORECAST_COMMANDS) + "} ...\n\n" + "\n".join(
+    if argv[:1] and argv[0].startswith("--") and argv[0] != "--help":
+        from bridge.cli.forecast_store import forecast_store_main
+
+        return forecast_store_main(argv)
+    usage = "usage: relic-twin forecast --hall HALL --sensor ID [--hours 12] ...  (a stored sensor / 已存储的传感器)\n"
+    usage += "       relic-twin forecast {" + ",".join(FORECAST_COMMANDS) + "} ...\n\n" + "\n".join(
         f"  {name:10s} {help_}" for name, (_, help_) in FORECAST_COMMANDS.items())
-    usage += "\n\nrelic-twin forecast backtest --help for its options / 查看选项"
+    usage += "\n\nrelic-twin forecast --hall H --sensor S --help, relic-twin forecast backtest --help: options / 查看选项"
     if argv[:1] in (["-h"], ["--help"]):
         print(usage)
         return 0

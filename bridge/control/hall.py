@@ -15,11 +15,14 @@ import numpy as np
 from simulation import climate
 from simulation.control import hall_model as hm
 from simulation.control import humidistat, mpc
+from simulation.control.controller import AirConditioner, LightGroup, TwinController
 from simulation.control.devices import Device, device
 from simulation.materials import load_profiles
 from simulation.scene import Relic, Scene
 
 HALL = ""  # the space id of the hall's shared air
+AC_RANGE_C = (18.0, 24.0)  # °C: set points the twin may choose where no relic says (EN 16242-style comfort
+#                            and collection range; a curator narrows it through the relics' profiles)
 
 
 def served_relics(scene: Scene) -> list[Relic]:
@@ -66,6 +69,57 @@ def twin_controller_parts(scene: Scene) -> tuple[hm.LumpedHall, list[Device], mp
     if lo >= hi:  # the relics' bands do not overlap: the humidistat aims at the middle of the spread
         lo, hi = min(lo, hi) - 2.0, max(lo, hi) + 2.0
     return hm.lumped(geometry(scene, relics), settings(scene)), devices(scene), b, humidistat.Setpoints.for_band(lo, hi)
+
+
+def bands_with_temperature(relics: list[Relic]) -> mpc.Bands:
+    """:func:`bands` with the relics' temperature bands (an open side: 0 or 40 °C)."""
+    profiles = load_profiles()
+    b = bands(relics)
+    t = [profiles[r.profile].band("temperature") for r in relics]
+    return replace(b, t_low=np.array([x.low if x is not None and x.low is not None else 0.0 for x in t]),
+                   t_high=np.array([x.high if x is not None and x.high is not None else 40.0 for x in t]))
+
+
+def air_conditioner(scene: Scene, relics: list[Relic]) -> AirConditioner | None:
+    """The hall's air conditioner as the twin plans it: set points within the served relics'
+    common temperature band (18-24 °C where they give none), or None without one."""
+    ac = next((a for a in scene.actuators if a.kind == "air_conditioner" and a.case is None), None)
+    if ac is None:
+        return None
+    b = bands_with_temperature(relics)
+    lo = max(AC_RANGE_C[0], float(np.max(b.t_low))) if relics else AC_RANGE_C[0]
+    hi = min(AC_RANGE_C[1], float(np.min(b.t_high))) if relics else AC_RANGE_C[1]
+    return AirConditioner(ac.id, lo, hi) if lo <= hi else AirConditioner(ac.id, *AC_RANGE_C)
+
+
+def light_groups(scene: Scene) -> list[LightGroup]:
+    """One group per zone or case with a light or a blind: the most sensitive relic there sets
+    the budget (``annual_exposure``) and the limit (``high``) of illuminance (scenes/materials.toml)."""
+    profiles = load_profiles()
+    out = []
+    spaces = sorted({a.space for a in scene.actuators if a.kind in ("light", "blind")})
+    for space in spaces:
+        here = [r for r in scene.relics if (r.case == space) or (r.case is None and r.zone == space)
+                or (space in {c.id for c in scene.cases} and r.case == space)]
+        lux = [profiles[r.profile].band("illuminance") for r in here if r.profile in profiles]
+        lux = [x for x in lux if x is not None]
+        budget = min((x.annual_exposure for x in lux if x.annual_exposure is not None), default=None)
+        limit = min((x.high for x in lux if x.high is not None), default=None)
+        if budget is None or limit is None:
+            continue  # nothing light-sensitive here: the lights are the staff's
+        light = next((a.id for a in scene.actuators if a.kind == "light" and a.space == space), None)
+        blind = next((a.id for a in scene.actuators if a.kind == "blind" and a.space == space), None)
+        out.append(LightGroup(space, light, blind, float(budget), float(limit)))
+    return out
+
+
+def twin_controller(scene: Scene) -> TwinController:
+    """The hall's twin controller: its machines, air conditioner and light groups, planned."""
+    model, devs, b, fallback = twin_controller_parts(scene)
+    relics = served_relics(scene)
+    ac = air_conditioner(scene, relics)
+    return TwinController(model, devs, bands_with_temperature(relics) if ac is not None else b, fallback=fallback,
+                          ac=ac, lights=light_groups(scene))
 
 
 def calibration_check(scene: Scene) -> tuple[bool | None, dict[str, float]]:

@@ -82,6 +82,7 @@ class ControlRuntime:
         self.recommendations: dict[str, Recommendation] = {}
         self.alerts: list[dict[str, Any]] = []
         self._trips: dict[str, tuple[bool, tuple[str, ...]] | None] = {}  # the interlock holding each machine
+        self._sent: dict[str, dict[str, Any]] = {}  # the last command sent to each machine
         self._lock = threading.RLock()
         self._request = 0
 
@@ -193,7 +194,42 @@ class ControlRuntime:
                                             before={"on": current}, after={"on": on}))
                     self._changed()
                     out.append({"actuator": a.id, "kind": "recommendation", "on": on, "why": why})
+            out += self._levels(step, obs, overrides, now)
             return out
+
+    def _levels(self, step: Any, obs: Observation, overrides: dict[str, tuple[bool, float]],
+                now: float) -> list[dict[str, Any]]:
+        """The planned settings of the air conditioner, lights and blinds, by their policies."""
+        commands, whys = dict(step.commands), dict(step.why)
+        if isinstance(self.controller, TwinController) and self.controller.lights:
+            unknown = {"light": 0.0, "blind": 1.0}  # never heard from: a light off, a blind open
+            current = {aid: float(self.reported[aid].get("level", self._sent.get(aid, {}).get("level", unknown[a.kind])))
+                       for aid, a in self.actuators.items() if a.kind in unknown}
+            c, w = self.controller.plan_lights(now, obs, current)
+            commands.update(c)
+            whys.update(w)
+        out = []
+        for aid, cmd in commands.items():
+            if aid not in self.actuators or aid in overrides or self.policies[aid] == "off":
+                continue
+            pending = self.pending.get(aid)
+            if conventions.confirms(cmd, self.reported[aid]) or (pending is not None and pending.command == cmd) \
+                    or (not self.reported[aid] and self._sent.get(aid) == cmd):
+                continue
+            why = {"source": step.source, **whys.get(aid, {})}
+            if self.policies[aid] == "auto":
+                self._send(aid, cmd, step.source, why, now)
+                out.append({"actuator": aid, "kind": "command", **cmd, "why": why})
+                continue
+            standing = self.recommendations.get(aid)
+            if standing is not None and conventions.confirms(cmd, standing.command):
+                continue
+            self.recommendations[aid] = Recommendation(aid, dict(cmd), now, why)
+            self.audit.append(Entry("recommendation", aid, _iso(now), step.source, why=why,
+                                    before=dict(self.reported[aid]), after=dict(cmd)))
+            self._changed()
+            out.append({"actuator": aid, "kind": "recommendation", **cmd, "why": why})
+        return out
 
     def fail_safe(self, reason: str) -> list[dict[str, Any]]:
         """No trustworthy reading: every switch machine to its declared safe state (overrides
@@ -276,6 +312,7 @@ class ControlRuntime:
         for topic, payload in conventions.encode(a.convention, a.topic, command, self._request):
             self.publish(topic, payload)
         self.pending[aid] = feedback.Pending(aid, command, now, a.echo_timeout_s)
+        self._sent[aid] = dict(command)
         self.audit.append(Entry("command", aid, _iso(now), who, why=why, before=dict(self.reported[aid]),
                                 after=dict(command)))
         self._changed()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -49,8 +49,9 @@ class Readout:
 
 
 def readout(scene: Scene, relic_ids: list[str], latest: list[Reading], is_stale: Callable[[Reading], bool],
-            outdoor: str | None) -> Readout:
-    """An :class:`Observation` from the latest readings of each sensor (fresh and ``ok`` only)."""
+            outdoor: str | None, lux_spaces: Sequence[str] = ()) -> Readout:
+    """An :class:`Observation` from the latest readings of each sensor (fresh and ``ok`` only);
+    lux_spaces : zones or cases whose illuminance the light groups want (their mean, lx)."""
     good: dict[tuple[str, str], float] = {(r.sensor, r.quantity): r.value for r in latest
                                           if r.quality == "ok" and not is_stale(r)}
     sensors = {s.id: s for s in scene.sensors}
@@ -77,7 +78,13 @@ def readout(scene: Scene, relic_ids: list[str], latest: list[Reading], is_stale:
         relic_rh.append(v if np.isfinite(v) else rh)
     t_out, rh_out = (good.get((outdoor, "temperature"), np.nan), good.get((outdoor, "relative_humidity"), np.nan)) \
         if outdoor else (np.nan, np.nan)
-    return Readout(Observation(t, rh, case_rh, np.array(relic_rh), float(t_out), float(rh_out)))
+    lux = {}
+    for space in lux_spaces:
+        vals = [v for (sid, q), v in good.items() if q == "illuminance" and sid in sensors
+                and (sensors[sid].case == space or (sensors[sid].case is None and sensors[sid].zone == space))]
+        if vals:
+            lux[space] = float(np.mean(vals))
+    return Readout(Observation(t, rh, case_rh, np.array(relic_rh), float(t_out), float(rh_out), lux=lux))
 
 
 class ControlService:
@@ -96,11 +103,12 @@ class ControlService:
         passed, _ = control_hall.calibration_check(scene)
         self.calibration_ok = passed is not False
         self.relic_ids = [r.id for r in control_hall.served_relics(scene)]
+        self.lux_spaces = [g.id for g in control_hall.light_groups(scene)]
         if self.outdoor is None and weather is None:
             self.controller: TwinController | Humidistat = Humidistat(devices, fallback, step_s)
             self.why = "no outdoor sensor (RELIC_TWIN_OUTDOOR_SENSOR): humidistat / 无室外传感器：湿度控制器"
         else:
-            self.controller = TwinController(model, devices, bands, fallback=fallback)
+            self.controller = control_hall.twin_controller(scene)
             self.why = "twin (MPC)" if self.calibration_ok else "calibration failed: humidistat / 校准未通过：湿度控制器"
         audit = AuditLog(store, scene.id, site)
         import_json_lines(data_dir / "control" / f"{scene.id}-audit.jsonl", audit)  # a trail of the JSON-lines days
@@ -119,7 +127,7 @@ class ControlService:
 
     def step(self) -> list[dict[str, Any]]:
         """One control step from the latest readings."""
-        ro = readout(self.scene, self.relic_ids, self.latest(), self.is_stale, self.outdoor)
+        ro = readout(self.scene, self.relic_ids, self.latest(), self.is_stale, self.outdoor, self.lux_spaces)
         if ro.observation is None:  # stale or flagged: safe states, once readings had come (at start-up the
             return self.runtime.fail_safe(ro.reason) if self._seen else []  # machines are as people left them)
         self._seen = True
@@ -148,7 +156,7 @@ class ControlService:
                 if now >= next_step:
                     next_step = now + self.step_s
                     self.step()
-                ro = readout(self.scene, self.relic_ids, self.latest(), self.is_stale, self.outdoor)
+                ro = readout(self.scene, self.relic_ids, self.latest(), self.is_stale, self.outdoor, self.lux_spaces)
                 if ro.observation is not None:
                     self.runtime.tick({control_hall.HALL: (ro.observation.t, ro.observation.rh)})
             except Exception:  # noqa: BLE001 (a failed step must not stop the loop; it is logged)

@@ -142,7 +142,8 @@ def device_topics(topic: str, fmt: str | None, sensor_id: str) -> list[str]:
 
     Its own ``topic`` first, then the companion topics the convention's
     decoder reads (:mod:`bridge.sensors`): Zigbee2MQTT ``<topic>/availability``;
-    Tasmota ``tele/<device>/+`` (SENSOR, STATE and the LWT); Shelly
+    Tasmota ``tele/<device>/+`` (SENSOR, STATE and the LWT; ``<device>/tele/+`` or
+    ``<device>/+`` for the other FullTopics); Shelly
     ``<id>/online`` (Gen2) or ``shellies/<id>/sensor/+`` and ``.../online``
     (Gen1); Home Assistant discovery configs ``homeassistant/+/<id>/#``.
     Native, SenML and TTN devices write their one topic.
@@ -150,11 +151,13 @@ def device_topics(topic: str, fmt: str | None, sensor_id: str) -> list[str]:
     out = [topic]
     if fmt == "zigbee2mqtt" and (parts := zigbee2mqtt.split_topic(topic)) and not parts[1]:
         out.append(f"{topic}/availability")
-    elif fmt == "tasmota" and (tparts := tasmota.split_topic(topic)):
-        out.append(f"tele/{tparts[0]}/+")
+    elif fmt == "tasmota" and (tparts := tasmota.split_any_topic(topic)):
+        dev = tparts[0]
+        out.append(f"tele/{dev}/+" if topic.startswith("tele/") else
+                   f"{dev}/tele/+" if topic.startswith(f"{dev}/tele/") else f"{dev}/+")
     elif fmt == "shelly" and (sparts := shelly.split_topic(topic)):
         gen, dev, _ = sparts
-        out += [f"shellies/{dev}/sensor/+", f"shellies/{dev}/online"] if gen == "gen1" else [f"{dev}/online"]
+        out += [f"shellies/{dev}/sensor/+", f"shellies/{dev}/online"] if gen == "gen1" else [f"{dev}/online", f"{dev}/status/+"]
     elif fmt == "ha_discovery":
         out.append(f"homeassistant/+/{sensor_id}/#")
     return list(dict.fromkeys(t for t in out if t))

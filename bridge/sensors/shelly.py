@@ -17,11 +17,16 @@ carries JSON-RPC notifications::
 
 with components ``temperature:N`` (tC), ``humidity:N`` (rh),
 ``illuminance:N`` (lux), ``devicepower:N`` (battery.percent). ``params.ts``
-is epoch seconds. ``<id>/online`` is ``true``/``false``.
+is epoch seconds. ``<id>/online`` is ``true``/``false``. With "Generic status
+update over MQTT" on, each component also comes alone on
+``<prefix>/status/<component>`` (``shellyht-livingroom/status/temperature:0`` ->
+``{"id":0,"tC":20.1,"tF":68.3}``, as logged in JHNUL/home-server-apps), read at
+the time it is received. A ``devicepower`` on external power reports no battery.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from bridge.errors import DecodeError
@@ -43,6 +48,8 @@ GEN2_KEYS: dict[str, tuple[str, str, str]] = {
     "illuminance": ("lux", "illuminance", "lx"),
 }
 GEN2_METHODS = ("NotifyStatus", "NotifyFullStatus")
+# <prefix>/status/<component>: "Generic status update over MQTT" (status_ntf), one component per topic
+_STATUS_COMPONENT = re.compile(r"^(temperature|humidity|illuminance|devicepower):\d+$")
 
 
 def split_topic(topic: str) -> tuple[str, str, str] | None:
@@ -56,6 +63,8 @@ def split_topic(topic: str) -> tuple[str, str, str] | None:
         return "gen2", parts[0], "rpc"
     if len(parts) == 2 and parts[1] == "online" and parts[0].lower().startswith("shelly"):
         return "gen2", parts[0], "online"
+    if len(parts) == 3 and parts[1] == "status" and parts[0] and _STATUS_COMPONENT.match(parts[2]):
+        return "gen2", parts[0], parts[2]
     return None
 
 
@@ -78,8 +87,10 @@ def decode(topic: str, payload: bytes, received_at: datetime,
             msg.status["availability"] = "online" if text == "true" else "offline"
         elif gen == "gen1":
             _gen1(msg, device, rest)
-        else:
+        elif rest == "rpc":
             _gen2(msg, device)
+        else:
+            _gen2_component(msg, device, rest)
     except DecodeError as exc:
         msg.reject(str(exc))
     return msg.finish()
@@ -123,12 +134,37 @@ def _gen2(msg: Message, device: str) -> None:
                 msg.add(name, quantity, body[field], unit, time, key=f"{comp}.{field}")
             ignored += [f"{comp}.{k}"[:60] for k in body if k not in (field, "id", "tF", "errors")]
         elif kind == "devicepower" and isinstance(body, dict):
-            battery = body.get("battery")
-            if isinstance(battery, dict) and "percent" in battery:
-                msg.status["battery"] = battery["percent"]
+            _power(msg, body)
         elif kind == "wifi" and isinstance(body, dict) and "rssi" in body:
             msg.status["rssi"] = body["rssi"]
         else:
             ignored.append(comp[:60])
     if ignored:
         msg.status["ignored"] = ignored
+
+
+def _power(msg: Message, body: dict[str, object]) -> None:
+    """Battery status of a ``devicepower`` component. On USB power (``external.present``)
+    the battery reads 0 % (a Plus H&T posted in enesbcs/Shelly_MQTT pull request 99: ``"V":0.43,
+    "percent":0``): that is no battery to replace, so no battery figure is reported."""
+    external = body.get("external")
+    if isinstance(external, dict) and external.get("present") is True:
+        msg.status["external_power"] = True
+        return
+    battery = body.get("battery")
+    if isinstance(battery, dict) and "percent" in battery:
+        msg.status["battery"] = battery["percent"]
+
+
+def _gen2_component(msg: Message, device: str, comp: str) -> None:
+    """One component's status on ``<prefix>/status/<comp>`` (no time in it: received time)."""
+    body = msg.json_object()
+    kind, _, index = comp.partition(":")
+    if kind == "devicepower":
+        _power(msg, body)
+        return
+    field, quantity, unit = GEN2_KEYS[kind]
+    if body.get(field) is None:
+        raise DecodeError(why("no_quantity", keys=f"{comp} without {field}"))
+    name = device if index in ("", "0") else f"{device}:{index}"
+    msg.add(name, quantity, body[field], unit, msg.received_at, key=f"{comp}.{field}")

@@ -1,5 +1,9 @@
 """Tasmota telemetry: ``tele/<topic>/SENSOR`` and ``tele/<topic>/LWT``.
 
+The topic follows the device's FullTopic: ``%prefix%/%topic%/`` by default, but
+``%topic%/%prefix%/`` (``<topic>/tele/SENSOR``) and no prefix at all
+(``<topic>/SENSOR``, seen in a user's log, arendst/Tasmota issue 4202) are met too.
+
 SENSOR payloads (Tasmota docs, "Sensors" and "MQTT"; HATasmota ``sensor.py``)
 nest one object per attached sensor, named by driver::
 
@@ -42,23 +46,42 @@ TOP_LEVEL_SKIP = frozenset({"Time", "TempUnit", "PressureUnit", "SpeedUnit", "We
 CHIP_DRIVERS = frozenset({"ESP32", "ESP8266"})
 
 
+KINDS = ("SENSOR", "LWT", "STATE")
+"""The telemetry kinds read; the last topic level, in capitals as Tasmota writes them."""
+
+
 def split_topic(topic: str) -> tuple[str, str] | None:
-    """(device topic, kind) for ``tele/<topic>/<kind>``; None otherwise."""
+    """(device topic, kind) for ``tele/<topic>/<kind>`` (FullTopic ``%prefix%/%topic%/``, the
+    default) or ``<topic>/tele/<kind>`` (``%topic%/%prefix%/``); None otherwise."""
     parts = topic.split("/")
     if len(parts) >= 3 and parts[0] == "tele" and all(parts[1:]):
         return "/".join(parts[1:-1]), parts[-1]
+    if len(parts) >= 3 and parts[-2] == "tele" and parts[-1] in KINDS and all(parts):
+        return "/".join(parts[:-2]), parts[-1]
     return None
+
+
+def split_any_topic(topic: str) -> tuple[str, str] | None:
+    """:func:`split_topic`, or ``<topic>/<KIND>`` for a FullTopic without ``%prefix%``
+    (``kidsbedmain/SENSOR``, as logged in arendst/Tasmota issue 4202). Too loose to detect
+    the convention by, so only for a sensor the scene names as ``format = "tasmota"``."""
+    found = split_topic(topic)
+    if found is None:
+        head, _, kind = topic.rpartition("/")
+        if head and kind in KINDS and all(head.split("/")):
+            return head, kind
+    return found
 
 
 def decode(topic: str, payload: bytes, received_at: datetime,
            sensor_hint: str | None = None) -> Decoded:
     """Readings from a SENSOR message, availability from an LWT message."""
     msg = Message(topic, payload, received_at)
-    parts = split_topic(topic)
+    parts = split_any_topic(topic)
     try:
         if parts is None:
             raise DecodeError(why("bad_topic", topic=topic[:80], fmt="tasmota",
-                                  pattern="tele/<topic>/SENSOR"))
+                                  pattern="tele/<topic>/SENSOR | <topic>/tele/SENSOR"))
         device, kind = parts
         device = msg.sensor = check_sensor(device)
         if kind == "LWT":

@@ -18,7 +18,10 @@ in the TTN Device Repository (Elsys ERS, Dragino LHT65, Milesight AM307/AM319,
 Decentlab DL-*). ``normalized_payload`` (LoRaWAN Payload Codec API, TS013;
 TTS 3.26+) is read too: ``air.temperature``, ``air.relativeHumidity``,
 ``air.lightIntensity``, ``air.co2``. Formatters often emit numbers as
-strings (``toFixed``), so strings holding numbers are accepted here.
+strings (``toFixed``), so strings holding numbers are accepted here. Keys are
+matched without case (``Temperature``); SenseCAP ``messages`` lists are read by
+measurement id (:data:`SENSECAP_IDS`). An uplink from which nothing is read is
+rejected with its keys, never dropped silently.
 The time is the network server's ``uplink_message.received_at``.
 """
 
@@ -50,6 +53,17 @@ NORMALIZED_AIR: dict[str, tuple[str, str]] = {
     "relativeHumidity": ("relative_humidity", "%RH"),
     "lightIntensity": ("illuminance", "lx"),
     "co2": ("co2", "ppm"),
+}
+_LOWER = {k.lower(): k for k in KEYS}
+"""Keys compared without case: the Ezurio RS26x codec writes ``Temperature`` (a webhook
+capture in thingsboard/data-converters, VENDORS/Ezurio/RS26x/guide.md)."""
+# SenseCAP codecs (Seeed, in the TTN Device Repository) return {"err":0,"valid":true,
+# "messages":[{"measurementId":"4097","measurementValue":18,"type":"Air Temperature"}, ...]},
+# sometimes as a list of lists (S2120 weather station; TheThingsNetwork/lorawan-devices PR 596).
+SENSECAP_IDS: dict[str, tuple[str, str]] = {
+    "4097": ("temperature", "°C"),        # "Air Temperature"
+    "4098": ("relative_humidity", "%RH"),  # "Air Humidity"
+    "4099": ("illuminance", "lx"),         # "Light Intensity"
 }
 # TempC_DS is the LHT65's optional external probe (another place than the
 # sensor itself), kept as status rather than mixed with TempC_SHT.
@@ -93,8 +107,11 @@ def decode(topic: str, payload: bytes, received_at: datetime,
     ignored: list[str] = []
     decoded = uplink.get("decoded_payload")
     if isinstance(decoded, dict):
-        ignored += add_table(msg, sensor, decoded, KEYS, time, STATUS_KEYS,
-                             prefix="decoded_payload.")
+        table = {k: KEYS[_LOWER[k.lower()]] for k in decoded if isinstance(k, str) and k.lower() in _LOWER}
+        rest = {k: v for k, v in decoded.items() if k != "messages"}
+        ignored += add_table(msg, sensor, rest, table, time, STATUS_KEYS, prefix="decoded_payload.")
+        if isinstance(decoded.get("messages"), list):
+            ignored += _sensecap(msg, sensor, decoded["messages"], time)
     normalized = uplink.get("normalized_payload")
     if isinstance(normalized, list) and not msg.readings:
         for item in normalized:
@@ -106,7 +123,25 @@ def decode(topic: str, payload: bytes, received_at: datetime,
         msg.status["ignored"] = ignored
     if not isinstance(decoded, dict) and not isinstance(normalized, list):
         msg.reject(why("no_quantity", keys="no decoded_payload: set a payload formatter"))
+    elif not msg.readings and not msg.rejections and not STATUS_KEYS & set(decoded or {}):
+        msg.reject(why("no_quantity", keys=", ".join(ignored)[:120] or "none"))  # never silently nothing
     return msg.finish()
+
+
+def _sensecap(msg: Message, sensor: str, messages: list[Any], time: datetime) -> list[str]:
+    """Readings from a SenseCAP ``messages`` list (flat or a list of lists); the ignored ids."""
+    flat = [m for group in messages for m in (group if isinstance(group, list) else [group])]
+    ignored = []
+    for m in flat:
+        if not isinstance(m, dict) or "measurementId" not in m:
+            continue
+        mid = str(m["measurementId"])
+        if mid in SENSECAP_IDS and m.get("measurementValue") is not None:
+            quantity, unit = SENSECAP_IDS[mid]
+            msg.add(sensor, quantity, m["measurementValue"], unit, time, key=f"messages.{mid}")
+        else:
+            ignored.append(f"messages.{mid}")
+    return ignored
 
 
 def _object(data: dict[str, Any], key: str) -> dict[str, Any]:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
-from simulation.control import estimator, humidistat, interlocks, mpc
+from simulation import en15757
+from simulation.control import estimator, humidistat, interlocks, lighting, mpc
 from simulation.control import hall_model as hm
 from simulation.control.devices import Device
 
@@ -34,12 +35,15 @@ class Observation:
     rh_out: float
     people: float = 0.0
     lights: float = 0.0
+    lux: Mapping[str, float] = field(default_factory=dict)  # light group -> lx at its most sensitive relic now
 
 
 @dataclass(frozen=True)
 class Step:
     """The outcome of one decision: ``on`` per device, the interlock decisions, who decided
-    (``source``: "mpc", "humidistat", "manual", "safe"), the plan (MPC) and the seconds it took."""
+    (``source``: "mpc", "humidistat", "manual", "safe"), the plan (MPC) and the seconds it took;
+    commands : the planned settings of the level and set-point machines, actuator id ->
+    ``{"mode", "setpoint"}`` (air conditioner) or ``{"level"}`` (light, blind), with ``why``."""
 
     on: tuple[bool, ...]
     decisions: tuple[interlocks.Decision, ...]
@@ -47,6 +51,8 @@ class Step:
     proposed: tuple[bool, ...]
     plan: mpc.Plan | None = None
     seconds: float = 0.0
+    commands: Mapping[str, dict] = field(default_factory=dict)
+    why: Mapping[str, dict] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,34 @@ class Context:
 
 
 RATE_WINDOW_S = 1800.0  # s, RH rate measured over the last half hour
+AC_MOVE_K = 1.0  # K the air conditioner's set point may move in one decision (no step changes to the hall)
+AC_DWELL_S = 3600.0  # s between moves of the set point (a split unit's compressor settles; model choice)
+
+
+@dataclass(frozen=True)
+class AirConditioner:
+    """An air conditioner the twin plans: its id and the set points a curator approved, °C."""
+
+    id: str
+    t_min: float = 18.0
+    t_max: float = 24.0
+
+
+@dataclass(frozen=True)
+class LightGroup:
+    """A light and/or a blind over relics (``lighting`` module): ids (None: absent), the budget
+    of its most sensitive relic (lx·h a year) and its limit (lx), the lights' design lx at the
+    relic, the opening hours (local) and the hall's offset from UTC, h."""
+
+    id: str
+    light: str | None
+    blind: str | None
+    budget_lxh: float
+    limit_lx: float
+    design_lx: float = 200.0
+    open_hours: tuple[float, float] = (9.0, 17.0)
+    utc_offset_h: float = 8.0
+    open_hours_per_year: float = 300 * 8.0
 
 
 class _Base:
@@ -119,8 +153,17 @@ class TwinController(_Base):
 
     def __init__(self, hall: hm.LumpedHall, devices: Sequence[Device], bands: mpc.Bands,
                  settings: mpc.Settings | None = None, limits: interlocks.Limits | None = None,
-                 fallback: humidistat.Setpoints | None = None):
+                 fallback: humidistat.Setpoints | None = None, ac: AirConditioner | None = None,
+                 lights: Sequence[LightGroup] = ()):
         s = settings or mpc.Settings()
+        self.ac, self.lights = ac, tuple(lights)
+        self.setpoint: float | None = hall.t_set if ac is not None and hall.hvac_w > 0 else None
+        self._moved_s = float("-inf")
+        self._hourly: deque[NDArray] = deque(maxlen=365 * 24)  # relic RH, hourly means (EN 15757)
+        self._hour: list[NDArray] = []
+        self._en: tuple[NDArray, NDArray] | None = None
+        self.used_lxh: dict[str, float] = {g.id: 0.0 for g in self.lights}
+        self._year: int | None = None
         super().__init__(devices, s.step_s, limits)
         self.hall, self.bands, self.settings = hall, bands, s
         self.fallback = fallback or humidistat.Setpoints.for_band(float(np.max(bands.low)), float(np.min(bands.high)))
@@ -134,13 +177,21 @@ class TwinController(_Base):
         with np.errstate(all="ignore"):
             lo, hi, mean = np.nanmin(a, axis=0), np.nanmax(a, axis=0), np.nanmean(a, axis=0)
         mid = 0.5 * (self.bands.low + self.bands.high)
+        en = self._en or (None, None)
         return mpc.Recent(np.where(np.isfinite(lo), lo, mid), np.where(np.isfinite(hi), hi, mid),
-                          np.where(np.isfinite(mean), mean, mid))
+                          np.where(np.isfinite(mean), mean, mid), en[0], en[1])
 
     def observe(self, now_s: float, obs: Observation) -> None:
         """Update the state estimate with one step's readings (taken at ``now_s``)."""
         self._rh.append((now_s, obs.rh))
         self._relic.append(np.asarray(obs.relic_rh, float))
+        self._hour.append(np.asarray(obs.relic_rh, float))
+        if len(self._hour) * self.step_s >= 3600.0:  # an hour: its mean to the EN 15757 record
+            with np.errstate(all="ignore"):
+                self._hourly.append(np.nanmean(np.array(self._hour), axis=0))
+            self._hour = []
+            self._en = en15757.live_band(np.array(self._hourly))
+        self._count_light(now_s, obs)
         if not (np.isfinite(obs.t_out) and np.isfinite(obs.rh_out) and np.isfinite(obs.t) and np.isfinite(obs.rh)):
             self.estimate = None  # nothing to estimate from: start afresh at the next complete reading
             return
@@ -172,8 +223,60 @@ class TwinController(_Base):
             allowed = interlocks.allowed_first_moves(self.devices, self.history, now_s, dwell)
             fixed = [ctx.fixed.get(d.id, ctx.override[d.id][0] if d.id in ctx.override and ctx.override[d.id][1] > now_s
                                    else None) for d in self.devices]
+            setpoints = None
+            if self.setpoint is not None and self.ac is not None and now_s - self._moved_s >= AC_DWELL_S:
+                setpoints = sorted({float(np.clip(self.setpoint + k, self.ac.t_min, self.ac.t_max))
+                                    for k in (-AC_MOVE_K, 0.0, AC_MOVE_K)})
+            elif self.setpoint is not None:
+                setpoints = [self.setpoint]
             p = mpc.plan(self.hall, est.state, f, est.devices(self.devices), self.bands, self.recent(), self.state,
-                         self.settings, allowed, fixed)
+                         self.settings, allowed, fixed, setpoints=setpoints, current_setpoint=self.setpoint)
             step = self._finish(now_s, [bool(x) for x in p.first], "mpc", ctx, p, started)
+            if p.setpoint is not None and self.ac is not None:
+                if p.setpoint != self.setpoint:
+                    self._moved_s = now_s
+                self.setpoint = p.setpoint
+                why = {"rule": "mpc", "terms": {k: round(v, 2) for k, v in p.terms.items()},
+                       "predicted_max_rh": np.round(p.relic_rh.max(axis=0), 1).tolist()}
+                step = replace(step, commands={self.ac.id: {"mode": p.ac_mode, "setpoint": p.setpoint}},
+                               why={self.ac.id: why})
         self._last = step.on
         return step
+
+    def _count_light(self, now_s: float, obs: Observation) -> None:
+        """The lux-hours each light group's relic received over the step that ended (calendar year, UTC)."""
+        year = int(1970 + now_s // (365.2425 * 86400))
+        if self._year != year:
+            self._year, self.used_lxh = year, {g.id: 0.0 for g in self.lights}
+        for g in self.lights:
+            lx = obs.lux.get(g.id, float("nan"))
+            if np.isfinite(lx):
+                self.used_lxh[g.id] += max(lx, 0.0) * self.step_s / 3600.0
+
+    def plan_lights(self, now_s: float, obs: Observation, current: Mapping[str, float]) -> tuple[dict, dict]:
+        """(commands, why) of the light groups now. current : actuator id -> the level it is at (0..1).
+
+        Daylight at the relic is what the relic's sensor reads less the lights' share, scaled
+        to the blind open (:mod:`simulation.control.lighting` plans the rest)."""
+        commands: dict[str, dict] = {}
+        why: dict[str, dict] = {}
+        for g in self.lights:
+            hour = (now_s / 3600.0 + g.utc_offset_h) % 24.0
+            is_open = g.open_hours[0] <= hour < g.open_hours[1]
+            year_done = (now_s / 86400.0) % 365.2425 / 365.2425
+            left = max(g.open_hours_per_year * (1.0 - year_done), g.open_hours[1] - g.open_hours[0])
+            target = lighting.target_lux(g.budget_lxh, self.used_lxh.get(g.id, 0.0), left, g.limit_lx)
+            measured = obs.lux.get(g.id, float("nan"))
+            own = g.design_lx * current.get(g.light, 0.0) if g.light else 0.0
+            shade = current.get(g.blind, 1.0) if g.blind else 1.0
+            daylight = max(measured - own, 0.0) / max(shade, 0.05) if np.isfinite(measured) else 0.0
+            p = lighting.plan([is_open], [daylight], self.step_s / 3600.0, target, g.design_lx,
+                              has_blind=g.blind is not None, has_light=g.light is not None)
+            reason = {"rule": "lux_budget", "target_lx": round(target, 1), "daylight_lx": round(daylight, 1),
+                      "used_lxh": round(self.used_lxh.get(g.id, 0.0)), "budget_lxh": g.budget_lxh,
+                      "open": is_open, "short": p.short}
+            if g.light:
+                commands[g.light], why[g.light] = {"level": round(float(p.level[0]), 2)}, reason
+            if g.blind:
+                commands[g.blind], why[g.blind] = {"level": round(float(p.blind[0]), 2)}, reason
+        return commands, why

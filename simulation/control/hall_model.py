@@ -141,25 +141,37 @@ class Forcing:
 @dataclass(frozen=True)
 class Trajectory:
     """Predicted series over n steps for b plans: t (b, n) °C, rh (b, n) %RH of the hall air,
-    relic_rh (b, n, n_relics) %RH, final : the state after the last step."""
+    relic_rh (b, n, n_relics) %RH, final : the state after the last step; hvac_w (b, n) the air
+    handler's mean sensible power over each step, W (+ heating, - cooling)."""
 
     t: NDArray[np.float64]
     rh: NDArray[np.float64]
     relic_rh: NDArray[np.float64]
     final: HallState
+    hvac_w: NDArray[np.float64] | None = None
 
 
 def step(hall: LumpedHall, x: HallState, t_out: float, w_out: float, heat_w: NDArray, moisture_g_s: NDArray,
          dt_s: float) -> HallState:
     """One step of ``dt_s`` s; heat_w W and moisture_g_s g/s (b,) into the air. As climate.step, one cell."""
+    return step_hvac(hall, x, t_out, w_out, heat_w, moisture_g_s, dt_s)[0]
+
+
+def step_hvac(hall: LumpedHall, x: HallState, t_out: float, w_out: float, heat_w: NDArray, moisture_g_s: NDArray,
+              dt_s: float, t_set: NDArray | float | None = None) -> tuple[HallState, NDArray[np.float64]]:
+    """:func:`step` and the air handler's sensible power over it, W (b,) (+ heating, - cooling);
+    t_set : its set point, °C (b,) or scalar (None: ``hall.t_set``)."""
     v = hall.volume_m3
+    q = np.zeros(np.shape(x.t))
     a_t = hall.a_inf + hall.a_env + hall.a_ground + hall.a_mass
     b_t = ((hall.a_inf + hall.a_env) * t_out + hall.a_ground * hall.t_ground + hall.a_mass * x.t_mass
            + heat_w / (RHO_CP * v))
     t_new = (x.t + dt_s * b_t) / (1.0 + dt_s * a_t)
     if hall.hvac_w > 0:
         per_w = dt_s / (RHO_CP * v * (1.0 + dt_s * a_t))  # K per W over this step
-        t_new = t_new + np.clip((hall.t_set - t_new) / per_w, -hall.hvac_w, hall.hvac_w) * per_w
+        q = ((hall.t_set if t_set is None else t_set) - t_new) / per_w
+        q = np.clip(q, -hall.hvac_w, hall.hvac_w)
+        t_new = t_new + q * per_w
     w_sat_old = vapour_density(x.t, 100.0)
     eq_w = w_sat_old * np.clip(x.w_buffer / hall.xi_100, 0.0, 1.0) if hall.xi_100 > 0 else x.w
     a_w = hall.a_inf + hall.a_buffer
@@ -170,7 +182,7 @@ def step(hall: LumpedHall, x: HallState, t_out: float, w_out: float, heat_w: NDA
     w_buffer = x.w_buffer + dt_s * hall.a_buffer * (w_new - eq_w)
     decay = np.exp(-hall.case_exchange * dt_s)
     w_case = w_new[..., None] + (x.w_case - w_new[..., None]) * decay
-    return HallState(t_new, t_mass, w_new, w_buffer, w_case)
+    return HallState(t_new, t_mass, w_new, w_buffer, w_case), q
 
 
 def relic_rh(hall: LumpedHall, t: NDArray, w: NDArray, w_case: NDArray) -> NDArray[np.float64]:
@@ -181,10 +193,11 @@ def relic_rh(hall: LumpedHall, t: NDArray, w: NDArray, w_case: NDArray) -> NDArr
 
 
 def simulate(hall: LumpedHall, x0: HallState, forcing: Forcing, devices: Sequence[Device], duty: NDArray,
-             dt_s: float, substeps: int = 2) -> Trajectory:
+             dt_s: float, substeps: int = 2, t_set: NDArray | float | None = None) -> Trajectory:
     """Run b plans from ``x0`` over n steps of ``dt_s`` s.
 
     duty : (b, n, n_devices) in [0, 1] (fraction of each step a device is on)
+    t_set : the air handler's set point per plan, °C (b,) or scalar (None: ``hall.t_set``)
     substeps : model steps per step (the implicit air step is stable at any step; splitting
         the mass and buffer updates is accurate below about 5 min)
     """
@@ -204,10 +217,12 @@ def simulate(hall: LumpedHall, x0: HallState, forcing: Forcing, devices: Sequenc
     ts = np.empty((b, n))
     ws = np.empty((b, n))
     wc = np.empty((b, n, len(hall.case_exchange)))
+    qs = np.zeros((b, n))
     h = dt_s / substeps
     for k in range(n):
         for _ in range(substeps):
-            x = step(hall, x, float(forcing.t_out[k]), float(w_out[k]), gain_w[k] + heat[:, k],
-                     gain_g[k] + moist[:, k], h)
+            x, q = step_hvac(hall, x, float(forcing.t_out[k]), float(w_out[k]), gain_w[k] + heat[:, k],
+                             gain_g[k] + moist[:, k], h, t_set)
+            qs[:, k] += q / substeps
         ts[:, k], ws[:, k], wc[:, k] = x.t, x.w, x.w_case
-    return Trajectory(ts, rh_from_vapour_density(ts, ws), relic_rh(hall, ts, ws, wc), x)
+    return Trajectory(ts, rh_from_vapour_density(ts, ws), relic_rh(hall, ts, ws, wc), x, qs)

@@ -14,10 +14,18 @@ Every control step (10 min by default) the planner
 4. applies the first step of the cheapest plan; the rest is only its reason (the audit keeps it).
 
 The objective is the relics' own, in this order of weight: time outside each relic's RH band
-(with a margin), the 24 h change beyond a share of each relic's ``max_change_24h`` (its limit
-from the material profile; EN 15757's fluctuation criterion and the Bizot/ASHRAE 24 h limits),
-closeness to a slow reference (the last 24 h mean, clipped into the band: a plan that holds
-the RH where the relics already are needs neither energy nor swings), then energy and switching.
+(with a margin); outside the EN 15757 band of the relic's own history (``en15757``: the
+seasonal cycle, a 30-day mean, plus the 7th/93rd percentiles of the fluctuations around it,
+never narrower than ±10 %RH: :func:`simulation.en15757.live_band`), an explicit term of its own;
+the 24 h change beyond a share of each relic's ``max_change_24h`` (its limit from the material
+profile, the Bizot/ASHRAE 24 h limits); temperature outside the relics' temperature bands when
+an air conditioner is planned; closeness to a slow reference (the last 24 h mean, clipped into
+the band: a plan that holds the RH where the relics already are needs neither energy nor
+swings), then energy (the machines' and the air conditioner's, at its COP) and switching.
+
+With an air conditioner (``setpoints``), each on/off plan is tried at each candidate set point
+held over the horizon (warmer air holds the same water at a lower RH: conservation heating),
+and its mode follows the planned power (heat or cool).
 """
 
 from __future__ import annotations
@@ -40,15 +48,20 @@ class Bands:
     low: NDArray[np.float64]
     high: NDArray[np.float64]
     max_change_24h: NDArray[np.float64]
+    t_low: NDArray[np.float64] | None = None  # (n_relics,) °C, when the temperature is planned too
+    t_high: NDArray[np.float64] | None = None
 
 
 @dataclass(frozen=True)
 class Recent:
-    """Measured relic RH over the last 24 h, (n_relics,) %RH: min, max and mean."""
+    """Measured relic RH over the last 24 h, (n_relics,) %RH: min, max and mean; en15757_low,
+    en15757_high : the EN 15757 band of each relic's own record now (NaN or None: no record yet)."""
 
     low: NDArray[np.float64]
     high: NDArray[np.float64]
     mean: NDArray[np.float64]
+    en15757_low: NDArray[np.float64] | None = None
+    en15757_high: NDArray[np.float64] | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +70,8 @@ class Weights:
     benchmarks/control.py). RH terms are per relic per (%RH)² h."""
 
     band: float = 60.0  # outside band minus margin
+    en15757: float = 20.0  # outside the EN 15757 band of the relic's own history (what it is used to)
+    temperature: float = 60.0  # outside the relics' temperature band, per relic per K² h (AC planned): 1 K out as bad as 1 %RH
     swing: float = 3.0  # beyond the share of the 24 h limit
     track: float = 0.3  # away from the reference
     energy_kwh: float = 15.0  # per kWh of electricity
@@ -64,6 +79,9 @@ class Weights:
     margin_rh: float = 1.75  # %RH kept from each band edge
     track_deadband_rh: float = 2.5  # %RH either side of the reference that costs nothing (no chasing noise)
     swing_share: float = 1.0  # share of max_change_24h the plan may use
+    setpoint_change: float = 20.0  # per K the air conditioner's set point moves now
+    cop: float = 3.0  # air conditioner's heat moved per electric W (a split unit's seasonal COP is 3-4:
+    #                   EU Regulation 206/2012 minimum SCOP 3.4 / SEER 4.6 for new units; the safe side)
 
 
 @dataclass(frozen=True)
@@ -84,7 +102,8 @@ class Settings:
 class Plan:
     """first : (n_devices,) bool, the move to apply now; duty : (n_steps, n_devices) the plan;
     relic_rh : (n_steps, n_relics) %RH predicted under the plan; free_rh : the same with all off;
-    cost : total; terms : cost by term; candidates : cost of every first move tried."""
+    cost : total; terms : cost by term; candidates : cost of every first move tried;
+    setpoint °C and ac_mode ("heat" | "cool") of the air conditioner (None: none planned)."""
 
     first: NDArray[np.bool_]
     duty: NDArray[np.float64]
@@ -93,6 +112,8 @@ class Plan:
     cost: float
     terms: dict[str, float]
     candidates: dict[tuple[bool, ...], float]
+    setpoint: float | None = None
+    ac_mode: str | None = None
 
 
 SEGMENT_STEPS = (1, 2, 3, 4, 6, 9, 12, 18, 24, 36, 48)
@@ -130,8 +151,10 @@ def candidate_plans(modes: Sequence[tuple[bool, ...]], first: Sequence[tuple[boo
 
 
 def costs(rh: NDArray, plans: NDArray, current: Sequence[bool], bands: Bands, recent: Recent,
-          power: NDArray, step_h: float, w: Weights) -> dict[str, NDArray[np.float64]]:
-    """Cost terms of each plan: rh (b, n, r) predicted relic RH, plans (b, n, d) on/off -> {term: (b,)}."""
+          power: NDArray, step_h: float, w: Weights, t: NDArray | None = None,
+          hvac_w: NDArray | None = None) -> dict[str, NDArray[np.float64]]:
+    """Cost terms of each plan: rh (b, n, r) predicted relic RH, plans (b, n, d) on/off -> {term: (b,)};
+    t (b, n) hall °C and hvac_w (b, n) the air handler's W when an air conditioner is planned."""
     lo, hi = bands.low + w.margin_rh, bands.high - w.margin_rh
     allowance = w.swing_share * bands.max_change_24h
     ref = reference(bands, recent, w.margin_rh)
@@ -141,13 +164,30 @@ def costs(rh: NDArray, plans: NDArray, current: Sequence[bool], bands: Bands, re
              + np.maximum(np.minimum(recent.high - allowance, hi) - rh, 0.0) ** 2)
     prev = np.concatenate([np.broadcast_to(np.asarray(current, bool), (plans.shape[0], 1, plans.shape[2])), plans],
                           axis=1)
-    return {
+    out = {
         "band": w.band * step_h * band.sum(axis=(1, 2)),
         "swing": w.swing * step_h * swing.sum(axis=(1, 2)),
         "track": w.track * step_h * (np.maximum(np.abs(rh - ref) - w.track_deadband_rh, 0.0) ** 2).sum(axis=(1, 2)),
         "energy": w.energy_kwh * step_h * (plans @ power).sum(axis=1) / 1e3,
         "switch": w.switch * (prev[:, 1:] != prev[:, :-1]).sum(axis=(1, 2)),
     }
+    out["en15757"] = w.en15757 * step_h * en15757_excess(rh, recent).sum(axis=(1, 2))
+    if t is not None and bands.t_low is not None and bands.t_high is not None:
+        tt = np.asarray(t)[..., None]
+        out["temperature"] = w.temperature * step_h * (np.maximum(bands.t_low - tt, 0.0) ** 2
+                                                       + np.maximum(tt - bands.t_high, 0.0) ** 2).sum(axis=(1, 2))
+    if hvac_w is not None:
+        out["energy"] = out["energy"] + w.energy_kwh * step_h * np.abs(hvac_w).sum(axis=1) / w.cop / 1e3
+    return out
+
+
+def en15757_excess(rh: NDArray, recent: Recent) -> NDArray[np.float64]:
+    """(%RH)² outside each relic's EN 15757 band, same shape as rh (..., n_relics); 0 without a band."""
+    if recent.en15757_low is None or recent.en15757_high is None:
+        return np.zeros(np.shape(rh))
+    lo = np.where(np.isfinite(recent.en15757_low), recent.en15757_low, -np.inf)
+    hi = np.where(np.isfinite(recent.en15757_high), recent.en15757_high, np.inf)
+    return np.maximum(lo - rh, 0.0) ** 2 + np.maximum(rh - hi, 0.0) ** 2
 
 
 def reference(bands: Bands, recent: Recent, margin: float) -> NDArray[np.float64]:
@@ -171,7 +211,8 @@ def first_moves(devices: Sequence[Device], allowed: Sequence[Sequence[bool]] | N
 
 def plan(hall: hm.LumpedHall, x0: hm.HallState, forcing: hm.Forcing, devices: Sequence[Device], bands: Bands,
          recent: Recent, current: Sequence[bool], settings: Settings | None = None,
-         allowed: Sequence[Sequence[bool]] | None = None, fixed: Sequence[bool | None] | None = None) -> Plan:
+         allowed: Sequence[Sequence[bool]] | None = None, fixed: Sequence[bool | None] | None = None,
+         setpoints: Sequence[float] | None = None, current_setpoint: float | None = None) -> Plan:
     """The cheapest plan from state ``x0``.
 
     forcing : over ``settings.horizon_steps`` steps (forecast; disturbance estimate included)
@@ -179,6 +220,8 @@ def plan(hall: hm.LumpedHall, x0: hm.HallState, forcing: hm.Forcing, devices: Se
     allowed : per device, the states the interlocks allow for the first move
     fixed : per device, a state it keeps through the whole plan (not the controller's to change:
         policy off, a manual override), or None
+    setpoints : the air conditioner's candidate set points, °C (None: not planned; needs an air
+        handler in ``hall``); current_setpoint : its set point now (moving it costs)
     """
     s = settings or Settings()
     n = s.horizon_steps
@@ -188,9 +231,18 @@ def plan(hall: hm.LumpedHall, x0: hm.HallState, forcing: hm.Forcing, devices: Se
     first_opts = allowed if allowed is not None else [(False, True)] * len(devices)
     first = first_moves(devices, [w if f is not None else a for w, a, f in zip(whole, first_opts, fx, strict=True)])
     plans = candidate_plans(modes, first, n)
-    traj = hm.simulate(hall, x0, forcing, devices, plans.astype(float), s.step_s, s.substeps)
+    sps = np.asarray(setpoints if setpoints is not None and hall.hvac_w > 0 else [np.nan], float)
+    n_plans = len(plans)
+    plans = np.tile(plans, (len(sps), 1, 1))
+    t_set = np.repeat(sps, n_plans) if np.isfinite(sps).all() else None
+    traj = hm.simulate(hall, x0, forcing, devices, plans.astype(float), s.step_s, s.substeps, t_set)
     power = np.array([d.power_w for d in devices])
-    terms = costs(traj.relic_rh, plans, current, bands, recent, power, s.step_s / 3600.0, s.weights)
+    ac = t_set is not None
+    terms = costs(traj.relic_rh, plans, current, bands, recent, power, s.step_s / 3600.0, s.weights,
+                  traj.t if ac else None, traj.hvac_w if ac else None)
+    if ac:
+        now = current_setpoint if current_setpoint is not None else hall.t_set
+        terms["setpoint"] = s.weights.setpoint_change * np.abs(t_set - now)
     total = sum(terms.values())
     i = int(np.argmin(total))
     by_first: dict[tuple[bool, ...], float] = {}
@@ -198,9 +250,13 @@ def plan(hall: hm.LumpedHall, x0: hm.HallState, forcing: hm.Forcing, devices: Se
         key = tuple(bool(x) for x in plans[j, 0])
         by_first[key] = min(by_first.get(key, np.inf), float(total[j]))
     free = next(j for j in range(len(plans)) if not plans[j].any()) if any(not any(m) for m in first) else i
+    if ac:  # the free plan at the set point chosen
+        free = int(i // n_plans) * n_plans + free % n_plans
+    setpoint = float(t_set[i]) if ac else None
+    mode = None if not ac or traj.hvac_w is None else ("heat" if traj.hvac_w[i, 0] >= 0 else "cool")
     return Plan(first=plans[i, 0].copy(), duty=plans[i].astype(float), relic_rh=traj.relic_rh[i],
                 free_rh=traj.relic_rh[free], cost=float(total[i]), terms={k: float(v[i]) for k, v in terms.items()},
-                candidates=by_first)
+                candidates=by_first, setpoint=setpoint, ac_mode=mode)
 
 
 def persistence_forecast(history: NDArray, steps_per_day: int, horizon: int) -> NDArray[np.float64]:

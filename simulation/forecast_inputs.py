@@ -1,0 +1,429 @@
+"""Forecasts that use other series as inputs: outdoor weather, opening hours, visitors, the sensor's other quantity.
+
+:func:`forecast_with_inputs` wraps :func:`simulation.forecast.forecast_many` (the series-only
+forecaster, untouched) and replaces its forecast at a lead only where a model using the inputs
+beats the same model without them on the series' own past.
+
+The model is direct (one linear model per lead time, not iterated; Ben Taieb et al. 2012,
+"A review and comparison of strategies for multi-step ahead time series forecasting", Expert
+Syst. Appl. 39) and predicts the change from now, ``y(o + k) - y(o)``, from what is known at the
+origin ``o`` (an ARX model in the system-identification sense; Ljung 1999, *System
+Identification*, ch. 4):
+
+series features (the series-only model)
+    the changes the series-only candidates of :mod:`simulation.forecast_models` foresee (daily
+    profile; profile with 12 h recovery; return to the 24 h mean; same time yesterday), the last
+    hour's change, and the anomaly from the trailing 24 h mean;
+input features, per input ``x``
+    ``x``'s anomaly from its trailing 24 h mean, the change ``x``'s own daily profile foresees from
+    ``o`` to ``o + k`` (opening hours and visitors repeat by time of day), ``x``'s last hour's
+    change, and, for an input in ``y``'s unit (outdoor temperature for a room's temperature),
+    the gradient ``x(o) - y(o)`` that drives exchange through the envelope.
+
+Both are ridge regressions on standardised features (Hoerl & Kennard 1970), fitted on origins
+spread over the history. Blocked cross-validation (contiguous folds, training origins within a
+horizon of the test fold left out so no target is shared; Bergmeir, Hyndman & Koo 2018, Comput.
+Stat. Data Anal. 120) gives out-of-sample errors of both at every origin. The inputs are used at
+a lead only when, on those errors, the model with them beats the series-only one and persistence
+by :attr:`InputSettings.margin` and by :attr:`InputSettings.min_skill_z` standard errors of the
+paired difference (windows counted as span / lead independent ones, as in
+:mod:`simulation.forecast`). The band there is the split-conformal quantiles of the chosen
+model's cross-validated errors, widened for few windows.
+
+Pure and deterministic: numpy only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import ndtr, ndtri, stdtrit
+
+from simulation.forecast import DEFAULT_SETTINGS, ForecastBatch, ForecastSettings, forecast_many
+from simulation.forecast_models import _take, candidate_forecasts, period_steps, profile_family, revert_6h
+from simulation.forecast_prep import fill_short_gaps
+
+__all__ = ["INPUTS_PREFIX", "Input", "InputForecast", "InputSettings", "forecast_inputs_report", "forecast_with_inputs",
+           "input_features"]
+
+#: Model name prefix of a lead forecast by the model with inputs: ``"inputs:outdoor_temperature+..."``.
+INPUTS_PREFIX = "inputs:"
+
+#: Series-only candidates whose foreseen change is a feature.
+SERIES_CANDIDATES = ("profile", "profile_12h", "seasonal_naive")
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input series beside the forecast one.
+
+    name : what it is (``outdoor_temperature``, ``visitors``, ``relative_humidity`` of the same sensor).
+    values : (n, t) float on the forecast series' grid and clock (NaN missing), or (t,) for one sensor.
+    same_unit : True where ``x - y`` is physical (outdoor T for indoor T): adds the gradient feature.
+    """
+
+    name: str
+    values: np.ndarray
+    same_unit: bool = False
+
+
+@dataclass(frozen=True)
+class InputSettings:
+    """Knobs of the model with inputs, each with its reason.
+
+    max_history_s : history the model with inputs learns from (6 weeks: on the benchmark's house
+        rooms 14 days were too few independent windows for ~30 weights; the series-only
+        forecaster keeps its own 14 days).
+    origins : regression origins per history (every ~2 h over 6 weeks, stride coprime with a day).
+    folds : blocked cross-validation folds (4: each test fold is 3-4 days of a 14-day history,
+        long enough to hold a weekday/weekend change).
+    ridge : penalty on standardised weights per origin (1.0 beat 0.01, 0.1, 0.3 and 3 in
+        cross-validation on the house rooms: overlapping windows make the effective sample small).
+    knot_h : the models are fitted at leads every this many hours (and at the first step);
+        weights are interpolated between them (they vary smoothly with the lead).
+    margin : the model with inputs must beat the series-only one and persistence by this fraction.
+    min_skill_z : standard errors by which its gain over the series-only model must exceed zero
+        (1.64: one-sided 5 %; one alternative is tried, so no multiple-testing correction).
+    min_eff : fewer independent windows than this at a lead and the inputs are not used.
+    max_gap_s : input gaps up to this long are bridged (2 h, as the series-only forecaster);
+        hourly weather on a 10 min grid is held at its last value, never read ahead.
+    """
+
+    max_history_s: float = 42 * 86400.0
+    origins: int = 480
+    folds: int = 4
+    ridge: float = 1.0
+    knot_h: float = 1.0
+    margin: float = 0.03
+    min_skill_z: float = 1.64
+    min_eff: float = 8.0
+    max_gap_s: float = 2 * 3600.0
+
+
+DEFAULT_INPUT_SETTINGS = InputSettings()
+
+
+def _hold_last(x: np.ndarray, max_steps: int) -> np.ndarray:
+    """Carry the last reading forward over runs of NaN up to ``max_steps`` long: (n, t)."""
+    idx = np.where(np.isfinite(x), np.arange(x.shape[1])[None, :], -1)
+    last = np.maximum.accumulate(idx, axis=1)
+    held = np.take_along_axis(x, np.maximum(last, 0), axis=1)
+    ok = (last >= 0) & (np.arange(x.shape[1])[None, :] - last <= max_steps)
+    return np.where(ok, held, np.nan)
+
+
+def _trailing_mean(y: np.ndarray, o: np.ndarray, w: int) -> np.ndarray:
+    """Mean of ``y[:, o - w + 1 .. o]`` ignoring NaN: (n, r); NaN with fewer than w / 4 readings."""
+    ok = np.isfinite(y)
+    cs = np.concatenate([np.zeros((y.shape[0], 1)), np.cumsum(np.where(ok, y, 0.0), axis=1)], axis=1)
+    cc = np.concatenate([np.zeros((y.shape[0], 1)), np.cumsum(ok, axis=1)], axis=1)
+    lo = np.clip(o - w + 1, 0, None)
+    cnt = cc[:, o + 1] - cc[:, lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(cnt >= max(2, w // 4), (cs[:, o + 1] - cs[:, lo]) / cnt, np.nan)
+
+
+def _driver_features(x: np.ndarray, o: np.ndarray, leads: np.ndarray, step_s: float) -> list[np.ndarray]:
+    """Anomaly, foreseen profile change and last hour's change of ``x`` at origins ``o``: each (n, r, L)."""
+    p = period_steps(step_s)
+    hour = max(1, int(round(3600.0 / step_s)))
+    x_o = _take(x, o)
+    shape = (x.shape[0], o.size, leads.size)
+    anomaly = np.broadcast_to((x_o - _trailing_mean(x, o, p))[:, :, None], shape)
+    prof = profile_family(x, o, int(leads.max()), step_s, (np.inf,))[0][:, :, leads - 1] - x_o[:, :, None]
+    change = np.broadcast_to((x_o - _take(x, o - hour))[:, :, None], shape)
+    return [anomaly, prof, change]
+
+
+def input_features(
+    y: np.ndarray, inputs: Sequence[Input], o: np.ndarray, leads: np.ndarray, step_s: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Features of the series-only model and of the inputs at origins ``o`` and ``leads``.
+
+    y : (n, t) float, short gaps bridged; inputs : their values (n, t) on y's grid;
+    o : (r,) int origins; leads : (L,) int >= 1, steps ahead.
+    Returns (series (n, r, L, fs), inputs (n, r, L, fi)) float64, NaN where unknown.
+    """
+    h = int(leads.max())
+    cand = candidate_forecasts(y, o, h, step_s, ("persistence",) + SERIES_CANDIDATES)
+    pers = cand["persistence"][:, :, leads - 1]
+    series = [cand[c][:, :, leads - 1] - pers for c in SERIES_CANDIDATES]
+    series.append(revert_6h(y, o, h, step_s)[:, :, leads - 1] - pers)
+    hour = max(1, int(round(3600.0 / step_s)))
+    y_o = _take(y, o)
+    series.append(np.broadcast_to((y_o - _take(y, o - hour))[:, :, None], pers.shape))
+    drivers: list[np.ndarray] = []
+    for inp in inputs:
+        drivers += _driver_features(inp.values, o, leads, step_s)
+        if inp.same_unit:
+            drivers.append(np.broadcast_to((_take(inp.values, o) - y_o)[:, :, None], pers.shape))
+    empty = np.zeros(pers.shape + (0,))
+    return np.stack(series, axis=-1), (np.stack(drivers, axis=-1) if drivers else empty)
+
+
+def _knots(h: int, step_s: float, knot_h: float) -> np.ndarray:
+    """Leads (steps, >= 1) at which the models are fitted: the first step, then every ``knot_h`` hours, and h."""
+    every = max(1, int(round(knot_h * 3600.0 / step_s)))
+    return np.unique(np.concatenate([[1], np.arange(every, h + 1, every), [h]])).astype(int)
+
+
+def _regression_origins(t: int, h: int, step_s: float, count: int) -> np.ndarray:
+    """Origins for fitting: after a day of history, ascending; stride coprime with a day's steps."""
+    p = period_steps(step_s)
+    first = min(p, t // 3)
+    span = t - 2 - first
+    if span <= 0:
+        return np.zeros(0, dtype=int)
+    stride = max(1, -(-span // max(1, count - 1)))
+    while np.gcd(stride, p) > 1 and stride < p:
+        stride += 1  # visit every time of day
+    return np.arange(t - 2, first - 1, -stride)[::-1]
+
+
+def _fit(f: np.ndarray, d: np.ndarray, w: np.ndarray, ridge: float) -> np.ndarray:
+    """Weighted ridge per (row, lead): f (n, r, L, k) with a leading column of ones, d, w (n, r, L).
+
+    Returns weights (n, L, k); the intercept (column 0) is not penalised.
+    """
+    g = np.einsum("nrlk,nrlj,nrl->nlkj", f, f, w, optimize=True)
+    b = np.einsum("nrlk,nrl,nrl->nlk", f, d, w, optimize=True)
+    cnt = w.sum(axis=1)  # (n, L)
+    pen = np.eye(f.shape[-1])
+    pen[0, 0] = 0.0
+    g = g + (ridge * np.maximum(cnt, 1.0))[:, :, None, None] * pen + 1e-9 * np.eye(f.shape[-1])
+    return np.linalg.solve(g, b[..., None])[..., 0]
+
+
+def _standardise(f: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Features centred and scaled per (row, lead, feature) over the weighted origins.
+
+    f : (n, r, L, k); w : (n, r, L). Returns (z (n, r, L, 1 + k) with a column of ones first and
+    NaN as 0, i.e. the mean; mean (n, 1, L, k); sd (n, 1, L, k), 0 for a constant feature).
+    """
+    ok = np.isfinite(f) & (w[..., None] > 0)
+    cnt = np.maximum(ok.sum(axis=1, keepdims=True), 1)
+    mean = np.where(ok, f, 0.0).sum(axis=1, keepdims=True) / cnt
+    sd = np.sqrt(np.where(ok, (f - mean) ** 2, 0.0).sum(axis=1, keepdims=True) / cnt)
+    return _apply(f, mean, sd), mean, sd
+
+
+def _apply(f: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """Standardise ``f`` (n, r, L, k) with a fitted mean and sd; a column of ones first."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.where(np.isfinite(f) & (sd > 0), (f - mean) / np.where(sd > 0, sd, 1.0), 0.0)
+    return np.concatenate([np.ones(f.shape[:-1] + (1,)), z], axis=-1)
+
+
+def _cross_validate(
+    f: np.ndarray, d: np.ndarray, w: np.ndarray, o: np.ndarray, h: int, s: InputSettings
+) -> np.ndarray:
+    """Blocked cross-validated errors d - prediction: (n, r, L), NaN where not scored."""
+    err = np.full(d.shape, np.nan)
+    bounds = np.linspace(0, o.size, s.folds + 1).astype(int)
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        if b <= a:
+            continue
+        train = (o < o[a] - h) | (o > o[b - 1] + h)
+        if train.sum() < 2 * f.shape[-1]:
+            continue
+        wt = np.where(train[None, :, None], w, 0.0)
+        coef = _fit(f, d, wt, s.ridge)
+        pred = np.einsum("nrlk,nlk->nrl", f[:, a:b], coef)
+        err[:, a:b] = np.where(w[:, a:b] > 0, d[:, a:b] - pred, np.nan)
+    return err
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    """Per (row, knot): whether the inputs pay, and the cross-validated MAE of each model (n, L)."""
+
+    use: np.ndarray
+    mae: dict[str, np.ndarray]
+
+
+def _judge(
+    e_pers: np.ndarray, e_series: np.ndarray, e_inputs: np.ndarray, o: np.ndarray, knots: np.ndarray, s: InputSettings
+) -> _Verdict:
+    """Whether the inputs pay per (row, knot), on paired cross-validated errors (n, r, L)."""
+    both = np.isfinite(e_pers) & np.isfinite(e_series) & np.isfinite(e_inputs)
+    cnt = both.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mae = {k: np.where(both, np.abs(e), 0.0).sum(axis=1) / cnt
+               for k, e in (("persistence", e_pers), ("series", e_series), ("inputs", e_inputs))}
+        gain = np.where(both, np.abs(e_series) - np.abs(e_inputs), 0.0)
+        g = gain.sum(axis=1) / cnt
+        var = np.maximum((gain**2).sum(axis=1) / cnt - g**2, 0.0)
+        span = float(o[-1] - o[0] + 1) if o.size else 0.0
+        n_eff = np.minimum(np.clip(span / knots, 1.0, None)[None, :], np.maximum(cnt, 1))
+        crit = stdtrit(np.maximum(n_eff - 1.0, 1.0), ndtr(s.min_skill_z))
+        sig = g > crit * np.sqrt(var / n_eff)
+        best_other = np.minimum(mae["series"], mae["persistence"])
+        use = sig & (mae["inputs"] < (1.0 - s.margin) * best_other) & (n_eff >= s.min_eff)
+    return _Verdict(np.where(np.isfinite(mae["inputs"]), use, False), mae)
+
+
+def _band(err: np.ndarray, level: float, knots: np.ndarray, span: float) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper error quantiles per (row, knot) from cross-validated errors (n, r, L).
+
+    Split-conformal level (tails shrink by m / (m + 1)), widened by the Student-t to normal ratio
+    for span / lead independent windows, as :mod:`simulation.forecast` does.
+    """
+    m = np.isfinite(err).sum(axis=1)
+    a = (1.0 - level) / 2.0
+    q = np.clip(a * (m + 1) / np.maximum(m, 1), 0.0, 0.5)  # (n, L)
+    srt = np.sort(err, axis=1)
+    pos_lo = np.maximum(m - 1, 0) * q
+    pos_hi = np.maximum(m - 1, 0) * (1.0 - q)
+
+    def at(pos: np.ndarray) -> np.ndarray:
+        k = np.floor(pos).astype(int)
+        k1 = np.minimum(k + 1, np.maximum(m - 1, 0))
+        lo = np.take_along_axis(srt, k[:, None, :], axis=1)[:, 0]
+        hi = np.take_along_axis(srt, k1[:, None, :], axis=1)[:, 0]
+        return lo + (pos - k) * (hi - lo)
+
+    n_eff = np.minimum(np.clip(span / knots, 1.0, None)[None, :], np.maximum(m, 1))
+    z = float(ndtri(0.5 + level / 2.0))
+    widen = stdtrit(np.maximum(n_eff - 1.0, 1.0), 0.5 + level / 2.0) * np.sqrt(1.0 + 1.0 / n_eff) / z
+    return np.minimum(at(pos_lo), 0.0) * widen, np.maximum(at(pos_hi), 0.0) * widen
+
+
+def _rows(values: np.ndarray, n: int) -> np.ndarray:
+    """An input's values as (n, t) float: one row is shared by all n sensors."""
+    x = np.atleast_2d(np.asarray(values, dtype=float))
+    return np.broadcast_to(x, (n, x.shape[1])) if x.shape[0] == 1 else x
+
+
+def _to_leads(a: np.ndarray, knots: np.ndarray, h: int) -> np.ndarray:
+    """Linear interpolation over leads of (n, L) values at ``knots`` to (n, h)."""
+    lead = np.arange(1, h + 1)
+    j = np.clip(np.searchsorted(knots, lead, side="right") - 1, 0, knots.size - 1)
+    j1 = np.minimum(j + 1, knots.size - 1)
+    span = np.maximum(knots[j1] - knots[j], 1)
+    frac = np.where(j1 > j, (lead - knots[j]) / span, 0.0)
+    return a[:, j] * (1.0 - frac) + a[:, j1] * frac
+
+
+def _nearest(a: np.ndarray, knots: np.ndarray, h: int) -> np.ndarray:
+    """(n, L) values at ``knots`` taken at the nearest knot of every lead 1..h: (n, h)."""
+    lead = np.arange(1, h + 1)
+    return a[:, np.argmin(np.abs(lead[:, None] - knots[None, :]), axis=1)]
+
+
+@dataclass(frozen=True)
+class InputForecast:
+    """A forecast with inputs and the evidence for them.
+
+    batch : the forecasts (:class:`simulation.forecast.ForecastBatch`).
+    knots : (L,) int, the leads (steps) at which the models were cross-validated.
+    mae : ``{"persistence" | "series" | "inputs": (n, L) float}``, cross-validated MAE on the
+        series' own past (NaN where not judged).
+    use : (n, L) bool, where the inputs were chosen.
+    """
+
+    batch: ForecastBatch
+    knots: np.ndarray
+    mae: dict[str, np.ndarray]
+    use: np.ndarray
+
+
+def forecast_with_inputs(
+    values: np.ndarray,
+    step_s: float,
+    horizon_steps: int,
+    inputs: Sequence[Input],
+    level: float = 0.95,
+    settings: ForecastSettings = DEFAULT_SETTINGS,
+    input_settings: InputSettings = DEFAULT_INPUT_SETTINGS,
+) -> ForecastBatch:
+    """Forecast ``n`` sensors as :func:`simulation.forecast.forecast_many`, using ``inputs`` where they pay.
+
+    values : (n, t) or (t,) float, regular step ``step_s`` s, oldest first, NaN missing; the
+        series-only forecaster reads its own last ``settings.max_history_s``, the model with
+        inputs the last ``input_settings.max_history_s``.
+    inputs : :class:`Input` series on the same grid (their ``values`` (n, t) or (t,)); known up to
+        now only (nothing is read ahead of the last column).
+    Returns :class:`ForecastBatch`; a lead forecast with the inputs is named
+    ``"inputs:<name>+<name>"`` in ``models``.
+    """
+    return forecast_inputs_report(values, step_s, horizon_steps, inputs, level, settings, input_settings).batch
+
+
+def forecast_inputs_report(
+    values: np.ndarray,
+    step_s: float,
+    horizon_steps: int,
+    inputs: Sequence[Input],
+    level: float = 0.95,
+    settings: ForecastSettings = DEFAULT_SETTINGS,
+    input_settings: InputSettings = DEFAULT_INPUT_SETTINGS,
+) -> InputForecast:
+    """:func:`forecast_with_inputs` with the cross-validated evidence (:class:`InputForecast`)."""
+    y = np.atleast_2d(np.asarray(values, dtype=float))
+    h = int(horizon_steps)
+    base = forecast_many(y[:, -max(2, int(round(settings.max_history_s / step_s))):], step_s, h, level, settings)
+    s = input_settings
+    knots = _knots(h, step_s, s.knot_h)
+    n = y.shape[0]
+    nan = np.full((n, knots.size), np.nan)
+    out = InputForecast(base, knots, {k: nan.copy() for k in ("persistence", "series", "inputs")},
+                        np.zeros((n, knots.size), dtype=bool))
+    if not inputs or y.shape[1] == 0:
+        return out
+    keep = max(2, int(round(s.max_history_s / step_s)))
+    gap = int(s.max_gap_s // step_s)
+    y = fill_short_gaps(np.where(np.isfinite(y[:, -keep:]), y[:, -keep:], np.nan), gap)
+    t = y.shape[1]
+    xs = [Input(i.name, _hold_last(_rows(i.values, n)[:, -keep:], gap), i.same_unit) for i in inputs]
+    if any(x.values.shape != y.shape for x in xs):
+        raise ValueError("every input must have the forecast series' shape (n, t) or (t,)")
+    o = _regression_origins(t, h, step_s, s.origins)
+    if o.size < 4 * s.folds:
+        return out
+    mean, lower, upper = base.mean.copy(), base.lower.copy(), base.upper.copy()
+    models = base.models.copy()
+    label = INPUTS_PREFIX + "+".join(i.name for i in inputs)
+    for a in range(0, n, 32):
+        rows = slice(a, min(n, a + 32))
+        verdict, m, lo, hi = _fit_rows(y[rows], [Input(i.name, i.values[rows], i.same_unit) for i in xs], o, knots,
+                                       step_s, h, level, s)
+        for k, v in verdict.mae.items():
+            out.mae[k][rows] = v
+        out.use[rows] = verdict.use
+        use = _nearest(verdict.use, knots, h) & np.isfinite(y[rows, -1:]) & np.isfinite(m)
+        mean[rows] = np.where(use, m, mean[rows])
+        lower[rows] = np.where(use, lo, lower[rows])
+        upper[rows] = np.where(use, hi, upper[rows])
+        models[rows] = np.where(use, label, models[rows])
+    return InputForecast(ForecastBatch(mean, lower, upper, level, models), knots, out.mae, out.use)
+
+
+def _fit_rows(
+    y: np.ndarray, xs: list[Input], o: np.ndarray, knots: np.ndarray, step_s: float, h: int, level: float,
+    s: InputSettings,
+) -> tuple[_Verdict, np.ndarray, np.ndarray, np.ndarray]:
+    """Cross-validate, judge and forecast one chunk of rows: (verdict, mean, lower, upper), each (n, h)."""
+    t = y.shape[1]
+    at = np.append(o, t - 1)
+    fs, fi = input_features(y, xs, at, knots, step_s)
+    y_o = _take(y, o)
+    d = _take(y, o[:, None] + knots[None, :]) - y_o[:, :, None]  # (n, r, L)
+    w = np.isfinite(d).astype(float)
+    d = np.where(w > 0, d, 0.0)
+    raw = np.concatenate([fs, fi], axis=-1)
+    z_all, mu, sd = _standardise(raw[:, :-1], w)
+    z_now = _apply(raw[:, -1:], mu, sd)
+    k_series = 1 + fs.shape[-1]
+    e_pers = np.where(w > 0, d, np.nan)
+    e_series = _cross_validate(z_all[..., :k_series], d, w, o, int(knots.max()), s)
+    e_inputs = _cross_validate(z_all, d, w, o, int(knots.max()), s)
+    verdict = _judge(e_pers, e_series, e_inputs, o, knots, s)
+    coef = _fit(z_all, d, w, s.ridge)
+    change = np.einsum("nlk,nlk->nl", z_now[:, 0], coef)  # (n, L)
+    q_lo, q_hi = _band(e_inputs, level, knots, float(o[-1] - o[0] + 1))
+    mean = y[:, -1:] + _to_leads(change, knots, h)
+    lo = np.minimum.accumulate(_to_leads(q_lo, knots, h), axis=1)
+    hi = np.maximum.accumulate(_to_leads(q_hi, knots, h), axis=1)
+    return verdict, mean, mean + lo, mean + hi
