@@ -56,3 +56,13 @@ APP_KEYS: Mapping[str, str] = {
     "f": "toggle_fullscreen",
 }
 """Bindings the app shell handles itself."""
+
+SITE_KEYS: Mapping[str, str] = {
+    "tab": "next_hall",
+    "shift-tab": "previous_hall",
+    "home": "site_overview",
+    "l": "toggle_language",
+    "f": "toggle_fullscreen",
+    "mouse1": "select_or_orbit_start",
+}
+"""The site overview's bindings, and the hall switcher's over a hall's monitor (``site_overview.py``)."""

@@ -188,11 +188,17 @@ class MonitorScreen:
     # --- lifecycle --------------------------------------------------------------
 
     def enter(self) -> None:
-        self.base.accept("window-event", lambda _win: self._mark())
+        self.base.accept("window-event", self._window_event)
+
+    def _window_event(self, win: Any) -> None:
+        """A resize, full screen or close: ShowBase's own handling (the aspect ratio, the exit on
+        close), then the overlay is laid out again for the new size."""
+        self.base.windowEvent(win)
+        self._mark()
 
     def exit(self) -> None:
         """Remove every node this screen made."""
-        self.base.ignore("window-event")
+        self.base.accept("window-event", self.base.windowEvent)  # ShowBase's own handler back
         for widget in self._layers():
             widget.destroy()
         self.canvas.root.removeNode()
@@ -838,7 +844,8 @@ class MonitorScreen:
         regions = monitor_hud.regions(m, header_h, footer_h, monitor_hud.legend_width(self.canvas, legend),
                                       panel is not None, 0.0)
         alerts_h = self.alert_list.rows_height(regions.alerts.w, rows, words)
-        regions = monitor_hud.regions(m, header_h, footer_h, regions.legend.w, panel is not None, alerts_h)
+        panel_h = self.panel.wanted_height(regions.panel.w, panel) if panel is not None and regions.panel else 0.0
+        regions = monitor_hud.regions(m, header_h, footer_h, regions.legend.w, panel is not None, alerts_h, panel_h)
         self.regions = regions
         self._centre_lens(regions)
         self._show_if_changed("title", self.title.show, regions.header, title, t("help", lang), status, tier)
@@ -861,15 +868,15 @@ class MonitorScreen:
     def free_area(self) -> tuple[float, float, float, float] | None:
         """(x0, y0, x1, y1) window px of the hall's view that the overlay leaves free (None before the
         first layout): between the legend and the alert column (the window's edge when the list is
-        short and no panel is open), the header and the footer; in portrait between the alerts and
-        the panel."""
+        short and no panel is open), the header and the footer; in portrait right of the legend,
+        between the alerts and the panel."""
         r = self.regions
         if r is None:
             return None
         m = self.canvas.metrics
         if m.portrait:
             bottom = r.panel.y if r.panel is not None else r.footer.y
-            return 0.0, r.alerts.bottom, float(m.width), bottom
+            return r.legend.right, r.alerts.bottom, float(m.width), bottom
         tall = r.panel is not None or r.alerts.h > 0.5 * (r.footer.y - r.header.bottom)
         right = r.alerts.x if tall else float(m.width)  # a short alert list leaves the hall the width
         return r.legend.right, r.header.bottom, right, r.footer.y
