@@ -110,8 +110,8 @@ def loo_errors(values: NDArray[np.float64], positions: NDArray[np.float64]) -> d
     out: dict[str, tuple[float, dict]] = {"mean of the others": (_rmse(mean_loo(test)), {})}
     for tag, tr, te in (("", train, test), (" + offsets", train - off, test - off)):
         out["IDW" + tag] = (_rmse(idw_loo(te, positions)), {})
-        best = min(((_rmse(kriging_loo(tr, positions, r, g)), r, g) for r in KRIGING_RANGES_M
-                    for g in KRIGING_NUGGETS))
+        best = min((_rmse(kriging_loo(tr, positions, r, g)), r, g) for r in KRIGING_RANGES_M
+                    for g in KRIGING_NUGGETS)
         out["kriging" + tag] = (_rmse(kriging_loo(te, positions, best[1], best[2])),
                                 {"range_m": best[1], "nugget": best[2]})
     return out
