@@ -270,7 +270,8 @@ def write_report(results: dict) -> str:
         cnt += c - (r["total"] - checked)  # unchecked mutants of a partial run are left out, and said so above
     if not_run:
         out.append("")
-        out.append(f"not run: {', '.join(not_run)}")
+        out.append(f"not run yet (no result, not in the score): {', '.join(not_run)}")
+        out.append(f"  run them with: make mutation MUTATION_ARGS=\"{' '.join(not_run)}\"")
     out.append("")
     out.append(f"core mutation score: {100.0 * det / cnt if cnt else 0.0:.0f} %")
     text = "\n".join(out) + "\n"
