@@ -96,6 +96,8 @@ def test_a_click_enters_the_hall_with_its_own_state_and_the_switcher_goes_on_and
     made: list[str] = []
 
     def make_hall(h: str) -> MonitorScreen:
+        if h not in ("hall_1", "hall_2", "hall_3"):
+            raise KeyError(h)
         made.append(h)
         return MonitorScreen(engine_base, scene, lang="en", load_meshes=False)
 
@@ -107,6 +109,8 @@ def test_a_click_enters_the_hall_with_its_own_state_and_the_switcher_goes_on_and
             "readings": [{"hall": h, "sensor": "S01", "quantity": "temperature", "time": T0, "value": v,
                           "unit": "°C", "quality": "ok", "stale": False} for h, v in (("hall_1", 18.0),
                                                                                        ("hall_2", 26.0))]})
+        sm.enter_hall("hall_9")  # a hall the local site does not have: the overview stays
+        assert sm.hall is None and sm.overview.canvas is not None
         cx, cy = sm.overview.card_rects["hall_2"].centre
         assert sm.click(cx, cy) == "hall_2"
         assert sm.hall == "hall_2" and made == ["hall_2"]
