@@ -181,3 +181,17 @@ def test_clock_offset_cli_converts(tmp_path: Path, capsys: pytest.CaptureFixture
     f = write(tmp_path, "c.csv", "time,temperature\n2025-07-01 08:00,25\n")
     assert import_main([str(f), "--sensor", "s", "--clock-offset", "+08:00", "--dry-run"], now=NOW) == 0
     assert "2025-07-01T00:00:00+00:00 25" in capsys.readouterr().out
+
+
+def test_an_hour_gap_away_from_a_summer_time_change_is_only_a_gap(tmp_path: Path) -> None:
+    walls = ["18:00", "18:10", "19:20", "19:30", "19:40", "19:50"]  # 70 min step in July: data missing
+    f = write(tmp_path, "g.csv", "time,temperature\n" + "".join(f"2016-07-17 {w},20\n" for w in walls))
+    assert read_logger_file(f, "s", tz="Europe/Brussels").clock_jumps == []
+
+
+def test_sensors_that_jump_together_get_one_warning(tmp_path: Path) -> None:
+    rows = "".join(f"2025-03-30 {w},{20 + i},{21 + i}\n" for i, w in enumerate(HALF_HOURS))
+    f = write(tmp_path, "w.csv", "time,T1,T2\n" + rows)
+    result = read_logger_file(f, "", tz="Europe/London")
+    assert len(result.clock_jumps) == 2
+    assert [n for n in result.notes if "jump" in n] == [next(n for n in result.notes if "sensors 1, 2:" in n)]

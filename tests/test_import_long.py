@@ -202,3 +202,35 @@ def test_whole_library_file_maps_five_sensors() -> None:
     assert {v.sensor for v in result.sources.values()} == {"L0", "L1", "L2", "L3", "L4"}
     assert result.rejections == []
     assert len([r for r in result.readings if r.sensor == "L4"]) == 4 * 8000
+
+
+# A wide file: the Candanedo house's header (../shared/data/candanedo-house-2016), values made up here
+WIDE_HEADER = ("date,ElectricHeater,ECS,Appliances,lights,Ventilation,T1,RH_1,T2,RH_2,T_out,Press_mm_hg,RH_out,"
+               "Windspeed,Visibility,Tdewpoint\n")
+WIDE_ROWS = ("2016-02-01 00:00:00,  0, 80, 170,30,30, 21.5, 40.1, NA, NA, 4.0,761.4, 82, 5,13.0, 1.1\n"
+             "2016-02-01 00:10:00,  0, 70, 150,40,40, 21.6, 40.0, 19.2, 45.5, NA,NA, NA,NA,NA,NA\n")
+
+
+def test_wide_file_sensors_are_labelled_in_the_header(tmp_path: Path) -> None:
+    f = tmp_path / "house.csv"
+    f.write_text(WIDE_HEADER + WIDE_ROWS, encoding="utf-8")
+    mapper = SensorMapper(None, {"1": "kitchen", "out": "outdoor"}, "house")
+    result = read_logger_file(f, "", now=NOW, route=mapper)
+    assert result.wide and {k: (v.sensor, v.rows, v.values) for k, v in result.sources.items()} == {
+        "1": ("kitchen", 2, 4), "2": ("2", 1, 2), "out": ("outdoor", 1, 2)}
+    got = {(r.sensor, r.quantity, r.time.minute): r.value for r in result.readings}
+    assert got[("kitchen", T, 10)] == 21.6 and got[("outdoor", RH, 0)] == 82 and ("2", T, 0) not in got
+    assert all(r.quantity in (T, RH) for r in result.readings)  # lights (Wh), dew point, pressure: not read
+    assert result.rejections == []
+
+
+def test_wide_file_in_a_zip_with_unmapped_labels(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "house.zip", "w") as z:
+        z.writestr("house.csv", WIDE_HEADER + WIDE_ROWS)
+    args = [str(tmp_path / "house.zip"), "--hall", "demo_hall", "--dry-run", "--map", "1=S01", "--map", "out=S05"]
+    assert import_main(args, now=NOW) == 0
+    out = capsys.readouterr().out
+    assert "labels in the headers: 1, 2, out" in out and "their columns are not imported" in out
+    assert "S01 temperature" in out and "S05 relative_humidity" in out

@@ -1,5 +1,5 @@
 """``relic-twin kiosk --headless`` writing PNG frames with a relic chosen by name, and the window it
-asks for (the captions at every size are in ``test_kiosk_sizes.py``)."""
+asks for (every screen at every size is in ``test_screen_sizes.py``)."""
 
 from __future__ import annotations
 

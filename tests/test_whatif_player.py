@@ -245,23 +245,24 @@ def test_app_shell_plays_the_screen_and_binds_its_keys(engine_base, scene, run):
             engine_base.taskMgr.step()  # the frame task advances the clock...
             shown.append(screen.t_s)
         assert all(b > a for a, b in zip(shown, shown[1:], strict=False)) and not screen._dirty
-        # ...and dragging the time bar seeks (the slider spans the run, 0 at its end)
-        screen.play(False)
-        screen.time_bar.slider["value"] = -1.5
-        screen.time_bar.slider.commandFunc()  # what the slider's adjust event runs
-        assert screen.t_s == pytest.approx(0.5 * 3600)
+        # ...a press on the drawn time bar seeks there (the bar spans the run), and Esc quits
+        track = screen.overlay.track
+        assert screen.click(track.x + track.w * 0.25, track.y + track.h / 2) == "scrub"
+        assert not screen.playing and screen.t_s == pytest.approx(0.25 * run.duration_s)
+        quits = []
+        screen.on_quit = lambda: quits.append(1)
+        engine_base.messenger.send("escape")
+        assert quits == [1]
     finally:
         app.close()
 
 
 def test_exit_removes_every_node(engine_base, scene, run):
-    before = (engine_base.render.getNumChildren(), engine_base.a2dTopRight.getNumChildren(),
-              engine_base.a2dBottomCenter.getNumChildren())
+    before = (engine_base.render.getNumChildren(), engine_base.render2d.getNumChildren())
     screen = WhatIfScreen(engine_base, scene, run, load_meshes=False)
-    assert engine_base.render.find("whatif")
+    assert engine_base.render.find("whatif") and engine_base.render2d.find("whatif-overlay")
     screen.exit()
-    assert (engine_base.render.getNumChildren(), engine_base.a2dTopRight.getNumChildren(),
-            engine_base.a2dBottomCenter.getNumChildren()) == before
+    assert (engine_base.render.getNumChildren(), engine_base.render2d.getNumChildren()) == before
 
 
 # --- relic-twin play ---------------------------------------------------------------------
@@ -334,3 +335,18 @@ def test_unplayable_run_folder_is_a_clear_error_and_status_2(case, run_root, tmp
     assert not (tmp_path / "frames").exists()
     with pytest.raises(RunError):
         load_run(folder)
+
+
+def test_hours_outside_never_exceed_the_run():
+    """Issue 24: a relic outside its limit for a whole 24 h run read "24.2 h outside"."""
+    from datetime import datetime as dt
+
+    times = np.arange(0, 24 * 3600 + 1, 600.0)  # 24 h at 10 min: 145 samples
+    always = whatif.limit_crossings("r", "temperature", times, np.full(times.shape, 30.0),
+                                    dt(2026, 7, 15, tzinfo=UTC), None, 25.0, None)
+    assert always[0].hours_outside == pytest.approx(24.0)
+    half = whatif.limit_crossings("r", "temperature", times, np.where(times < 12 * 3600, 30.0, 20.0),
+                                  dt(2026, 7, 15, tzinfo=UTC), None, 25.0, None)
+    assert half[0].hours_outside == pytest.approx(12.0, abs=10 / 60)
+    uneven = np.array([0.0, 60.0, 3600.0, 7200.0])
+    assert whatif.sample_weights_s(uneven).sum() == pytest.approx(7200.0)

@@ -20,7 +20,6 @@ window is ignored.
 from __future__ import annotations
 
 import argparse
-import math
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -65,7 +64,7 @@ from twin_engine.kiosk_layout import (
 )
 from twin_engine.kiosk_stage import Stage
 from twin_engine.kiosk_texts import kt
-from twin_engine.layout import LINE_GAP, Canvas, Metrics, block_height, text_lines
+from twin_engine.layout import LINE_GAP, Canvas, Metrics, block_height, fit_lens, text_lines
 
 STAFF_EXIT_EVENT = "shift-control-alt-k"
 
@@ -506,23 +505,14 @@ class KioskScreen:
         shifted so that the view's centre falls on the area's centre."""
         if self.orbit is None:
             return
-        m, lens = self.m, self.base.camLens
-        area = self.viewer_frame().model
-        k = max(min(area.w, area.h), 1.0) / 2 / math.tan(math.radians(FIT_HALF_ANGLE_DEG))  # px per unit of tan
-        lens.setFov(2 * math.degrees(math.atan(m.width / 2 / k)), 2 * math.degrees(math.atan(m.height / 2 / k)))
-        fw, fh = lens.getFilmSize()
-        cx, cy = area.centre
-        lens.setFilmOffset(-(cx - m.width / 2) / m.width * fw, (cy - m.height / 2) / m.height * fh)
+        fit_lens(self.base.camLens, self.size, self.viewer_frame().model, FIT_HALF_ANGLE_DEG)
         eye = self.orbit.eye()
         self.base.camera.setPos(*eye)
         self.base.camera.lookAt(Point3(*self.orbit.target))
 
     def _fit_lens(self, min_fov: float) -> None:
         """A centred lens whose smaller field of view is ``min_fov`` degrees, at the window's aspect."""
-        m, lens = self.m, self.base.camLens
-        t = math.tan(math.radians(min_fov / 2)) / min(m.width, m.height)
-        lens.setFov(2 * math.degrees(math.atan(t * m.width)), 2 * math.degrees(math.atan(t * m.height)))
-        lens.setFilmOffset(0, 0)
+        fit_lens(self.base.camLens, self.size, self.m.window, min_fov / 2)
 
     def _extrude(self, x_px: float, y_px: float, depth: float) -> Point3:
         """World point at ``depth`` m in front of the camera under pixel (x, y) (camera at the origin)."""
@@ -918,8 +908,8 @@ def kiosk_main(argv: list[str]) -> int:
 
     from simulation.paths import scenes_dir
     from simulation.scene import load_scene
-    from twin_engine.app import TwinApp, make_base
-    from twin_engine.display import HEADLESS_SIZE, display_size, open_plan, parse_size, window_plan
+    from twin_engine.app import make_base
+    from twin_engine.display import HEADLESS_SIZE, parse_size
 
     p = argparse.ArgumentParser(prog="relic-twin kiosk", description="visitor kiosk / 观众导览终端")
     p.add_argument("--scene", default=str(scenes_dir() / "demo_hall"))
@@ -949,15 +939,27 @@ def kiosk_main(argv: list[str]) -> int:
     if headless:
         base = make_base(offscreen=True, size=requested or HEADLESS_SIZE, title="relic-twin kiosk")
         return _kiosk_headless(base, scene, args.lang, idle, relic, Path(args.out), args.seconds, args.every, sys.stdout)
-    plan = window_plan(display_size(), requested, fullscreen=not args.windowed)
+    _, _, app = open_kiosk_window(scene, args.lang, idle, args.windowed, requested)
+    app.run()
+    return 0
+
+
+def open_kiosk_window(scene: Scene, lang: str = "zh-CN", idle: IdleSettings | None = None, windowed: bool = False,
+                      size: tuple[int, int] | None = None) -> tuple[Any, KioskScreen, Any]:
+    """Open the kiosk on the display: full screen at the display's own resolution, or ``windowed``
+    at ``size`` fitted into the display (``display.window_plan``). Returns (base, screen, app);
+    ``app.run()`` runs it, the staff chord ends it."""
+    from twin_engine.app import TwinApp, make_base
+    from twin_engine.display import display_size, open_plan, window_plan
+
+    plan = window_plan(display_size(), size, fullscreen=not windowed)
     base = make_base(offscreen=False, size=plan.size, title="relic-twin kiosk")
     open_plan(base, plan)
     base.exitFunc = None
-    screen = KioskScreen(base, scene, lang=args.lang, idle=idle, on_staff_exit=base.userExit)
+    screen = KioskScreen(base, scene, lang=lang, idle=idle, on_staff_exit=base.userExit)
     app = TwinApp(base)
     app.show(screen)
-    app.run()
-    return 0
+    return base, screen, app
 
 
 def relic_id(scene: Scene, text: str) -> str:

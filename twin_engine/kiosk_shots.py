@@ -70,3 +70,54 @@ def save_frame(base: Any, path: Path, width: int = 640) -> Path:
     small = PNMImage(width, max(1, round(full.getYSize() * width / full.getXSize())))
     small.gaussianFilterFrom(1.0, full)
     return write_png(small, path)
+
+
+DOC_SHOTS = (("gallery", "zh-CN"), ("note", "en"), ("tour", "zh-CN"))
+"""The kiosk screens kept in docs/screenshots for each size (state, language)."""
+
+
+def save_kiosk_shots(base: Any, scene: Any, out: Path, sizes: tuple[tuple[int, int], ...] = SCREEN_SIZES,
+                     shots: tuple[tuple[str, str], ...] = DOC_SHOTS) -> list[Path]:
+    """Write ``kiosk_<W>x<H>_<state>_<lang>.png`` for each size and shot into ``out``; returns the paths."""
+    from twin_engine.kiosk import KioskScreen
+
+    t = [1000.0]
+
+    def advance(s: float) -> None:
+        t[0] += s
+
+    written = []
+    for size in sizes:
+        resize_offscreen(base, size)
+        for lang in sorted({lang for _, lang in shots}):
+            screen = KioskScreen(base, scene, lang=lang, clock=lambda: t[0])
+            screen.enter()
+            try:
+                for state in kiosk_states(screen, lambda: t[0], advance):
+                    if (state, lang) in shots:
+                        name = f"kiosk_{size[0]}x{size[1]}_{state}_{lang.split('-')[0]}.png"
+                        written.append(save_frame(base, out / name, 640 if size[0] >= size[1] else 360))
+            finally:
+                screen.exit()
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m twin_engine.kiosk_shots [OUT]``: the kiosk at every size into OUT (docs/screenshots)."""
+    import sys
+
+    from simulation.paths import scenes_dir
+    from simulation.scene import load_scene
+    from twin_engine.app import make_base
+
+    args = sys.argv[1:] if argv is None else argv
+    out = Path(args[0]) if args else Path("docs/screenshots")
+    base = make_base(offscreen=True, size=SCREEN_SIZES[0])
+    for path in save_kiosk_shots(base, load_scene(scenes_dir() / "demo_hall"), out):
+        print(path)
+    base.destroy()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

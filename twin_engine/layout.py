@@ -29,6 +29,7 @@ can still use :func:`measure`, :func:`wrap`, :func:`tag_box` and
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -283,7 +284,8 @@ class Canvas:
              line_gap: float = LINE_GAP, parent: NodePath | None = None) -> Rect:
         """Draw ``text`` in ``box``: first line's top at ``y`` (default ``box.y``), anchored at ``x``
         (default: the box's left, centre or right by ``align``), wrapped to ``wrap_w`` (default: the
-        box's width from ``x``) and cut to ``max_lines`` (0: no cut). Returns the rectangle it covers."""
+        box's width from ``x``; 0: not wrapped) and cut to ``max_lines`` (0: no cut). Returns the
+        rectangle it covers."""
         return label(parent or self.root, text, box, size, self.font, colour, align, x, y, wrap_w, max_lines,
                      line_gap)
 
@@ -311,11 +313,11 @@ def label(parent: NodePath, text: str, box: Rect, size: float, font: Any, colour
           max_lines: int = 0, line_gap: float = LINE_GAP) -> Rect:
     """Draw ``text`` under a pixel-space ``parent`` inside ``box`` (see :meth:`Canvas.text`)."""
     if x is None:
-        x = {"left": box.x, "center": box.x + box.w / 2, "right": box.right}[align]
+        x = {"left": box.x, "center": box.x + box.w / 2, "right": box.right - size * GLYPH_SLACK / 2}[align]
     y = box.y if y is None else y
     if wrap_w is None:
         wrap_w = {"left": box.right - x, "center": 2 * min(x - box.x, box.right - x), "right": x - box.x}[align]
-    lines = text_lines(text, size, font, wrap_w, max_lines)
+    lines = text_lines(text, size, font, wrap_w or None, max_lines)  # wrap_w 0: the lines as given
     widest = 0.0
     for i, line in enumerate(lines):
         t = TextNode(f"text-{i}")
@@ -332,6 +334,21 @@ def label(parent: NodePath, text: str, box: Rect, size: float, font: Any, colour
         widest = max(widest, measure(line, size, font))
     left = {"left": x, "center": x - widest / 2, "right": x - widest}[align]
     return Rect(left, y, widest, block_height(len(lines), size, line_gap))
+
+
+# --- the 3-D view in what the 2-D layout leaves free ------------------------------------------------
+
+
+def fit_lens(lens: Any, size: tuple[int, int], area: Rect, half_angle_deg: float) -> None:
+    """Aim a perspective ``lens`` of a window ``size`` (px) at ``area`` (px): the area's shorter side
+    spans 2 x ``half_angle_deg`` and the view's centre falls on the area's centre (film offset), so
+    what the camera looks at is framed in the part of the window the panels leave free."""
+    w, h = size
+    k = max(min(area.w, area.h), 1.0) / 2 / math.tan(math.radians(half_angle_deg))  # px per unit of tan
+    lens.setFov(2 * math.degrees(math.atan(w / 2 / k)), 2 * math.degrees(math.atan(h / 2 / k)))
+    fw, fh = lens.getFilmSize()
+    cx, cy = area.centre
+    lens.setFilmOffset(-(cx - w / 2) / w * fw, (cy - h / 2) / h * fh)
 
 
 # --- reading back what was drawn ------------------------------------------------------------------

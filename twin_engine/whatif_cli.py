@@ -117,10 +117,13 @@ def render_frames(base: Any, scene: Scene, run: WhatIfRun, frames: Sequence[tupl
 
 def _play_window(scene: Scene, run: WhatIfRun, lang: str, quantity: str, size: tuple[int, int]) -> int:
     from twin_engine.app import TwinApp, make_base
+    from twin_engine.display import display_size, open_plan, window_plan
     from twin_engine.whatif_player import WhatIfScreen
 
-    base = make_base(offscreen=False, size=size, title="relic-twin play")
-    screen = WhatIfScreen(base, scene, run, lang=lang)
+    plan = window_plan(display_size(), size, fullscreen=False)  # a window that fits the display
+    base = make_base(offscreen=False, size=plan.size, title="relic-twin play")
+    open_plan(base, plan)
+    screen = WhatIfScreen(base, scene, run, lang=lang, on_quit=base.userExit)
     screen.set_quantity(quantity)
     app = TwinApp(base)
     app.show(screen)

@@ -9,7 +9,9 @@ simulated value, tints case glass with the case climate, floats a badge in
 the alert tier's colour over each relic outside a limit, and lists on the
 right which relic crosses which limit, when and by how much, from the run's
 ``summary.json`` (rows already crossed are bright, later ones dim; click a
-row to jump to its moment). A time bar along the bottom marks each crossing.
+row to jump to its moment). A time bar along the bottom marks each crossing; click or drag
+on it to seek. The overlay (``whatif_hud.py``) lays itself out for any window size and
+aspect (``layout.py``); Esc quits.
 
 Time is seconds since the scenario start; between snapshots the field is
 interpolated linearly in time (``whatif_run.field_at``), so a seek to a
@@ -19,22 +21,20 @@ snapshot time shows that snapshot exactly. Keys: :data:`WHATIF_KEYS`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from panda3d.core import (
-    NodePath,
     PNMImage,
     Point2,
     Point3,
     TextNode,
-    TransparencyAttrib,
 )
 
+from bridge.texts import lookup, pick
 from simulation.quantities import QUANTITIES
 from simulation.scene import Scene
 from twin_engine import colormap, hud
@@ -43,8 +43,9 @@ from twin_engine.camera import CameraRig, View
 from twin_engine.field_view import FieldView
 from twin_engine.hall import GLASS, HallNodes, build_hall, hall_radius, light_hall, zone_centre
 from twin_engine.keys import CAMERA_KEYS
+from twin_engine.layout import fit_lens
 from twin_engine.monitor import legend_data, make_badge, value_label
-from twin_engine.texts import pick
+from twin_engine.whatif_hud import CrossingLine, CrossingListData, LegendView, PlayerOverlay, PlayerView, TimeBarView
 from twin_engine.whatif_run import (
     CrossingRow,
     WhatIfRun,
@@ -71,9 +72,10 @@ WHATIF_KEYS: Mapping[str, str] = {
     "q": "toggle_quantity",
     "l": "toggle_language",
     **CAMERA_KEYS,
-    "mouse1": "orbit_start",
-    "mouse1-up": "orbit_end",
+    "mouse1": "pointer_down",
+    "mouse1-up": "pointer_up",
     "f": "toggle_fullscreen",
+    "escape": "quit",
 }
 """The what-if player's bindings (Panda3D event names); the app shell handles ``toggle_fullscreen``."""
 
@@ -81,17 +83,16 @@ SPEEDS_H_PER_S = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 """Playback speeds, simulated hours per real second."""
 DEFAULT_SPEED = 2  # 1 h/s: a 24 h run in 24 s
 LIST_ROWS = 6
-"""Crossing rows shown at once; the list scrolls to keep the latest crossed row in view."""
+"""Crossing rows offered at once (fewer when the window has no room: "+N more"); the list scrolls
+to keep the latest crossed row in view."""
 RELIC_LABEL_SCALE = 0.28
 """Relic value label height, m."""
 BADGE_RISE_M = 1.3
 """How far above a relic's top its badge floats, m (clear of the value label seen from above)."""
-LEGEND_WIDTH = 0.54
-"""Width of ``hud.Legend``'s panel plus a margin (aspect-2D units), to place it at the right edge."""
 OVERVIEW_ZOOM = 1.18
 """Overview camera distance over the distance that just fits the hall's radius."""
-OVERVIEW_FILM_X = -0.15
-"""Where the hall's centre sits across the frame in the overview (-1 left .. 1 right)."""
+FIT_HALF_ANGLE_DEG = 25.0
+"""Half the field of view across the short side of the part of the window the overlay leaves free."""
 
 TEXTS: Mapping[str, Mapping[str, str]] = {
     "title": {"zh-CN": "假设情景回放", "en": "What-if playback"},
@@ -109,6 +110,7 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "at_start": {"zh-CN": "开始时已超出", "en": "from the start"},
     "earlier": {"zh-CN": "更早 {n} 项", "en": "{n} earlier"},
     "later": {"zh-CN": "之后 {n} 项", "en": "{n} later"},
+    "more": {"zh-CN": "另有 {n} 项（放大窗口可见）", "en": "+{n} more (enlarge the window)"},
     "playing": {"zh-CN": "播放中", "en": "playing"},
     "paused": {"zh-CN": "已暂停", "en": "paused"},
     "speed": {"zh-CN": "{x} 小时/秒", "en": "{x} h/s"},
@@ -117,100 +119,20 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
                      "en": "Model not calibrated on this hall: compare scenarios, not a forecast"},
     "calibrated": {"zh-CN": "模型已按 ASHRAE Guideline 14 校准", "en": "Model calibrated (ASHRAE Guideline 14)"},
     "help": {
-        "zh-CN": "空格 播放/暂停  , . 逐快照  [ ] 速度  N 下一次越限  T 温度  H 湿度  L 语言  方向键/拖动 旋转  滚轮 缩放",
-        "en": "Space play/pause  , . snapshots  [ ] speed  N next crossing  T temp  H humidity  L language  arrows/drag orbit  wheel zoom",
+        "zh-CN": "空格 播放/暂停  , . 逐快照  [ ] 速度  N 下一次越限  T 温度  H 湿度  L 语言  方向键/拖动 旋转  滚轮 缩放  "
+                 "F 全屏  Esc 退出",
+        "en": "Space play/pause  , . snapshots  [ ] speed  N next crossing  T temp  H humidity  L language  "
+              "arrows/drag orbit  wheel zoom  F full screen  Esc quit",
     },
 }
 
 
 def tr(key: str, lang: str = "en") -> str:
     """The player's text ``key`` in ``lang`` ("zh-CN"/"zh" or "en")."""
-    entry = TEXTS[key]
-    return entry["zh-CN"] if lang.startswith("zh") else entry["en"]
+    return lookup(TEXTS, key, lang)
 
 
-@dataclass(frozen=True)
-class CrossingLine:
-    """One row of the crossing list (plain view data): tier swatch, the relic, when,
-    which limit by how much, whether it has happened / is outside at the shown time,
-    and the time (s) a click jumps to."""
-
-    tier: str
-    name: str
-    when: str
-    detail: str
-    happened: bool
-    active: bool
-    jump_s: float
-
-
-@dataclass(frozen=True)
-class CrossingListData:
-    title: str
-    rows: Sequence[CrossingLine]
-    empty: str
-    earlier: str = ""
-    later: str = ""
-    footer: str = ""
-
-
-class CrossingList(hud.Widget):
-    """The crossing list at the top right; ``on_jump(seconds)`` when a row is clicked."""
-
-    buttons: list[Any] = []
-    WIDTH = 1.0
-    ROW_H = 0.1
-
-    def clear(self) -> None:
-        for b in self.buttons:
-            b.destroy()
-        self.buttons = []
-        super().clear()
-
-    def show(self, data: CrossingListData, on_jump: Callable[[float], None] | None = None) -> None:
-        self.clear()
-        x1 = -0.03
-        x0 = x1 - self.WIDTH
-        extra = (0.05 if data.earlier else 0) + (0.05 if data.later else 0) + (0.06 if data.footer else 0)
-        height = 0.13 + self.ROW_H * max(1, len(data.rows)) + extra
-        hud.card(self.root, (x0, x1, -0.03 - height, -0.03), hud.PANEL_BG)
-        hud.draw_text(self.root, data.title, (x0 + 0.03, -0.1), 0.045, hud.TEXT, font=self.font)
-        y = -0.1
-        if data.earlier:
-            y -= 0.05
-            hud.draw_text(self.root, data.earlier, (x0 + 0.08, y), 0.03, hud.DIM, font=self.font)
-        if not data.rows:
-            hud.draw_text(self.root, data.empty, (x0 + 0.03, y - 0.07), 0.036, hud.DIM, font=self.font)
-        for row in data.rows:
-            y -= self.ROW_H
-            alpha = 1.0 if row.active else 0.45 if row.happened else 0.15
-            hud.card(self.root, (x0 + 0.03, x0 + 0.055, y - 0.04, y + 0.035),
-                  (*hud.TIER_COLOURS.get(row.tier, (0.6, 0.6, 0.6)), alpha))
-            colour = hud.TEXT if row.happened else hud.DIM
-            hud.draw_text(self.root, row.name, (x0 + 0.075, y + 0.005), 0.034, colour, font=self.font,
-                  max_width=self.WIDTH - 0.33)
-            hud.draw_text(self.root, row.when, (x1 - 0.03, y + 0.005), 0.03, colour, align=TextNode.ARight, font=self.font)
-            hud.draw_text(self.root, row.detail, (x0 + 0.075, y - 0.037), 0.03, hud.DIM, font=self.font,
-                  max_width=self.WIDTH - 0.105)
-            if on_jump is not None:
-                self.buttons.append(_invisible_button(self.root, (x0, x1, y - 0.05, y + 0.05),
-                                                      lambda s=row.jump_s: on_jump(s)))
-        if data.later:
-            y -= 0.09
-            hud.draw_text(self.root, data.later, (x0 + 0.08, y), 0.03, hud.DIM, font=self.font)
-        if data.footer:
-            hud.draw_text(self.root, data.footer, (x0 + 0.03, -0.03 - height + 0.03), 0.027, hud.DIM, font=self.font,
-                  max_width=self.WIDTH - 0.06)
-
-
-def _invisible_button(parent: NodePath, frame: tuple[float, float, float, float], command: Callable[[], None]) -> Any:
-    from direct.gui.DirectButton import DirectButton
-    from direct.gui.DirectGuiGlobals import FLAT
-
-    button = DirectButton(parent=parent, frameSize=frame, relief=FLAT, command=command, frameColor=(0, 0, 0, 0),
-                          pressEffect=False)
-    button.setTransparency(TransparencyAttrib.MAlpha)
-    return button
+__all__ = ["CrossingLine", "CrossingListData", "WHATIF_KEYS", "WhatIfScreen", "tr"]
 
 
 class WhatIfScreen:
@@ -219,8 +141,10 @@ class WhatIfScreen:
     keys = WHATIF_KEYS
 
     def __init__(self, base: Any, scene: Scene, run: str | Path | WhatIfRun, lang: str = "en",
-                 load_meshes: bool = True, font: Any | None = None, step_m: float = 0.2):
+                 load_meshes: bool = True, font: Any | None = None, step_m: float = 0.2,
+                 on_quit: Callable[[], None] | None = None):
         self.base = base
+        self.on_quit = on_quit
         self.scene = scene
         self.run = run if isinstance(run, WhatIfRun) else load_run(run, scene)
         self.lang = lang
@@ -232,7 +156,6 @@ class WhatIfScreen:
         self._dirty = True
         self._state: dict[str, Any] = {}
         self._drag: tuple[float, float] | None = None
-        self._bar_back_h = 0.0  # hours before the end the time bar was last set to
 
         self.root = base.render.attachNewNode("whatif")
         light_hall(self.root)
@@ -247,15 +170,11 @@ class WhatIfScreen:
         self._hoods = {c.id: self.nodes.cases[c.id].find(f"case-{c.id}-glass") for c in scene.cases}
         self._labels = self._relic_labels()
         self.badges = self.root.attachNewNode("badges")
-        self.title = hud.TitleBar(base.a2dTopLeft, self.font)
-        # the colour bar at the bottom right, under the crossing list: the hall's front left stays clear
-        self._legend_holder = base.a2dBottomRight.attachNewNode("whatif-legend")
-        self._legend_holder.setX(-LEGEND_WIDTH)
-        self.legend = hud.Legend(self._legend_holder, self.font)
-        self.crossing_list = CrossingList(base.a2dTopRight, self.font)
-        self.time_bar = hud.ReplayBar(base.a2dBottomCenter, self.font)
-        self.ticks = self._tick_marks(base.a2dBottomCenter)
-        base.camLens.setFov(50)
+        self.overlay = PlayerOverlay(base.render2d, self.size, self.font)
+        self._laid_out = self.size
+        self._scrubbing = False
+        self._draw_hud()
+        self._frame_lens()
         base.camLens.setNearFar(0.1, 300.0)
         self.rig = CameraRig(base.camera, self.overview())
         self.refresh()
@@ -267,10 +186,7 @@ class WhatIfScreen:
 
     def exit(self) -> None:
         """Remove every node this screen made."""
-        for widget in (self.title, self.legend, self.crossing_list, self.time_bar):
-            widget.destroy()
-        self.ticks.removeNode()
-        self._legend_holder.removeNode()
+        self.overlay.destroy()
         self.root.clearLight()
         self.root.removeNode()
 
@@ -282,6 +198,12 @@ class WhatIfScreen:
             self.seek(self.t_s + dt * SPEEDS_H_PER_S[self.speed] * 3600.0)
             if self.t_s >= self.run.duration_s:
                 self.playing = False
+        if self.size != self._laid_out:  # a resized window, full screen: lay the overlay out again
+            self._laid_out = self.size
+            self.overlay.resize(self.size)
+            self._frame_lens()
+            self.rig.go(self.overview())
+            self._mark()
         self._drag_update()
         self.rig.update(dt)
         if self._dirty:
@@ -354,8 +276,9 @@ class WhatIfScreen:
             "orbit_down": lambda: rig.orbit(0, 8),
             "zoom_in": lambda: rig.zoom(1 / 1.15),
             "zoom_out": lambda: rig.zoom(1.15),
-            "orbit_start": self._drag_start,
-            "orbit_end": self._drag_end,
+            "pointer_down": self._pointer_down,
+            "pointer_up": self._pointer_up,
+            "quit": self.quit,
         }
         if action in simple:
             simple[action]()
@@ -381,12 +304,22 @@ class WhatIfScreen:
 
     def overview(self) -> View:
         """The whole hall from the south, above, at an angle (as the monitor frames it), a little
-        farther and shifted so that the hall sits left of the crossing list."""
+        farther, in the part of the window the overlay leaves free (``_frame_lens``)."""
         x0, y0, x1, y1 = self.scene.bounds
-        half = math.tan(math.radians(0.5 * self.base.camLens.getFov()[0]))
-        distance = OVERVIEW_ZOOM * hall_radius(self.scene) / half
-        shift = -OVERVIEW_FILM_X * distance * half  # move the look-at point right: the hall moves left
-        return View(((x0 + x1) / 2 + shift, (y0 + y1) / 2 - 0.5, 0.0), 0.0, -56.0, distance)
+        area = self.overlay.free
+        tan_short = math.tan(math.radians(FIT_HALF_ANGLE_DEG))
+        half_w = tan_short * max(area.w / area.h, 1.0)
+        half_h = tan_short * max(area.h / area.w, 1.0)
+        # the hall's half width across, its half depth seen from 56 degrees down (foreshortened)
+        # plus its walls' height up the screen
+        across = (x1 - x0) / 2 / half_w
+        up = ((y1 - y0) / 2 * math.sin(math.radians(56.0)) + 1.5 * math.cos(math.radians(56.0))) / half_h
+        distance = OVERVIEW_ZOOM * max(across, up, 0.5 * hall_radius(self.scene) / min(half_w, half_h))
+        return View(((x0 + x1) / 2, (y0 + y1) / 2 - 0.5, 0.0), 0.0, -56.0, distance)
+
+    def _frame_lens(self) -> None:
+        """Centre the view on the overlay's free area (the panels never cover the hall's middle)."""
+        fit_lens(self.base.camLens, self.size, self.overlay.free, FIT_HALF_ANGLE_DEG)
 
     def zone_view(self, i: int) -> View:
         zone = self.scene.zones[i]
@@ -402,12 +335,57 @@ class WhatIfScreen:
             return None
         return float(out[0]), float(out[1])
 
-    def _drag_start(self) -> None:
+    @property
+    def size(self) -> tuple[int, int]:
+        """The window's size now (px)."""
+        win = self.base.win
+        return (int(win.getXSize()), int(win.getYSize())) if win is not None else (1280, 720)
+
+    def quit(self) -> None:
+        """Leave the player (Esc): ``on_quit`` when given, else the program ends."""
+        if self.on_quit is not None:
+            self.on_quit()
+        else:
+            self.base.userExit()
+
+    def click(self, x_px: float, y_px: float) -> str | None:
+        """A press at window pixel (x, y): a crossing row jumps to its moment, the time bar seeks
+        (and a drag from it scrubs); returns "jump", "scrub" or None (the press orbits instead)."""
+        hit = self.overlay.hit(x_px, y_px)
+        if hit is None:
+            return None
+        kind, value = hit
+        self.playing = False
+        if kind == "jump":
+            self.seek(value)
+        else:
+            self._scrubbing = True
+            self.seek(value * self.run.duration_s)
+        return kind
+
+    def _mouse_px(self) -> tuple[float, float] | None:
         mw = self.base.mouseWatcherNode
-        if mw is not None and mw.hasMouse():
+        if mw is None or not mw.hasMouse():
+            return None
+        w, h = self.size
+        return (mw.getMouse()[0] + 1) / 2 * w, (1 - mw.getMouse()[1]) / 2 * h
+
+    def _pointer_down(self) -> None:
+        pos = self._mouse_px()
+        if pos is not None and self.click(*pos) is None:
+            mw = self.base.mouseWatcherNode
             self._drag = (mw.getMouse()[0], mw.getMouse()[1])
 
+    def _pointer_up(self) -> None:
+        self._drag = None
+        self._scrubbing = False
+
     def _drag_update(self) -> None:
+        if self._scrubbing:
+            pos = self._mouse_px()
+            if pos is not None:
+                self.seek(self.overlay.fraction_at(pos[0]) * self.run.duration_s)
+            return
         mw = self.base.mouseWatcherNode
         if self._drag is None or mw is None or not mw.hasMouse():
             return
@@ -415,9 +393,6 @@ class WhatIfScreen:
         self.rig.orbit((x - self._drag[0]) * 120, (y - self._drag[1]) * 60)
         self.rig.snap()
         self._drag = (x, y)
-
-    def _drag_end(self) -> None:
-        self._drag = None
 
     # --- drawing ----------------------------------------------------------------
 
@@ -488,14 +463,6 @@ class WhatIfScreen:
             else:
                 self._hoods[case.id].setColor(*GLASS)
 
-    def _tick_marks(self, parent: NodePath) -> NodePath:
-        """Small tier-coloured marks under the time bar at each crossing's first time."""
-        root = parent.attachNewNode("whatif-ticks")
-        for frac, tier in crossing_ticks(self.run):
-            x = -0.5 + frac  # the slider spans -0.5..0.5 (scale 0.5 of a -1..1 frame)
-            hud.card(root, (x - 0.004, x + 0.004, 0.018, 0.034), (*hud.TIER_COLOURS.get(tier, (0.6, 0.6, 0.6)), 1.0))
-        return root
-
     # --- overlay ------------------------------------------------------------------
 
     def time_label(self) -> str:
@@ -523,7 +490,8 @@ class WhatIfScreen:
         return CrossingListData(
             title=f"{tr('crossings', lang)} ({happened}/{len(rows)})", rows=shown, empty=tr("none", lang),
             earlier=tr("earlier", lang).format(n=first) if first else "",
-            later=tr("later", lang).format(n=later) if later else "", footer=footer)
+            later=tr("later", lang).format(n=later) if later else "", footer=footer,
+            more=tr("more", lang))
 
     def _crossing_line(self, i: int, c: CrossingRow, tier: str | None) -> CrossingLine:
         lang = self.lang
@@ -531,36 +499,38 @@ class WhatIfScreen:
         known = {r.id for r in self.scene.relics}
         name = pick(self.scene.relic(c.relic).name, lang) if c.relic in known else c.relic
         when = tr("at_start", lang) if c.at_start else f"+{c.first_s / 3600:.1f} h  {self.run.local(c.first_s):%H:%M}"
-        hours = tr("hours", lang).format(h=f"{c.hours_outside:.1f}")
+        # never more than the run lasted (older runs summed sample widths past the ends: "24.2 h" in 24 h)
+        hours = tr("hours", lang).format(h=f"{min(c.hours_outside, self.run.duration_s / 3600.0):.1f}")
         limit = f"{c.limit:.{q.precision}f} {q.unit}"
         detail = (f"{tr('short_' + c.quantity, lang)} {tr(c.side, lang)} {limit}  |  "
                   f"{tr('worst', lang)} +{c.worst_excess:.{q.precision}f} {q.unit}  |  {hours}")
         return CrossingLine(tier or c.worst_tier, name, when, detail, c.first_s <= self.t_s + 1e-6,
                             tier is not None, c.first_s)
 
-    def _draw_hud(self) -> None:
+    def view(self) -> PlayerView:
+        """The overlay's view data at the shown time."""
         lang = self.lang
         q = QUANTITIES[self.quantity]
-        title = f"{pick(self.run.title, lang)}  |  {q.label(lang)} ({q.unit})"
-        self._show_if_changed("title", self.title.show, title, tr("help", lang))
-        legend = tr("legend_" + self.quantity, lang).format(unit=q.unit)  # fits the colour bar's panel
-        self._show_if_changed("legend", self.legend.show, replace(legend_data(self.quantity, lang), title=legend,
-                                                                  notes=()))
-        self._show_if_changed("crossings", self.crossing_list.show, self.crossing_data(), self._jump)
-        hours = self.run.duration_s / 3600.0
-        self._bar_back_h = hours - self.t_s / 3600.0
-        self.time_bar.show(hud.ReplayData(self._bar_back_h, hours, self.time_label(), not self.playing),
-                           self._slider_moved)
+        legend = legend_data(self.quantity, lang)
+        return PlayerView(
+            title=f"{pick(self.run.title, lang)}  |  {q.label(lang)} ({q.unit})",
+            hint=tr("help", lang),
+            crossings=self.crossing_data(),
+            legend=LegendView(tr("legend_" + self.quantity, lang).format(unit=q.unit), legend.colours, legend.ticks),
+            time=TimeBarView(self.time_label(), self.t_s / (self.run.duration_s or 1.0), crossing_ticks(self.run),
+                             self.playing),
+            tier_colours=dict(hud.TIER_COLOURS),
+        )
+
+    def _draw_hud(self) -> None:
+        free = self.overlay.free
+        self._show_if_changed("overlay", self.overlay.show, self.view())
+        if self.overlay.free != free:  # the panels grew or shrank: keep the hall in what they leave
+            self._frame_lens()
 
     def _jump(self, seconds: float) -> None:
         self.playing = False
         self.seek(seconds)
-
-    def _slider_moved(self, hours_back: float) -> None:
-        # the slider reports each value set on it one event later, also ours (by then stale): a drag differs
-        if abs(hours_back - self._bar_back_h) < 1e-6:
-            return
-        self.seek(self.run.duration_s - hours_back * 3600.0)
 
     def _show_if_changed(self, key: str, show: Callable[..., None], *args: Any) -> None:
         """Rebuild a widget only when its view data changed (text is costly to lay out)."""

@@ -159,7 +159,10 @@ def _mapper(args: argparse.Namespace, hall: str) -> SensorMapper:
 
 def _sources(result: ImportResult, out: Callable[[str], None]) -> None:
     """The mapping table: every source sensor, its rows and values, and where they go."""
-    out(f"source sensors in column {result.sensor_column!r} / 源传感器（列 {result.sensor_column!r}）:")
+    if result.wide:
+        out(f"source sensors {result.sensor_column} / 源传感器（表头中的标号）:")
+    else:
+        out(f"source sensors in column {result.sensor_column!r} / 源传感器（列 {result.sensor_column!r}）:")
     width = max([len("source 源"), *(len(k) for k in result.sources)])
     out(f"  {'source 源':<{width}}  {'rows 行':>8}  {'values 值':>9}  -> {'sensor 传感器':<14} how 方式")
     for label, src in result.sources.items():
@@ -167,8 +170,10 @@ def _sources(result: ImportResult, out: Callable[[str], None]) -> None:
     unmapped = [k for k, v in result.sources.items() if v.sensor is None]
     if unmapped:
         names = ", ".join(repr(k) for k in unmapped)
-        out(f"  {len(unmapped)} source sensor(s) unmapped, their rows go to quarantine: {names}; "
-            f"map them with --map SRC=DST / {len(unmapped)} 个源传感器未映射，其行进入隔离区：{names}；"
+        where, where_zh = (("their columns are not imported", "其列未导入") if result.wide else
+                           ("their rows go to quarantine", "其行进入隔离区"))
+        out(f"  {len(unmapped)} source sensor(s) unmapped, {where}: {names}; "
+            f"map them with --map SRC=DST / {len(unmapped)} 个源传感器未映射，{where_zh}：{names}；"
             f"请用 --map 源=传感器 映射")
 
 

@@ -72,7 +72,9 @@ def read_logger_file(path: Path | str, sensor_id: str, tz: str = "UTC",
     except ValueError as exc:
         raise LoggerFileError(f"{exc} | 未知时区 {tz!r}") from None
     try:
-        doc = xlsx.read_workbook(path) if xlsx.is_workbook(path) else textio.read_text(path)
+        member = xlsx.single_member(path)
+        doc = (xlsx.read_workbook(path) if xlsx.is_workbook(path) else
+               xlsx.read_member(path, member) if member else textio.read_text(path))
     except OSError as exc:
         raise LoggerFileError(f"{path}: cannot read ({exc.strerror}) | 无法读取文件") from exc
     if not any(line.strip() for line in doc.lines):

@@ -32,9 +32,9 @@ REFERENCE_ZONES: tuple[str, ...] = ("Europe/London", "Europe/Berlin", "America/N
 class HourJump:
     """One step of a sensor's times by the logging interval plus or minus one hour.
 
-    sensor : whose times; before, after : the UTC instants either side (after < before when
-    the clock went back); step : the usual logging interval; zone : a zone whose summer time
-    changes within a day of the jump, or '' when none of :data:`REFERENCE_ZONES` does
+    sensor : whose times (several, comma-separated, when they jump together); before, after :
+    the UTC instants either side (after < before when the clock went back); step : the usual
+    logging interval; zone : the zone whose summer time changes within a day of the jump
     """
 
     sensor: str
@@ -50,9 +50,10 @@ class HourJump:
 
     def message(self, tz: ZoneInfo | timezone) -> str:
         """The warning for the user, en | zh, with the remedy for the zone the file was read in."""
-        where = f" where {self.zone} summer time changes" if self.zone else ""
+        where = f" where {self.zone} summer time changes"
         kind = "ahead" if self.forward else "back"
-        en = (f"sensor {self.sensor}: times jump {kind} by 1 h between {self.before.isoformat()} and "
+        who = "sensors" if "," in self.sensor else "sensor"
+        en = (f"{who} {self.sensor}: times jump {kind} by 1 h between {self.before.isoformat()} and "
               f"{self.after.isoformat()}{where}")
         if isinstance(tz, ZoneInfo):
             fix = (f"; the logger's clock seems to ignore summer time: import with --clock-offset "
@@ -86,7 +87,8 @@ def summer_time_zone(at: datetime, zones: tuple[str, ...]) -> str:
 
 
 def hour_jumps(sensor: str, times: list[datetime], zones: tuple[str, ...] = REFERENCE_ZONES) -> list[HourJump]:
-    """Steps of ``times`` (UTC, file order, one per row) that are the usual step ± 1 h.
+    """Steps of ``times`` (UTC, file order, one per row) that are the usual step ± 1 h, within
+    a day of a summer-time change of one of ``zones``.
 
     Only for a sensor logging more often than hourly (the usual step is the median of the
     forward steps, under 1 h); a step counts when it is within half the usual step of
@@ -102,5 +104,7 @@ def hour_jumps(sensor: str, times: list[datetime], zones: tuple[str, ...] = REFE
     out = []
     for a, b, s in zip(times, times[1:], steps, strict=False):
         if abs(s - (usual + HOUR)) <= usual / 2 or abs(s - (usual - HOUR)) <= usual / 2:
-            out.append(HourJump(sensor, a, b, usual, summer_time_zone(min(a, b), zones)))
+            zone = summer_time_zone(min(a, b), zones)
+            if zone:  # elsewhere an hour's gap is only a gap (the Candanedo house has some)
+                out.append(HourJump(sensor, a, b, usual, zone))
     return out

@@ -39,6 +39,7 @@ ALIASES: tuple[tuple[str, str, str | None, str | None, str], ...] = (
     ("lux", "name", "illuminance", "lx", "anonymous-library-archive sample_data.csv (lux)"),
     ("uv", "name", "uv", None, "anonymous-library-archive sample_data.csv (UV)"),
     ("ppm", "name", "co2", "ppm", "issue 21 (a header that is only a unit)"),
+    ("lights", "name", None, None, "Candanedo house: energy used by the lights, Wh (not illuminance)"),
     ("dew", "part", None, None, "Lascar EasyLog export: Dew Point(°C); Candanedo Tdewpoint"),
     ("ratio", "part", None, None, "uci-occupancy HumidityRatio (kg/kg, derived from T and RH)"),
     ("absolute", "part", None, None, "EasyLog export: Absolute Humidity(g/m^3)"),

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from bridge.importers import textio
 from bridge.importers.columns import parse_header
-from bridge.importers.long_format import find_sensor_column, hidden_sensor_column
+from bridge.importers.long_format import find_sensor_column, hidden_sensor_column, wide_columns
 from bridge.importers.result import Collector, Column, file_error
 
 FORMAT = "generic_csv"
@@ -65,6 +65,12 @@ def parse(c: Collector) -> None:
         c.note("the first field of each row is a row name (R's write.csv): skipped",
                "每行第一个字段是行名（R 的 write.csv）：已跳过")
     scol = find_sensor_column(doc, h, header, [r for _, r in rows], c.sensor_column)
+    wide = wide_columns(header, set(tcols)) if scol is None else {}
+    if wide:
+        c.result.sensor_column = "(labels in the headers: " + ", ".join(wide) + ")"
+        c.result.wide = True
+        _parse_wide(c, h, header, tcols, rows, wide, sep)
+        return
     columns, bare = [], []
     for j, name in enumerate(header):
         if j in tcols or j == scol:
@@ -80,20 +86,10 @@ def parse(c: Collector) -> None:
     if bare:
         c.note(f"no unit in header for {', '.join(bare)}: canonical units assumed",
                f"表头未给出 {', '.join(bare)} 的单位：按标准单位读取")
-    stamps = [" ".join(r[j] for j in tcols if j < len(r)) for _, r in rows]
-    try:
-        fmt = textio.epoch_format(stamps) or textio.guess_time_format(stamps) or "iso"
-    except ValueError as exc:
-        raise file_error(doc, h + 1, str(exc).split(" | ")[0], str(exc).split(" | ")[-1]) from None
-    if fmt in textio.EPOCH_RANGES:
-        c.note(f"times read as Unix time in {'milliseconds' if fmt == 'epoch_ms' else 'seconds'} (UTC)",
-               f"时间按{'毫秒' if fmt == 'epoch_ms' else '秒'}级 Unix 时间（UTC）读取")
-    if textio.day_month_ambiguous(stamps, fmt):
-        c.note("dates read day-first (DD/MM); month-first would also fit every row",
-               "日期按日/月（DD/MM）读取；按月/日读取也能解析所有行")
+    fmt = _time_format(c, h, [_stamp(r, tcols) for _, r in rows])
     if scol is None:
-        hidden = hidden_sensor_column(header, [r for _, r in rows], [_wall(s, fmt) for s in stamps],
-                                      {*tcols, *(col.index for col in columns)})
+        walls = [_wall(_stamp(r, tcols), fmt) for _, r in rows]
+        hidden = hidden_sensor_column(header, [r for _, r in rows], walls, {*tcols, *(col.index for col in columns)})
         if hidden is not None:
             raise file_error(doc, h, f"times repeat or go back while column {hidden!r} changes: several "
                              f"sensors in one file? give --sensor-column {hidden!r}",
@@ -101,12 +97,55 @@ def parse(c: Collector) -> None:
                              f"--sensor-column {hidden!r}")
     else:
         c.result.sensor_column = header[scol]
-    for (i, cells), stamp in zip(rows, stamps, strict=True):
+    for i, cells in rows:
+        stamp = _stamp(cells, tcols)
         if scol is None:
             c.row(i, c.time(i, stamp, fmt), cells, columns, decimal_comma=sep != ",")
         else:
             label = cells[scol] if scol < len(cells) else ""
             c.source_row(i, c.time(i, stamp, fmt), cells, columns, label, decimal_comma=sep != ",")
+
+
+def _stamp(cells: list[str], tcols: list[int]) -> str:
+    return " ".join(cells[j] for j in tcols if j < len(cells))
+
+
+def _time_format(c: Collector, h: int, stamps: list[str]) -> str:
+    """The layout of the time column (Unix seconds or milliseconds, or a date layout), noted."""
+    try:
+        fmt = textio.epoch_format(stamps) or textio.guess_time_format(stamps) or "iso"
+    except ValueError as exc:
+        en, _, zh = str(exc).partition(" | ")
+        raise file_error(c.doc, h + 1, en, zh) from None
+    if fmt in textio.EPOCH_RANGES:
+        c.note(f"times read as Unix time in {'milliseconds' if fmt == 'epoch_ms' else 'seconds'} (UTC)",
+               f"时间按{'毫秒' if fmt == 'epoch_ms' else '秒'}级 Unix 时间（UTC）读取")
+    if textio.day_month_ambiguous(stamps, fmt):
+        c.note("dates read day-first (DD/MM); month-first would also fit every row",
+               "日期按日/月（DD/MM）读取；按月/日读取也能解析所有行")
+    return fmt
+
+
+def _parse_wide(c: Collector, h: int, header: list[str], tcols: list[int], rows: list[tuple[int, list[str]]],
+                wide: dict[str, list[tuple[int, str, str | None]]], sep: str) -> None:
+    """A wide file: each row holds every sensor's values, each label's columns its own sensor's.
+
+    A label that maps to no scene sensor is counted in the table and its values left in the
+    file (the row is shared, so it is not quarantined for that label)."""
+    labelled = {j for cols in wide.values() for j, _, _ in cols}
+    other = [name for j, name in enumerate(header)
+             if j not in labelled and j not in tcols and parse_header(name)[0] is not None]
+    if other:
+        c.note(f"measured columns without a sensor label skipped: {', '.join(other)}",
+               f"未标明传感器的测量列已跳过：{', '.join(other)}")
+    fmt = _time_format(c, h, [_stamp(r, tcols) for _, r in rows])
+    columns = {label: [Column(j, q, u) for j, q, u in cols] for label, cols in wide.items()}
+    for i, cells in rows:
+        when = c.time(i, _stamp(cells, tcols), fmt)
+        for label, cols in columns.items():
+            if any(col.index < len(cells) and cells[col.index].strip() not in ("", "NA", "NaN")
+                   for col in cols):
+                c.source_row(i, when, cells, cols, label, decimal_comma=sep != ",", quarantine=False)
 
 
 def _wall(stamp: str, fmt: str) -> datetime | None:

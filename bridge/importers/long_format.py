@@ -13,14 +13,20 @@ stored as the first sensor's (issue 21). So:
   sensors row for row (one serial per location), else the user must choose;
 - a file with no such column whose rows repeat an instant while some text column
   differs between them is refused, naming that column: several sensors hide in it.
+
+Wide files name the sensor in each column's header instead (``T1, RH_1, ... T_out,
+RH_out``): :func:`wide_columns` finds the labels, and each label is a source sensor
+mapped like a long-format one.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import datetime
 
 from bridge.importers import textio
+from bridge.importers.columns import parse_header
 from bridge.importers.result import file_error
 
 # Header names (lower case) that say "this column names the sensor", in order of preference.
@@ -107,6 +113,28 @@ def hidden_sensor_column(header: list[str], rows: list[list[str]], times: list[d
             if len(values) > 1 and not all(_is_number(v) for v in values):
                 return name
     return None
+
+
+# A measured column of a wide file: the quantity's header, then the sensor's label
+# ("T1", "RH_1", "T_out", "RH_out": the Candanedo house, ../shared/data/candanedo-house-2016).
+_WIDE = re.compile(r"^(.*?[A-Za-z%)])[ _-]?(\d{1,3}|out|in|outdoor|indoor|outside|inside)$", re.I)
+
+
+def wide_columns(header: list[str], skip: set[int]) -> dict[str, list[tuple[int, str, str | None]]]:
+    """Sensors named by a label after the quantity in the header, ``{label: [(j, quantity, unit)]}``.
+
+    Empty unless at least two labels are found (one labelled column is just a name).
+    """
+    out: dict[str, list[tuple[int, str, str | None]]] = {}
+    for j, name in enumerate(header):
+        if j in skip or parse_header(name)[0] is not None:
+            continue
+        m = _WIDE.match(name.strip())
+        if m:
+            quantity, unit = parse_header(m.group(1))
+            if quantity is not None:
+                out.setdefault(m.group(2).lower(), []).append((j, quantity, unit))
+    return out if len(out) > 1 else {}
 
 
 def _is_number(text: str) -> bool:

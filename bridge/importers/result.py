@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -45,6 +45,7 @@ class ImportResult:
     notes : things a person should know (assumed units, skipped columns), en | zh
     sensor_column : header of the column naming each row's sensor (long format), or None
     sources : per source sensor label of a long-format file, what was read and where it went
+    wide : True when the labels come from the headers (``T1, RH_1``), not from a sensor column
     clock_jumps : where a sensor's times jump by an hour (summer time; :mod:`bridge.importers.clock`)
     """
 
@@ -57,6 +58,7 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
     sensor_column: str | None = None
     sources: dict[str, SourceSensor] = field(default_factory=dict)
+    wide: bool = False
     clock_jumps: list[HourJump] = field(default_factory=list)
 
 
@@ -128,10 +130,14 @@ class Collector:
     def check_clock(self) -> None:
         """Warn where a sensor's times jump by an hour (see :mod:`bridge.importers.clock`)."""
         zones = (self.tz.key,) if isinstance(self.tz, ZoneInfo) else ()
+        together: dict[tuple[datetime, datetime], list[HourJump]] = {}
         for sensor, times in self.instants.items():
             for jump in hour_jumps(sensor, times, (*zones, *REFERENCE_ZONES)):
                 self.result.clock_jumps.append(jump)
-                self.result.notes.append(jump.message(self.tz))
+                together.setdefault((jump.before, jump.after), []).append(jump)
+        for jumps in together.values():  # one warning for the sensors that jump together
+            names = ", ".join(j.sensor for j in jumps)
+            self.result.notes.append(replace(jumps[0], sensor=names).message(self.tz))
 
     def reject(self, index: int, en: str, zh: str) -> None:
         """Quarantine line ``index`` (0-based) raw, with a reason."""
@@ -203,9 +209,10 @@ class Collector:
         return added
 
     def source_row(self, index: int, when: datetime | None, cells: list[str], columns: list[Column],
-                   label: str, decimal_comma: bool = False) -> None:
+                   label: str, decimal_comma: bool = False, quarantine: bool = True) -> None:
         """One row of a long-format file: its readings belong to the sensor ``label`` maps to
-        (:attr:`route`); a row naming no sensor, or an unmapped one, is quarantined whole."""
+        (:attr:`route`); a row naming no sensor, or an unmapped one, is quarantined whole
+        (``quarantine=False``: a wide file's row, shared by sensors, is only counted)."""
         column = self.result.sensor_column
         if not label:
             self.reject(index, f"no sensor named in column {column!r}", f"列 {column!r} 中没有传感器名")
@@ -215,6 +222,8 @@ class Collector:
             sensor, how = self.route(label)
             src = self.result.sources[label] = SourceSensor(label, sensor, how)
         src.rows += 1
+        if src.sensor is None and not quarantine:
+            return
         if src.sensor is None:
             self.reject(index, f"source sensor {label!r} (column {column}) maps to no scene sensor",
                         f"源传感器 {label!r}（列 {column}）未映射到场景传感器")

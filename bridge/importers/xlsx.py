@@ -1,4 +1,5 @@
-"""Excel workbooks (``.xlsx``) read as the delimited text every importer understands.
+"""Excel workbooks (``.xlsx``), and zip archives holding one text file, read as the
+delimited text every importer understands.
 
 A workbook is a zip (``PK\\x03\\x04``); :func:`read_workbook` opens it with
 openpyxl (read-only, cached values, not formulas) and writes each row of the
@@ -18,7 +19,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from bridge.errors import LoggerFileError
-from bridge.importers.textio import TextFile
+from bridge.importers.textio import TextFile, split_lines
 
 MAGIC = b"PK\x03\x04"
 
@@ -34,6 +35,32 @@ def is_workbook(path: Path | str) -> bool:
             return "xl/workbook.xml" in z.namelist()
     except (OSError, zipfile.BadZipFile):
         return False
+
+
+def single_member(path: Path | str) -> str | None:
+    """The one text file (``.csv``/``.txt``/``.tsv``) inside a zip archive that is not a
+    workbook (the Candanedo house record ships as ``energy_weather_temp.zip``); None otherwise."""
+    p = Path(path)
+    try:
+        with p.open("rb") as f:
+            if f.read(4) != MAGIC:
+                return None
+        with zipfile.ZipFile(p) as z:
+            names = [n for n in z.namelist() if not n.endswith("/") and not n.startswith("__MACOSX")]
+    except (OSError, zipfile.BadZipFile):
+        return None
+    if len(names) == 1 and names[0].lower().endswith((".csv", ".txt", ".tsv")):
+        return names[0]
+    return None
+
+
+def read_member(path: Path | str, name: str) -> TextFile:
+    """The text file ``name`` inside the zip ``path``, as a :class:`TextFile` (lines ``path:N``)."""
+    p = Path(path)
+    with zipfile.ZipFile(p) as z:
+        raw = z.read(name)
+    lines, raws, encoding = split_lines(raw)
+    return TextFile(p, lines, raws, f"{encoding} ({name} in zip)")
 
 
 def _cell(v: object) -> str:

@@ -1,4 +1,5 @@
-"""Every kiosk screen at the sizes museums have, in Chinese and English, read back from what is drawn.
+"""Every kiosk screen and the what-if player at the sizes museums have, in Chinese and English,
+read back from what is drawn.
 
 One offscreen buffer (the session's ``engine_base``) is resized to each of
 :data:`SCREEN_SIZES` in turn. At each size and language, every screen
@@ -6,15 +7,19 @@ One offscreen buffer (the session's ``engine_base``) is resized to each of
 nodes' glyph bounds are read from the scene graph: no two texts overlap, and
 none leaves its panel or the window. Then clicks land on what is drawn: the
 drawn centre of a gallery card, of a hotspot marker and of a button open what
-they show, through the same mouse-to-pixel path a real click takes.
+they show, through the same mouse-to-pixel path a real click takes. The player's overlay is read
+the same way, and its crossing rows and time bar are clicked where they are drawn.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from test_climate_scenarios import short_scenario
 
+from bridge.twin import whatif
 from simulation.paths import scenes_dir
 from simulation.scene import load_scene
 from twin_engine.kiosk_idle import IdleSettings
@@ -194,3 +199,51 @@ def test_a_window_that_changes_size_is_laid_out_again(engine_base, size) -> None
     finally:
         screen.exit()
         resize_offscreen(engine_base, size)
+
+
+# --- the what-if player ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    from twin_engine.whatif_run import load_run
+
+    tmp: Path = tmp_path_factory.mktemp("sizes-whatif")
+    f = short_scenario(tmp, "hvac_failure_summer", 2.0)
+    whatif.run_scenario(f, tmp / "runs" / "hvac_failure_summer", cell_m=2.0, report=False)
+    return load_run(tmp / "runs", SCENE)
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_player_overlay_keeps_its_texts_apart_and_inside_and_takes_clicks(engine_base, size, lang, run) -> None:
+    from twin_engine.whatif_player import WhatIfScreen
+
+    player = WhatIfScreen(engine_base, SCENE, run, lang=lang, load_meshes=False)
+    player.enter()
+    try:
+        for t in (0.0, run.duration_s / 2, run.duration_s):
+            player.seek(t)
+            player.refresh()
+            problem = _problems(player.overlay.root, engine_base, size)
+            assert not problem, f"at {t} s:\n{problem}"
+            texts = text_bounds(player.overlay.root, engine_base.render2d, size)
+            caption = next(x.rect for x in texts if "|" in x.text and "+" in x.text and "h" in x.text
+                           and x.rect.y > size[1] / 2)
+            handle = player.overlay.track.inset(-engine_base.win.getXSize(), -player.overlay.canvas.u * 0.55)
+            assert caption.bottom <= handle.y, "the time bar's handle never covers its caption"
+            hours = [float(x.text.split("h outside")[0].split()[-1]) for x in texts if "h outside" in x.text]
+            assert all(h <= run.duration_s / 3600 + 1e-9 for h in hours)
+        # the hall's middle is in what the panels leave free
+        centre = player.project(((SCENE.bounds[0] + SCENE.bounds[2]) / 2, (SCENE.bounds[1] + SCENE.bounds[3]) / 2, 0))
+        px = ((centre[0] + 1) / 2 * size[0], (1 - centre[1]) / 2 * size[1])
+        assert player.overlay.free.contains(*px)
+        # a crossing row where it is drawn jumps to its moment; the drawn time bar seeks
+        player.seek(run.duration_s)
+        player.refresh()
+        r, seconds = player.overlay.rows[0]
+        assert player.click(*r.centre) == "jump" and player.t_s == seconds
+        track = player.overlay.track
+        assert player.click(track.x + track.w * 0.75, track.y + track.h / 2) == "scrub"
+        assert player.t_s == pytest.approx(0.75 * run.duration_s, rel=0.01)
+    finally:
+        player.exit()
