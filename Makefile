@@ -7,10 +7,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SYSTAMP := .venv/.system-deps
-APT_PACKAGES := mosquitto fonts-wqy-microhei libgl1 libegl1 libgl1-mesa-dri poppler-utils libusb-1.0-0 chromium chromium-driver
+APT_PACKAGES := mosquitto fonts-wqy-microhei libgl1 libegl1 libgl1-mesa-dri poppler-utils libusb-1.0-0 chromium chromium-driver xvfb xdotool
 DEMO_ARGS ?=
 
-.PHONY: demo test setup system-deps web lint bench clean
+.PHONY: demo test setup system-deps web lint bench clean mutation
 
 demo: setup
 	$(VENV)/bin/relic-twin demo $(DEMO_ARGS)
@@ -61,7 +61,13 @@ $(SYSTAMP): Makefile | $(VENV)/bin/python
 	touch $(SYSTAMP)
 
 lint: setup
-	$(VENV)/bin/ruff check simulation bridge twin_engine tests benchmarks
+	$(VENV)/bin/ruff check simulation bridge twin_engine tests benchmarks tools
+
+# Mutation testing of the core (mutmut; hours on two cores, so not part of `make test`): each core module
+# against its own fast tests, under nice; writes docs/mutation.txt. MUTATION_ARGS="risk alerts" for some.
+MUTATION_ARGS ?=
+mutation: setup
+	$(PY) tools/mutation.py $(MUTATION_ARGS)
 
 bench: setup
 	for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -17,6 +17,7 @@ from panda3d.core import GeomPoints, GeomTriangles, NodePath
 
 from simulation.paths import assets_dir, scenes_dir
 from simulation.scene import HallScan, Scene, load_scene
+from twin_engine import monitor_hud
 from twin_engine.hall import LOW_WALL_M, build_scan
 from twin_engine.meshes import apply_transform, read_points
 from twin_engine.monitor import MonitorScreen
@@ -115,7 +116,9 @@ def test_monitor_frame_shows_the_scan_colours_and_the_floor_field(monitor, scene
     pts, cols = pts[keep][::step], np.minimum(1.0, rgba[keep][::step, :3] / 255.0 * scan.brightness)
     px = _pixels(monitor, image, pts)
     h, w = rgb.shape[:2]
-    on = (px[:, 0] >= 0) & (px[:, 0] < w) & (px[:, 1] >= 0) & (px[:, 1] < h)
+    x0, y0, x1, y1 = monitor.free_area()  # the hall's view that the overlay's boxes leave free
+    on = (px[:, 0] >= x0) & (px[:, 0] < x1) & (px[:, 1] >= y0) & (px[:, 1] < y1)
+    on &= ~np.array([monitor_hud.covered(monitor._layers(), x, y) for x, y in px])
 
     # the scan: the 16 x 16 px cell most densely covered by scan points is coloured like them
     cell = 16
@@ -138,7 +141,8 @@ def test_monitor_frame_shows_the_scan_colours_and_the_floor_field(monitor, scene
     covered = binary_dilation(covered, iterations=8)
     checked = 0
     for p, (x, y) in zip(floor_pts, fpx, strict=True):
-        if not (4 <= x < w - 4 and 4 <= y < h - 4) or covered[y, x]:
+        if not (x0 + 4 <= x < x1 - 4 and y0 + 4 <= y < y1 - 4) or covered[y, x] \
+                or monitor_hud.covered(monitor._layers(), x, y):
             continue
         if any(np.hypot(*(p[:2] - s.position[:2])) < 0.4 for s in scene.sensors):
             continue  # drop lines and labels

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -59,6 +60,34 @@ def test_twpi_is_time_weighted_harmonic_mean():
         float(preservation_index(20, 50)))
     # a warm spell dominates: TWPI well below the arithmetic mean of PI
     assert time_weighted_preservation_index(t, temp, rh) < (a + b) / 2
+
+
+def test_pi_of_dry_air_is_infinite_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 1 / 0 is the documented answer, not a numpy warning
+        assert float(preservation_index(20.0, 0.0)) == math.inf
+
+
+def test_twpi_edge_cases():
+    """Unusable samples are left out (NaN, infinite RH, RH 0 whose PI is infinite); a single sample or
+    a record too short to weigh gives the plain value; nothing usable gives NaN."""
+    t = np.array([0.0, HOUR, 2 * HOUR, 3 * HOUR])
+    a, b = float(preservation_index(15, 50)), float(preservation_index(25, 50))
+    harmonic = 2 * a * b / (a + b)
+    assert time_weighted_preservation_index(t, [15.0, 25.0, 15.0, 25.0], [50.0] * 4) == pytest.approx(harmonic)
+    for bad in (np.nan, np.inf, 0.0):
+        rh = [50.0, 50.0, bad, 50.0]  # the third sample's hour is left out
+        got = time_weighted_preservation_index(t, [15.0, 25.0, 15.0, 25.0], rh)
+        assert got == pytest.approx(3 * a * b / (b + 2 * a), rel=1e-12), bad  # a, b, b for 1 h each
+    assert time_weighted_preservation_index([0.0], [25.0], [50.0]) == pytest.approx(b)
+    assert math.isnan(time_weighted_preservation_index(t, [20.0] * 4, [np.nan] * 4))
+    # samples a quarter second apart still weigh by time: harmonic, not arithmetic mean
+    assert time_weighted_preservation_index([0.0, 0.25], [15.0, 25.0], [50.0, 50.0]) == pytest.approx(harmonic)
+    # hot and damp (PI below a year) counts like any other sample
+    hot = float(preservation_index(50.0, 90.0))
+    assert hot < 1.0
+    assert time_weighted_preservation_index([0.0, HOUR], [50.0, 15.0], [90.0, 50.0]) == pytest.approx(
+        2 * hot * a / (hot + a))
 
 
 def test_twpi_weights_by_time_not_samples():

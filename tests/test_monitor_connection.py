@@ -18,6 +18,7 @@ from simulation.paths import scenes_dir
 from simulation.scene import load_scene
 from twin_engine.demo import FeedClient
 from twin_engine.hud import TIER_COLOURS
+from twin_engine.layout import Metrics, describe, escapes, overlaps, text_bounds
 from twin_engine.monitor import MonitorScreen
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,9 +107,10 @@ def test_status_line_is_drawn_in_its_tier_colour(monitor: MonitorScreen) -> None
     img = monitor.screenshot()
     w, h = img.getXSize(), img.getYSize()
     red = TIER_COLOURS["red"]
-    # the status line: under the title and the key hint, at the left (aspect-2D y -0.21 from the top)
-    y0 = int((0.21 - 0.03) / 2 * h)
-    hits = sum(1 for x in range(0, w // 3) for y in range(y0 - 6, y0 + 6)
+    # the status line: the header's second line, at the left
+    status = next(t for t in text_bounds(monitor.title.root, monitor.base.render2d, (w, h)) if "unreachable" in t.text)
+    y0 = int(status.rect.centre[1])
+    hits = sum(1 for x in range(0, w // 3) for y in range(y0 - 4, y0 + 4)
                if abs(img.getRed(x, y) - red[0]) < 0.12 and abs(img.getGreen(x, y) - red[1]) < 0.12
                and abs(img.getBlue(x, y) - red[2]) < 0.12)
     assert hits > 20
@@ -124,15 +126,12 @@ def test_long_alert_rows_do_not_overlap(monitor: MonitorScreen) -> None:
         monitor.lang = lang
         monitor.apply_snapshot({"type": "snapshot", "time": T0, "readings": [reading("S01", 20.0)], "alerts": alerts})
         monitor.render_frame()
-        boxes = []
-        for n in monitor.alert_list.root.findAllMatches("**/+TextNode"):
-            lo, hi = n.getTightBounds(monitor.alert_list.root)
-            if n.node().getText().startswith(("Relative", "青铜", "CO2", "二氧化碳")):
-                boxes.append((lo.z, hi.z))
-        assert len(boxes) == 5
-        boxes.sort(reverse=True)
-        for (lo_a, _), (_, hi_b) in zip(boxes, boxes[1:], strict=False):
-            assert hi_b < lo_a, f"alert rows overlap ({lang})"
+        size = (monitor.base.win.getXSize(), monitor.base.win.getYSize())
+        texts = text_bounds(monitor.canvas.root, monitor.base.render2d, size)
+        rows = [t for t in texts if t.text.startswith(("Relative", "青铜", "CO2", "二氧化碳"))]
+        assert rows, f"no alert row drawn ({lang})"
+        pairs, lone = overlaps(texts), escapes(texts, Metrics.of(size).window)
+        assert not pairs and not lone, describe(pairs, lone)
 
 
 def test_monitor_with_nobody_listening_exits_1(tmp_path: Path) -> None:

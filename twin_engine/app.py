@@ -149,6 +149,7 @@ def run_monitor(scene: Any, drain: Callable[[], Iterable[Mapping[str, Any]]], la
     screen = MonitorScreen(base, scene, lang=lang)
     screen.on_acknowledge = on_acknowledge
     screen.on_replay_request = on_replay_request
+    screen.on_quit = base.userExit  # Esc twice
     app = TwinApp(base)
     app.show(screen)
     attach_feed(base, screen, drain)

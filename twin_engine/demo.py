@@ -217,6 +217,7 @@ def run_monitor(scene: Any, feed: FeedClient, headless: bool, seconds: float | N
 
     base = make_base(offscreen=headless, size=size)
     monitor = MonitorScreen(base, scene, lang=lang)
+    monitor.on_quit = base.userExit  # Esc twice
     TwinApp(base).show(monitor)  # keys, mouse (click to select, drag to orbit) and the per-frame update
     if on_acknowledge is not None:
         monitor.on_acknowledge = on_acknowledge

@@ -908,8 +908,8 @@ def kiosk_main(argv: list[str]) -> int:
 
     from simulation.paths import scenes_dir
     from simulation.scene import load_scene
-    from twin_engine.app import TwinApp, make_base
-    from twin_engine.display import HEADLESS_SIZE, display_size, open_plan, parse_size, window_plan
+    from twin_engine.app import make_base
+    from twin_engine.display import HEADLESS_SIZE, parse_size
 
     p = argparse.ArgumentParser(prog="relic-twin kiosk", description="visitor kiosk / 观众导览终端")
     p.add_argument("--scene", default=str(scenes_dir() / "demo_hall"))
@@ -939,15 +939,27 @@ def kiosk_main(argv: list[str]) -> int:
     if headless:
         base = make_base(offscreen=True, size=requested or HEADLESS_SIZE, title="relic-twin kiosk")
         return _kiosk_headless(base, scene, args.lang, idle, relic, Path(args.out), args.seconds, args.every, sys.stdout)
-    plan = window_plan(display_size(), requested, fullscreen=not args.windowed)
+    _, _, app = open_kiosk_window(scene, args.lang, idle, args.windowed, requested)
+    app.run()
+    return 0
+
+
+def open_kiosk_window(scene: Scene, lang: str = "zh-CN", idle: IdleSettings | None = None, windowed: bool = False,
+                      size: tuple[int, int] | None = None) -> tuple[Any, KioskScreen, Any]:
+    """Open the kiosk on the display: full screen at the display's own resolution, or ``windowed``
+    at ``size`` fitted into the display (``display.window_plan``). Returns (base, screen, app);
+    ``app.run()`` runs it, the staff chord ends it."""
+    from twin_engine.app import TwinApp, make_base
+    from twin_engine.display import display_size, open_plan, window_plan
+
+    plan = window_plan(display_size(), size, fullscreen=not windowed)
     base = make_base(offscreen=False, size=plan.size, title="relic-twin kiosk")
     open_plan(base, plan)
     base.exitFunc = None
-    screen = KioskScreen(base, scene, lang=args.lang, idle=idle, on_staff_exit=base.userExit)
+    screen = KioskScreen(base, scene, lang=lang, idle=idle, on_staff_exit=base.userExit)
     app = TwinApp(base)
     app.show(screen)
-    app.run()
-    return 0
+    return base, screen, app
 
 
 def relic_id(scene: Scene, text: str) -> str:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -48,16 +49,18 @@ from panda3d.core import (
     TransparencyAttrib,
 )
 
+from simulation.alerts import duration_label
 from simulation.hall_time import local_label
 from simulation.quantities import QUANTITIES
 from simulation.scene import Scene
 from simulation.scene_alerts import representative_sensor
-from twin_engine import colormap, hud
+from twin_engine import colormap, hud, monitor_hud
 from twin_engine.app import grab_frame, write_png
 from twin_engine.camera import CameraRig, View
 from twin_engine.field_view import FieldView, Reading
 from twin_engine.hall import GLASS, PICK_MASK, PICK_TAG, HallNodes, build_hall, hall_radius, light_hall, zone_centre
 from twin_engine.keys import MONITOR_KEYS
+from twin_engine.layout import Canvas
 from twin_engine.texts import pick, t
 
 TIER_RANK = {"red": 2, "yellow": 1}
@@ -71,6 +74,10 @@ LABEL_SCALE = 0.3
 REPLAY_SPAN_H = 168.0
 """How far back the replay slider reaches, hours (a week)."""
 LEGEND_SAMPLES = 64
+TOAST_S = 4.0
+"""How long a passing note ("no alert to jump to", "press Esc again to quit") stays, s."""
+QUIT_WINDOW_S = 3.0
+"""A second Esc within this many seconds of the first quits (one Esc alone never does)."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,9 @@ class MonitorScreen:
         self._replay_alerts: dict[str, dict[str, Any]] | None = None
         self._dirty = True
         self._drag: tuple[str, float, float, float, float] | None = None
+        self._alerts_drawn = 0
+        self.regions: monitor_hud.Regions | None = None
+        base.camLens.setFilmOffset(0, 0)
 
         self.root = base.render.attachNewNode("monitor")
         light_hall(self.root)
@@ -152,29 +162,47 @@ class MonitorScreen:
         self.highlight = self.root.attachNewNode("selection")
         self.highlight.setLightOff(1)
         self.highlight.setBin("fixed", 30)
-        self.title = hud.TitleBar(base.a2dTopLeft, self.font)
-        self.legend = hud.Legend(base.a2dBottomLeft, self.font)
-        self.alert_list = hud.AlertList(base.a2dTopRight, self.font)
-        self.panel = hud.Panel(base.a2dBottomRight, self.font)
-        self.replay_bar = hud.ReplayBar(base.a2dBottomCenter, self.font)
+        self.canvas = Canvas(base.render2d, "monitor-hud", self.window_size(), self.font)
+        self.title = monitor_hud.Header(self.canvas, "header")
+        self.legend = monitor_hud.Legend(self.canvas, "legend")
+        self.alert_list = monitor_hud.AlertList(self.canvas, "alerts")
+        self.panel = monitor_hud.Panel(self.canvas, "panel")
+        self.replay_bar = monitor_hud.Footer(self.canvas, "footer")
+        self.alert_first = 0  # the first alert row shown (PgUp / PgDn scroll)
+        self._toast: tuple[str, float] = ("", 0.0)  # (text key, until: time.monotonic())
+        self._escape_at = -1e9
+        self.on_quit: Callable[[], None] | None = None  # the app's exit (set by whoever runs the window)
         self._picker = self._make_picker()
         base.camLens.setFov(50)
         base.camLens.setNearFar(0.1, 300.0)
         self.rig = CameraRig(base.camera, self.overview())
         self._overview_distance = self.rig.view.distance
         self._label_k = 1.0
+        self._label_grow = 1.0
         self.refresh()
+        self.rig.go(self.overview())  # framed again now that the overlay's free area is known
+        self.rig.snap()
+        self._overview_distance = self.rig.view.distance
+        self._label_grow = 1.0 / self._free_fraction()
+        self._scale_labels()
 
     # --- lifecycle --------------------------------------------------------------
 
     def enter(self) -> None:
-        self.base.accept("window-event", lambda _win: self._mark())
+        self.base.accept("window-event", self._window_event)
+
+    def _window_event(self, win: Any) -> None:
+        """A resize, full screen or close: ShowBase's own handling (the aspect ratio, the exit on
+        close), then the overlay is laid out again for the new size."""
+        self.base.windowEvent(win)
+        self._mark()
 
     def exit(self) -> None:
         """Remove every node this screen made."""
-        self.base.ignore("window-event")
-        for widget in (self.title, self.legend, self.alert_list, self.panel, self.replay_bar):
+        self.base.accept("window-event", self.base.windowEvent)  # ShowBase's own handler back
+        for widget in self._layers():
             widget.destroy()
+        self.canvas.root.removeNode()
         self.root.clearLight()
         self.root.removeNode()
 
@@ -185,6 +213,9 @@ class MonitorScreen:
         self._drag_update()
         self.rig.update(dt)
         self._scale_labels()
+        if self._toast[0] and time.monotonic() > self._toast[1]:
+            self._toast = ("", 0.0)
+            self._mark()
         if self._dirty:
             self.refresh()
 
@@ -347,14 +378,19 @@ class MonitorScreen:
             "orbit_down": lambda: rig.orbit(0, 8),
             "zoom_in": lambda: rig.zoom(1 / 1.15),
             "zoom_out": lambda: rig.zoom(1.15),
+            "wheel_up": lambda: self._wheel(-1),
+            "wheel_down": lambda: self._wheel(1),
             "toggle_language": self.toggle_language,
             "acknowledge_top": self.acknowledge_top,
             "apply_advice": self.apply_advice,
             "replay_back": lambda: self.request_replay(math.floor(self.replay_hours + 1e-6) + 1),
             "replay_forward": lambda: self.request_replay(math.ceil(self.replay_hours - 1e-6) - 1),
-            "replay_alert": self.replay_alert,
+            "replay_alert": self.jump_to_alert,
             "show_live": self.show_live,
             "clear_selection": lambda: self.select(None),
+            "back": self.back,
+            "alerts_down": lambda: self.scroll_alerts(1),
+            "alerts_up": lambda: self.scroll_alerts(-1),
             "select_or_orbit_start": lambda: self._drag_start("orbit"),
             "orbit_end": lambda: self._drag_end(click=True),
             "pan_start": lambda: self._drag_start("pan"),
@@ -366,6 +402,58 @@ class MonitorScreen:
             i = int(action.rsplit("_", 1)[1]) - 1
             if 0 <= i < len(self.scene.zones):
                 rig.go(self.zone_view(i))
+
+    def back(self) -> None:
+        """Esc: close the panel; else leave the replay; else, pressed twice within
+        :data:`QUIT_WINDOW_S`, quit (``on_quit``) -- the first press says so in the footer."""
+        now = time.monotonic()
+        if self.selection is not None:
+            self.select(None)
+        elif self.replay is not None or self.replay_hours > 0:
+            self.show_live()
+        elif now - self._escape_at <= QUIT_WINDOW_S:
+            if self.on_quit is not None:
+                self.on_quit()
+            return
+        else:
+            self._escape_at = now
+            self.say("esc_again")
+            return
+        self._escape_at = -1e9
+
+    def say(self, key: str) -> None:
+        """Show the note ``texts[key]`` in the footer for :data:`TOAST_S` seconds."""
+        self._toast = (key, time.monotonic() + TOAST_S)
+        self._mark()
+
+    def toast(self) -> str:
+        """The note shown now, in the screen's language ('' when none)."""
+        return t(self._toast[0], self.lang) if self._toast[0] else ""
+
+    def jump_to_alert(self, alert_id: str | None = None) -> str | None:
+        """J: replay the moment the top alert began; with no alert, say so."""
+        if not self._shown_alerts():
+            self.say("no_alert_to_jump")
+            return None
+        return self.replay_alert(alert_id)
+
+    def _wheel(self, step: int) -> None:
+        """The mouse wheel: over the alert list it scrolls the list a row, elsewhere it zooms."""
+        mw = self.base.mouseWatcherNode
+        box = self.alert_list.covers
+        if mw is not None and mw.hasMouse() and box is not None and box.contains(*self.to_px(*mw.getMouse())):
+            n = len(self._shown_alerts())
+            self.alert_first = max(0, min(max(0, n - 1), self.alert_first + step))
+            self._mark()
+        else:
+            self.rig.zoom(1.15 if step > 0 else 1 / 1.15)
+
+    def scroll_alerts(self, step: int) -> None:
+        """PgDn / PgUp: scroll the alert list by about a page."""
+        n = len(self._shown_alerts())
+        page = max(1, self._alerts_drawn)
+        self.alert_first = max(0, min(max(0, n - 1), self.alert_first + step * page))
+        self._mark()
 
     def set_quantity(self, quantity: str) -> None:
         if quantity in self.quantities:
@@ -412,6 +500,7 @@ class MonitorScreen:
         scanned hall, whose equipment and walls stand up from the floor)."""
         x0, y0, x1, y1 = self.scene.bounds
         fit = hall_radius(self.scene) / math.tan(math.radians(0.5 * self.base.camLens.getFov()[0]))
+        fit /= self._free_fraction()
         if self.nodes.scan is not None:
             return View(((x0 + x1) / 2, (y0 + y1) / 2 - 0.2, 0.9), 0.0, -40.0, 1.3 * fit)
         return View(((x0 + x1) / 2, (y0 + y1) / 2 - 0.5, 0.0), 0.0, -56.0, 1.06 * fit)
@@ -487,7 +576,58 @@ class MonitorScreen:
         if mw is None or not mw.hasMouse():
             return
         m = mw.getMouse()
+        if mode == "orbit" and self.pointer_down(*self.to_px(m[0], m[1])):
+            return  # the overlay took it
         self._drag = (mode, m[0], m[1], m[0], m[1])
+
+    # --- the overlay under the pointer: what is drawn is what is clicked ----------------------------
+
+    def window_size(self) -> tuple[int, int]:
+        win = self.base.win
+        return (int(win.getXSize()), int(win.getYSize())) if win is not None else (1280, 720)
+
+    def to_px(self, x: float, y: float) -> tuple[float, float]:
+        """Window pixels (origin top left) of film point (x, y) in -1..1."""
+        w, h = self.window_size()
+        return (x + 1) / 2 * w, (1 - y) / 2 * h
+
+    def to_film(self, px: float, py: float) -> tuple[float, float]:
+        w, h = self.window_size()
+        return 2 * px / w - 1, 1 - 2 * py / h
+
+    def pointer_down(self, px: float, py: float) -> bool:
+        """A press at window pixel (px, py): a button, an alert row, the replay track or the close
+        box act; anywhere else on the overlay's boxes is swallowed. False when it is for the hall."""
+        if self._dirty:
+            self.refresh()
+        hit = monitor_hud.hit_at(self._layers(), px, py)
+        if hit is not None:
+            self._on_hit(hit, px)
+            if hit.action == "replay_at":
+                self._drag = ("slider", px, py, px, py)
+            return True
+        return monitor_hud.covered(self._layers(), px, py)
+
+    def click_px(self, px: float, py: float) -> tuple[str, str] | None:
+        """A whole click (press and release) at window pixel (px, py), as the mouse does it:
+        the overlay first, else the hall (select what is there). Returns the selection."""
+        if not self.pointer_down(px, py):
+            self.click(*self.to_film(px, py))
+        self._drag = None
+        return self.selection
+
+    def _on_hit(self, hit: monitor_hud.Hit, px: float) -> None:
+        if hit.action == "ack":
+            self.acknowledge(hit.arg)
+        elif hit.action == "jump":
+            self.replay_alert(hit.arg)
+        elif hit.action == "close_panel":
+            self.select(None)
+        elif hit.action == "replay_at":
+            self._slider_moved(self.replay_bar.hours_at(px))
+
+    def _layers(self) -> list[Any]:
+        return [self.legend, self.alert_list, self.panel, self.replay_bar, self.title]
 
     def _drag_update(self) -> None:
         mw = self.base.mouseWatcherNode
@@ -496,6 +636,12 @@ class MonitorScreen:
         mode, x0, y0, lx, ly = self._drag
         m = mw.getMouse()
         dx, dy = m[0] - lx, m[1] - ly
+        if mode == "slider":
+            px, _ = self.to_px(m[0], m[1])
+            if abs(px - lx) >= 1:
+                self._slider_moved(self.replay_bar.hours_at(px))
+            self._drag = (mode, x0, y0, px, ly)
+            return
         if mode == "orbit":
             self.rig.orbit(dx * 120, dy * 60)
         else:
@@ -505,7 +651,7 @@ class MonitorScreen:
 
     def _drag_end(self, click: bool) -> None:
         drag, self._drag = self._drag, None
-        if drag is None or not click:
+        if drag is None or not click or drag[0] == "slider":
             return
         _, x0, y0, x1, y1 = drag
         if math.hypot(x1 - x0, y1 - y0) < 0.01:
@@ -515,12 +661,15 @@ class MonitorScreen:
 
     def _scale_labels(self) -> None:
         """Keep sensor labels and badges about the same size on screen as the camera zooms."""
-        k = min(1.0, max(0.25, self.rig.view.distance / self._overview_distance))
+        # the overview stands back as far as the overlay narrows the view: labels grow to match
+        k = min(1.0, max(0.25, self.rig.view.distance / self._overview_distance)) * self._label_grow
         if abs(k - self._label_k) < 1e-3:
             return
         self._label_k = k
         for sid in self._labels:
             self.nodes.sensors[sid].find(f"label-{sid}").setScale(LABEL_SCALE * k)
+        for aid, holder in self.nodes.actuators.items():
+            holder.find(f"label-{aid}").setScale(LABEL_SCALE * k)
         self.badges.setScale(1.0)
         for badge in self.badges.getChildren():
             badge.setScale(k)
@@ -679,35 +828,114 @@ class MonitorScreen:
             badge.setTag("badge", f"{kind}:{ident}:{tier}")
 
     def _draw_hud(self) -> None:
+        """Lay the overlay out for the window's size (regions from measured text) and redraw
+        each part whose data or place changed."""
         lang = self.lang
+        size = self.window_size()
+        if size != (self.canvas.metrics.width, self.canvas.metrics.height):
+            self.canvas.resize(size)
+            self._hud_state = {k: v for k, v in self._hud_state.items() if k == "badges"}
+        m = self.canvas.metrics
         q = QUANTITIES[self.quantity]
         tz = self.scene.timezone
         mode = (f"{t('replay', lang)} {local_label(self.replay_time, tz)}" if self.replay is not None
                 else f"{t('live', lang)} {local_label(self.time, tz)}")
-        rows = tuple(hud.AlertRow(str(a["id"]), str(a.get("tier", "yellow")),
-                                  pick(a.get("summary") or a.get("message") or {"en": str(a.get("cause", ""))}, lang),
-                                  bool(a.get("acknowledged"))) for a in self._shown_alerts())
-        self._show_if_changed("title", self.title.show,
-                              f"{pick(self.scene.name, lang)}  |  {q.label(lang)} ({q.unit})  |  {mode}", t("help", lang),
-                              *self.connection_line())
+        title = f"{pick(self.scene.name, lang)}  |  {q.label(lang)} ({q.unit})  |  {mode}"
+        status, tier = self.connection_line()
+        rows = self.alert_rows()
         connected = self.connection[0] == "connected"
-        self._show_if_changed("legend", self.legend.show, legend_data(self.quantity, lang))
-        self._show_if_changed("alerts", self.alert_list.show, t("alerts", lang), rows,
-                              t("no_alerts" if connected else "alerts_unknown", lang),
-                              t("ack_hint", lang), t("acknowledged", lang), t("ack_button", lang),
-                              self._ack_clicked, self._jump_clicked)
+        words = monitor_hud.AlertTexts(t("alerts", lang), t("no_alerts" if connected else "alerts_unknown", lang),
+                                       t("acknowledged", lang), t("ack_button", lang), t("ack_hint", lang),
+                                       t("more_rows", lang))
         label = (f"{t('replay', lang)} {local_label(self.replay_time, tz)}  ({t('hours_ago', lang).format(h=f'{self.replay_hours:.0f}')})"
                  if self.replay is not None else f"{t('live', lang)}  |  {t('replay_hint', lang)}")
-        self._show_if_changed("replay", self.replay_bar.show,
-                              hud.ReplayData(self.replay_hours, self.replay_span_h, label, self.replay is None),
-                              self._slider_moved)
-        self._show_if_changed("panel", self.panel.show, self.panel_data())
+        replay = hud.ReplayData(self.replay_hours, self.replay_span_h, label, self.replay is None)
+        legend = legend_data(self.quantity, lang)
+        panel = self.panel_data()
+        toast = self.toast()
+        header_h = monitor_hud.header_height(self.canvas, m.width, title, t("help", lang), status)
+        footer_h = monitor_hud.footer_height(self.canvas, toast)
+        regions = monitor_hud.regions(m, header_h, footer_h, monitor_hud.legend_width(self.canvas, legend),
+                                      panel is not None, 0.0)
+        alerts_h = self.alert_list.rows_height(regions.alerts.w, rows, words)
+        panel_h = self.panel.wanted_height(regions.panel.w, panel) if panel is not None and regions.panel else 0.0
+        regions = monitor_hud.regions(m, header_h, footer_h, regions.legend.w, panel is not None, alerts_h, panel_h)
+        self.regions = regions
+        self._centre_lens(regions)
+        self._show_if_changed("title", self.title.show, regions.header, title, t("help", lang), status, tier)
+        self._show_if_changed("replay", self.replay_bar.show, regions.footer, replay, toast)
+        self._show_if_changed("legend", self.legend.show, regions.legend, legend)
+        self.alert_first = min(self.alert_first, max(0, len(rows) - 1))
+        if self._hud_state.get("alerts") != (regions.alerts, rows, words, self.alert_first):
+            self._hud_state["alerts"] = (regions.alerts, rows, words, self.alert_first)
+            self._alerts_drawn = self.alert_list.show(regions.alerts, rows, words, self.alert_first)
+        if panel is None or regions.panel is None:
+            if self._hud_state.get("panel") is not None:
+                self.panel.clear()
+            self._hud_state["panel"] = None
+        else:
+            chart_words = monitor_hud.ChartTexts(t("axis_past", lang), t("axis_now", lang), t("axis_ahead", lang),
+                                                 t("limit_word", lang), t("more_rows", lang), "×")
+            box = monitor_hud.place_panel(regions.panel, self.panel.wanted_height(regions.panel.w, panel), m.portrait)
+            self._show_if_changed("panel", self.panel.show, box, panel, chart_words, self._chart_min_span())
 
-    def _ack_clicked(self, alert_id: str) -> None:
-        self.acknowledge(alert_id)
+    def free_area(self) -> tuple[float, float, float, float] | None:
+        """(x0, y0, x1, y1) window px of the hall's view that the overlay leaves free (None before the
+        first layout): between the legend and the alert column (the window's edge when the list is
+        short and no panel is open), the header and the footer; in portrait right of the legend,
+        between the alerts and the panel."""
+        r = self.regions
+        if r is None:
+            return None
+        m = self.canvas.metrics
+        if m.portrait:
+            bottom = r.panel.y if r.panel is not None else r.footer.y
+            return r.legend.right, r.alerts.bottom, float(m.width), bottom
+        tall = r.panel is not None or r.alerts.h > 0.5 * (r.footer.y - r.header.bottom)
+        right = r.alerts.x if tall else float(m.width)  # a short alert list leaves the hall the width
+        return r.legend.right, r.header.bottom, right, r.footer.y
 
-    def _jump_clicked(self, alert_id: str) -> None:
-        self.replay_alert(alert_id)
+    def _centre_lens(self, regions: monitor_hud.Regions) -> None:
+        """Shift the lens (film offset) so the middle of the view is the middle of the free area:
+        the hall is framed where the overlay leaves it room, not under the alert column."""
+        area = self.free_area()
+        if area is None:
+            return
+        w, h = self.canvas.metrics.width, self.canvas.metrics.height
+        cx, cy = (area[0] + area[2]) / 2, (area[1] + area[3]) / 2
+        lens = self.base.camLens
+        film = lens.getFilmSize()
+        offset = (-(cx - w / 2) / w * film[0], (cy - h / 2) / h * film[1])
+        if (round(offset[0], 5), round(offset[1], 5)) != tuple(round(v, 5) for v in lens.getFilmOffset()):
+            lens.setFilmOffset(*offset)
+
+    def _free_fraction(self) -> float:
+        """The free area's share of the window's width or height, whichever is smaller (1 before layout)."""
+        area = self.free_area()
+        if area is None:
+            return 1.0
+        m = self.canvas.metrics
+        return max(0.4, min((area[2] - area[0]) / m.width, (area[3] - area[1]) / m.height * 1.4, 1.0))
+
+    def alert_rows(self) -> tuple[hud.AlertRow, ...]:
+        """The shown alerts as the list's rows, worst first: the alert's summary and how long it
+        has been open at the shown moment (``· open 2 h 5 min``)."""
+        lang = self.lang
+        now = parse_time(self.replay_time if self.replay is not None else self.time)
+        rows = []
+        for a in self._shown_alerts():
+            text = pick(a.get("summary") or a.get("message") or {"en": str(a.get("cause", ""))}, lang)
+            began = parse_time(str(a.get("started_at") or ""))
+            if now is not None and began is not None and now >= began:
+                text += "  · " + t("open_for", lang).format(d=duration_label((now - began).total_seconds(), lang))
+            rows.append(hud.AlertRow(str(a["id"]), str(a.get("tier", "yellow")), text, bool(a.get("acknowledged"))))
+        return tuple(rows)
+
+    def _chart_min_span(self) -> float:
+        """The chart's smallest value span: ten steps of the shown precision (1 °C, 1 %RH, 10 lx)."""
+        details = self.details.get(self.selection) if self.selection else None
+        q = QUANTITIES.get(details.quantity if details else self.quantity)
+        return 10.0 ** (1 - q.precision) if q else 1.0
 
     def _slider_moved(self, hours_back: float) -> None:
         hours = float(round(hours_back))

@@ -68,16 +68,24 @@ def demo_state(scene: Any, time: str = "2026-11-25T14:00:00Z") -> tuple[list[dic
             }.get(q, qq.low + 0.002 * (qq.high - qq.low))
             readings.append({"sensor": s.id, "quantity": q, "time": time, "value": value, "unit": qq.unit,
                              "quality": "ok", "stale": s.id == "S06"})
+    rh = next(r["value"] for r in readings if (r["sensor"], r["quantity"]) == ("S02", "relative_humidity"))
     alerts = [
-        {"id": "demo-1", "tier": "red", "target": {"kind": "relic", "id": "ding"}, "cause": "rh_high",
+        {"id": "demo-1", "tier": "red", "target": {"kind": "relic", "id": "ding"}, "cause": "relative_humidity_high",
          "started_at": "2026-11-25T11:20:00Z", "acknowledged": False,
-         "message": {"zh-CN": "青铜鼎：相对湿度超过限值", "en": "Bronze ding: RH above its limit"}},
-        {"id": "demo-2", "tier": "yellow", "target": {"kind": "zone", "id": "painting"}, "cause": "t_high",
+         "summary": {"zh-CN": f"兽面纹青铜鼎：相对湿度自 19:20 起超过上限 40.0 %RH，峰值 {rh + 2.1:.1f} %RH，"
+                              f"当前 {rh:.1f} %RH；低于 39.0 %RH 后解除",
+                     "en": f"Bronze ding with taotie mask: RH over its 40.0 %RH limit since 19:20, peak {rh + 2.1:.1f} %RH, "
+                           f"now {rh:.1f} %RH; clears below 39.0 %RH"}},
+        {"id": "demo-2", "tier": "yellow", "target": {"kind": "relic", "id": "silk_painting"}, "cause": "light_dose",
          "started_at": "2026-11-25T13:05:00Z", "acknowledged": False,
-         "message": {"zh-CN": "书画厅：温度偏高", "en": "Painting gallery: temperature high"}},
-        {"id": "demo-3", "tier": "yellow", "target": {"kind": "sensor", "id": "S06"}, "cause": "stale",
+         "summary": {"zh-CN": "山水设色绢本：年曝光量 62 klx·h/a 超过年限值 50 klx·h/a（按近7天折算全年），自 21:05 起；"
+                              "低于 45 klx·h/a 后解除",
+                     "en": "Landscape, ink and colour on silk: light dose 62 klx·h/a over its 50 klx·h/a limit "
+                           "(last 7 days, annualised) since 21:05; clears below 45 klx·h/a"}},
+        {"id": "demo-3", "tier": "yellow", "target": {"kind": "sensor", "id": "S06"}, "cause": "offline",
          "started_at": "2026-11-25T13:30:00Z", "acknowledged": True,
-         "message": {"zh-CN": "S06 数据过期", "en": "S06: no data for 30 min"}},
+         "summary": {"zh-CN": "传感器S06离线：自 21:15 起无数据（已 45 分钟，允许 15 分钟）；恢复上报后解除",
+                     "en": "Sensor S06 offline: no data since 21:15 (45 min, 15 min allowed); clears when it reports again"}},
     ]
     return readings, alerts
 
@@ -101,9 +109,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     base = make_base(offscreen=True, size=(1280, 720))
     hours = np.arange(-24.0, 0.01, 0.5)
     ahead = np.arange(0.0, 12.01, 0.5)
-    details = Details("relative_humidity", Series(list(hours), list(52 + 3 * np.sin(hours / 4) - 0.2 * hours)),
-                      Series(list(ahead), list(52 + 0.4 * ahead), list(50 + 0.2 * ahead), list(54 + 0.6 * ahead)),
-                      (35.0, 55.0))
+    now = next(r["value"] for r in readings if (r["sensor"], r["quantity"]) == ("S02", "relative_humidity"))
+    past = now - 1.5 * np.sin(hours / 4) * (hours / 24)  # ends at the value the panel lists for S02 now
+    details = Details("relative_humidity", Series(list(hours), list(past)),
+                      Series(list(ahead), list(now + 0.1 * ahead), list(now - 0.05 * ahead), list(now + 0.25 * ahead)),
+                      (40.0, 40.0), [("Risk", "red · Relative humidity"), ("Limits", "0–40 %RH"),
+                                     ("24 h range · S02", f"{past.min():.1f}–{past.max():.1f} %RH")], sensor="S02")
     shots = (("monitor_overview_en.png", "en", "temperature", ("relic", "ding"), "view_overview"),
              ("monitor_humidity_zh.png", "zh-CN", "relative_humidity", None, "view_overview"),
              ("monitor_zone_en.png", "en", "temperature", ("sensor", "S07"), "view_zone_4"))

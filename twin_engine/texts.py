@@ -2,14 +2,15 @@
 
 Quantity names and units come from ``simulation/quantities.py``; scene
 names (hall, zones, relics) from the scene document. Everything else a
-user reads is here, looked up with :func:`t`.
+user reads is here, looked up with :func:`t` (``bridge/texts.py``'s lookup; scene
+texts with its ``pick``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-LANGS = ("zh-CN", "en")
+from bridge.texts import LANGS, lookup, pick
 
 TEXTS: Mapping[str, Mapping[str, str]] = {
     "title": {"zh-CN": "文物数字孪生 · 实时监测", "en": "Relic twin · live monitor"},
@@ -21,7 +22,15 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "alerts": {"zh-CN": "告警", "en": "Alerts"},
     "no_alerts": {"zh-CN": "无告警", "en": "No alerts"},
     "acknowledged": {"zh-CN": "已确认", "en": "acknowledged"},
-    "ack_hint": {"zh-CN": "[A] 确认首条告警", "en": "[A] acknowledge top alert"},
+    "ack_hint": {"zh-CN": "A 确认首条  J 跳到告警开始  PgUp/PgDn 翻页", "en": "A ack top  J jump to its start  PgUp/PgDn scroll"},
+    "more_rows": {"zh-CN": "还有 {n} 条", "en": "+{n} more"},
+    "open_for": {"zh-CN": "已持续 {d}", "en": "open {d}"},
+    "no_alert_to_jump": {"zh-CN": "当前没有告警，J 无处可跳", "en": "No alert to jump to"},
+    "esc_again": {"zh-CN": "再按一次 Esc 退出监测", "en": "Press Esc again to quit the monitor"},
+    "axis_past": {"zh-CN": "-24 小时", "en": "-24 h"},
+    "axis_now": {"zh-CN": "现在", "en": "now"},
+    "axis_ahead": {"zh-CN": "+12 小时", "en": "+12 h"},
+    "limit_word": {"zh-CN": "限值", "en": "limit"},
     "tier_red": {"zh-CN": "红色", "en": "red"},
     "tier_yellow": {"zh-CN": "黄色", "en": "yellow"},
     "relic": {"zh-CN": "文物", "en": "Relic"},
@@ -41,8 +50,8 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "replay": {"zh-CN": "回放", "en": "Replay"},
     "live": {"zh-CN": "实时", "en": "Live"},
     "help": {
-        "zh-CN": "Q/E 切换指标  T 温度  H 湿度  0-4 视角  方向键/拖动 旋转  右键 平移  滚轮 缩放  [ ] 回放  L 语言  F 全屏",
-        "en": "Q/E quantity  T temp  H humidity  0-4 views  arrows/drag orbit  right-drag pan  wheel zoom  [ ] replay  L language  F full screen",
+        "zh-CN": "Q/E 切换指标  T 温度  H 湿度  0-4 视角  方向键/拖动 旋转  右键 平移  滚轮 缩放  [ ] 回放  L 语言  P 执行建议  F 全屏  Esc 返回（连按两次退出）",
+        "en": "Q/E quantity  T temp  H humidity  0-4 views  arrows/drag orbit  right-drag pan  wheel zoom  [ ] replay  L language  P apply advice  F full screen  Esc back (twice: quit)",
     },
     "mesh": {"zh-CN": "三维模型", "en": "3D model"},
     "stand_in": {"zh-CN": "替代模型（非本件文物扫描）", "en": "stand-in (not a scan of this object)"},
@@ -69,12 +78,7 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
 
 def t(key: str, lang: str = "en") -> str:
     """The text ``key`` in ``lang`` ("zh-CN"/"zh" or "en"); English when missing."""
-    entry = TEXTS[key]
-    return entry.get("zh-CN" if lang.startswith("zh") else "en", entry["en"])
+    return lookup(TEXTS, key, lang)
 
 
-def pick(text: Mapping[str, str], lang: str) -> str:
-    """A scene text table (``{"zh-CN": ..., "en": ...}``) in ``lang``."""
-    if lang.startswith("zh"):
-        return text.get("zh-CN") or text.get("zh") or text.get("en", "")
-    return text.get("en") or next(iter(text.values()), "")
+__all__ = ["LANGS", "TEXTS", "pick", "t"]
