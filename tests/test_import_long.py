@@ -84,8 +84,8 @@ def test_hidden_sensor_column_is_refused_naming_it(tmp_path: Path) -> None:
     with pytest.raises(LoggerFileError, match="give --sensor-column 'where'"):
         read_logger_file(f, "s", now=NOW)
     g = tmp_path / "grouped.csv"  # grouped by sensor: the times go back where the sensor changes
-    g.write_text("time,where,temperature\n2025-01-01 00:00,east,20\n2025-01-01 00:10,east,20\n"
-                 "2025-01-01 00:05,west,25\n", encoding="utf-8")
+    g.write_text("time,where,temperature\n2025-01-01 00:00,east,20\n2025-01-01 03:00,east,20\n"
+                 "2025-01-01 00:05,west,25\n2025-01-01 03:05,west,25\n", encoding="utf-8")
     with pytest.raises(LoggerFileError, match="'where'"):
         read_logger_file(g, "s", now=NOW)
 

@@ -242,7 +242,7 @@ def import_main(argv: list[str], open_sink: Callable[[str | None, Path], Reading
               f"--sensor-column NAME) / 文件没有传感器列：请用 --sensor 指定传感器编号", file=sys.stderr)
         return 2
     if result.sensor_column is not None and args.sensor:
-        print(f"relic-twin import: {path.name} names its sensors in column {result.sensor_column!r}: map "
+        print(f"relic-twin import: {path.name} names its sensors in {result.sensor_column!r}: map "
               f"them with --map SRC={args.sensor} instead of --sensor / 文件在列 {result.sensor_column!r} "
               f"中列出传感器：请用 --map 源={args.sensor} 代替 --sensor", file=sys.stderr)
         return 2
