@@ -745,7 +745,9 @@ class KioskScreen:
             if key == "tour" and self.tour_menu and len(tours) > 1:
                 self._draw_tour_menu(tours, x, y)
             x += bw + u * 0.6
-        if self.selected is None:  # on a strip of its own: over a pale mesh it was unreadable
+        if self.selected is None and self.tour_menu and m.portrait:
+            pass  # the list of tours rises over the hint's strip: the hint waits until it closes
+        elif self.selected is None:  # on a strip of its own: over a pale mesh it was unreadable
             lines, size, strip = self._hint_lines()
             rect(layer.root, strip, (0.12, 0.12, 0.14, 0.8))
             top = strip.y + (strip.h - block_height(len(lines), size)) / 2
