@@ -19,21 +19,28 @@ def fill_short_gaps(y: np.ndarray, max_gap_steps: int) -> np.ndarray:
     Returns a new (n, t) float array.
     """
     y = np.asarray(y, dtype=float)
-    n, t = y.shape
-    valid = np.isfinite(y)
-    if valid.all() or max_gap_steps <= 0:
-        return y.copy()
-    idx = np.broadcast_to(np.arange(t), (n, t))
-    prev = np.maximum.accumulate(np.where(valid, idx, -1), axis=1)
-    nxt = np.minimum.accumulate(np.where(valid, idx, t)[:, ::-1], axis=1)[:, ::-1]
-    gap = nxt - prev - 1
-    fill = ~valid & (prev >= 0) & (nxt < t) & (gap <= max_gap_steps)
-    out = y.copy()
-    if fill.any():
-        rows, cols = np.nonzero(fill)
-        p, q = prev[rows, cols], nxt[rows, cols]
-        w = (cols - p) / (q - p)
-        out[rows, cols] = (1.0 - w) * y[rows, p] + w * y[rows, q]
+    out = np.array(y, dtype=float, order="C")  # a copy
+    if max_gap_steps <= 0 or out.size == 0:
+        return out
+    t = out.shape[1]
+    # on the flattened array: each missing value's nearest valid neighbours by one search over
+    # the valid positions (a gap is short and rare: no pass over every element's neighbours)
+    flat = out.reshape(-1)
+    finite = np.isfinite(flat)
+    missing = np.flatnonzero(~finite)
+    if missing.size == 0:
+        return out
+    valid = np.flatnonzero(finite)
+    if valid.size == 0:
+        return out
+    pos = np.searchsorted(valid, missing)
+    p = valid[np.maximum(pos - 1, 0)]
+    q = valid[np.minimum(pos, valid.size - 1)]
+    row = missing // t
+    fill = (pos > 0) & (pos < valid.size) & (p // t == row) & (q // t == row) & (q - p - 1 <= max_gap_steps)
+    m, p, q = missing[fill], p[fill], q[fill]
+    w = (m - p) / (q - p)
+    flat[m] = (1.0 - w) * flat[p] + w * flat[q]  # p and q are valid positions: never written here
     return out
 
 

@@ -68,3 +68,18 @@ def test_an_open_alert_says_its_value_now_its_peak_and_what_clears_it(scene):
     assert held["sensor"] == "S02" and held["quantity"] == "temperature"
     # nothing a person reads carries a raw timestamp
     assert not any("T10:" in e["summary"]["en"] or ".0000" in e["summary"]["en"] for e in events)
+
+
+def test_a_notification_shows_the_hall_clock_to_the_minute_not_a_raw_timestamp(scene):
+    from bridge.alerts.dissemination import text_of
+
+    now = [T0]
+    svc = AlertService(scene, clock=lambda: now[0])
+    events = []
+    for minute in (0, 5):
+        now[0] = T0 + timedelta(minutes=minute, seconds=31, microseconds=600348)
+        events += svc.on_readings([Reading("S02", "temperature", now[0], 25.0, "°C")])
+    raised = next(e for e in events if e["kind"] == "raised" and e["cause"] == "temperature_high")
+    assert raised["timezone"] == "Asia/Shanghai" and raised["at"].endswith(".600348Z")
+    text = text_of([raised])
+    assert "2026-07-01 18:05 UTC+8" in text and "600348" not in text and "T10:" not in text

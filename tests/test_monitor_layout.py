@@ -244,3 +244,21 @@ def test_page_keys_scroll_a_long_alert_list(sized, scene):
         assert_clean(screen, sized, (1280, 720))
     finally:
         screen.exit()
+
+
+def contrast(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """WCAG 2 contrast ratio of two sRGB colours (0..1)."""
+    def lum(c: tuple[float, ...]) -> float:
+        lin = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in c[:3]]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_key_hints_and_dim_text_are_readable_on_their_bands():
+    from twin_engine import monitor_hud as mh
+
+    assert contrast(mh.HINT, mh.BAND_BG) >= 7.0  # WCAG AAA for the key hints
+    assert contrast(mh.DIM, mh.PANEL_BG) >= 7.0 and contrast(mh.TOAST, mh.BAND_BG) >= 7.0
+    assert mh.BAND_BG[3] == 1.0 and mh.PANEL_BG[3] == 1.0  # nothing of the 3-D view shows through

@@ -37,9 +37,11 @@ DELEGATED: dict[str, tuple[str, str, str]] = {
     "report": ("bridge.cli.report", "report_main", "conservation report PDF/CSV/XLSX / 保存环境报告"),
     "sensor-calibration": ("bridge.cli.sensor_calibration", "sensor_calibration_main",
                            "per-sensor offsets and gains / 传感器校准"),
-    "forecast": ("bridge.cli.forecast", "forecast_main", "forecast tools: backtest / 预测回测"),
+    "forecast": ("bridge.cli.forecast", "forecast_main", "forecast a stored sensor; backtest / 预测与回测"),
     "simulate": ("bridge.cli.simulate", "simulate_main", "run a what-if scenario / 运行情景模拟"),
     "calibrate": ("bridge.cli.calibrate", "calibrate_main", "fit the climate model to records / 校准气候模型"),
+    "validate": ("bridge.cli.validate", "validate_main", "compare the model driven by a record with what happened "
+                 "/ 用记录验证模型"),
     "control-demo": ("bridge.cli.control", "control_demo_main", "a hall that answers back: closed-loop control / 闭环控制演示"),
     "backup": ("bridge.cli.store", "backup_main", "back up the database / 备份数据库"),
     "restore": ("bridge.cli.store", "restore_main", "restore a backup / 恢复备份"),

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from panda3d.core import LineSegs, SamplerState, Texture
 
-from twin_engine.hud import AlertRow, LegendData, PanelData, ReplayData, Series
+from twin_engine.hud import TIER_COLOURS, AlertRow, LegendData, PanelData, ReplayData, Series
 from twin_engine.layout import (
     Canvas,
     Metrics,
@@ -38,7 +38,7 @@ RGBA = tuple[float, float, float, float]
 BAND_BG: RGBA = (0.06, 0.07, 0.09, 1.0)  # header and footer: opaque, so 3-D labels never show through
 PANEL_BG: RGBA = (0.08, 0.09, 0.11, 1.0)
 TEXT: RGBA = (0.96, 0.96, 0.96, 1.0)
-HINT: RGBA = (0.84, 0.87, 0.91, 1.0)  # key hints: light on the dark band (contrast about 12:1)
+HINT: RGBA = (0.84, 0.87, 0.91, 1.0)  # key hints: light on the dark band (WCAG contrast about 14:1)
 DIM: RGBA = (0.74, 0.76, 0.80, 1.0)
 BUTTON: RGBA = (0.22, 0.42, 0.28, 1.0)
 TRACK: RGBA = (0.35, 0.37, 0.40, 1.0)
@@ -46,7 +46,7 @@ THUMB: RGBA = (0.92, 0.92, 0.92, 1.0)
 REPLAY: RGBA = (0.55, 0.80, 1.00, 1.0)
 TOAST: RGBA = (1.00, 0.85, 0.35, 1.0)
 LIMIT: RGBA = (0.92, 0.32, 0.26, 1.0)
-TIER: dict[str, RGBA] = {"red": (0.90, 0.16, 0.14, 1.0), "yellow": (0.98, 0.78, 0.12, 1.0)}
+TIER: dict[str, RGBA] = {k: (*v, 1.0) for k, v in TIER_COLOURS.items()}
 STATUS: dict[str, RGBA] = {"green": (0.40, 0.88, 0.45, 1.0), **TIER}
 
 # sizes in layout units (twin_engine.layout.Metrics.u: a fraction of the window's short side)

@@ -7,7 +7,7 @@ clock, and turns its events into the live feed's alert dictionaries::
     {"id", "kind", "tier": "yellow"|"red", "target": {"kind", "id"}, "cause",
      "value", "limit", "unit", "started_at", "at", "message": {"zh-CN", "en"},
      "advice": {"zh-CN", "en"}, "summary": {"zh-CN", "en"}, "peak", "clear_at", "sensor", "quantity",
-     "acknowledged", "acknowledged_by", "cleared"}
+     "acknowledged", "acknowledged_by", "cleared"} (and "timezone", the hall's, from the service)
 
 ``message`` is the event's text (``[escalated] ...``), ``summary`` the open alert's (no prefix):
 what triggered it, since when (hall local time), the peak, the value now and what clears it.
@@ -117,6 +117,8 @@ class AlertService:
             if self._texts.get(e.alert_id) != e.summary_en:
                 self._texts[e.alert_id] = e.summary_en
                 out.append(event_json(e))
+        for a in out:
+            a["timezone"] = self.scene.timezone  # the hall's clock, for the times a notification shows
         return out
 
     def acknowledge(self, alert_id: str, who: str) -> list[dict[str, Any]]:

@@ -47,6 +47,7 @@ from bridge.config import ConfigError
 from bridge.store import Store
 from bridge.store.epoch import to_us
 from bridge.store.models import Alert, AlertAck, Notification, User
+from simulation.hall_time import local_label
 
 log = logging.getLogger("relic_twin.dissemination")
 
@@ -113,7 +114,8 @@ def subject_of(alerts: Sequence[Mapping[str, Any]]) -> str:
 def text_of(alerts: Sequence[Mapping[str, Any]]) -> str:
     lines = []
     for a in alerts:
-        lines += [f"{a['tier'].upper()}  {a['target']['kind']} {a['target']['id']}  {a['at']}",
+        when = local_label(str(a.get("at", "")), str(a.get("timezone") or "UTC"))  # to the minute, no raw ISO
+        lines += [f"{a['tier'].upper()}  {a['target']['kind']} {a['target']['id']}  {when}",
                   f"  {a['message']['zh-CN']}", f"  {a['message']['en']}",
                   f"  建议: {a['advice']['zh-CN']}", f"  Advice: {a['advice']['en']}", ""]
     return "\n".join(lines)

@@ -60,6 +60,7 @@ from bridge.config import add_settings_arguments
 from simulation import calibration as ca
 from simulation import climate
 from simulation.paths import scenes_dir
+from simulation.record_model import format_skill
 
 DAY_S = 86400.0
 MISSING = {"", "na", "nan", "null", "none"}
@@ -295,11 +296,19 @@ def _probe_point(scene: Any) -> NDArray[np.float64]:
     return np.asarray(scene.floor, float)[0]
 
 
-def run(args: argparse.Namespace) -> tuple[ca.CalibrationReport, dict[str, Any], Path]:
-    """Load, fit, and return (report, calibration.json document, where to write it)."""
+def _is_room_record(path: Path) -> bool:
+    """A ``--csv`` that is not a Candanedo house file is a room record (:mod:`bridge.cli.room_record`)."""
+    return "T_out" not in read_table(path).header
+
+
+def run(args: argparse.Namespace) -> tuple[str, dict[str, Any], Path]:
+    """Load, fit, and return (the text to print, calibration.json document, where to write it)."""
     from simulation.scene import SceneError, load_scene
 
-    if not args.fit_days > 1.0:
+    record = bool(args.csv) and _is_room_record(Path(args.csv))
+    if not record and (args.sensor or args.indoor_only):
+        raise InputError("--sensor and --indoor-only are for a room record --csv / 仅用于房间记录CSV")
+    if not record and not args.fit_days > 1.0:
         raise InputError("--fit-days must be more than 1 (the first day is spin-up) / 拟合天数须大于1（首日为预热）")
     if not args.holdout_days > 0.0:
         raise InputError("--holdout-days must be positive / 留出天数须为正数")
@@ -325,6 +334,10 @@ def run(args: argparse.Namespace) -> tuple[ca.CalibrationReport, dict[str, Any],
     if unknown or not params:
         raise InputError(f"--params: unknown {', '.join(unknown) or '(none given)'}; choose from "
                          f"{', '.join(sorted(ca.BOUNDS))} / 未知参数")
+    if record:
+        from bridge.cli.calibrate_record import calibrate_record
+
+        return calibrate_record(args, scene, base, params)
     geo = climate.geometry_from_scene(scene)
     step_s = args.step_min * 60.0
     days = args.fit_days + args.holdout_days
@@ -380,8 +393,35 @@ def run(args: argparse.Namespace) -> tuple[ca.CalibrationReport, dict[str, Any],
         "evaluations": report.evaluations,
         "figures": report.figures(),
     }
+    skills = held_back_skill(data, report, base, args.fit_days, params, args.cell)
+    doc["figures"]["skill"] = [row.as_dict() for row in skills]
     out = Path(args.out) if args.out else scene.root / "calibration.json"
-    return report, doc, out
+    text = format_report(report, None) + "\n\n" + "\n".join(
+        ["留出期逐传感器 / per sensor on the held-back days, beside persistence (the last training value) and the "
+         "training mean:", *format_skill(skills), "", f"已写入 / written: {out}"])
+    return text, doc, out
+
+
+def held_back_skill(data: ca.CalibrationData, report: ca.CalibrationReport, base: climate.ClimateSettings,
+                    fit_days: float, params: Sequence[str], cell: float | None) -> list[Any]:
+    """Per probe and quantity skill on the held-back days: the fitted model's run against the last
+    training value held and the training mean (:func:`simulation.record_model.skill`)."""
+    from simulation.record_model import skill
+
+    values = {k: v for k, v in report.parameters.items() if k != "heat_gain_factor"}
+    t_sim, rh_sim = ca.simulate_record(data, replace(base, **values), report.parameters.get("heat_gain_factor", 1.0),
+                                       cell)
+    test = data.times_s >= fit_days * DAY_S
+    train = (data.times_s >= DAY_S) & ~test
+    out = []
+    for q, meas, sim, unit in (("temperature", data.t_in, t_sim, "°C"), ("relative_humidity", data.rh_in, rh_sim,
+                                                                          "%RH")):
+        for j, probe in enumerate(data.geometry.probes):
+            known = np.flatnonzero(train & np.isfinite(meas[:, j]))
+            last = meas[known[-1], j] if known.size else np.nan
+            mean = float(np.nanmean(meas[train, j])) if known.size else np.nan
+            out.append(skill(meas[test, j], sim[test, j], np.full(int(test.sum()), last), mean, probe.id, q, unit))
+    return out
 
 
 def _choose_sensors(scene: Any, names: str | None) -> list[Any]:
@@ -443,6 +483,10 @@ def calibrate_main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--csv", help="室内外温湿度记录 CSV（或 .zip）/ indoor + outdoor history CSV (or .zip); "
                                  "columns: time, temperature, relative_humidity, outdoor_temperature, "
                                  "outdoor_relative_humidity[, heat_w], or a Candanedo house file")
+    p.add_argument("--sensor", help="房间记录单传感器列对应的场景传感器 / the scene sensor of a room record's "
+                                    "temperature, relative_humidity columns (default: the room's centre)")
+    p.add_argument("--indoor-only", action="store_true", help="不用室外气象，拟合缓变的外边界 / ignore outdoor "
+                                                              "weather: fit a slowly varying boundary instead")
     p.add_argument("--room", default="2", help="Candanedo 文件的房间号 / room N of a Candanedo file (TN, RH_N; default 2)")
     p.add_argument("--sensors", help="使用数据库中这些传感器的读数 / use these sensors' stored readings (comma list)")
     p.add_argument("--outdoor", help="室外气象 CSV / outdoor weather CSV: time, temperature, relative_humidity")
@@ -463,7 +507,7 @@ def calibrate_main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--out", help="输出文件 / output file (default: calibration.json beside scene.toml)")
     args = p.parse_args(argv)
     try:
-        report, doc, out = run(args)
+        text, doc, out = run(args)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False) + "\n", encoding="utf-8")
     except InputError as exc:
@@ -475,7 +519,7 @@ def calibrate_main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"relic-twin calibrate: cannot write {exc.filename}: {exc.strerror} / 无法写入文件", file=sys.stderr)
         return 1
-    print(format_report(report, out))
+    print(text)
     return 0
 
 

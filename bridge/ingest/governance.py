@@ -142,7 +142,8 @@ def unify(readings: Iterable[Reading], now: datetime | None = None
     for r in sorted(readings, key=lambda x: x.time):
         q = QUANTITIES[r.quantity]
         value = r.value
-        if r.unit != q.unit:
+        canonical = r.unit == q.unit
+        if not canonical:
             try:
                 value = units.to_canonical(r.quantity, r.value, r.unit)
             except KeyError:
@@ -157,7 +158,7 @@ def unify(readings: Iterable[Reading], now: datetime | None = None
             reject(r, "duplicate", quantity=r.quantity, time=r.time.isoformat())
             continue
         seen.add(key)
-        kept.append(replace(r, value=value, unit=q.unit))
+        kept.append(r if canonical else replace(r, value=value, unit=q.unit))  # a copy only when it changed
     return kept, rejected
 
 

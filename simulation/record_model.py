@@ -1,0 +1,347 @@
+"""The climate model driven by a room's own record: schedules, runs with gaps, an indoor-only boundary, skill.
+
+A *room record* (:class:`RoomRecord`) is what a room's loggers hold on a regular step: indoor T and RH
+at ``p`` sensors, and, where they were recorded, outdoor weather, occupancy (people), door and window
+states, HVAC on/off, lights and measured heat gains. :func:`simulate_runs` drives the FiPy model of
+:mod:`simulation.climate` with those schedules. A record made of many short runs with gaps is
+simulated run by run (:func:`runs`), each run starting from its own first measured state, so a
+week of two-hour logger downloads is as usable as one long record.
+
+Without outdoor weather (``t_out`` all NaN) the model's outdoor boundary is a slowly varying fitted
+one (:class:`Boundary`: a level and a daily slope for T and RH, fitted with the other parameters on
+the training days, held at its last training value after them): the room's exchange with "outside"
+is then learnt from how the room drifts.
+
+Every figure is given beside two baselines (:func:`skill`), since a model that passes ASHRAE
+Guideline 14 may be no better than a constant:
+
+* persistence: each run's first measured value held (for held-back days, the last value before them);
+* the training mean: the mean of the training days, held.
+
+``skill = 1 - RMSE_model / RMSE_baseline`` (Murphy 1988, Mon. Weather Rev. 116: the mean-squared-error
+skill score, here on RMSE): above 0 the model beats the baseline, 1 is perfect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.optimize import least_squares
+
+from simulation import climate
+from simulation.calibration import BOUNDS, RH_SCALE
+
+__all__ = ["Boundary", "RoomRecord", "Skill", "fit_record", "runs", "simulate_runs", "skill", "skill_table"]
+
+#: Parameters of the record model beyond :data:`simulation.calibration.BOUNDS`, with bounds.
+#: occupancy_factor multiplies the occupancy column into people (a 0/1 "occupied" flag is then
+#: the number of people present when occupied); boundary_* define the indoor-only boundary.
+RECORD_BOUNDS: dict[str, tuple[float, float]] = {
+    **BOUNDS,
+    "occupancy_factor": (0.0, 200.0),
+    "boundary_t_c": (-20.0, 40.0),
+    "boundary_t_slope_c_d": (-3.0, 3.0),
+    "boundary_rh": (5.0, 100.0),
+    "boundary_rh_slope_d": (-10.0, 10.0),
+}
+BOUNDARY_PARAMS = ("boundary_t_c", "boundary_t_slope_c_d", "boundary_rh", "boundary_rh_slope_d")
+
+#: Gaps up to this long inside a run are bridged (the model runs through them unobserved);
+#: longer gaps end the run (2 h: a logger download or a network drop).
+MAX_GAP_S = 2 * 3600.0
+#: Runs shorter than this are left out (1 h: too short to show anything but noise).
+MIN_RUN_S = 3600.0
+
+
+@dataclass(frozen=True)
+class RoomRecord:
+    """A room's record on a regular step.
+
+    times_s : (n,) s since the start; t_in, rh_in : (n, p) °C / %RH at the geometry's p probes,
+    NaN missing; t_out, rh_out : (n,) °C / %RH, NaN where not recorded (all NaN: indoor-only);
+    heat_w : (n,) W measured heat gains; people : (n,) occupancy (people, or 0/1 scaled by the
+    fitted ``occupancy_factor``); open_ids : (n,) frozensets of aperture ids open; hvac_on : (n,)
+    bool; lights_on : (n,) bool; geometry : the room with its probes.
+    """
+
+    times_s: NDArray[np.float64]
+    t_in: NDArray[np.float64]
+    rh_in: NDArray[np.float64]
+    t_out: NDArray[np.float64]
+    rh_out: NDArray[np.float64]
+    heat_w: NDArray[np.float64]
+    people: NDArray[np.float64]
+    open_ids: tuple[frozenset[str], ...]
+    hvac_on: NDArray[np.bool_]
+    lights_on: NDArray[np.bool_]
+    geometry: climate.HallGeometry
+
+    @property
+    def indoor_only(self) -> bool:
+        """True when no outdoor weather was recorded: the boundary is fitted."""
+        return not bool(np.isfinite(self.t_out).any() and np.isfinite(self.rh_out).any())
+
+    @property
+    def step_s(self) -> float:
+        return float(self.times_s[1] - self.times_s[0]) if self.times_s.size > 1 else 3600.0
+
+    def cut(self, rows: slice) -> RoomRecord:
+        """The record's rows ``rows``."""
+        return replace(self, times_s=self.times_s[rows], t_in=self.t_in[rows], rh_in=self.rh_in[rows],
+                       t_out=self.t_out[rows], rh_out=self.rh_out[rows], heat_w=self.heat_w[rows],
+                       people=self.people[rows], open_ids=self.open_ids[rows], hvac_on=self.hvac_on[rows],
+                       lights_on=self.lights_on[rows])
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """The indoor-only outdoor boundary: T and RH linear in time, held outside ``[t0_s, t1_s]``."""
+
+    t_c: float
+    t_slope_c_d: float
+    rh: float
+    rh_slope_d: float
+    t0_s: float
+    t1_s: float
+
+    def at(self, times_s: NDArray) -> tuple[NDArray, NDArray]:
+        """(T °C, RH %RH) of the boundary at ``times_s`` (n,) s."""
+        d = (np.clip(times_s, self.t0_s, self.t1_s) - self.t0_s) / 86400.0
+        return self.t_c + self.t_slope_c_d * d, np.clip(self.rh + self.rh_slope_d * d, 1.0, 100.0)
+
+
+def runs(observed: NDArray[np.bool_], step_s: float, max_gap_s: float = MAX_GAP_S,
+         min_run_s: float = MIN_RUN_S) -> list[tuple[int, int]]:
+    """Contiguous runs of an observed record: [(first row, stop row)], gaps up to ``max_gap_s`` bridged.
+
+    observed : (n,) bool, an indoor reading at that row. A run starts and ends on observed rows;
+    runs shorter than ``min_run_s`` are left out.
+    """
+    idx = np.flatnonzero(observed)
+    if idx.size == 0:
+        return []
+    max_gap = max(1, int(round(max_gap_s / step_s)))
+    breaks = np.flatnonzero(np.diff(idx) > max_gap)
+    starts = np.concatenate([[idx[0]], idx[breaks + 1]])
+    ends = np.concatenate([idx[breaks], [idx[-1]]]) + 1
+    keep = (ends - starts) * step_s >= min_run_s
+    return [(int(a), int(b)) for a, b in zip(starts[keep], ends[keep], strict=True)]
+
+
+def _fill(v: NDArray) -> NDArray[np.float64]:
+    """Linear interpolation over NaN, held at the ends; all-NaN stays NaN."""
+    v = np.asarray(v, float).copy()
+    ok = np.isfinite(v)
+    if ok.any() and not ok.all():
+        i = np.arange(v.size)
+        v[~ok] = np.interp(i[~ok], i[ok], v[ok])
+    return v
+
+
+def simulate_runs(record: RoomRecord, settings: climate.ClimateSettings, spans: Sequence[tuple[int, int]],
+                  heat_gain_factor: float = 1.0, occupancy_factor: float = 1.0,
+                  boundary: Boundary | None = None, cell_m: float | None = None) -> tuple[NDArray, NDArray]:
+    """Simulated (T, RH) at the probes, (n, p) each, NaN outside ``spans``.
+
+    Each span (first row, stop row) starts from its first row's measured state (probe means where
+    some probes are missing; thermal mass and buffer in equilibrium) and is driven by the record's
+    schedules; the outdoor weather is the record's (gaps interpolated), or ``boundary``'s.
+    """
+    dt = record.step_s
+    geo = record.geometry
+    size = float(np.max(np.ptp(geo.floor, axis=0)))
+    model = climate.build_model(geo, settings, cell_m=cell_m or size, dt_s=dt)
+    n, p = record.t_in.shape
+    if boundary is not None:
+        t_out, rh_out = boundary.at(record.times_s)
+    else:
+        t_out, rh_out = _fill(record.t_out), _fill(record.rh_out)
+    t_sim = np.full((n, p), np.nan)
+    rh_sim = np.full((n, p), np.nan)
+    probe_ids = [pr.id for pr in geo.probes]
+    for a, b in spans:
+        t0, rh0 = record.t_in[a], record.rh_in[a]
+        known = {pid: (float(t0[j]), float(rh0[j])) for j, pid in enumerate(probe_ids)
+                 if np.isfinite(t0[j]) and np.isfinite(rh0[j])}
+        state = climate.initial_state(model, float(np.nanmean(t0)), float(np.nanmean(rh0)), known)
+        for i in range(a, b):
+            pt, prh, _, _ = climate.observe(model, state)
+            t_sim[i], rh_sim[i] = pt, prh
+            people = occupancy_factor * float(record.people[i]) if np.isfinite(record.people[i]) else 0.0
+            f = climate.Forcing(t_out_c=float(t_out[i]), rh_out=float(rh_out[i]), hvac_on=bool(record.hvac_on[i]),
+                                open_ids=record.open_ids[i], people=((None, people),) if people > 0 else (),
+                                lights_on=bool(record.lights_on[i]),
+                                heat_w=heat_gain_factor * float(np.nan_to_num(record.heat_w[i])))
+            state = climate.step(model, state, f)
+    return t_sim, rh_sim
+
+
+@dataclass(frozen=True)
+class FittedModel:
+    """What :func:`fit_record` found: settings, factors, the boundary (indoor-only), model runs."""
+
+    settings: climate.ClimateSettings
+    heat_gain_factor: float
+    occupancy_factor: float
+    boundary: Boundary | None
+    parameters: dict[str, float]
+    evaluations: int
+
+    def simulate(self, record: RoomRecord, spans: Sequence[tuple[int, int]],
+                 cell_m: float | None = None) -> tuple[NDArray, NDArray]:
+        return simulate_runs(record, self.settings, spans, self.heat_gain_factor, self.occupancy_factor,
+                             self.boundary, cell_m)
+
+
+def _unpack(base: climate.ClimateSettings, names: Sequence[str], x: NDArray, t0_s: float, t1_s: float,
+            first: tuple[float, float]) -> tuple[climate.ClimateSettings, float, float, Boundary | None]:
+    values: dict[str, Any] = dict(zip(names, (float(v) for v in x), strict=True))
+    gain = float(values.pop("heat_gain_factor", 1.0))
+    occ = float(values.pop("occupancy_factor", 1.0))
+    bnd = None
+    if any(k in values for k in BOUNDARY_PARAMS):
+        bnd = Boundary(values.pop("boundary_t_c", first[0]), values.pop("boundary_t_slope_c_d", 0.0),
+                       values.pop("boundary_rh", first[1]), values.pop("boundary_rh_slope_d", 0.0), t0_s, t1_s)
+    return replace(base, **values), gain, occ, bnd
+
+
+def fit_record(record: RoomRecord, train: Sequence[tuple[int, int]], params: Sequence[str],
+               base: climate.ClimateSettings, *, max_nfev: int = 8, cell_m: float | None = None) -> FittedModel:
+    """Fit ``params`` (keys of :data:`RECORD_BOUNDS`) on the training spans by bounded least squares.
+
+    In indoor-only mode the boundary's four parameters are fitted too. Each span starts from its
+    own measured state, so there is no spin-up to discard beyond the first hour of each span.
+    """
+    names = list(dict.fromkeys(params))
+    if record.indoor_only:
+        # a level always; slopes only over 2 days or more (shorter records cannot tell a slope from a level)
+        long = (record.times_s[train[-1][1] - 1] - record.times_s[train[0][0]]) >= 2 * 86400.0
+        names += [k for k in BOUNDARY_PARAMS if k not in names and (long or "slope" not in k)]
+    unknown = [k for k in names if k not in RECORD_BOUNDS]
+    if unknown:
+        raise ValueError(f"cannot fit {unknown}; fittable: {sorted(RECORD_BOUNDS)}")
+    if not train:
+        raise ValueError("no training run of at least an hour / 没有至少一小时的训练数据段")
+    t_first = float(np.nanmean(record.t_in[train[0][0]]))
+    rh_first = float(np.nanmean(record.rh_in[train[0][0]]))
+    defaults = {"heat_gain_factor": 1.0, "occupancy_factor": 1.0, "boundary_t_c": t_first - 5.0,
+                "boundary_t_slope_c_d": 0.0, "boundary_rh": rh_first, "boundary_rh_slope_d": 0.0}
+    lo = np.array([RECORD_BOUNDS[k][0] for k in names])
+    hi = np.array([RECORD_BOUNDS[k][1] for k in names])
+    x0 = np.array([defaults[k] if k in defaults else float(getattr(base, k)) for k in names])
+    x0 = np.clip(x0, lo + 1e-6 * (hi - lo), hi - 1e-6 * (hi - lo))
+    scale = np.maximum(np.abs(x0), (hi - lo) * 0.01)
+    t0_s = float(record.times_s[train[0][0]])
+    t1_s = float(record.times_s[train[-1][1] - 1])
+    skip = int(round(3600.0 / record.step_s))
+    rows = np.concatenate([np.arange(a + min(skip, (b - a) // 2), b) for a, b in train])
+    stop = train[-1][1]
+    cut = record.cut(slice(0, stop))
+    evaluations = 0
+
+    def residual(z: NDArray) -> NDArray:
+        nonlocal evaluations
+        evaluations += 1
+        s, gain, occ, bnd = _unpack(base, names, z * scale, t0_s, t1_s, (t_first, rh_first))
+        t_sim, rh_sim = simulate_runs(cut, s, train, gain, occ, bnd, cell_m)
+        r = np.concatenate([(t_sim[rows] - record.t_in[rows]).ravel(),
+                            ((rh_sim[rows] - record.rh_in[rows]) / RH_SCALE).ravel()])
+        return np.where(np.isfinite(r), r, 0.0)
+
+    sol = least_squares(residual, x0 / scale, bounds=(lo / scale, hi / scale), max_nfev=max_nfev, x_scale=1.0,
+                        diff_step=1e-3)
+    x = sol.x * scale
+    s, gain, occ, bnd = _unpack(base, names, x, t0_s, t1_s, (t_first, rh_first))
+    return FittedModel(s, gain, occ, bnd, {k: float(v) for k, v in zip(names, x, strict=True)}, evaluations)
+
+
+@dataclass(frozen=True)
+class Skill:
+    """One sensor and quantity on the judged rows: the model's RMSE and bias, and the baselines'.
+
+    rmse, bias : the model (bias = mean(simulated - measured)); rmse_persistence : each run's first
+    value (or the last training value) held; rmse_mean : the training mean held; n : rows judged.
+    """
+
+    sensor: str
+    quantity: str
+    unit: str
+    rmse: float
+    bias: float
+    rmse_persistence: float
+    rmse_mean: float
+    n: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dict for JSON (non-finite figures as None)."""
+        def num(x: float) -> float | None:
+            return float(x) if np.isfinite(x) else None
+
+        return {"sensor": self.sensor, "quantity": self.quantity, "unit": self.unit, "rmse": num(self.rmse),
+                "bias": num(self.bias), "rmse_persistence": num(self.rmse_persistence),
+                "skill_persistence": num(self.skill_persistence), "rmse_training_mean": num(self.rmse_mean),
+                "skill_training_mean": num(self.skill_mean), "n": self.n}
+
+    @property
+    def skill_persistence(self) -> float:
+        """1 - RMSE / RMSE of persistence: > 0 beats holding the last value."""
+        return 1.0 - self.rmse / self.rmse_persistence if self.rmse_persistence > 0 else float("nan")
+
+    @property
+    def skill_mean(self) -> float:
+        """1 - RMSE / RMSE of the training mean: > 0 beats a constant."""
+        return 1.0 - self.rmse / self.rmse_mean if self.rmse_mean > 0 else float("nan")
+
+
+def _rmse(e: NDArray) -> float:
+    e = e[np.isfinite(e)]
+    return float(np.sqrt(np.mean(e**2))) if e.size else float("nan")
+
+
+def skill(measured: NDArray, simulated: NDArray, persistence: NDArray, train_mean: float, sensor: str,
+          quantity: str, unit: str) -> Skill:
+    """:class:`Skill` on the rows where all of measured, simulated and persistence are known (each (m,))."""
+    ok = np.isfinite(measured) & np.isfinite(simulated) & np.isfinite(persistence)
+    y, s, p = measured[ok], simulated[ok], persistence[ok]
+    bias = float(np.mean(s - y)) if ok.any() else float("nan")
+    return Skill(sensor, quantity, unit, _rmse(s - y), bias, _rmse(p - y), _rmse(train_mean - y), int(ok.sum()))
+
+
+def held_values(values: NDArray, spans: Sequence[tuple[int, int]]) -> NDArray[np.float64]:
+    """Persistence over ``spans``: each span's first value held to its end; (n, p), NaN elsewhere."""
+    out = np.full(values.shape, np.nan)
+    for a, b in spans:
+        out[a:b] = values[a]
+    return out
+
+
+def skill_table(record: RoomRecord, t_sim: NDArray, rh_sim: NDArray, spans: Sequence[tuple[int, int]],
+                train_rows: NDArray | None = None) -> list[Skill]:
+    """Per probe and quantity :class:`Skill` on ``spans`` (persistence: each span's first value held;
+    training mean: over ``train_rows``, else over the judged rows' first values)."""
+    out = []
+    rows = np.concatenate([np.arange(a, b) for a, b in spans]) if spans else np.zeros(0, int)
+    for q, meas, sim, unit in (("temperature", record.t_in, t_sim, "°C"),
+                               ("relative_humidity", record.rh_in, rh_sim, "%RH")):
+        pers = held_values(meas, spans)
+        for j, probe in enumerate(record.geometry.probes):
+            ref = meas[train_rows, j] if train_rows is not None else pers[rows, j]
+            mean = float(np.nanmean(ref)) if np.isfinite(ref).any() else float("nan")
+            out.append(skill(meas[rows, j], sim[rows, j], pers[rows, j], mean, probe.id, q, unit))
+    return out
+
+
+def format_skill(table: Sequence[Skill]) -> list[str]:
+    """Bilingual lines: per sensor and quantity the RMSE and bias, beside persistence and the training mean."""
+    lines = [f"  {'sensor 传感器':14s} {'quantity 指标':20s} {'RMSE':>8s} {'bias 偏差':>10s} "
+             f"{'RMSE last 保持':>14s} {'skill 技能':>10s} {'RMSE mean 均值':>15s} {'skill 技能':>10s} {'n':>6s}"]
+    for s in table:
+        lines.append(f"  {s.sensor:14s} {s.quantity:20s} {s.rmse:8.3f} {s.bias:+10.3f} {s.rmse_persistence:14.3f} "
+                     f"{s.skill_persistence:+10.2f} {s.rmse_mean:15.3f} {s.skill_mean:+10.2f} {s.n:6d}")
+    lines.append("  skill = 1 - RMSE / RMSE of the baseline (> 0 beats it) / 技能 = 1 - 模型RMSE/基准RMSE（>0 优于基准）; "
+                 "units 单位 °C, %RH")
+    return lines
