@@ -216,3 +216,27 @@ def test_expired_token_is_refused_through_the_api(api: Api):
                 if status == 401:
                     assert r.json()["error"]["code"] == "token_invalid"
                     assert r.headers["www-authenticate"] == "Bearer"
+
+
+def test_each_token_check_against_the_user_row_stands_alone(api: Api):
+    """A token signed with the server's secret is still refused when only one thing about its user is
+    wrong: the user is gone, inactive, holds another role, or has a new token stamp (revoked)."""
+    from bridge.store import service_queries as q
+
+    signer = api.app.state.service.signer
+    name = _throwaway_user(api)  # staff
+    stamp = q.get_user(api.store, name).token_stamp
+
+    def status(token: str) -> int:
+        with httpx.Client(base_url=api.url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as c:
+            return c.get("/api/latest").status_code
+
+    assert status(signer.issue(name, "staff", stamp=stamp)) == 200
+    assert status(signer.issue(name, "staff", stamp="0" * 16)) == 401  # an old stamp: revoked
+    assert status(signer.issue(name, "admin", stamp=stamp)) == 401  # a role the user does not hold
+    assert status(signer.issue(f"{name}-ghost", "staff", stamp=stamp)) == 401  # no such user
+    q.update_user(api.store, name, active=False)
+    inactive = q.get_user(api.store, name)
+    assert status(signer.issue(name, "staff", stamp=inactive.token_stamp)) == 401  # current stamp, inactive
+    q.update_user(api.store, name, active=True)
+    assert status(signer.issue(name, "staff", stamp=q.get_user(api.store, name).token_stamp)) == 200

@@ -214,11 +214,15 @@ def test_save_png_writes_a_frame_of_the_window_size(monitor, tmp_path):
 
 
 def test_exit_removes_every_node(engine_base, scene):
-    before = engine_base.render.getNumChildren(), engine_base.a2dTopLeft.getNumChildren()
+    def count() -> tuple[int, int]:
+        return engine_base.render.getNumChildren(), engine_base.render2d.getNumChildren()
+
+    before = count()
     screen = MonitorScreen(engine_base, scene, load_meshes=False)
-    assert engine_base.render.find("monitor")
+    screen.enter()
+    assert engine_base.render.find("monitor") and engine_base.render2d.find("monitor-hud")
     screen.exit()
-    assert (engine_base.render.getNumChildren(), engine_base.a2dTopLeft.getNumChildren()) == before
+    assert count() == before
 
 
 def test_replay_steps_back_by_hours_and_asks_the_store(monitor):

@@ -135,7 +135,7 @@ def test_screenshots_at_every_size(sized, scene, size, tmp_path):
             assert band is not None and band.y == 0 and band.w == size[0]
             corner = image.getXel(size[0] - 3, int(band.bottom) - 3)  # the header's right end: no text there
             assert max(abs(a - b) for a, b in zip(corner, (0.06, 0.07, 0.09), strict=True)) < 0.03
-            k = max(1, int(np.ceil(max(size) / 960)))
+            k = max(1, int(np.ceil(max(size) / 1400)))  # 1280 and 1366 wide as they are, the rest halved or a third
             small = PNMImage(size[0] // k, size[1] // k)
             small.boxFilterFrom(0.5, image) if k > 1 else small.copyFrom(image)
             path = folder / f"monitor_{size[0]}x{size[1]}_{'zh' if lang.startswith('zh') else 'en'}.png"
@@ -241,6 +241,8 @@ def test_page_keys_scroll_a_long_alert_list(sized, scene):
         screen.refresh()
         after = {t.text for t in layout.text_bounds(screen.alert_list.root, sized.render2d, (1280, 720))}
         assert screen.alert_first > 0 and any("19:00" in w for w in first) and not any("19:00" in w for w in after)
+        # each row says how long it has been open at the shown moment (11:20Z to 14:00Z)
+        assert all(r.text.endswith("已持续 2 小时 40 分钟") for r in screen.alert_rows())
         assert_clean(screen, sized, (1280, 720))
     finally:
         screen.exit()

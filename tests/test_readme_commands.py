@@ -102,6 +102,7 @@ PLANS: dict[str, str] = {
     "relic-twin play RUN_DIR [--headless --out DIR] [--lang zh\\|en]": "test_simulate_and_play",
     "relic-twin play out/whatif": "test_simulate_and_play",
     "relic-twin calibrate --csv FILE": "test_calibrate",
+    "relic-twin field --scene scenes/demo_hall": "test_field_model.py::test_field_command_reads_the_store_and_prints_the_choice",
     "relic-twin validate RECORD.csv --scene DIR": "test_record_model.py::test_validate_command_as_typed",
     "relic-twin kiosk": "test_kiosk",
     # --windowed needs a display (tests/test_kiosk_headless.py plans the window it asks for)

@@ -9,16 +9,22 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulation.materials import Band, load_profiles
+from simulation.light_dose import annualised_exposure
+from simulation.materials import Band, MaterialProfile, load_profiles
+from simulation.moisture_content import emc_wood
+from simulation.mould import germination_progress
 from simulation.preservation_index import preservation_index
 from simulation.risk import (
     Level,
+    RelicRisk,
     RiskSettings,
     assess_relic,
     assess_series,
+    climate_metrics,
     deviation_degree,
     deviation_scale,
     exceedance_duration,
+    grade,
 )
 
 HOUR = 3600.0
@@ -186,3 +192,179 @@ def test_risk_cli_reads_the_store_and_grades_the_demo_hall(tmp_path, capsys):
     missing = tmp_path / "nowhere"
     assert risk_main(["--scene", str(scene_dir), "--data-dir", str(missing)]) == 1
     assert not missing.exists() and "no database" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- boundaries and edge cases, one rule each
+def test_grade_thresholds_are_inclusive():
+    s = RiskSettings()
+    assert grade(0.0, 0.0, 0.0, s) == Level.GREEN
+    assert grade(1e-9, 0.0, 0.0, s) == Level.YELLOW
+    assert grade(0.0, 0.0, s.yellow_fraction, s) == Level.YELLOW  # exactly 5 % of the time: yellow
+    assert grade(0.0, 0.0, s.yellow_fraction - 1e-9, s) == Level.GREEN
+    assert grade(s.red_deviation, 0.0, 0.0, s) == Level.RED  # exactly half a scale out: red
+    assert grade(s.red_deviation - 1e-9, 0.0, 0.0, s) == Level.YELLOW
+    assert grade(0.1, s.red_duration_s, 0.0, s) == Level.RED  # exactly 24 h out: red
+    assert grade(0.1, s.red_duration_s - 1.0, 0.0, s) == Level.YELLOW
+    assert grade(0.0, 0.0, s.red_fraction, s) == Level.RED
+    assert grade(0.0, 0.0, s.red_fraction - 1e-9, s) == Level.YELLOW
+
+
+def test_deviation_scale_of_one_sided_and_uncapped_bands():
+    assert deviation_scale(Band("temperature", 16.0, None)) == 4.0  # 16 capped at the 4 K span
+    assert deviation_scale(Band("co2", None, 1000.0)) == 1000.0  # no reference span: the limit itself
+    assert deviation_scale(Band("co2", 300.0, None)) == 300.0  # a lower limit alone scales by itself
+    assert deviation_scale(Band("co2", None, 0.0)) == 1.0  # a zero limit: one unit
+    assert deviation_scale(Band("co2", 400.0, 1000.0)) == 600.0
+    assert deviation_scale(Band("temperature", 18.0, 20.0)) == 2.0  # narrower than the cap
+
+
+def test_deviation_of_a_lower_limit_alone_and_nan():
+    low_only = Band("co2", 300.0, None)
+    d = deviation_degree([150.0, 300.0, 5000.0, np.nan], low_only, 300.0)
+    assert list(d[:3]) == [0.5, 0.0, 0.0] and np.isnan(d[3])
+    high_only = Band("co2", None, 1000.0)
+    assert list(deviation_degree([0.0, 1500.0], high_only, 1000.0)) == [0.0, 0.5]
+
+
+def test_exceedance_duration_takes_integer_flags():
+    assert exceedance_duration([0, 60, 120, 180], [0, 1, 1, 1]) == 120.0
+    assert exceedance_duration([0, 60, 120], [1, 1, 0]) == 0.0
+
+
+def test_empty_series_gives_a_complete_green_check():
+    band = Band("temperature", 16.0, 24.0)
+    c = assess_series([], [], band, check="named")
+    assert (c.check, c.level, c.low, c.high) == ("named", Level.GREEN, 16.0, 24.0)
+    assert np.isnan(c.value)
+    assert (c.deviation, c.duration_s, c.fraction_outside, c.accumulated, c.max_deviation) == (0.0,) * 5
+    assert assess_series([], [], band).check == "temperature"
+    assert RelicRisk("r", "p", Level.GREEN, (), {}).worst() is None
+
+
+def test_check_reports_the_latest_sample_and_the_band():
+    t = np.arange(10) * 600.0
+    rh = np.full(10, 55.0)
+    rh[-2:] = [58.0, 63.0]
+    c = assess_series(t, rh, SILK_RH)
+    assert (c.value, c.low, c.high) == (63.0, 50.0, 60.0)
+    assert c.deviation == pytest.approx(0.3) and c.level == Level.YELLOW
+    rh[-2:] = [70.0, 55.0]  # was far out, now inside
+    back = assess_series(t, rh, SILK_RH)
+    assert back.deviation == 0.0 and back.max_deviation == pytest.approx(1.0) and back.value == 55.0
+
+
+def test_window_includes_the_sample_exactly_at_its_start():
+    s = RiskSettings(window_s=10 * HOUR)
+    t = np.arange(0.0, 11 * HOUR, HOUR)  # 0 h .. 10 h; the window starts exactly at 0 h
+    rh = np.full(t.size, 55.0)
+    rh[0] = 61.0
+    r = assess_series(t, rh, SILK_RH, s)
+    assert r.fraction_outside == pytest.approx(1 / 11)
+    assert r.max_deviation == pytest.approx(0.1)
+    # the window ends at the last sample, not the one before it
+    t2 = np.array([0.0, 1.0, 10 * HOUR + 1.0])
+    assert assess_series(t2, [61.0, 55.0, 55.0], SILK_RH, s).max_deviation == 0.0
+
+
+def test_records_without_a_time_span():
+    one = assess_series([0.0], [61.0], SILK_RH)
+    assert one.fraction_outside == 1.0 and one.level == Level.RED
+    assert assess_series([0.0], [55.0], SILK_RH).fraction_outside == 0.0
+    # two samples half a second apart: weighed by time, half out
+    half = assess_series([0.0, 0.5], [61.0, 55.0], SILK_RH)
+    assert half.fraction_outside == pytest.approx(0.5)
+
+
+def test_relic_passes_its_settings_and_skips_quantities_without_a_band():
+    t = np.arange(0, 7 * DAY, 600.0)
+    rh = np.where(t < 2 * DAY, 62.0, 55.0)  # out for the first two days only
+    series = {"colour_temperature": (t, np.full(t.size, 3000.0)), "relative_humidity": (t, rh)}
+    r = assess_relic("robe", PROFILES["silk"], series)
+    assert [c.check for c in r.checks][:1] == ["relative_humidity"]  # a band-less quantity first is skipped
+    assert r.level == Level.RED  # 2 of 7 days out: 29 % >= 25 %
+    short = assess_relic("robe", PROFILES["silk"], series, RiskSettings(window_s=DAY))
+    by = {c.check: c for c in short.checks}
+    assert by["relative_humidity"].level == Level.GREEN  # the last day only: inside
+
+
+def test_change_check_is_graded_against_its_own_limit_without_the_span_cap():
+    # a 15 %RH daily-change limit is wider than the 10 %RH cap: a 20 %RH swing is 5/15 out, yellow
+    band = Band("relative_humidity", 0.0, 100.0, max_change_24h=15.0)
+    prof = MaterialProfile("p", "测试", "test", "organic", {"relative_humidity": band})
+    t = np.arange(0, 3 * DAY, 600.0)
+    rh = 50 + 10 * np.sin(2 * np.pi * t / DAY)
+    r = assess_relic("x", prof, {"relative_humidity": (t, rh)})
+    change = {c.check: c for c in r.checks}["relative_humidity_change_24h"]
+    assert change.high == 15.0 and change.deviation == pytest.approx(5.0 / 15.0, abs=0.01)
+    assert change.level == Level.RED  # by its share of time out (80 %)
+    # the caller's settings reach the change check: forgiving shares and durations leave it yellow
+    lax = RiskSettings(red_fraction=0.99, red_duration_s=1e9)
+    r_lax = assess_relic("x", prof, {"relative_humidity": (t, rh)}, lax)
+    assert {c.check: c for c in r_lax.checks}["relative_humidity_change_24h"].level == Level.YELLOW
+
+
+def test_light_dose_check_at_its_limits():
+    band = Band("illuminance", None, 1000.0, annual_exposure=43_800.0)  # 5 lx all year, exactly
+    prof = MaterialProfile("p", "测试", "test", "organic", {"illuminance": band})
+    t = np.arange(0, 7 * DAY + 1, HOUR)
+
+    def dose(lux_level):
+        r = assess_relic("x", prof, {"illuminance": (t, np.full(t.size, lux_level))})
+        return {c.check: c for c in r.checks}["light_dose"]
+
+    at_limit = dose(5.0)  # exactly the annual limit (168 h x 5 lx x 8760 / 168 = 43 800 lx h)
+    assert at_limit.value == 43_800.0
+    assert at_limit.level == Level.YELLOW and at_limit.fraction_outside == 0.0 and at_limit.deviation == 0.0
+    below = dose(4.99)
+    assert below.level == Level.GREEN and below.deviation == 0.0
+    red = dose(7.5)  # exactly 1.5 times the limit
+    assert red.level == Level.RED and red.deviation == 0.5
+    assert red.fraction_outside == 1.0 and red.duration_s == 0.0 and red.accumulated == 0.0
+    assert red.max_deviation == 0.5 and (red.low, red.high) == (None, 43_800.0)
+    assert dose(7.49).level == Level.YELLOW
+    assert dose(6.0).deviation == pytest.approx(0.2)
+    # no record: green, value NaN (nothing to annualise)
+    empty = assess_relic("x", prof, {"illuminance": (np.array([]), np.array([]))})
+    e = {c.check: c for c in empty.checks}["light_dose"]
+    assert e.level == Level.GREEN and np.isnan(e.value)
+    # the window: the sample exactly 7 days before the last is in, the one before it is out
+    t8 = np.arange(0, 8 * DAY + 1, HOUR)
+    lux = np.zeros(t8.size)
+    edge = t8[-1] - 7 * DAY
+    lux[(t8 == edge) | (t8 == edge - HOUR)] = 1000.0
+    r = assess_relic("x", prof, {"illuminance": (t8, lux)})
+    inside = t8 >= edge
+    assert {c.check: c for c in r.checks}["light_dose"].value == pytest.approx(
+        annualised_exposure(t8[inside], lux[inside]), rel=1e-12)
+    assert annualised_exposure(t8[inside], lux[inside]) > 0
+    # a band with an annual limit on a quantity other than illuminance gets no dose check
+    other = MaterialProfile("q", "测试", "test", "organic", {"uv": Band("uv", None, 75.0, annual_exposure=1.0)})
+    assert [c.check for c in assess_relic("x", other, {"uv": (t, np.full(t.size, 10.0))}).checks] == ["uv"]
+
+
+def test_metrics_need_both_climate_quantities_and_use_the_latest_sample():
+    t = np.arange(0, 2 * DAY, HOUR)
+    temp = np.linspace(15.0, 25.0, t.size)
+    rh = np.linspace(60.0, 95.0, t.size)  # ends damp and warm: the mould clock runs
+    m = climate_metrics({"temperature": (t, temp), "relative_humidity": (t, rh)})
+    assert m["pi_years"] == pytest.approx(float(preservation_index(25.0, 95.0)))
+    assert m["emc_percent"] == pytest.approx(float(emc_wood(25.0, 95.0)))
+    assert m["emc_corrosion"] == 2.0 and m["emc_mechanical"] == 1.0
+    progress = germination_progress(t, temp, rh)
+    assert progress[-1] > progress[-2] > 0
+    assert m["mould_progress"] == pytest.approx(float(progress[-1]))
+    assert "annual_light_exposure_lxh" not in m
+    assert climate_metrics({"temperature": (t, temp)}) == {}
+    assert climate_metrics({"relative_humidity": (t, rh)}) == {}
+    # a single usable temperature is enough
+    one_t = np.full(t.size, np.nan)
+    one_t[3] = 20.0
+    assert climate_metrics({"temperature": (t, one_t), "relative_humidity": (t, rh)})["pi_years"] == pytest.approx(
+        float(preservation_index(20.0, 95.0)))
+    one_h = np.full(t.size, np.nan)
+    one_h[5] = 50.0
+    assert climate_metrics({"temperature": (t, temp), "relative_humidity": (t, one_h)})["emc_percent"] == \
+        pytest.approx(float(emc_wood(temp[5], 50.0)))
+    lux = np.full(t.size, 100.0)
+    assert climate_metrics({"illuminance": (t, lux)}) == {"annual_light_exposure_lxh": pytest.approx(
+        annualised_exposure(t, lux))}

@@ -40,6 +40,8 @@ DELEGATED: dict[str, tuple[str, str, str]] = {
     "forecast": ("bridge.cli.forecast", "forecast_main", "forecast a stored sensor; backtest / 预测与回测"),
     "simulate": ("bridge.cli.simulate", "simulate_main", "run a what-if scenario / 运行情景模拟"),
     "calibrate": ("bridge.cli.calibrate", "calibrate_main", "fit the climate model to records / 校准气候模型"),
+    "field": ("bridge.cli.field", "field_main", "choose the field model (IDW or kriging, offsets) by leave-one-out "
+              "error / 选择空间插值模型"),
     "validate": ("bridge.cli.validate", "validate_main", "compare the model driven by a record with what happened "
                  "/ 用记录验证模型"),
     "control-demo": ("bridge.cli.control", "control_demo_main", "a hall that answers back: closed-loop control / 闭环控制演示"),

@@ -41,6 +41,8 @@ MONITOR_KEYS: Mapping[str, str] = {
     "j": "replay_alert",
     "end": "show_live",
     "escape": "back",
+    "wheel_up": "wheel_up",  # over the alert list: scroll it; elsewhere: zoom
+    "wheel_down": "wheel_down",
     "page_down": "alerts_down",
     "page_up": "alerts_up",
     "mouse1": "select_or_orbit_start",
@@ -56,3 +58,13 @@ APP_KEYS: Mapping[str, str] = {
     "f": "toggle_fullscreen",
 }
 """Bindings the app shell handles itself."""
+
+SITE_KEYS: Mapping[str, str] = {
+    "tab": "next_hall",
+    "shift-tab": "previous_hall",
+    "home": "site_overview",
+    "l": "toggle_language",
+    "f": "toggle_fullscreen",
+    "mouse1": "select_or_orbit_start",
+}
+"""The site overview's bindings, and the hall switcher's over a hall's monitor (``site_overview.py``)."""

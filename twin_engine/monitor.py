@@ -49,6 +49,7 @@ from panda3d.core import (
     TransparencyAttrib,
 )
 
+from simulation.alerts import duration_label
 from simulation.hall_time import local_label
 from simulation.quantities import QUANTITIES
 from simulation.scene import Scene
@@ -188,11 +189,17 @@ class MonitorScreen:
     # --- lifecycle --------------------------------------------------------------
 
     def enter(self) -> None:
-        self.base.accept("window-event", lambda _win: self._mark())
+        self.base.accept("window-event", self._window_event)
+
+    def _window_event(self, win: Any) -> None:
+        """A resize, full screen or close: ShowBase's own handling (the aspect ratio, the exit on
+        close), then the overlay is laid out again for the new size."""
+        self.base.windowEvent(win)
+        self._mark()
 
     def exit(self) -> None:
         """Remove every node this screen made."""
-        self.base.ignore("window-event")
+        self.base.accept("window-event", self.base.windowEvent)  # ShowBase's own handler back
         for widget in self._layers():
             widget.destroy()
         self.canvas.root.removeNode()
@@ -371,6 +378,8 @@ class MonitorScreen:
             "orbit_down": lambda: rig.orbit(0, 8),
             "zoom_in": lambda: rig.zoom(1 / 1.15),
             "zoom_out": lambda: rig.zoom(1.15),
+            "wheel_up": lambda: self._wheel(-1),
+            "wheel_down": lambda: self._wheel(1),
             "toggle_language": self.toggle_language,
             "acknowledge_top": self.acknowledge_top,
             "apply_advice": self.apply_advice,
@@ -427,6 +436,17 @@ class MonitorScreen:
             self.say("no_alert_to_jump")
             return None
         return self.replay_alert(alert_id)
+
+    def _wheel(self, step: int) -> None:
+        """The mouse wheel: over the alert list it scrolls the list a row, elsewhere it zooms."""
+        mw = self.base.mouseWatcherNode
+        box = self.alert_list.covers
+        if mw is not None and mw.hasMouse() and box is not None and box.contains(*self.to_px(*mw.getMouse())):
+            n = len(self._shown_alerts())
+            self.alert_first = max(0, min(max(0, n - 1), self.alert_first + step))
+            self._mark()
+        else:
+            self.rig.zoom(1.15 if step > 0 else 1 / 1.15)
 
     def scroll_alerts(self, step: int) -> None:
         """PgDn / PgUp: scroll the alert list by about a page."""
@@ -838,7 +858,8 @@ class MonitorScreen:
         regions = monitor_hud.regions(m, header_h, footer_h, monitor_hud.legend_width(self.canvas, legend),
                                       panel is not None, 0.0)
         alerts_h = self.alert_list.rows_height(regions.alerts.w, rows, words)
-        regions = monitor_hud.regions(m, header_h, footer_h, regions.legend.w, panel is not None, alerts_h)
+        panel_h = self.panel.wanted_height(regions.panel.w, panel) if panel is not None and regions.panel else 0.0
+        regions = monitor_hud.regions(m, header_h, footer_h, regions.legend.w, panel is not None, alerts_h, panel_h)
         self.regions = regions
         self._centre_lens(regions)
         self._show_if_changed("title", self.title.show, regions.header, title, t("help", lang), status, tier)
@@ -861,15 +882,15 @@ class MonitorScreen:
     def free_area(self) -> tuple[float, float, float, float] | None:
         """(x0, y0, x1, y1) window px of the hall's view that the overlay leaves free (None before the
         first layout): between the legend and the alert column (the window's edge when the list is
-        short and no panel is open), the header and the footer; in portrait between the alerts and
-        the panel."""
+        short and no panel is open), the header and the footer; in portrait right of the legend,
+        between the alerts and the panel."""
         r = self.regions
         if r is None:
             return None
         m = self.canvas.metrics
         if m.portrait:
             bottom = r.panel.y if r.panel is not None else r.footer.y
-            return 0.0, r.alerts.bottom, float(m.width), bottom
+            return r.legend.right, r.alerts.bottom, float(m.width), bottom
         tall = r.panel is not None or r.alerts.h > 0.5 * (r.footer.y - r.header.bottom)
         right = r.alerts.x if tall else float(m.width)  # a short alert list leaves the hall the width
         return r.legend.right, r.header.bottom, right, r.footer.y
@@ -897,11 +918,18 @@ class MonitorScreen:
         return max(0.4, min((area[2] - area[0]) / m.width, (area[3] - area[1]) / m.height * 1.4, 1.0))
 
     def alert_rows(self) -> tuple[hud.AlertRow, ...]:
-        """The shown alerts as the list's rows, worst first (the text: the alert's summary)."""
+        """The shown alerts as the list's rows, worst first: the alert's summary and how long it
+        has been open at the shown moment (``· open 2 h 5 min``)."""
         lang = self.lang
-        return tuple(hud.AlertRow(str(a["id"]), str(a.get("tier", "yellow")),
-                                  pick(a.get("summary") or a.get("message") or {"en": str(a.get("cause", ""))}, lang),
-                                  bool(a.get("acknowledged"))) for a in self._shown_alerts())
+        now = parse_time(self.replay_time if self.replay is not None else self.time)
+        rows = []
+        for a in self._shown_alerts():
+            text = pick(a.get("summary") or a.get("message") or {"en": str(a.get("cause", ""))}, lang)
+            began = parse_time(str(a.get("started_at") or ""))
+            if now is not None and began is not None and now >= began:
+                text += "  · " + t("open_for", lang).format(d=duration_label((now - began).total_seconds(), lang))
+            rows.append(hud.AlertRow(str(a["id"]), str(a.get("tier", "yellow")), text, bool(a.get("acknowledged"))))
+        return tuple(rows)
 
     def _chart_min_span(self) -> float:
         """The chart's smallest value span: ten steps of the shown precision (1 °C, 1 %RH, 10 lx)."""

@@ -79,13 +79,14 @@ class Regions:
 
 
 def regions(m: Metrics, header_h: float, footer_h: float, legend_w: float, panel_open: bool,
-            alerts_h: float) -> Regions:
+            alerts_h: float, panel_h: float = 0.0) -> Regions:
     """The overlay's regions for a window of metrics ``m``.
 
     Landscape: a legend column at the left, an alert column at the right with the panel under
     it. Portrait: the alerts under the header and the panel over the footer, both full width,
-    the legend at the left between them. ``alerts_h`` is the alert list's wanted height; with the
-    panel open it gets at most 40 % of its column.
+    the legend at the left between them. ``alerts_h`` and ``panel_h`` are the heights the alert
+    list and the panel want; with the panel open the list gets 28-40 % of its column, less the
+    more the panel needs.
     """
     u, w, h = m.u, float(m.width), float(m.height)
     margin = 0.5 * u
@@ -101,7 +102,8 @@ def regions(m: Metrics, header_h: float, footer_h: float, legend_w: float, panel
         return Regions(header, footer, legend, alerts, panel)
     col_w = min(max(0.31 * w, 18 * u), 32 * u, w - legend_w - 4 * margin)
     col = Rect(w - margin - col_w, top, col_w, bottom - top)
-    alerts = Rect(col.x, col.y, col.w, min(alerts_h, col.h * (0.4 if panel_open else 1.0)))
+    share = max(0.28 * col.h, min(0.4 * col.h, col.h - margin - panel_h)) if panel_open else col.h
+    alerts = Rect(col.x, col.y, col.w, min(alerts_h, share))
     panel = Rect(col.x, alerts.bottom + margin, col.w, bottom - alerts.bottom - margin) if panel_open else None
     legend = Rect(margin, top, legend_w, bottom - top)
     return Regions(header, footer, legend, alerts, panel)
@@ -420,7 +422,9 @@ class Panel(Layer):
             y = self.text(data.subtitle, head, SMALL * u, DIM, y=y, max_lines=2).bottom
         y += GAP * u
         chart_title_h = block_height(len(self.lines_of(data.chart_title, SMALL * u, inner.w, 2)), SMALL * u)
-        chart_h = chart_title_h + min(CHART_H * u, max(4 * u, 0.45 * (inner.bottom - y) - chart_title_h))
+        rows_h = sum(h for *_, h in self._laid(inner.w, data.lines))
+        room = inner.bottom - y - GAP * u - rows_h - chart_title_h - 1.0  # what the rows leave the plot (1 px slack)
+        chart_h = chart_title_h + min(CHART_H * u, max(4 * u, room))
         rows_bottom = inner.bottom - chart_h - GAP * u
         self._rows(inner, y, rows_bottom, data.lines, words)
         self._chart(data, Rect(inner.x, rows_bottom + GAP * u, inner.w, inner.bottom - rows_bottom - GAP * u),
@@ -432,7 +436,7 @@ class Panel(Layer):
         label_w = self._label_w(width, lines)
         out = []
         for a, b in lines:
-            la = self.lines_of(a, size, label_w - 0.6 * self.u if b else width, 2)
+            la = self.lines_of(a, size, label_w - 0.5 * self.u if b else width, 2)  # 0.1 u of slack: no split
             lb = self.lines_of(b, size, width - label_w, 2) if b else []
             out.append((la, lb, block_height(max(len(la), len(lb)), size)))
         return out

@@ -111,3 +111,54 @@ class DeviceIdentity:
         with self._lock:
             out, self.unknown = self.unknown, {}
         return out
+
+
+@dataclass
+class HallIdentities:
+    """A site's device identity: one :class:`DeviceIdentity` per hall, since halls may share sensor ids.
+
+    A message's readings are checked by the rules of the hall they were stamped with (its topic's or
+    its subscription's): hall_b's ``S09`` is unknown even when hall_a has an ``S09``. Readings of a
+    hall the site does not hold keep the hall-less rules of :meth:`DeviceIdentity.check` with no
+    known sensor: quarantined as unknown. Unknown devices are tallied by sensor id (the store's
+    ``unknown_device`` rows are; their ``topic`` names the hall).
+    """
+
+    halls: dict[str, DeviceIdentity]
+
+    def check(self, device: str | None, topic: str, payload: bytes, received_at: datetime,
+              decoded: Decoded) -> Decoded:
+        """``decoded`` with the readings their hall's rules refuse moved to its rejections."""
+        if not decoded.readings:
+            return decoded
+        by_hall: dict[str, list] = {}
+        for r in decoded.readings:
+            by_hall.setdefault(r.hall, []).append(r)
+        out = Decoded(readings=[], rejections=list(decoded.rejections), status=decoded.status)
+        for hall, readings in by_hall.items():
+            ident = self.halls.get(hall) or self._stranger
+            part = ident.check(device, topic, payload, received_at, Decoded(readings=readings))
+            out.readings += part.readings
+            out.rejections += part.rejections
+        return out
+
+    def __post_init__(self) -> None:
+        self._stranger = DeviceIdentity({}, set())  # the rules for a hall the site does not hold
+
+    def adopt(self, sensor: str, halls: Iterable[str] | None = None) -> None:
+        """Accept ``sensor``'s readings from now on, in ``halls`` (default: every hall)."""
+        for hall in self.halls if halls is None else halls:
+            if hall in self.halls:
+                self.halls[hall].adopt(sensor)
+
+    def take_unknown(self) -> dict[str, tuple[str, datetime, int]]:
+        """The unknown devices every hall heard since the last call, by sensor (counts summed)."""
+        out: dict[str, tuple[str, datetime, int]] = {}
+        for ident in (*self.halls.values(), self._stranger):
+            for sensor, (topic, when, n) in ident.take_unknown().items():
+                prev = out.get(sensor)
+                if prev is None:
+                    out[sensor] = (topic, when, n)
+                else:  # the newest topic and time, every message counted
+                    out[sensor] = (topic, when, prev[2] + n) if when >= prev[1] else (prev[0], prev[1], prev[2] + n)
+        return out

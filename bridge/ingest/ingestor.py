@@ -53,7 +53,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from bridge.config import BrokerAddress
 from bridge.errors import BrokerError, StorageError
 from bridge.ingest.calibration import Calibrations
-from bridge.ingest.identity import DeviceIdentity, device_of
+from bridge.ingest.identity import DeviceIdentity, HallIdentities, device_of
 from bridge.readings import Decoded, Reading, Rejection, in_hall
 from bridge.sensors.native import hall_from_topic
 from bridge.store import Store
@@ -221,7 +221,7 @@ class Ingestor:
     govern: Govern | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
     calibrations: Calibrations | None = None
-    identity: DeviceIdentity | None = None
+    identity: DeviceIdentity | HallIdentities | None = None
     stats: IngestStats = field(default_factory=IngestStats, init=False)
 
     def __post_init__(self) -> None:

@@ -28,6 +28,7 @@ import numpy as np
 from sqlalchemy import func, or_, select
 
 from bridge.control.audit import entries as audit_entries
+from bridge.sensors import native
 from bridge.store import Store
 from bridge.store.epoch import from_us, to_us
 from bridge.store.models import Alert, AlertAck, QuarantineRow
@@ -209,7 +210,8 @@ def hall_report(store: Store, scene: Scene, profiles: Mapping[str, MaterialProfi
         for q in sensor.quantities:
             t, _, flagged = reader.raw(sensor.id, q)
             quality.append(SensorQuality(sensor.id, q, completeness(t, start_s, end_s), int(flagged.sum())))
-        quarantined[sensor.id] = count_quarantined(store, (sensor.id, sensor.topic), start, end)
+        topics = (sensor.topic, f"{native.TOPIC_ROOT}/{scene.id}/{sensor.id}")
+        quarantined[sensor.id] = count_quarantined(store, topics, start, end)
     return HallReport(scene, start, end, tuple(relics), tuple(quality), quarantined,
                       tuple(alerts_of(store, scene, start, end, hall)), cold, tuple(calibrations),
                       tuple(whatif_runs(data_dir / "whatif" if data_dir else None, scene, start, end)),
@@ -250,10 +252,12 @@ def cold_surface(store: Store, scene: Scene, start: datetime, end: datetime, hal
     return t, np.array([per_hour[k] for k in t])
 
 
-def count_quarantined(store: Store, names: Sequence[str], start: datetime, end: datetime) -> int:
-    """Rejected input in the period whose source names the sensor (its id or topic)."""
+def count_quarantined(store: Store, topics: Sequence[str], start: datetime, end: datetime) -> int:
+    """Rejected input in the period from one of the sensor's ``topics``: the topic itself, or under a
+    prefix (a hub's ``relic-hub/<site>/<topic>``). Whole topics only: ``relic-twin/hall_b/S01`` is not
+    hall_a's S01, nor is ``.../S010`` S01 (a search for the sensor id inside the source counted both)."""
     q = QuarantineRow.__table__  # type: ignore[attr-defined]
-    cond = [q.c.source.contains(n) for n in names if n]
+    cond = [or_(q.c.source == t, q.c.source.endswith("/" + t, autoescape=True)) for t in topics if t]
 
     stmt = select(func.count()).select_from(q).where(q.c.received_at_us >= to_us(start),
                                                      q.c.received_at_us < to_us(end), or_(*cond))

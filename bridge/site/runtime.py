@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +26,8 @@ from bridge.alerts.alerting import AlertService
 from bridge.alerts.dissemination import Disseminator, NotifySettings
 from bridge.alerts.prealarm import Prealarms
 from bridge.config import Settings
-from bridge.ingest.calibration import Calibrations, list_calibrations
+from bridge.ingest.calibration import Calibrations
+from bridge.ingest.identity import DeviceIdentity, HallIdentities
 from bridge.ingest.ingestor import Ingestor
 from bridge.ingest.live_governance import PersistentGovernor, state_path
 from bridge.mqtt.broker import BrokerHandle
@@ -35,13 +35,16 @@ from bridge.readings import Reading
 from bridge.sensors.fleet import FleetSettings, VirtualFleet
 from bridge.site.model import Site
 from bridge.store import Store
+from bridge.store.service_queries import adopted_devices
 from bridge.twin.live import LiveFeed, TwinState, iso
 from bridge.twin.runtime import (
-    CALIBRATION_CHECK_S,
     _alert_publisher,
+    alert_clock,
     feed_on,
     freshness_for,
     open_broker,
+    sensor_ages,
+    stop_ingest,
     subscriptions_for,
 )
 from simulation.alerts import Target
@@ -89,14 +92,10 @@ class SiteAlerts:
         return _tag(hall, service.on_status(sensor, status)) if service is not None else []
 
     def calibration_ages(self, store: Store) -> list[dict[str, Any]]:
-        """``calibration_due`` per hall: days since each sensor's last calibration (its own hall's or any hall's)."""
-        now = next(iter(self.halls.values())).clock() if self.halls else None
+        """``calibration_due`` per hall: days since each of its sensors was last calibrated in that hall."""
         out: list[dict[str, Any]] = []
         for hall, service in self.halls.items():
-            ages: dict[str, float] = {}
-            for c in list_calibrations(store, hall=hall):
-                ages[c.sensor] = max(ages.get(c.sensor, 0.0), (now - c.set_at).total_seconds() / 86400.0)
-            out += _tag(hall, service.calibration_ages(ages))
+            out += _tag(hall, service.calibration_ages(sensor_ages(store, hall, service.clock())))
         return out
 
     def tick(self) -> list[dict[str, Any]]:
@@ -215,6 +214,12 @@ class SiteRuntime:
         for hall, es in by_hall.items():
             self.dissemination[hall].on_events(es)
 
+    def adopt_device(self, sensor: str) -> None:
+        """Accept the readings of ``sensor`` (adopted by a person into a zone) in the halls holding that zone."""
+        zone = adopted_devices(self.store).get(sensor)
+        if isinstance(self.ingestor.identity, HallIdentities) and zone is not None:
+            self.ingestor.identity.adopt(sensor, halls_with_zone(self.site, zone))
+
     def acknowledge(self, alert_id: str, who: str) -> bool:
         try:
             self.emit(self.alerts.acknowledge(alert_id, who))
@@ -233,12 +238,19 @@ class SiteRuntime:
             client.disconnect()
         for d in self.dissemination.values():
             d.stop()
-        self.ingestor.stop()
-        if isinstance(self.ingestor.govern, PersistentGovernor):  # what the last batches taught it
-            self.ingestor.govern.save()
-        self.feed.stop()
-        self.store.close()
-        self.broker.stop()
+        stop_ingest(self.ingestor, self.feed, self.store, self.broker)
+
+
+def halls_with_zone(site: Site, zone: str) -> list[str]:
+    """The halls of ``site`` that have a zone ``zone`` (zone ids need only be unique within a hall)."""
+    return [h.id for h in site.halls if any(z.id == zone for z in h.scene.zones)]
+
+
+def site_identity(site: Site, adopted: Mapping[str, str]) -> HallIdentities:
+    """Each hall's device identity from its scene, with the devices adopted into its zones (``{sensor: zone}``)."""
+    return HallIdentities({h.id: DeviceIdentity.from_scene(h.scene.sensors, [s for s, z in adopted.items()
+                                                                             if h.id in halls_with_zone(site, z)])
+                           for h in site.halls})
 
 
 def start_site(site: Site, settings: Settings, *, fleet: FleetSettings | None = None, feed_port: int | None = 0,
@@ -304,8 +316,8 @@ def _start_site(site: Site, settings: Settings, broker: BrokerHandle, fleet: Fle
 
     ingestor = Ingestor(store, broker.address, subs, on_stored=on_stored, client_id=f"relic-twin-site-{site.id}",
                         clock=clock, govern=PersistentGovernor(state_path(settings.data_dir, first, site.id)),
-                        on_status=on_device_status,
-                        calibrations=Calibrations(store))
+                        on_status=on_device_status, calibrations=Calibrations(store),
+                        identity=site_identity(site, adopted_devices(store)))
     rt = SiteRuntime(site, broker, store, states, state, feed, ingestor, alerts, dissemination, fleets, clients)
     ingestor.start()
     for h in site.halls:  # each hall's machines: its own control loop (bridge/control/service.py)
@@ -319,28 +331,9 @@ def _start_site(site: Site, settings: Settings, broker: BrokerHandle, fleet: Fle
             on_status(f"control 环境控制 {h.id}: {len(h.scene.actuators)} actuators, {rt._controls[h.id].why}")
     prealarms = {h.id: Prealarms(store, h.scene, alerts.halls[h.id].profiles, clock) for h in site.halls}
 
-    calibration_checked = [float("-inf")]
-
-    def tick_alerts() -> None:
-        while not rt._stop.wait(alert_tick_s):
-            rt.emit(alerts.tick())
-            if time.monotonic() - calibration_checked[0] >= CALIBRATION_CHECK_S:  # sensors due for calibration
-                calibration_checked[0] = time.monotonic()
-                rt.emit(alerts.calibration_ages(store))
-            for hall, p in prealarms.items():
-                try:
-                    observations = p.due()
-                except Exception:  # noqa: BLE001 (a failed forecast must not stop the alert clock)
-                    log.exception("forecast pre-alarms failed for %s", hall)
-                    observations = None
-                if observations is not None:
-                    rt.emit(alerts.observe(hall, observations))
-            for d in dissemination.values():
-                d.tick()
-
-    ticker = threading.Thread(target=tick_alerts, name="site-alert-clock", daemon=True)
-    ticker.start()
-    rt._threads.append(ticker)
+    rt._threads.append(alert_clock(rt._stop, alert_tick_s, rt.emit, alerts.tick, lambda: alerts.calibration_ages(store),
+                                   {h: (p, lambda obs, hall=h: alerts.observe(hall, obs)) for h, p in prealarms.items()},
+                                   list(dissemination.values())))
     if fleet_client is not None:
         fleet_client.connect(broker.address.host, broker.address.port)
         fleet_client.loop_start()

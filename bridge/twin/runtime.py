@@ -11,7 +11,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -98,12 +98,57 @@ class TwinRuntime:
                 client.loop_stop()
                 client.disconnect()
         self.dissemination.stop()
-        self.ingestor.stop()
-        if isinstance(self.ingestor.govern, PersistentGovernor):  # what the last batches taught it
-            self.ingestor.govern.save()
-        self.feed.stop()
-        self.store.close()
-        self.broker.stop()
+        stop_ingest(self.ingestor, self.feed, self.store, self.broker)
+
+
+def sensor_ages(store: Store, hall: str, now: datetime) -> dict[str, float]:
+    """Days since each sensor of ``hall`` was last calibrated (a sensor is as due as its most due quantity)."""
+    ages: dict[str, float] = {}
+    for c in list_calibrations(store, hall=hall):
+        ages[c.sensor] = max(ages.get(c.sensor, 0.0), (now - c.set_at).total_seconds() / 86400.0)
+    return ages
+
+
+def alert_clock(stop: threading.Event, every_s: float, emit: Callable[[list[dict[str, Any]]], None],
+                tick: Callable[[], list[dict[str, Any]]], calibration_due: Callable[[], list[dict[str, Any]]],
+                prealarms: Mapping[str, tuple[Prealarms, Callable[[list[Any]], list[dict[str, Any]]]]],
+                disseminations: Sequence[Disseminator]) -> threading.Thread:
+    """Start the alert clock of a hall or a site: escalation and reminders every ``every_s`` (with or
+    without readings), calibration due dates hourly, forecast pre-alarms (``name -> (prealarms, observe)``),
+    and the dissemination's retries; until ``stop`` is set."""
+
+    def run() -> None:
+        checked = float("-inf")
+        while not stop.wait(every_s):
+            emit(tick())
+            if time.monotonic() - checked >= CALIBRATION_CHECK_S:  # sensors due for calibration
+                checked = time.monotonic()
+                emit(calibration_due())
+            for name, (p, observe) in prealarms.items():
+                try:
+                    observations = p.due()
+                except Exception:  # noqa: BLE001 (a failed forecast must not stop the alert clock)
+                    log.exception("forecast pre-alarms failed for %s", name)
+                    observations = None
+                if observations is not None:
+                    emit(observe(observations))
+            for d in disseminations:
+                d.tick()
+
+    thread = threading.Thread(target=run, name="alert-clock", daemon=True)
+    thread.start()
+    return thread
+
+
+def stop_ingest(ingestor: Ingestor, feed: LiveFeed, store: Store, broker: BrokerHandle) -> None:
+    """The last of a runtime's stop, in order: ingest (committing what arrived, keeping what the live
+    rules learnt), feed, store, broker."""
+    ingestor.stop()
+    if isinstance(ingestor.govern, PersistentGovernor):  # what the last batches taught it
+        ingestor.govern.save()
+    feed.stop()
+    store.close()
+    broker.stop()
 
 
 def subscriptions_for(scene: Scene, fleet_format: str | None = None) -> list[Subscription]:
@@ -275,31 +320,9 @@ def _start(scene: Scene, settings: Settings, fleet: FleetSettings | None, feed_p
         say(f"control 环境控制: {len(scene.actuators)} actuators, {svc.why}")
 
     prealarms = Prealarms(store, scene, alerts.profiles, clock)
-
-    calibration_checked = [float("-inf")]
-
-    def tick_alerts() -> None:  # escalation and reminders run on the clock, with or without readings
-        while not rt._stop.wait(alert_tick_s):
-            rt.emit(alerts.tick())
-            if time.monotonic() - calibration_checked[0] >= CALIBRATION_CHECK_S:  # sensors due for calibration
-                calibration_checked[0] = time.monotonic()
-                now = clock()
-                ages: dict[str, float] = {}
-                for c in list_calibrations(store, hall=scene.id):  # a sensor is due when any of its quantities is
-                    ages[c.sensor] = max(ages.get(c.sensor, 0.0), (now - c.set_at).total_seconds() / 86400.0)
-                rt.emit(alerts.calibration_ages(ages))
-            try:
-                observations = prealarms.due()
-            except Exception:  # noqa: BLE001 (a failed forecast must not stop the alert clock)
-                log.exception("forecast pre-alarms failed")
-                observations = None
-            if observations is not None:
-                rt.emit(alerts.observe(observations))
-            dissemination.tick()
-
-    ticker = threading.Thread(target=tick_alerts, name="alert-clock", daemon=True)
-    ticker.start()
-    rt._threads.append(ticker)
+    rt._threads.append(alert_clock(rt._stop, alert_tick_s, rt.emit, alerts.tick,
+                                   lambda: alerts.calibration_ages(sensor_ages(store, scene.id, clock())),
+                                   {scene.id: (prealarms, alerts.observe)}, [dissemination]))
     if fleet_obj is not None and client is not None:
         client.connect(broker.address.host, broker.address.port)
         client.loop_start()
