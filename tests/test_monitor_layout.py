@@ -241,6 +241,8 @@ def test_page_keys_scroll_a_long_alert_list(sized, scene):
         screen.refresh()
         after = {t.text for t in layout.text_bounds(screen.alert_list.root, sized.render2d, (1280, 720))}
         assert screen.alert_first > 0 and any("19:00" in w for w in first) and not any("19:00" in w for w in after)
+        # each row says how long it has been open at the shown moment (11:20Z to 14:00Z)
+        assert all(r.text.endswith("已持续 2 小时 40 分钟") for r in screen.alert_rows())
         assert_clean(screen, sized, (1280, 720))
     finally:
         screen.exit()

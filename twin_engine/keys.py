@@ -41,6 +41,8 @@ MONITOR_KEYS: Mapping[str, str] = {
     "j": "replay_alert",
     "end": "show_live",
     "escape": "back",
+    "wheel_up": "wheel_up",  # over the alert list: scroll it; elsewhere: zoom
+    "wheel_down": "wheel_down",
     "page_down": "alerts_down",
     "page_up": "alerts_up",
     "mouse1": "select_or_orbit_start",

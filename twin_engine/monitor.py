@@ -49,6 +49,7 @@ from panda3d.core import (
     TransparencyAttrib,
 )
 
+from simulation.alerts import duration_label
 from simulation.hall_time import local_label
 from simulation.quantities import QUANTITIES
 from simulation.scene import Scene
@@ -377,6 +378,8 @@ class MonitorScreen:
             "orbit_down": lambda: rig.orbit(0, 8),
             "zoom_in": lambda: rig.zoom(1 / 1.15),
             "zoom_out": lambda: rig.zoom(1.15),
+            "wheel_up": lambda: self._wheel(-1),
+            "wheel_down": lambda: self._wheel(1),
             "toggle_language": self.toggle_language,
             "acknowledge_top": self.acknowledge_top,
             "apply_advice": self.apply_advice,
@@ -433,6 +436,17 @@ class MonitorScreen:
             self.say("no_alert_to_jump")
             return None
         return self.replay_alert(alert_id)
+
+    def _wheel(self, step: int) -> None:
+        """The mouse wheel: over the alert list it scrolls the list a row, elsewhere it zooms."""
+        mw = self.base.mouseWatcherNode
+        box = self.alert_list.covers
+        if mw is not None and mw.hasMouse() and box is not None and box.contains(*self.to_px(*mw.getMouse())):
+            n = len(self._shown_alerts())
+            self.alert_first = max(0, min(max(0, n - 1), self.alert_first + step))
+            self._mark()
+        else:
+            self.rig.zoom(1.15 if step > 0 else 1 / 1.15)
 
     def scroll_alerts(self, step: int) -> None:
         """PgDn / PgUp: scroll the alert list by about a page."""
@@ -904,11 +918,18 @@ class MonitorScreen:
         return max(0.4, min((area[2] - area[0]) / m.width, (area[3] - area[1]) / m.height * 1.4, 1.0))
 
     def alert_rows(self) -> tuple[hud.AlertRow, ...]:
-        """The shown alerts as the list's rows, worst first (the text: the alert's summary)."""
+        """The shown alerts as the list's rows, worst first: the alert's summary and how long it
+        has been open at the shown moment (``· open 2 h 5 min``)."""
         lang = self.lang
-        return tuple(hud.AlertRow(str(a["id"]), str(a.get("tier", "yellow")),
-                                  pick(a.get("summary") or a.get("message") or {"en": str(a.get("cause", ""))}, lang),
-                                  bool(a.get("acknowledged"))) for a in self._shown_alerts())
+        now = parse_time(self.replay_time if self.replay is not None else self.time)
+        rows = []
+        for a in self._shown_alerts():
+            text = pick(a.get("summary") or a.get("message") or {"en": str(a.get("cause", ""))}, lang)
+            began = parse_time(str(a.get("started_at") or ""))
+            if now is not None and began is not None and now >= began:
+                text += "  · " + t("open_for", lang).format(d=duration_label((now - began).total_seconds(), lang))
+            rows.append(hud.AlertRow(str(a["id"]), str(a.get("tier", "yellow")), text, bool(a.get("acknowledged"))))
+        return tuple(rows)
 
     def _chart_min_span(self) -> float:
         """The chart's smallest value span: ten steps of the shown precision (1 °C, 1 %RH, 10 lx)."""

@@ -24,6 +24,7 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "acknowledged": {"zh-CN": "已确认", "en": "acknowledged"},
     "ack_hint": {"zh-CN": "A 确认首条  J 跳到告警开始  PgUp/PgDn 翻页", "en": "A ack top  J jump to its start  PgUp/PgDn scroll"},
     "more_rows": {"zh-CN": "还有 {n} 条", "en": "+{n} more"},
+    "open_for": {"zh-CN": "已持续 {d}", "en": "open {d}"},
     "no_alert_to_jump": {"zh-CN": "当前没有告警，J 无处可跳", "en": "No alert to jump to"},
     "esc_again": {"zh-CN": "再按一次 Esc 退出监测", "en": "Press Esc again to quit the monitor"},
     "axis_past": {"zh-CN": "-24 小时", "en": "-24 h"},
