@@ -2,7 +2,10 @@
 latest readings become an observation, the controller decides, the runtime commands.
 
 * hall air: the mean of the fresh, unflagged open-hall T/RH sensors; no such sensor means the
-  sensors cannot be trusted: the machines go to their safe states and an alert is raised;
+  sensors cannot be trusted: every machine goes to its declared safe state
+  (:func:`bridge.control.runtime.safe_command`) and an alert is raised;
+* light: a space's lights and blind go to their safe states (and an alert) while the space has
+  illuminance sensors and none of them is fresh and unflagged; the rest of the hall runs on;
 * case air: a fresh RH sensor in the case; relics: their case sensor, else their zone's sensors,
   else the hall mean;
 * outdoor weather: the sensor named by ``RELIC_TWIN_OUTDOOR_SENSOR`` (a T/RH sensor outside), or a
@@ -103,7 +106,11 @@ class ControlService:
         passed, _ = control_hall.calibration_check(scene)
         self.calibration_ok = passed is not False
         self.relic_ids = [r.id for r in control_hall.served_relics(scene)]
-        self.lux_spaces = [g.id for g in control_hall.light_groups(scene)]
+        self.light_groups = control_hall.light_groups(scene)
+        self.lux_spaces = [g.id for g in self.light_groups]
+        sensors = [s for s in scene.sensors if "illuminance" in s.quantities]
+        self._lux_sensed = {g.id for g in self.light_groups
+                            if any(s.case == g.id or (s.case is None and s.zone == g.id) for s in sensors)}
         if self.outdoor is None and weather is None:
             self.controller: TwinController | Humidistat = Humidistat(devices, fallback, step_s)
             self.why = "no outdoor sensor (RELIC_TWIN_OUTDOOR_SENSOR): humidistat / 无室外传感器：湿度控制器"
@@ -132,21 +139,28 @@ class ControlService:
             return self.runtime.fail_safe(ro.reason) if self._seen else []  # machines are as people left them)
         self._seen = True
         obs = ro.observation
+        blind_to = [g for g in self.light_groups if g.id in self._lux_sensed and g.id not in obs.lux]
+        held = [a for g in blind_to for a in (g.light, g.blind) if a is not None]  # their lux sensors are stale
+        safe = self.runtime.fail_safe(f"no fresh, unflagged illuminance sensor in {', '.join(g.id for g in blind_to)}",
+                                      held) if held else []
+        return safe + self._control(obs, held)
+
+    def _control(self, obs: Observation, held: list[str]) -> list[dict[str, Any]]:
         if self.weather is not None and not (np.isfinite(obs.t_out) and np.isfinite(obs.rh_out)):
             t_out, rh_out = self.weather(self.clock())
             obs = replace(obs, t_out=t_out, rh_out=rh_out)
         if not isinstance(self.controller, TwinController):
-            return self.runtime.control(obs)
+            return self.runtime.control(obs, held=held)
         if np.isfinite(obs.t_out) and np.isfinite(obs.rh_out):
             self._outdoor.append((obs.t_out, obs.rh_out))
         if not self._outdoor:  # no outdoor reading yet: the twin's fallback humidistat decides
             z = np.zeros(72)
-            return self.runtime.control(obs, hm.Forcing(z, z + 50.0, z, z, z, z), calibration_ok=False)
+            return self.runtime.control(obs, hm.Forcing(z, z + 50.0, z, z, z, z), calibration_ok=False, held=held)
         hist = np.array(self._outdoor)
         weather = closed_loop.Weather(hist[:, 0], hist[:, 1], np.zeros(len(hist)), np.zeros(len(hist)),
                                       np.zeros(len(hist)), len(hist) - 1)
         forecast = closed_loop.forecast(weather, len(hist) - 1, 72, int(86400 / self.step_s))
-        return self.runtime.control(obs, forecast, calibration_ok=self.calibration_ok)
+        return self.runtime.control(obs, forecast, calibration_ok=self.calibration_ok, held=held)
 
     def _run(self) -> None:
         next_step = float("-inf")
