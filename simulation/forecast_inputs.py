@@ -30,6 +30,12 @@ paired difference (windows counted as span / lead independent ones, as in
 :mod:`simulation.forecast`). The band there is the split-conformal quantiles of the chosen
 model's cross-validated errors, widened for few windows.
 
+On ``benchmarks/forecast.py --quick`` (10 real series, 42-day histories for the model with
+inputs) the inputs were chosen at 70 % / 58 % of origins at 6 h / 12 h for the kitchen RH of the
+Candanedo house (its MAE ratio to persistence 0.97 -> 0.87 at 6 h), rarely for the office and the
+display case; the mean over series and horizons went from 0.70 to 0.69 of persistence, no
+series-horizon above persistence.
+
 Pure and deterministic: numpy only.
 """
 
