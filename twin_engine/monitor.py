@@ -1,15 +1,18 @@
 """The staff's live 3D monitor: one screen state over the hall.
 
-:class:`MonitorScreen` owns two node roots (the 3-D hall under ``render``,
-the overlay widgets under ShowBase's ``a2d*`` corner anchors) and removes them in :meth:`exit`. It is
-fed plain dicts of the live feed (``bridge/twin/live.py``)::
+:class:`MonitorScreen` owns two node roots (the 3-D hall under ``render``, the overlay on a
+pixel canvas under ``render2d``: ``monitor_hud.py``, laid out afresh for the window's size) and
+removes them in :meth:`exit`. Clicks go to the overlay's drawn buttons first
+(:meth:`pointer_down`), then to the hall. It is fed plain dicts of the live feed
+(``bridge/twin/live.py``)::
 
     {"type": "snapshot", "hall": ..., "time": ..., "readings": [...], "alerts": [...]}
     {"type": "delta", "time": ..., "readings": [...], "alerts": [...]}
 
 a reading being ``{"sensor", "quantity", "time", "value", "unit",
 "quality", "stale"}`` and an alert ``{"id", "tier", "target": {"kind",
-"id"}, "cause", "message": {"zh-CN", "en"}, "acknowledged"}``. Readings
+"id"}, "cause", "message": {"zh-CN", "en"}, "summary": {"zh-CN", "en"}, "started_at",
+"acknowledged"}`` (the list shows the summary: what, since when, peak, now, what clears it). Readings
 with ``quality != "ok"``, ``stale`` true or a unit other than the
 quantity's canonical one are left out of the field; their sensor's area is
 hatched grey. Messages only mark the screen dirty; the per-frame
@@ -20,7 +23,7 @@ caller, called when staff acknowledge an alert), ``on_apply(actuator_id)`` (staf
 apply a machine's standing recommendation: one key), ``on_override(actuator_id, command,
 minutes)`` (staff hold every machine as it is for an hour: one key), :meth:`set_details` (the
 panel's 24 h history, forecast, limits and risk from the REST service),
-:meth:`show_state_at` (replay of a stored state) and :meth:`show_live`.
+:meth:`show_state_at` (replay of a stored state) and :meth:`show_live`, ``on_quit`` (Esc twice).
 """
 
 from __future__ import annotations
