@@ -422,11 +422,14 @@ def connect(runtime: ControlRuntime, host: str, port: int, client_id: str, *, us
     ready = threading.Event()
 
     def on_connect(c, userdata, flags, reason_code, properties):  # noqa: ANN001
-        for t in runtime.topics():
-            c.subscribe(t, qos=1)
-        ready.set()
+        topics = runtime.topics()
+        if topics:
+            c.subscribe([(t, 1) for t in topics])
+        else:
+            ready.set()
 
     client.on_connect = on_connect
+    client.on_subscribe = lambda c, u, mid, codes, props: ready.set()  # ready once the broker holds the subscriptions
     client.on_message = lambda c, u, m: runtime.on_message(m.topic, m.payload)
     runtime.publish = lambda topic, payload: client.publish(topic, payload, qos=1)
     client.connect(host, port)

@@ -21,7 +21,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from bridge.control.audit import AuditLog, import_json_lines
 from bridge.control.runtime import ControlRuntime, connect
 from bridge.readings import Reading
 from bridge.store import Store
+from simulation import light_dose
 from simulation.control import closed_loop
 from simulation.control import hall_model as hm
 from simulation.control.controller import Humidistat, Observation, TwinController
@@ -90,6 +91,25 @@ def readout(scene: Scene, relic_ids: list[str], latest: list[Reading], is_stale:
     return Readout(Observation(t, rh, case_rh, np.array(relic_rh), float(t_out), float(rh_out), lux=lux))
 
 
+def used_lux_hours(store: Store, scene: Scene, spaces: Sequence[str], now: datetime) -> dict[str, float]:
+    """Per zone or case: the lx·h received since the start of ``now``'s calendar year (UTC), from the
+    stored ``ok`` illuminance readings of the space's sensors (hourly means, trapezoid rule,
+    :func:`simulation.light_dose.cumulative_exposure`: a gap over 6 h adds nothing; the mean over
+    the space's sensors, as :func:`readout` takes them). Spaces without readings are left out."""
+    start = datetime(now.year, 1, 1, tzinfo=UTC)
+    out = {}
+    for space in spaces:
+        doses = []
+        for s in scene.sensors:
+            if "illuminance" in s.quantities and (s.case == space or (s.case is None and s.zone == space)):
+                series = store.series(s.id, "illuminance", start, now, bucket_s=3600, only_ok=True, hall=scene.id)
+                if len(series.values) >= 2:
+                    doses.append(float(light_dose.cumulative_exposure(series.times, series.values).max()))
+        if doses:
+            out[space] = float(np.mean(doses))
+    return out
+
+
 class ControlService:
     """The hall's control loop on a thread; ``runtime`` is what the API serves."""
 
@@ -117,6 +137,8 @@ class ControlService:
         else:
             self.controller = control_hall.twin_controller(scene)
             self.why = "twin (MPC)" if self.calibration_ok else "calibration failed: humidistat / 校准未通过：湿度控制器"
+        if isinstance(self.controller, TwinController) and self.controller.lights:  # the year's dose so far
+            self.controller.resume_light(clock().timestamp(), used_lux_hours(store, scene, self.lux_spaces, clock()))
         audit = AuditLog(store, scene.id, site)
         import_json_lines(data_dir / "control" / f"{scene.id}-audit.jsonl", audit)  # a trail of the JSON-lines days
         self.runtime = ControlRuntime(scene.id, scene.actuators, self.controller, lambda t, p: None, audit, alert=alert,
