@@ -155,6 +155,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="two house rooms instead of eight")
     ap.add_argument("--rh-scale", type=float, default=RH_SCALE, help="%%RH weighing as much as 1 K in the fit")
+    ap.add_argument("--only", help="comma list of sensor names (substrings) to run, e.g. 'room 5,office'")
     ap.add_argument("--max-evals", type=int, default=6, help="least-squares evaluations per fit")
     args = ap.parse_args()
     if not DATA.is_dir():
@@ -165,6 +166,8 @@ def main() -> int:
           f"{'RMSE mean':>10s} {'skill mean':>10s} {'n':>5s}  fit s")
     beat = {"temperature": [], "relative_humidity": []}
     for c in cases(args.quick):
+        if args.only and not any(w in c.name for w in args.only.split(",")):
+            continue
         table, params, secs = judge(c, args.max_evals, args.rh_scale)
         for s in table:
             q = "T" if s.quantity == "temperature" else "RH"
