@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulation.advice import load_advice
+from simulation.advice import FIELDS, AdviceBook, load_advice
 from simulation.alerts import (
     AlertEngine,
     AlertSettings,
@@ -19,7 +20,7 @@ from simulation.alerts import (
     band_observations,
     forecast_observation,
 )
-from simulation.materials import load_profiles
+from simulation.materials import Band, load_profiles
 from simulation.risk import Level, deviation_scale
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -369,3 +370,146 @@ def test_demo_hall_wiring_rolls_a_case_reading_up_to_the_hall():
     assert all(rolled[t] == raised.tier for t in chain)
     # the sensor is watched: silence makes it offline
     assert [x.target for x in kinds(e.tick(600 + s.offline_after_s), "raised")] == [Target("sensor", sensor.id)]
+
+
+# ---------------------------------------------------------------- every placeholder an advice text may use
+_ORDER = sorted(FIELDS)
+_ALL = "|".join("{" + f + "}" for f in _ORDER)
+_EVERY_FIELD = AdviceBook(MappingProxyType({"default": {"message_zh": _ALL, "message_en": _ALL, "advice_zh": "",
+                                                        "advice_en": ""}}))
+_T0 = datetime(2026, 11, 25, 6, 0, tzinfo=UTC).timestamp()  # 14:00 in Shanghai
+_BLANK = dict.fromkeys(_ORDER, "")
+
+
+def _fields(ev) -> dict[str, str]:
+    assert ev.message_en == ev.summary_en and ev.message_zh == ev.summary_zh  # no prefix on these kinds
+    return dict(zip(_ORDER, ev.message_en.split("|"), strict=True))
+
+
+def _shanghai(**kw) -> AlertEngine:
+    return AlertEngine(AlertSettings(labels={RELIC: {"zh": "丝绸袍", "en": "silk robe"}},
+                                     near={RELIC: {"zh": "2号门", "en": "door 2"}}, timezone="Asia/Shanghai",
+                                     escalate_unacked_s=1e9, **kw), _EVERY_FIELD)
+
+
+def test_every_placeholder_of_a_high_alert():
+    e = _shanghai()
+    band = Band("relative_humidity", 50.0, 60.0)
+    e.update(_T0, band_observations(RELIC, "relative_humidity", 61.0, band, sensor="S1"))
+    (ev,) = e.update(_T0 + 300, band_observations(RELIC, "relative_humidity", 63.0, band, sensor="S1"))
+    assert _fields(ev) == {**_BLANK, "target_zh": "丝绸袍", "target_en": "silk robe", "quantity_zh": "相对湿度",
+                           "quantity_en": "Relative humidity", "value": "63.0 %RH", "limit": "60.0 %RH",
+                           "peak": "63.0 %RH", "tier_zh": "黄色预警", "tier_en": "yellow", "near_zh": "2号门",
+                           "near_en": "door 2", "started": "14:00", "at": "14:05", "duration_zh": "5 分钟",
+                           "duration_en": "5 min", "clear_zh": "低于 59.0 %RH 后解除",
+                           "clear_en": "clears below 59.0 %RH"}
+    assert (ev.value, ev.limit, ev.unit, ev.peak, ev.clear_at, ev.sensor, ev.quantity) == (
+        63.0, 60.0, "%RH", 63.0, 59.0, "S1", "relative_humidity")
+    # the peak holds while the value eases; red wording once escalated
+    e.update(_T0 + 400, band_observations(RELIC, "relative_humidity", 61.0, band, sensor="S1"))
+    for dt in (500, 800):
+        ev = e.update(_T0 + dt, band_observations(RELIC, "relative_humidity", 66.0, band, sensor="S1"))
+    (esc,) = [x for x in ev if x.kind == "escalated"]
+    f = dict(zip(_ORDER, esc.summary_en.split("|"), strict=True))
+    assert (f["tier_zh"], f["tier_en"], f["peak"], f["value"]) == ("红色告警", "red", "66.0 %RH", "66.0 %RH")
+    assert esc.message_en == "[escalated] " + esc.summary_en
+    (active,) = e.active()
+    assert active.kind == "active" and active.tier == Level.RED
+
+
+def test_every_placeholder_of_a_low_alert_without_labels_in_a_quantity_of_whole_units():
+    e = _shanghai()
+    other = Target("relic", "scroll")
+    band = Band("illuminance", 50.0, None)  # a lower limit only, whole lux
+    for dt in (0, 300):
+        ev = e.update(_T0 + dt, band_observations(other, "illuminance", 20.0, band))
+    f = _fields(ev[0])
+    assert (f["target_zh"], f["target_en"], f["near_zh"], f["near_en"]) == ("scroll", "scroll", "附近的门",
+                                                                          "the nearby doors")
+    assert (f["value"], f["limit"], f["peak"]) == ("20 lx", "50 lx", "20 lx")
+    assert (f["clear_zh"], f["clear_en"]) == ("高于 55 lx 后解除", "clears above 55 lx")  # 0.1 of a 50 lx scale
+    assert ev[0].clear_at == pytest.approx(55.0)
+    # a cause with no known quantity: one decimal, the quantity's name as given
+    from simulation.alerts import Observation
+
+    e2 = _shanghai()
+    for dt in (0, 300):
+        ev = e2.update(_T0 + dt, [Observation(other, "odd_high", 3.0, 2.0, scale=1.0, unit="u", quantity="odd")])
+    f = _fields(ev[0])
+    assert (f["value"], f["limit"], f["quantity_en"], f["quantity_zh"]) == ("3.0 u", "2.0 u", "odd", "odd")
+
+
+def test_every_placeholder_of_offline_and_forecast_alerts():
+    e = _shanghai(offline_after_s=900.0)
+    e.watch(["S9"], _T0)
+    (off,) = e.tick(_T0 + 3 * 3600)
+    f = _fields(off)
+    assert (f["value"], f["limit"], f["last_seen"], f["started"], f["at"]) == ("3 h", "15 min", "14:00", "17:00", "17:00")
+    assert (f["silence_zh"], f["silence_en"], f["allowed_zh"], f["allowed_en"]) == ("3 小时", "3 h", "15 分钟", "15 min")
+    assert (f["clear_zh"], f["clear_en"]) == ("", "") and off.clear_at is None and off.unit == "s"
+    obs = forecast_observation(CASE, "relative_humidity", probability=0.8, time_to_breach_s=5580.0)
+    (fc,) = [x for x in e.update(_T0 + 3 * 3600, [obs]) if x.cause == "forecast_breach"]
+    f = _fields(fc)
+    assert (f["eta_zh"], f["eta_en"], f["probability"]) == ("约 1.6 小时", "about 1.6 h", "80")  # 1.55 h
+    assert (f["quantity_en"], f["clear_en"]) == ("Relative humidity", "") and fc.clear_at is None
+
+
+def test_acknowledgement_names_who_and_a_parent_cycle_ends():
+    e = engine(escalate_unacked_s=1e9)
+    (raised,) = kinds(feed(e, [0, 300], [61.0, 61.0]), "raised")
+    (ack,) = e.acknowledge(raised.alert_id, "curator li", 400)
+    assert ack.reason == "curator li" == ack.acknowledged_by
+    with pytest.raises(KeyError, match="no active alert 'nope'"):
+        e.acknowledge("nope", "x", 500)
+    a, b = Target("case", "a"), Target("zone", "b")
+    loop = AlertEngine(AlertSettings(parents={a: b, b: a}), ADVICE)
+    for t in (0.0, 300.0):
+        loop.update(t, band_observations(a, "relative_humidity", 61.0, SILK_RH))
+    assert loop.rollup() == {a: Level.YELLOW, b: Level.YELLOW}
+
+
+def test_heard_keeps_the_latest_time_and_keeps_a_sensor_online():
+    e = engine(offline_after_s=900.0)
+    e.watch(["s1"], 0)
+    e.heard(["s1"], 800)
+    e.heard(["s1"], 500)  # an older report does not move the clock back
+    assert e.tick(1600) == []
+    assert [x.cause for x in e.tick(1700)] == ["offline"]
+
+
+def test_light_doses_read_with_an_si_prefix():
+    from simulation.alerts import format_value
+
+    assert format_value(1_234_000.0, "lx·h/a") == "1.2 Mlx·h/a"
+    assert format_value(12_340_000.0, "lx·h/a") == "12 Mlx·h/a"
+    assert format_value(150_000.0, "lx·h") == "150 klx·h"
+    assert format_value(1000.0, "lx·h") == "1.0 klx·h"  # from 1000 on
+    assert format_value(999.4, "lx·h") == "999 lx·h"
+    assert format_value(1.26, "x") == "1.3 x" and format_value(1.26, "x", 2) == "1.26 x"
+
+
+def test_forecast_pre_alarm_clears_on_its_own_probability_scale():
+    e = engine()
+    obs = forecast_observation(CASE, "relative_humidity", probability=0.8, time_to_breach_s=3600.0)
+    assert kinds(e.update(0.0, [obs]), "raised")
+    eased = forecast_observation(CASE, "relative_humidity", probability=0.35, time_to_breach_s=3600.0)
+    # 0.35 is 0.3 of the 0.5 threshold below it: past the -0.2 clear threshold, clears after 900 s
+    assert not kinds(e.update(600.0, [eased]), "cleared")
+    assert kinds(e.update(1500.0, [eased]), "cleared")
+
+
+def test_offline_turns_red_only_after_eleven_allowed_silences():
+    e = engine(offline_after_s=900.0, escalate_unacked_s=1e9)
+    e.watch(["s1"], 0)
+    (off,) = kinds(e.tick(2 * 3600), "raised")  # 2 h silent: 7 allowed silences over
+    assert off.tier == Level.YELLOW
+    assert kinds(e.tick(9900), "escalated")[0].tier == Level.RED  # 11 x 900 s: deviation 10
+
+
+def test_calibration_due_is_raised_at_once_and_has_no_clear_value():
+    from simulation.alerts import Observation
+
+    e = engine()
+    (ev,) = kinds(e.update(0.0, [Observation(Target("sensor", "S1"), "calibration_due", 400.0, 365.0, scale=365.0,
+                                             unit="d")]), "raised")
+    assert ev.tier == Level.YELLOW and ev.clear_at is None

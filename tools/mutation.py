@@ -97,6 +97,18 @@ EQUIVALENT: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
     (("risk",), *_same('return assess_series(t, r, change_band, replace(s, reference_spans={}), check=f"{quantity}_change_24h")',
                        'return assess_series(t, r, change_band, replace(s, reference_spans={}), )'),
      "without a name the check takes the change band's quantity, the same name"),
+    (("alerts",), *_same('kind = "escalated" if tier > tr.alert.tier else "de-escalated"',
+                         'kind = "escalated" if tier >= tr.alert.tier else "de-escalated"'),
+     "_retier is only called with a tier other than the alert's"),
+    (("alerts",), r'^tr\.alert\.escalated_for = reason if kind == "escalated" else ""$',
+     r'^tr\.alert\.escalated_for = reason if (\(kind == "escalated"\) or True|kind == "escalated") else "(XXXX)?"$',
+     "escalated_for is only compared with 'unacknowledged', which a de-escalation never carries"),
+    (("alerts",), *_same("tr.red_since = tr.calm_since = None", 'tr.red_since = tr.calm_since = ""'),
+     "both clocks are reset to None by the next judgement before they are read (the condition that "
+     "started them cannot hold right after the tier changed)"),
+    (("alerts",), *_same("return o.limit + o.direction * self.settings.rule(o.cause).clear_yellow * o.scale",
+                         "return o.limit + o.direction * self.settings.rule(None).clear_yellow * o.scale"),
+     "the causes with a rule of their own return None above; the others use the default rule"),
 )
 
 COUNTED = ("killed", "timeout", "survived", "no_tests", "suspicious", "segfault", "skipped")
