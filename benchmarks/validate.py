@@ -34,14 +34,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from simulation import climate  # noqa: E402
+from simulation.calibration import RH_SCALE  # noqa: E402
 from simulation.record_model import RoomRecord, Skill, fit_record, runs, skill_table  # noqa: E402
 from simulation.scene import load_scene  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 DAY = 86400.0
 STEP = 1800.0
-# the calibrate command's HVAC parameters, and the hygroscopic buffer (it sets how far RH swings)
-HVAC_PARAMS = ["infiltration_ach", "hvac_setpoint_c", "hvac_factor", "moisture_gain_g_h_m2", "buffer_capacity_g_m2_rh"]
+# the calibrate command's HVAC parameters
+HVAC_PARAMS = ["infiltration_ach", "hvac_setpoint_c", "hvac_factor", "moisture_gain_g_h_m2"]
 
 
 @dataclass(frozen=True)
@@ -127,10 +128,10 @@ def cases(quick: bool) -> Iterator[Case]:
     rec = _record(probe, t0, n, secs, case.temp.to_numpy(float), case.RH.to_numpy(float),
                   lights=(case.lux.to_numpy(float) > 1).astype(float), hvac=False)
     yield Case("case 1", rec, (0.0, 7 * DAY), (7 * DAY, 10 * DAY),
-               ["infiltration_ach", "internal_gain_w_m2", "moisture_gain_g_h_m2", "buffer_capacity_g_m2_rh"], False)
+               ["infiltration_ach", "internal_gain_w_m2", "moisture_gain_g_h_m2"], False)
 
 
-def judge(c: Case, max_evals: int) -> tuple[list[Skill], dict[str, float], float]:
+def judge(c: Case, max_evals: int, rh_scale: float) -> tuple[list[Skill], dict[str, float], float]:
     """Calibrate on the training runs, simulate the held-back runs; (skills, parameters, seconds)."""
     t = c.record.times_s
     observed = np.isfinite(c.record.t_in[:, 0]) & np.isfinite(c.record.rh_in[:, 0])
@@ -144,7 +145,7 @@ def judge(c: Case, max_evals: int) -> tuple[list[Skill], dict[str, float], float
     if np.nanmax(c.record.heat_w) > 0:
         params.append("heat_gain_factor")
     t_start = time.perf_counter()
-    fitted = fit_record(c.record, train, params, base, max_nfev=max_evals)
+    fitted = fit_record(c.record, train, params, base, max_nfev=max_evals, rh_scale=rh_scale)
     t_sim, rh_sim = fitted.simulate(c.record, [*train, *test])
     rows = np.concatenate([np.arange(a, b) for a, b in train])
     return skill_table(c.record, t_sim, rh_sim, test, rows), fitted.parameters, time.perf_counter() - t_start
@@ -153,6 +154,8 @@ def judge(c: Case, max_evals: int) -> tuple[list[Skill], dict[str, float], float
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="two house rooms instead of eight")
+    ap.add_argument("--rh-scale", type=float, default=RH_SCALE, help="%%RH weighing as much as 1 K in the fit")
+    ap.add_argument("--only", help="comma list of sensor names (substrings) to run, e.g. 'room 5,office'")
     ap.add_argument("--max-evals", type=int, default=6, help="least-squares evaluations per fit")
     args = ap.parse_args()
     if not DATA.is_dir():
@@ -163,7 +166,9 @@ def main() -> int:
           f"{'RMSE mean':>10s} {'skill mean':>10s} {'n':>5s}  fit s")
     beat = {"temperature": [], "relative_humidity": []}
     for c in cases(args.quick):
-        table, params, secs = judge(c, args.max_evals)
+        if args.only and not any(w in c.name for w in args.only.split(",")):
+            continue
+        table, params, secs = judge(c, args.max_evals, args.rh_scale)
         for s in table:
             q = "T" if s.quantity == "temperature" else "RH"
             print(f"{c.name:14s} {q:4s} {s.rmse:7.3f} {s.bias:+7.3f} {s.rmse_persistence:10.3f} "

@@ -30,6 +30,12 @@ paired difference (windows counted as span / lead independent ones, as in
 :mod:`simulation.forecast`). The band there is the split-conformal quantiles of the chosen
 model's cross-validated errors, widened for few windows.
 
+On ``benchmarks/forecast.py --quick`` (10 real series, 42-day histories for the model with
+inputs) the inputs were chosen at 70 % / 58 % of origins at 6 h / 12 h for the kitchen RH of the
+Candanedo house (its MAE ratio to persistence 0.97 -> 0.87 at 6 h), rarely for the office and the
+display case; the mean over series and horizons went from 0.70 to 0.69 of persistence, no
+series-horizon above persistence.
+
 Pure and deterministic: numpy only.
 """
 
@@ -182,18 +188,32 @@ def _regression_origins(t: int, h: int, step_s: float, count: int) -> np.ndarray
     return np.arange(t - 2, first - 1, -stride)[::-1]
 
 
+def _gram(f: np.ndarray, d: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weighted normal equations per (row, lead): F'WF (n, L, k, k), F'Wd (n, L, k) and the weight (n, L).
+
+    f : (n, r, L, k); d, w : (n, r, L). Batched matrix products (BLAS), not einsum.
+    """
+    ft = np.ascontiguousarray((f * w[..., None]).transpose(0, 2, 3, 1))  # (n, L, k, r)
+    g = ft @ np.ascontiguousarray(f.transpose(0, 2, 1, 3))
+    b = (ft @ np.ascontiguousarray(d.transpose(0, 2, 1))[..., None])[..., 0]
+    return g, b, w.sum(axis=1)
+
+
+def _solve(g: np.ndarray, b: np.ndarray, cnt: np.ndarray, ridge: float) -> np.ndarray:
+    """Ridge weights (n, L, k) from normal equations; the intercept (column 0) is not penalised."""
+    k = g.shape[-1]
+    pen = np.eye(k)
+    pen[0, 0] = 0.0
+    g = g + (ridge * np.maximum(cnt, 1.0))[:, :, None, None] * pen + 1e-9 * np.eye(k)
+    return np.linalg.solve(g, b[..., None])[..., 0]
+
+
 def _fit(f: np.ndarray, d: np.ndarray, w: np.ndarray, ridge: float) -> np.ndarray:
     """Weighted ridge per (row, lead): f (n, r, L, k) with a leading column of ones, d, w (n, r, L).
 
     Returns weights (n, L, k); the intercept (column 0) is not penalised.
     """
-    g = np.einsum("nrlk,nrlj,nrl->nlkj", f, f, w, optimize=True)
-    b = np.einsum("nrlk,nrl,nrl->nlk", f, d, w, optimize=True)
-    cnt = w.sum(axis=1)  # (n, L)
-    pen = np.eye(f.shape[-1])
-    pen[0, 0] = 0.0
-    g = g + (ridge * np.maximum(cnt, 1.0))[:, :, None, None] * pen + 1e-9 * np.eye(f.shape[-1])
-    return np.linalg.solve(g, b[..., None])[..., 0]
+    return _solve(*_gram(f, d, w), ridge)
 
 
 def _standardise(f: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -219,17 +239,22 @@ def _apply(f: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> np.ndarray:
 def _cross_validate(
     f: np.ndarray, d: np.ndarray, w: np.ndarray, o: np.ndarray, h: int, s: InputSettings
 ) -> np.ndarray:
-    """Blocked cross-validated errors d - prediction: (n, r, L), NaN where not scored."""
+    """Blocked cross-validated errors d - prediction: (n, r, L), NaN where not scored.
+
+    Each fold's normal equations are the whole history's less those of the origins it leaves out
+    (the test fold and a horizon either side), so the cost is about one fit.
+    """
     err = np.full(d.shape, np.nan)
+    g_all, b_all, c_all = _gram(f, d, w)
     bounds = np.linspace(0, o.size, s.folds + 1).astype(int)
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
         if b <= a:
             continue
-        train = (o < o[a] - h) | (o > o[b - 1] + h)
-        if train.sum() < 2 * f.shape[-1]:
+        out = (o >= o[a] - h) & (o <= o[b - 1] + h)
+        if (~out).sum() < 2 * f.shape[-1]:
             continue
-        wt = np.where(train[None, :, None], w, 0.0)
-        coef = _fit(f, d, wt, s.ridge)
+        g_out, b_out, c_out = _gram(f[:, out], d[:, out], w[:, out])
+        coef = _solve(g_all - g_out, b_all - b_out, c_all - c_out, s.ridge)
         pred = np.einsum("nrlk,nlk->nrl", f[:, a:b], coef)
         err[:, a:b] = np.where(w[:, a:b] > 0, d[:, a:b] - pred, np.nan)
     return err

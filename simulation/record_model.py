@@ -210,11 +210,13 @@ def _unpack(base: climate.ClimateSettings, names: Sequence[str], x: NDArray, t0_
 
 
 def fit_record(record: RoomRecord, train: Sequence[tuple[int, int]], params: Sequence[str],
-               base: climate.ClimateSettings, *, max_nfev: int = 8, cell_m: float | None = None) -> FittedModel:
+               base: climate.ClimateSettings, *, max_nfev: int = 8, cell_m: float | None = None,
+               rh_scale: float = RH_SCALE) -> FittedModel:
     """Fit ``params`` (keys of :data:`RECORD_BOUNDS`) on the training spans by bounded least squares.
 
     In indoor-only mode the boundary's four parameters are fitted too. Each span starts from its
     own measured state, so there is no spin-up to discard beyond the first hour of each span.
+    ``rh_scale`` %RH of error weigh as much as 1 K (:data:`simulation.calibration.RH_SCALE`).
     """
     names = list(dict.fromkeys(params))
     if record.indoor_only:
@@ -249,7 +251,7 @@ def fit_record(record: RoomRecord, train: Sequence[tuple[int, int]], params: Seq
         s, gain, occ, bnd = _unpack(base, names, z * scale, t0_s, t1_s, (t_first, rh_first))
         t_sim, rh_sim = simulate_runs(cut, s, train, gain, occ, bnd, cell_m)
         r = np.concatenate([(t_sim[rows] - record.t_in[rows]).ravel(),
-                            ((rh_sim[rows] - record.rh_in[rows]) / RH_SCALE).ravel()])
+                            ((rh_sim[rows] - record.rh_in[rows]) / rh_scale).ravel()])
         return np.where(np.isfinite(r), r, 0.0)
 
     sol = least_squares(residual, x0 / scale, bounds=(lo / scale, hi / scale), max_nfev=max_nfev, x_scale=1.0,

@@ -53,7 +53,12 @@ def test_control_routes_follow_roles_and_leave_an_audit_trail(api: Api, control)
         assert c.post("/api/control/dh1/apply").status_code == 409
         r = c.post("/api/control/dh1/override", json={"on": False, "minutes": 30})
         assert r.status_code == 200 and sent[-1] == ("cmnd/plug_dh1/POWER", b"OFF")
-        assert c.post("/api/control/lamp/override", json={"on": True, "minutes": 5}).status_code == 422
+        refused = c.post("/api/control/lamp/override", json={"on": True, "minutes": 5})  # a light takes a level
+        assert refused.status_code == 422 and "level" in refused.json()["error"]["message"]["en"]
+        r = c.post("/api/control/lamp/override", json={"level": 0.5, "minutes": 5})
+        assert r.json() == {"actuator": "lamp", "level": 0.5, "minutes": 5} and sent[-1] == ("z/lamp/set", b'{"brightness":127}')
+        assert c.get("/api/control").json()["actuators"][1]["override"]["level"] == 0.5
+        assert c.post("/api/control/lamp/override", json={"level": 1.5, "minutes": 5}).status_code == 422
         assert c.post("/api/control/nope/override", json={"on": True, "minutes": 5}).status_code == 404
         assert c.post("/api/control/dh1/override", json={"on": True, "minutes": 0}).status_code == 422
         assert c.get("/api/control/audit").status_code == 403  # the trail is the curator's

@@ -124,3 +124,30 @@ def test_runtime_plans_the_air_conditioner_lights_and_blind_by_their_policies(tm
         assert rt.audit.entries("ac1", "recommendation")[0]["why"]["terms"]["en15757"] == 0.0
         assert rt.apply_recommendation("ac1", "li")
         assert ("climate/ac1/temperature/set", b"19.0") in sent and ("climate/ac1/mode/set", b"heat") in sent
+
+
+def test_the_scene_names_what_is_planned(tmp_path):
+    """A light and a blind over the silk painting's case, an air conditioner in the hall: the
+    silk's budget (50 000 lx·h) and limit govern the lights, the relics' temperature bands the AC."""
+    import shutil
+
+    from bridge.control import hall as control_hall
+    from simulation.paths import assets_dir, scenes_dir
+    from simulation.scene import load_scene
+
+    shutil.copytree(scenes_dir() / "demo_hall", tmp_path / "hall")
+    text = (tmp_path / "hall" / "scene.toml").read_text(encoding="utf-8")
+    extra = "".join(
+        f'\n[[actuators]]\nid = "{aid}"\nkind = "{kind}"\nname = {{ "zh-CN" = "{aid}", en = "{aid}" }}\n'
+        f'zone = "painting"\n{case}position = [15.0, 11.0, 0.0]\nconvention = "{conv}"\ntopic = "t/{aid}"\n'
+        for aid, kind, case, conv in (("lamp", "light", 'case = "c2"\n', "zigbee2mqtt"),
+                                      ("shade", "blind", 'case = "c2"\n', "native"),
+                                      ("ac1", "air_conditioner", "", "ha")))
+    (tmp_path / "hall" / "scene.toml").write_text(text + extra, encoding="utf-8")
+    scene = load_scene(tmp_path / "hall", assets_dir=assets_dir())
+    (group,) = control_hall.light_groups(scene)
+    assert (group.id, group.light, group.blind, group.budget_lxh) == ("c2", "lamp", "shade", 50_000.0)
+    assert group.utc_offset_h == 8.0  # Asia/Shanghai
+    ctl = control_hall.twin_controller(scene)
+    assert ctl.ac is not None and ctl.ac.id == "ac1" and 18.0 <= ctl.ac.t_min < ctl.ac.t_max <= 24.0
+    assert ctl.bands.t_low is not None and ctl.setpoint == 20.0

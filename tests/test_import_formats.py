@@ -39,7 +39,7 @@ def test_epoch_seconds_and_milliseconds_by_magnitude(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("cells, why", [
     (["20250101"], "not Unix time in seconds"),        # YYYYMMDD: neither magnitude
-    (["1735689600", "1735690200000"], "mixes Unix seconds and milliseconds"),
+    (["1735689600", "1735690200000"], "mixes Unix seconds, milliseconds"),
 ])
 def test_epoch_ambiguous_is_a_clear_error(tmp_path: Path, cells: list[str], why: str) -> None:
     f = write(tmp_path, "e.csv", "time,temperature\n" + "".join(f"{c},20\n" for c in cells))
@@ -195,3 +195,20 @@ def test_sensors_that_jump_together_get_one_warning(tmp_path: Path) -> None:
     result = read_logger_file(f, "", tz="Europe/London")
     assert len(result.clock_jumps) == 2
     assert [n for n in result.notes if "jump" in n] == [next(n for n in result.notes if "sensors 1, 2:" in n)]
+
+
+def test_excel_day_numbers_are_wall_clock_time(tmp_path: Path) -> None:
+    f = write(tmp_path, "x.csv", "Date,Temperature\n45658.5,20\n45658.75,21\n")  # 2025-01-01 12:00, 18:00
+    result = read_logger_file(f, "s", tz="Asia/Shanghai")
+    assert [r.time for r in result.readings] == [datetime(2025, 1, 1, 4, tzinfo=UTC),
+                                                 datetime(2025, 1, 1, 10, tzinfo=UTC)]
+    assert any("Excel day numbers" in n for n in result.notes)
+
+
+def test_a_dst_fold_with_a_changing_text_column_is_not_taken_for_two_sensors(tmp_path: Path) -> None:
+    walls = ["00:30", "01:00", "01:30", "01:00", "01:30", "02:00"]
+    notes = ["ok", "ok", "ok", "door open", "door open", "ok"]
+    f = write(tmp_path, "n.csv", "time,temperature,remark\n" + "".join(
+        f"2025-10-26 {w},{20 + i},{n}\n" for i, (w, n) in enumerate(zip(walls, notes, strict=True))))
+    result = read_logger_file(f, "s", tz="Europe/London")
+    assert result.rejections == [] and len(result.readings) == 6

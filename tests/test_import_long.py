@@ -84,8 +84,8 @@ def test_hidden_sensor_column_is_refused_naming_it(tmp_path: Path) -> None:
     with pytest.raises(LoggerFileError, match="give --sensor-column 'where'"):
         read_logger_file(f, "s", now=NOW)
     g = tmp_path / "grouped.csv"  # grouped by sensor: the times go back where the sensor changes
-    g.write_text("time,where,temperature\n2025-01-01 00:00,east,20\n2025-01-01 00:10,east,20\n"
-                 "2025-01-01 00:05,west,25\n", encoding="utf-8")
+    g.write_text("time,where,temperature\n2025-01-01 00:00,east,20\n2025-01-01 03:00,east,20\n"
+                 "2025-01-01 00:05,west,25\n2025-01-01 03:05,west,25\n", encoding="utf-8")
     with pytest.raises(LoggerFileError, match="'where'"):
         read_logger_file(g, "s", now=NOW)
 
@@ -117,6 +117,12 @@ def test_cli_dry_run_table_names_every_source(capsys: pytest.CaptureFixture[str]
         assert any(label in line for line in rows.values()), label
     assert "3 source sensor(s) unmapped" in out and "未映射" in out
     assert "Case 1" in out and "-> S04" in out
+    assert "warning" not in out  # S04 measures T, RH, illuminance and UV in the scene
+
+
+def test_cli_warns_when_a_sensor_gets_a_quantity_the_scene_does_not_list(capsys: pytest.CaptureFixture[str]) -> None:
+    assert import_main([str(LONG), "--hall", "demo_hall", "--dry-run", "--map", "Case 1=S01"], now=NOW) == 0
+    assert "scene sensor S01 does not list illuminance, uv" in capsys.readouterr().out
 
 
 def test_cli_stores_each_source_under_its_sensor_and_quarantines_the_rest(

@@ -405,6 +405,11 @@ def test_machines_show_their_state_in_the_hall(monitor, scene):
     assert applied == ["hu1"] and "advice" not in monitor.actuator_look("hu1")[1]
     assert monitor.apply_advice() is None and applied == ["hu1"]  # nothing left to apply
     monitor.on_apply = None
+    held: list = []
+    monitor.on_override = lambda aid, cmd, minutes: held.append((aid, cmd, minutes))
+    monitor.act(monitor.keys["o"])  # one key: a manual override holding every machine as it is, for an hour
+    assert held == [("dh1", {"on": False}, 60.0), ("hu1", {"on": False}, 60.0)]
+    monitor.on_override = None
     monitor.apply({"type": "delta", "time": T1, "readings": [], "alerts": [],
                    "control": control_status(on=False, pending=True)})
     monitor.refresh()

@@ -247,3 +247,31 @@ def test_player_overlay_keeps_its_texts_apart_and_inside_and_takes_clicks(engine
         assert player.t_s == pytest.approx(0.75 * run.duration_s, rel=0.01)
     finally:
         player.exit()
+
+
+def test_the_list_of_tours_fits_above_its_button(engine_base, size) -> None:
+    from dataclasses import replace
+
+    from simulation.scene import Tour, TourStep
+
+    lion = SCENE.relic("lion")
+    long = Tour("long", {"zh-CN": "从采石场到庭院：一对石狮的三百年", "en": "From the quarry to the courtyard: "
+                         "three hundred years of a pair of lions"}, (TourStep("scan"),))
+    scene = replace(SCENE, relics=tuple(replace(r, tours=(r.tours[0], long)) if r.id == "lion" else r
+                                        for r in SCENE.relics))
+    assert lion.tours
+    for lang in ("zh-CN", "en"):
+        screen = _screen(engine_base, lang, Clock())
+        screen.scene = scene
+        try:
+            screen.show_gallery()
+            screen.select_relic("lion")
+            screen._do("tour")
+            assert screen.tour_menu
+            problem = _problems(screen.ui, engine_base, size)
+            assert not problem, problem
+            item = next(h for h in screen.static.hits if h.action == "tour:long")
+            assert item.rect.inside(Metrics.of(size).window)
+            assert screen.tap(*item.rect.centre) == "tour:long" and screen.tour.id == "long"
+        finally:
+            screen.exit()

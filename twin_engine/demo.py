@@ -177,7 +177,7 @@ def demo_main(argv: list[str]) -> int:
     try:
         return run_monitor(scene, feed, headless, seconds, args.every, Path(args.out), args.lang, (width, height),
                            on_acknowledge=acknowledger(runtime), data=embedded_data(runtime, scene),
-                           on_apply=applier(runtime))
+                           on_apply=applier(runtime), on_override=overrider(runtime))
     finally:
         feed.stop()
         stored = runtime.store.count_readings()
@@ -204,10 +204,21 @@ def applier(runtime: Any, who: str = "staff") -> Callable[[str], None]:
     return apply
 
 
+def overrider(runtime: Any, who: str = "staff") -> Callable[[str, dict[str, Any], float], None]:
+    """Hold a machine at a command for some minutes in an in-process twin (audited as ``who``'s override)."""
+
+    def hold(actuator: str, command: dict[str, Any], minutes: float) -> None:
+        if runtime.control is not None:
+            runtime.control.set_override(actuator, command, minutes, who)
+
+    return hold
+
+
 def run_monitor(scene: Any, feed: FeedClient, headless: bool, seconds: float | None, every: float,
                 out: Path, lang: str, size: tuple[int, int],
                 on_acknowledge: Callable[[str], None] | None = None,
                 on_apply: Callable[[str], None] | None = None,
+                on_override: Callable[[str, dict[str, Any], float], None] | None = None,
                 data: MonitorData | None = None, select: tuple[str, str] | None = None,
                 view: str | None = None) -> int:
     """Open the monitor on ``feed``; ``data`` answers its panel and replay (see :class:`PanelLink`);
@@ -223,6 +234,8 @@ def run_monitor(scene: Any, feed: FeedClient, headless: bool, seconds: float | N
         monitor.on_acknowledge = on_acknowledge
     if on_apply is not None:
         monitor.on_apply = on_apply
+    if on_override is not None:
+        monitor.on_override = on_override
     link = PanelLink(monitor, data.start()) if data is not None else None
     if view:
         monitor.act(view)

@@ -35,6 +35,7 @@ MONITOR_KEYS: Mapping[str, str] = {
     "l": "toggle_language",
     "a": "acknowledge_top",
     "p": "apply_advice",
+    "o": "hold_machines",
     "f": "toggle_fullscreen",
     "[": "replay_back",
     "]": "replay_forward",

@@ -1,6 +1,10 @@
 """The visitor kiosk: attract loop, gallery, relic viewer with hotspots, guided tours.
 
-``relic-twin kiosk --scene scenes/demo_hall`` runs it full screen. Content
+``relic-twin kiosk --scene scenes/demo_hall`` runs it full screen at the
+display's own resolution (``--windowed --size WxH`` in a window); it lays
+itself out for whatever size it gets, landscape or portrait
+(``kiosk_layout.py`` over ``layout.py``), and lays out again when the window
+changes size, so a tap always means what is drawn under it. Content
 comes from the scene document only (relics, annotations, views, tours). One
 :class:`KioskScreen` owns its node roots and removes them on ``exit``; the
 ``ShowBase`` is passed in, and time comes from an injected clock, so tests
@@ -142,6 +146,7 @@ class KioskScreen:
         self.stage: Stage | None = None
         self.ui: Any = None
         self._laid_out: tuple[int, int] | None = None
+        self._frame_cache: tuple[tuple, ViewerFrame] | None = None
 
     @property
     def touring(self) -> bool:
@@ -659,7 +664,15 @@ class KioskScreen:
         return ("back", "reset") + (("tour",) if self.relic is not None and tours_of(self.relic) else ())
 
     def viewer_frame(self) -> ViewerFrame:
-        """The viewer's note panel (when a note is open) and the area the relic is framed in."""
+        """The viewer's note panel (when a note is open) and the area the relic is framed in
+        (measured once per size, language, relic, note and tour stop: a drag asks every frame)."""
+        key = (self.size, self.lang, self.relic.id if self.relic else None, self.selected,
+               self.tour.id if self.tour else None, self.tour_step)
+        if self._frame_cache is None or self._frame_cache[0] != key:
+            self._frame_cache = (key, self._measure_viewer_frame())
+        return self._frame_cache[1]
+
+    def _measure_viewer_frame(self) -> ViewerFrame:
         m = self.m
         bottom = footer(m).y
         if self.selected is None and m.portrait:
@@ -745,7 +758,9 @@ class KioskScreen:
             if key == "tour" and self.tour_menu and len(tours) > 1:
                 self._draw_tour_menu(tours, x, y)
             x += bw + u * 0.6
-        if self.selected is None:  # on a strip of its own: over a pale mesh it was unreadable
+        if self.selected is None and self.tour_menu and m.portrait:
+            pass  # the list of tours rises over the hint's strip: the hint waits until it closes
+        elif self.selected is None:  # on a strip of its own: over a pale mesh it was unreadable
             lines, size, strip = self._hint_lines()
             rect(layer.root, strip, (0.12, 0.12, 0.14, 0.8))
             top = strip.y + (strip.h - block_height(len(lines), size)) / 2

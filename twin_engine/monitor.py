@@ -1,15 +1,18 @@
 """The staff's live 3D monitor: one screen state over the hall.
 
-:class:`MonitorScreen` owns two node roots (the 3-D hall under ``render``,
-the overlay widgets under ShowBase's ``a2d*`` corner anchors) and removes them in :meth:`exit`. It is
-fed plain dicts of the live feed (``bridge/twin/live.py``)::
+:class:`MonitorScreen` owns two node roots (the 3-D hall under ``render``, the overlay on a
+pixel canvas under ``render2d``: ``monitor_hud.py``, laid out afresh for the window's size) and
+removes them in :meth:`exit`. Clicks go to the overlay's drawn buttons first
+(:meth:`pointer_down`), then to the hall. It is fed plain dicts of the live feed
+(``bridge/twin/live.py``)::
 
     {"type": "snapshot", "hall": ..., "time": ..., "readings": [...], "alerts": [...]}
     {"type": "delta", "time": ..., "readings": [...], "alerts": [...]}
 
 a reading being ``{"sensor", "quantity", "time", "value", "unit",
 "quality", "stale"}`` and an alert ``{"id", "tier", "target": {"kind",
-"id"}, "cause", "message": {"zh-CN", "en"}, "acknowledged"}``. Readings
+"id"}, "cause", "message": {"zh-CN", "en"}, "summary": {"zh-CN", "en"}, "started_at",
+"acknowledged"}`` (the list shows the summary: what, since when, peak, now, what clears it). Readings
 with ``quality != "ok"``, ``stale`` true or a unit other than the
 quantity's canonical one are left out of the field; their sensor's area is
 hatched grey. Messages only mark the screen dirty; the per-frame
@@ -17,9 +20,10 @@ hatched grey. Messages only mark the screen dirty; the per-frame
 
 Hooks for the rest of the system: ``on_acknowledge(alert_id)`` (set by the
 caller, called when staff acknowledge an alert), ``on_apply(actuator_id)`` (staff
-apply a machine's standing recommendation: one key), :meth:`set_details` (the
+apply a machine's standing recommendation: one key), ``on_override(actuator_id, command,
+minutes)`` (staff hold every machine as it is for an hour: one key), :meth:`set_details` (the
 panel's 24 h history, forecast, limits and risk from the REST service),
-:meth:`show_state_at` (replay of a stored state) and :meth:`show_live`.
+:meth:`show_state_at` (replay of a stored state) and :meth:`show_live`, ``on_quit`` (Esc twice).
 """
 
 from __future__ import annotations
@@ -136,6 +140,7 @@ class MonitorScreen:
         self.details: dict[tuple[str, str], Details] = {}
         self.on_acknowledge: Callable[[str], None] | None = None
         self.on_apply: Callable[[str], None] | None = None
+        self.on_override: Callable[[str, dict[str, Any], float], None] | None = None
         self.on_replay_request: Callable[[str], None] | None = None
         self.replay_span_h = REPLAY_SPAN_H
         self.replay_hours = 0.0
@@ -383,6 +388,7 @@ class MonitorScreen:
             "toggle_language": self.toggle_language,
             "acknowledge_top": self.acknowledge_top,
             "apply_advice": self.apply_advice,
+            "hold_machines": self.hold_machines,
             "replay_back": lambda: self.request_replay(math.floor(self.replay_hours + 1e-6) + 1),
             "replay_forward": lambda: self.request_replay(math.ceil(self.replay_hours - 1e-6) - 1),
             "replay_alert": self.jump_to_alert,
@@ -483,6 +489,16 @@ class MonitorScreen:
             self.on_acknowledge(alert_id)
         self._mark()
         return alert_id
+
+    def hold_machines(self, minutes: float = 60.0) -> list[str]:
+        """Manual override (``on_override``): every machine heard from held as it is now for ``minutes``."""
+        keys = {"air_conditioner": ("mode", "setpoint"), "light": ("level",), "blind": ("level",)}
+        held = [(aid, cmd) for aid, st in self.control.items()
+                if (cmd := {k: v for k, v in (st.get("state") or {}).items() if k in keys.get(st.get("kind"), ("on",))})]
+        if self.on_override is not None:
+            for aid, cmd in held:
+                self.on_override(aid, cmd, minutes)
+        return [aid for aid, _ in held]
 
     def apply_advice(self) -> str | None:
         """Apply the first machine's standing recommendation (``on_apply``); returns its id."""

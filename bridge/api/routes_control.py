@@ -14,6 +14,7 @@ from bridge.api.context import CanMonitor, CanOperate, CanReadControlAudit, CanS
 from bridge.api.errors import ApiError
 from bridge.api.params import aware
 from bridge.control.audit import KINDS
+from bridge.control.runtime import OverrideError
 
 router = APIRouter(tags=["control"])
 
@@ -25,7 +26,13 @@ class PolicyIn(BaseModel):
 
 
 class OverrideIn(BaseModel):
-    on: bool
+    """What to hold, by kind: ``on`` (switches), ``level`` 0..1 (a light; a blind, 0 closed),
+    ``mode`` and/or ``setpoint`` °C (an air conditioner)."""
+
+    on: bool | None = None
+    level: float | None = Field(None, ge=0.0, le=1.0)
+    mode: str | None = Field(None, pattern="^(off|heat|cool|dry|fan_only|auto)$")
+    setpoint: float | None = Field(None, ge=5.0, le=35.0)
     minutes: float = Field(gt=0, le=24 * 60)
 
 
@@ -80,10 +87,12 @@ def set_policy(body: PolicyIn, svc: Svc, claims: CanSetPolicy, actuator: str = A
 def override(body: OverrideIn, svc: Svc, claims: CanOperate, actuator: str = ActuatorId,
                hall: str | None = HallQ) -> dict[str, Any]:
     rt = _runtime(svc, hall, actuator)
-    if not rt.actuators[actuator].switch:
-        raise ApiError("invalid", "only switch actuators take an on/off override", "仅开关类执行器可人工接管")
-    rt.set_override(actuator, body.on, body.minutes, claims.sub)
-    return {"actuator": actuator, "on": body.on, "minutes": body.minutes}
+    command = body.model_dump(exclude={"minutes"}, exclude_none=True)
+    try:
+        rt.set_override(actuator, command, body.minutes, claims.sub)
+    except OverrideError as exc:
+        raise ApiError("invalid", exc.message["en"], exc.message["zh-CN"]) from exc
+    return {"actuator": actuator, **command, "minutes": body.minutes}
 
 
 @router.post("/api/control/{actuator}/apply", summary="apply the recommendation / 一键执行建议")

@@ -153,12 +153,13 @@ def _mapper(args: argparse.Namespace, hall: str) -> SensorMapper:
             scene = load_scene(folder)
         except SceneError as exc:
             raise ConfigError(f"--scene {folder}: {exc} | 场景无法加载") from None
-        sensors = tuple(SceneSensor(s.id, s.names) for s in scene.sensors)
+        sensors = tuple(SceneSensor(s.id, s.names, s.quantities) for s in scene.sensors)
     return SensorMapper(sensors, maps, hall)
 
 
-def _sources(result: ImportResult, out: Callable[[str], None]) -> None:
-    """The mapping table: every source sensor, its rows and values, and where they go."""
+def _sources(result: ImportResult, out: Callable[[str], None], mapper: SensorMapper | None = None) -> None:
+    """The mapping table: every source sensor, its rows and values, and where they go; a
+    warning where a scene sensor receives a quantity the scene does not say it measures."""
     if result.wide:
         out(f"source sensors {result.sensor_column} / 源传感器（表头中的标号）:")
     else:
@@ -167,6 +168,11 @@ def _sources(result: ImportResult, out: Callable[[str], None]) -> None:
     out(f"  {'source 源':<{width}}  {'rows 行':>8}  {'values 值':>9}  -> {'sensor 传感器':<14} how 方式")
     for label, src in result.sources.items():
         out(f"  {label:<{width}}  {src.rows:>8}  {src.values:>9}  -> {src.sensor or '-':<14} {src.how}")
+    for sensor in sorted({v.sensor for v in result.sources.values() if v.sensor}):
+        extra = mapper.unexpected(sensor, {r.quantity for r in result.readings if r.sensor == sensor}) if mapper else []
+        if extra:
+            out(f"  warning 警告: scene sensor {sensor} does not list {', '.join(extra)}: check the mapping "
+                f"/ 场景中传感器 {sensor} 不测量 {', '.join(extra)}：请核对映射")
     unmapped = [k for k, v in result.sources.items() if v.sensor is None]
     if unmapped:
         names = ", ".join(repr(k) for k in unmapped)
@@ -236,7 +242,7 @@ def import_main(argv: list[str], open_sink: Callable[[str | None, Path], Reading
               f"--sensor-column NAME) / 文件没有传感器列：请用 --sensor 指定传感器编号", file=sys.stderr)
         return 2
     if result.sensor_column is not None and args.sensor:
-        print(f"relic-twin import: {path.name} names its sensors in column {result.sensor_column!r}: map "
+        print(f"relic-twin import: {path.name} names its sensors in {result.sensor_column!r}: map "
               f"them with --map SRC={args.sensor} instead of --sensor / 文件在列 {result.sensor_column!r} "
               f"中列出传感器：请用 --map 源={args.sensor} 代替 --sensor", file=sys.stderr)
         return 2
@@ -245,7 +251,7 @@ def import_main(argv: list[str], open_sink: Callable[[str | None, Path], Reading
     rejections = result.rejections + governed.rejections
     _summary(result, readings, print)
     if result.sensor_column is not None:
-        _sources(result, print)
+        _sources(result, print, mappers[0] if mappers else None)
     _rejections(rejections, print)
     if args.dry_run:
         print(f"dry run: would store {len(readings)} readings and {len(rejections)} rejections "

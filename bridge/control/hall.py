@@ -9,6 +9,8 @@ hall share their air, so every machine not in a case serves one space, the hall.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -99,8 +101,7 @@ def light_groups(scene: Scene) -> list[LightGroup]:
     out = []
     spaces = sorted({a.space for a in scene.actuators if a.kind in ("light", "blind")})
     for space in spaces:
-        here = [r for r in scene.relics if (r.case == space) or (r.case is None and r.zone == space)
-                or (space in {c.id for c in scene.cases} and r.case == space)]
+        here = [r for r in scene.relics if r.case == space or (r.case is None and r.zone == space)]
         lux = [profiles[r.profile].band("illuminance") for r in here if r.profile in profiles]
         lux = [x for x in lux if x is not None]
         budget = min((x.annual_exposure for x in lux if x.annual_exposure is not None), default=None)
@@ -109,7 +110,9 @@ def light_groups(scene: Scene) -> list[LightGroup]:
             continue  # nothing light-sensitive here: the lights are the staff's
         light = next((a.id for a in scene.actuators if a.kind == "light" and a.space == space), None)
         blind = next((a.id for a in scene.actuators if a.kind == "blind" and a.space == space), None)
-        out.append(LightGroup(space, light, blind, float(budget), float(limit)))
+        offset = datetime.now(ZoneInfo(scene.timezone)).utcoffset() or timedelta(0)
+        out.append(LightGroup(space, light, blind, float(budget), float(limit),
+                              utc_offset_h=offset.total_seconds() / 3600.0))
     return out
 
 

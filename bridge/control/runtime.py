@@ -16,7 +16,7 @@ virtual smart plugs.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -39,6 +39,32 @@ class PolicyError(PermissionError):
     def __init__(self, message: dict[str, str]):
         self.message = message
         super().__init__(message["en"])
+
+
+class OverrideError(ValueError):
+    """A manual override that the machine cannot take; ``message`` in zh-CN and en."""
+
+    def __init__(self, message: dict[str, str]):
+        self.message = message
+        super().__init__(message["en"])
+
+
+OVERRIDE_KEYS: dict[str, frozenset[str]] = {"air_conditioner": frozenset({"mode", "setpoint"}),
+                                            "light": frozenset({"level"}), "blind": frozenset({"level"})}
+"""What a manual override sets, by kind (switch machines: ``on``)."""
+
+
+def safe_command(a: Actuator) -> dict[str, Any] | None:
+    """The command of ``a``'s declared safe state (``safe_state`` in the scene): a switch off or
+    on; a light off (level 0) or full; a blind closed (0: no dose on the relics) or open; an
+    air conditioner off (mode ``off``), or, when its safe state is ``on``, left as it is (None:
+    its own thermostat keeps the last set point)."""
+    on = a.safe_state == "on"
+    if a.switch:
+        return {"on": on}
+    if a.kind in ("light", "blind"):
+        return {"level": 1.0 if on else 0.0}
+    return None if on else {"mode": "off"}
 
 
 @dataclass(frozen=True)
@@ -78,7 +104,7 @@ class ControlRuntime:
         self.reported: dict[str, dict[str, Any]] = {a.id: {} for a in actuators}
         self.pending: dict[str, feedback.Pending] = {}
         self.runs: dict[str, feedback.Run] = {}
-        self.overrides: dict[str, tuple[bool, float]] = {}
+        self.overrides: dict[str, tuple[dict[str, Any], float]] = {}  # id -> (command held, until s)
         self.recommendations: dict[str, Recommendation] = {}
         self.alerts: list[dict[str, Any]] = []
         self._trips: dict[str, tuple[bool, tuple[str, ...]] | None] = {}  # the interlock holding each machine
@@ -128,14 +154,36 @@ class ControlRuntime:
                                     after={"policy": policy}, why={"role": role}))
             self._changed()
 
-    def set_override(self, actuator: str, on: bool, minutes: float, user: str) -> None:
-        """Hold a switch actuator ``on`` for ``minutes`` whatever the controller says; sent at once."""
+    def override_command(self, actuator: str, command: bool | Mapping[str, Any]) -> dict[str, Any]:
+        """The command a manual override holds (``True``/``False`` stands for ``{"on": ...}``):
+        ``on`` for a switch, ``level`` 0..1 for a light or a blind, ``mode`` and/or ``setpoint`` for
+        an air conditioner; :class:`OverrideError` for anything else."""
+        a = self.actuators[actuator]
+        cmd = {"on": bool(command)} if isinstance(command, bool) else {k: v for k, v in command.items() if v is not None}
+        allowed = frozenset({"on"}) if a.switch else OVERRIDE_KEYS[a.kind]
+        names = {"on": "on / 开关", "level": "level / 档位", "mode": "mode / 模式", "setpoint": "setpoint / 设定温度"}
+        want = ", ".join(names[k] for k in sorted(allowed))
+        if not cmd or set(cmd) - allowed:
+            raise OverrideError({"en": f"a {a.kind} override sets {want}; got {', '.join(sorted(cmd)) or 'nothing'}",
+                                 "zh-CN": f"{a.kind} 的人工接管只能设定 {want}；收到 {', '.join(sorted(cmd)) or '空'}"})
+        try:
+            conventions.encode(a.convention, a.topic, cmd)
+        except (conventions.ConventionError, TypeError, ValueError) as exc:
+            raise OverrideError({"en": f"{actuator} cannot take this override: {exc}",
+                                 "zh-CN": f"{actuator} 无法执行此人工接管：{exc}"}) from exc
+        return cmd
+
+    def set_override(self, actuator: str, command: bool | Mapping[str, Any], minutes: float, user: str) -> None:
+        """Hold an actuator at ``command`` (see :meth:`override_command`) for ``minutes`` whatever the
+        controller and the fail-safe say; sent at once."""
         with self._lock:
+            cmd = self.override_command(actuator, command)
             now = self.clock()
-            self.overrides[actuator] = (bool(on), now + 60.0 * minutes)
-            self.audit.append(Entry("override", actuator, _iso(now), user, after={"on": bool(on)},
+            self.overrides[actuator] = (cmd, now + 60.0 * minutes)
+            self.recommendations.pop(actuator, None)
+            self.audit.append(Entry("override", actuator, _iso(now), user, after=dict(cmd),
                                     why={"until": _iso(now + 60.0 * minutes)}))
-            self._send(actuator, {"on": bool(on)}, user, {"rule": "override"}, now)
+            self._send(actuator, cmd, user, {"rule": "override"}, now)
 
     def apply_recommendation(self, actuator: str, user: str) -> bool:
         """Staff's one click: send the standing recommendation; False when there is none."""
@@ -148,13 +196,17 @@ class ControlRuntime:
 
     # --- the loop --------------------------------------------------------------------------
     def control(self, obs: Observation, forecast: Forcing | None = None, *, sensors_ok: bool = True,
-                calibration_ok: bool = True) -> list[dict[str, Any]]:
-        """One control step; returns what was commanded or recommended (also in the audit)."""
+                calibration_ok: bool = True, held: Collection[str] = ()) -> list[dict[str, Any]]:
+        """One control step; returns what was commanded or recommended (also in the audit).
+        held : lights, blinds or air conditioners left out of the plan (in their safe state:
+        their own sensors are stale, see :meth:`fail_safe`)."""
         with self._lock:
             now = self.clock()
             self._sync_history(now)
             overrides = {k: v for k, v in self.overrides.items() if v[1] > now}
-            ctx = Context(sensors_ok=sensors_ok, calibration_ok=calibration_ok, override=overrides,
+            ctx = Context(sensors_ok=sensors_ok, calibration_ok=calibration_ok,
+                          override={k: (bool(c.get("on")), t) for k, (c, t) in overrides.items()
+                                    if self.actuators[k].switch},
                           safe_state={a.id: a.safe_state == "on" for a in self.switches},
                           fixed={a.id: bool(self.reported[a.id].get("on", False)) for a in self.switches
                                  if self.policies[a.id] == "off"})
@@ -194,10 +246,10 @@ class ControlRuntime:
                                             before={"on": current}, after={"on": on}))
                     self._changed()
                     out.append({"actuator": a.id, "kind": "recommendation", "on": on, "why": why})
-            out += self._levels(step, obs, overrides, now)
+            out += self._levels(step, obs, {**overrides, **{k: None for k in held}}, now)
             return out
 
-    def _levels(self, step: Any, obs: Observation, overrides: dict[str, tuple[bool, float]],
+    def _levels(self, step: Any, obs: Observation, overrides: Mapping[str, Any],
                 now: float) -> list[dict[str, Any]]:
         """The planned settings of the air conditioner, lights and blinds, by their policies."""
         commands, whys = dict(step.commands), dict(step.why)
@@ -231,31 +283,36 @@ class ControlRuntime:
             out.append({"actuator": aid, "kind": "recommendation", **cmd, "why": why})
         return out
 
-    def fail_safe(self, reason: str) -> list[dict[str, Any]]:
-        """No trustworthy reading: every switch machine to its declared safe state (overrides
-        excepted), with an alert; the minimum off time still holds for machines whose safe state is on."""
+    def fail_safe(self, reason: str, actuators: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """No trustworthy reading: every machine (or those named) to its declared safe state
+        (:func:`safe_command`; overrides excepted), with an alert per space; the minimum off time
+        still holds for switch machines whose safe state is on."""
         with self._lock:
             now = self.clock()
-            for space in sorted({a.space for a in self.switches}):
+            chosen = [a for a in self.actuators.values() if actuators is None or a.id in actuators]
+            for space in sorted({a.space for a in chosen}):
                 self._raise_alert("stale_sensor", space, feedback.text("stale_sensor", space=space), now)
             out = []
-            for a in self.switches:
+            for a in chosen:
                 ov = self.overrides.get(a.id)
-                if ov is not None and ov[1] > now:
+                target = safe_command(a)
+                if (ov is not None and ov[1] > now) or target is None:
                     continue
-                target = a.safe_state == "on"
-                h = self.controller.history[a.id]
-                if target and not h.on and now - h.since_s < self.controller.limits.min_off_s:
-                    continue
-                current = bool(self.reported[a.id].get("on", False))
+                if a.switch:
+                    h = self.controller.history[a.id]
+                    if target["on"] and not h.on and now - h.since_s < self.controller.limits.min_off_s:
+                        continue
                 pending = self.pending.get(a.id)
-                if current == target or (pending is not None and pending.command.get("on") == target):
+                if conventions.confirms(target, self.reported[a.id]) or (pending is not None and pending.command == target) \
+                        or (not self.reported[a.id] and self._sent.get(a.id) == target) or (a.switch and not target["on"] and not self.reported[a.id].get("on", False)):
                     continue
                 why = {"source": "safe", "rules": ["stale_sensor"], "reason": reason,
                        "reasons": [interlocks.RULES["stale_sensor"]]}
-                self._send(a.id, {"on": target}, "safe", why, now)
-                self.controller.history[a.id] = h.switched(target, now)
-                out.append({"actuator": a.id, "kind": "command", "on": target, "why": why})
+                self._send(a.id, target, "safe", why, now)
+                self.recommendations.pop(a.id, None)
+                if a.switch:
+                    self.controller.history[a.id] = self.controller.history[a.id].switched(target["on"], now)
+                out.append({"actuator": a.id, "kind": "command", **target, "why": why})
             return out
 
     def tick(self, humidity: dict[str, tuple[float, float]]) -> list[dict[str, Any]]:
@@ -299,7 +356,7 @@ class ControlRuntime:
             return [{"id": a.id, "kind": a.kind, "space": a.space, "policy": self.policies[a.id],
                      "state": dict(self.reported[a.id]),
                      "pending": self.pending[a.id].command if a.id in self.pending else None,
-                     "override": ({"on": self.overrides[a.id][0], "until": _iso(self.overrides[a.id][1])}
+                     "override": ({**self.overrides[a.id][0], "until": _iso(self.overrides[a.id][1])}
                                   if a.id in self.overrides and self.overrides[a.id][1] > now else None),
                      "recommendation": (self.recommendations[a.id].command if a.id in self.recommendations else None),
                      "running_since": _iso(self.runs[a.id].since_s) if a.id in self.runs else None}
@@ -365,11 +422,14 @@ def connect(runtime: ControlRuntime, host: str, port: int, client_id: str, *, us
     ready = threading.Event()
 
     def on_connect(c, userdata, flags, reason_code, properties):  # noqa: ANN001
-        for t in runtime.topics():
-            c.subscribe(t, qos=1)
-        ready.set()
+        topics = runtime.topics()
+        if topics:
+            c.subscribe([(t, 1) for t in topics])
+        else:
+            ready.set()
 
     client.on_connect = on_connect
+    client.on_subscribe = lambda c, u, mid, codes, props: ready.set()  # ready once the broker holds the subscriptions
     client.on_message = lambda c, u, m: runtime.on_message(m.topic, m.payload)
     runtime.publish = lambda topic, payload: client.publish(topic, payload, qos=1)
     client.connect(host, port)

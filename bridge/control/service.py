@@ -2,7 +2,10 @@
 latest readings become an observation, the controller decides, the runtime commands.
 
 * hall air: the mean of the fresh, unflagged open-hall T/RH sensors; no such sensor means the
-  sensors cannot be trusted: the machines go to their safe states and an alert is raised;
+  sensors cannot be trusted: every machine goes to its declared safe state
+  (:func:`bridge.control.runtime.safe_command`) and an alert is raised;
+* light: a space's lights and blind go to their safe states (and an alert) while the space has
+  illuminance sensors and none of them is fresh and unflagged; the rest of the hall runs on;
 * case air: a fresh RH sensor in the case; relics: their case sensor, else their zone's sensors,
   else the hall mean;
 * outdoor weather: the sensor named by ``RELIC_TWIN_OUTDOOR_SENSOR`` (a T/RH sensor outside), or a
@@ -18,7 +21,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +32,7 @@ from bridge.control.audit import AuditLog, import_json_lines
 from bridge.control.runtime import ControlRuntime, connect
 from bridge.readings import Reading
 from bridge.store import Store
+from simulation import light_dose
 from simulation.control import closed_loop
 from simulation.control import hall_model as hm
 from simulation.control.controller import Humidistat, Observation, TwinController
@@ -87,6 +91,25 @@ def readout(scene: Scene, relic_ids: list[str], latest: list[Reading], is_stale:
     return Readout(Observation(t, rh, case_rh, np.array(relic_rh), float(t_out), float(rh_out), lux=lux))
 
 
+def used_lux_hours(store: Store, scene: Scene, spaces: Sequence[str], now: datetime) -> dict[str, float]:
+    """Per zone or case: the lx·h received since the start of ``now``'s calendar year (UTC), from the
+    stored ``ok`` illuminance readings of the space's sensors (hourly means, trapezoid rule,
+    :func:`simulation.light_dose.cumulative_exposure`: a gap over 6 h adds nothing; the mean over
+    the space's sensors, as :func:`readout` takes them). Spaces without readings are left out."""
+    start = datetime(now.year, 1, 1, tzinfo=UTC)
+    out = {}
+    for space in spaces:
+        doses = []
+        for s in scene.sensors:
+            if "illuminance" in s.quantities and (s.case == space or (s.case is None and s.zone == space)):
+                series = store.series(s.id, "illuminance", start, now, bucket_s=3600, only_ok=True, hall=scene.id)
+                if len(series.values) >= 2:
+                    doses.append(float(light_dose.cumulative_exposure(series.times, series.values).max()))
+        if doses:
+            out[space] = float(np.mean(doses))
+    return out
+
+
 class ControlService:
     """The hall's control loop on a thread; ``runtime`` is what the API serves."""
 
@@ -103,13 +126,19 @@ class ControlService:
         passed, _ = control_hall.calibration_check(scene)
         self.calibration_ok = passed is not False
         self.relic_ids = [r.id for r in control_hall.served_relics(scene)]
-        self.lux_spaces = [g.id for g in control_hall.light_groups(scene)]
+        self.light_groups = control_hall.light_groups(scene)
+        self.lux_spaces = [g.id for g in self.light_groups]
+        sensors = [s for s in scene.sensors if "illuminance" in s.quantities]
+        self._lux_sensed = {g.id for g in self.light_groups
+                            if any(s.case == g.id or (s.case is None and s.zone == g.id) for s in sensors)}
         if self.outdoor is None and weather is None:
             self.controller: TwinController | Humidistat = Humidistat(devices, fallback, step_s)
             self.why = "no outdoor sensor (RELIC_TWIN_OUTDOOR_SENSOR): humidistat / 无室外传感器：湿度控制器"
         else:
             self.controller = control_hall.twin_controller(scene)
             self.why = "twin (MPC)" if self.calibration_ok else "calibration failed: humidistat / 校准未通过：湿度控制器"
+        if isinstance(self.controller, TwinController) and self.controller.lights:  # the year's dose so far
+            self.controller.resume_light(clock().timestamp(), used_lux_hours(store, scene, self.lux_spaces, clock()))
         audit = AuditLog(store, scene.id, site)
         import_json_lines(data_dir / "control" / f"{scene.id}-audit.jsonl", audit)  # a trail of the JSON-lines days
         self.runtime = ControlRuntime(scene.id, scene.actuators, self.controller, lambda t, p: None, audit, alert=alert,
@@ -132,21 +161,28 @@ class ControlService:
             return self.runtime.fail_safe(ro.reason) if self._seen else []  # machines are as people left them)
         self._seen = True
         obs = ro.observation
+        blind_to = [g for g in self.light_groups if g.id in self._lux_sensed and g.id not in obs.lux]
+        held = [a for g in blind_to for a in (g.light, g.blind) if a is not None]  # their lux sensors are stale
+        safe = self.runtime.fail_safe(f"no fresh, unflagged illuminance sensor in {', '.join(g.id for g in blind_to)}",
+                                      held) if held else []
+        return safe + self._control(obs, held)
+
+    def _control(self, obs: Observation, held: list[str]) -> list[dict[str, Any]]:
         if self.weather is not None and not (np.isfinite(obs.t_out) and np.isfinite(obs.rh_out)):
             t_out, rh_out = self.weather(self.clock())
             obs = replace(obs, t_out=t_out, rh_out=rh_out)
         if not isinstance(self.controller, TwinController):
-            return self.runtime.control(obs)
+            return self.runtime.control(obs, held=held)
         if np.isfinite(obs.t_out) and np.isfinite(obs.rh_out):
             self._outdoor.append((obs.t_out, obs.rh_out))
         if not self._outdoor:  # no outdoor reading yet: the twin's fallback humidistat decides
             z = np.zeros(72)
-            return self.runtime.control(obs, hm.Forcing(z, z + 50.0, z, z, z, z), calibration_ok=False)
+            return self.runtime.control(obs, hm.Forcing(z, z + 50.0, z, z, z, z), calibration_ok=False, held=held)
         hist = np.array(self._outdoor)
         weather = closed_loop.Weather(hist[:, 0], hist[:, 1], np.zeros(len(hist)), np.zeros(len(hist)),
                                       np.zeros(len(hist)), len(hist) - 1)
         forecast = closed_loop.forecast(weather, len(hist) - 1, 72, int(86400 / self.step_s))
-        return self.runtime.control(obs, forecast, calibration_ok=self.calibration_ok)
+        return self.runtime.control(obs, forecast, calibration_ok=self.calibration_ok, held=held)
 
     def _run(self) -> None:
         next_step = float("-inf")

@@ -76,11 +76,10 @@ class VirtualPlug:
         ready = threading.Event()
 
         def on_connect(c, userdata, flags, reason_code, properties):  # noqa: ANN001
-            for t in command_topics(convention, topic):
-                c.subscribe(t, qos=1)
-            ready.set()
+            c.subscribe([(t, 1) for t in command_topics(convention, topic)])
 
         self.client.on_connect = on_connect
+        self.client.on_subscribe = lambda c, u, mid, codes, props: ready.set()  # listening once the broker says so
         self.client.on_message = lambda c, u, m: self._on_command(m.topic, m.payload)
         self.client.connect(host, port)
         self.client.loop_start()

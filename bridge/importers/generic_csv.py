@@ -117,6 +117,9 @@ def _time_format(c: Collector, h: int, stamps: list[str]) -> str:
     except ValueError as exc:
         en, _, zh = str(exc).partition(" | ")
         raise file_error(c.doc, h + 1, en, zh) from None
+    if fmt == "excel_days":
+        c.note("times read as Excel day numbers (wall-clock time of the logger's zone)",
+               "时间按 Excel 日序数（记录仪时区的本地时间）读取")
     if fmt in textio.EPOCH_RANGES:
         c.note(f"times read as Unix time in {'milliseconds' if fmt == 'epoch_ms' else 'seconds'} (UTC)",
                f"时间按{'毫秒' if fmt == 'epoch_ms' else '秒'}级 Unix 时间（UTC）读取")

@@ -22,8 +22,7 @@ mapped like a long-format one.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bridge.importers import textio
 from bridge.importers.columns import parse_header
@@ -86,23 +85,22 @@ def find_sensor_column(doc: textio.TextFile, h: int, header: list[str], rows: li
 
 def hidden_sensor_column(header: list[str], rows: list[list[str]], times: list[datetime | None],
                          skip: set[int]) -> str | None:
-    """A text column that changes where the times repeat or go back (several sensors in one file).
+    """A text column that changes where the time repeats on the next row or goes back by more
+    than an hour (several sensors in one file, interleaved or grouped).
 
     rows : data rows split into fields; times : their wall times (None if unreadable), same
-    order; skip : columns not to consider (time and measured columns). None when times
-    never repeat or go back, or when a text column never differs there (a repeated row,
-    a clock set back).
+    order; skip : columns not to consider (time and measured columns). None when no such
+    step, or when no text column differs there (a repeated row, a DST fold).
     """
-    by_time: dict[datetime, list[int]] = defaultdict(list)
-    for i, t in enumerate(times):
-        if t is not None:
-            by_time[t].append(i)
-    suspects = [ix for ix in by_time.values() if len(ix) > 1]
+    suspects: list[list[int]] = []
     last: int | None = None
     for i, t in enumerate(times):
         if t is None:
             continue
-        if last is not None and t < times[last]:  # type: ignore[operator]
+        before = times[last] if last is not None else None
+        # the same instant on the next row (interleaved sensors), or back by more than an hour
+        # (grouped sensors); a DST fold goes back an hour of wall time on one sensor's clock
+        if last is not None and before is not None and (t == before or t < before - timedelta(hours=1, minutes=1)):
             suspects.append([last, i])
         last = i
     for j, name in enumerate(header):

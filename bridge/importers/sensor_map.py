@@ -56,10 +56,12 @@ def parse_maps(pairs: Iterable[str]) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class SceneSensor:
-    """What the mapper needs of a scene sensor: its id and the other names it goes by."""
+    """What the mapper needs of a scene sensor: its id, the other names it goes by, and the
+    quantities the scene says it measures (empty: not known)."""
 
     id: str
     names: tuple[str, ...] = ()
+    quantities: tuple[str, ...] = ()
 
 
 @dataclass
@@ -97,6 +99,13 @@ class SensorMapper:
                                      f"未映射：{sensor} 已对应 {owner!r}，请用 --map 指定")
             self.chosen[label], self.how[label] = sensor, how
         return self.chosen[label], self.how[label]
+
+    def unexpected(self, sensor: str, quantities: Iterable[str]) -> list[str]:
+        """Of ``quantities`` read for ``sensor``, those its scene entry does not list."""
+        entry = next((s for s in self.sensors or () if s.id == sensor), None)
+        if entry is None or not entry.quantities:
+            return []
+        return sorted(set(quantities) - set(entry.quantities))
 
     def _match(self, label: str) -> tuple[str | None, str]:
         if label in self.explicit:

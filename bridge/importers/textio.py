@@ -174,13 +174,17 @@ EPOCH_RANGES: dict[str, tuple[float, float]] = {
     "epoch_s": (946_684_800.0, 4_102_444_800.0),
     "epoch_ms": (946_684_800_000.0, 4_102_444_800_000.0),
 }
+EXCEL_DAYS = (36526.0, 73051.0)
+"""Excel serial day numbers of 2000-01-01 and 2100-01-01 (1900 date system, day 0 = 1899-12-30):
+a spreadsheet's date cell saved as a number. Wall-clock time, like any spreadsheet date."""
+EXCEL_DAY_0 = datetime(1899, 12, 30)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d*)?$")
 
 
 def epoch_format(samples: list[str]) -> str | None:
-    """``"epoch_s"`` or ``"epoch_ms"`` when every sample is a plain number of that magnitude;
-    None when some sample is not a plain number (not an epoch column).
+    """``"epoch_s"``, ``"epoch_ms"`` or ``"excel_days"`` when every sample is a plain number of
+    that magnitude; None when some sample is not a plain number (not an epoch column).
 
     Raises ``ValueError`` (en | zh) when the numbers are epoch neither in seconds nor in
     milliseconds between 2000 and 2100, or mix the two.
@@ -192,15 +196,18 @@ def epoch_format(samples: list[str]) -> str | None:
     for s in samples:
         v = float(s)
         unit = next((u for u, (lo, hi) in EPOCH_RANGES.items() if lo <= v < hi), None)
+        if unit is None and EXCEL_DAYS[0] <= v < EXCEL_DAYS[1]:
+            unit = "excel_days"
         if unit is None:
             raise ValueError(f"time {s!r} is a number but not Unix time in seconds (946684800–4102444800) "
-                             f"or milliseconds (946684800000–4102444800000, years 2000–2100): cannot tell "
+                             f"or milliseconds (946684800000–4102444800000) or an Excel day number "
+                             f"(36526–73051), years 2000–2100: cannot tell "
                              f"when it was | 时间 {s!r} 是数字，但既不是秒级也不是毫秒级 Unix 时间（2000–2100 年），"
                              f"无法判断时刻")
         units.add(unit)
     if len(units) > 1:
-        raise ValueError("the time column mixes Unix seconds and milliseconds: ambiguous | "
-                         "时间列混有秒级与毫秒级 Unix 时间，无法确定")
+        raise ValueError("the time column mixes Unix seconds, milliseconds or Excel day numbers: "
+                         "ambiguous | 时间列混有秒级、毫秒级 Unix 时间或 Excel 日序数，无法确定")
     return units.pop()
 
 
@@ -212,6 +219,11 @@ def parse_time(text: str, fmt: str) -> datetime:
     """
     s = " ".join(text.split())
     try:
+        if fmt == "excel_days":
+            v = float(s) if _PLAIN_NUMBER.match(s) else math.nan
+            if not EXCEL_DAYS[0] <= v < EXCEL_DAYS[1]:
+                raise ValueError
+            return EXCEL_DAY_0 + timedelta(days=v)
         if fmt in EPOCH_RANGES:
             lo, hi = EPOCH_RANGES[fmt]
             v = float(s) if _PLAIN_NUMBER.match(s) else math.nan

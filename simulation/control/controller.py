@@ -11,6 +11,7 @@ import time
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 import numpy as np
 from numpy.typing import NDArray
@@ -243,9 +244,15 @@ class TwinController(_Base):
         self._last = step.on
         return step
 
+    def resume_light(self, now_s: float, used_lxh: Mapping[str, float]) -> None:
+        """Start from the lux-hours each light group already received this calendar year (UTC), as
+        the stored readings say, so that a restart does not hand out the year's budget again."""
+        self._year = _year(now_s)
+        self.used_lxh = {g.id: max(float(used_lxh.get(g.id, 0.0)), 0.0) for g in self.lights}
+
     def _count_light(self, now_s: float, obs: Observation) -> None:
         """The lux-hours each light group's relic received over the step that ended (calendar year, UTC)."""
-        year = int(1970 + now_s // (365.2425 * 86400))
+        year = _year(now_s)
         if self._year != year:
             self._year, self.used_lxh = year, {g.id: 0.0 for g in self.lights}
         for g in self.lights:
@@ -280,3 +287,8 @@ class TwinController(_Base):
             if g.blind:
                 commands[g.blind], why[g.blind] = {"level": round(float(p.blind[0]), 2)}, reason
         return commands, why
+
+
+def _year(now_s: float) -> int:
+    """The calendar year (UTC) of a time in s since the epoch."""
+    return datetime.fromtimestamp(now_s, UTC).year

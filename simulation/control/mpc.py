@@ -76,7 +76,8 @@ class Weights:
     track: float = 0.3  # away from the reference
     energy_kwh: float = 15.0  # per kWh of electricity
     switch: float = 150.0  # per switch now (compressor wear, swings from cycling)
-    margin_rh: float = 1.75  # %RH kept from each band edge
+    margin_rh: float = 1.75  # %RH kept from each band edge (1.0 saves 4 % kWh but loses 1.3 points of time in band:
+    #                           benchmarks/control.py, 2026-12-07)
     track_deadband_rh: float = 2.5  # %RH either side of the reference that costs nothing (no chasing noise)
     swing_share: float = 1.0  # share of max_change_24h the plan may use
     setpoint_change: float = 20.0  # per K the air conditioner's set point moves now
