@@ -105,6 +105,14 @@ EQUIVALENT: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
      "d is already NaN where v is: np.maximum propagates NaN"),
     (("governance",), r'^order = np\.argsort\(tt, kind="stable"\)$', r'^order = np\.argsort\(tt, (kind=None|kind="STABLE")?\)$',
      "the missing instants are never equal to a reading's time: no ties to keep in order"),
+    (("alerts",), r'"en"\)', r'("XXenXX"|"EN")?\)',
+     "a language other than one starting with 'zh' reads English, as the default does"),
+    (("alerts",), r'lang: str = "en"\)', r'lang: str = "(XXenXX|EN)"\)',
+     "a language other than one starting with 'zh' reads English"),
+    (("alerts",), r'tz: str = "UTC"\)', r'tz: str = "utc"\)', "time zone names are matched without case for UTC"),
+    (("alerts",), r"o\.direction > 0", r"o\.direction >= 0", "an observation's direction is +1 or -1 (checked)"),
+    (("alerts",), *_same("if dev > a.peak_dev:", "if dev >= a.peak_dev:"),
+     "an equal deviation of the same observation is the same value"),
     (("alerts",), *_same('kind = "escalated" if tier > tr.alert.tier else "de-escalated"',
                          'kind = "escalated" if tier >= tr.alert.tier else "de-escalated"'),
      "_retier is only called with a tier other than the alert's"),
@@ -226,13 +234,14 @@ def equivalent(module: str, diff: list[str]) -> str | None:
     added = [x[1:].strip() for x in diff if x.startswith("+")]
     if len(removed) != 1 or len(added) != 1:
         return None
+    r, n = removed[0], added[0]
     for modules, old, new, why in EQUIVALENT:
         if module not in modules:
             continue
-        a, b = re.search(old, removed[0]), re.search(new, added[0])
-        if a and b and a.groupdict() == b.groupdict() and \
-                removed[0][: a.start()] + removed[0][a.end():] == added[0][: b.start()] + added[0][b.end():]:
-            return why
+        for a in re.finditer(old, r):
+            for b in re.finditer(new, n):
+                if a.groupdict() == b.groupdict() and r[: a.start()] + r[a.end():] == n[: b.start()] + n[b.end():]:
+                    return why
     return None
 
 
