@@ -17,7 +17,7 @@ p50/p99 latency from publish to commit with messages paced at --rate per second.
 Synthetic data only (no ../shared needed). Starts its own Mosquitto on
 a free port (or the embedded broker when Mosquitto is not installed).
 
-    .venv/bin/python benchmarks/ingest.py [--n 20000] [--anchor-n 2000] [--db URL] [--repeat 3]
+    .venv/bin/python benchmarks/ingest.py [--n 20000] [--anchor-n 2000] [--db URL] [--repeat 5] [--store-process]
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -44,10 +45,10 @@ from bridge.store import Store  # noqa: E402
 T0 = 1767225600  # 2026-01-01T00:00:00Z
 
 
-def messages(n: int, offset: int) -> list[tuple[str, bytes]]:
-    """n native messages, one distinct temperature reading each, 20 sensors."""
+def messages(n: int, offset: int, root: str = "bench") -> list[tuple[str, bytes]]:
+    """n native messages, one distinct temperature reading each, 20 sensors, on ``relic-twin/<root>/...``."""
     return [
-        (f"relic-twin/bench/S{i % 20:02d}", json.dumps({"time": T0 + offset + i, "temperature": 20.0 + i % 7}).encode())
+        (f"relic-twin/{root}/S{i % 20:02d}", json.dumps({"time": T0 + offset + i, "temperature": 20.0 + i % 7}).encode())
         for i in range(n)
     ]
 
@@ -75,11 +76,13 @@ def publish(address: BrokerAddress, msgs: list[tuple[str, bytes]]) -> None:
 def ingest_rate(store: Store, address: BrokerAddress, n: int, offset: int, settings: IngestSettings, cid: str) -> float:
     """Readings/s for n queued messages through an ingestor with ``settings``."""
     subs = [Subscription("relic-twin/bench/#", "native")]
-    Ingestor(store, address, subs, client_id=cid, settings=settings).start().stop()  # persistent session
+    once = replace(settings, store_process=False)
+    Ingestor(store, address, subs, client_id=cid, settings=once).start().stop()  # persistent session
     publish(address, messages(n, offset))
     before = store.count_readings()
+    ing = Ingestor(store, address, subs, client_id=cid, settings=settings)  # its store process started
     t = time.perf_counter()
-    ing = Ingestor(store, address, subs, client_id=cid, settings=settings).start()
+    ing.start()
     last = time.monotonic()
     while ing.stats.stored + ing.stats.duplicates < n:  # counted after each commit
         time.sleep(0.002)
@@ -99,7 +102,8 @@ def bare_rate(address: BrokerAddress, n: int, offset: int) -> float:
     def client() -> mqtt.Client:
         c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-bare", clean_session=False)
         c.on_message = lambda *_: got.__setitem__(0, got[0] + 1)
-        c.on_connect = lambda c, *_: c.subscribe("relic-twin/bench/#", qos=1)
+        # a topic root of its own: the ingest's persistent session must not queue these for its next run
+        c.on_connect = lambda c, *_: c.subscribe("relic-twin/bare/#", qos=1)
         return c
 
     c = client()
@@ -108,7 +112,7 @@ def bare_rate(address: BrokerAddress, n: int, offset: int) -> float:
     time.sleep(0.5)  # subscribed: the session now queues for us
     c.disconnect()
     c.loop_stop()
-    publish(address, messages(n, offset))
+    publish(address, messages(n, offset, "bare"))
     got[0] = 0
     c = client()
     t = time.perf_counter()
@@ -168,7 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--anchor-n", type=int, default=1000, help="messages through the one-commit-per-reading anchor")
     p.add_argument("--rate", type=float, default=1000.0, help="messages/s for the latency measurement")
     p.add_argument("--db", default=None, help="database URL (default: SQLite in a temp dir)")
-    p.add_argument("--repeat", type=int, default=3,
+    p.add_argument("--store-process", action="store_true",
+                   help="decode and store in a process of its own (IngestSettings.store_process), not a thread")
+    p.add_argument("--repeat", type=int, default=5,
                    help="pairs (full path, bare subscriber) measured alternately; the medians are reported")
     args = p.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="relic-twin-bench-ingest-"))
@@ -181,15 +187,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # alternate the two, so that load from other processes on the machine hits both alike
         pairs = []
+        plain = IngestSettings(store_process=args.store_process)
         for k in range(max(1, args.repeat)):
-            b = ingest_rate(store, broker.address, args.n, k * args.n, IngestSettings(), "bench-batched")
+            b = ingest_rate(store, broker.address, args.n, k * args.n, plain, "bench-batched")
             a = bare_rate(broker.address, args.n, 2 * 10**7 + k * args.n)
             pairs.append((b, a))
             print(f"  run {k + 1}: full path {b:8.0f} readings/s, bare {a:8.0f} messages/s, ratio {b / a:.2f}")
         batched = statistics.median(b for b, _ in pairs)
         bare = statistics.median(a for _, a in pairs)
         ratio = statistics.median(b / a for b, a in pairs)
-        print(f"ingest, batched (batch_size {IngestSettings().batch_size}): {batched:10.0f} readings/s  "
+        where = "store process" if args.store_process else "writer thread"
+        print(f"ingest, batched (batch_size {plain.batch_size}, {where}): {batched:10.0f} readings/s  "
               f"({args.n}, median of {len(pairs)})")
         print(f"bare paho subscriber, counting only:     {bare:10.0f} messages/s  ({args.n}, median of {len(pairs)})")
         print(f"ratio full path / bare subscriber: {ratio:.2f} (median of the pairs; target >= 0.8; "

@@ -35,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from types import MappingProxyType
 
 from simulation.advice import AdviceBook
@@ -501,10 +502,18 @@ def format_value(v: float, unit: str, precision: int = 1) -> str:
 def clock_label(t: float, now: float, tz: str = "UTC") -> str:
     """``t`` (s since the epoch) on the hall's clock to the minute: ``14:05``, or ``12-06 14:05``
     when it is not the same local day as ``now``."""
+    day, hm, full = _local_minute(int(t // 60), tz)
+    return hm if day == _local_minute(int(now // 60), tz)[0] else full
+
+
+@lru_cache(maxsize=8192)
+def _local_minute(minute: int, tz: str) -> tuple[str, str, str]:
+    """(local date, "HH:MM", "MM-DD HH:MM") of a minute since the epoch on clock ``tz`` (cached:
+    every alert event renders two times)."""
     from simulation.hall_time import zone
 
-    local, today = _dt(t).astimezone(zone(tz)), _dt(now).astimezone(zone(tz))
-    return local.strftime("%H:%M" if local.date() == today.date() else "%m-%d %H:%M")
+    local = _dt(60.0 * minute).astimezone(zone(tz))
+    return local.strftime("%Y-%m-%d"), local.strftime("%H:%M"), local.strftime("%m-%d %H:%M")
 
 
 def duration_label(s: float, lang: str = "en") -> str:

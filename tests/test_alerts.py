@@ -513,3 +513,52 @@ def test_calibration_due_is_raised_at_once_and_has_no_clear_value():
     (ev,) = kinds(e.update(0.0, [Observation(Target("sensor", "S1"), "calibration_due", 400.0, 365.0, scale=365.0,
                                              unit="d")]), "raised")
     assert ev.tier == Level.YELLOW and ev.clear_at is None
+
+
+def test_duration_and_clock_labels():
+    from simulation.alerts import clock_label, duration_label
+
+    assert [duration_label(s) for s in (0, 29, 59 * 60, 60 * 60, 125 * 60, 1439 * 60, 1440 * 60, 2 * 86400 + 3 * 3600)] \
+        == ["0 min", "0 min", "59 min", "1 h", "2 h 5 min", "23 h 59 min", "1 d 0 h", "2 d 3 h"]
+    assert [duration_label(s, "zh") for s in (60, 3600, 125 * 60, 86400 + 3600)] == [
+        "1 分钟", "1 小时", "2 小时 5 分钟", "1 天 1 小时"]
+    day = datetime(2026, 11, 25, 17, 0, tzinfo=UTC).timestamp()  # 01:00 on the 26th in Shanghai
+    assert clock_label(day, day + 3600, "Asia/Shanghai") == "01:00"  # same local day, though not in UTC
+    assert clock_label(day, day + 86400, "Asia/Shanghai") == "11-26 01:00"
+    assert clock_label(day, day) == "17:00"  # UTC by default
+
+
+def test_alert_ids_count_up_and_thresholds_are_inclusive():
+    e = engine(escalate_unacked_s=1e9)
+    (first,) = kinds(feed(e, [0, 300], [65.0, 65.0]), "raised")  # exactly 0.5 out: red at once
+    (second,) = kinds(feed(e, [0, 300], [61.0, 61.0], target=Target("relic", "other")), "raised")
+    assert (first.alert_id, first.tier) == ("relic:robe:relative_humidity_high:1", Level.RED)
+    assert second.alert_id == "relic:other:relative_humidity_high:2"
+    # the peak is the worst value, not the latest
+    feed(e, [400], [64.0])
+    assert {a.target.id: a.peak for a in e.active()}["robe"] == 65.0
+    # exactly at the red clear threshold (63 %RH, 0.3) it stays red
+    assert not kinds(feed(e, np.arange(500, 500 + 1800, MIN), np.full(30, 63.0)), "de-escalated")
+
+
+def test_reminders_say_why_and_heard_from_an_unwatched_sensor():
+    e = engine(escalate_unacked_s=1e9, remind_s={Level.YELLOW: 600.0, Level.RED: 300.0})
+    feed(e, [0, 300], [61.0, 61.0])
+    (rem,) = kinds(e.tick(900), "reminder")
+    assert rem.reason == "unacknowledged"
+    e.heard(["new"], 1000)  # never watched: now expected from 1000 s on
+    assert not [x for x in e.tick(1899) if x.cause == "offline"]
+    assert [x.target.id for x in e.tick(1900) if x.cause == "offline"] == ["new"]
+
+
+def test_band_observations_carry_sensor_unit_and_spans():
+    band = Band("relative_humidity", 40.0, 45.0)
+    hi, lo = band_observations(RELIC, "relative_humidity", 50.0, band, sensor="S3", spans={"relative_humidity": 2.0})
+    assert (hi.scale, lo.scale) == (2.0, 2.0) and (hi.sensor, lo.sensor) == ("S3", "S3")
+    assert (hi.unit, lo.unit, lo.direction, lo.cause) == ("%RH", "%RH", -1, "relative_humidity_low")
+    (odd,) = band_observations(RELIC, "odd", 1.0, Band("odd", None, 0.5))
+    assert odd.unit == "" and odd.scale == 0.5
+    assert band_observations(RELIC, "relative_humidity", 50.0, band)[0].scale == 5.0  # default spans
+    from simulation.alerts import format_value
+
+    assert format_value(10_000.0, "lx·h") == "10 klx·h" and format_value(10_400.0, "lx·h") == "10 klx·h"

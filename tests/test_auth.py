@@ -76,6 +76,7 @@ def test_roles_are_nested_and_match_the_issue():
 
 def test_secret_created_once_private(tmp_path):
     s1 = load_or_create_secret(tmp_path)
+    assert stat.S_IMODE(os.stat(tmp_path / "api-secret").st_mode) == 0o600  # private from its creation
     s2 = load_or_create_secret(tmp_path)
     assert s1 == s2 and len(s1) == 32
     assert stat.S_IMODE(os.stat(tmp_path / "api-secret").st_mode) == 0o600
@@ -165,3 +166,30 @@ def test_existing_secret_is_made_private_again(tmp_path):
     os.chmod(tmp_path / "api-secret", 0o644)
     assert load_or_create_secret(tmp_path) == b"s" * 32
     assert stat.S_IMODE(os.stat(tmp_path / "api-secret").st_mode) == 0o600
+
+
+def test_error_texts_in_both_languages():
+    signer = TokenSigner(SECRET, ttl_s=60)
+    cases = [(lambda: hash_password(""), "empty password | 密码不能为空"),
+             (lambda: TokenSigner(b"short"), "token secret shorter than 16 bytes | 令牌密钥过短"),
+             (lambda: signer.verify("é.x"), "invalid token | 令牌无效"),
+             (lambda: signer.verify("a.b"), "invalid token | 令牌无效"),
+             (lambda: signer.verify(_signed(signer, _body([]))), "invalid token | 令牌无效"),
+             (lambda: signer.verify(_signed(signer, _body({"sub": "a", "role": "root", "exp": 1}))),
+              "invalid token | 令牌无效"),
+             (lambda: signer.verify(signer.issue("a", "staff", now=0.0), now=60.0),
+              "token expired; sign in again | 令牌已过期,请重新登录")]
+    for call, text in cases:
+        with pytest.raises(AuthError) as err:
+            call()
+        assert str(err.value) == text
+
+
+def test_round_trip_for_every_body_length_and_a_missing_stamp():
+    """Bodies of every length modulo 4 and 5 (base64 padding) read back; a claim left out reads as empty."""
+    signer = TokenSigner(SECRET)
+    for n in range(1, 90):
+        tok = signer.issue("u" * n, "staff", now=0.0, stamp="x" * (n % 7))
+        assert signer.verify(tok, now=0.0).sub == "u" * n
+    no_stamp = signer.verify(_signed(signer, _body({"sub": "a", "role": "staff", "exp": 10})), now=0.0)
+    assert (no_stamp.stamp, no_stamp.site) == ("", "")

@@ -1,9 +1,11 @@
 """The year's light dose survives a restart: control reads the lux-hours already received from
-the stored readings when it starts (counting from zero would hand out the budget again)."""
+the stored readings when it starts (counting from zero would hand out the budget again); and
+lights that cannot see (a stale illuminance sensor) go to their safe state."""
 
 from __future__ import annotations
 
 import shutil
+import time
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -11,6 +13,7 @@ import pytest
 
 from bridge.config import BrokerAddress
 from bridge.control.service import ControlService
+from bridge.control.virtual_plugs import VirtualPlug
 from bridge.readings import Reading
 from bridge.store import Store
 from simulation.control.controller import Observation
@@ -74,3 +77,41 @@ def test_restarted_control_resumes_the_years_lux_hours(mosquitto_broker, tmp_pat
             assert why["lamp"]["used_lxh"] == round(used)  # the planner spreads what is left, not a fresh year
         finally:
             svc.stop()
+
+
+def test_a_stale_lux_sensor_sends_the_light_and_blind_to_their_safe_state(mosquitto_broker, tmp_path):
+    """The hall's T/RH readings are fresh, the case's illuminance sensor is an hour old: the lamp
+    goes off and the blind closes (their safe state), with an alert; fresh again, they are planned."""
+    OPEN = datetime(2026, 10, 1, 4, 0, tzinfo=UTC)  # noon in Shanghai: the hall is open  # noqa: N806
+    scene = lit_scene(tmp_path)
+    address = BrokerAddress(host=mosquitto_broker.host, port=mosquitto_broker.port)
+    plugs = {aid: VirtualPlug("native", f"t/{aid}", address.host, address.port) for aid in ("lamp", "shade")}
+    lux_age = {"s": 3600.0}
+
+    def latest() -> list[Reading]:
+        out = [Reading(s.id, q, OPEN, v, u, hall=scene.id) for s in scene.sensors if "relative_humidity" in s.quantities
+               for q, v, u in (("temperature", 20.0, "°C"), ("relative_humidity", 55.0, "%RH"))]
+        return out + [Reading("S04", "illuminance", OPEN - timedelta(seconds=lux_age["s"]), 40.0, "lx", hall=scene.id)]
+
+    raised: list = []
+    with Store.open(data_dir=tmp_path, hall=scene.id) as store:
+        svc = ControlService(scene, latest, lambda r: (OPEN - r.time).total_seconds() > 1800, address, store, tmp_path,
+                             lambda: OPEN, alert=raised.append, client_id="test-lux-stale", weather=lambda t: (12.0, 70.0))
+        try:
+            out = [o for o in svc.step() if o["actuator"] in plugs]
+            assert sorted((o["actuator"], o["kind"], o["level"], o["why"]["rules"][0]) for o in out) == [
+                ("lamp", "command", 0.0, "stale_sensor"), ("shade", "command", 0.0, "stale_sensor")]
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and not all(p.heard for p in plugs.values()):
+                time.sleep(0.02)
+            assert [p.heard for p in plugs.values()] == [[("t/lamp/set", b'{"level":0.0}')],
+                                                         [("t/shade/set", b'{"level":0.0}')]]
+            assert [(a["code"], a["subject"]) for a in raised] == [("stale_sensor", "c2")]
+            lux_age["s"] = 0.0  # the sensor is back: the budget plans them again (advise: recommendations)
+            again = {o["actuator"]: o for o in svc.step() if o["actuator"] in plugs}
+            assert again and {o["kind"] for o in again.values()} == {"recommendation"}
+            assert all(o["why"]["rule"] == "lux_budget" for o in again.values())
+        finally:
+            svc.stop()
+            for p in plugs.values():
+                p.close()

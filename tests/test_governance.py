@@ -245,3 +245,68 @@ def test_live_governor_judges_each_batch_against_recent_history():
     assert len([r for r in kept if r.time == spike.time]) == 1  # a redelivered copy is not quarantined
     assert len(refused) == 2  # 130 %RH is impossible, "bananas" is no unit: both quarantined with a reason
     assert all(j.reason for j in refused)
+
+
+# ---------------------------------------------------------------- each rule of governance on its own
+def test_rejections_keep_the_reading_and_say_why_in_both_languages() -> None:
+    rs = series([20.0, 21.0, 22.0, 23.0, 24.0])
+    rs[1] = Reading("s", "temperature", rs[1].time, 21.0, "furlongs")
+    rs[2] = Reading("s", "temperature", rs[2].time, 90.0, "°C")
+    rs.insert(4, Reading("s", "temperature", rs[3].time, 23.5, "°C"))  # a second value at 23.0's time
+    kept, rejections = g.unify(rs, now=NOW)
+    assert [r.value for r in kept] == [20.0, 23.0, 24.0]  # a duplicate does not end the batch
+    assert [j.reason for j in rejections] == [
+        "temperature: unit 'furlongs' is not known | temperature：未知单位 'furlongs'",
+        "temperature: 90 °C is outside the physical range (-40 to 85 °C) | temperature：90 °C 超出物理范围（-40 至 85 °C）",
+        f"temperature: a second value at {rs[3].time.isoformat()} | temperature：{rs[3].time.isoformat()} 已有数值，重复"]
+    assert json.loads(rejections[1].payload) == {"sensor": "s", "quantity": "temperature",
+                                                 "time": rs[2].time.isoformat(), "value": 90.0, "unit": "°C"}
+    assert "°C".encode() in rejections[1].payload  # kept as UTF-8 text, not \\u escapes
+    assert kept[0] is rs[0]  # already canonical: the reading itself, not a copy
+    # without a clock of its own, received_at is now, in UTC
+    _, late = g.unify([rs[2]])
+    assert late[0].received_at.utcoffset() == timedelta(0)
+    assert abs((datetime.now(UTC) - late[0].received_at).total_seconds()) < 60
+
+
+def test_govern_passes_settings_and_clock_to_each_series() -> None:
+    cfg = g.GovernanceSettings(thresholds={"temperature": (None, 25.0)})
+    rs = series([20.0, 30.0, 20.0]) + series([20.0, 30.0], sensor="t") + [Reading("s", "temperature", T0, 900.0, "°C")]
+    out = g.govern(rs, cfg, now=NOW)
+    assert [(r.sensor, r.value, r.quality) for r in out.readings if r.quality != "imputed"] == [
+        ("s", 20.0, "ok"), ("s", 30.0, "threshold"), ("s", 20.0, "ok"), ("t", 20.0, "ok"), ("t", 30.0, "threshold")]
+    assert "outside the configured limits None to 25.0 °C" in out.readings[1].reason
+    assert [j.received_at for j in out.rejections] == [NOW]
+
+
+def test_govern_series_takes_one_series_only() -> None:
+    with pytest.raises(ValueError) as err:
+        g.govern_series(series([20.0]) + series([21.0], sensor="t"), now=NOW)
+    assert str(err.value) == "govern_series takes one sensor and one quantity (of one hall); use govern()"
+
+
+def test_several_flags_name_every_rule_and_their_settings() -> None:
+    # RH pinned at 0 %RH for 2 h under a configured floor of 10 %RH: threshold and rail at once
+    cfg = g.GovernanceSettings(thresholds={"relative_humidity": (10.0, None)})
+    out = g.govern_series(series(np.zeros(13), quantity="relative_humidity", unit="%RH"), cfg, now=NOW)
+    last = out.readings[-1]
+    assert last.quality == "threshold"
+    assert last.reason == ("outside the configured limits 10.0 to None %RH | 超出设定阈值 10.0 至 None %RH; "
+                           "pinned at the end of the physical range for 1 h or more | 持续 1 小时以上停在物理量程端点")
+
+
+def test_imputation_skips_flagged_anchors_keeps_the_hall_and_can_be_off() -> None:
+    t = [T0 + timedelta(minutes=10 * i) for i in range(60)]
+    v = calm(60)
+    rs = [Reading("s", "temperature", ti, float(x), "°C", hall="h1", site="site1") for ti, x in zip(t, v, strict=True)]
+    rs[30] = Reading("s", "temperature", t[30], 35.0, "°C", hall="h1", site="site1")  # a spike, flagged
+    del rs[31:33]  # and then 20 min missing
+    out = g.govern_series(rs, now=NOW)
+    imputed = [r for r in out.readings if r.quality == "imputed"]
+    assert len(imputed) == 2 and all((r.hall, r.site) == ("h1", "site1") for r in imputed)
+    assert all(19.5 < r.value < 20.5 for r in imputed)  # between calm neighbours, not towards the spike
+    assert not [r for r in g.govern_series(rs, g.GovernanceSettings(impute="none"), now=NOW).readings
+                if r.quality == "imputed"]
+    one_gap = [r for i, r in enumerate(series(calm(20))) if i != 10]  # a single reading missing
+    assert [r.time for r in g.govern_series(one_gap, now=NOW).readings if r.quality == "imputed"] == [
+        T0 + timedelta(minutes=100)]

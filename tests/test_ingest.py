@@ -253,6 +253,41 @@ def test_messages_sent_while_the_bridge_is_away_are_stored(
         assert {r.sensor for r in seen} == {f"S{i:02d}" for i in range(10)}
 
 
+def test_a_store_process_commits_before_the_ack_and_loses_nothing(mosquitto_broker: MosquittoBroker,
+                                                                  tmp_path: Path) -> None:
+    """IngestSettings.store_process: decoding and the commit in a process of their own, the ack after."""
+    n = 300
+    address = ("127.0.0.1", mosquitto_broker.port)
+    subs = [Subscription("relic-twin/#", "native")]
+    with Store.open(url=f"sqlite:///{tmp_path / 'db.sqlite'}") as store:
+        with pytest.raises(ValueError, match="plain ingest"):  # hooks live in this process: refused
+            Ingestor(store, address, subs, govern=lambda rs: (rs, []), settings=IngestSettings(store_process=True))
+        seen: list[Reading] = []
+        ing = Ingestor(store, address, subs, on_stored=seen.extend, client_id="store-process",
+                       settings=IngestSettings(store_process=True)).start()
+        pub = Publisher(*address)
+        try:
+            pub.publish([*native_messages(n), ("relic-twin/h/S01", b"\xff\xfe")])
+            assert pub.wait_acked(n + 1, 30)
+            for _ in range(400):
+                if ing.stats.received >= n + 1:
+                    break
+                threading.Event().wait(0.05)
+            assert ing.drain(20)
+        finally:
+            pub.close()
+            ing.stop()
+        assert store.count_readings() == n and len(seen) == n
+        assert ing.stats.stored == n and ing.stats.rejections == 1
+        assert [q.source for q in store.quarantine()] == ["relic-twin/h/S01"]
+        again = Ingestor(store, address, subs, client_id="store-process").start()  # every message was acked
+        try:
+            threading.Event().wait(1.0)
+            assert again.stats.received == 0
+        finally:
+            again.stop()
+
+
 def test_bad_payloads_through_the_broker_land_in_quarantine(mosquitto_broker: MosquittoBroker, tmp_path: Path) -> None:
     address = ("127.0.0.1", mosquitto_broker.port)
     with Store.open(url=f"sqlite:///{tmp_path / 'db.sqlite'}") as store:

@@ -326,7 +326,7 @@ def test_light_dose_check_at_its_limits():
     # no record: green, value NaN (nothing to annualise)
     empty = assess_relic("x", prof, {"illuminance": (np.array([]), np.array([]))})
     e = {c.check: c for c in empty.checks}["light_dose"]
-    assert e.level == Level.GREEN and np.isnan(e.value)
+    assert e.level == Level.GREEN and np.isnan(e.value) and e.deviation == 0.0 and e.fraction_outside == 0.0
     # the window: the sample exactly 7 days before the last is in, the one before it is out
     t8 = np.arange(0, 8 * DAY + 1, HOUR)
     lux = np.zeros(t8.size)
@@ -355,6 +355,7 @@ def test_metrics_need_both_climate_quantities_and_use_the_latest_sample():
     assert m["mould_progress"] == pytest.approx(float(progress[-1]))
     assert "annual_light_exposure_lxh" not in m
     assert climate_metrics({"temperature": (t, temp)}) == {}
+    assert climate_metrics({"temperature": (t, temp), "relative_humidity": (t, np.full(t.size, np.nan))}) == {}
     assert climate_metrics({"relative_humidity": (t, rh)}) == {}
     # a single usable temperature is enough
     one_t = np.full(t.size, np.nan)
@@ -368,3 +369,12 @@ def test_metrics_need_both_climate_quantities_and_use_the_latest_sample():
     lux = np.full(t.size, 100.0)
     assert climate_metrics({"illuminance": (t, lux)}) == {"annual_light_exposure_lxh": pytest.approx(
         annualised_exposure(t, lux))}
+
+
+def test_settings_reference_spans_reach_the_deviation():
+    bronze = PROFILES["bronze"].band("relative_humidity")  # 0-40 %RH: capped at 10 %RH by default
+    t = np.arange(0, DAY, HOUR)
+    rh = np.full(t.size, 45.0)
+    assert assess_series(t, rh, bronze).deviation == pytest.approx(0.5)
+    uncapped = assess_series(t, rh, bronze, RiskSettings(reference_spans={}))
+    assert uncapped.deviation == pytest.approx(5.0 / 40.0)

@@ -96,6 +96,8 @@ def test_a_click_enters_the_hall_with_its_own_state_and_the_switcher_goes_on_and
     made: list[str] = []
 
     def make_hall(h: str) -> MonitorScreen:
+        if h not in ("hall_1", "hall_2", "hall_3"):
+            raise KeyError(h)
         made.append(h)
         return MonitorScreen(engine_base, scene, lang="en", load_meshes=False)
 
@@ -107,6 +109,8 @@ def test_a_click_enters_the_hall_with_its_own_state_and_the_switcher_goes_on_and
             "readings": [{"hall": h, "sensor": "S01", "quantity": "temperature", "time": T0, "value": v,
                           "unit": "°C", "quality": "ok", "stale": False} for h, v in (("hall_1", 18.0),
                                                                                        ("hall_2", 26.0))]})
+        sm.enter_hall("hall_9")  # a hall the local site does not have: the overview stays
+        assert sm.hall is None and sm.overview.canvas is not None
         cx, cy = sm.overview.card_rects["hall_2"].centre
         assert sm.click(cx, cy) == "hall_2"
         assert sm.hall == "hall_2" and made == ["hall_2"]
@@ -146,3 +150,34 @@ def test_only_hall_keeps_that_halls_part_of_a_message() -> None:
     assert only_hall({"type": "delta", "readings": [{"hall": "b"}]}, "a") is None
     snap = only_hall({"type": "snapshot", "readings": [{"hall": "b"}], "alerts": [], "control": [{"hall": "a"}]}, "a")
     assert snap["readings"] == [] and snap["control"] == [{"hall": "a"}]
+
+
+def test_monitor_site_embedded_writes_the_overview(tmp_path, mosquitto_broker) -> None:
+    """``relic-twin monitor --site DIR --embedded --headless``: the site's service and its overview, as a user runs it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from panda3d.core import Filename, PNMImage
+    from test_site_serve import make_site
+
+    root = Path(__file__).resolve().parents[1]
+    site = make_site(tmp_path / "museum", halls=("hall_a", "hall_b", "hall_c"))
+    out = tmp_path / "frames"
+    cmd = [sys.executable, "-m", "twin_engine.cli", "monitor", "--site", str(site), "--embedded", "--headless",
+           "--seconds", "3", "--every", "100", "--out", str(out), "--lang", "en", "--size", "960x540",
+           "--broker", f"mqtt://{mosquitto_broker.host}:{mosquitto_broker.port}",
+           "--db", f"sqlite:///{tmp_path / 'site.sqlite'}", "--data-dir", str(tmp_path / "data")]
+    run = subprocess.run(cmd, cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, capture_output=True, text=True,
+                         timeout=180)
+    assert run.returncode == 0, run.stdout + run.stderr
+    image = PNMImage()
+    assert image.read(Filename.fromOsSpecific(str(out / "last.png")))
+    green = np.array(TIER_RGBA["green"][:3])  # no alerts yet: three green bands, one per hall
+    pixels = np.array([[image.getXel(x, y) for x in range(0, 960, 4)] for y in range(0, 540, 4)])
+    share = float((np.abs(pixels - green).max(axis=2) < 0.03).mean())
+    assert 0.02 < share < 0.3, share
+    bad = subprocess.run([*cmd[:6], "--hall", "nowhere", *cmd[6:]], cwd=root, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(root)}, timeout=120)
+    assert bad.returncode == 1 and "--hall nowhere: not a hall of site museum" in bad.stderr

@@ -97,6 +97,14 @@ EQUIVALENT: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
     (("risk",), *_same('return assess_series(t, r, change_band, replace(s, reference_spans={}), check=f"{quantity}_change_24h")',
                        'return assess_series(t, r, change_band, replace(s, reference_spans={}), )'),
      "without a name the check takes the change band's quantity, the same name"),
+    (("risk",), *_same('return assess_series(t, r, change_band, replace(s, reference_spans={}), check=f"{quantity}_change_24h")',
+                       'return assess_series(t, r, change_band, replace(s, ), check=f"{quantity}_change_24h")'),
+     "reference spans are keyed by quantity; no span is named '<quantity>_change_24h'"),
+    (("risk",), r'float\("nan"\)', r'float\("NAN"\)', "float() reads 'nan' in any case"),
+    (("risk",), *_same("return np.where(np.isnan(v), np.nan, d)", "return np.where(None, np.nan, d)"),
+     "d is already NaN where v is: np.maximum propagates NaN"),
+    (("governance",), r'^order = np\.argsort\(tt, kind="stable"\)$', r'^order = np\.argsort\(tt, (kind=None|kind="STABLE")?\)$',
+     "the missing instants are never equal to a reading's time: no ties to keep in order"),
     (("alerts",), *_same('kind = "escalated" if tier > tr.alert.tier else "de-escalated"',
                          'kind = "escalated" if tier >= tr.alert.tier else "de-escalated"'),
      "_retier is only called with a tier other than the alert's"),
@@ -109,6 +117,20 @@ EQUIVALENT: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
     (("alerts",), *_same("return o.limit + o.direction * self.settings.rule(o.cause).clear_yellow * o.scale",
                          "return o.limit + o.direction * self.settings.rule(None).clear_yellow * o.scale"),
      "the causes with a rule of their own return None above; the others use the default rule"),
+    (("auth",), *_same('return base64.urlsafe_b64encode(data).rstrip(b"=").decode()',
+                       'return base64.urlsafe_b64encode(data).rstrip(b"XX=XX").decode()'),
+     "a body is base64 of JSON ending in '}', whose last character is 9, Q or 0, never X; a signature "
+     "goes through the same function when issued and when checked"),
+    (("auth",), *_same('return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))',
+                       'return base64.urlsafe_b64decode(text + "=" * (+len(text) % 4))'),
+     "3 pad characters where 1 is needed: base64 decoding ignores surplus padding"),
+    (("auth",), *_same("secret = secrets.token_bytes(32)", "secret = secrets.token_bytes(None)"),
+     "secrets.token_bytes(None) gives its default of 32 bytes"),
+    (("auth",), *_same("if not body or not sig or not hmac.compare_digest(self._sign(body), sig):",
+                       "if not body and not sig or not hmac.compare_digest(self._sign(body), sig):"),
+     "an empty body or signature then fails the digest comparison, or the empty body's JSON decoding"),
+    (("auth",), *_same('body, _, sig = token.partition(".")', 'body, _, sig = token.rpartition(".")'),
+     "tokens the server signs hold one dot (base64url has none); with more, both splits fail the digest"),
 )
 
 COUNTED = ("killed", "timeout", "survived", "no_tests", "suspicious", "segfault", "skipped")
@@ -248,7 +270,8 @@ def write_report(results: dict) -> str:
         cnt += c - (r["total"] - checked)  # unchecked mutants of a partial run are left out, and said so above
     if not_run:
         out.append("")
-        out.append(f"not run: {', '.join(not_run)}")
+        out.append(f"not run yet (no result, not in the score): {', '.join(not_run)}")
+        out.append(f"  run them with: make mutation MUTATION_ARGS=\"{' '.join(not_run)}\"")
     out.append("")
     out.append(f"core mutation score: {100.0 * det / cnt if cnt else 0.0:.0f} %")
     text = "\n".join(out) + "\n"

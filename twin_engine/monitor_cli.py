@@ -56,8 +56,14 @@ def monitor_main(argv: list[str]) -> int:
                    help="open the panel of relic:ID or sensor:ID at start / 启动时选中文物或传感器")
     p.add_argument("--view", default=None, metavar="ACTION",
                    help="camera at start: view_overview, view_zone_1, ... / 初始视角")
+    p.add_argument("--site", default=None, metavar="DIR",
+                   help="a site (folder of scenes or site.toml): every hall at a glance, click to enter one; "
+                        "--url is then a serve --site feed / 全馆总览, 点击进入展厅")
+    p.add_argument("--hall", default=None, help="with --site: the hall to open at start / 启动时进入的展厅")
     add_settings_arguments(p, broker=True)
     args = p.parse_args(argv)
+    if args.site is not None:
+        return _site_main(p, args)
     headless = args.headless or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     width, height = parse_size(p, args.size)
     try:
@@ -85,6 +91,45 @@ def monitor_main(argv: list[str]) -> int:
         return run_monitor(scene, feed, headless, seconds, args.every, Path(args.out), args.lang, (width, height),
                            on_acknowledge=acknowledger(runtime) if runtime is not None else ack,
                            data=data, select=select, view=args.view)
+    finally:
+        feed.stop()
+        if runtime is not None:
+            runtime.stop()
+
+
+def _site_main(p: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """``--site``: the site overview and hall switcher (:mod:`twin_engine.site_monitor_cli`)."""
+    from bridge.errors import RelicTwinError
+    from bridge.site.model import load_site
+    from twin_engine.site_monitor_cli import embedded_site, remote_site, run_site_monitor
+
+    headless = args.headless or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    width, height = parse_size(p, args.size)
+    try:
+        site = load_site(args.site)
+        settings = settings_from_args(args)
+        if args.hall is not None and args.hall not in site.hall_ids:
+            raise ConfigError(f"--hall {args.hall}: not a hall of site {site.id} ({', '.join(site.hall_ids)}) "
+                              f"/ 该场馆没有此展厅")
+    except (ValueError, RelicTwinError) as exc:
+        print(f"relic-twin monitor: {exc}", file=sys.stderr)
+        return 1
+    runtime = None
+    if args.embedded:
+        from bridge.site.runtime import start_site
+
+        runtime = start_site(site, settings, fleet=FleetSettings(speed=args.speed) if args.fleet else None)
+        url, fetch = runtime.feed.url, embedded_site(runtime)
+    else:
+        url, fetch = args.url, remote_site(api_base(args.url, args.api), args.token)
+    feed = FeedClient(url, None if runtime is not None else args.token).start()
+    try:
+        seconds = args.seconds if args.seconds is not None else (30.0 if headless else None)
+        return run_site_monitor(site, feed, fetch, headless, seconds, args.every, Path(args.out), args.lang,
+                                (width, height), enter=args.hall)
+    except RuntimeError as exc:  # the overview could not be read
+        print(f"relic-twin monitor: {exc}", file=sys.stderr)
+        return 1
     finally:
         feed.stop()
         if runtime is not None:

@@ -247,6 +247,8 @@ class HallSwitcher:
 
     def neighbour(self, step: int) -> str:
         ids = [h for h, _ in self.halls]
+        if not ids:
+            return self.current
         i = ids.index(self.current) if self.current in ids else 0
         return ids[(i + step) % len(ids)]
 
@@ -342,11 +344,16 @@ class SiteMonitor:
     # --- switching ------------------------------------------------------------------------------
 
     def enter_hall(self, hall: str) -> None:
-        """Show ``hall``'s monitor with the state the feed has given so far."""
+        """Show ``hall``'s monitor with the state the feed has given so far (a hall ``make_hall`` does
+        not know, KeyError, leaves the screen as it is)."""
+        try:
+            screen = self.make_hall(hall)
+        except KeyError:
+            return
         self._leave_hall()
         self.overview.exit()
         self.hall = hall
-        self.screen = self.make_hall(hall)
+        self.screen = screen
         self.screen.enter()
         self.screen.apply(self.hall_snapshot(hall))
         self.switcher = HallSwitcher(self.base, self.halls(), hall, self.lang, self.font)

@@ -41,7 +41,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,6 +54,7 @@ from bridge.config import BrokerAddress
 from bridge.errors import BrokerError, StorageError
 from bridge.ingest.calibration import Calibrations
 from bridge.ingest.identity import DeviceIdentity, HallIdentities, device_of
+from bridge.ingest.store_process import StoreProcess
 from bridge.readings import Decoded, Reading, Rejection, in_hall
 from bridge.sensors.native import hall_from_topic
 from bridge.store import Store
@@ -125,6 +126,9 @@ class IngestSettings:
     receive_maximum : MQTT 5 receive maximum: unacknowledged messages in flight
     retry_s : first wait before retrying a batch the database refused for a
         transient reason (doubles up to ``retry_max_s``)
+    store_process : decode and commit in a process of its own
+        (:mod:`bridge.ingest.store_process`), so that receiving and storing run on two cores;
+        for the plain ingest only (no govern, calibrations, identity, decoder or on_status hooks)
     """
 
     batch_size: int = 1000
@@ -138,6 +142,7 @@ class IngestSettings:
     reconnect_max_s: float = 10
     retry_s: float = 0.2
     retry_max_s: float = 10.0
+    store_process: bool = False
 
 
 @dataclass
@@ -247,6 +252,17 @@ class Ingestor:
         # topic -> (first matching subscription, the hall and site of its readings)
         self._by_topic: dict[str, tuple[Subscription | None, str, str]] = {}
         self._client = self._make_client()
+        self._store_proc: StoreProcess | None = None
+        self._sub_index = {id(s): i for i, s in enumerate(self.subscriptions)}
+        hooks = (self.govern, self.calibrations, self.identity, self.decoder, self.on_status)
+        if self.settings.store_process:
+            if any(h is not None for h in hooks):
+                raise ValueError("store_process is for the plain ingest: its hooks would run in another process | "
+                                 "独立入库进程只用于无钩子的入库")
+            # started here, not in start(): a spawned interpreter takes a second or more to import
+            self._store_proc = StoreProcess(self.store.engine.url.render_as_string(hide_password=False),
+                                            self.store.hall, self.subscriptions,
+                                            replace(self.settings, store_process=False))
 
     # ------------------------------------------------------------------ MQTT
 
@@ -403,6 +419,8 @@ class Ingestor:
 
     def _write(self, batch: list[_Pending]) -> list[Reading] | None:
         """Commit a batch; None when stopping before it could be committed (then it is not acked)."""
+        if self._store_proc is not None:
+            return self._write_there(batch)
         readings, rejections = self._prepare(batch)
         wait = self.settings.retry_s
         while True:
@@ -420,6 +438,20 @@ class Ingestor:
         self.stats.duplicates += result.duplicates
         self.stats.rejections += result.rejections
         return result.stored
+
+    def _write_there(self, batch: list[_Pending]) -> list[Reading] | None:
+        """Commit a batch in the store process; None when it is gone (then the batch is not acked)."""
+        assert self._store_proc is not None
+        items = [(self._sub_index.get(id(p.subscription), -1), p.topic, p.payload, p.received_at, p.hall, p.site)
+                 for p in batch]
+        answer = self._store_proc.write(items, self.on_stored is not None)
+        if answer is None:
+            return None
+        stored, n, duplicates, rejections = answer
+        self.stats.stored += n
+        self.stats.duplicates += duplicates
+        self.stats.rejections += rejections
+        return stored or []
 
     def _write_one_by_one(self, batch: list[_Pending]) -> list[Reading] | None:
         """After a batch the database refused for its content: each message alone; refused ones to quarantine."""
@@ -545,6 +577,9 @@ class Ingestor:
             self._writer.join(timeout_s)
         self._client.disconnect()
         self._client.loop_stop()
+        if self._store_proc is not None:
+            self._store_proc.stop(timeout_s)
+            self._store_proc = None
 
     def drain(self, timeout_s: float = 10.0) -> bool:
         """Wait until every message received so far is committed and acknowledged; False on timeout."""

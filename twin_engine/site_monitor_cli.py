@@ -1,0 +1,110 @@
+"""``relic-twin monitor --site DIR``: the site overview and each hall's monitor, one window.
+
+Connected (``--url`` of a ``serve --site`` feed, ``--api``/``--token`` as for one hall) the overview
+reads ``GET /api/site`` every ``SITE_REFRESH_S``; ``--embedded`` runs the site's service in this
+process (:func:`bridge.site.runtime.start_site`) and reads the same overview from its store.
+Headless, frames go to ``--out`` as for one hall (``last.png`` at the end).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+SITE_REFRESH_S = 15.0
+"""How often the overview's cards are read again (the feed moves the hall shown at once)."""
+
+
+def remote_site(base_url: str, token: str | None, timeout_s: float = 15.0) -> Callable[[], dict[str, Any]]:
+    """``GET /api/site`` of a service; raises ``RuntimeError`` with a zh/en reason on failure."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def fetch() -> dict[str, Any]:
+        try:
+            r = httpx.get(f"{base_url}/api/site", headers=headers, timeout=timeout_s)
+        except httpx.HTTPError as exc:
+            raise RuntimeError(f"service unreachable: {base_url} / 无法连接服务") from exc
+        if r.status_code != 200:
+            raise RuntimeError(f"{base_url}/api/site answered HTTP {r.status_code} / 服务返回错误")
+        return dict(r.json())
+
+    return fetch
+
+
+def embedded_site(runtime: Any) -> Callable[[], dict[str, Any]]:
+    """The overview of an embedded site runtime, read from its store as ``/api/site`` reads it."""
+    from datetime import UTC, datetime
+
+    from bridge.site.overview import site_overview
+
+    return lambda: site_overview(runtime.store, runtime.site, datetime.now(UTC))
+
+
+def run_site_monitor(site: Any, feed: Any, fetch_site: Callable[[], dict[str, Any]], headless: bool,
+                     seconds: float | None, every: float, out: Path, lang: str, size: tuple[int, int],
+                     enter: str | None = None) -> int:
+    """The site monitor on ``feed`` (a ``FeedClient`` of the site feed); ``enter`` opens a hall at start."""
+    from twin_engine.app import TwinApp, grab_frame, make_base, write_png
+    from twin_engine.fonts import load_font
+    from twin_engine.monitor import MonitorScreen
+    from twin_engine.site_overview import SiteMonitor
+
+    base = make_base(offscreen=headless, size=size)
+    font = load_font(base.loader)
+    scenes = {h.id: h.scene for h in site.halls}
+    monitor = SiteMonitor(base, fetch_site(), lambda hall: MonitorScreen(base, scenes[hall], lang=lang, font=font),
+                          lang, font)
+    TwinApp(base).show(monitor)
+    if enter:
+        monitor.enter_hall(enter)
+    started = time.monotonic()
+    state = {"next_frame": started + min(every, 3.0), "frames": 0, "fetched": started}
+    if headless:
+        out.mkdir(parents=True, exist_ok=True)
+        print(f"writing frames to 帧输出至 {out.resolve()}")
+
+    def save(path: Path) -> None:
+        if monitor.screen is not None:
+            monitor.screen.render_frame()
+        else:
+            base.graphicsEngine.renderFrame()
+            base.graphicsEngine.renderFrame()
+        write_png(grab_frame(base), path)
+
+    def pump(task: Any) -> Any:
+        for msg in feed.drain():
+            monitor.apply(msg)
+        if monitor.screen is not None:
+            monitor.screen.set_connection(feed.status, feed.reason)
+        now = time.monotonic()
+        if now - state["fetched"] >= SITE_REFRESH_S and monitor.screen is None:
+            state["fetched"] = now
+            try:
+                monitor.overview.set_site(fetch_site())
+            except RuntimeError as exc:  # keep the last overview; say why once per refresh
+                print(f"relic-twin monitor: {exc}")
+        if headless and now >= state["next_frame"]:
+            path = out / f"frame_{state['frames']:04d}.png"
+            save(path)
+            state["frames"] += 1
+            state["next_frame"] = now + every
+        if seconds is not None and now - started >= seconds and not headless:
+            base.userExit()
+        return task.cont
+
+    base.taskMgr.add(pump, "site-feed")
+    if not headless:
+        base.run()
+        return 0
+    while seconds is None or time.monotonic() - started < seconds:
+        base.taskMgr.step()
+        time.sleep(0.02)
+    if monitor.screen is None:
+        monitor.overview.set_site(fetch_site())
+    save(out / "last.png")
+    print(f"  {out / 'last.png'}")
+    return 0
