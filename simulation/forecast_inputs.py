@@ -260,6 +260,16 @@ def _cross_validate(
     return err
 
 
+def _scored_span(scored: np.ndarray, o: np.ndarray) -> np.ndarray:
+    """Steps from the first to the last scored origin, per (row, lead): (n, L) float, 0 where none.
+
+    scored : (n, r, L) bool; o : (r,) int origins.
+    """
+    first = np.where(scored, o[None, :, None], np.iinfo(np.int64).max).min(axis=1)
+    last = np.where(scored, o[None, :, None], -1).max(axis=1)
+    return np.where(scored.any(axis=1), last - first + 1.0, 0.0)
+
+
 @dataclass(frozen=True)
 class _Verdict:
     """Per (row, knot): whether the inputs pay, and the cross-validated MAE of each model (n, L)."""
@@ -280,8 +290,10 @@ def _judge(
         gain = np.where(both, np.abs(e_series) - np.abs(e_inputs), 0.0)
         g = gain.sum(axis=1) / cnt
         var = np.maximum((gain**2).sum(axis=1) / cnt - g**2, 0.0)
-        span = float(o[-1] - o[0] + 1) if o.size else 0.0
-        n_eff = np.minimum(np.clip(span / knots, 1.0, None)[None, :], np.maximum(cnt, 1))
+        # independent windows: the span of the origins actually scored (a history with a long gap
+        # or a short record inside the window must not count the empty part), over the lead
+        span = _scored_span(both, o)
+        n_eff = np.minimum(np.clip(span / knots[None, :], 1.0, None), np.maximum(cnt, 1))
         crit = stdtrit(np.maximum(n_eff - 1.0, 1.0), ndtr(s.min_skill_z))
         sig = g > crit * np.sqrt(var / n_eff)
         best_other = np.minimum(mae["series"], mae["persistence"])
@@ -289,8 +301,9 @@ def _judge(
     return _Verdict(np.where(np.isfinite(mae["inputs"]), use, False), mae)
 
 
-def _band(err: np.ndarray, level: float, knots: np.ndarray, span: float) -> tuple[np.ndarray, np.ndarray]:
-    """Lower and upper error quantiles per (row, knot) from cross-validated errors (n, r, L).
+def _band(err: np.ndarray, level: float, knots: np.ndarray, span: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper error quantiles per (row, knot) from cross-validated errors (n, r, L);
+    ``span`` (n, L): steps between the first and last scored origin.
 
     Split-conformal level (tails shrink by m / (m + 1)), widened by the Student-t to normal ratio
     for span / lead independent windows, as :mod:`simulation.forecast` does.
@@ -309,7 +322,7 @@ def _band(err: np.ndarray, level: float, knots: np.ndarray, span: float) -> tupl
         hi = np.take_along_axis(srt, k1[:, None, :], axis=1)[:, 0]
         return lo + (pos - k) * (hi - lo)
 
-    n_eff = np.minimum(np.clip(span / knots, 1.0, None)[None, :], np.maximum(m, 1))
+    n_eff = np.minimum(np.clip(span / knots[None, :], 1.0, None), np.maximum(m, 1))
     z = float(ndtri(0.5 + level / 2.0))
     widen = stdtrit(np.maximum(n_eff - 1.0, 1.0), 0.5 + level / 2.0) * np.sqrt(1.0 + 1.0 / n_eff) / z
     return np.minimum(at(pos_lo), 0.0) * widen, np.maximum(at(pos_hi), 0.0) * widen
@@ -447,7 +460,7 @@ def _fit_rows(
     verdict = _judge(e_pers, e_series, e_inputs, o, knots, s)
     coef = _fit(z_all, d, w, s.ridge)
     change = np.einsum("nlk,nlk->nl", z_now[:, 0], coef)  # (n, L)
-    q_lo, q_hi = _band(e_inputs, level, knots, float(o[-1] - o[0] + 1))
+    q_lo, q_hi = _band(e_inputs, level, knots, _scored_span(np.isfinite(e_inputs), o))
     mean = y[:, -1:] + _to_leads(change, knots, h)
     lo = np.minimum.accumulate(_to_leads(q_lo, knots, h), axis=1)
     hi = np.maximum.accumulate(_to_leads(q_hi, knots, h), axis=1)
