@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -165,3 +167,71 @@ def test_settings_are_frozen_and_cover_every_quantity() -> None:
     assert set(c.QUANTITY_RULES) == set(NAMES)
     with pytest.raises(AttributeError):
         c.CleaningSettings().sigma_k = 2.0  # type: ignore[misc]
+
+
+# ---------------------------------------------------------------- boundaries of the small rules, one each
+def test_outside_is_strict_at_both_limits_and_combines_them():
+    from simulation.cleaning import outside
+
+    v = [0.9, 1.0, 5.0, 9.0, 9.1, np.nan]
+    assert list(outside(v, 1.0, 9.0)) == [True, False, False, False, True, False]
+    assert list(outside(v, 1.0, None)) == [True, False, False, False, False, False]
+    assert list(outside(v, None, 9.0)) == [False, False, False, False, True, False]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # NaN compares quietly
+        outside(v, 1.0, 9.0)
+
+
+def test_missing_times_and_typical_step_at_their_limits():
+    from simulation.cleaning import missing_times, typical_step
+
+    assert typical_step([0.0, 600.0]) == 600.0 and typical_step([0.0]) == 0.0 and typical_step([]) == 0.0
+    assert list(missing_times([0.0, 600.0, 1200.0], 600.0)) == []
+    assert list(missing_times([0.0, 900.0], 600.0)) == []  # exactly 1.5 steps: no gap
+    assert list(missing_times([0.0, 901.0], 600.0)) == [600.0]
+    assert list(missing_times([0.0, 1800.0, 2400.0, 4800.0], 600.0)) == [600.0, 1200.0, 3000.0, 3600.0, 4200.0]
+    assert list(missing_times([0.0, 1100.0], 600.0)) == [600.0]  # up to half a step before the next
+    assert list(missing_times([0.0, 1300.0], 600.0)) == [600.0]
+    assert missing_times([0.0, 600.0], 600.0).size == 0
+
+
+def test_impute_limits():
+    from simulation.cleaning import impute
+
+    t = np.array([0.0, 600.0, 1200.0, 1800.0])
+    filled, imputed = impute(t, [1.0, np.nan, np.nan, 4.0], 1800.0)  # exactly max_gap_s apart: filled
+    assert list(imputed) == [False, True, True, False] and list(filled) == [1.0, 2.0, 3.0, 4.0]
+    assert imputed.dtype == bool
+    _, none = impute(t, [1.0, np.nan, np.nan, 4.0], 1799.0)
+    assert not none.any()
+    # one valid value cannot fill anything; two can
+    f1, i1 = impute(t, [np.nan, 2.0, np.nan, np.nan], 1e9)
+    assert not i1.any() and i1.dtype == bool and np.isnan(f1[0])
+    f2, i2 = impute(t, [np.nan, 2.0, np.nan, 4.0], 1e9)
+    assert list(i2) == [False, False, True, False] and f2[2] == 3.0
+    near, _ = impute(t, [1.0, np.nan, np.nan, 4.0], 1e9, "nearest")
+    assert list(near) == [1.0, 1.0, 4.0, 4.0]
+    with pytest.raises(ValueError, match="unknown imputation method 'cubic'; use 'linear' or 'nearest'"):
+        impute(t, [1.0, np.nan, np.nan, 4.0], 1e9, "cubic")  # type: ignore[arg-type]
+
+
+def test_excursion_needs_both_sides_and_a_margin():
+    from simulation.cleaning import excursion
+
+    flat = np.full(21, 10.0)
+    spike = flat.copy()
+    spike[10] = 12.0
+    dip = flat.copy()
+    dip[10] = 8.0
+    assert list(np.flatnonzero(excursion(spike))) == [10] and list(np.flatnonzero(excursion(dip))) == [10]
+    assert not excursion(spike, margin=2.0).any()  # exactly the margin is not more than it
+    assert excursion(spike, margin=1.9)[10]
+    step = np.where(np.arange(21) < 10, 10.0, 12.0)  # a level shift is not an excursion
+    assert not excursion(step).any()
+    edge = flat.copy()
+    edge[0] = 13.0  # judged by the one side it has
+    assert excursion(edge)[0]
+    # the window is `half` samples each side, the point itself left out
+    near = flat.copy()
+    near[10], near[16] = 12.0, 30.0
+    assert excursion(near, half=5)[10]
