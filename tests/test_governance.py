@@ -310,3 +310,25 @@ def test_imputation_skips_flagged_anchors_keeps_the_hall_and_can_be_off() -> Non
     one_gap = [r for i, r in enumerate(series(calm(20))) if i != 10]  # a single reading missing
     assert [r.time for r in g.govern_series(one_gap, now=NOW).readings if r.quality == "imputed"] == [
         T0 + timedelta(minutes=100)]
+
+
+def test_the_cleaning_settings_reach_the_window_rules_and_railless_quantities_work() -> None:
+    from dataclasses import replace
+
+    v = calm(300)
+    v[150] = 21.0  # a spike of 1 K in 0.05 K noise
+    default = g.govern_series(series(v), now=NOW).readings[150]
+    assert default.quality in ("hampel", "sigma")
+    cs = g.GovernanceSettings().cleaning
+    for changed in (replace(cs, hampel_k=1e9, sigma_k=1e9), replace(cs, min_neighbours=10_000)):
+        out = g.govern_series(series(v), g.GovernanceSettings(cleaning=changed), now=NOW)
+        assert out.readings[150].quality == "ok", changed
+    only_hampel = replace(cs, sigma_k=1e9)
+    assert g.govern_series(series(v), g.GovernanceSettings(cleaning=only_hampel), now=NOW).readings[150].quality \
+        == "hampel"
+    only_sigma = replace(cs, hampel_k=1e9)
+    assert g.govern_series(series(v), g.GovernanceSettings(cleaning=only_sigma), now=NOW).readings[150].quality \
+        == "sigma"
+    # illuminance has no rail rule: 0 lx all night is not "pinned", and the series is still judged
+    dark = g.govern_series(series(np.zeros(100), quantity="illuminance", unit="lx"), now=NOW)
+    assert {r.quality for r in dark.readings} <= {"ok", "stuck"} and "rail" not in {r.quality for r in dark.readings}
