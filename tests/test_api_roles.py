@@ -63,7 +63,7 @@ def _unknown_device(api: Api) -> str:
     from bridge.store import service_queries as q
 
     name = _uniq("S9")
-    q.note_unknown_devices(api.store, {name: (f"relic-twin/demo_hall/{name}", datetime.now(UTC), 1)})
+    q.note_unknown_devices(api.store, {("", "demo_hall", name): (f"relic-twin/demo_hall/{name}", datetime.now(UTC), 1)})
     return name
 
 
