@@ -85,7 +85,7 @@ class Service:
     state: TwinState | None = None
     jobs: Any = None  # bridge.api.whatif_jobs.JobRunner, set by create_app
     on_ack: Callable[[str, str], bool] | None = None  # (engine alert key, username): the live twin's acknowledge
-    on_adopt: Callable[[str], None] | None = None  # sensor id: the live twin's ingest accepts it from now on
+    on_adopt: Callable[[str, str], None] | None = None  # (hall, sensor): the live ingest accepts it from now on
     dummy_hash: str = ""  # verified against when a user does not exist (same timing as a wrong password)
     halls: dict[str, HallView] = field(default_factory=dict)  # the halls served, by id (empty: the store's)
     site: Any = None  # bridge.site.model.Site when serving a whole site
