@@ -54,6 +54,7 @@ from panda3d.core import (
 )
 
 from simulation.alerts import duration_label
+from simulation.field_model import IDW_MODEL, FieldModel
 from simulation.hall_time import local_label
 from simulation.quantities import QUANTITIES
 from simulation.scene import Scene
@@ -68,6 +69,8 @@ from twin_engine.layout import Canvas
 from twin_engine.texts import pick, t
 
 TIER_RANK = {"red": 2, "yellow": 1}
+FIELD_METHODS = ("IDW", "kriging", "IDW + offsets", "kriging + offsets")
+"""The field models the monitor can draw (:func:`simulation.field_model.loo_errors`' names)."""
 ACTUATOR_COLOURS: dict[str, tuple[float, float, float]] = {  # a machine's body by what it is doing
     "dehumidifier": (0.15, 0.45, 1.0), "humidifier": (0.1, 0.8, 0.75), "heater": (1.0, 0.45, 0.1),
     "other": (0.95, 0.85, 0.2), "off": (0.42, 0.42, 0.45), "pending": (1.0, 0.7, 0.0),
@@ -155,6 +158,7 @@ class MonitorScreen:
         light_hall(self.root)
         self.nodes: HallNodes = build_hall(scene, self.root, loader=base.loader, load_meshes=load_meshes)
         self.field = FieldView(scene, self.root, step_m=step_m)
+        self.field_choices: dict[str, dict[str, Any]] = {}  # quantity -> bridge.twin.field_choice's answer
         self._labels = self._sensor_labels()
         self._actuator_labels = {aid: value_label(holder, f"label-{aid}", self.font, LABEL_SCALE, Point3(0, 0, 0.95))
                                  for aid, holder in self.nodes.actuators.items()}
@@ -336,6 +340,47 @@ class MonitorScreen:
         if self.on_replay_request is not None:
             self.on_replay_request(iso)
         return iso
+
+    def set_field_choice(self, choice: Mapping[str, Any]) -> None:
+        """Draw a quantity's floor with the field model chosen on the hall's history
+        (:func:`bridge.twin.field_choice.field_choice`'s answer); a ``fallback`` answer keeps IDW and
+        the legend says why."""
+        quantity = str(choice.get("quantity"))
+        if quantity not in QUANTITIES:
+            return
+        self.field_choices[quantity] = dict(choice)
+        method = str(choice.get("method") or "IDW")
+        if choice.get("fallback") or method not in FIELD_METHODS:
+            model = IDW_MODEL
+        else:
+            model = FieldModel(method, {k: float(v) for k, v in (choice.get("settings") or {}).items()},
+                               {str(k): float(v) for k, v in (choice.get("offsets") or {}).items()})
+        self.field.set_model(quantity, model)
+        self._mark()
+
+    def field_line(self, quantity: str | None = None) -> str:
+        """The legend's line naming the field model of ``quantity`` (default: the shown one), with its
+        leave-one-out error beside IDW's, or why plain IDW is drawn."""
+        quantity = quantity or self.quantity
+        lang = self.lang
+        choice = self.field_choices.get(quantity)
+        model = self.field.model(quantity)
+        name = t("field_kriging" if model.kriging else "field_IDW", lang)
+        if model.offsets:
+            name += t("field_offsets", lang)
+        line = t("field_method", lang).format(name=name)
+        if choice is None:
+            return f"{line} · {t('field_pending', lang)}"
+        if choice.get("fallback"):
+            return f"{line} · {t('field_fallback', lang).format(why=pick(choice['fallback'], lang))}"
+        rmse = choice.get("rmse") or {}
+        q = QUANTITIES[quantity]
+        if model.method in rmse and "IDW" in rmse:
+            digits = q.precision + 1
+            loo = t("field_loo", lang).format(rmse=f"{rmse[model.method]:.{digits}f} {q.unit}",
+                                              idw=f"{rmse['IDW']:.{digits}f}")
+            line += f" · {loo}"
+        return line
 
     def set_details(self, kind: str, ident: str, details: Details) -> None:
         """Give the panel of relic/sensor ``ident`` its history, forecast, limits, risk."""
@@ -866,7 +911,7 @@ class MonitorScreen:
         label = (f"{t('replay', lang)} {local_label(self.replay_time, tz)}  ({t('hours_ago', lang).format(h=f'{self.replay_hours:.0f}')})"
                  if self.replay is not None else f"{t('live', lang)}  |  {t('replay_hint', lang)}")
         replay = hud.ReplayData(self.replay_hours, self.replay_span_h, label, self.replay is None)
-        legend = legend_data(self.quantity, lang)
+        legend = legend_data(self.quantity, lang, self.field_line())
         panel = self.panel_data()
         toast = self.toast()
         header_h = monitor_hud.header_height(self.canvas, m.width, title, t("help", lang), status)
@@ -1054,8 +1099,9 @@ class MonitorScreen:
 
 
 @functools.lru_cache(maxsize=64)
-def legend_data(quantity: str, lang: str) -> hud.LegendData:
-    """The legend of ``quantity`` in ``lang``: bar colours, ticks in units, swatches."""
+def legend_data(quantity: str, lang: str, method: str = "") -> hud.LegendData:
+    """The legend of ``quantity`` in ``lang``: bar colours, ticks in units, swatches, and the line
+    ``method`` naming the field model."""
     q = QUANTITIES[quantity]
     scale = colormap.scale_for(quantity)
     samples = colormap.ramp(scale.palette, np.linspace(0.0, 1.0, LEGEND_SAMPLES))
@@ -1067,6 +1113,7 @@ def legend_data(quantity: str, lang: str) -> hud.LegendData:
         colours=[tuple(float(c) for c in rgb) for rgb in samples],
         ticks=ticks,
         notes=notes,
+        method=method,
     )
 
 
