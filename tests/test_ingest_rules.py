@@ -216,3 +216,26 @@ def test_unsubscribe_drops_a_filter_the_session_holds(mosquitto_broker: Mosquitt
         finally:
             pub.close()
             ing.stop()
+
+
+def test_after_commit_follows_each_committed_batch_and_its_failure_stops_nothing(store: Store) -> None:
+    events: list = []
+    calls: list[int] = []
+
+    def after_commit() -> None:
+        calls.append(len([e for e in events if e[0] == "ack"]))  # what was acked when it ran
+        if len(calls) == 1:
+            raise RuntimeError("the tally is away")
+
+    ing = _offline(RecordingStore(store, events), events, [Subscription("relic-twin/#", "native")],
+                   after_commit=after_commit, settings=IngestSettings(linger_s=0.2))
+    ing._on_message(None, None, message(1, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
+    ing._on_message(None, None, message(2, "relic-twin/h/S02", {"time": 1767225600, "temperature": 21}))
+    assert ing.drain(5)
+    ing._on_message(None, None, message(3, "relic-twin/h/S03", {"time": 1767225600, "temperature": 22}))
+    assert ing.drain(5)
+    ing.stop()
+    assert calls == [2, 3]  # once per batch, after its acks; the first one's failure did not stop the second
+    assert ing.stats.batches == 2 and store.count_readings() == 3
+    with pytest.raises(ValueError, match="plain ingest"):
+        Ingestor(store, ("127.0.0.1", 1), [], after_commit=after_commit, settings=IngestSettings(store_process=True))
