@@ -66,9 +66,11 @@ MODULES: tuple[Module, ...] = (
     # the role checks one rule at a time in process (test_api_roles.py's real server takes 30 s a mutant)
     Module("api_roles", ("bridge/api/context.py",), ("tests/test_api_context.py",)),
     Module("ingestor", ("bridge/ingest/ingestor.py",), ("tests/test_ingest.py",)),
-    Module("calibration", ("simulation/calibration.py",), ("tests/test_climate_calibration.py",)),
-    Module("forecast", ("simulation/forecast.py",), ("tests/test_forecast.py", "tests/test_forecast_real.py")),
-    Module("climate", ("simulation/climate.py",), ("tests/test_climate.py",)),
+    Module("calibration", ("simulation/calibration.py",),
+           ("tests/test_calibration_magnitudes.py", "tests/test_climate_calibration.py")),
+    Module("forecast", ("simulation/forecast.py",),
+           ("tests/test_forecast_rules.py", "tests/test_forecast.py", "tests/test_forecast_real.py")),
+    Module("climate", ("simulation/climate.py",), ("tests/test_climate_magnitudes.py", "tests/test_climate.py")),
 )
 
 # Surviving mutants that cannot change behaviour: (modules, removed line, added line, reason), the lines
