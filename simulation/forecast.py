@@ -177,8 +177,9 @@ class Forecast:
         """The candidate used at most leads (ties: the later lead's)."""
         if not self.models:
             return "none"
-        names, counts = np.unique(np.array(self.models[::-1]), return_counts=True)
-        return str(names[np.argmax(counts)])
+        names, first, counts = np.unique(np.array(self.models[::-1]), return_index=True, return_counts=True)
+        top = counts == counts.max()
+        return str(names[top][np.argmin(first[top])])  # of the most used, the one at the latest lead
 
 
 @dataclass(frozen=True)
