@@ -243,6 +243,35 @@ def test_require_through_a_request(store: Store, signer: TokenSigner) -> None:
     assert users.status_code == 401 and users.json()["error"]["code"] == "token_invalid"
 
 
+def _who(claims: context.Caller) -> dict[str, str]:
+    return {"sub": claims.sub, "site": claims.site}
+
+
+def test_on_a_hub_a_site_user_reaches_only_the_site_routes(store: Store, signer: TokenSigner) -> None:
+    """A hub's user of one site may call /api/hub/sites/... and /api/auth/...; the museum routes, which
+    read every site's rows, are forbidden to them (and stay open to the hub's own staff)."""
+    app = FastAPI()
+    install(app)
+    app.state.service = Service(ApiSettings(), store, signer, files=None, sites={"s1": object()})  # type: ignore[arg-type]
+    for path in ("/api/latest", "/api/hub/sites/s1/latest", "/api/auth/me", "/api/hubx"):
+        app.get(path)(_who)
+    q.add_user(store, "keeper", "staff", "not-a-hash", site="s1")
+    site_user = signer.issue("keeper", "staff", stamp=q.get_user(store, "keeper").token_stamp, site="s1")
+    hub_staff = signer.issue("staff", "staff", stamp=q.get_user(store, "staff").token_stamp)
+    latest, hub, me, other = asyncio.run(_calls(app, [("/api/latest", site_user), ("/api/hub/sites/s1/latest", site_user),
+                                                      ("/api/auth/me", site_user), ("/api/hubx", site_user)]))
+    assert latest.status_code == other.status_code == 403
+    assert latest.json()["error"]["message"] == {
+        "en": "your role may not do this: site s1: on a hub use /api/hub/sites/s1/...",
+        "zh": "您的角色无权执行此操作:场馆 s1: 汇聚中心请使用 /api/hub/sites/s1/..."}
+    assert hub.json() == me.json() == {"sub": "keeper", "site": "s1"}
+    (staff,) = asyncio.run(_calls(app, [("/api/latest", hub_staff)]))
+    assert staff.json() == {"sub": "staff", "site": ""}
+    app.state.service.sites = None  # a museum's own box: no hub, no such rule
+    (own,) = asyncio.run(_calls(app, [("/api/latest", site_user)]))
+    assert own.json() == {"sub": "keeper", "site": "s1"}
+
+
 # ---------------------------------------------------------------------- which hall
 
 

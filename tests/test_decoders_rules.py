@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bridge.readings import Decoded
-from bridge.sensors import decode, senml, units
+from bridge.sensors import decode, ha_discovery, native, senml, tasmota, units
 from bridge.sensors.message import chinese, english, why
 
 NOW = datetime(2026, 11, 25, 14, 0, 5, tzinfo=UTC)
@@ -186,3 +186,287 @@ def test_senml_pack_must_be_an_array() -> None:
     assert _reasons(_senml('{"n": 1}')) == [
         "payload is a JSON dict (SenML wants an array), expected an object"
         " | 报文是 JSON dict (SenML wants an array)，应为对象"]
+
+
+# ---------------------------------------------------------------------- The Things Stack v3 uplinks
+
+
+def _ttn(payload: str, topic: str = "v3/museum@ttn/devices/d1/up") -> Decoded:
+    return decode("ttn", topic, payload.encode(), NOW)
+
+
+def test_ttn_device_id_of_the_payload_wins_over_the_topic() -> None:
+    d = _ttn('{"end_device_ids": {"device_id": "eui-70b3d57ed005d8e3"}, "uplink_message": {'
+             '"received_at": "2026-11-25T14:00:00.912Z", "decoded_payload": {"Temperature": "21.30", "humidity": 44.9,'
+             ' "BatV": 3.05, "frob": 1}, "rx_metadata": [{"rssi": -71}, {"rssi": true}, {"rssi": "-50"}, 7,'
+             ' {"rssi": -60}]}}', topic="v3/museum@ttn/devices/topic-dev/up")
+    when = datetime(2026, 11, 25, 14, 0, 0, 912000, tzinfo=UTC)
+    assert [(r.sensor, r.quantity, r.time, r.value) for r in d.readings] == [
+        ("eui-70b3d57ed005d8e3", "temperature", when, 21.3),  # a formatter's toFixed() string, key in any case
+        ("eui-70b3d57ed005d8e3", "relative_humidity", when, 44.9)]
+    # the best gateway's RSSI, of the numbers only
+    assert d.status == {"rssi": -60, "BatV": 3.05, "ignored": ["decoded_payload.frob"],
+                        "sensor": "eui-70b3d57ed005d8e3"}
+    d = _ttn('{"end_device_ids": {"dev_eui": "70B3D57ED005D8E3"}, "received_at": "2026-11-25T13:59:00Z",'
+             ' "uplink_message": {"decoded_payload": {"temp": 20}, "rx_metadata": {"rssi": -70}}}')
+    assert [(r.sensor, r.time) for r in d.readings] == [("d1", datetime(2026, 11, 25, 13, 59, tzinfo=UTC))]
+    assert d.status == {} and d.rejections == []  # no device_id: the topic's; rx_metadata not a list: no RSSI
+
+
+def test_ttn_sensecap_messages_by_measurement_id() -> None:
+    d = _ttn('{"uplink_message": {"decoded_payload": {"err": 0, "valid": true, "messages": ['
+             '[{"measurementId": "4097", "measurementValue": 18}, {"measurementId": 4098, "measurementValue": "55"}],'
+             ' {"measurementId": "4099", "measurementValue": null}, {"x": 1}, 5,'
+             ' {"measurementId": "4100", "measurementValue": 3}, {"measurementId": "4097", "measurementValue": 150}]}}}')
+    assert _values(d) == [("d1", "temperature", 18.0, "°C"), ("d1", "relative_humidity", 55.0, "%RH")]
+    assert d.status == {"ignored": ["decoded_payload.err", "decoded_payload.valid", "messages.4099", "messages.4100"],
+                        "sensor": "d1"}
+    assert _reasons(d) == ["messages.4097: 150 °C is outside the physical range of temperature (-40 to 85 °C)"
+                           " | messages.4097：150 °C 超出 temperature 的物理范围（-40 至 85 °C）"]
+
+
+def test_ttn_normalized_payload_air() -> None:
+    d = _ttn('{"uplink_message": {"normalized_payload": [{"air": {"temperature": 21, "pressure": 1000}}, 5,'
+             ' {"air": {"relativeHumidity": 40}}]}}')
+    assert _values(d) == [("d1", "temperature", 21.0, "°C"), ("d1", "relative_humidity", 40.0, "%RH")]
+    assert d.status == {"ignored": ["normalized_payload.air.pressure"], "sensor": "d1"} and d.rejections == []
+
+
+def test_ttn_other_messages_and_bad_ones() -> None:
+    join = _ttn("{}", topic="v3/museum@ttn/devices/d1/join")
+    assert join.status == {"ignored": ["join"]} and join.readings == join.rejections == []
+    d = _ttn("{}", topic="v3/museum/devices")
+    assert _reasons(d) == ["topic 'v3/museum/devices' does not match the ttn pattern "
+                           "v3/<app>@<tenant>/devices/<device>/up | 主题 'v3/museum/devices' 不符合 ttn 格式 "
+                           "v3/<app>@<tenant>/devices/<device>/up"]
+    assert d.rejections[0].source == "v3/museum/devices" and d.rejections[0].payload == b"{}"
+    long_topic = "v3/" + "x" * 100
+    assert english(_reasons(_ttn("{}", topic=long_topic))[0]).startswith(f"topic {long_topic[:80]!r} does not")
+    assert _reasons(_ttn('{"uplink_message": 5}')) == [
+        "uplink_message: missing or not an object | uplink_message：缺失或不是对象"]
+    assert _reasons(_ttn('{"uplink_message": {"f_port": 2}}')) == [
+        "message holds no known quantity (keys: no decoded_payload: set a payload formatter)"
+        " | 报文不含任何已知的量（键：no decoded_payload: set a payload formatter）"]
+
+
+def test_ttn_an_uplink_giving_nothing_is_rejected_with_its_keys() -> None:
+    d = _ttn('{"uplink_message": {"decoded_payload": {"frob": 1}}}')
+    assert _reasons(d) == ["message holds no known quantity (keys: decoded_payload.frob)"
+                           " | 报文不含任何已知的量（键：decoded_payload.frob）"]
+    assert _reasons(_ttn('{"uplink_message": {"decoded_payload": {}}}')) == [
+        "message holds no known quantity (keys: none) | 报文不含任何已知的量（键：none）"]
+    many = ", ".join(f'"k{i:03d}": 1' for i in range(40))
+    (reason,) = _reasons(_ttn(f'{{"uplink_message": {{"decoded_payload": {{{many}}}}}}}'))
+    keys = ", ".join(f"decoded_payload.k{i:03d}" for i in range(40))[:120]
+    assert english(reason) == f"message holds no known quantity (keys: {keys})"
+    battery_only = _ttn('{"uplink_message": {"decoded_payload": {"BatV": 3.0}}}')  # status is something
+    assert battery_only.rejections == [] and battery_only.status == {"BatV": 3.0, "sensor": "d1"}
+
+
+# ---------------------------------------------------------------------- Shelly Gen1 and Gen2
+
+
+def _shelly(topic: str, payload: str) -> Decoded:
+    return decode("shelly", topic, payload.encode(), NOW)
+
+
+def test_shelly_gen1_topics() -> None:
+    d = _shelly("shellies/ht-1/sensor/humidity", "101")
+    assert d.readings == [] and _reasons(d) == [
+        "humidity: 101 %RH is outside the physical range of relative_humidity (0 to 100 %RH)"
+        " | humidity：101 %RH 超出 relative_humidity 的物理范围（0 至 100 %RH）"]  # named as the topic names it
+    assert d.rejections[0].source == "shellies/ht-1/sensor/humidity"
+    assert _shelly("shellies/ht-1/sensor/frob", "x").status == {"ignored": ["frob"], "sensor": "ht-1"}
+    assert _shelly("shellies/ht-1/sensor/battery", " 95 ").status == {"battery": "95", "sensor": "ht-1"}
+    assert _shelly("shellies/ht-1/online", "false").status == {"availability": "offline", "sensor": "ht-1"}
+    assert _shelly("shellies/ht-1/online", "true").status == {"availability": "online", "sensor": "ht-1"}
+    assert _reasons(_shelly("shellies/ht-1/online", "False")) == [
+        "online: must be true or false | online：应为 true 或 false"]
+
+
+def test_shelly_bad_topic_reason_holds_the_separator_in_its_pattern() -> None:
+    (reason,) = _reasons(_shelly("nowhere/x", "1"))
+    assert english(reason) == ("topic 'nowhere/x' does not match the shelly pattern "
+                               "shellies/<id>/sensor/<name> | <id>/events/rpc")
+    assert chinese(reason) == "主题 'nowhere/x' 不符合 shelly 格式 shellies/<id>/sensor/<name> | <id>/events/rpc"
+    long_topic = "n" * 100
+    assert english(_reasons(_shelly(long_topic, "1"))[0]).startswith(f"topic {long_topic[:80]!r} does not")
+
+
+def test_shelly_gen2_notify_status_components() -> None:
+    long_key, long_comp = "k" * 70, "c" * 70
+    d = _shelly("shellyplusht-1/events/rpc", '{"src": "shellyplusht-a8032ab", "method": "NotifyStatus", "params": {'
+                '"ts": 1795615200.5, "temperature:0": {"id": 0, "tC": 21.5, "tF": 70.7, "errors": [], "x": 1,'
+                f' "{long_key}": 2}}, "humidity:1": {{"id": 1, "rh": 45}}, "illuminance": {{"lux": 120}},'
+                ' "temperature:2": {"tC": 150}, "devicepower:0": {"battery": {"V": 3.1, "percent": 80},'
+                ' "external": {"present": false}}, "wifi": {"rssi": -60}, "sys": {"rssi": 5},'
+                f' "illuminance:0": {{"lux": null}}, "{long_comp}": 1}}}}')
+    when = datetime(2026, 11, 25, 14, 0, 0, 500000, tzinfo=UTC)
+    assert [(r.sensor, r.quantity, r.time, r.value) for r in d.readings] == [
+        ("shellyplusht-a8032ab", "temperature", when, 21.5),  # the src names the device; index 0 is the device
+        ("shellyplusht-a8032ab:1", "relative_humidity", when, 45.0),
+        ("shellyplusht-a8032ab", "illuminance", when, 120.0)]  # no index: the device
+    assert _reasons(d) == ["temperature:2.tC: 150 °C is outside the physical range of temperature (-40 to 85 °C)"
+                           " | temperature:2.tC：150 °C 超出 temperature 的物理范围（-40 至 85 °C）"]
+    assert d.status == {"battery": 80, "rssi": -60, "sensor": "shellyplusht-a8032ab",
+                        "ignored": ["temperature:0.x", f"temperature:0.{long_key}"[:60], "sys", long_comp[:60]]}
+
+
+def test_shelly_gen2_other_methods_and_bad_params() -> None:
+    d = _shelly("shellyplusht-1/events/rpc", '{"method": "NotifyFullStatus", "params": {"wifi": "down",'
+                                             ' "temperature:0": {"tC": 20}}}')
+    assert _values(d) == [("shellyplusht-1", "temperature", 20.0, "°C")]  # no src: the topic's device
+    assert d.status == {"ignored": ["wifi"], "sensor": "shellyplusht-1"}
+    method = "Notify" + "x" * 70
+    assert _shelly("shellyplusht-1/events/rpc", f'{{"method": "{method}"}}').status == {
+        "ignored": [method[:60]], "sensor": "shellyplusht-1"}
+    assert _reasons(_shelly("shellyplusht-1/events/rpc", '{"method": "NotifyStatus", "params": [1]}')) == [
+        "params: must be an object | params：必须是对象"]
+
+
+def test_shelly_gen2_status_topics() -> None:
+    assert _shelly("shellyplusht-1/status/devicepower:0", '{"battery": {"percent": 55}}').status == {
+        "battery": 55, "sensor": "shellyplusht-1"}
+    assert _reasons(_shelly("shellyplusht-1/status/devicepower:0", '{"battery": 5}')) == [
+        "message holds no known quantity (keys: none) | 报文不含任何已知的量（键：none）"]
+    assert _reasons(_shelly("shellyplusht-1/status/temperature:1", '{"tC": 150}')) == [
+        "temperature:1.tC: 150 °C is outside the physical range of temperature (-40 to 85 °C)"
+        " | temperature:1.tC：150 °C 超出 temperature 的物理范围（-40 至 85 °C）"]
+    assert _values(_shelly("shellyplusht-1/status/humidity:1", '{"rh": 40}')) == [
+        ("shellyplusht-1:1", "relative_humidity", 40.0, "%RH")]
+    assert _values(_shelly("shellyplusht-1/status/temperature:0", '{"tC": 21}')) == [
+        ("shellyplusht-1", "temperature", 21.0, "°C")]
+    assert _reasons(_shelly("shellyplusht-1/status/humidity:0", '{"id": 0}')) == [
+        "message holds no known quantity (keys: humidity:0 without rh) | 报文不含任何已知的量（键：humidity:0 without rh）"]
+
+
+# ---------------------------------------------------------------------- Tasmota
+
+
+def _tasmota(topic: str, payload: str) -> Decoded:
+    return decode("tasmota", topic, payload.encode(), NOW)
+
+
+def test_tasmota_sensor_fields_units_chip_and_ignored() -> None:
+    d = _tasmota("tele/t/SENSOR", '{"Time": "2021-01-01T00:00:00", "TempUnit": "F", "SHT3X": {"Temperature": 70.7,'
+                                  ' "Humidity": 101, "DewPoint": 9}, "BH1750": {"Illuminance": 50},'
+                                  ' "ESP32": {"Temperature": 50}, "ESP8266": 5, "Extra": 3, "PressureUnit": "hPa"}')
+    assert [(r.sensor, r.quantity, r.time, r.value) for r in d.readings] == [
+        ("t", "temperature", NOW, pytest.approx(21.5)), ("t", "illuminance", NOW, 50.0)]  # 70.7 °F; local Time unused
+    assert _reasons(d) == ["SHT3X.Humidity: 101 %RH is outside the physical range of relative_humidity (0 to 100 %RH)"
+                           " | SHT3X.Humidity：101 %RH 超出 relative_humidity 的物理范围（0 至 100 %RH）"]
+    assert d.status == {"chip_temperature": 50, "ignored": ["Extra", "SHT3X.DewPoint"], "sensor": "t"}
+
+
+def test_tasmota_lwt_state_and_other_kinds() -> None:
+    assert _tasmota("tele/t/LWT", "Offline").status == {"availability": "offline", "sensor": "t"}
+    assert _tasmota("tele/t/LWT", "Online").status == {"availability": "online", "sensor": "t"}
+    assert _reasons(_tasmota("tele/t/LWT", "offline")) == ["LWT: must be Online or Offline | LWT：应为 Online 或 Offline"]
+    assert _reasons(_tasmota("tele/t/STATE", '{"Wifi": 5}')) == [
+        "message holds no known quantity (keys: none) | 报文不含任何已知的量（键：none）"]
+    assert _tasmota("tele/t/INFO1", "{}").status == {"ignored": ["INFO1"], "sensor": "t"}
+    d = _tasmota("nowhere", "{}")
+    assert _reasons(d) == ["topic 'nowhere' does not match the tasmota pattern tele/<topic>/SENSOR | "
+                           "<topic>/tele/SENSOR | 主题 'nowhere' 不符合 tasmota 格式 tele/<topic>/SENSOR | "
+                           "<topic>/tele/SENSOR"]
+    assert d.rejections[0].source == "nowhere"
+    long_topic = "n" * 100
+    assert english(_reasons(_tasmota(long_topic, "{}"))[0]).startswith(f"topic {long_topic[:80]!r} does not")
+
+
+@pytest.mark.parametrize(("topic", "parts"), [
+    ("kidsbedmain/SENSOR", ("kidsbedmain", "SENSOR")), ("a/b/SENSOR", ("a/b", "SENSOR")),
+    ("a/b/LWT", ("a/b", "LWT")), ("a//SENSOR", None), ("/SENSOR", None), ("a/b/OTHER", None), ("a/OTHER", None),
+    ("tele/a/b/SENSOR", ("a/b", "SENSOR")),
+])
+def test_tasmota_topics_without_prefix(topic: str, parts: tuple[str, str] | None) -> None:
+    assert tasmota.split_any_topic(topic) == parts
+
+
+# ---------------------------------------------------------------------- Home Assistant MQTT discovery
+
+CONFIG = "homeassistant/sensor/node/obj/config"
+
+
+def _found(config: str, topic: str = CONFIG) -> ha_discovery.Discovered:
+    d = decode("ha_discovery", topic, config.encode(), NOW)
+    assert d.rejections == [], _reasons(d)
+    return d.status["discovered"]
+
+
+def test_ha_discovery_config_with_abbreviations_and_base_topic() -> None:
+    found = _found('{"~": "home/dev1", "dev_cla": "temperature", "stat_t": "~/state", "unit_of_meas": "°F",'
+                   ' "val_tpl": "{{ value_json.t | float }}", "uniq_id": "uid", "name": "Case 3 air",'
+                   ' "dev": {"identifiers": "dev-1"}}')
+    assert found == ha_discovery.Discovered("dev-1", "temperature", "home/dev1/state", "°F", ("t",), CONFIG,
+                                            "Case 3 air")
+    # '~' expands at either end of a *_topic value only; a base that is not text expands nothing
+    assert _found('{"~": "base", "device_class": "humidity", "state_topic": "prefix/~", "unique_id": "~uid"}') == \
+        ha_discovery.Discovered("~uid", "relative_humidity", "prefix/base", None, (), CONFIG, "")
+    assert _found('{"~": "base", "device_class": "humidity", "state_topic": "a/~/b"}').state_topic == "a/~/b"
+    assert _found('{"~": 5, "device_class": "humidity", "state_topic": "~/x"}').state_topic == "~/x"
+
+
+@pytest.mark.parametrize(("device", "sensor"), [
+    ('{"identifiers": ["dev-1", "dev-2"]}', "dev-1"), ('{"identifiers": "dev-1"}', "dev-1"),
+    ('{"identifiers": []}', "u1"), ('{"identifiers": [5]}', "u1"), ('{"name": "x"}', "u1"), ("5", "u1"),
+])
+def test_ha_discovery_sensor_is_the_device_else_the_unique_id(device: str, sensor: str) -> None:
+    found = _found(f'{{"device_class": "humidity", "state_topic": "s", "unique_id": "u1", "name": 5,'
+                   f' "device": {device}}}')
+    assert (found.sensor, found.name) == (sensor, "")
+    assert _found('{"device_class": "humidity", "state_topic": "s"}').sensor == "node/obj"  # else the object path
+
+
+@pytest.mark.parametrize("state_topic", ['"a/#"', '"a/+/b"', '""', "5", "null"])
+def test_ha_discovery_state_topic_must_be_one_topic(state_topic: str) -> None:
+    d = decode("ha_discovery", CONFIG, f'{{"device_class": "humidity", "state_topic": {state_topic}}}'.encode(), NOW)
+    assert _reasons(d) == ["state_topic: missing or not a topic | state_topic：缺失或不是主题"]
+
+
+def test_ha_discovery_other_configs() -> None:
+    template = "{{ value_json.t * 2 }} and a very long template text that goes on and on"
+    d = decode("ha_discovery", CONFIG, ('{"device_class": "humidity", "state_topic": "s", "value_template": "'
+                                        + template + '"}').encode(), NOW)
+    assert _reasons(d) == [f"value_template: {template[:60]!r} is beyond the templates understood"
+                           f" | value_template：{template[:60]!r} 超出可理解的模板"]
+    assert decode("ha_discovery", "homeassistant/binary_sensor/obj/config", b"{}", NOW).status == {
+        "ignored": ["binary_sensor"]}
+    dc = "frobnicate_" * 7
+    assert decode("ha_discovery", CONFIG, f'{{"device_class": "{dc}"}}'.encode(), NOW).status == {
+        "ignored": [dc[:60]]}
+    d = decode("ha_discovery", "nowhere", b"{}", NOW)
+    assert _reasons(d) == ["topic 'nowhere' does not match the ha_discovery pattern "
+                           "homeassistant/sensor/[<node_id>/]<object_id>/config | 主题 'nowhere' 不符合 "
+                           "ha_discovery 格式 homeassistant/sensor/[<node_id>/]<object_id>/config"]
+    assert d.rejections[0].source == "nowhere"
+    long_topic = "n" * 100
+    (reason,) = _reasons(decode("ha_discovery", long_topic, b"{}", NOW))
+    assert english(reason).startswith(f"topic {long_topic[:80]!r} does not")
+
+
+def test_ha_discovery_state_values() -> None:
+    named = ha_discovery.Discovered("dev-1", "temperature", "s/t", "°F", ("a", "b"), CONFIG, "Case 3 air")
+    d = ha_discovery.decode_state(named, "s/t", b'{"a": {"b": "70.7"}}', NOW)
+    assert [(r.sensor, r.quantity, r.value) for r in d.readings] == [("dev-1", "temperature", pytest.approx(21.5))]
+    d = ha_discovery.decode_state(named, "s/t", b'{"a": {"c": 1}}', NOW)
+    assert _reasons(d) == ["a.b: not found in the state | a.b：状态中没有该键"] and d.rejections[0].source == "s/t"
+    d = ha_discovery.decode_state(named, "s/t", b'{"a": {"b": 200}}', NOW)  # 200 °F: 93.3 °C
+    assert english(_reasons(d)[0]).startswith("Case 3 air: 93.3333 °C is outside")  # named by its name
+    plain = ha_discovery.Discovered("dev-1", "relative_humidity", "s/h", None, (), CONFIG)
+    assert english(_reasons(ha_discovery.decode_state(plain, "s/h", b"101", NOW))[0]).startswith(
+        "dev-1: 101 %RH is outside")  # else by its sensor
+
+
+# ---------------------------------------------------------------------- the hall a native topic names
+
+
+@pytest.mark.parametrize(("topic", "hall"), [
+    ("relic-twin/hall_b/S01", "hall_b"), ("relic-twin/hall_b/S01/senml", "hall_b"),
+    ("relic-twin/hall_b/S01/json", ""), ("relic-twin/hall_b", ""), ("relic-twin/hall_b/S01/senml/x", ""),
+    ("relic-twin//S01", ""), ("relic-twin/hall_b/", ""), ("relic-twin/hall_b//senml", ""), ("zigbee2mqtt/a/b", ""),
+    ("other/hall_b/S01", ""), ("relic-twin/h+/S01", ""), ("relic-twin/h#/S01", ""),
+    ("relic-twin/" + "h" * 64 + "/S01", "h" * 64), ("relic-twin/" + "h" * 65 + "/S01", ""),
+])
+def test_hall_from_topic(topic: str, hall: str) -> None:
+    assert native.hall_from_topic(topic) == hall

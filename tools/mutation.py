@@ -3,7 +3,7 @@
     python tools/mutation.py                      # every module, in the order below
     python tools/mutation.py risk alerts          # only these (the others keep their last result)
     python tools/mutation.py --budget-min 20 ...  # stop a module after 20 min (reported as partial)
-    python tools/mutation.py --rerun decoders     # after adding tests: only the last run's survivors again
+    python tools/mutation.py --rerun decoders     # after adding tests: the last run's survivors again
 
 Each module runs alone in ``.mutation/<name>/`` (ignored by git): links to the project's folders and
 a copy of ``pyproject.toml`` with a ``[tool.mutmut]`` table naming the module's files and its tests,
@@ -65,7 +65,7 @@ MODULES: tuple[Module, ...] = (
          "tests/test_decoders_encode.py")),
     # the role checks one rule at a time in process (test_api_roles.py's real server takes 30 s a mutant)
     Module("api_roles", ("bridge/api/context.py",), ("tests/test_api_context.py",)),
-    Module("ingestor", ("bridge/ingest/ingestor.py",), ("tests/test_ingest.py",)),
+    Module("ingestor", ("bridge/ingest/ingestor.py",), ("tests/test_ingest.py", "tests/test_ingest_rules.py")),
     Module("calibration", ("simulation/calibration.py",),
            ("tests/test_calibration_magnitudes.py", "tests/test_climate_calibration.py")),
     Module("forecast", ("simulation/forecast.py",),
@@ -147,6 +147,28 @@ EQUIVALENT: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
     (("api_roles",), *_same('auth = request.headers.get("authorization", "")',
                             'auth = request.headers.get("authorization", "XXXX")'),
      "without the header, any default without a space before a token reads as no bearer token"),
+    (("decoders",), *_same('ignored += add_table(msg, sensor, rest, table, time, STATUS_KEYS, prefix="decoded_payload.")',
+                           'ignored = add_table(msg, sensor, rest, table, time, STATUS_KEYS, prefix="decoded_payload.")'),
+     "ttn: the list is still empty there, so adding to it is assigning"),
+    (("decoders",), *_same('msg.add(sensor, quantity, m["measurementValue"], unit, time, key=f"messages.{mid}")',
+                           'msg.add(sensor, quantity, m["measurementValue"], None, time, key=f"messages.{mid}")'),
+     "ttn: every SenseCAP unit (°C, %RH, lx) is the quantity's canonical one, which no unit means too"),
+    (("decoders",), r"^msg\.add\((?P<a>device|name), quantity, (?P<b>text|body\[field\]), unit, (?P<c>msg\.received_at|time), "
+                    r"key=(?P<d>name|f\"\{comp\}\.\{field\}\")\)$",
+     r"^msg\.add\((?P<a>device|name), quantity, (?P<b>text|body\[field\]), None, (?P<c>msg\.received_at|time), "
+     r"key=(?P<d>name|f\"\{comp\}\.\{field\}\")\)$",
+     "shelly: every unit of its tables (°C, %RH, lx, °) is the quantity's canonical one, which no unit means too"),
+    (("decoders",), *_same('kind, _, index = comp.partition(":")', 'kind, _, index = comp.rpartition(":")'),
+     "shelly: a status topic's component matches <kind>:<digits> (_STATUS_COMPONENT), one colon"),
+    (("decoders",), *_same('name = device if index in ("", "0") else f"{device}:{index}"',
+                           'name = device if index in ("XXXX", "0") else f"{device}:{index}"'),
+     "shelly: a status topic's component always has an index (<kind>:<digits>), never ''"),
+    (("decoders",), *_same('temp_unit = "°" + str(data.get("TempUnit", "C"))',
+                           'temp_unit = "°" + str(data.get("TempUnit", "c"))'),
+     "tasmota: units are compared without case: °c is °C"),
+    (("decoders",), *_same('path = tuple(a or b for a, b in _PATH.findall(match.group(2) or ""))',
+                           'path = tuple(a or b for a, b in _PATH.findall(match.group(2) or "XXXX"))'),
+     "ha_discovery: a path step starts with '.' or '[', so 'XXXX' holds none, as '' does"),
 )
 
 COUNTED = ("killed", "timeout", "survived", "no_tests", "suspicious", "segfault", "skipped")
@@ -179,14 +201,37 @@ def prepare(m: Module) -> Path:
     return d
 
 
+_FORGET = """
+import json, sys
+from mutmut.__main__ import SourceFileMutationData, walk_mutatable_files
+names = set(json.loads(sys.argv[1]))
+for path in walk_mutatable_files():
+    m = SourceFileMutationData(path=path)
+    m.load()
+    hit = [k for k in m.exit_code_by_key if k in names]
+    for k in hit:
+        m.exit_code_by_key[k] = None
+    if hit:
+        m.save()
+"""
+
+
 def run_module(m: Module, budget_s: float | None, children: int, keep: bool = False,
-               only: list[str] | None = None) -> dict:
-    """Run mutmut over one module; ``only``: just these mutants, the others keep their cached result."""
+               again: list[str] | None = None) -> dict:
+    """Run mutmut over one module.
+
+    keep : reuse mutmut's cached results (it tests only mutants of changed functions)
+    again : with the cache, also test these mutants again (the last run's survivors, after new tests)
+    """
     d = prepare(m)
-    if not keep and not only:  # mutmut's cache does not notice changed tests: start afresh unless asked not to
+    if again:  # mutmut tests every mutant without a result: forget these ones'
+        r = subprocess.run([sys.executable, "-c", _FORGET, json.dumps(again)], cwd=d, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"resetting mutmut's results failed: {r.stderr[-2000:]}")
+    elif not keep:  # mutmut's cache does not notice changed tests: start afresh unless asked not to
         shutil.rmtree(d / "mutants", ignore_errors=True)
     t0 = time.monotonic()
-    cmd = ["nice", "-n", "19", sys.executable, "-m", "mutmut", "run", "--max-children", str(children), *(only or [])]
+    cmd = ["nice", "-n", "19", sys.executable, "-m", "mutmut", "run", "--max-children", str(children)]
     with open(d / "run.log", "w", encoding="utf-8") as log:
         proc = subprocess.Popen(cmd, cwd=d, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
@@ -305,8 +350,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--children", type=int, default=2, help="mutants tested at once (default 2)")
     p.add_argument("--keep", action="store_true", help="reuse mutmut's cached results (source changes only)")
     p.add_argument("--rerun", action="store_true",
-                   help="test again only the last run's survivors, against the tests as they are now (new tests "
-                        "in the selected files are found; a changed selection makes mutmut start afresh)")
+                   help="reuse mutmut's cache and test again the last run's survivors (and mutants of changed "
+                        "functions) against the tests as they are now; new tests in the selected files are found, "
+                        "a changed selection makes mutmut start afresh")
     p.add_argument("--report-only", action="store_true", help="rewrite docs/mutation.txt from docs/mutation.json")
     a = p.parse_args(argv)
     by_name = {m.name: m for m in MODULES}
@@ -319,12 +365,9 @@ def main(argv: list[str] | None = None) -> int:
             m = by_name[name]
             print(f"== {name}: {', '.join(m.files)} <- {', '.join(m.tests)}", flush=True)
             last = results.get(name)
-            only = sorted(last["survivors"]) if a.rerun and last else None
-            if a.rerun and not only:
-                print(f"   {name}: no survivors to test again", flush=True)
-                continue
-            result = run_module(m, a.budget_min * 60 if a.budget_min else None, a.children, a.keep, only)
-            if only:  # the time is that of the whole module: the first run's and the reruns'
+            again = sorted(last["survivors"]) if a.rerun and last else None
+            result = run_module(m, a.budget_min * 60 if a.budget_min else None, a.children, a.keep or a.rerun, again)
+            if a.rerun and last:  # the time is that of the whole module: the first run's and the reruns'
                 result["seconds"] += last["seconds"]
                 result["reruns"] = last.get("reruns", 0) + 1
             # read again: another run (of other modules) may have written its results meanwhile
