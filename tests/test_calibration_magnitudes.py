@@ -163,6 +163,7 @@ def test_calibrate_reports_held_back_days_only():
     assert f["limits"] == {"cv_rmse_pct": 30.0, "nmbe_pct": 10.0}
     assert f["held_back_days"] == 0.5 and f["train_days"] == 2.0
     assert f["temperature"]["passes"] is True and f["relative_humidity"]["hours"] == 24
+    assert f["relative_humidity"]["passes"] is True and f["relative_humidity"]["bias"] == report.relative_humidity.bias
     assert f["temperature"]["rmse"] == report.temperature.rmse and f["parameters"] == report.parameters
     # change only the held-back hours: the parameters stay exactly, the figures move by the change
     t_in = data.t_in.copy()
@@ -175,3 +176,12 @@ def test_calibrate_reports_held_back_days_only():
     longer = ca.calibrate(synthetic(days=3.0, dt=3600.0, ach=0.8), 2.0, 0.5, ["infiltration_ach"], base=base,
                           max_nfev=1)
     assert longer.temperature.hours == 24 and set(longer.parameters) == {"infiltration_ach"}
+
+
+def test_fit_and_calibrate_default_to_40_evaluations_and_a_day_of_spin_up():
+    """The defaults the CLI and the real-house test rely on (least_squares' max_nfev; the spin-up)."""
+    import inspect
+
+    for f in (ca.fit, ca.calibrate):
+        assert inspect.signature(f).parameters["max_nfev"].default == 40
+    assert inspect.signature(ca.fit).parameters["spin_up_s"].default == 86400.0

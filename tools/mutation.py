@@ -158,6 +158,26 @@ EQUIVALENT: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
      "numpy reads a negative size as 'the rest' whatever its value (numpy 2.4; -1 is the documented one)"),
     (("forecast",), r"^v = np\.asarray\(values, dtype=float\)$", r"^v = np\.asarray\(values, (dtype=None)?\)$",
      "forecast() only checks the shape; forecast_many reads the values as float"),
+    (("forecast",), *_same("key = np.ceil(np.log(length) / np.log(1.25) - 1e-9).astype(int)", "key = np.ceil(np.log(length) / np.log(1.25) - 1e-9).astype(None)"),
+     "float keys group the sensors as the integer ones do (only equality of keys is used)"),
+    (("forecast",), *_same("key = np.ceil(np.log(length) / np.log(1.25) - 1e-9).astype(int)", "key = np.ceil(np.log(length) / np.log(1.25) + 1e-9).astype(int)"),
+     "the ratio is a whole number only for a length of 1 (1.25^k is not whole for k > 0): its key moves from 0 to "
+     "1, a bucket no other length falls in"),
+    (("forecast",), *_same("key = np.ceil(np.log(length) / np.log(1.25) - 1e-9).astype(int)", "key = np.ceil(np.log(length) / np.log(1.25) - 1.000000001).astype(int)"),
+     "every key moves down by one: the same groups"),
+    (("forecast",), *_same("length = np.maximum(t - first, 1)", "length = np.maximum(t - first, 2)"),
+     "a row of length 1 then shares a key only with rows of length 2, and every group keeps at least 2 columns "
+     "below: the same columns and origins"),
+    (("forecast",), *_same("out.append((rows, int(min(t, max(length[rows].max(), 2)))))",
+                           "out.append((rows, int(min(t, max(length[rows].max(), 3)))))"),
+     "a group whose rows hold at most 2 readings gets one more leading empty column: it adds no scored window "
+     "(its origin's value is missing), so the same backtest, random-walk band and forecast"),
+    (("forecast",), *_same("holt = None", 'holt = ""'),
+     "holt is read only through `if holt` (both are false) or replaced by holt_states"),
+    (("forecast",), *_same('if {"holt", "holt_damped"} & set(settings.candidates):',
+                           'if {"holt", "holt_damped"} | set(settings.candidates):'),
+     "Holt states computed when no Holt candidate is tried are never read (candidate_forecasts uses them only "
+     "for those candidates): slower, the same forecast"),
     (("api_roles",), *_same('auth = request.headers.get("authorization", "")',
                             'auth = request.headers.get("authorization", "XXXX")'),
      "without the header, any default without a space before a token reads as no bearer token"),
