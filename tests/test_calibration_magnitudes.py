@@ -185,3 +185,4 @@ def test_fit_and_calibrate_default_to_40_evaluations_and_a_day_of_spin_up():
     for f in (ca.fit, ca.calibrate):
         assert inspect.signature(f).parameters["max_nfev"].default == 40
     assert inspect.signature(ca.fit).parameters["spin_up_s"].default == 86400.0
+
