@@ -178,6 +178,10 @@ EQUIVALENT: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
                            'if {"holt", "holt_damped"} | set(settings.candidates):'),
      "Holt states computed when no Holt candidate is tried are never read (candidate_forecasts uses them only "
      "for those candidates): slower, the same forecast"),
+    (("calibration",), *_same("train = slice(0, int(np.searchsorted(data.times_s, t0 + train_days * day)))", "train = slice(None, int(np.searchsorted(data.times_s, t0 + train_days * day)))"),
+     "a slice from None starts at 0"),
+    (("calibration",), *_same("train = slice(0, int(np.searchsorted(data.times_s, t0 + train_days * day)))", "train = slice(int(np.searchsorted(data.times_s, t0 + train_days * day)))"),
+     "slice(stop) is slice(None, stop)"),
     (("api_roles",), *_same('auth = request.headers.get("authorization", "")',
                             'auth = request.headers.get("authorization", "XXXX")'),
      "without the header, any default without a space before a token reads as no bearer token"),
