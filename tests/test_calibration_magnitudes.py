@@ -186,6 +186,11 @@ def test_calibrate_passes_its_grid_and_budget_to_the_fit_and_judges_only_the_tes
     assert report.parameters == {"infiltration_ach": s.infiltration_ach} and report.evaluations == runs
     default, _, _ = ca.fit(data, slice(0, 48), ["infiltration_ach"], base, max_nfev=2)
     assert default.infiltration_ach != s.infiltration_ach
+    # the held-back figures are those of the fitted model on the same grid
+    t_sim, rh_sim = ca.simulate_record(data, s, 1.0, 6.0)
+    test = (data.times_s >= 2 * 86400) & (data.times_s < 2.5 * 86400)
+    assert report.temperature == ca.hourly_metrics(data.times_s[test], data.t_in[test], t_sim[test], 1)
+    assert report.relative_humidity == ca.hourly_metrics(data.times_s[test], data.rh_in[test], rh_sim[test], 1)
     assert report.temperature.hours == 24
 
 
