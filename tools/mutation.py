@@ -211,6 +211,8 @@ EQUIVALENT: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
     (("forecast",), *_same('if buf is None or buf.ndim != len(shape) or any(b < s for b, s in zip(buf.shape, shape, strict=True)):',
                            'if buf is None or buf.ndim != len(shape) and any(b < s for b, s in zip(buf.shape, shape, strict=True)):'),
      'within a block the first chunk has the most rows and every other size is fixed, so a cached buffer is never too small: reused as before'),
+    (("climate",), r"^model\._epoch \+= 1$", r"^model\._epoch (-= 1|\+= 2)$",
+     "the epoch only keys cached factorisations: any step that never repeats an earlier value does"),
     (("api_roles",), *_same('auth = request.headers.get("authorization", "")',
                             'auth = request.headers.get("authorization", "XXXX")'),
      "without the header, any default without a space before a token reads as no bearer token"),
