@@ -84,6 +84,9 @@ def test_hourly_metrics_over_probes_and_partial_hours():
     assert m.rmse == pytest.approx(np.sqrt((3 * 1 + 3 * 4) / 6))
     assert m.cv_rmse_pct == pytest.approx(100 * np.sqrt(15 / (6 - 2)) / 20)
     assert m.nmbe_pct == pytest.approx(100 * 3 / ((6 - 2) * 20))
+    plain = ca.hourly_metrics(ts, y, sim)  # no parameters by default: n in the denominators
+    assert plain.cv_rmse_pct == pytest.approx(100 * np.sqrt(15 / 6) / 20)
+    assert plain.nmbe_pct == pytest.approx(100 * 3 / (6 * 20))
     nan = ca.hourly_metrics(ts, y, sim, n_params=6)  # no degrees of freedom left
     assert nan.hours == 6 and all(np.isnan([nan.cv_rmse_pct, nan.nmbe_pct, nan.rmse, nan.bias]))
 
