@@ -169,6 +169,13 @@ EQUIVALENT: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
     (("decoders",), *_same('path = tuple(a or b for a, b in _PATH.findall(match.group(2) or ""))',
                            'path = tuple(a or b for a, b in _PATH.findall(match.group(2) or "XXXX"))'),
      "ha_discovery: a path step starts with '.' or '[', so 'XXXX' holds none, as '' does"),
+    (("ingestor",), *_same("status = p.decoded.status if p.decoded is not None else None",
+                           "status = p.decoded.status if (p.decoded is not None) or True else None"),
+     "every message of a batch is decoded before its status is reported (only the store process leaves "
+     "them undecoded, and it refuses an on_status hook)"),
+    (("ingestor",), *_same('sensor = status.get("sensor") if status else None',
+                           'sensor = status.get("sensor") if (status) or True else None'),
+     "a Decoded's status is a dict: an empty one gives None from .get as the guard does"),
 )
 
 COUNTED = ("killed", "timeout", "survived", "no_tests", "suspicious", "segfault", "skipped")
