@@ -247,6 +247,13 @@ EQUIVALENT: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
     (("decoders",), *_same('path = tuple(a or b for a, b in _PATH.findall(match.group(2) or ""))',
                            'path = tuple(a or b for a, b in _PATH.findall(match.group(2) or "XXXX"))'),
      "ha_discovery: a path step starts with '.' or '[', so 'XXXX' holds none, as '' does"),
+    (("ingestor",), *_same("status = p.decoded.status if p.decoded is not None else None",
+                           "status = p.decoded.status if (p.decoded is not None) or True else None"),
+     "every message of a batch is decoded before its status is reported (only the store process leaves "
+     "them undecoded, and it refuses an on_status hook)"),
+    (("ingestor",), *_same('sensor = status.get("sensor") if status else None',
+                           'sensor = status.get("sensor") if (status) or True else None'),
+     "a Decoded's status is a dict: an empty one gives None from .get as the guard does"),
 )
 
 COUNTED = ("killed", "timeout", "survived", "no_tests", "suspicious", "segfault", "skipped")
@@ -279,37 +286,18 @@ def prepare(m: Module) -> Path:
     return d
 
 
-_FORGET = """
-import json, sys
-from mutmut.__main__ import SourceFileMutationData, walk_mutatable_files
-names = set(json.loads(sys.argv[1]))
-for path in walk_mutatable_files():
-    m = SourceFileMutationData(path=path)
-    m.load()
-    hit = [k for k in m.exit_code_by_key if k in names]
-    for k in hit:
-        m.exit_code_by_key[k] = None
-    if hit:
-        m.save()
-"""
-
-
 def run_module(m: Module, budget_s: float | None, children: int, keep: bool = False,
                again: list[str] | None = None) -> dict:
     """Run mutmut over one module.
 
-    keep : reuse mutmut's cached results (it tests only mutants of changed functions)
-    again : with the cache, also test these mutants again (the last run's survivors, after new tests)
+    keep : reuse mutmut's cached results (it tests only the mutants without one, e.g. of changed functions)
+    again : with the cache, test only these mutants again (the last run's survivors, after new tests)
     """
     d = prepare(m)
-    if again:  # mutmut tests every mutant without a result: forget these ones'
-        r = subprocess.run([sys.executable, "-c", _FORGET, json.dumps(again)], cwd=d, capture_output=True, text=True)
-        if r.returncode != 0:
-            raise RuntimeError(f"resetting mutmut's results failed: {r.stderr[-2000:]}")
-    elif not keep:  # mutmut's cache does not notice changed tests: start afresh unless asked not to
+    if not keep and not again:  # mutmut's cache does not notice changed tests: start afresh unless asked not to
         shutil.rmtree(d / "mutants", ignore_errors=True)
     t0 = time.monotonic()
-    cmd = ["nice", "-n", "19", sys.executable, "-m", "mutmut", "run", "--max-children", str(children)]
+    cmd = ["nice", "-n", "19", sys.executable, "-m", "mutmut", "run", "--max-children", str(children), *(again or [])]
     with open(d / "run.log", "w", encoding="utf-8") as log:
         proc = subprocess.Popen(cmd, cwd=d, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
@@ -428,9 +416,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--children", type=int, default=2, help="mutants tested at once (default 2)")
     p.add_argument("--keep", action="store_true", help="reuse mutmut's cached results (source changes only)")
     p.add_argument("--rerun", action="store_true",
-                   help="reuse mutmut's cache and test again the last run's survivors (and mutants of changed "
-                        "functions) against the tests as they are now; new tests in the selected files are found, "
-                        "a changed selection makes mutmut start afresh")
+                   help="reuse mutmut's cache and test again only the last run's survivors, against the tests as "
+                        "they are now (new tests in the selected files are found; a changed selection or source "
+                        "needs a full run or --keep)")
     p.add_argument("--report-only", action="store_true", help="rewrite docs/mutation.txt from docs/mutation.json")
     a = p.parse_args(argv)
     by_name = {m.name: m for m in MODULES}
