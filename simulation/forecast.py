@@ -283,7 +283,9 @@ def _by_history_length(y: np.ndarray) -> list[tuple[np.ndarray, int]]:
     """
     t = y.shape[1]
     valid = np.isfinite(y)
-    first = np.where(valid.any(axis=1), np.argmax(valid, axis=1), 0)
+    # a sensor without any reading is a group of its own (length 1): grouped with live ones it
+    # would stretch their backtest over its whole empty row
+    first = np.where(valid.any(axis=1), np.argmax(valid, axis=1), t - 1)
     length = np.maximum(t - first, 1)
     key = np.ceil(np.log(length) / np.log(1.25) - 1e-9).astype(int)
     out = []

@@ -9,6 +9,7 @@ change of :func:`total_heat_j` / :func:`total_moisture_g` over one step is the s
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -342,3 +343,105 @@ def test_simulate_records_what_stepping_by_hand_gives():
     assert np.isnan(res.snapshot_t[0]).sum() == 120 - 72  # the masked cells of the L
     assert res.factorisations == model.factorisations == 4  # door shut, door open: two matrices per field
     assert res.probe_t[-1, 0] < 21.0  # the open door let the cold in: not a trivially constant run
+
+
+def test_geometry_from_any_scene_like_object_makes_float_floor_points():
+    """The adapter reads any object shaped like a Scene: integer coordinates become float arrays,
+    and 3-D positions (cases and relics stand at a height) are cut to the floor plane."""
+    from types import SimpleNamespace as NS
+
+    scene = NS(
+        floor=[[0, 0], [8, 0], [8, 6], [0, 6]], wall_height=4,
+        doors=[NS(id="d", a=[8, 1], b=[8, 3], height=2, to="lobby")],
+        windows=[NS(id="w", a=[0, 2], b=[0, 4], height=1, to="outdoor")],
+        vents=[NS(id="s", position=[2, 3, 3], kind="supply")],
+        cases=[NS(id="c", position=[4, 3, 1], air_exchange_per_day=1)],
+        relics=[NS(id="r", position=[4, 3, 1], case="c")],
+        zones=[NS(id="z", polygon=[[0, 0], [4, 0], [4, 6], [0, 6]])],
+    )
+    geo = cl.geometry_from_scene(scene)
+    arrays = [geo.floor, geo.zones[0].polygon, *(o.a for o in geo.openings), *(o.b for o in geo.openings),
+              geo.vents[0].position, geo.cases[0].position, geo.probes[0].position]
+    assert all(a.dtype == np.float64 for a in arrays)
+    assert geo.vents[0].position.tolist() == [2.0, 3.0]
+    assert geo.cases[0].position.tolist() == [4.0, 3.0] and geo.probes[0].position.tolist() == [4.0, 3.0]
+    assert [o.id for o in geo.openings] == ["d", "w"] and geo.openings[1].height == 1.0
+    assert isinstance(geo.openings[0].height, float) and isinstance(geo.height, float)
+    assert isinstance(geo.cases[0].air_exchange_per_day, float)
+
+
+def test_simulate_records_by_default_every_10_min_and_snapshots_every_hour():
+    geo = cl.HallGeometry(floor=rect(4.0, 3.0), height=3.0, probes=(cl.Probe("p", np.array([1.0, 1.0])),))
+    model = cl.build_model(geo, SEALED, cell_m=1.0, dt_s=60.0)
+    still = cl.Forcing(t_out_c=20.0, rh_out=50.0, hvac_on=False)
+    res, _ = cl.simulate(model, cl.initial_state(model, 20.0, 50.0), lambda t: still, 7200.0)
+    np.testing.assert_array_equal(res.times_s, np.arange(0, 7201, 600.0))
+    np.testing.assert_array_equal(res.snapshot_times_s, [0.0, 3600.0, 7200.0])
+    assert res.snapshot_t.dtype == res.snapshot_rh.dtype == np.float32
+    assert res.zone_t.shape == (13, 0)  # no zones: an empty column set per record
+    # intervals shorter than a step record and snapshot every step
+    res, _ = cl.simulate(model, cl.initial_state(model, 20.0, 50.0), lambda t: still, 300.0,
+                         record_every_s=10.0, snapshot_every_s=30.0)
+    np.testing.assert_array_equal(res.times_s, np.arange(0, 301, 60.0))
+    np.testing.assert_array_equal(res.snapshot_times_s, np.arange(0, 301, 60.0))
+
+
+@pytest.mark.parametrize("steps, calls", [(30, 30), (200, 100)])
+def test_simulate_reports_progress_about_every_percent(steps, calls):
+    geo = cl.HallGeometry(floor=rect(2.0, 2.0), height=3.0)
+    model = cl.build_model(geo, SEALED, cell_m=1.0, dt_s=60.0)
+    still = cl.Forcing(t_out_c=20.0, rh_out=50.0, hvac_on=False)
+    seen: list[float] = []
+    cl.simulate(model, cl.initial_state(model, 20.0, 50.0), lambda t: still, steps * 60.0, progress=seen.append)
+    assert len(seen) == calls and seen[-1] == 1.0 and seen[0] == pytest.approx(1 / calls)
+
+
+def _exactly(target: float, make) -> float:
+    """A float x near the solution of make(x) == target for which it holds exactly."""
+    x = target
+    for _ in range(2):
+        x = x * target / make(x)
+    for k in range(-4, 5):
+        c = x
+        for _ in range(abs(k)):
+            c = np.nextafter(c, np.inf if k > 0 else -np.inf)
+        if make(c) == target:
+            return float(c)
+    raise AssertionError("no exact value found")
+
+
+def test_hvac_at_exactly_its_rating_counts_as_saturated():
+    """Anti-windup at the limit: an output of exactly the rating does not integrate the error.
+    2 x 2 cells at 21 °C, set point 20 °C, 3600 m³/h (1 m³/s), 1 s steps (the step cap 0.5 V / (Q dt) = 6
+    does not bind), gain 1: u = -rho c_p W exactly."""
+    geo = cl.HallGeometry(floor=rect(2.0, 2.0), height=3.0)
+    kw = _exactly(cl.RHO_CP, lambda x: 1.0 * x * 1e3)
+    s = sealed(hvac_setpoint_c=20.0, hvac_supply_m3_h=3600.0, hvac_gain=0.0, hvac_sensible_kw=kw,
+               hvac_latent_kg_h=100.0)
+    model = cl.build_model(geo, s, cell_m=1.0, dt_s=1.0)
+    new = cl.step(model, cl.initial_state(model, 21.0, 50.0), hvac_on())
+    assert new.hvac_i_t == 0.0
+    # a hair more capacity and it integrates: the case above is at the limit, not beyond it
+    above = cl.build_model(geo, replace(s, hvac_sensible_kw=float(np.nextafter(kw, np.inf))), cell_m=1.0, dt_s=1.0)
+    assert cl.step(above, cl.initial_state(above, 21.0, 50.0), hvac_on()).hvac_i_t == -1.0
+    # the same for the vapour: a latent rating of exactly the demand
+    state = cl.initial_state(model, 20.0, 60.0)
+    e_w = float(vapour_density(20.0, 50.0)) - float(np.dot(state.w, model.rates["mean_weights"]))
+    kg_h = _exactly(abs(e_w), lambda x: 1.0 * x * 1e3 / 3600.0)
+    model = cl.build_model(geo, sealed(hvac_setpoint_c=20.0, hvac_supply_m3_h=3600.0, hvac_gain=0.0,
+                                       hvac_latent_kg_h=kg_h), cell_m=1.0, dt_s=1.0)
+    new = cl.step(model, cl.initial_state(model, 20.0, 60.0), hvac_on())
+    assert new.hvac_i_w == 0.0 and new.hvac_i_t == 0.0
+    above = cl.build_model(geo, replace(model.settings, hvac_latent_kg_h=float(np.nextafter(kg_h, np.inf))),
+                           cell_m=1.0, dt_s=1.0)
+    assert cl.step(above, cl.initial_state(above, 20.0, 60.0), hvac_on()).hvac_i_w == pytest.approx(e_w, rel=1e-12)
+
+
+@pytest.mark.parametrize("dt, every", [(240.0, 2), (1440.0, 2)])
+def test_default_intervals_are_rounded_to_whole_steps(dt, every):
+    """600 s at 240 s steps is 2.5 steps, 3600 s at 1440 s steps too: both round to 2 (half to even)."""
+    model = cl.build_model(cl.HallGeometry(floor=rect(2.0, 2.0), height=3.0), SEALED, cell_m=1.0, dt_s=dt)
+    still = cl.Forcing(t_out_c=20.0, rh_out=50.0, hvac_on=False)
+    res, _ = cl.simulate(model, cl.initial_state(model, 20.0, 50.0), lambda t: still, 12 * dt)
+    times = res.times_s if dt == 240.0 else res.snapshot_times_s
+    np.testing.assert_array_equal(times, np.arange(0, 12 * dt + 1, every * dt))

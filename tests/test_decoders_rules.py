@@ -470,3 +470,143 @@ def test_ha_discovery_state_values() -> None:
 ])
 def test_hall_from_topic(topic: str, hall: str) -> None:
     assert native.hall_from_topic(topic) == hall
+
+
+# ---------------------------------------------------------------------- shared checks (message.py)
+
+
+def _native(payload: str | bytes, topic: str = "relic-twin/h/S1", hint: str | None = None) -> Decoded:
+    return decode("native", topic, payload if isinstance(payload, bytes) else payload.encode(), NOW, hint)
+
+
+def test_epoch_milliseconds_start_above_1e11() -> None:
+    """1e11 s (year 5138) is still seconds, and too far ahead; above it the figure is milliseconds."""
+    assert _reasons(_native('{"time": 100000000000, "temperature": 21}')) == [
+        "time 5138-11-16T09:46:40+00:00 is more than 1 day after the message arrived (2026-11-25T14:00:05+00:00)"
+        " | 时间 5138-11-16T09:46:40+00:00 比报文到达时间（2026-11-25T14:00:05+00:00）晚一天以上"]
+    assert _native('{"time": 1795615200001, "temperature": 21}').readings[0].time == \
+        datetime(2026, 11, 25, 14, 0, 0, 1000, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("time", "ok"), [
+    ('"2026-11-26T14:00:05Z"', True), ('"2026-11-26T14:00:06Z"', False),  # exactly one day ahead is allowed
+    ('"2000-01-01T00:00:00Z"', True), ('"1999-12-31T23:59:59Z"', False),  # 2000-01-01 itself is allowed
+    ('"2000-01-01T08:00:00+08:00"', True),
+])
+def test_time_limits_are_inclusive(time: str, ok: bool) -> None:
+    for payload in (f'{{"time": {time}, "temperature": 21}}', f'{{"time": {time}, "temperature": 21, "battery": 5}}'):
+        d = _native(payload)  # the second one takes the full path (status keys)
+        assert (len(d.readings) == 1 and d.rejections == []) is ok, _reasons(d)
+
+
+def test_long_values_are_cut_in_reasons() -> None:
+    text = "2026-11-25T14:00:00+08:00 with a very long tail that keeps going on and on"
+    assert _reasons(_native(f'{{"time": "{text}", "temperature": 21}}')) == [
+        f"time {text[:59] + '…'!r} is neither ISO 8601 nor epoch seconds"
+        f" | 时间 {text[:59] + '…'!r} 既不是 ISO 8601 也不是纪元秒"]
+    assert english(_reasons(_native('{"temperature": 1' + "0" * 400 + "}"))[0]) == \
+        "temperature: a huge integer is not a finite number"
+    assert english(_reasons(_native('{"time": 1' + "0" * 400 + ', "temperature": 1}'))[0]) == \
+        f"time {'1' + '0' * 38 + '…'!r} is neither ISO 8601 nor epoch seconds"
+
+
+def test_sensor_ids() -> None:
+    assert _native('{"sensor": "  S2 ", "temperature": 21}').readings[0].sensor == "S2"
+    longest = "s" * 128
+    assert _native(f'{{"sensor": "{longest}", "temperature": 21}}').readings[0].sensor == longest
+    (reason,) = _reasons(_native(f'{{"sensor": "{longest}s", "temperature": 21}}'))
+    shown = repr(longest + "s")[:39] + "…"
+    assert english(reason) == f"sensor id {shown!r} is not a non-empty string of at most 128 characters"
+    assert english(_reasons(_native('{"sensor": "  ", "temperature": 21}'))[0]) == \
+        "sensor id \"'  '\" is not a non-empty string of at most 128 characters"
+
+
+def test_payload_text_checks() -> None:
+    assert _values(_native(b'\xef\xbb\xbf{"temperature": 21}')) == [("S1", "temperature", 21.0, "°C")]  # a BOM
+    assert _reasons(_native(b'{"temperature": \xff}')) == [
+        "payload is not UTF-8 text (bad byte at 16) | 报文不是 UTF-8 文本（第 16 字节无效）"]
+    assert _reasons(_native(b"[1]")) == ["payload is a JSON list, expected an object | 报文是 JSON list，应为对象"]
+    err = "Expecting property name enclosed in double quotes: line 1 c…"  # the parser's words, cut to 60
+    assert _reasons(_native(b"{")) == [f"payload is not valid JSON ({err}) | 报文不是有效的 JSON（{err}）"]
+    assert english(_reasons(_native(b"x" * 65537))[0]) == "payload is 65537 bytes, more than the 65536-byte limit"
+    assert _native(b'{"temperature": 21, "pad": "' + b"x" * (65536 - 32) + b'"}').rejections[0].reason.startswith(
+        "key 'pad'")  # 65 536 bytes is still read
+    assert _reasons(_native('{"temperature": 21, "temperature": 22}')) == [
+        "key 'temperature' appears more than once in one object | 键 'temperature' 在同一对象中出现多次"]
+
+
+def test_values_and_units() -> None:
+    assert _reasons(_native('{"temperature": null}')) == ["temperature: None is not a number | temperature：None 不是数值"]
+    assert _reasons(_native('{"temperature": [1]}')) == ["temperature: '[1]' is not a number | temperature：'[1]' 不是数值"]
+    assert _reasons(_native('{"temperature": "warm"}')) == [
+        "temperature: 'warm' is not a number | temperature：'warm' 不是数值"]
+    assert _reasons(_native('{"temperature": 21, "units": {"temperature": 5}}')) == [
+        "temperature: unit '5' is not known for temperature (known: °c, c, degc, cel, celsius, °f, f, degf, fahrenheit,"
+        " k, kelvin) | temperature：单位 '5' 不适用于 temperature（已知：°c, c, degc, cel, celsius, °f, f, degf,"
+        " fahrenheit, k, kelvin）"]
+    assert _values(_native('{"temperature": -40, "relative_humidity": 100}')) == [
+        ("S1", "temperature", -40.0, "°C"), ("S1", "relative_humidity", 100.0, "%RH")]  # the limits are in range
+
+
+def test_uv_irradiance_is_paired_with_the_illuminance_of_its_sensor_and_time() -> None:
+    d = decode("tasmota", "tele/t/SENSOR", b'{"BH1750": {"Illuminance": 200}, "VEML6070": {"UvPower": 0.0045}}', NOW)
+    assert _values(d) == [("t", "illuminance", 200.0, "lx"), ("t", "uv", pytest.approx(22.5), "µW/lm")]
+    d = decode("tasmota", "tele/t/SENSOR", b'{"BH1750": {"Illuminance": 0}, "VEML6070": {"UvPower": 0.0045}}', NOW)
+    assert _reasons(d) == ["VEML6070.UvPower: UV irradiance in W/m2 needs an illuminance in the same message to give"
+                           " µW/lm | VEML6070.UvPower：以 W/m2 表示的紫外辐照度需要同一报文中的照度才能换算为 µW/lm"]
+    d = _native('{"uv": 0.0045, "illuminance": 150, "units": {"uv": "W/m2"}}')
+    assert _values(d) == [("S1", "illuminance", 150.0, "lx"), ("S1", "uv", pytest.approx(30.0), "µW/lm")]
+    d = _native('{"uv": 1, "illuminance": 1, "units": {"uv": "W/m2"}}')  # 1e6 µW/lm: outside the range
+    assert english(_reasons(d)[0]).startswith("uv: 1e+06 µW/lm is outside the physical range of uv")
+
+
+def test_nothing_known_names_the_keys() -> None:
+    d = decode("zigbee2mqtt", "zigbee2mqtt/x", b"{}", NOW)
+    assert _reasons(d) == ["message holds no known quantity (keys: none) | 报文不含任何已知的量（键：none）"]
+    assert _reasons(_native("{}")) == ["message holds no known quantity (keys: none) | 报文不含任何已知的量（键：none）"]
+    assert _reasons(_native('{"sensor": "S1", "time": null}')) == [
+        "message holds no known quantity (keys: sensor, time) | 报文不含任何已知的量（键：sensor, time）"]
+
+
+# ---------------------------------------------------------------------- the native fast path
+
+
+FAST_TAKES = [
+    ('{"time": 1795615200, "temperature": 20.5}', None),
+    ('{"time": 1795615200000, "temperature": 20}', None),
+    ('{"time": "2026-11-25T22:00:00+08:00", "co2": 420, "relative_humidity": 0}', None),
+    ('{"time": "2026-11-26T14:00:05Z", "temperature": -40}', None),  # exactly one day ahead; the low limit
+    ('{"time": "2000-01-01T00:00:00Z", "temperature": 85}', None),  # the earliest time; the high limit
+    ('{"temperature": 20.5}', None), ('{"time": null, "temperature": 20.5}', None),
+    ('{"sensor": " S09 ", "temperature": 1}', None),
+]
+
+
+@pytest.mark.parametrize(("payload", "hint"), [*FAST_TAKES, ('{"temperature": 1}', "HINT")])
+def test_the_fast_path_takes_each_well_formed_message(payload: str, hint: str | None,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    topic = "elsewhere/x" if hint else "relic-twin/h/S01"
+    fast = native._decode_fast(topic, payload.encode(), NOW, hint)
+    with monkeypatch.context() as m:
+        m.setattr(native, "_decode_fast", lambda *_: None)
+        full = native.decode(topic, payload.encode(), NOW, hint)
+    assert fast is not None and fast == full and full.rejections == []
+    assert all(type(r.value) is float for r in fast.readings)
+
+
+@pytest.mark.parametrize(("topic", "payload", "hint"), [
+    ("relic-twin/h/S01", '{"time": "2026-11-26T14:00:06Z", "temperature": 1}', None),
+    ("relic-twin/h/S01", '{"time": "1999-12-31T23:59:59Z", "temperature": 1}', None),
+    ("relic-twin/h/S01", '{"temperature": 1, "units": {}}', None),
+    ("relic-twin/h/S01", '{"temperature": 1, "battery": 5}', None),
+    ("relic-twin/h/S01", '{"temperature": 85.0001}', None), ("relic-twin/h/S01", '{"temperature": -40.0001}', None),
+    ("relic-twin/h/S01", '{"temperature": true}', None), ("relic-twin/h/S01", '{"temperature": "1"}', None),
+    ("relic-twin/h/S01", '{"sensor": "S01"}', None), ("relic-twin/h/S01", '{"frob": 1}', None),
+    ("relic-twin/h/S01", ' {"temperature": 1}', None), ("relic-twin/h/S01", '[{"temperature": 1}]', None),
+    ("relic-twin/h/ ", '{"temperature": 1}', "HINT"), ("elsewhere/x", '{"temperature": 1}', None),
+    ("elsewhere/x", '{"temperature": 1}', ""), ("relic-twin/h/S01", '{"sensor": 5, "temperature": 1}', None),
+    ("relic-twin/h/S01", '{"time": "noon", "temperature": 1}', None),
+])
+def test_the_fast_path_steps_aside_for_anything_else(topic: str, payload: str, hint: str | None) -> None:
+    assert native._decode_fast(topic, payload.encode(), NOW, hint) is None
+    assert native._decode_fast(topic, b'{"temperature": 1}' + b" " * 65536, NOW, hint) is None  # too large

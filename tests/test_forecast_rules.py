@@ -214,3 +214,20 @@ def test_model_is_the_most_used_candidate_ties_to_the_later_lead():
     b = ForecastBatch(np.zeros((2, 3)), np.ones((2, 3)), np.full((2, 3), 2.0), 0.8, np.array([["x"] * 3, ["y"] * 3]))
     one = b[1]
     assert one.models == ("y",) * 3 and one.level == 0.8 and one.upper.tolist() == [2.0] * 3
+
+
+def test_a_sensor_without_readings_does_not_change_the_others():
+    """A dead sensor (all NaN) batched with a live one of a similar history length: the live one's
+    forecast is the one it gets alone (it was scored over the dead row's 400 columns, band off by 0.27)."""
+    live = daily(4, seed=8)
+    rows = np.full((2, 400), np.nan)
+    rows[0, -live.size:] = live
+    b = forecast_many(rows, STEP, 8)
+    same(b[0], forecast(live, STEP, 8))
+    assert b[1].models == ("none",) * 8 and np.isnan(b[1].mean).all()
+
+
+def test_values_must_be_one_dimensional_for_one_sensor():
+    with pytest.raises(ValueError, match=r"^values must be 1-D; use forecast_many for many sensors$"):
+        forecast(np.zeros((2, 5)), STEP, 4)
+    assert forecast([20, 21, 22, 21], STEP, 2).mean.dtype == np.float64  # integers are read as floats

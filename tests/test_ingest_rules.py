@@ -70,7 +70,8 @@ def test_device_status_is_reported_with_its_hall(store: Store) -> None:
                     ("plug", {"availability": "online", "sensor": "plug"})]  # no hall known: none added
 
 
-def test_a_status_naming_its_hall_keeps_it_and_a_failing_callback_stops_nothing(store: Store) -> None:
+def test_a_status_naming_its_hall_keeps_it_and_a_failing_callback_stops_nothing(
+        store: Store, caplog: pytest.LogCaptureFixture) -> None:
     events: list = []
     seen: list[tuple[str, dict]] = []
 
@@ -96,6 +97,8 @@ def test_a_status_naming_its_hall_keeps_it_and_a_failing_callback_stops_nothing(
     ing.stop()
     assert seen == [("S01", {"sensor": "S01", "hall": "h"}), ("S02", {"sensor": "S02", "hall": "own"}),
                     ("S04", {"sensor": "S04", "hall": "h"})]
+    (failed,) = [r for r in caplog.records if r.name == "bridge.ingest.ingestor"]
+    assert failed.getMessage() == "on_status callback failed | 回调出错" and failed.exc_info is not None
     assert [e for e in events if e[0] == "ack"] == [("ack", 1), ("ack", 2), ("ack", 3), ("ack", 9)]
 
 
@@ -218,7 +221,8 @@ def test_unsubscribe_drops_a_filter_the_session_holds(mosquitto_broker: Mosquitt
             ing.stop()
 
 
-def test_after_commit_follows_each_committed_batch_and_its_failure_stops_nothing(store: Store) -> None:
+def test_after_commit_follows_each_committed_batch_and_its_failure_stops_nothing(
+        store: Store, caplog: pytest.LogCaptureFixture) -> None:
     events: list = []
     calls: list[int] = []
 
@@ -236,6 +240,39 @@ def test_after_commit_follows_each_committed_batch_and_its_failure_stops_nothing
     assert ing.drain(5)
     ing.stop()
     assert calls == [2, 3]  # once per batch, after its acks; the first one's failure did not stop the second
+    (failed,) = [r for r in caplog.records if r.name == "bridge.ingest.ingestor"]
+    assert failed.getMessage() == "after_commit callback failed | 提交后回调出错" and failed.exc_info is not None
     assert ing.stats.batches == 2 and store.count_readings() == 3
     with pytest.raises(ValueError, match="plain ingest"):
         Ingestor(store, ("127.0.0.1", 1), [], after_commit=after_commit, settings=IngestSettings(store_process=True))
+
+
+class _SilentBroker:
+    """A client stand-in whose UNSUBSCRIBE goes out (or not) but whose UNSUBACK never comes back."""
+
+    def __init__(self, result: int) -> None:
+        self.result = result
+        self.sent: list[list[str]] = []
+
+    def unsubscribe(self, topics: list[str]) -> tuple[int, int]:
+        self.sent.append(topics)
+        return self.result, 41
+
+
+def test_unsubscribe_without_an_answer(store: Store) -> None:
+    """Not sent (no connection): False at once; sent but never confirmed: False after timeout_s."""
+    import paho.mqtt.client as mqtt
+
+    ing = Ingestor(store, ("127.0.0.1", 1), [Subscription("relic-twin/#", "native")])
+    ing._client = _SilentBroker(mqtt.MQTT_ERR_NO_CONN)  # type: ignore[assignment]
+    assert ing.unsubscribe(["relic-twin/#"], timeout_s=5) is False
+    ing._client = silent = _SilentBroker(mqtt.MQTT_ERR_SUCCESS)  # type: ignore[assignment]
+    answer: list[bool] = []
+    waiting = threading.Thread(target=lambda: answer.append(ing.unsubscribe(("relic-twin/#",), timeout_s=0.3)))
+    t0 = time.monotonic()
+    waiting.start()
+    waiting.join(10)
+    assert answer == [False] and 0.25 < time.monotonic() - t0 < 5
+    assert silent.sent == [["relic-twin/#"]]
+    ing._on_unsubscribe(None, None, 41)  # the UNSUBACK of message 41 arrives: now confirmed
+    assert ing.unsubscribe(["relic-twin/#"], timeout_s=0.3) is True
