@@ -241,3 +241,33 @@ def test_candidate_names_persistence_first_then_halves_of_the_winners_tried():
     assert all_names(ForecastSettings(candidates=("holt",), halves=False)) == ("persistence", "holt")
     names = all_names(ForecastSettings())
     assert names[0] == "persistence" and {n[5:] for n in names if n.startswith("half:")} == set(HALVES)
+
+
+@pytest.mark.parametrize("level, widen", [(0.9, False), (0.5, False), (0.95, True)])
+def test_persistence_band_is_read_off_its_own_backtest_errors(level, widen):
+    """Persistence alone, no smoothing over leads: the band at lead k is the last reading plus the
+    running extreme over leads of the conformal quantiles of y[o + k] - y[o] over the backtest origins o
+    whose window has closed (o + k <= now), never narrower than half the grid step; widened (if so set)
+    by t_(n-1) sqrt(1 + 1/n) / z, n = the independent windows: the origins' span / k, at most the
+    windows scored."""
+    from simulation.forecast_prep import resolution
+
+    rng = np.random.default_rng(12)
+    y = 20.0 + np.cumsum(rng.standard_normal(3 * DAY)) * 0.1
+    t, h = y.size, 12
+    s = ForecastSettings(candidates=("persistence",), halves=False, smooth_leads=0.0, widen_band=widen)
+    fc = forecast(y, STEP, h, level=level, settings=s)
+    o = _origins(t, STEP, s.max_origins)
+    a = 1.0 - level
+    lo, hi = [], []
+    for k in range(1, h + 1):
+        e = y[o[o + k <= t - 1] + k] - y[o[o + k <= t - 1]]
+        m = e.size
+        n = max(min((min(o[-1], t - 1 - k) - o[0] + 1) / k, m), 1.0)
+        g = stdtrit(n - 1, 1 - a / 2) * np.sqrt(1 + 1 / n) / ndtri(1 - a / 2) if widen else 1.0
+        lo.append(min(g * np.quantile(e, 0.5 + (a / 2 - 0.5) * (m + 1) / m), 0.0))
+        hi.append(max(g * np.quantile(e, 0.5 + (0.5 - a / 2) * (m + 1) / m), 0.0))
+    floor = 0.5 * resolution(y[None, :])[0]
+    np.testing.assert_allclose(fc.upper, y[-1] + np.maximum(np.maximum.accumulate(hi), floor), atol=2e-5)
+    np.testing.assert_allclose(fc.lower, y[-1] + np.minimum(np.minimum.accumulate(lo), -floor), atol=2e-5)
+    assert fc.mean.tolist() == [y[-1]] * h

@@ -222,6 +222,8 @@ EQUIVALENT: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
     (("calibration",), r"zip\(names, \(float\(v\) for v in x\), strict=True\)",
      r"zip\(names, \(float\(v\) for v in x\), (strict=False|strict=None)?\)",
      "the optimiser's x has one value per name"),
+    (("forecast",), r"^y32 = y\.astype\(np\.float32\)", r"^y32 = y\.astype\(None\)",
+     "the backtest scored in double instead of single precision: the same forecast to float32 rounding"),
     (("api_roles",), *_same('auth = request.headers.get("authorization", "")',
                             'auth = request.headers.get("authorization", "XXXX")'),
      "without the header, any default without a space before a token reads as no bearer token"),
