@@ -271,3 +271,16 @@ def test_persistence_band_is_read_off_its_own_backtest_errors(level, widen):
     np.testing.assert_allclose(fc.upper, y[-1] + np.maximum(np.maximum.accumulate(hi), floor), atol=2e-5)
     np.testing.assert_allclose(fc.lower, y[-1] + np.minimum(np.minimum.accumulate(lo), -floor), atol=2e-5)
     assert fc.mean.tolist() == [y[-1]] * h
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_a_cycle_that_stopped_halfway_is_not_forecast(seed):
+    """12 days whose 1 K daily swing stops after day 6 (a case closed, a heater switched off): the
+    seasonal candidate wins the backtest overall on the first half's luck; it must win in each part of
+    the backtest (parts = 2), so it is not used. Counting the backtest as one part, it would be."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(12 * DAY) / DAY
+    y = 20 + np.where(t < 6, np.sin(2 * np.pi * t), 0.0) + np.cumsum(rng.standard_normal(t.size)) * 0.01
+    y += 0.02 * rng.standard_normal(t.size)
+    assert "seasonal_naive" in forecast(y, STEP, 48, settings=ForecastSettings(parts=1)).models
+    assert "seasonal_naive" not in forecast(y, STEP, 48).models
