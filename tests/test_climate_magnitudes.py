@@ -514,3 +514,18 @@ def test_buffer_holds_the_air_between_dry_and_saturated(fill, eq):
     k = 3e-3 / 3.0
     new = cl.step(model, state, cl.Forcing(t_out_c=20.0, rh_out=50.0, hvac_on=False))
     assert new.w[0] == pytest.approx((w0 + 10.0 * k * eq * w_sat) / (1.0 + 10.0 * k), rel=1e-9)
+
+
+def test_visitors_warm_their_zone_with_their_ashrae_heat():
+    """20 visitors in the west half: 20 x 75 W sensible and 20 x 55 W / 2.45 MJ/kg of water, into the
+    west half's cells only (mixing 1e-4 m²/s: the east half does not feel it within a 10 s step)."""
+    geo = cl.HallGeometry(floor=rect(8.0, 4.0), height=3.0, zones=(cl.ZoneSpec("west", rect(4.0, 4.0)),))
+    model = cl.build_model(geo, sealed(eddy_diffusivity_m2_s=1e-4), cell_m=1.0, dt_s=10.0)
+    state = cl.initial_state(model, 20.0, 50.0)
+    new, h, w = one_step(model, state, cl.Forcing(t_out_c=20.0, rh_out=50.0, hvac_on=False,
+                                                  people=(("west", 20.0),)))
+    assert h == pytest.approx(20 * 75.0, rel=1e-9) and w == pytest.approx(20 * 55.0 / 2.45e6 * 1e3, rel=1e-9)
+    x = model.grid.centres[:, 0]
+    rise = 20 * 75.0 * 10.0 / (cl.RHO_CP * 48.0)  # 16 m² x 3 m of west air
+    assert new.t[x < 3.0].mean() == pytest.approx(20.0 + rise, rel=1e-3)
+    assert np.all(np.abs(new.t[x > 5.0] - 20.0) < 1e-4)
