@@ -183,6 +183,16 @@ EQUIVALENT: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
     (("decoders",), *_same('path = tuple(a or b for a, b in _PATH.findall(match.group(2) or ""))',
                            'path = tuple(a or b for a, b in _PATH.findall(match.group(2) or "XXXX"))'),
      "ha_discovery: a path step starts with '.' or '[', so 'XXXX' holds none, as '' does"),
+    (("decoders",), *_same('json.dumps(body, ensure_ascii=False).encode("utf-8")))',
+                           'json.dumps(body, ensure_ascii=False).encode("UTF-8")))'),
+     "native.encode: codec names are matched without case"),
+    (("decoders",), *_same("if len(_TOPIC_SENSORS) >= _TOPIC_CACHE_MAX:", "if len(_TOPIC_SENSORS) > _TOPIC_CACHE_MAX:"),
+     "native: the bound of a cache of checked topic sensors, one entry more; every lookup gives the same id"),
+    (("decoders",), r'^self\.reject\(why\("no_quantity", keys=_short\(", "\.join\(map\(str, keys\)\) or "none", 120\)\)\)$',
+     r'^self\.reject\(why\("no_quantity", keys=_short\(", "\.join\(map\(str, keys\)\) or "none", (121)?\)\)\)$',
+     "native: a message reaches nothing_known with meta keys only (sensor, time, units: 19 characters; "
+     "any other key gave a reading, a rejection, a status or a pending UV), so the 120-character cut "
+     "(or 121, or the default 60) never applies"),
     (("ingestor",), *_same("status = p.decoded.status if p.decoded is not None else None",
                            "status = p.decoded.status if (p.decoded is not None) or True else None"),
      "every message of a batch is decoded before its status is reported (only the store process leaves "
