@@ -276,3 +276,25 @@ def test_unsubscribe_without_an_answer(store: Store) -> None:
     assert silent.sent == [["relic-twin/#"]]
     ing._on_unsubscribe(None, None, 41)  # the UNSUBACK of message 41 arrives: now confirmed
     assert ing.unsubscribe(["relic-twin/#"], timeout_s=0.3) is True
+
+
+def test_the_store_process_decodes_each_message_by_its_own_subscription(store: Store) -> None:
+    """The store process gets each message's subscription by its index: a format the topic cannot tell
+    (a Tasmota FullTopic without prefix), a sensor the topic does not name, or none (format detected)."""
+    events: list = []
+    seen: list[Reading] = []
+    subs = [Subscription("kidsbedmain/#", "tasmota"), Subscription("lab/#", "native", sensor="S9")]
+    ing = Ingestor(store, ("127.0.0.1", 1), subs, on_stored=seen.extend, clock=lambda: NOW,
+                   settings=IngestSettings(store_process=True, linger_s=0.3))
+    ing._client = FakeClient(events)  # type: ignore[assignment]
+    ing._writer = threading.Thread(target=ing._run_writer, daemon=True)
+    ing._writer.start()
+    try:
+        ing._on_message(None, None, message(1, "kidsbedmain/SENSOR", {"SHT3X": {"Temperature": 21}}))
+        ing._on_message(None, None, message(2, "lab/probe", {"temperature": 20}))
+        ing._on_message(None, None, message(3, "tele/plug/SENSOR", {"SHT3X": {"Temperature": 19}}))  # none matches
+        assert ing.drain(30)
+    finally:
+        ing.stop()
+    assert sorted((r.sensor, r.value) for r in seen) == [("S9", 20.0), ("kidsbedmain", 21.0), ("plug", 19.0)]
+    assert store.quarantine() == [] and [e for e in events if e[0] == "ack"] == [("ack", 1), ("ack", 2), ("ack", 3)]

@@ -193,6 +193,10 @@ EQUIVALENT: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
      "native: a message reaches nothing_known with meta keys only (sensor, time, units: 19 characters; "
      "any other key gave a reading, a rejection, a status or a pending UV), so the 120-character cut "
      "(or 121, or the default 60) never applies"),
+    (("ingestor",), *_same(
+        "items = [(self._sub_index.get(id(p.subscription), -1), p.topic, p.payload, p.received_at, p.hall, p.site)",
+        "items = [(self._sub_index.get(id(p.subscription), -2), p.topic, p.payload, p.received_at, p.hall, p.site)"),
+     "the store process reads any negative index as 'no subscription' (i >= 0 else None)"),
     (("ingestor",), *_same("status = p.decoded.status if p.decoded is not None else None",
                            "status = p.decoded.status if (p.decoded is not None) or True else None"),
      "every message of a batch is decoded before its status is reported (only the store process leaves "
