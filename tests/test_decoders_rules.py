@@ -666,3 +666,39 @@ def test_encoders_write_the_documented_forms() -> None:
     assert ha_discovery.encode_config(named) == (
         b'{"device_class": "humidity", "state_topic": "s/S7", "unique_id": "S7_relative_humidity",'
         b' "device": {"identifiers": ["S7"], "name": "S7"}, "name": "Case 3 air"}')
+
+
+def test_native_strict_keys_units_and_status() -> None:
+    key = "f" * 70
+    known = "temperature, relative_humidity, illuminance, uv, colour_temperature, co2, so2, nox, pm2_5, pm10, voc, " \
+            "vibration, tilt, strain"
+    d = _native(f'{{"temperature": 21, "{key}": 1, "battery": "80", "units": {{"{key}": "x"}}}}')
+    assert _values(d) == [("S1", "temperature", 21.0, "°C")] and d.status == {}
+    assert _reasons(d) == [
+        f"key {'units.' + key[:54]!r} is not a quantity name (known: {known})"
+        f" | 键 {'units.' + key[:54]!r} 不是已知的量（已知：{known}）",
+        f"key {key[:60]!r} is not a quantity name (known: {known}) | 键 {key[:60]!r} 不是已知的量（已知：{known}）",
+        "battery: the number is sent as the string '80'; send a JSON number"
+        " | battery：数值以字符串 '80' 发送，应发送 JSON 数值"]
+    assert _reasons(_native('{"temperature": 21, "units": ["K"]}')) == ["units: must be an object | units：必须是对象"]
+
+
+def test_readings_are_on_utc_whatever_the_local_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        for payload in ('{"temperature": 21}', '{"temperature": 21, "battery": 5}'):  # fast and full path
+            (r,) = _native(payload).readings
+            assert r.time == NOW and r.time.tzinfo is UTC
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_the_fast_path_takes_a_payload_of_exactly_the_limit() -> None:
+    body = b'{"temperature": 21}'
+    payload = body[:-1] + b" " * (65536 - len(body)) + b"}"
+    assert len(payload) == 65536
+    assert _values(native._decode_fast("relic-twin/h/S1", payload, NOW, None)) == [("S1", "temperature", 21.0, "°C")]
