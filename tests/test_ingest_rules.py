@@ -294,10 +294,15 @@ def test_the_store_process_decodes_each_message_by_its_own_subscription(store: S
         ing._on_message(None, None, message(2, "lab/probe", {"temperature": 20}))
         ing._on_message(None, None, message(3, "tele/plug/SENSOR", {"SHT3X": {"Temperature": 19}}))  # none matches
         assert ing.drain(30)
+        assert sorted((r.sensor, r.value) for r in seen) == [("S9", 20.0), ("kidsbedmain", 21.0), ("plug", 19.0)]
+        assert store.quarantine() == [] and [e[1] for e in events if e[0] == "ack"] == [1, 2, 3]
+        for first in (4, 6):  # two more batches: a redelivery and a bad payload each
+            ing._on_message(None, None, message(first, "kidsbedmain/SENSOR", {"SHT3X": {"Temperature": 21}}))
+            ing._on_message(None, None, message(first + 1, "lab/probe", b"{bad"))
+            assert ing.drain(30)
     finally:
         ing.stop()
-    assert sorted((r.sensor, r.value) for r in seen) == [("S9", 20.0), ("kidsbedmain", 21.0), ("plug", 19.0)]
-    assert store.quarantine() == [] and [e for e in events if e[0] == "ack"] == [("ack", 1), ("ack", 2), ("ack", 3)]
+    assert (ing.stats.stored, ing.stats.duplicates, ing.stats.rejections) == (3, 2, 2)
 
 
 # ---------------------------------------------------------------------- acknowledgements and batches
@@ -402,3 +407,33 @@ def test_topic_to_subscription(store: Store, monkeypatch: pytest.MonkeyPatch) ->
     assert len(ing._by_topic) == 5
     ing._subscription_for("zigbee2mqtt/case_4")  # full: emptied, then this one kept
     assert list(ing._by_topic) == ["zigbee2mqtt/case_4"]
+
+
+# ---------------------------------------------------------------------- what a batch becomes
+
+
+def test_a_batch_gets_its_calibrations_after_governance_and_keeps_both_kinds_of_rejection(store: Store) -> None:
+    """Decoder rejections and governance refusals go to quarantine together; kept readings are calibrated
+    (the raw value kept); a topic no subscription matches is decoded by its detected format."""
+    from bridge.ingest.calibration import Calibrations, set_calibration
+    from bridge.readings import Rejection
+
+    set_calibration(store, "S01", "temperature", offset=0.5, at=datetime(2025, 1, 1, tzinfo=UTC))
+    events: list = []
+
+    def govern(readings):
+        return [r for r in readings if r.value < 30], [Rejection(f"governance:{r.sensor}", b"", NOW, "too warm")
+                                                      for r in readings if r.value >= 30]
+
+    seen: list[Reading] = []
+    ing = _offline(RecordingStore(store, events), events, [Subscription("zigbee2mqtt/#", "zigbee2mqtt")],
+                   govern=govern, calibrations=Calibrations(store), on_stored=seen.extend,
+                   settings=IngestSettings(linger_s=0.3))
+    ing._on_message(None, None, message(1, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
+    ing._on_message(None, None, message(2, "relic-twin/h/S02", {"time": 1767225600, "temperature": 35}))
+    ing._on_message(None, None, message(3, "relic-twin/h/S03", b"{bad"))
+    assert ing.drain(5)
+    ing.stop()
+    assert events[0] == ("commit", 1, 2)
+    assert [(r.sensor, r.hall, r.value, r.raw) for r in seen] == [("S01", "h", 20.5, 20.0)]
+    assert sorted(q.reason for q in store.quarantine())[1] == "too warm"
