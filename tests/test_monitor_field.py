@@ -221,3 +221,27 @@ def test_the_panel_link_asks_the_store_and_draws_the_answer(monitor, store, scen
         assert monitor.field.model(RH).method.endswith("+ offsets")
     finally:
         data.stop()
+
+
+def test_the_site_monitors_field_link_draws_each_halls_choice(monitor, store, scene) -> None:
+    from twin_engine.demo import FieldLink
+
+    fill(store, scene, hours=96)
+    link = FieldLink(monitor, lambda q: field_choice(store, scene, q))
+    try:
+        link.settle()
+        assert monitor.field.model(RH).method.endswith("+ offsets")
+    finally:
+        link.stop()
+
+    def broken(q: str) -> dict:
+        raise OSError("disk gone")
+
+    link = FieldLink(monitor, broken)  # a read that fails draws IDW and the legend says why
+    try:
+        monitor.set_field_choice({"quantity": RH, "method": "IDW", "fallback": None})
+        link.settle()
+        assert monitor.field.model(RH).method == "IDW"
+        assert "could not read: OSError: disk gone" in monitor.field_line()
+    finally:
+        link.stop()

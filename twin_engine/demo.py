@@ -551,6 +551,42 @@ def error_view(err: DataError, quantity: str) -> Any:
     return Details(quantity=quantity, lines=[(err.message["zh-CN"], ""), (err.message["en"], "")])
 
 
+class FieldLink:
+    """The field model alone, for a hall screen without a panel link (the site monitor's halls): asks
+    ``field(quantity)`` off the render thread for the shown quantity (again every
+    :data:`FIELD_REFRESH_S`) and hands the answer to ``set_field_choice``; a failure keeps IDW and
+    says why in the legend. :meth:`poll` runs in the frame task."""
+
+    def __init__(self, monitor: Any, field: FieldFn):
+        def none(*_: Any) -> dict[str, Any]:
+            raise DataError("此处不提供", "not asked here")
+
+        self.monitor = monitor
+        self.data = MonitorData(none, none, field=field).start()
+        self._asked: dict[str, float] = {}
+
+    def poll(self) -> None:
+        m = self.monitor
+        asked = self._asked.get(m.quantity)
+        if asked is None or time.monotonic() - asked > FIELD_REFRESH_S:
+            self._asked[m.quantity] = time.monotonic()
+            self.data.request_field(m.quantity)
+        for what, key, answer in self.data.drain():
+            if what == "field":
+                m.set_field_choice(answer if isinstance(answer, dict)
+                                   else {"quantity": key, "method": "IDW", "fallback": answer.message})
+
+    def settle(self, timeout_s: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        self.poll()
+        while time.monotonic() < deadline and not self.data.idle():
+            time.sleep(0.02)
+        self.poll()
+
+    def stop(self) -> None:
+        self.data.stop()
+
+
 class PanelLink:
     """Connects a :class:`~twin_engine.monitor.MonitorScreen` to a :class:`MonitorData`:
     asks for the selected relic's or sensor's details at the shown moment (the replayed one while
