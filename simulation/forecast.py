@@ -177,8 +177,9 @@ class Forecast:
         """The candidate used at most leads (ties: the later lead's)."""
         if not self.models:
             return "none"
-        names, counts = np.unique(np.array(self.models[::-1]), return_counts=True)
-        return str(names[np.argmax(counts)])
+        names, first, counts = np.unique(np.array(self.models[::-1]), return_index=True, return_counts=True)
+        top = counts == counts.max()
+        return str(names[top][np.argmin(first[top])])  # of the most used, the one at the latest lead
 
 
 @dataclass(frozen=True)
@@ -282,7 +283,9 @@ def _by_history_length(y: np.ndarray) -> list[tuple[np.ndarray, int]]:
     """
     t = y.shape[1]
     valid = np.isfinite(y)
-    first = np.where(valid.any(axis=1), np.argmax(valid, axis=1), 0)
+    # a sensor without any reading is a group of its own (length 1): grouped with live ones it
+    # would stretch their backtest over its whole empty row
+    first = np.where(valid.any(axis=1), np.argmax(valid, axis=1), t - 1)
     length = np.maximum(t - first, 1)
     key = np.ceil(np.log(length) / np.log(1.25) - 1e-9).astype(int)
     out = []
