@@ -21,8 +21,8 @@ import numpy as np
 
 from bridge.config import add_settings_arguments, settings_from_args
 from bridge.errors import RelicTwinError
-from bridge.twin.field_choice import FieldHistoryError, history
-from simulation.field_model import TRAIN_SHARE, choose_field, sensor_offsets
+from bridge.twin.field_choice import STEP_S, FieldHistoryError, history
+from simulation.field_model import MIN_HISTORY_ROWS, TRAIN_SHARE, choose_field, sensor_offsets
 from simulation.paths import scenes_dir
 
 __all__ = ["field_main"]
@@ -93,4 +93,8 @@ def field_main(argv: list[str] | None = None) -> int:
         print(f"    {name:22s} {rmse:8.3f} {unit}   vs mean of the others 相对其余均值 {rmse / anchor:6.2f}{mark}")
     extra = ", ".join(f"{k} {v:g}" for k, v in choice.settings.items())
     print(f"  chosen 选用: {choice.method}" + (f" ({extra})" if extra else ""))
+    complete = int(np.isfinite(values).all(axis=1).sum())
+    if step_s == STEP_S and complete < MIN_HISTORY_ROWS:
+        print(f"  note 注意: {complete} complete rows, the monitor chooses from {MIN_HISTORY_ROWS}: it draws IDW until then "
+              f"/ 完整时段不足 {MIN_HISTORY_ROWS} 个，实时监测在此之前按反距离加权绘制")
     return 0
