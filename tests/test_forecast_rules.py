@@ -231,3 +231,13 @@ def test_values_must_be_one_dimensional_for_one_sensor():
     with pytest.raises(ValueError, match=r"^values must be 1-D; use forecast_many for many sensors$"):
         forecast(np.zeros((2, 5)), STEP, 4)
     assert forecast([20, 21, 22, 21], STEP, 2).mean.dtype == np.float64  # integers are read as floats
+
+
+def test_candidate_names_persistence_first_then_halves_of_the_winners_tried():
+    from simulation.forecast import HALVES, all_names
+
+    s = ForecastSettings(candidates=("profile", "holt", "persistence", "revert_6h"))
+    assert all_names(s) == ("persistence", "profile", "holt", "revert_6h", "half:profile", "half:revert_6h")
+    assert all_names(ForecastSettings(candidates=("holt",), halves=False)) == ("persistence", "holt")
+    names = all_names(ForecastSettings())
+    assert names[0] == "persistence" and {n[5:] for n in names if n.startswith("half:")} == set(HALVES)
