@@ -247,6 +247,8 @@ EQUIVALENT: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
      "a forcing array left whole: the run reads it only up to t_in's (cut) length"),
     (("calibration",), r"x_scale=1\.0,$", r"x_scale=None,$",
      "scipy (1.17) reads x_scale=None as 1.0 for the 'trf' method used with bounds"),
+    (("climate",), r"^hvac_i_t=i_t, hvac_i_w=i_w, w_sat=w_sat\)$", r"^hvac_i_t=i_t, hvac_i_w=i_w, (w_sat=None)?\)$",
+     "the saturation cache not kept: the next step computes vapour_density(t, 100) of the same t again"),
     (("api_roles",), *_same('auth = request.headers.get("authorization", "")',
                             'auth = request.headers.get("authorization", "XXXX")'),
      "without the header, any default without a space before a token reads as no bearer token"),
