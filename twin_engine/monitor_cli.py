@@ -101,7 +101,7 @@ def _site_main(p: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     """``--site``: the site overview and hall switcher (:mod:`twin_engine.site_monitor_cli`)."""
     from bridge.errors import RelicTwinError
     from bridge.site.model import load_site
-    from twin_engine.site_monitor_cli import embedded_site, remote_site, run_site_monitor
+    from twin_engine.site_monitor_cli import embedded_field, embedded_site, remote_field, remote_site, run_site_monitor
 
     headless = args.headless or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     width, height = parse_size(p, args.size)
@@ -119,14 +119,15 @@ def _site_main(p: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from bridge.site.runtime import start_site
 
         runtime = start_site(site, settings, fleet=FleetSettings(speed=args.speed) if args.fleet else None)
-        url, fetch = runtime.feed.url, embedded_site(runtime)
+        url, fetch, field = runtime.feed.url, embedded_site(runtime), embedded_field(runtime)
     else:
-        url, fetch = args.url, remote_site(api_base(args.url, args.api), args.token)
+        base_url = api_base(args.url, args.api)
+        url, fetch, field = args.url, remote_site(base_url, args.token), remote_field(base_url, args.token)
     feed = FeedClient(url, None if runtime is not None else args.token).start()
     try:
         seconds = args.seconds if args.seconds is not None else (30.0 if headless else None)
         return run_site_monitor(site, feed, fetch, headless, seconds, args.every, Path(args.out), args.lang,
-                                (width, height), enter=args.hall)
+                                (width, height), enter=args.hall, fetch_field=field)
     except RuntimeError as exc:  # the overview could not be read
         print(f"relic-twin monitor: {exc}", file=sys.stderr)
         return 1

@@ -214,11 +214,10 @@ class SiteRuntime:
         for hall, es in by_hall.items():
             self.dissemination[hall].on_events(es)
 
-    def adopt_device(self, sensor: str) -> None:
-        """Accept the readings of ``sensor`` (adopted by a person into a zone) in the halls holding that zone."""
-        zone = adopted_devices(self.store).get(sensor)
-        if isinstance(self.ingestor.identity, HallIdentities) and zone is not None:
-            self.ingestor.identity.adopt(sensor, halls_with_zone(self.site, zone))
+    def adopt_device(self, hall: str, sensor: str) -> None:
+        """Accept the readings of ``sensor`` of ``hall`` (adopted by a person into one of its zones) from now on."""
+        if isinstance(self.ingestor.identity, HallIdentities):
+            self.ingestor.identity.adopt(sensor, [hall])
 
     def acknowledge(self, alert_id: str, who: str) -> bool:
         try:
@@ -241,15 +240,10 @@ class SiteRuntime:
         stop_ingest(self.ingestor, self.feed, self.store, self.broker)
 
 
-def halls_with_zone(site: Site, zone: str) -> list[str]:
-    """The halls of ``site`` that have a zone ``zone`` (zone ids need only be unique within a hall)."""
-    return [h.id for h in site.halls if any(z.id == zone for z in h.scene.zones)]
-
-
-def site_identity(site: Site, adopted: Mapping[str, str]) -> HallIdentities:
-    """Each hall's device identity from its scene, with the devices adopted into its zones (``{sensor: zone}``)."""
-    return HallIdentities({h.id: DeviceIdentity.from_scene(h.scene.sensors, [s for s, z in adopted.items()
-                                                                             if h.id in halls_with_zone(site, z)])
+def site_identity(site: Site, adopted: Mapping[tuple[str, str], str]) -> HallIdentities:
+    """Each hall's device identity from its scene, with the devices adopted into it (``{(hall, sensor): zone}``)."""
+    return HallIdentities({h.id: DeviceIdentity.from_scene(h.scene.sensors, [s for hall, s in adopted if hall == h.id],
+                                                           hall=h.id)
                            for h in site.halls})
 
 
