@@ -40,7 +40,7 @@ from bridge.site.overview import site_overview
 from bridge.store import service_queries as q
 from bridge.twin.live import iso
 from simulation.quantities import QUANTITIES
-from simulation.ranking import rank
+from simulation.ranking import TIER_RANK, rank
 
 router = APIRouter(tags=["hub"])
 
@@ -66,8 +66,11 @@ def sites(*, by: Literal["risk", "time_in_range"] = "risk", svc: Svc, claims: Ca
     for site_id, site in sorted((svc.sites or {}).items()):
         if claims.sees(site_id):
             o = site_overview(svc.store, site, now, site_key=site_id, by=by)
+            worst = [h["worst_relic"] for h in o["halls"] if h.get("worst_relic")]
+            worst.sort(key=lambda w: TIER_RANK.get(str(w.get("tier")), 0), reverse=True)
             rows.append({k: o[k] for k in ("site", "name", "tier", "open_alerts", "sensors", "sensors_offline",
-                                           "time_in_range")} | {"halls": len(o["halls"])})
+                                           "time_in_range")} | {"halls": len(o["halls"]),
+                                                                "worst_relic": worst[0] if worst else None})
     return list(rank(rows, by))
 
 
