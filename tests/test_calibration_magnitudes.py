@@ -130,6 +130,10 @@ def test_fit_starts_inside_its_bounds_and_returns_a_bounded_value():
     lo, hi = ca.BOUNDS["infiltration_ach"]
     assert lo <= s.infiltration_ach <= hi and s.infiltration_ach == pytest.approx(5.0, rel=1e-3)
     assert gain == 1.0  # not fitted: the measured gains as they are
+    # below the lower bound (0.02 ach): starts just above it, and the answer is still the truth
+    s, _, _ = ca.fit(synthetic(ach=0.5, days=1.0), slice(0, 48), ["infiltration_ach"],
+                     replace(AIR_ONLY, infiltration_ach=0.0), max_nfev=3, spin_up_s=3600.0)
+    assert s.infiltration_ach > lo
 
 
 def test_fit_scores_only_the_training_samples_after_the_spin_up():
