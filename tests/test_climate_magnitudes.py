@@ -76,9 +76,11 @@ def test_totals_count_only_the_cells_inside_the_floor():
     assert cl.total_moisture_g(model, state) == pytest.approx(54.0 * w + 3.0 * 50.0 * 18.0, rel=1e-12)
 
 
-def test_air_in_equilibrium_with_its_buffer_stays_put():
-    """A sealed hall whose hygroscopic buffer starts in equilibrium with the air: nothing moves."""
-    s = sealed(buffer_capacity_g_m2_rh=5.0, buffer_coupling_m_s=5e-3)
+@pytest.mark.parametrize("capacity", [5.0, 0.5])
+def test_air_in_equilibrium_with_its_buffer_stays_put(capacity):
+    """A sealed hall whose hygroscopic buffer starts in equilibrium with the air: nothing moves; a small
+    buffer (0.5 g/(m² %RH)) takes water too."""
+    s = sealed(buffer_capacity_g_m2_rh=capacity, buffer_coupling_m_s=5e-3)
     model = cl.build_model(cl.HallGeometry(floor=rect(4.0, 3.0), height=3.0), s, cell_m=1.0, dt_s=600.0)
     state = cl.initial_state(model, 20.0, 50.0)
     w0 = state.w.copy()
@@ -445,3 +447,85 @@ def test_default_intervals_are_rounded_to_whole_steps(dt, every):
     res, _ = cl.simulate(model, cl.initial_state(model, 20.0, 50.0), lambda t: still, 12 * dt)
     times = res.times_s if dt == 240.0 else res.snapshot_times_s
     np.testing.assert_array_equal(times, np.arange(0, 12 * dt + 1, every * dt))
+
+
+def test_envelope_air_exchange_and_internal_gains_are_their_closed_forms():
+    """6 m x 4 m x 3 m at 20 °C / 50 %RH, outdoors 0 °C / 80 %RH, ground 12 °C, one 1-second step:
+    walls U H L, roof U A (x envelope_factor 2) to outdoors, floor U A to the ground, 0.5 ach of
+    outdoor air, 5 W/m² of internal gain plus 8 W/m² of lighting, 2 g/(h m²) of moisture. The implicit
+    step's 1 / (1 + a dt) is 1 - 1.2e-3 here (a = 103 W/K / (rho c_p V))."""
+    s = sealed(wall_u_w_m2k=0.5, roof_u_w_m2k=0.35, floor_u_w_m2k=0.3, envelope_factor=2.0, ground_c=12.0,
+               infiltration_ach=0.5, internal_gain_w_m2=5.0, lighting_w_m2=8.0, moisture_gain_g_h_m2=2.0)
+    model = cl.build_model(cl.HallGeometry(floor=rect(6.0, 4.0), height=3.0), s, cell_m=0.5, dt_s=1.0)
+    state = cl.initial_state(model, 20.0, 50.0)
+    w_in, w_out = float(vapour_density(20.0, 50.0)), float(vapour_density(0.0, 80.0))
+    f = cl.Forcing(t_out_c=0.0, rh_out=80.0, hvac_on=False)
+    _, heat_w, water_g_s = one_step(model, state, f)
+    envelope = 2.0 * (0.5 * 3.0 * 20.0 + 0.35 * 24.0) * (0.0 - 20.0) + 2.0 * 0.3 * 24.0 * (12.0 - 20.0)
+    air = 0.5 * 72.0 / 3600.0 * cl.RHO_CP * (0.0 - 20.0)
+    assert heat_w == pytest.approx(envelope + air + 5.0 * 24.0, rel=2e-3)
+    assert water_g_s == pytest.approx(0.5 * 72.0 / 3600.0 * (w_out - w_in) + 2.0 * 24.0 / 3600.0, rel=2e-3)
+    _, lit_w, _ = one_step(model, state, replace(f, lights_on=True))
+    assert lit_w - heat_w == pytest.approx(8.0 * 24.0, rel=2e-3)
+
+
+def test_door_exchange_is_near_the_door_and_adds_up_over_doors():
+    """Two 1 m doors side by side on one wall, both open: twice one door's exchange, drawn from the cells
+    within 1 m of them (the far end of the 6 m hall is untouched); a 0.02 s step: the rates at t = 0."""
+    doors = (cl.Aperture("d1", np.array([6.0, 1.0]), np.array([6.0, 2.0]), 2.0),
+             cl.Aperture("d2", np.array([6.0, 2.0]), np.array([6.0, 3.0]), 2.0))
+    geo = cl.HallGeometry(floor=rect(6.0, 4.0), height=3.0, openings=doors)
+    model = cl.build_model(geo, sealed(eddy_diffusivity_m2_s=0.01), cell_m=0.5, dt_s=0.02)
+    state = cl.initial_state(model, 20.0, 50.0)
+    f = cl.Forcing(t_out_c=0.0, rh_out=50.0, hvac_on=False, wind_m_s=0.0)
+    new, both_w, _ = one_step(model, state, replace(f, open_ids=frozenset({"d1", "d2"})))
+    _, one_w, _ = one_step(model, state, replace(f, open_ids=frozenset({"d1"})))
+    q = 0.6 / 3 * 1.0 * np.sqrt(9.81 * 8.0 * 20.0 / 283.15)
+    assert one_w == pytest.approx(q * cl.RHO_CP * -20.0, rel=5e-3)
+    assert both_w == pytest.approx(2 * one_w, rel=1e-2)  # their cells overlap: added, not replaced
+    x = model.grid.centres[:, 0]
+    assert new.t[x > 5.0].max() < 20.0 - 1e-5  # the door's cells cooled
+    assert np.all(new.t[x < 4.0] > 20.0 - 1e-9)  # the far cells did not (yet)
+
+
+@pytest.mark.parametrize("heat_w, moisture_g_h", [(500.0, 0.0), (0.0, 360.0), (500.0, 360.0)])
+def test_measured_gains_enter_the_floor_cells_whole(heat_w, moisture_g_h):
+    """Measured heat (W) and moisture (g/h) over the whole hall: exactly that much per second, into the
+    L-shaped floor's own cells (the masked ones of its grid take none)."""
+    model = cl.build_model(cl.HallGeometry(floor=L_FLOOR, height=3.0), SEALED, cell_m=0.5, dt_s=60.0)
+    state = cl.initial_state(model, 20.0, 50.0)
+    new, h, w = one_step(model, state, cl.Forcing(t_out_c=20.0, rh_out=50.0, hvac_on=False, heat_w=heat_w,
+                                                   moisture_g_h=moisture_g_h))
+    assert h == pytest.approx(heat_w, rel=1e-9, abs=1e-9) and w == pytest.approx(moisture_g_h / 3600.0, rel=1e-9, abs=1e-12)
+    out = ~model.grid.inside
+    np.testing.assert_allclose(new.t[out], 20.0, atol=1e-9)
+    np.testing.assert_allclose(new.w[out], state.w[out], atol=1e-9)
+
+
+@pytest.mark.parametrize("fill, eq", [(1.5, 1.0), (-0.5, 0.0)])
+def test_buffer_holds_the_air_between_dry_and_saturated(fill, eq):
+    """A buffer holding more than its saturated content pulls the air towards saturation, not beyond;
+    one holding less than nothing counts as dry: one implicit step of dw/dt = k (w_eq - w), k = coupling / H."""
+    s = sealed(buffer_capacity_g_m2_rh=4.0, buffer_coupling_m_s=3e-3)
+    model = cl.build_model(cl.HallGeometry(floor=rect(2.0, 2.0), height=3.0), s, cell_m=1.0, dt_s=10.0)
+    state = cl.initial_state(model, 20.0, 50.0)
+    state.w_buffer[:] = fill * 100.0 * 4.0 / 3.0  # g/m³ of air: the content at 100 %RH is 100 xi
+    w0, w_sat = float(state.w[0]), float(vapour_density(20.0, 100.0))
+    k = 3e-3 / 3.0
+    new = cl.step(model, state, cl.Forcing(t_out_c=20.0, rh_out=50.0, hvac_on=False))
+    assert new.w[0] == pytest.approx((w0 + 10.0 * k * eq * w_sat) / (1.0 + 10.0 * k), rel=1e-9)
+
+
+def test_visitors_warm_their_zone_with_their_ashrae_heat():
+    """20 visitors in the west half: 20 x 75 W sensible and 20 x 55 W / 2.45 MJ/kg of water, into the
+    west half's cells only (mixing 1e-4 m²/s: the east half does not feel it within a 10 s step)."""
+    geo = cl.HallGeometry(floor=rect(8.0, 4.0), height=3.0, zones=(cl.ZoneSpec("west", rect(4.0, 4.0)),))
+    model = cl.build_model(geo, sealed(eddy_diffusivity_m2_s=1e-4), cell_m=1.0, dt_s=10.0)
+    state = cl.initial_state(model, 20.0, 50.0)
+    new, h, w = one_step(model, state, cl.Forcing(t_out_c=20.0, rh_out=50.0, hvac_on=False,
+                                                  people=(("west", 20.0),)))
+    assert h == pytest.approx(20 * 75.0, rel=1e-9) and w == pytest.approx(20 * 55.0 / 2.45e6 * 1e3, rel=1e-9)
+    x = model.grid.centres[:, 0]
+    rise = 20 * 75.0 * 10.0 / (cl.RHO_CP * 48.0)  # 16 m² x 3 m of west air
+    assert new.t[x < 3.0].mean() == pytest.approx(20.0 + rise, rel=1e-3)
+    assert np.all(np.abs(new.t[x > 5.0] - 20.0) < 1e-4)

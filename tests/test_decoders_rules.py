@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bridge.readings import Decoded
+from bridge.readings import Decoded, Reading
 from bridge.sensors import decode, ha_discovery, native, senml, tasmota, units
 from bridge.sensors.message import chinese, english, why
 
@@ -560,6 +560,13 @@ def test_uv_irradiance_is_paired_with_the_illuminance_of_its_sensor_and_time() -
     assert english(_reasons(d)[0]).startswith("uv: 1e+06 µW/lm is outside the physical range of uv")
 
 
+def test_a_uv_irradiance_alone_is_known_but_needs_its_illuminance() -> None:
+    """It was also rejected as 'no known quantity' (keys: uv, units) before the UV was paired."""
+    assert _reasons(_native('{"uv": 0.0045, "units": {"uv": "W/m2"}}')) == [
+        "uv: UV irradiance in W/m2 needs an illuminance in the same message to give µW/lm"
+        " | uv：以 W/m2 表示的紫外辐照度需要同一报文中的照度才能换算为 µW/lm"]
+
+
 def test_nothing_known_names_the_keys() -> None:
     d = decode("zigbee2mqtt", "zigbee2mqtt/x", b"{}", NOW)
     assert _reasons(d) == ["message holds no known quantity (keys: none) | 报文不含任何已知的量（键：none）"]
@@ -610,3 +617,88 @@ def test_the_fast_path_takes_each_well_formed_message(payload: str, hint: str | 
 def test_the_fast_path_steps_aside_for_anything_else(topic: str, payload: str, hint: str | None) -> None:
     assert native._decode_fast(topic, payload.encode(), NOW, hint) is None
     assert native._decode_fast(topic, b'{"temperature": 1}' + b" " * 65536, NOW, hint) is None  # too large
+
+
+def test_the_common_message_is_decoded_without_a_message_object(monkeypatch: pytest.MonkeyPatch) -> None:
+    """decode() takes the fast path first (the ingest's throughput rests on it): no Message is built."""
+    def no_message(*_args: object, **_kw: object) -> None:
+        raise AssertionError("the full path was taken")
+
+    monkeypatch.setattr(native, "Message", no_message)
+    assert _values(_native('{"temperature": 20.5}', topic="relic-twin/h/S01")) == [("S01", "temperature", 20.5, "°C")]
+    assert _values(_native('{"temperature": 20.5}', topic="elsewhere/x", hint="HINT")) == [
+        ("HINT", "temperature", 20.5, "°C")]
+    for _ in range(2):  # the topic's sensor is cached: the second message takes the same path
+        assert native._decode_fast("relic-twin/h/S02", b'{"temperature": 1}', NOW, None) is not None
+
+
+def test_native_without_a_sensor_anywhere() -> None:
+    d = _native('{"temperature": 1}', topic="nowhere")
+    assert _reasons(d) == ["topic 'nowhere' does not match the native pattern relic-twin/<hall>/<sensor_id>"
+                           " | 主题 'nowhere' 不符合 native 格式 relic-twin/<hall>/<sensor_id>"]
+    assert (d.rejections[0].source, d.rejections[0].payload, d.rejections[0].received_at) == (
+        "nowhere", b'{"temperature": 1}', NOW)
+    long_topic = "n" * 100
+    assert english(_reasons(_native('{"temperature": 1}', topic=long_topic))[0]).startswith(
+        f"topic {long_topic[:80]!r} does not")
+
+
+@pytest.mark.parametrize(("length", "shown"), [(60, None), (61, 59)])
+def test_values_up_to_60_characters_are_shown_whole(length: int, shown: int | None) -> None:
+    text = "x" * length
+    value = text if shown is None else text[:shown] + "…"
+    assert english(_reasons(_native(f'{{"time": "{text}", "temperature": 21}}'))[0]) == \
+        f"time {value!r} is neither ISO 8601 nor epoch seconds"
+
+
+def test_encoders_write_the_documented_forms() -> None:
+    t = datetime(2026, 11, 25, 14, tzinfo=UTC)
+    readings = [Reading("S7", "temperature", t, 70.7, "°F"), Reading("S7", "relative_humidity", t, 45.0, "%RH")]
+    assert native.encode("S7", readings) == [(
+        "relic-twin/hall/S7", '{"sensor": "S7", "time": "2026-11-25T14:00:00Z", "temperature": 70.7,'
+        ' "relative_humidity": 45.0, "units": {"temperature": "°F"}}'.encode())]
+    found = ha_discovery.Discovered("S7", "temperature", "s/S7", "°F", ("a", "b"), "c", "")
+    assert ha_discovery.encode_config(found) == (
+        '{"device_class": "temperature", "state_topic": "s/S7", "unique_id": "S7_temperature",'
+        ' "device": {"identifiers": ["S7"], "name": "S7"}, "name": "temperature", "unit_of_measurement": "°F",'
+        ' "value_template": "{{ value_json.a.b }}"}').encode()
+    named = ha_discovery.Discovered("S7", "relative_humidity", "s/S7", None, (), "c", "Case 3 air")
+    assert ha_discovery.encode_config(named) == (
+        b'{"device_class": "humidity", "state_topic": "s/S7", "unique_id": "S7_relative_humidity",'
+        b' "device": {"identifiers": ["S7"], "name": "S7"}, "name": "Case 3 air"}')
+
+
+def test_native_strict_keys_units_and_status() -> None:
+    key = "f" * 70
+    known = "temperature, relative_humidity, illuminance, uv, colour_temperature, co2, so2, nox, pm2_5, pm10, voc, " \
+            "vibration, tilt, strain"
+    d = _native(f'{{"temperature": 21, "{key}": 1, "battery": "80", "units": {{"{key}": "x"}}}}')
+    assert _values(d) == [("S1", "temperature", 21.0, "°C")] and d.status == {}
+    assert _reasons(d) == [
+        f"key {'units.' + key[:54]!r} is not a quantity name (known: {known})"
+        f" | 键 {'units.' + key[:54]!r} 不是已知的量（已知：{known}）",
+        f"key {key[:60]!r} is not a quantity name (known: {known}) | 键 {key[:60]!r} 不是已知的量（已知：{known}）",
+        "battery: the number is sent as the string '80'; send a JSON number"
+        " | battery：数值以字符串 '80' 发送，应发送 JSON 数值"]
+    assert _reasons(_native('{"temperature": 21, "units": ["K"]}')) == ["units: must be an object | units：必须是对象"]
+
+
+def test_readings_are_on_utc_whatever_the_local_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        for payload in ('{"temperature": 21}', '{"temperature": 21, "battery": 5}'):  # fast and full path
+            (r,) = _native(payload).readings
+            assert r.time == NOW and r.time.tzinfo is UTC
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_the_fast_path_takes_a_payload_of_exactly_the_limit() -> None:
+    body = b'{"temperature": 21}'
+    payload = body[:-1] + b" " * (65536 - len(body)) + b"}"
+    assert len(payload) == 65536
+    assert _values(native._decode_fast("relic-twin/h/S1", payload, NOW, None)) == [("S1", "temperature", 21.0, "°C")]

@@ -276,3 +276,164 @@ def test_unsubscribe_without_an_answer(store: Store) -> None:
     assert silent.sent == [["relic-twin/#"]]
     ing._on_unsubscribe(None, None, 41)  # the UNSUBACK of message 41 arrives: now confirmed
     assert ing.unsubscribe(["relic-twin/#"], timeout_s=0.3) is True
+
+
+def test_the_store_process_decodes_each_message_by_its_own_subscription(store: Store) -> None:
+    """The store process gets each message's subscription by its index: a format the topic cannot tell
+    (a Tasmota FullTopic without prefix), a sensor the topic does not name, or none (format detected)."""
+    events: list = []
+    seen: list[Reading] = []
+    subs = [Subscription("kidsbedmain/#", "tasmota"), Subscription("lab/#", "native", sensor="S9")]
+    ing = Ingestor(store, ("127.0.0.1", 1), subs, on_stored=seen.extend, clock=lambda: NOW,
+                   settings=IngestSettings(store_process=True, linger_s=0.3))
+    ing._client = FakeClient(events)  # type: ignore[assignment]
+    ing._writer = threading.Thread(target=ing._run_writer, daemon=True)
+    ing._writer.start()
+    try:
+        ing._on_message(None, None, message(1, "kidsbedmain/SENSOR", {"SHT3X": {"Temperature": 21}}))
+        ing._on_message(None, None, message(2, "lab/probe", {"temperature": 20}))
+        ing._on_message(None, None, message(3, "tele/plug/SENSOR", {"SHT3X": {"Temperature": 19}}))  # none matches
+        assert ing.drain(30)
+        assert sorted((r.sensor, r.value) for r in seen) == [("S9", 20.0), ("kidsbedmain", 21.0), ("plug", 19.0)]
+        assert store.quarantine() == [] and [e[1] for e in events if e[0] == "ack"] == [1, 2, 3]
+        for first in (4, 6):  # two more batches: a redelivery and a bad payload each
+            ing._on_message(None, None, message(first, "kidsbedmain/SENSOR", {"SHT3X": {"Temperature": 21}}))
+            ing._on_message(None, None, message(first + 1, "lab/probe", b"{bad"))
+            assert ing.drain(30)
+    finally:
+        ing.stop()
+    assert (ing.stats.stored, ing.stats.duplicates, ing.stats.rejections) == (3, 2, 2)
+
+
+# ---------------------------------------------------------------------- acknowledgements and batches
+
+
+class _AckClient(FakeClient):
+    """Records each single ack with its QoS."""
+
+    def ack(self, mid: int, qos: int) -> None:
+        self.events.append(("ack", mid, qos))
+
+
+def test_puback_packets_for_a_batch_go_out_as_one_write() -> None:
+    """MQTT 3.1.1/5 section 3.4: PUBACK is 0x40, remaining length 2, the packet id (big-endian)."""
+    import paho.mqtt.client as mqtt
+
+    from bridge.ingest.ingestor import PUBACK_COMMAND, ack_all
+
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="acks")
+    queued: list[tuple] = []
+    client._packet_queue = lambda *args: queued.append(args)  # type: ignore[method-assign]
+    singles: list[tuple[int, int]] = []
+    client.ack = lambda mid, qos: singles.append((mid, qos))  # type: ignore[method-assign]
+    ack_all(client, [1, 2, 258])
+    assert PUBACK_COMMAND == 0x40
+    assert queued == [(0x40, b"\x40\x02\x00\x01\x40\x02\x00\x02\x40\x02\x01\x02", 0, 0)] and singles == []
+    ack_all(client, [7])  # one message: paho's own ack
+    assert singles == [(7, 1)] and len(queued) == 1
+    plain = FakeClient(events := [])  # no paho queue there: one ack each
+    ack_all(plain, [3, 4])  # type: ignore[arg-type]
+    assert events == [("ack", 3), ("ack", 4)]
+
+
+def test_qos_0_is_not_acked_qos_2_is_acked_with_its_qos(store: Store) -> None:
+    events: list = []
+    ing = Ingestor(store, ("127.0.0.1", 1), [Subscription("relic-twin/#", "native")], clock=lambda: NOW,
+                   settings=IngestSettings(linger_s=0.3))
+    ing._client = _AckClient(events)  # type: ignore[assignment]
+    ing._writer = threading.Thread(target=ing._run_writer, daemon=True)
+    ing._writer.start()
+    for mid, qos in ((1, 0), (2, 2), (3, 1)):
+        ing._on_message(None, None, message(mid, f"relic-twin/h/S0{mid}", {"time": 1767225600, "temperature": 20},
+                                            qos=qos))
+    assert ing.drain(5)
+    ing.stop()
+    assert sorted(e for e in events if e[0] == "ack") == [("ack", 2, 2), ("ack", 3, 1)]
+    assert ing.stats.acked == 2 and store.count_readings() == 3
+
+
+def test_batches_hold_at_most_batch_size_messages(store: Store) -> None:
+    events: list = []
+    ing = Ingestor(RecordingStore(store, events), ("127.0.0.1", 1), [Subscription("relic-twin/#", "native")],
+                   clock=lambda: NOW, settings=IngestSettings(batch_size=2, linger_s=0.5))
+    ing._client = FakeClient(events)  # type: ignore[assignment]
+    for mid in range(1, 6):  # all queued before the writer starts
+        ing._on_message(None, None, message(mid, f"relic-twin/h/S0{mid}", {"time": 1767225600, "temperature": 20}))
+    ing._writer = threading.Thread(target=ing._run_writer, daemon=True)
+    ing._writer.start()
+    assert ing.drain(10)
+    ing.stop()
+    assert [e for e in events if e[0] == "commit"] == [("commit", 2, 0), ("commit", 2, 0), ("commit", 1, 0)]
+    assert ing.stats.batches == 3 and ing.stats.acked == 5
+
+
+def test_retries_wait_twice_as_long_each_time_up_to_the_cap(store: Store) -> None:
+    events: list = []
+    busy = _storage_error(OperationalError("INSERT", {}, Exception("database is locked")))
+    waits: list[float] = []
+
+    class Recorded(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:
+            waits.append(timeout)  # type: ignore[arg-type]
+            return super().wait(0)
+
+    ing = _offline(RecordingStore(store, events, fail=5, error=busy), events, [Subscription("relic-twin/#", "native")],
+                   settings=IngestSettings(retry_s=0.5, retry_max_s=3.0, linger_s=0.0))
+    ing._stopping = Recorded()
+    ing._on_message(None, None, message(7, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
+    assert ing.drain(5)
+    ing._stopping = threading.Event()
+    ing.stop()
+    assert waits == [0.5, 1.0, 2.0, 3.0, 3.0]
+    assert events == [("commit", 1, 0), ("ack", 7)]
+
+
+def test_topic_to_subscription(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first subscription whose filter matches (an exact one first), and the hall and site it gives."""
+    from bridge.ingest import ingestor as module
+
+    subs = [Subscription("zigbee2mqtt/#", "zigbee2mqtt", hall="h1", site="s1"),
+            Subscription("zigbee2mqtt/case_1", "zigbee2mqtt", sensor="S07", hall="h2"),
+            Subscription("relic-twin/#", "native", hall="h3")]
+    ing = Ingestor(store, ("127.0.0.1", 1), subs)
+    assert ing._subscription_for("zigbee2mqtt/case_1") == (subs[1], "h2", "")
+    assert ing._subscription_for("zigbee2mqtt/case_2") == (subs[0], "h1", "s1")
+    assert ing._subscription_for("relic-twin/hall_b/S01") == (subs[2], "hall_b", "")  # the topic names its hall
+    assert ing._subscription_for("other/x") == (None, "", "")
+    assert ing._subscription_for("zigbee2mqtt/case_1") == (subs[1], "h2", "")  # again, from the cache
+    monkeypatch.setattr(module, "_TOPIC_CACHE_MAX", 5)
+    assert len(ing._by_topic) == 4
+    ing._subscription_for("zigbee2mqtt/case_3")
+    assert len(ing._by_topic) == 5
+    ing._subscription_for("zigbee2mqtt/case_4")  # full: emptied, then this one kept
+    assert list(ing._by_topic) == ["zigbee2mqtt/case_4"]
+
+
+# ---------------------------------------------------------------------- what a batch becomes
+
+
+def test_a_batch_gets_its_calibrations_after_governance_and_keeps_both_kinds_of_rejection(store: Store) -> None:
+    """Decoder rejections and governance refusals go to quarantine together; kept readings are calibrated
+    (the raw value kept); a topic no subscription matches is decoded by its detected format."""
+    from bridge.ingest.calibration import Calibrations, set_calibration
+    from bridge.readings import Rejection
+
+    set_calibration(store, "S01", "temperature", offset=0.5, at=datetime(2025, 1, 1, tzinfo=UTC))
+    events: list = []
+
+    def govern(readings):
+        return [r for r in readings if r.value < 30], [Rejection(f"governance:{r.sensor}", b"", NOW, "too warm")
+                                                      for r in readings if r.value >= 30]
+
+    seen: list[Reading] = []
+    ing = _offline(RecordingStore(store, events), events, [Subscription("zigbee2mqtt/#", "zigbee2mqtt")],
+                   govern=govern, calibrations=Calibrations(store), on_stored=seen.extend,
+                   settings=IngestSettings(linger_s=0.3))
+    ing._on_message(None, None, message(1, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
+    ing._on_message(None, None, message(2, "relic-twin/h/S02", {"time": 1767225600, "temperature": 35}))
+    ing._on_message(None, None, message(3, "relic-twin/h/S03", b"{bad"))
+    assert ing.drain(5)
+    ing.stop()
+    assert events[0] == ("commit", 1, 2)
+    assert [(r.sensor, r.hall, r.value, r.raw) for r in seen] == [("S01", "h", 20.5, 20.0)]
+    assert sorted(q.reason for q in store.quarantine())[1] == "too warm"

@@ -263,7 +263,10 @@ def test_4_no_token_reaches_the_access_log_and_the_feed_takes_header_subprotocol
                             f"{ws_url}?token={token}"):       # and a token in the URL not at all
                 with pytest.raises(InvalidStatus):
                     connect(refused, open_timeout=10)
-            time.sleep(0.3)  # the last access lines
+            deadline = time.monotonic() + 10  # the last access lines: the two refusals (logged as they go)
+            while sum('"WebSocket /api/live' in line and line.endswith(" 403") for line in list(capture.lines)) < 2:
+                assert time.monotonic() < deadline, capture.lines
+                time.sleep(0.02)
         finally:
             for lg in loggers:
                 lg.removeHandler(capture)

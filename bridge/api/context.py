@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,7 @@ class ApiSettings:
     files_url : file store URL (see :func:`bridge.store.files.open_file_store`)
     exhibit_dir : a published web exhibit (``relic-twin publish``) served at ``/exhibit/``; None: not served
     whatif : caps on queued what-if runs per user and in total, and how many finished runs are kept
+    limits_clock : the rate limits' clock, seconds (monotonic; a test passes one it moves itself)
     """
 
     data_dir: Path = Path("data")
@@ -54,6 +56,7 @@ class ApiSettings:
     file_limits: FileLimits = field(default_factory=FileLimits)
     password_hasher: PasswordHasher = DEFAULT_HASHER
     whatif: WhatIfLimits = field(default_factory=WhatIfLimits)
+    limits_clock: Callable[[], float] = time.monotonic
 
 
 @dataclass(frozen=True)

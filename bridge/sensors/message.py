@@ -342,8 +342,11 @@ class Message:
         return Decoded(self.readings, self.rejections, self.status)
 
     def nothing_known(self, keys: Iterable[object]) -> None:
-        """Reject the message when it produced no reading, no rejection and no status."""
-        if not self.readings and not self.rejections and not self.status:
+        """Reject the message when it produced no reading, no rejection and no status.
+
+        A UV irradiance waiting for its illuminance is a known quantity: :meth:`finish` decides on it.
+        """
+        if not self.readings and not self.rejections and not self.status and not self._uv_pending:
             self.reject(why("no_quantity", keys=_short(", ".join(map(str, keys)) or "none", 120)))
 
 

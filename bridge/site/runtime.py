@@ -249,11 +249,15 @@ def site_identity(site: Site, adopted: Mapping[tuple[str, str], str]) -> HallIde
 
 def start_site(site: Site, settings: Settings, *, fleet: FleetSettings | None = None, feed_port: int | None = 0,
                workdir: Path | None = None, alert_tick_s: float = 5.0, notify: NotifySettings | None = None,
-               clock: Callable[[], datetime] | None = None, on_status: Callable[[str], None] = print) -> SiteRuntime:
-    """Start every hall of ``site`` in this process: one broker, store, ingest, alert service and feed."""
+               clock: Callable[[], datetime] | None = None, on_status: Callable[[str], None] = print,
+               control_tick_s: float | None = None) -> SiteRuntime:
+    """Start every hall of ``site`` in this process: one broker, store, ingest, alert service and feed.
+    ``alert_tick_s`` and ``control_tick_s``: seconds between the alert clock's and the control loops' ticks
+    (None: the control loop's own, ``bridge.control.service.TICK_S``)."""
     broker = open_broker(settings, workdir, on_status)
     try:
-        return _start_site(site, settings, broker, fleet, feed_port, alert_tick_s, notify, clock, on_status)
+        return _start_site(site, settings, broker, fleet, feed_port, alert_tick_s, notify, clock, on_status,
+                           control_tick_s)
     except BaseException:
         broker.stop()  # a half-started site leaves no broker behind (the rest are threads of this process)
         raise
@@ -261,7 +265,8 @@ def start_site(site: Site, settings: Settings, *, fleet: FleetSettings | None = 
 
 def _start_site(site: Site, settings: Settings, broker: BrokerHandle, fleet: FleetSettings | None,
                 feed_port: int | None, alert_tick_s: float, notify: NotifySettings | None,
-                clock: Callable[[], datetime] | None, on_status: Callable[[str], None]) -> SiteRuntime:
+                clock: Callable[[], datetime] | None, on_status: Callable[[str], None],
+                control_tick_s: float | None = None) -> SiteRuntime:
     first = site.halls[0].id
     store = Store.open(settings.database_url, data_dir=settings.data_dir, hall=first)
     on_status(f"database 数据库: {store.url}; site 场馆 {site.id}: {', '.join(site.hall_ids)}")
@@ -316,12 +321,12 @@ def _start_site(site: Site, settings: Settings, broker: BrokerHandle, fleet: Fle
     ingestor.start()
     for h in site.halls:  # each hall's machines: its own control loop (bridge/control/service.py)
         if h.scene.actuators:
-            from bridge.control.service import start_for_hall
+            from bridge.control.service import TICK_S, start_for_hall
 
             rt._controls[h.id] = start_for_hall(
                 h.scene, states[h.id], store, broker.address, settings.data_dir, clock,
                 lambda events, hall=h.id: rt.emit(_tag(hall, events)), f"relic-twin-control-{site.id}-{h.id}",
-                outdoor=os.environ.get("RELIC_TWIN_OUTDOOR_SENSOR"))
+                outdoor=os.environ.get("RELIC_TWIN_OUTDOOR_SENSOR"), tick_s=control_tick_s or TICK_S)
             on_status(f"control 环境控制 {h.id}: {len(h.scene.actuators)} actuators, {rt._controls[h.id].why}")
     prealarms = {h.id: Prealarms(store, h.scene, alerts.halls[h.id].profiles, clock) for h in site.halls}
 
