@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from bridge.cli.calibrate import DAY_S, InputError
+from bridge.cli.calibrate import DAY_S
+from bridge.cli.common import InputError, run_or_report
 from simulation import climate
 from simulation.paths import scenes_dir
 from simulation.record_model import Boundary, format_skill, runs, simulate_runs, skill_table
@@ -126,16 +126,8 @@ def validate_main(argv: list[str] | None = None) -> int:
     p.add_argument("--utc-offset", type=float, default=0.0, help="无时区时间的 UTC 偏移 (h) / UTC offset of naive times")
     p.add_argument("--cell", type=float, default=None, help="网格尺寸 m / cell size (default one well-mixed cell)")
     args = p.parse_args(argv)
-    try:
-        text = validate(args)
-    except InputError as exc:
-        print(f"relic-twin validate: {exc}", file=sys.stderr)
-        return 1
-    except ValueError as exc:
-        print(f"relic-twin validate: cannot run the model on this record: {exc} / 无法用该记录运行模型", file=sys.stderr)
-        return 1
-    print(text)
-    return 0
+    return run_or_report("relic-twin validate", ("cannot run the model on this record", "无法用该记录运行模型"),
+                         lambda: validate(args))
 
 
 if __name__ == "__main__":
