@@ -74,8 +74,8 @@ def _record(geo: climate.HallGeometry, t0: float, n: int, times: np.ndarray, t_i
         return nan if v is None else _grid(times, v, t0, n)
 
     return RoomRecord(np.arange(n) * STEP, g(t_in)[:, None], g(rh_in)[:, None], g(t_out), g(rh_out),
-                      np.nan_to_num(g(heat)), np.nan_to_num(g(people)), (frozenset(),) * n, np.full(n, hvac),
-                      np.nan_to_num(g(lights)) >= 0.5, geo)
+                      np.nan_to_num(g(heat)), geo, people=np.nan_to_num(g(people)), hvac_on=np.full(n, hvac),
+                      lights_on=np.nan_to_num(g(lights)) >= 0.5)
 
 
 def _epoch(dates) -> np.ndarray:

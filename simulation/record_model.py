@@ -25,7 +25,7 @@ skill score, here on RMSE): above 0 the model beats the baseline, 1 is perfect.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 from scipy.optimize import least_squares
 
 from simulation import climate
-from simulation.calibration import BOUNDS, RH_SCALE
+from simulation.calibration import BOUNDS, RH_SCALE, CalibrationData
 
 __all__ = ["Boundary", "RoomRecord", "Skill", "fit_record", "runs", "simulate_runs", "skill", "skill_table"]
 
@@ -58,27 +58,39 @@ MIN_RUN_S = 3600.0
 
 
 @dataclass(frozen=True)
-class RoomRecord:
-    """A room's record on a regular step.
+class RoomRecord(CalibrationData):
+    """A room's record on a regular step: :class:`simulation.calibration.CalibrationData` (times, indoor
+    T/RH at the geometry's probes, outdoor weather, measured heat, geometry) and the room's schedules.
 
-    times_s : (n,) s since the start; t_in, rh_in : (n, p) °C / %RH at the geometry's p probes,
-    NaN missing; t_out, rh_out : (n,) °C / %RH, NaN where not recorded (all NaN: indoor-only);
-    heat_w : (n,) W measured heat gains; people : (n,) occupancy (people, or 0/1 scaled by the
-    fitted ``occupancy_factor``); open_ids : (n,) frozensets of aperture ids open; hvac_on : (n,)
-    bool; lights_on : (n,) bool; geometry : the room with its probes.
+    Beyond the calibration record: t_out, rh_out may be NaN where not recorded (all NaN:
+    indoor-only); people : (n,) occupancy (people, or 0/1 scaled by the fitted ``occupancy_factor``);
+    open_ids : (n,) frozensets of aperture ids open; hvac_on : (n,) bool; lights_on : (n,) bool.
+    Made with keywords (``RoomRecord(times_s=..., ..., geometry=..., people=...)``) or from a
+    calibration record by :meth:`from_calibration`.
     """
 
-    times_s: NDArray[np.float64]
-    t_in: NDArray[np.float64]
-    rh_in: NDArray[np.float64]
-    t_out: NDArray[np.float64]
-    rh_out: NDArray[np.float64]
-    heat_w: NDArray[np.float64]
-    people: NDArray[np.float64]
-    open_ids: tuple[frozenset[str], ...]
-    hvac_on: NDArray[np.bool_]
-    lights_on: NDArray[np.bool_]
-    geometry: climate.HallGeometry
+    people: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    open_ids: tuple[frozenset[str], ...] = ()
+    hvac_on: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
+    lights_on: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
+
+    def __post_init__(self) -> None:
+        n = len(self.times_s)
+        # schedules left out: nobody in, all closed, HVAC on, lights off
+        for name, empty in (("people", np.zeros(n)), ("hvac_on", np.ones(n, bool)), ("lights_on", np.zeros(n, bool))):
+            if len(getattr(self, name)) == 0 and n:
+                object.__setattr__(self, name, empty)
+        if not self.open_ids and n:
+            object.__setattr__(self, "open_ids", (frozenset(),) * n)
+        for name in ("t_in", "rh_in", "t_out", "rh_out", "heat_w", "people", "open_ids", "hvac_on", "lights_on"):
+            if len(getattr(self, name)) != n:
+                raise ValueError(f"room record: {name} has {len(getattr(self, name))} rows, times_s {n}")
+
+    @classmethod
+    def from_calibration(cls, data: CalibrationData, hvac: bool = True) -> RoomRecord:
+        """The room record of a calibration record: nobody in, all closed, HVAC ``hvac``, lights off."""
+        return cls(**{f.name: getattr(data, f.name) for f in fields(CalibrationData)},
+                   hvac_on=np.full(len(data.times_s), hvac))
 
     @property
     def indoor_only(self) -> bool:

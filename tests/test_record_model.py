@@ -66,8 +66,8 @@ def synthetic_room_record(path: Path, hours: float = 23.0, seed: int = 1) -> Pat
     settings = replace(cl.settings_from_mapping(dict(scene.climate)), hvac_supply_m3_h=0.0, infiltration_ach=0.6)
     doors = frozenset(o.id for o in scene.doors)
     rec = RoomRecord(ts, np.full((n, 1), 16.0), np.full((n, 1), 55.0), np.full(n, 4.0), np.full(n, 85.0),
-                     np.zeros(n), occupied * 40.0, tuple(doors if d else frozenset() for d in door),
-                     np.zeros(n, bool), occupied.copy(), geo)
+                     np.zeros(n), geo, people=occupied * 40.0, open_ids=tuple(doors if d else frozenset() for d in door),
+                     hvac_on=np.zeros(n, bool), lights_on=occupied.copy())
     t, rh = simulate_runs(rec, settings, [(0, n)])
     rng = np.random.default_rng(seed)
     t = t[:, 0] + rng.normal(0, 0.03, n)
