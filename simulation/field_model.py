@@ -24,14 +24,16 @@ Pure: numpy only. values : (t, p) float, NaN missing; positions : (p, 2) float, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
 from simulation.field import IDW_POWER, pairwise_distance
 
-__all__ = ["FieldChoice", "choose_field", "kriging_loo", "loo_errors", "sensor_offsets"]
+__all__ = ["IDW_MODEL", "MIN_HISTORY_ROWS", "FieldChoice", "FieldModel", "choose_field", "kriging_loo", "kriging_weights",
+           "loo_errors", "model_of", "sensor_offsets"]
 
 #: Kriging hyperparameters tried: range L (m) of the exponential covariance, nugget as a share of
 #: the sill. From well-mixed (30 m) to local (1 m) rooms; a nugget for sensor noise.
@@ -143,3 +145,75 @@ def choose_field(values: NDArray[np.float64], positions: NDArray[np.float64]) ->
     off = sensor_offsets(np.asarray(values, float)[:cut]) if name.endswith("offsets") else np.zeros(values.shape[1])
     rows = int(np.isfinite(np.asarray(values, float)[cut:]).all(axis=1).sum())
     return FieldChoice(name, candidates[name][1], off, {k: v[0] for k, v in errors.items()}, rows)
+
+
+#: The least history (complete rows, one per step) on which a hall's field model is chosen; with less,
+#: the display falls back to IDW and says so. Two days of hourly means: a day to learn the offsets on
+#: and a day to score the methods on, so both halves hold a whole daily cycle (display choice).
+MIN_HISTORY_ROWS = 48
+
+
+def kriging_weights(positions: NDArray[np.float64], xy: NDArray[np.float64], range_m: float,
+                    nugget: float) -> NDArray[np.float64]:
+    """(m, k) ordinary-kriging weights at ``xy`` (m, 2) m from sensors at ``positions`` (k, 2) m, each
+    row summing to 1 (the unbiasedness condition); ``weights @ values`` is the kriged field.
+
+    The covariance is the one :func:`kriging_loo` scores: ``(1 - nugget) exp(-d / range_m)`` between
+    distinct points, the nugget (sensor noise) only on the sensors' own diagonal, so the field is the
+    noise-free estimate and need not pass exactly through each reading.
+    """
+    p = len(positions)
+    if p == 0:
+        return np.zeros((len(xy), 0))
+    a = np.ones((p + 1, p + 1))
+    a[:p, :p] = np.exp(-pairwise_distance(positions, positions) / range_m) * (1.0 - nugget) + nugget * np.eye(p)
+    a[p, p] = 0.0
+    b = np.ones((len(xy), p + 1))
+    b[:, :p] = np.exp(-pairwise_distance(positions, xy) / range_m) * (1.0 - nugget)
+    return np.linalg.solve(a, b.T).T[:, :p]
+
+
+@dataclass(frozen=True)
+class FieldModel:
+    """How a display spreads one quantity's readings over the floor: ``method`` (a name of
+    :func:`loo_errors`: "IDW", "kriging", each optionally "+ offsets"), its ``settings`` (kriging's
+    ``range_m`` and ``nugget``) and each sensor's learnt ``offset`` (sensor id -> value, 0 when absent).
+
+    The field is interpolated from ``reading - offset`` (the hall's air, the sensor's persistent
+    departure taken away); the plain IDW model has no offsets and no settings.
+    """
+
+    method: str = "IDW"
+    settings: Mapping[str, float] = field(default_factory=dict)
+    offsets: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def kriging(self) -> bool:
+        return self.method.startswith("kriging")
+
+    def weights(self, positions: NDArray[np.float64], xy: NDArray[np.float64],
+                dist: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+        """(m, k) interpolation weights at ``xy`` from sensors at ``positions``; ``dist`` (m, k) m,
+        when given, saves IDW recomputing the distances."""
+        if self.kriging:
+            return kriging_weights(positions, xy, float(self.settings.get("range_m", KRIGING_RANGES_M[1])),
+                                   float(self.settings.get("nugget", KRIGING_NUGGETS[1])))
+        d = pairwise_distance(positions, xy) if dist is None else dist
+        if d.shape[1] == 0:
+            return np.zeros((d.shape[0], 0))
+        w = 1.0 / np.maximum(d, 1e-12) ** IDW_POWER
+        return w / w.sum(axis=1, keepdims=True)
+
+    def corrected(self, ids: Sequence[str], values: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``values`` (k,) of sensors ``ids`` with their offsets taken away."""
+        return np.asarray(values, float) - np.array([float(self.offsets.get(i, 0.0)) for i in ids])
+
+
+IDW_MODEL = FieldModel()
+"""The fallback: plain inverse-distance weighting, no offsets (too little history to choose)."""
+
+
+def model_of(choice: FieldChoice, ids: Sequence[str]) -> FieldModel:
+    """The :class:`FieldModel` of a :func:`choose_field` result for sensors ``ids`` (its columns)."""
+    offsets = {i: float(o) for i, o in zip(ids, choice.offsets, strict=True)} if choice.method.endswith("offsets") else {}
+    return FieldModel(choice.method, dict(choice.settings), offsets)

@@ -51,7 +51,7 @@ from simulation.forecast import DEFAULT_SETTINGS, ForecastBatch, ForecastSetting
 from simulation.forecast_models import _take, candidate_forecasts, period_steps, profile_family, revert_6h
 from simulation.forecast_prep import fill_short_gaps
 
-__all__ = ["INPUTS_PREFIX", "Input", "InputForecast", "InputSettings", "forecast_inputs_report", "forecast_with_inputs",
+__all__ = ["INPUTS_PREFIX", "Input", "InputForecast", "InputSettings", "forecast_with_inputs",
            "input_features"]
 
 #: Model name prefix of a lead forecast by the model with inputs: ``"inputs:outdoor_temperature+..."``.
@@ -375,7 +375,7 @@ def forecast_with_inputs(
     level: float = 0.95,
     settings: ForecastSettings = DEFAULT_SETTINGS,
     input_settings: InputSettings = DEFAULT_INPUT_SETTINGS,
-) -> ForecastBatch:
+) -> InputForecast:
     """Forecast ``n`` sensors as :func:`simulation.forecast.forecast_many`, using ``inputs`` where they pay.
 
     values : (n, t) or (t,) float, regular step ``step_s`` s, oldest first, NaN missing; the
@@ -383,22 +383,9 @@ def forecast_with_inputs(
         inputs the last ``input_settings.max_history_s``.
     inputs : :class:`Input` series on the same grid (their ``values`` (n, t) or (t,)); known up to
         now only (nothing is read ahead of the last column).
-    Returns :class:`ForecastBatch`; a lead forecast with the inputs is named
-    ``"inputs:<name>+<name>"`` in ``models``.
+    Returns :class:`InputForecast`: its ``batch`` the forecasts (a lead forecast with the inputs is
+    named ``"inputs:<name>+<name>"`` in ``models``), beside the cross-validated evidence.
     """
-    return forecast_inputs_report(values, step_s, horizon_steps, inputs, level, settings, input_settings).batch
-
-
-def forecast_inputs_report(
-    values: np.ndarray,
-    step_s: float,
-    horizon_steps: int,
-    inputs: Sequence[Input],
-    level: float = 0.95,
-    settings: ForecastSettings = DEFAULT_SETTINGS,
-    input_settings: InputSettings = DEFAULT_INPUT_SETTINGS,
-) -> InputForecast:
-    """:func:`forecast_with_inputs` with the cross-validated evidence (:class:`InputForecast`)."""
     y = np.atleast_2d(np.asarray(values, dtype=float))
     h = int(horizon_steps)
     base = forecast_many(y[:, -max(2, int(round(settings.max_history_s / step_s))):], step_s, h, level, settings)

@@ -63,7 +63,7 @@ def _unknown_device(api: Api) -> str:
     from bridge.store import service_queries as q
 
     name = _uniq("S9")
-    q.note_unknown_devices(api.store, {name: (f"relic-twin/demo_hall/{name}", datetime.now(UTC), 1)})
+    q.note_unknown_devices(api.store, {("", "demo_hall", name): (f"relic-twin/demo_hall/{name}", datetime.now(UTC), 1)})
     return name
 
 
@@ -105,6 +105,7 @@ ENDPOINTS = [
     ("GET", "/api/details", "staff", 200,
      lambda api, ids: {"params": {"kind": "sensor", "id": "S01", "at": "2026-11-21T00:00:00Z"}}),
     ("GET", "/api/state", "staff", 200, lambda api, ids: {"params": {"at": "2026-11-20T12:00:00Z"}}),
+    ("GET", "/api/field", "staff", 200, lambda api, ids: {"params": {"quantity": "relative_humidity"}}),
     ("GET", "/api/alerts", "staff", 200, lambda api, ids: {}),
     ("GET", "/api/site", "staff", 200, lambda api, ids: {"params": {"by": "time_in_range"}}),
     ("POST", "/api/alerts/{alert_id}/ack", "staff", 201,

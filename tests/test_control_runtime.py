@@ -206,7 +206,9 @@ def test_closed_loop_on_a_real_broker_with_zigbee2mqtt_and_tasmota_plugs(audit, 
         assert {e["actuator"] for e in echoes} == {"dh1", "hu1"}
         # the dead plug: a manual override that is never echoed raises the alarm
         rt.set_override("dh2", True, 30, "li")
-        time.sleep(0.3)
+        deadline = time.monotonic() + 10.0  # the command reaches the plug, which never answers
+        while not plugs["dh2"].heard and time.monotonic() < deadline:
+            time.sleep(0.02)
         assert plugs["dh2"].heard and not plugs["dh2"].on
         clock.t += 3.0
         alerts = rt.tick({})

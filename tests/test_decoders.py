@@ -95,9 +95,47 @@ def test_every_format_has_fixtures() -> None:
 
 def test_every_vendor_convention_has_a_captured_payload() -> None:
     # captured = published by a real device or the vendor's own software, with where it was found;
-    # native is our own convention, SenML has only its RFC's examples so far
+    # native is our own convention; SenML's is an ESP8266's serial output (KPN ThingsML)
     captured = {p.parent.name for p in ALL if json.loads(p.read_text(encoding="utf-8")).get("captured")}
-    assert captured == set(FORMATS) - {"native", "senml"}
+    assert captured == set(FORMATS) - {"native"}
+
+
+SENML_TOPIC = "relic-twin/demo_hall/S01/senml"
+
+
+def test_senml_thingsml_index_names_the_quantity_and_its_unit() -> None:
+    # KPN ThingsML's i_ replaces n and u: -23 is humidity in %RH, 2 is CO2 in ppm; an index that
+    # is not one of ours is a clear rejection, not "key ''"
+    d = decode("senml", SENML_TOPIC, b'[{"bt": 1795615200, "i_": -23, "v": 48.5}, {"i_": 2, "v": 612, "t": 10},'
+               b' {"i_": 6, "v": 3.6}]', NOW)
+    assert sorted((r.quantity, r.value, r.unit) for r in d.readings) == [("co2", 612.0, "ppm"),
+                                                                         ("relative_humidity", 48.5, "%RH")]
+    assert {r.time for r in d.readings} == {datetime(2026, 11, 25, 14, tzinfo=UTC), datetime(2026, 11, 25, 14, 0, 10,
+                                                                                             tzinfo=UTC)}
+    assert len(d.rejections) == 1 and "ThingsML index 6 is not one of our quantities" in d.rejections[0].reason
+    assert chinese(d.rejections[0].reason)
+
+
+@pytest.mark.parametrize("bver", ["11", "10.5", "\"10\"", "0", "true"])
+def test_senml_later_version_is_not_used(bver: str) -> None:
+    # RFC 8428 §4.4: a pack of a version above the reader's is not used at all
+    d = decode("senml", SENML_TOPIC, f'[{{"bver": {bver}, "n": "temperature", "u": "Cel", "v": 20}}]'.encode(), NOW)
+    assert d.readings == [] and len(d.rejections) == 1
+    assert "reads version 10 and below (RFC 8428 §4.4); pack not used" in english(d.rejections[0].reason)
+
+
+def test_senml_version_10_and_below_is_read() -> None:
+    for bver in (5, 10):
+        d = decode("senml", SENML_TOPIC, f'[{{"bver": {bver}, "n": "temperature", "u": "Cel", "v": 20}}]'.encode(), NOW)
+        assert [(r.quantity, r.value) for r in d.readings] == [("temperature", 20.0)] and not d.rejections
+
+
+def test_senml_must_understand_field_rejects_the_whole_pack() -> None:
+    # RFC 8428 §4.4: a field ending in "_" must be understood; one that is not stops the pack (both records)
+    d = decode("senml", SENML_TOPIC, b'[{"n": "temperature", "u": "Cel", "v": 20}, {"n": "humidity", "u": "%RH",'
+               b' "v": 50, "ut_": 600}]', NOW)
+    assert d.readings == [] and len(d.rejections) == 1
+    assert "record 1.ut_: a must-understand field" in english(d.rejections[0].reason)
 
 
 def test_shelly_on_usb_power_reports_no_battery() -> None:

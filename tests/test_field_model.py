@@ -91,3 +91,4 @@ def test_field_command_reads_the_store_and_prints_the_choice(tmp_path) -> None:
     for s in open_hall:
         assert f"    {s.id} " in out
     assert "mean of the others" in out
+    assert "note 注意" not in out  # 96 complete hours: the monitor draws the same choice

@@ -12,7 +12,7 @@ import pytest
 
 from simulation.backtest import cut_windows, score
 from simulation.forecast import forecast_many
-from simulation.forecast_inputs import INPUTS_PREFIX, Input, forecast_inputs_report, forecast_with_inputs
+from simulation.forecast_inputs import INPUTS_PREFIX, Input, forecast_with_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 STEP = 600.0  # 10 min
@@ -52,7 +52,7 @@ def test_an_input_that_drives_the_room_is_chosen_and_beats_the_series_alone() ->
     win_y, xs = win.history[-6:], xs[-6:]
     future = win.future[-6:]
     alone = forecast_many(win_y, STEP, H)
-    rep = forecast_inputs_report(win_y, STEP, H, [Input("outdoor_temperature", xs, same_unit=True)])
+    rep = forecast_with_inputs(win_y, STEP, H, [Input("outdoor_temperature", xs, same_unit=True)])
     with_x = rep.batch
     leads = np.array([35, 71])
     e_alone = score(future, alone.mean, leads).mae
@@ -72,7 +72,7 @@ def test_a_useless_input_is_not_used() -> None:
     noise = np.random.default_rng(5).standard_normal(y.size)
     hist = int(21 * 86400 / STEP)
     win, xs = windows(y, noise, hist, 97)
-    rep = forecast_inputs_report(win.history[-4:], STEP, H, [Input("visitors", xs[-4:])])
+    rep = forecast_with_inputs(win.history[-4:], STEP, H, [Input("visitors", xs[-4:])])
     base = forecast_many(win.history[-4:, -int(14 * 86400 / STEP):], STEP, H)
     assert rep.use.mean() < 0.1
     unused = ~np.char.startswith(rep.batch.models.astype(str), INPUTS_PREFIX)
@@ -81,7 +81,7 @@ def test_a_useless_input_is_not_used() -> None:
 
 def test_no_inputs_is_the_series_only_forecast_and_shapes_are_checked() -> None:
     y, x = driven_room(16, seed=2)
-    plain = forecast_with_inputs(y, STEP, H, [])
+    plain = forecast_with_inputs(y, STEP, H, []).batch
     np.testing.assert_array_equal(plain.mean, forecast_many(y[-2016:], STEP, H).mean)
     with pytest.raises(ValueError, match="shape"):
         forecast_with_inputs(y, STEP, H, [Input("outdoor", x[:-5])])

@@ -52,14 +52,14 @@ def coverage() -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 
 def test_band_coverage_near_nominal(coverage: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
-    """The 95 % band covers 92-97 % of real outcomes, per quantity and pooled (about 2 300 windows
+    """The 95 % band covers 93-97 % of real outcomes, per quantity and pooled (about 2 300 windows
     each; the standard error of a coverage near 95 % is then 0.5 %). A 90 % band labelled 95 % covers
     about 91 % here and fails; each lead (about 190 windows, standard error 1.6 %) within 90-98.5 %."""
     pooled_hits = pooled_n = 0.0
     for k, (cov, n) in coverage.items():
         assert n.min() > 150, (k, n)
         share = float((cov * n).sum() / n.sum())
-        assert 0.92 <= share <= 0.97, (k, share)
+        assert 0.93 <= share <= 0.97, (k, share)  # 94.1 % (T) and 96.4 % (RH) here
         assert np.all((cov >= 0.90) & (cov <= 0.985)), (k, cov)
         pooled_hits += float((cov * n).sum())
         pooled_n += float(n.sum())

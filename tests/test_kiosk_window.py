@@ -60,3 +60,26 @@ def test_a_window_larger_than_the_display_is_fitted_into_it(display) -> None:
     (w, h), (x, y) = got["size"], got["origin"]
     assert not got["fullscreen"] and w <= dw and h <= dh and x >= 0 and y >= 0  # not at -320,-180
     assert got["relic"] == "vase" and got["after_back"] == "gallery"
+
+
+RECONNECT = """
+import subprocess, sys
+from twin_engine.display import connect_display
+tries = int(sys.argv[1])
+refused = 0
+for _ in range(30):  # a client comes and goes (the server resets after it), then the kiosk connects
+    subprocess.run(["xdpyinfo"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # refused or not
+    refused += not connect_display(tries).isValid()
+print(refused)
+"""
+
+
+@pytest.mark.parametrize("display", [(1280, 720)], indirect=True, ids=["1280x720"])
+def test_a_display_that_resets_after_its_last_client_is_waited_for(display) -> None:
+    if not shutil.which("xdpyinfo"):
+        pytest.skip("needs xdpyinfo (apt-get install x11-utils)")
+    env = {**os.environ, "DISPLAY": display[0]}
+    done = subprocess.run([sys.executable, "-c", RECONNECT, "6"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-1] == "0"  # every connection made, however often the server was resetting

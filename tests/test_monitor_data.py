@@ -194,6 +194,13 @@ def test_remote_client_fetches_with_the_token_and_says_why_it_cannot(api: Api):
         d = ok._details("sensor", "S01", "temperature", "2026-11-22T00:00:00Z")
         assert len(d["history"]["values"]) == 144
         assert ok._state("2026-11-20T01:05:00Z")["readings"]
+        field = ok._field("relative_humidity")  # GET /api/field: two days of S02 alone, a case sensor: IDW, and why
+        assert field["method"] == "IDW" and field["fallback"]["en"].startswith("history too short (0 of 48 h")
+        from twin_engine.site_monitor_cli import remote_field  # the site monitor's: the hall named
+
+        assert remote_field(api.url, api.tokens["staff"])("demo_hall", "relative_humidity") == field
+        with pytest.raises(DataError, match="HTTP 40"):
+            remote_field(api.url, api.tokens["staff"])("no_such_hall", "relative_humidity")
     finally:
         ok.stop()
     for token, en in ((None, "sign in needed (--token)"), (api.tokens["visitor"], "not allowed (staff and up)")):
@@ -312,3 +319,4 @@ def test_embedded_data_reads_the_runtime_store(store, scene):
     data = embedded_data(runtime, scene)
     assert data._details("relic", "ding", None, None)["time"] == iso(NOW)  # no live time yet: the runtime's clock
     assert data._state("2026-11-20T03:05:00Z")["time"] == "2026-11-20T03:05:00Z"
+    assert data._field("temperature")["method"] == "IDW"  # S01's two hours alone choose nothing

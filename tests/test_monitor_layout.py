@@ -145,6 +145,57 @@ def test_screenshots_at_every_size(sized, scene, size, tmp_path):
             screen.exit()
 
 
+def test_label_placement_climbs_sidesteps_and_leaves_out():
+    from twin_engine.label_layout import GAP_PX, LabelBox, place
+
+    window = layout.Rect(0, 0, 400, 300)
+    value = LabelBox("sensor:S03", layout.Rect(100, 100, 40, 20))
+    machine = LabelBox("actuator:dh1", layout.Rect(60, 110, 180, 40))  # a long machine label across the value
+    got = place([value, machine], [], window)
+    assert got["sensor:S03"] == (0.0, 0.0)
+    assert got["actuator:dh1"] == (0.0, -2 * (40 + GAP_PX))  # two rows up: one row would still touch the value
+    # an overlay box over where it belongs and the row above: it climbs on; blocked above, it steps aside
+    assert place([value], [layout.Rect(80, 90, 40, 40)], window)["sensor:S03"] == (0.0, -2 * (20 + GAP_PX))
+    assert place([value], [layout.Rect(90, 0, 30, 130)], window)["sensor:S03"] == (20 + GAP_PX, 0.0)
+    # with no room at all it is left out, never drawn over
+    assert place([value], [layout.Rect(0, 0, 400, 300)], window) == {"sensor:S03": None}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_hall_labels_do_not_crowd_each_other_or_the_overlay(sized, scene, size):
+    """The 3-D labels (sensor values, machine states) as drawn: no two overlap, none touches an
+    overlay text or box, each lies in the window; the frame shows a label's dark card where its box
+    says; in the landscape overview every sensor's value is shown."""
+    resize(sized, size)
+    for lang in LANGS:
+        for n_alerts, select in ((3, False), (14, True)):
+            screen = open_monitor(sized, scene, lang, n_alerts, select)
+            try:
+                image = screen.screenshot()
+                boxes = screen.label_boxes
+                assert any(k.startswith("actuator:") for k in boxes), boxes
+                hud = assert_clean(screen, sized, size)
+                labels = [layout.TextBox(k, r, None, k) for k, r in boxes.items()]
+                pairs = layout.overlaps(labels + hud)
+                assert not pairs, layout.describe(pairs)
+                window = layout.Rect(0, 0, *size)
+                covers = [layer.covers for layer in screen._layers() if layer.covers is not None]
+                for k, r in boxes.items():
+                    assert r.inside(window), (k, r)
+                    assert all(r.intersection(c) == 0 for c in covers), (k, r)
+                    edge = image.getXel(int(r.x + 0.04 * r.h) + 1, int(r.y + r.h / 2))  # the card's margin, left of the text
+                    assert max(edge) < 0.35, (k, r, edge)
+                if size[0] > size[1] and not select:  # a value whose sensor is in the open view is shown
+                    x0, y0, x1, y1 = screen.free_area()
+                    for s in scene.sensors:
+                        fx, fy = screen.project(tuple(float(v) for v in s.position))
+                        px, py = screen.to_px(fx, fy)
+                        if x0 + 40 < px < x1 - 40 and y0 + 40 < py < y1 - 40 and not any(c.contains(px, py) for c in covers):
+                            assert f"sensor:{s.id}" in boxes, (s.id, px, py)
+            finally:
+                screen.exit()
+
+
 # --- clicks land where things are drawn ---------------------------------------------------------
 
 

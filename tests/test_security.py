@@ -263,7 +263,10 @@ def test_4_no_token_reaches_the_access_log_and_the_feed_takes_header_subprotocol
                             f"{ws_url}?token={token}"):       # and a token in the URL not at all
                 with pytest.raises(InvalidStatus):
                     connect(refused, open_timeout=10)
-            time.sleep(0.3)  # the last access lines
+            deadline = time.monotonic() + 10  # the last access lines: the two refusals (logged as they go)
+            while sum('"WebSocket /api/live' in line and line.endswith(" 403") for line in list(capture.lines)) < 2:
+                assert time.monotonic() < deadline, capture.lines
+                time.sleep(0.02)
         finally:
             for lg in loggers:
                 lg.removeHandler(capture)
@@ -456,7 +459,7 @@ def test_2_identity_rules_device_gateway_unknown():
     assert check("GW", "S03", "GW") == (["S03", "GW"], [])          # a gateway speaks for its list
     assert check("GW", "S01") == ([], ["sensor does not match topic"])  # and for nothing else
     assert check("S99", "S99")[1][0].startswith("unknown device")
-    assert set(ident.take_unknown()) == {"S99"} and ident.take_unknown() == {}
+    assert set(ident.take_unknown()) == {("", "", "S99")} and ident.take_unknown() == {}
     ident.adopt("S99")
     assert check("S99", "S99") == (["S99"], [])
     assert check(None, "S03") == (["S03"], [])  # a topic naming no device: only the known check
@@ -502,7 +505,8 @@ def test_2_a_device_cannot_write_as_another_sensor_and_unknown_ones_wait_for_ado
         (unknown,) = q.list_unknown_devices(store)
         assert (unknown.sensor, unknown.messages, unknown.topic) == ("S99", 2, f"{hall}/S99")
         # adopted, its next readings are stored
-        q.adopt_device(store, "S99", "bronze", "curator")
+        assert unknown.hall == scene.id  # the place is the topic's hall
+        q.adopt_device(store, "S99", "bronze", "curator", hall=scene.id)
         ingestor.identity.adopt("S99")
         pub.publish([(f"{hall}/S99", b'{"temperature": 19.7, "time": "2026-01-01T00:03:00Z"}')])
         deadline = time.monotonic() + 20
@@ -522,10 +526,10 @@ def test_2_unknown_devices_are_listed_and_adopted_through_the_api(api: Api):
 
     from bridge.store import service_queries as q
 
-    q.note_unknown_devices(api.store, {"S77": ("relic-twin/demo_hall/S77", datetime.now(UTC), 3)})
+    q.note_unknown_devices(api.store, {("", "demo_hall", "S77"): ("relic-twin/demo_hall/S77", datetime.now(UTC), 3)})
     with api.client("curator") as c:
         listed = c.get("/api/devices/unknown").json()
-        assert [(d["sensor"], d["messages"]) for d in listed] == [("S77", 3)]
+        assert [(d["hall"], d["sensor"], d["messages"]) for d in listed] == [("demo_hall", "S77", 3)]
         assert c.post("/api/devices/unknown/S77/adopt", json={"zone": "nowhere"}).status_code == 422
         assert c.post("/api/devices/unknown/S78/adopt", json={"zone": "bronze"}).status_code == 404
         r = c.post("/api/devices/unknown/S77/adopt", json={"zone": "bronze"})
@@ -535,7 +539,8 @@ def test_2_unknown_devices_are_listed_and_adopted_through_the_api(api: Api):
         assert c.get("/api/devices/unknown").status_code == 403
     with api.client("admin") as c:
         events = c.get("/api/audit", params={"action": "device_adopt"}).json()
-    assert (events[0]["actor"], events[0]["target"], events[0]["detail"]) == ("curator", "S77", "zone=bronze")
+    assert (events[0]["actor"], events[0]["target"], events[0]["detail"]) == ("curator", "demo_hall/S77",
+                                                                              "zone=bronze")
 
 
 # ---------------------------------------------------------------------- 3: no device takes the service's session

@@ -50,7 +50,7 @@ def test_each_hall_checks_devices_by_its_own_scene() -> None:
     m = check("hall_b", "S01", "S05")  # on S05's topic, a reading naming S01
     assert not m.readings and "sensor does not match topic" in m.rejections[0].reason
     assert not check("hall_x", "S01", "S01").readings  # a hall the site does not hold
-    assert set(ident.take_unknown()) == {"S09", "S01"} and ident.take_unknown() == {}
+    assert set(ident.take_unknown()) == {("", "hall_b", "S09"), ("", "hall_x", "S01")} and ident.take_unknown() == {}
     ident.adopt("S09", ["hall_b"])
     assert len(check("hall_b", "S09", "S09").readings) == 1
 
@@ -81,8 +81,8 @@ def test_serve_site_quarantines_a_device_its_hall_does_not_know(mosquitto_broker
         assert reasons[0].startswith("sensor does not match topic") and reasons[1].startswith("unknown device 'S77'")
         assert _until(lambda: [d.sensor for d in q.list_unknown_devices(rt.store)] == ["S77"])
         zone = site.halls[1].scene.zones[0].id
-        q.adopt_device(rt.store, "S77", zone, "curator")
-        rt.adopt_device("S77")
+        q.adopt_device(rt.store, "S77", zone, "curator", hall="hall_b")
+        rt.adopt_device("hall_b", "S77")
         later = (datetime.now(UTC) + timedelta(seconds=1)).replace(microsecond=0).isoformat()
         _publish(mosquitto_broker.host, mosquitto_broker.port,
                  [("relic-twin/hall_b/S77", json.dumps({"time": later, "temperature": 22.5}).encode())])

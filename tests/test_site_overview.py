@@ -178,6 +178,10 @@ def test_monitor_site_embedded_writes_the_overview(tmp_path, mosquitto_broker) -
     pixels = np.array([[image.getXel(x, y) for x in range(0, 960, 4)] for y in range(0, 540, 4)])
     share = float((np.abs(pixels - green).max(axis=2) < 0.03).mean())
     assert 0.02 < share < 0.3, share
+    # a hall opened at start asks the store which field model its history chooses (none yet: IDW)
+    hall = subprocess.run([*cmd[:6], "--hall", "hall_b", *cmd[6:]], cwd=root, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(root)}, timeout=180)
+    assert hall.returncode == 0, hall.stdout + hall.stderr
     bad = subprocess.run([*cmd[:6], "--hall", "nowhere", *cmd[6:]], cwd=root, capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": str(root)}, timeout=120)
     assert bad.returncode == 1 and "--hall nowhere: not a hall of site museum" in bad.stderr

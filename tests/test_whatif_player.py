@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest_engine import fixed_frame_clock
 from test_climate_scenarios import short_scenario
 
 from bridge.twin import whatif
@@ -241,10 +242,13 @@ def test_app_shell_plays_the_screen_and_binds_its_keys(engine_base, scene, run):
         engine_base.messenger.send("space")
         assert screen.playing
         shown = [screen.t_s]
-        for _ in range(4):
-            engine_base.taskMgr.step()  # the frame task advances the clock...
-            shown.append(screen.t_s)
-        assert all(b > a for a, b in zip(shown, shown[1:], strict=False)) and not screen._dirty
+        with fixed_frame_clock(engine_base) as frame_s:  # frames of a known length, however loaded the CPU
+            for _ in range(4):
+                engine_base.taskMgr.step()  # the frame task advances the clock by the frame's length...
+                shown.append(screen.t_s)
+        step_s = frame_s * SPEEDS_H_PER_S[screen.speed] * 3600.0
+        assert [b - a for a, b in zip(shown, shown[1:], strict=False)] == pytest.approx([step_s] * 4)
+        assert screen.playing and not screen._dirty
         # ...a press on the drawn time bar seeks there (the bar spans the run), and Esc quits
         track = screen.overlay.track
         assert screen.click(track.x + track.w * 0.25, track.y + track.h / 2) == "scrub"

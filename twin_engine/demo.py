@@ -298,6 +298,10 @@ DetailsFn = Callable[[str, str, "str | None", "str | None"], dict[str, Any]]
 """details(kind, id, quantity, now_iso) -> :func:`bridge.twin.monitor_data.details`' dict."""
 StateFn = Callable[[str], dict[str, Any]]
 """state(iso_time) -> :func:`bridge.twin.monitor_data.state_at`'s dict."""
+FieldFn = Callable[[str], dict[str, Any]]
+"""field(quantity) -> :func:`bridge.twin.field_choice.field_choice`'s dict."""
+FIELD_REFRESH_S = 3600.0
+"""How often the monitor asks again which field model the hall's history chooses, s (hourly buckets)."""
 
 
 class DataError(Exception):
@@ -316,8 +320,9 @@ class MonitorData:
     Of several replay requests waiting, only the newest is fetched (a dragged slider).
     """
 
-    def __init__(self, details: DetailsFn, state: StateFn, close: Callable[[], None] | None = None):
-        self._details, self._state, self._close = details, state, close
+    def __init__(self, details: DetailsFn, state: StateFn, close: Callable[[], None] | None = None,
+                 field: FieldFn | None = None):
+        self._details, self._state, self._close, self._field = details, state, close, field
         self._jobs: queue.Queue[tuple[str, Any] | None] = queue.Queue()
         self._answers: queue.Queue[tuple[str, Any, Any]] = queue.Queue()
         self._state_seq = 0
@@ -346,6 +351,14 @@ class MonitorData:
             seq = self._state_seq
         self._put(("state", (seq, when)))
 
+    def request_field(self, quantity: str) -> bool:
+        """Ask for the field model of ``quantity`` chosen on the hall's history; False when this
+        source cannot answer (the floor then stays IDW)."""
+        if self._field is None:
+            return False
+        self._put(("field", quantity))
+        return True
+
     def _put(self, job: tuple[str, Any]) -> None:
         with self._lock:
             self._pending += 1
@@ -357,8 +370,8 @@ class MonitorData:
             return self._pending == 0
 
     def drain(self) -> list[tuple[str, Any, Any]]:
-        """Answers so far: ("details", (kind, id, quantity, now), dict | DataError) and
-        ("state", iso, dict | DataError)."""
+        """Answers so far: ("details", (kind, id, quantity, now), dict | DataError),
+        ("state", iso, dict | DataError) and ("field", quantity, dict | DataError)."""
         out = []
         while True:
             try:
@@ -377,6 +390,8 @@ class MonitorData:
                     seq, when = args
                     if seq == self._state_seq:  # else a newer one is waiting: skip this
                         self._answers.put(("state", when, self._call(self._state, when)))
+                elif what == "field":
+                    self._answers.put(("field", args, self._call(self._field, args)))
                 else:
                     self._answers.put(("details", args, self._call(self._details, *args)))
             finally:
@@ -394,8 +409,9 @@ class MonitorData:
 
 
 def embedded_data(runtime: Any, scene: Any) -> MonitorData:
-    """The panel and replay read straight from an in-process twin's store."""
+    """The panel, the replay and the field model read straight from an in-process twin's store."""
     from bridge.twin import monitor_data
+    from bridge.twin.field_choice import field_choice
 
     def details(kind: str, ident: str, quantity: str | None, now: str | None) -> dict[str, Any]:
         at = monitor_data.parse_iso(now) if now else runtime.state.clock()
@@ -404,7 +420,10 @@ def embedded_data(runtime: Any, scene: Any) -> MonitorData:
     def state(when: str) -> dict[str, Any]:
         return monitor_data.state_at(runtime.store, scene, monitor_data.parse_iso(when))
 
-    return MonitorData(details, state)
+    def field(quantity: str) -> dict[str, Any]:
+        return field_choice(runtime.store, scene, quantity)
+
+    return MonitorData(details, state, field=field)
 
 
 def api_base(ws_url: str, api_url: str | None = None) -> str:
@@ -484,7 +503,10 @@ def remote_data(base_url: str, token: str | None, timeout_s: float = 15.0) -> Mo
     def state(when: str) -> dict[str, Any]:
         return get("/api/state", {"at": when})
 
-    return MonitorData(details, state, client.close)
+    def field(quantity: str) -> dict[str, Any]:
+        return get("/api/field", {"quantity": quantity})
+
+    return MonitorData(details, state, client.close, field)
 
 
 def details_view(d: dict[str, Any], lang: str) -> Any:
@@ -529,6 +551,42 @@ def error_view(err: DataError, quantity: str) -> Any:
     return Details(quantity=quantity, lines=[(err.message["zh-CN"], ""), (err.message["en"], "")])
 
 
+class FieldLink:
+    """The field model alone, for a hall screen without a panel link (the site monitor's halls): asks
+    ``field(quantity)`` off the render thread for the shown quantity (again every
+    :data:`FIELD_REFRESH_S`) and hands the answer to ``set_field_choice``; a failure keeps IDW and
+    says why in the legend. :meth:`poll` runs in the frame task."""
+
+    def __init__(self, monitor: Any, field: FieldFn):
+        def none(*_: Any) -> dict[str, Any]:
+            raise DataError("此处不提供", "not asked here")
+
+        self.monitor = monitor
+        self.data = MonitorData(none, none, field=field).start()
+        self._asked: dict[str, float] = {}
+
+    def poll(self) -> None:
+        m = self.monitor
+        asked = self._asked.get(m.quantity)
+        if asked is None or time.monotonic() - asked > FIELD_REFRESH_S:
+            self._asked[m.quantity] = time.monotonic()
+            self.data.request_field(m.quantity)
+        for what, key, answer in self.data.drain():
+            if what == "field":
+                m.set_field_choice(answer if isinstance(answer, dict)
+                                   else {"quantity": key, "method": "IDW", "fallback": answer.message})
+
+    def settle(self, timeout_s: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        self.poll()
+        while time.monotonic() < deadline and not self.data.idle():
+            time.sleep(0.02)
+        self.poll()
+
+    def stop(self) -> None:
+        self.data.stop()
+
+
 class PanelLink:
     """Connects a :class:`~twin_engine.monitor.MonitorScreen` to a :class:`MonitorData`:
     asks for the selected relic's or sensor's details at the shown moment (the replayed one while
@@ -543,6 +601,7 @@ class PanelLink:
         self._answers: dict[tuple[str, str], dict[str, Any] | DataError] = {}
         self._lang = monitor.lang
         self._want_state: str | None = None
+        self._field_asked: dict[str, float] = {}  # quantity -> when its field model was asked for
         self.errors: list[DataError] = []
         monitor.on_replay_request = self.replay
 
@@ -553,6 +612,10 @@ class PanelLink:
     def poll(self) -> None:
         m = self.monitor
         sel = m.selection
+        asked_field = self._field_asked.get(m.quantity)
+        if asked_field is None or time.monotonic() - asked_field > FIELD_REFRESH_S:
+            self._field_asked[m.quantity] = time.monotonic()
+            self.data.request_field(m.quantity)
         moment = m.replay_time if m.replay is not None else None  # None: live
         if sel is not None:
             asked = self._asked.get(sel)
@@ -566,6 +629,12 @@ class PanelLink:
             for target, answer in self._answers.items():
                 self._show(target, answer)
         for what, key, answer in self.data.drain():
+            if what == "field":
+                if isinstance(answer, DataError):
+                    self.errors.append(answer)
+                    answer = {"quantity": key, "method": "IDW", "fallback": answer.message}
+                m.set_field_choice(answer)
+                continue
             if what == "details":
                 kind, ident, quantity, at = key
                 asked = self._asked.get((kind, ident))
@@ -585,8 +654,9 @@ class PanelLink:
                 m.show_state_at(answer.get("readings", ()), str(answer.get("time") or key), answer.get("alerts"))
 
     def refresh(self) -> None:
-        """Ask again for the selection's details at the next :meth:`poll`."""
+        """Ask again for the selection's details (and the field model) at the next :meth:`poll`."""
         self._asked.clear()
+        self._field_asked.clear()
 
     def settle(self, timeout_s: float = 10.0) -> None:
         """Wait (headless runs) until every request is answered and shown."""

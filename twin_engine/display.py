@@ -19,6 +19,11 @@ HEADLESS_SIZE = (1920, 1080)
 """Frames rendered offscreen when no size is asked for."""
 WINDOW_SHARE = 0.9
 """A window larger than the display is shrunk (keeping its aspect) to this share of the display."""
+CONNECT_TRIES = 6
+CONNECT_BACKOFF_S = 0.1
+"""An X server with no client left resets itself (Xvfb, a bare ``xinit`` kiosk session) and refuses
+connections until it is back (tens of ms, more on a loaded machine): the first connection is tried
+this often, this long apart, doubling (3.1 s in all), where ``DISPLAY`` names an X display."""
 
 
 @dataclass(frozen=True)
@@ -30,13 +35,46 @@ class WindowPlan:
     fullscreen: bool
 
 
+def connect_display(tries: int = CONNECT_TRIES, backoff_s: float = CONNECT_BACKOFF_S) -> Any:
+    """Panda3D's default graphics pipe: a connection to the display, tried again while the display
+    refuses it (an X server resetting after its last client left); the last pipe tried (invalid
+    when it never answered) or None when there is no pipe at all."""
+    import os
+    import time
+
+    from panda3d.core import GraphicsPipeSelection
+
+    pipe = None
+    for k in range(max(1, tries) if os.environ.get("DISPLAY") else 1):
+        pipe = GraphicsPipeSelection.getGlobalPtr().makeDefaultPipe()
+        if pipe is None or pipe.isValid():
+            return pipe
+        if k < tries - 1:
+            time.sleep(backoff_s * 2**k)
+    return pipe
+
+
+def open_window(requested: tuple[int, int] | None, fullscreen: bool, title: str) -> tuple[Any, WindowPlan]:
+    """A ShowBase with an on-screen window planned by :func:`window_plan` for this display.
+
+    The connection that read the display's size stays open until the window is: were it closed first,
+    an X server with no other client would reset in between and refuse the window ("Could not open
+    window"; tests/test_kiosk_window.py on a loaded machine)."""
+    from twin_engine.app import make_base
+
+    pipe = connect_display()
+    plan = window_plan(display_size(pipe), requested, fullscreen)
+    base = make_base(offscreen=False, size=plan.size, title=title)
+    open_plan(base, plan)
+    del pipe  # the window's own connection keeps the server up from here
+    return base, plan
+
+
 def display_size(pipe: Any = None) -> tuple[int, int] | None:
     """The display's resolution (px) as Panda3D's default graphics pipe reports it; None when unknown."""
     if pipe is None:
-        from panda3d.core import GraphicsPipeSelection
-
-        pipe = GraphicsPipeSelection.getGlobalPtr().makeDefaultPipe()
-    if pipe is None:
+        pipe = connect_display()
+    if pipe is None or not pipe.isValid():
         return None
     w, h = int(pipe.getDisplayWidth()), int(pipe.getDisplayHeight())
     return (w, h) if w > 0 and h > 0 else None

@@ -1,9 +1,11 @@
 """The floor field: the floor polygon coloured from live values.
 
 :class:`FieldView` owns the floor nodes. ``show(quantity, values)`` runs the
-interpolation of ``simulation/field.py`` over the room sensors (sensors in
+interpolation of the quantity's field model over the room sensors (sensors in
 display cases measure the case, not the room, and are shown on their case
-instead), maps it through ``colormap.py``, shades it towards grey with the
+instead): plain IDW (``simulation/field.py``) until :meth:`FieldView.set_model` gives
+the model chosen on the hall's history (``simulation/field_model.py``: IDW or kriging,
+with learnt per-sensor offsets taken from the readings first), maps it through ``colormap.py``, shades it towards grey with the
 distance from the nearest fresh sensor, greys and hatches the area of stale
 or flagged sensors, and writes the colours into the floor mesh's vertex
 colours. Distances are cached per quantity and weights per set of fresh
@@ -39,11 +41,11 @@ from simulation.field import (
     FloorGrid,
     estimate_field,
     floor_grid,
-    idw_weights,
     lattice,
     pairwise_distance,
     polygon_mask,
 )
+from simulation.field_model import IDW_MODEL, FieldModel
 from simulation.scene import Scene
 from twin_engine import colormap
 from twin_engine.hall import polygon_node
@@ -105,6 +107,7 @@ class FieldView:
         self._stripes = ((rows + cols) // max(1, shading.stripe_cells)) % 2 == 0
         self._dist: dict[tuple[str, str], tuple[tuple[str, ...], NDArray[np.float64], NDArray[np.float64]]] = {}
         self._layouts: dict[tuple[str, bytes], _Layout] = {}
+        self.models: dict[str, FieldModel] = {}
         self._hatch_key: tuple[str, bytes] | None = None
         self.estimate: FieldEstimate | None = None
         self.rgb: NDArray[np.float32] = np.zeros((*self.grid.shape, 3), np.float32)
@@ -123,15 +126,26 @@ class FieldView:
             self._dist[key] = (ids, pos, dist)
         return self._dist[key]
 
+    def model(self, quantity: str) -> FieldModel:
+        """The field model ``quantity`` is drawn with (IDW until :meth:`set_model`)."""
+        return self.models.get(quantity, IDW_MODEL)
+
+    def set_model(self, quantity: str, model: FieldModel) -> None:
+        """Draw ``quantity`` with ``model`` from the next :meth:`show` on."""
+        self.models[quantity] = model
+        self._layouts = {k: v for k, v in self._layouts.items() if k[0] != quantity}
+
     def _layout(self, quantity: str, fresh: NDArray[np.bool_]) -> _Layout:
-        """Everything that depends only on which sensors are fresh; cached."""
+        """Everything that depends only on which sensors are fresh (and the model); cached."""
+        model = self.model(quantity)
         key = (quantity, fresh.tobytes())
         if key not in self._layouts:
             if len(self._layouts) > 64:
                 self._layouts.clear()
             ids, pos, dist = self.room_sensors(quantity)
             base = estimate_field(self.grid, pos, np.where(fresh, 0.0, np.nan), fresh, dist=dist)
-            weights = idw_weights(dist[:, fresh]) if fresh.any() else np.zeros((dist.shape[0], 0))
+            weights = (model.weights(pos[fresh], self.grid.points, dist[:, fresh]) if fresh.any()
+                       else np.zeros((dist.shape[0], 0)))
             fade = fade_towards_grey(base, self.shading).astype(np.float32)
             fade = np.where(base.unreliable[..., None], np.float32(1.0), fade)  # stale area: all grey
             self._layouts[key] = _Layout(base, weights, 1.0 - fade, (fade * np.asarray(colormap.NO_DATA)).astype(np.float32))
@@ -142,6 +156,7 @@ class FieldView:
         ids, _, _ = self.room_sensors(quantity)
         values = np.array([readings[i].value if i in readings else np.nan for i in ids], dtype=float)
         fresh = np.array([i in readings and readings[i].fresh for i in ids], dtype=bool) & np.isfinite(values)
+        values = self.model(quantity).corrected(ids, values)  # the hall's air: each sensor's offset taken away
         layout = self._layout(quantity, fresh)
         shape = self.grid.shape
         if fresh.any():
@@ -222,7 +237,7 @@ def grid_mesh(grid: FloorGrid, polygon: NDArray[np.float64]) -> tuple[NodePath, 
 
 @dataclass(frozen=True)
 class _Layout:
-    """What a set of fresh sensors fixes: the field's geometry parts, the IDW
+    """What a set of fresh sensors fixes: the field's geometry parts, the model's
     weights (points, k_fresh), and the per-point blend towards grey."""
 
     base: FieldEstimate

@@ -18,12 +18,14 @@ TIER_COLOURS: dict[str, RGB] = {"red": (0.90, 0.16, 0.14), "yellow": (0.98, 0.78
 @dataclass(frozen=True)
 class LegendData:
     """title : e.g. "Temperature (°C)"; colours : colour-bar samples, low to high;
-    ticks : (position 0..1 along the bar, label); notes : (swatch RGB, text, hatched)."""
+    ticks : (position 0..1 along the bar, label); notes : (swatch RGB, text, hatched);
+    method : the field model the floor is drawn with, under the title ('' for none)."""
 
     title: str
     colours: Sequence[RGB]
     ticks: Sequence[tuple[float, str]]
     notes: Sequence[tuple[RGB, str, bool]] = ()
+    method: str = ""
 
 
 @dataclass(frozen=True)

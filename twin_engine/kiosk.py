@@ -964,12 +964,10 @@ def open_kiosk_window(scene: Scene, lang: str = "zh-CN", idle: IdleSettings | No
     """Open the kiosk on the display: full screen at the display's own resolution, or ``windowed``
     at ``size`` fitted into the display (``display.window_plan``). Returns (base, screen, app);
     ``app.run()`` runs it, the staff chord ends it."""
-    from twin_engine.app import TwinApp, make_base
-    from twin_engine.display import display_size, open_plan, window_plan
+    from twin_engine.app import TwinApp
+    from twin_engine.display import open_window
 
-    plan = window_plan(display_size(), size, fullscreen=not windowed)
-    base = make_base(offscreen=False, size=plan.size, title="relic-twin kiosk")
-    open_plan(base, plan)
+    base, _ = open_window(size, fullscreen=not windowed, title="relic-twin kiosk")
     base.exitFunc = None
     screen = KioskScreen(base, scene, lang=lang, idle=idle, on_staff_exit=base.userExit)
     app = TwinApp(base)

@@ -54,20 +54,23 @@ from panda3d.core import (
 )
 
 from simulation.alerts import duration_label
+from simulation.field_model import IDW_MODEL, FieldModel
 from simulation.hall_time import local_label
 from simulation.quantities import QUANTITIES
 from simulation.scene import Scene
 from simulation.scene_alerts import representative_sensor
-from twin_engine import colormap, hud, monitor_hud
+from twin_engine import colormap, hud, label_layout, monitor_hud
 from twin_engine.app import grab_frame, write_png
 from twin_engine.camera import CameraRig, View
 from twin_engine.field_view import FieldView, Reading
 from twin_engine.hall import GLASS, PICK_MASK, PICK_TAG, HallNodes, build_hall, hall_radius, light_hall, zone_centre
 from twin_engine.keys import MONITOR_KEYS
-from twin_engine.layout import Canvas
+from twin_engine.layout import Canvas, Rect
 from twin_engine.texts import pick, t
 
 TIER_RANK = {"red": 2, "yellow": 1}
+FIELD_METHODS = ("IDW", "kriging", "IDW + offsets", "kriging + offsets")
+"""The field models the monitor can draw (:func:`simulation.field_model.loo_errors`' names)."""
 ACTUATOR_COLOURS: dict[str, tuple[float, float, float]] = {  # a machine's body by what it is doing
     "dehumidifier": (0.15, 0.45, 1.0), "humidifier": (0.1, 0.8, 0.75), "heater": (1.0, 0.45, 0.1),
     "other": (0.95, 0.85, 0.2), "off": (0.42, 0.42, 0.45), "pending": (1.0, 0.7, 0.0),
@@ -75,6 +78,12 @@ ACTUATOR_COLOURS: dict[str, tuple[float, float, float]] = {  # a machine's body 
 }
 LABEL_SCALE = 0.3
 """Sensor label text height in the overview, m."""
+SENSOR_LABEL_AT = Point3(0, 0, 0.26)
+"""Where a sensor's value label belongs, above its holder, m."""
+ACTUATOR_LABEL_AT = Point3(0, 0, 0.95)
+"""Where a machine's label belongs, above its holder, m."""
+BADGE_HALF_M = 0.33
+"""Half the width of an alert badge's white ring (:func:`make_badge`), m at scale 1."""
 REPLAY_SPAN_H = 168.0
 """How far back the replay slider reaches, hours (a week)."""
 LEGEND_SAMPLES = 64
@@ -155,9 +164,16 @@ class MonitorScreen:
         light_hall(self.root)
         self.nodes: HallNodes = build_hall(scene, self.root, loader=base.loader, load_meshes=load_meshes)
         self.field = FieldView(scene, self.root, step_m=step_m)
+        self.field_choices: dict[str, dict[str, Any]] = {}  # quantity -> bridge.twin.field_choice's answer
         self._labels = self._sensor_labels()
-        self._actuator_labels = {aid: value_label(holder, f"label-{aid}", self.font, LABEL_SCALE, Point3(0, 0, 0.95))
+        self._actuator_labels = {aid: value_label(holder, f"label-{aid}", self.font, LABEL_SCALE, ACTUATOR_LABEL_AT)
                                  for aid, holder in self.nodes.actuators.items()}
+        self.leaders = self.root.attachNewNode("label-leaders")  # from a thing to its label where that moved
+        self.leaders.setLightOff(1)
+        self.leaders.setDepthTest(False)
+        self.leaders.setBin("fixed", 39)
+        self._label_key: tuple = ()
+        self.label_boxes: dict[str, Rect] = {}  # key -> where each shown 3-D label is drawn, window px
         self._actuator_state: dict[str, tuple] = {}
         self._markers = {sid: holder.find("marker") for sid, holder in self.nodes.sensors.items()}
         self._marker_state: dict[str, tuple] = {}
@@ -218,6 +234,7 @@ class MonitorScreen:
         self._drag_update()
         self.rig.update(dt)
         self._scale_labels()
+        self._place_labels()
         if self._toast[0] and time.monotonic() > self._toast[1]:
             self._toast = ("", 0.0)
             self._mark()
@@ -336,6 +353,47 @@ class MonitorScreen:
         if self.on_replay_request is not None:
             self.on_replay_request(iso)
         return iso
+
+    def set_field_choice(self, choice: Mapping[str, Any]) -> None:
+        """Draw a quantity's floor with the field model chosen on the hall's history
+        (:func:`bridge.twin.field_choice.field_choice`'s answer); a ``fallback`` answer keeps IDW and
+        the legend says why."""
+        quantity = str(choice.get("quantity"))
+        if quantity not in QUANTITIES:
+            return
+        self.field_choices[quantity] = dict(choice)
+        method = str(choice.get("method") or "IDW")
+        if choice.get("fallback") or method not in FIELD_METHODS:
+            model = IDW_MODEL
+        else:
+            model = FieldModel(method, {k: float(v) for k, v in (choice.get("settings") or {}).items()},
+                               {str(k): float(v) for k, v in (choice.get("offsets") or {}).items()})
+        self.field.set_model(quantity, model)
+        self._mark()
+
+    def field_line(self, quantity: str | None = None) -> str:
+        """The legend's line naming the field model of ``quantity`` (default: the shown one), with its
+        leave-one-out error beside IDW's, or why plain IDW is drawn."""
+        quantity = quantity or self.quantity
+        lang = self.lang
+        choice = self.field_choices.get(quantity)
+        model = self.field.model(quantity)
+        name = t("field_kriging" if model.kriging else "field_IDW", lang)
+        if model.offsets:
+            name += t("field_offsets", lang)
+        line = t("field_method", lang).format(name=name)
+        if choice is None:
+            return f"{line} · {t('field_pending', lang)}"
+        if choice.get("fallback"):
+            return f"{line} · {t('field_fallback', lang).format(why=pick(choice['fallback'], lang))}"
+        rmse = choice.get("rmse") or {}
+        q = QUANTITIES[quantity]
+        if model.method in rmse and "IDW" in rmse:
+            digits = q.precision + 1
+            loo = t("field_loo", lang).format(rmse=f"{rmse[model.method]:.{digits}f} {q.unit}",
+                                              idw=f"{rmse['IDW']:.{digits}f}")
+            line += f" · {loo}"
+        return line
 
     def set_details(self, kind: str, ident: str, details: Details) -> None:
         """Give the panel of relic/sensor ``ident`` its history, forecast, limits, risk."""
@@ -690,9 +748,117 @@ class MonitorScreen:
         for badge in self.badges.getChildren():
             badge.setScale(k)
 
+    def _label_items(self) -> list[tuple[str, NodePath, Point3]]:
+        """(key, label node, anchor in the hall frame) of every 3-D label with text, in placement
+        priority: the selected sensor's value, the other sensors' values, then the machines'."""
+        items = []
+        for sid in self._labels:
+            holder = self.nodes.sensors[sid]
+            items.append((f"sensor:{sid}", holder.find(f"label-{sid}"), self.root.getRelativePoint(holder, SENSOR_LABEL_AT)))
+        for aid, holder in self.nodes.actuators.items():
+            items.append((f"actuator:{aid}", holder.find(f"label-{aid}"),
+                          self.root.getRelativePoint(holder, ACTUATOR_LABEL_AT)))
+        if self.selection is not None:
+            first = f"{self.selection[0]}:{self.selection[1]}"
+            items.sort(key=lambda it: it[0] != first)
+        return [it for it in items if not it[1].isEmpty() and it[1].node().getText()]
+
+    def _place_labels(self) -> None:
+        """Declutter the 3-D labels in screen space (:func:`twin_engine.label_layout.place`): each
+        billboard moves in the camera's plane to a free place near its thing, with a leader line when
+        it moved; one that has none is hidden. Redone only when the view, the texts or the overlay change."""
+        cam, lens, render = self.base.cam, self.base.camLens, self.base.render
+        items = self._label_items()
+        covers = tuple((c.x, c.y, c.w, c.h) for c in (layer.covers for layer in self._layers()) if c is not None)
+        mat = cam.getMat(render)
+        key = (tuple(round(mat.getCell(i, j), 4) for i in range(4) for j in range(3)), tuple(lens.getFilmOffset()), self.window_size(), covers, round(self._label_k, 4),
+               tuple((k, n.node().getText()) for k, n, _ in items), self.selection,
+               tuple(str(b.getTag("badge")) for b in self.badges.getChildren()))
+        if key == self._label_key:
+            return
+        self._label_key = key
+        boxes, frames = [], {}
+        for k, label, anchor in items:
+            frame = self._label_frame(label, anchor)
+            if frame is None:
+                label.hide()
+                continue
+            frames[k] = frame
+            boxes.append(label_layout.LabelBox(k, frame[0]))
+        w, h = self.window_size()
+        placed = label_layout.place(boxes, [Rect(*c) for c in covers] + self.badge_boxes(),
+                                    Rect(0.0, 0.0, float(w), float(h)))
+        segs = LineSegs("label-leaders")
+        segs.setColor(0.92, 0.92, 0.95, 0.85)
+        segs.setThickness(1.5)
+        leaders = 0
+        self.label_boxes = {}
+        for k, label, _ in items:
+            if k not in frames:
+                continue
+            rect, cam_p, px_per_m, lift_m = frames[k]
+            offset = placed.get(k)
+            if offset is None:
+                label.hide()
+                continue
+            label.show()
+            dx, dy = offset
+            bottom = Point3(cam_p[0] + dx / px_per_m, cam_p[1], cam_p[2] - dy / px_per_m)  # the card's bottom centre
+            label.setPos(render, render.getRelativePoint(cam, Point3(bottom[0], bottom[1], bottom[2] + lift_m)))
+            self.label_boxes[k] = Rect(rect.x + dx, rect.y + dy, rect.w, rect.h)
+            if math.hypot(dx, dy) > 0.5 * rect.h:
+                segs.moveTo(render.getRelativePoint(cam, cam_p))
+                segs.drawTo(render.getRelativePoint(cam, bottom))
+                leaders += 1
+        self.leaders.node().removeAllChildren()
+        if leaders:
+            self.leaders.attachNewNode(segs.create())
+
+    def badge_boxes(self) -> list[Rect]:
+        """Window-px squares of the alert badges drawn now (the labels keep clear of them)."""
+        out = []
+        for badge in self.badges.getChildren():
+            frame = self._screen_square(self.root.getRelativePoint(self.badges, badge.getPos()), BADGE_HALF_M * badge.getSx())
+            if frame is not None:
+                out.append(frame)
+        return out
+
+    def _screen_square(self, centre: Point3, half_m: float) -> Rect | None:
+        """The window-px square of a billboard ``2 * half_m`` m wide centred on hall point ``centre``."""
+        cam, lens = self.base.cam, self.base.camLens
+        p = cam.getRelativePoint(self.root, centre)
+        a, b = Point2(), Point2()
+        if p[1] <= lens.getNear() or not lens.project(p, a) or not lens.project(Point3(p[0], p[1], p[2] + 1.0), b):
+            return None
+        w, h = self.window_size()
+        r = abs(b[1] - a[1]) / 2 * h * half_m
+        x, y = (a[0] + 1) / 2 * w, (1 - a[1]) / 2 * h
+        return Rect(x - r, y - r, 2 * r, 2 * r)
+
+    def _label_frame(self, label: NodePath, anchor: Point3) -> tuple[Rect, Point3, float, float] | None:
+        """(window-px rectangle of the label's card where it belongs: its bottom on the anchor, so that
+        a second line grows up, not over the thing; the anchor in camera space; px per metre at its
+        depth; how far the text's origin sits above the card's bottom, m) or None off screen."""
+        cam, lens = self.base.cam, self.base.camLens
+        p = cam.getRelativePoint(self.base.render, anchor)
+        a, b = Point2(), Point2()
+        if p[1] <= lens.getNear() or not lens.project(p, a) or not lens.project(Point3(p[0], p[1], p[2] + 1.0), b):
+            return None
+        w, h = self.window_size()
+        px_per_m = abs(b[1] - a[1]) / 2 * h
+        if px_per_m <= 0:
+            return None
+        node = label.node()
+        left, right, bottom, top = node.getCardActual()
+        scale = label.getSx(self.base.render)
+        x, y = (a[0] + 1) / 2 * w, (1 - a[1]) / 2 * h
+        height = (top - bottom) * scale * px_per_m
+        rect = Rect(x + left * scale * px_per_m, y - height, (right - left) * scale * px_per_m, height)
+        return rect, p, px_per_m, -bottom * scale
+
     def _sensor_labels(self) -> dict[str, TextNode]:
         return {
-            sid: value_label(holder, f"label-{sid}", self.font, LABEL_SCALE, Point3(0, 0, 0.26))
+            sid: value_label(holder, f"label-{sid}", self.font, LABEL_SCALE, SENSOR_LABEL_AT)
             for sid, holder in self.nodes.sensors.items()
         }
 
@@ -778,7 +944,7 @@ class MonitorScreen:
                 continue
             self._actuator_state[aid] = (colour, text)
             holder.find("body").setColor(*colour, 1)
-            self._actuator_labels[aid].setText(text)
+            self._actuator_labels[aid].setText(text.replace(": ", "\n", 1))  # two short lines, not one long one
 
     def _colour_cases(self, values: Mapping[str, Reading]) -> None:
         """Tint each case's glass with its own sensor's value (the case climate)."""
@@ -866,7 +1032,7 @@ class MonitorScreen:
         label = (f"{t('replay', lang)} {local_label(self.replay_time, tz)}  ({t('hours_ago', lang).format(h=f'{self.replay_hours:.0f}')})"
                  if self.replay is not None else f"{t('live', lang)}  |  {t('replay_hint', lang)}")
         replay = hud.ReplayData(self.replay_hours, self.replay_span_h, label, self.replay is None)
-        legend = legend_data(self.quantity, lang)
+        legend = legend_data(self.quantity, lang, self.field_line())
         panel = self.panel_data()
         toast = self.toast()
         header_h = monitor_hud.header_height(self.canvas, m.width, title, t("help", lang), status)
@@ -1040,6 +1206,7 @@ class MonitorScreen:
             self.refresh()
         self.rig.apply()
         self._scale_labels()
+        self._place_labels()
         self.base.graphicsEngine.renderFrame()
         self.base.graphicsEngine.renderFrame()
 
@@ -1054,8 +1221,9 @@ class MonitorScreen:
 
 
 @functools.lru_cache(maxsize=64)
-def legend_data(quantity: str, lang: str) -> hud.LegendData:
-    """The legend of ``quantity`` in ``lang``: bar colours, ticks in units, swatches."""
+def legend_data(quantity: str, lang: str, method: str = "") -> hud.LegendData:
+    """The legend of ``quantity`` in ``lang``: bar colours, ticks in units, swatches, and the line
+    ``method`` naming the field model."""
     q = QUANTITIES[quantity]
     scale = colormap.scale_for(quantity)
     samples = colormap.ramp(scale.palette, np.linspace(0.0, 1.0, LEGEND_SAMPLES))
@@ -1067,6 +1235,7 @@ def legend_data(quantity: str, lang: str) -> hud.LegendData:
         colours=[tuple(float(c) for c in rgb) for rgb in samples],
         ticks=ticks,
         notes=notes,
+        method=method,
     )
 
 
@@ -1131,7 +1300,7 @@ def make_badge(parent: NodePath, tier: str, count: int, font: Any | None = None)
     card = badge.attachNewNode(cm.generate())
     card.setColor(*rgb, 1)
     ring = CardMaker("badge-ring")
-    ring.setFrame(-0.33, 0.33, -0.33, 0.33)
+    ring.setFrame(-BADGE_HALF_M, BADGE_HALF_M, -BADGE_HALF_M, BADGE_HALF_M)
     back = badge.attachNewNode(ring.generate())
     back.setColor(1, 1, 1, 1)
     back.setBin("fixed", 50)

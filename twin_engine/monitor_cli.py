@@ -60,8 +60,14 @@ def monitor_main(argv: list[str]) -> int:
                    help="a site (folder of scenes or site.toml): every hall at a glance, click to enter one; "
                         "--url is then a serve --site feed / 全馆总览, 点击进入展厅")
     p.add_argument("--hall", default=None, help="with --site: the hall to open at start / 启动时进入的展厅")
+    p.add_argument("--hub", default=None, metavar="URL",
+                   help="a provincial hub's API (http://hub:8000): every museum at a glance, click one for its "
+                        "halls / 省级汇聚中心: 各场馆总览")
+    p.add_argument("--museum", default=None, help="with --hub: the museum to open at start / 启动时打开的场馆")
     add_settings_arguments(p, broker=True)
     args = p.parse_args(argv)
+    if args.hub is not None:
+        return _hub_main(p, args)
     if args.site is not None:
         return _site_main(p, args)
     headless = args.headless or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
@@ -97,11 +103,26 @@ def monitor_main(argv: list[str]) -> int:
             runtime.stop()
 
 
+def _hub_main(p: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """``--hub URL``: the province and each museum's halls (:mod:`twin_engine.hub_monitor`)."""
+    from twin_engine.hub_monitor import remote_hub, run_hub_monitor
+
+    headless = args.headless or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    width, height = parse_size(p, args.size)
+    seconds = args.seconds if args.seconds is not None else (30.0 if headless else None)
+    try:
+        return run_hub_monitor(remote_hub(args.hub.rstrip("/"), args.token), headless, seconds, args.every,
+                               Path(args.out), args.lang, (width, height), enter=args.museum)
+    except RuntimeError as exc:  # the hub could not be read
+        print(f"relic-twin monitor: {exc}", file=sys.stderr)
+        return 1
+
+
 def _site_main(p: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     """``--site``: the site overview and hall switcher (:mod:`twin_engine.site_monitor_cli`)."""
     from bridge.errors import RelicTwinError
     from bridge.site.model import load_site
-    from twin_engine.site_monitor_cli import embedded_site, remote_site, run_site_monitor
+    from twin_engine.site_monitor_cli import embedded_field, embedded_site, remote_field, remote_site, run_site_monitor
 
     headless = args.headless or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     width, height = parse_size(p, args.size)
@@ -119,14 +140,15 @@ def _site_main(p: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from bridge.site.runtime import start_site
 
         runtime = start_site(site, settings, fleet=FleetSettings(speed=args.speed) if args.fleet else None)
-        url, fetch = runtime.feed.url, embedded_site(runtime)
+        url, fetch, field = runtime.feed.url, embedded_site(runtime), embedded_field(runtime)
     else:
-        url, fetch = args.url, remote_site(api_base(args.url, args.api), args.token)
+        base_url = api_base(args.url, args.api)
+        url, fetch, field = args.url, remote_site(base_url, args.token), remote_field(base_url, args.token)
     feed = FeedClient(url, None if runtime is not None else args.token).start()
     try:
         seconds = args.seconds if args.seconds is not None else (30.0 if headless else None)
         return run_site_monitor(site, feed, fetch, headless, seconds, args.every, Path(args.out), args.lang,
-                                (width, height), enter=args.hall)
+                                (width, height), enter=args.hall, fetch_field=field)
     except RuntimeError as exc:  # the overview could not be read
         print(f"relic-twin monitor: {exc}", file=sys.stderr)
         return 1

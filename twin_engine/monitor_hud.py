@@ -53,6 +53,8 @@ STATUS: dict[str, RGBA] = {"green": (0.40, 0.88, 0.45, 1.0), **TIER}
 BODY, SMALL, TITLE = 0.78, 0.68, 0.95
 PAD, GAP = 0.5, 0.3
 ROW_LINES = 3
+METHOD_LINES = 4
+"""The legend's field-model line (method, its error, or why IDW is shown) wraps to at most this many lines."""
 CHART_H = 8.0
 """The panel chart's plot height, units (less when the window is short)."""
 """An alert's text wraps to at most this many lines (the rest cut with "…")."""
@@ -233,8 +235,11 @@ class Legend(Layer):
         u = self.u
         inner_w = box.w - 2 * PAD * u
         title = self.lines_of(data.title, BODY * u, inner_w, 2)
+        method = self.lines_of(data.method, SMALL * u, inner_w, METHOD_LINES) if data.method else []
         notes = [self.lines_of(text, SMALL * u, inner_w - 1.6 * u, 3) for _, text, _ in data.notes]
         head_h = block_height(len(title), BODY * u) + GAP * u
+        if method:
+            head_h += block_height(len(method), SMALL * u) + GAP * u
         while True:  # the notes go (last first) before the bar gets shorter than 3 units
             notes_h = sum(block_height(len(n), SMALL * u) + GAP * u for n in notes)
             fixed = 2 * PAD * u + head_h + notes_h + SMALL * u
@@ -246,7 +251,10 @@ class Legend(Layer):
         panel = self.canvas.box(Rect(box.x, box.bottom - height, box.w, height), PANEL_BG, self.root)
         self.covers = panel
         inner = panel.inset(PAD * u)
-        y = self.text(data.title, inner, BODY * u, TEXT, max_lines=2).bottom + GAP * u + 0.5 * SMALL * u
+        y = self.text(data.title, inner, BODY * u, TEXT, max_lines=2).bottom + GAP * u
+        if method:
+            y = self.text(data.method, inner, SMALL * u, DIM, y=y, max_lines=METHOD_LINES).bottom + GAP * u
+        y += 0.5 * SMALL * u
         bar = Rect(inner.x, y, 1.2 * u, bar_h)
         self._bar(bar, data.colours)
         last = -math.inf

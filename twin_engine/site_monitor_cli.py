@@ -44,10 +44,40 @@ def embedded_site(runtime: Any) -> Callable[[], dict[str, Any]]:
     return lambda: site_overview(runtime.store, runtime.site, datetime.now(UTC))
 
 
+def embedded_field(runtime: Any) -> Callable[[str, str], dict[str, Any]]:
+    """(hall, quantity) -> the field model chosen on that hall's stored history (:mod:`bridge.twin.field_choice`)."""
+    from bridge.twin.field_choice import field_choice
+
+    scenes = {h.id: h.scene for h in runtime.site.halls}
+    return lambda hall, quantity: field_choice(runtime.store, scenes[hall], quantity)
+
+
+def remote_field(base_url: str, token: str | None, timeout_s: float = 15.0) -> Callable[[str, str], dict[str, Any]]:
+    """(hall, quantity) -> ``GET /api/field?hall=&quantity=`` of a service; a DataError with the reason."""
+    import httpx
+
+    from twin_engine.demo import DataError
+
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def fetch(hall: str, quantity: str) -> dict[str, Any]:
+        try:
+            r = httpx.get(f"{base_url}/api/field", params={"hall": hall, "quantity": quantity}, headers=headers,
+                          timeout=timeout_s)
+        except httpx.HTTPError as exc:
+            raise DataError(f"无法连接服务 {base_url}", f"service unreachable: {base_url}") from exc
+        if r.status_code != 200:
+            raise DataError(f"服务返回 HTTP {r.status_code}", f"service answered HTTP {r.status_code}")
+        return dict(r.json())
+
+    return fetch
+
+
 def run_site_monitor(site: Any, feed: Any, fetch_site: Callable[[], dict[str, Any]], headless: bool,
                      seconds: float | None, every: float, out: Path, lang: str, size: tuple[int, int],
-                     enter: str | None = None) -> int:
-    """The site monitor on ``feed`` (a ``FeedClient`` of the site feed); ``enter`` opens a hall at start."""
+                     enter: str | None = None, fetch_field: Callable[[str, str], dict[str, Any]] | None = None) -> int:
+    """The site monitor on ``feed`` (a ``FeedClient`` of the site feed); ``enter`` opens a hall at start;
+    ``fetch_field(hall, quantity)`` answers which field model each hall's floor is drawn with."""
     from twin_engine.app import TwinApp, grab_frame, make_base, write_png
     from twin_engine.fonts import load_font
     from twin_engine.monitor import MonitorScreen
@@ -75,11 +105,28 @@ def run_site_monitor(site: Any, feed: Any, fetch_site: Callable[[], dict[str, An
             base.graphicsEngine.renderFrame()
         write_png(grab_frame(base), path)
 
+    from twin_engine.demo import FieldLink
+
+    link: dict[str, Any] = {"screen": None, "link": None}
+
+    def field_link() -> FieldLink | None:
+        """The field link of the hall shown, made anew when the hall changes."""
+        if fetch_field is None or monitor.screen is None or monitor.hall is None:
+            return None
+        if link["screen"] is not monitor.screen:
+            if link["link"] is not None:
+                link["link"].stop()
+            hall = monitor.hall
+            link["screen"], link["link"] = monitor.screen, FieldLink(monitor.screen, lambda q: fetch_field(hall, q))
+        return link["link"]
+
     def pump(task: Any) -> Any:
         for msg in feed.drain():
             monitor.apply(msg)
         if monitor.screen is not None:
             monitor.screen.set_connection(feed.status, feed.reason)
+            if (fl := field_link()) is not None:
+                fl.poll()
         now = time.monotonic()
         if now - state["fetched"] >= SITE_REFRESH_S and monitor.screen is None:
             state["fetched"] = now
@@ -97,14 +144,20 @@ def run_site_monitor(site: Any, feed: Any, fetch_site: Callable[[], dict[str, An
         return task.cont
 
     base.taskMgr.add(pump, "site-feed")
-    if not headless:
-        base.run()
+    try:
+        if not headless:
+            base.run()
+            return 0
+        while seconds is None or time.monotonic() - started < seconds:
+            base.taskMgr.step()
+            time.sleep(0.02)
+        if monitor.screen is None:
+            monitor.overview.set_site(fetch_site())
+        elif (fl := field_link()) is not None:
+            fl.settle()  # the last frame with the field model the store's history chooses
+        save(out / "last.png")
+        print(f"  {out / 'last.png'}")
         return 0
-    while seconds is None or time.monotonic() - started < seconds:
-        base.taskMgr.step()
-        time.sleep(0.02)
-    if monitor.screen is None:
-        monitor.overview.set_site(fetch_site())
-    save(out / "last.png")
-    print(f"  {out / 'last.png'}")
-    return 0
+    finally:
+        if link["link"] is not None:
+            link["link"].stop()

@@ -41,6 +41,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "enter_hint": {"zh-CN": "点击展厅进入  Tab 下一个  L 语言", "en": "click a hall to enter  Tab next  L language"},
     "site_button": {"zh-CN": "全馆总览", "en": "Site overview"},
     "more_halls": {"zh-CN": "另有 {n} 个展厅（Tab 切换）", "en": "+{n} more halls (Tab to switch)"},
+    "hub_summary": {"zh-CN": "{halls} 个场馆 · 未处理告警 {alerts} · 离线传感器 {offline}/{sensors}",
+                    "en": "{halls} museums · {alerts} open alerts · {offline}/{sensors} sensors offline"},
+    "hub_hint": {"zh-CN": "点击场馆查看其展厅  L 语言", "en": "click a museum to see its halls  L language"},
+    "hub_site_hint": {"zh-CN": "Home 返回全省  L 语言", "en": "Home back to the province  L language"},
+    "hub_name": {"zh-CN": "省级汇聚中心", "en": "Provincial hub"},
 }
 
 RGBA = tuple[float, float, float, float]
@@ -116,9 +121,15 @@ def card_grid(n: int, area: Rect, gap: float, min_w: float, min_h: float) -> tup
 
 
 class SiteOverviewScreen:
-    """Every hall of a site at a glance inside ``base`` (a ShowBase, passed in)."""
+    """Every hall of a site at a glance inside ``base`` (a ShowBase, passed in).
+
+    summary_key, hint_key : the :data:`TEXTS` of the line under the title and of the hint at the
+        bottom (a hub's province screen shows museums as cards: :mod:`twin_engine.hub_monitor`)
+    """
 
     keys = SITE_KEYS
+    summary_key = "site_summary"
+    hint_key = "enter_hint"
 
     def __init__(self, base: Any, site: Mapping[str, Any], lang: str = "en", font: Any | None = None,
                  on_enter: Callable[[str], None] | None = None) -> None:
@@ -188,7 +199,7 @@ class SiteOverviewScreen:
         head, area = area.take_top(3.6 * u)
         site_name = pick(self.site.get("name") or {"en": str(self.site.get("site", ""))}, lang)
         cv.text(site_name or "—", head, 1.3 * u, TEXT, max_lines=1)
-        summary = tx("site_summary", lang, halls=len(self.cards), alerts=self.site.get("open_alerts", 0),
+        summary = tx(self.summary_key, lang, halls=len(self.cards), alerts=self.site.get("open_alerts", 0),
                      offline=self.site.get("sensors_offline", 0), sensors=self.site.get("sensors", 0))
         cv.text(summary, head, 0.8 * u, DIM, y=head.y + 2.0 * u, max_lines=1)
         hint, area = area.take_bottom(1.4 * u)
@@ -197,7 +208,7 @@ class SiteOverviewScreen:
         if shown < len(self.cards):
             cv.text(tx("more_halls", lang, n=len(self.cards) - shown), hint, 0.75 * u, DIM, align="right",
                     max_lines=1)
-        cv.text(tx("enter_hint", lang), hint, 0.75 * u, DIM, max_lines=1,
+        cv.text(tx(self.hint_key, lang), hint, 0.75 * u, DIM, max_lines=1,
                 wrap_w=hint.w / 2 if shown < len(self.cards) else None)
         self.card_rects = {}
         for card, r in zip(self.cards, rects, strict=False):

@@ -116,13 +116,11 @@ def render_frames(base: Any, scene: Scene, run: WhatIfRun, frames: Sequence[tupl
 
 
 def _play_window(scene: Scene, run: WhatIfRun, lang: str, quantity: str, size: tuple[int, int]) -> int:
-    from twin_engine.app import TwinApp, make_base
-    from twin_engine.display import display_size, open_plan, window_plan
+    from twin_engine.app import TwinApp
+    from twin_engine.display import open_window
     from twin_engine.whatif_player import WhatIfScreen
 
-    plan = window_plan(display_size(), size, fullscreen=False)  # a window that fits the display
-    base = make_base(offscreen=False, size=plan.size, title="relic-twin play")
-    open_plan(base, plan)
+    base, _ = open_window(size, fullscreen=False, title="relic-twin play")  # a window that fits the display
     screen = WhatIfScreen(base, scene, run, lang=lang, on_quit=base.userExit)
     screen.set_quantity(quantity)
     app = TwinApp(base)

@@ -109,7 +109,7 @@ def create_app(runtime_or_store: Any, settings: ApiSettings | None = None, *, sc
         app.include_router(routes_hub.router)
     app.add_middleware(Limits, rate_per_s=settings.rate_per_s, burst=settings.burst,
                        login_per_min=settings.login_per_min, max_body=settings.max_body,
-                       max_upload=settings.max_upload)
+                       max_upload=settings.max_upload, clock=settings.limits_clock)
 
     @app.get("/api/health", tags=["service"], summary="liveness / 健康检查")
     def health() -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,7 @@ class ApiSettings:
     files_url : file store URL (see :func:`bridge.store.files.open_file_store`)
     exhibit_dir : a published web exhibit (``relic-twin publish``) served at ``/exhibit/``; None: not served
     whatif : caps on queued what-if runs per user and in total, and how many finished runs are kept
+    limits_clock : the rate limits' clock, seconds (monotonic; a test passes one it moves itself)
     """
 
     data_dir: Path = Path("data")
@@ -54,6 +56,7 @@ class ApiSettings:
     file_limits: FileLimits = field(default_factory=FileLimits)
     password_hasher: PasswordHasher = DEFAULT_HASHER
     whatif: WhatIfLimits = field(default_factory=WhatIfLimits)
+    limits_clock: Callable[[], float] = time.monotonic
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,7 @@ class Service:
     state: TwinState | None = None
     jobs: Any = None  # bridge.api.whatif_jobs.JobRunner, set by create_app
     on_ack: Callable[[str, str], bool] | None = None  # (engine alert key, username): the live twin's acknowledge
-    on_adopt: Callable[[str], None] | None = None  # sensor id: the live twin's ingest accepts it from now on
+    on_adopt: Callable[[str, str], None] | None = None  # (hall, sensor): the live ingest accepts it from now on
     dummy_hash: str = ""  # verified against when a user does not exist (same timing as a wrong password)
     halls: dict[str, HallView] = field(default_factory=dict)  # the halls served, by id (empty: the store's)
     site: Any = None  # bridge.site.model.Site when serving a whole site
@@ -159,9 +162,19 @@ def claims_of(token: str | None, signer: TokenSigner, store: Store | None = None
     return claims
 
 
+#: what a user scoped to one site may call on a hub: the site routes (each checks the site) and who am I
+HUB_SCOPED_PATHS = ("/api/hub/sites", "/api/auth/")
+
+
 def current(request: Request) -> Claims:
     svc = service(request)
-    return claims_of(bearer(request), svc.signer, svc.store)
+    claims = claims_of(bearer(request), svc.signer, svc.store)
+    if svc.sites is not None and claims.site and not request.url.path.startswith(HUB_SCOPED_PATHS):
+        # the museum routes read and change the whole store, every site's rows: on a hub they are the
+        # hub staff's; a site's users go through /api/hub/sites/{site}/..., which keeps to their site
+        raise ApiError("forbidden", en=f"site {claims.site}: on a hub use /api/hub/sites/{claims.site}/...",
+                       zh=f"场馆 {claims.site}: 汇聚中心请使用 /api/hub/sites/{claims.site}/...")
+    return claims
 
 
 def check(claims: Claims, permission: str) -> None:

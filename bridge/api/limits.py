@@ -62,10 +62,10 @@ class Limits:
     """ASGI middleware applying rate and size limits before the app sees a request."""
 
     def __init__(self, app: ASGIApp, *, rate_per_s: float, burst: int, login_per_min: int,
-                 max_body: int, max_upload: int) -> None:
+                 max_body: int, max_upload: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.app = app
-        self.requests = TokenBucket(rate_per_s, burst)
-        self.logins = TokenBucket(login_per_min / 60.0, login_per_min)
+        self.requests = TokenBucket(rate_per_s, burst, clock)
+        self.logins = TokenBucket(login_per_min / 60.0, login_per_min, clock)
         self.max_body = max_body
         self.max_upload = max_upload
 

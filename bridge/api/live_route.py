@@ -180,6 +180,10 @@ async def live(ws: WebSocket) -> None:
     except ApiError:
         await ws.close(code=1008, reason="invalid or expired token | 令牌无效")
         return
+    if svc.sites is not None and claims.site:  # a hub's site user: the feed is the hub's, every site's
+        await ws.close(code=1008, reason=f"site {claims.site}: on a hub use /api/hub/sites/{claims.site}/... | "
+                                         f"汇聚中心请使用场馆接口")
+        return
     if not claims.can("monitor:read"):
         await ws.close(code=1008, reason="staff sign-in required (Authorization header, bearer.<token> "
                                          "subprotocol or ?ticket=) | 需要工作人员登录")

@@ -2,7 +2,9 @@
 
 ``GET /api/details?kind=relic|sensor&id=...`` gives the last 24 h, the 12 h
 forecast with its band, the profile's limits and the relic's risk;
-``GET /api/state?at=ISO`` the stored state of the hall at a past instant.
+``GET /api/state?at=ISO`` the stored state of the hall at a past instant;
+``GET /api/field?quantity=Q`` the field model the floor is drawn with, chosen on the hall's
+history (:func:`bridge.twin.field_choice.field_choice`).
 Ids are the scene's (``ding``, ``S01``), as on the live feed.
 """
 
@@ -19,6 +21,7 @@ from bridge.api.errors import ApiError
 from bridge.api.params import aware
 from bridge.api.routes_monitor import HALL, ReadingOut, _now
 from bridge.twin import monitor_data
+from bridge.twin.field_choice import field_choice
 from simulation.quantities import QUANTITIES
 from simulation.scene import Scene
 
@@ -84,6 +87,17 @@ class StateAlertOut(BaseModel):
     acknowledged: bool
 
 
+class FieldOut(BaseModel):
+    quantity: str
+    method: str
+    settings: dict[str, float]
+    offsets: dict[str, float]
+    rmse: dict[str, float]
+    rows: int
+    needed: int
+    fallback: dict[str, str] | None
+
+
 class StateOut(BaseModel):
     time: str
     readings: list[ReadingOut]
@@ -123,3 +137,14 @@ def details(*, hall: str | None = HALL, kind: Literal["relic", "sensor"],
 @router.get("/api/state", response_model=StateOut, summary="the hall's stored state at a time (replay) / 某时刻的展厅状态(回放)")
 def state(*, hall: str | None = HALL, at: datetime, svc: Svc, _: CanMonitor) -> dict[str, Any]:
     return monitor_data.state_at(svc.store, _scene(svc, hall), _instant(at))
+
+
+@router.get("/api/field", response_model=FieldOut,
+            summary="the field model chosen on the hall's history / 按展厅历史选择的空间插值模型")
+def field(*, hall: str | None = HALL, quantity: str = Query(..., max_length=64), svc: Svc, _: CanMonitor
+          ) -> dict[str, Any]:
+    """IDW or kriging, with or without learnt sensor offsets, by leave-one-out error; plain IDW and
+    the reason (``fallback``) where the history is too short."""
+    if quantity not in QUANTITIES:
+        raise ApiError("invalid", en=f"unknown quantity {quantity}", zh=f"未知物理量 {quantity}")
+    return field_choice(svc.store, _scene(svc, hall), quantity)

@@ -54,13 +54,13 @@ def report(*, svc: Svc, _: CanReport,
         en, _, zh = str(exc).partition(" / ")
         raise ApiError("invalid", en=en, zh=zh or en) from None
     halls = build_report(svc.store, scenes, load_profiles(), t0, t1, svc.settings.data_dir)
-    body = _render(halls, format, lang, site)
+    body = render(halls, format, lang, site)
     who = svc.site.id if site is not None else scenes[0].id
     name = f"relic-twin-{who}-{month or f'{t0:%Y%m%d}-{t1:%Y%m%d}'}.{format}"
     return Response(body, media_type=MEDIA[format], headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def _render(halls: list, format: str, lang: str, site: dict[str, str] | None) -> bytes:
+def render(halls: list, format: str, lang: str, site: dict[str, str] | None) -> bytes:
     from bridge.reports.pdf import write_pdf
     from bridge.reports.tables import write_csv, write_xlsx
 

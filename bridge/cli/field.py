@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
 from bridge.config import add_settings_arguments, settings_from_args
 from bridge.errors import RelicTwinError
-from simulation.field_model import TRAIN_SHARE, choose_field, sensor_offsets
+from bridge.twin.field_choice import STEP_S, FieldHistoryError, history
+from simulation.field_model import MIN_HISTORY_ROWS, TRAIN_SHARE, choose_field, sensor_offsets
 from simulation.paths import scenes_dir
 
 __all__ = ["field_main"]
@@ -30,27 +30,6 @@ __all__ = ["field_main"]
 
 class FieldInputError(ValueError):
     """Bad input or too little history; bilingual."""
-
-
-def history(store: object, sensors: list[str], quantity: str, hall: str, days: float, step_s: int
-            ) -> tuple[np.ndarray, datetime]:
-    """(t, p) bucket means of ``sensors`` up to the latest reading, and that time."""
-    latest = [r.time for r in store.latest(sensors, hall=hall) if r.quantity == quantity]  # type: ignore[attr-defined]
-    if not latest:
-        raise FieldInputError(f"no stored {quantity} readings of {', '.join(sensors)} in hall {hall!r} "
-                              f"/ 该展厅没有这些传感器的读数")
-    end_s = int(max(latest).timestamp()) // step_s * step_s + step_s
-    n = max(2, int(days * 86400 // step_s))
-    start_s = end_s - n * step_s
-    start = datetime.fromtimestamp(start_s, UTC)
-    out = np.full((n, len(sensors)), np.nan)
-    for j, sid in enumerate(sensors):
-        s = store.series(sid, quantity, start, start + timedelta(seconds=n * step_s),  # type: ignore[attr-defined]
-                         bucket_s=step_s, only_ok=True, hall=hall)
-        idx = (s.times.astype("datetime64[s]").astype(np.int64) - start_s) // step_s
-        keep = (idx >= 0) & (idx < n)
-        out[idx[keep], j] = s.values[keep]
-    return out, max(latest)
 
 
 def field_main(argv: list[str] | None = None) -> int:
@@ -89,7 +68,7 @@ def field_main(argv: list[str] | None = None) -> int:
         return 1
     try:
         values, end = history(store, [s.id for s in sensors], args.quantity, hall, args.days, step_s)
-    except FieldInputError as exc:
+    except FieldHistoryError as exc:
         print(f"relic-twin field: {exc}", file=sys.stderr)
         return 1
     finally:
@@ -114,4 +93,8 @@ def field_main(argv: list[str] | None = None) -> int:
         print(f"    {name:22s} {rmse:8.3f} {unit}   vs mean of the others 相对其余均值 {rmse / anchor:6.2f}{mark}")
     extra = ", ".join(f"{k} {v:g}" for k, v in choice.settings.items())
     print(f"  chosen 选用: {choice.method}" + (f" ({extra})" if extra else ""))
+    complete = int(np.isfinite(values).all(axis=1).sum())
+    if step_s == STEP_S and complete < MIN_HISTORY_ROWS:
+        print(f"  note 注意: {complete} complete rows, the monitor chooses from {MIN_HISTORY_ROWS}: it draws IDW until then "
+              f"/ 完整时段不足 {MIN_HISTORY_ROWS} 个，实时监测在此之前按反距离加权绘制")
     return 0

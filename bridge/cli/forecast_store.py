@@ -7,7 +7,7 @@
 Reads the sensor's ``ok`` readings from the store (``--db``, ``RELIC_TWIN_DATABASE_URL`` or
 SQLite in ``--data-dir``), averaged into ``--step`` buckets up to ``--at`` (default: its
 latest reading). Each climate quantity it has (or ``--quantity``) is forecast ``--hours``
-ahead by :func:`simulation.forecast_inputs.forecast_inputs_report`: the series-only forecaster,
+ahead by :func:`simulation.forecast_inputs.forecast_with_inputs`: the series-only forecaster,
 replaced at a lead by a model with inputs only where that model beats the series-only one and
 persistence in cross-validation on this sensor's own past. Inputs are the stored series the
 store has beside it: the sensor's other quantity; outdoor temperature and humidity of
@@ -33,7 +33,7 @@ import numpy as np
 from bridge.config import add_settings_arguments, settings_from_args
 from bridge.errors import RelicTwinError
 from simulation.forecast import ForecastSettings
-from simulation.forecast_inputs import INPUTS_PREFIX, Input, InputForecast, InputSettings, forecast_inputs_report
+from simulation.forecast_inputs import INPUTS_PREFIX, Input, InputForecast, InputSettings, forecast_with_inputs
 from simulation.forecast_models import LABELS
 
 __all__ = ["forecast_store_main", "stored_forecast"]
@@ -121,8 +121,8 @@ def stored_forecast(store: object, args: argparse.Namespace, quantity: str, now:
             continue
         inputs.append(Input(label, x, same))
     h = max(1, int(round(args.hours * 3600 / step_s)))
-    report = forecast_inputs_report(y, float(step_s), h, inputs, settings=ForecastSettings(),
-                                    input_settings=InputSettings(max_history_s=history_s))
+    report = forecast_with_inputs(y, float(step_s), h, inputs, settings=ForecastSettings(),
+                                  input_settings=InputSettings(max_history_s=history_s))
     from simulation.quantities import QUANTITIES
 
     return StoredForecast(quantity, QUANTITIES[quantity].unit, datetime.fromtimestamp(end_s - step_s, UTC),

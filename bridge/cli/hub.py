@@ -4,13 +4,16 @@
 
     relic-twin hub ingest --sites DIR --db postgresql://... --broker mqtt://hub:1883 [--workers 2]
     relic-twin hub serve  --sites DIR --db postgresql://... [--host 0.0.0.0 --port 8000]
-    relic-twin hub acl                              # the hub broker's ACL line (museum = user name)
+    relic-twin hub acl [--service USER]             # the hub broker's ACL (museum = user name)
 
 ``--sites DIR``: a folder holding one site per museum (each a folder of scenes or with a
 ``site.toml``); the hub decodes vendor topics with their scenes, and serves their overviews.
 ``ingest`` runs ``--workers`` processes, each an MQTT 5 client with a durable session subscribed to
 ``relic-hub/<site>/#`` for its share of the sites (:mod:`bridge.hub.workers`: the hub broker queues
-for a worker across its own restarts), storing into the database (PostgreSQL: partitioned by month).
+for a worker across its own restarts), storing into the database (PostgreSQL: partitioned by month),
+and a registrar on ``relic-hub/#`` that holds the readings of museums not in ``--sites`` in quarantine
+(listed at ``/api/hub/unregistered``) and stores them once the site's folder is added and ``ingest``
+restarted (:mod:`bridge.hub.registrar`).
 """
 
 from __future__ import annotations
@@ -74,12 +77,38 @@ def _worker(index: int, workers: int, broker: str, db: str | None, sites_dir: st
     store.close()
 
 
+def _registrar(broker: str, db: str | None, sites: dict[str, Site], barrier: Any) -> tuple[Any, Any] | None:
+    """The catch-all for sites not in ``--sites`` (:mod:`bridge.hub.registrar`), once every worker subscribed."""
+    from bridge.hub.registrar import start_registrar, unregistered
+    from bridge.store import Store
+
+    try:
+        barrier.wait(180)
+        all_subscribed = True
+    except threading.BrokenBarrierError:  # a worker failed: the registrar stores registered sites too
+        all_subscribed = False
+    store = Store.open(url=db)
+    try:
+        ingestor, _, released = start_registrar(store, parse_broker_url(broker), sites, marker=all_subscribed)
+    except RelicTwinError as exc:
+        print(f"relic-twin hub: registrar 登记守护未启动: {exc}", file=sys.stderr, flush=True)
+        store.close()
+        return None
+    for site, n in released.items():
+        print(f"registered site {site}: {n} held messages stored 已登记场馆 {site}: {n} 条暂存消息已入库", flush=True)
+    held = [f"{r.site} ({r.messages})" for r in unregistered(store)]
+    print(f"registrar on relic-hub/# 登记守护: holding unregistered sites 暂存未登记场馆: {', '.join(held) or '-'}",
+          flush=True)
+    return ingestor, store
+
+
 def hub_main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="relic-twin hub", description="a provincial hub / 省级汇聚中心")
     sub = p.add_subparsers(dest="cmd", required=True)
     ing = sub.add_parser("ingest", help="ingest workers on a shared subscription / 接收进程")
     srv = sub.add_parser("serve", help="the hub's API over every site / 汇聚中心接口")
-    sub.add_parser("acl", help="print the hub broker's ACL / 输出代理访问控制表")
+    acl = sub.add_parser("acl", help="print the hub broker's ACL / 输出代理访问控制表")
+    acl.add_argument("--service", default=None, help="the account hub ingest signs in with / 汇聚接收账号")
     for sp in (ing, srv):
         sp.add_argument("--sites", type=Path, required=True, help="one folder per museum / 每个场馆一个文件夹")
         sp.add_argument("--db", default=None, help="database URL (PostgreSQL for a hub) / 数据库地址")
@@ -91,7 +120,7 @@ def hub_main(argv: Sequence[str] | None = None) -> int:
     if args.cmd == "acl":
         from bridge.hub.bridge_config import hub_acl
 
-        print(hub_acl(), end="")
+        print(hub_acl(args.service), end="")
         return 0
     try:
         sites = load_sites(args.sites)
@@ -103,7 +132,7 @@ def hub_main(argv: Sequence[str] | None = None) -> int:
         print(f"relic-twin hub: {exc}", file=sys.stderr)
         return 1  # bad input (twin_engine/cli.py's convention: 2 is for a malformed command line)
     if args.cmd == "ingest":
-        barrier = multiprocessing.Barrier(args.workers)
+        barrier = multiprocessing.Barrier(args.workers + 1)  # every worker, and the registrar here
         procs = [multiprocessing.Process(target=_worker, args=(i, args.workers, args.broker, args.db,
                                                                str(args.sites), barrier))
                  for i in range(args.workers)]
@@ -111,9 +140,19 @@ def hub_main(argv: Sequence[str] | None = None) -> int:
             proc.start()
         print(f"hub ingest 汇聚接收: {args.workers} workers on relic-hub/<site>/#, "
               f"{len(sites)} sites: {', '.join(sites)}", flush=True)
-        signal.signal(signal.SIGTERM, lambda *_: [proc.terminate() for proc in procs])
+        stopping = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+        signal.signal(signal.SIGINT, lambda *_: stopping.set())
+        registrar = _registrar(args.broker, args.db, sites, barrier)
+        while not stopping.is_set() and any(proc.is_alive() for proc in procs):
+            stopping.wait(0.5)
+        for proc in procs:
+            proc.terminate()
         for proc in procs:
             proc.join()
+        if registrar is not None:
+            registrar[0].stop()
+            registrar[1].close()
         return 0
     import uvicorn
 

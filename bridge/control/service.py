@@ -118,8 +118,9 @@ class ControlService:
                  alert: Callable[[dict[str, Any]], None] = lambda a: None, outdoor: str | None = None,
                  client_id: str = "relic-twin-control", step_s: float = STEP_S,
                  on_change: Callable[[list[dict[str, Any]]], None] | None = None, site: str = "",
-                 weather: Callable[[datetime], tuple[float, float]] | None = None):
+                 weather: Callable[[datetime], tuple[float, float]] | None = None, tick_s: float = TICK_S):
         self.scene, self.latest, self.is_stale, self.clock, self.step_s = scene, latest, is_stale, clock, step_s
+        self.tick_s = tick_s
         self.outdoor = outdoor if outdoor in {s.id for s in scene.sensors} else None
         self.weather = weather
         model, devices, bands, fallback = control_hall.twin_controller_parts(scene)
@@ -186,7 +187,7 @@ class ControlService:
 
     def _run(self) -> None:
         next_step = float("-inf")
-        while not self._stop.wait(TICK_S):
+        while not self._stop.wait(self.tick_s):
             try:
                 now = self.clock().timestamp()  # the step is on the twin's clock (the demo's runs fast)
                 if now >= next_step:
@@ -209,13 +210,14 @@ class ControlService:
 def start_for_hall(scene: Scene, state: Any, store: Store, address: Any, data_dir: Path,
                    clock: Callable[[], datetime], emit: Callable[[list[dict[str, Any]]], None], client_id: str,
                    outdoor: str | None = None,
-                   weather: Callable[[datetime], tuple[float, float]] | None = None) -> ControlService:
+                   weather: Callable[[datetime], tuple[float, float]] | None = None,
+                   tick_s: float = TICK_S) -> ControlService:
     """The started control loop of one running hall: readings from its live ``state``
     (:class:`bridge.twin.live.TwinState`), alerts out through ``emit`` (alert feed events), the
     machines' status to the live feed. ``relic-twin serve`` runs one per hall with ``[[actuators]]``."""
     svc = ControlService(scene, state.latest, lambda r: state.is_stale(r, clock()), address, store, data_dir, clock,
                          alert=lambda a: emit([alert_event(a)]), outdoor=outdoor, client_id=client_id,
-                         on_change=state.update_control, weather=weather).start()
+                         on_change=state.update_control, weather=weather, tick_s=tick_s).start()
     state.update_control(svc.runtime.status())
     return svc
 

@@ -61,7 +61,16 @@ def bridge_section(site: str, url: str, topics: Sequence[str], *, cafile: str | 
     return "\n".join(lines) + "\n"
 
 
-def hub_acl() -> str:
-    """The hub broker's ACL: each museum's bridge account (user name = site id) writes only its own site."""
-    return (f"# each museum writes only under its own site / 每个场馆只能写入自己的主题\n"
+def hub_acl(service: str | None = None) -> str:
+    """The hub broker's ACL: each museum's bridge account (user name = site id) writes only its own site.
+
+    service : the account of ``hub ingest`` (its workers and registrar): reads every site, and writes
+        the registrar's start marker under the empty site (``relic-hub//registrar/``), which no
+        museum's account can name
+    """
+    head = ""
+    if service:
+        head = (f"# the hub's ingest account / 汇聚中心接收账号\nuser {service}\ntopic read {HUB_ROOT}/#\n"
+                f"topic write {HUB_ROOT}//registrar/#\n\n")
+    return (f"{head}# each museum writes only under its own site / 每个场馆只能写入自己的主题\n"
             f"pattern write {HUB_ROOT}/%u/#\n")

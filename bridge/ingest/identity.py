@@ -9,7 +9,8 @@ gateway) and which sensors exist at all (the scene's, plus those adopted since).
 - a reading naming another sensor than its topic's device (and not one of its gateway's
   sensors) goes to quarantine: "sensor does not match topic";
 - a reading from a sensor the scene does not know goes to quarantine as an *unknown device*
-  and is counted in :attr:`DeviceIdentity.unknown` (listed at ``/api/devices/unknown``, where
+  and is counted in :attr:`DeviceIdentity.unknown` by its place (site, hall, sensor: sensor ids
+  are unique only within a hall), listed at ``/api/devices/unknown?hall=``, where
   an admin or curator adopts it: from then on its readings are stored), the way Zigbee2MQTT
   and Home Assistant discovery hold a new device until a person accepts it.
 
@@ -26,6 +27,9 @@ from typing import Protocol
 
 from bridge.readings import Decoded, Rejection
 from bridge.sensors import native
+
+#: where an unknown device was heard: (site, hall, sensor)
+Place = tuple[str, str, str]
 
 
 class SceneSensor(Protocol):
@@ -56,25 +60,28 @@ class DeviceIdentity:
 
     speaks_for : device id -> the sensor ids its topic may carry (itself and its gateway list)
     known : every sensor whose readings are stored (scene and adopted)
-    unknown : sensor -> (last topic, last seen, messages) heard since the last :meth:`take_unknown`
+    unknown : (site, hall, sensor) -> (last topic, last seen, messages) heard since the last
+        :meth:`take_unknown` (the place each reading was stamped with)
     """
 
     speaks_for: dict[str, frozenset[str]]
     known: set[str]
-    unknown: dict[str, tuple[str, datetime, int]] = field(default_factory=dict)
+    unknown: dict[Place, tuple[str, datetime, int]] = field(default_factory=dict)
+    hall: str = ""  # the hall of readings stamped with none (a one-hall twin's scene)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def from_scene(cls, sensors: Iterable[SceneSensor], adopted: Iterable[str] = ()) -> DeviceIdentity:
+    def from_scene(cls, sensors: Iterable[SceneSensor], adopted: Iterable[str] = (), hall: str = "") -> DeviceIdentity:
         sensors = list(sensors)
         speaks = {s.id: frozenset((s.id, *s.gateway_for)) for s in sensors}
-        return cls(speaks, {s.id for s in sensors} | set(adopted))
+        return cls(speaks, {s.id for s in sensors} | set(adopted), hall=hall)
 
     def adopt(self, sensor: str) -> None:
         """Accept ``sensor``'s readings from now on."""
         with self._lock:
             self.known.add(sensor)
-            self.unknown.pop(sensor, None)
+            for key in [k for k in self.unknown if k[2] == sensor]:
+                del self.unknown[key]
 
     def check(self, device: str | None, topic: str, payload: bytes, received_at: datetime,
               decoded: Decoded) -> Decoded:
@@ -90,24 +97,25 @@ class DeviceIdentity:
             return decoded
         kept = []
         refused: dict[str, str] = {}  # sensor -> reason, one rejection per offending sensor
+        unknown: set[Place] = set()
         for r in readings:
             if allowed is not None and r.sensor not in allowed:
                 refused.setdefault(r.sensor, mismatch_reason(r.sensor, device or ""))
             elif r.sensor not in known:
                 refused.setdefault(r.sensor, unknown_reason(r.sensor))
+                unknown.add((r.site, r.hall or self.hall, r.sensor))
             else:
                 kept.append(r)
-        unknown = [s for s, why in refused.items() if why.startswith("unknown device")]
         if unknown:
             with self._lock:
-                for s in unknown:
-                    _, _, n = self.unknown.get(s, (topic, received_at, 0))
-                    self.unknown[s] = (topic, received_at, n + 1)
+                for key in unknown:
+                    _, _, n = self.unknown.get(key, (topic, received_at, 0))
+                    self.unknown[key] = (topic, received_at, n + 1)
         rejections = [Rejection(topic, payload, received_at, why) for why in refused.values()]
         return Decoded(readings=kept, rejections=decoded.rejections + rejections, status=decoded.status)
 
-    def take_unknown(self) -> dict[str, tuple[str, datetime, int]]:
-        """The unknown devices heard since the last call (and forget them)."""
+    def take_unknown(self) -> dict[Place, tuple[str, datetime, int]]:
+        """The unknown devices heard since the last call, by place (and forget them)."""
         with self._lock:
             out, self.unknown = self.unknown, {}
         return out
@@ -120,8 +128,8 @@ class HallIdentities:
     A message's readings are checked by the rules of the hall they were stamped with (its topic's or
     its subscription's): hall_b's ``S09`` is unknown even when hall_a has an ``S09``. Readings of a
     hall the site does not hold keep the hall-less rules of :meth:`DeviceIdentity.check` with no
-    known sensor: quarantined as unknown. Unknown devices are tallied by sensor id (the store's
-    ``unknown_device`` rows are; their ``topic`` names the hall).
+    known sensor: quarantined as unknown. Unknown devices are tallied by (site, hall, sensor), as
+    the store's ``unknown_device`` rows are keyed: hall_a's S01 and hall_b's S01 are two rows.
     """
 
     halls: dict[str, DeviceIdentity]
@@ -151,14 +159,9 @@ class HallIdentities:
             if hall in self.halls:
                 self.halls[hall].adopt(sensor)
 
-    def take_unknown(self) -> dict[str, tuple[str, datetime, int]]:
-        """The unknown devices every hall heard since the last call, by sensor (counts summed)."""
-        out: dict[str, tuple[str, datetime, int]] = {}
+    def take_unknown(self) -> dict[Place, tuple[str, datetime, int]]:
+        """The unknown devices every hall heard since the last call, by (site, hall, sensor)."""
+        out: dict[Place, tuple[str, datetime, int]] = {}
         for ident in (*self.halls.values(), self._stranger):
-            for sensor, (topic, when, n) in ident.take_unknown().items():
-                prev = out.get(sensor)
-                if prev is None:
-                    out[sensor] = (topic, when, n)
-                else:  # the newest topic and time, every message counted
-                    out[sensor] = (topic, when, prev[2] + n) if when >= prev[1] else (prev[0], prev[1], prev[2] + n)
+            out.update(ident.take_unknown())  # a place is one hall's (or the stranger's) alone
         return out

@@ -213,6 +213,8 @@ class Ingestor:
     identity : who may speak for whom (:class:`bridge.ingest.identity.DeviceIdentity`): readings a
         message's device may not give, and readings of sensors the scene does not know, go to
         quarantine; unknown devices are counted in the store for a person to adopt
+    after_commit : called (in the writer thread) after each batch is committed and acknowledged
+        (the hub's registrar counts the messages it held: :mod:`bridge.hub.registrar`)
     """
 
     store: Store
@@ -227,6 +229,7 @@ class Ingestor:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
     calibrations: Calibrations | None = None
     identity: DeviceIdentity | HallIdentities | None = None
+    after_commit: Callable[[], None] | None = None
     stats: IngestStats = field(default_factory=IngestStats, init=False)
 
     def __post_init__(self) -> None:
@@ -254,7 +257,7 @@ class Ingestor:
         self._client = self._make_client()
         self._store_proc: StoreProcess | None = None
         self._sub_index = {id(s): i for i, s in enumerate(self.subscriptions)}
-        hooks = (self.govern, self.calibrations, self.identity, self.decoder, self.on_status)
+        hooks = (self.govern, self.calibrations, self.identity, self.decoder, self.on_status, self.after_commit)
         if self.settings.store_process:
             if any(h is not None for h in hooks):
                 raise ValueError("store_process is for the plain ingest: its hooks would run in another process | "
@@ -502,6 +505,11 @@ class Ingestor:
                 return
             self._ack(batch)
             self._note_unknown()
+            if self.after_commit is not None:
+                try:
+                    self.after_commit()
+                except Exception:  # a tally's trouble must not stop the ingest (the messages are stored)
+                    log.exception("after_commit callback failed | 提交后回调出错")
             self.stats.batches += 1
             self._done += len(batch)
             if stored and self.on_stored is not None:

@@ -28,13 +28,22 @@ __all__ = ["HallReport", "build_report", "write_report"]
 
 
 def build_report(store: Store, scenes: Sequence[Scene], profiles: Mapping[str, MaterialProfile], start: datetime,
-                 end: datetime, data_dir: Path | None = None) -> list[HallReport]:
+                 end: datetime, data_dir: Path | None = None, site: str | None = None) -> list[HallReport]:
     """The report of each hall over ``[start, end)``; ``data_dir``: where what-if runs and the control's
-    audit trail are kept (see :func:`bridge.reports.gather.hall_report`)."""
+    audit trail are kept (see :func:`bridge.reports.gather.hall_report`).
+
+    site : on a hub, the museum the halls belong to: only its rows are read. The hub stores what the
+        museum's bridge forwards, raw: calibrations are the museum's own (its box applies them), so a
+        hub report lists none (the hub's calibration table names no site and must not lend one museum's
+        to another).
+    """
     from bridge.ingest.calibration import list_calibrations
 
     out = []
     for s in scenes:
+        if site is not None:
+            out.append(hall_report(store, s, profiles, start, end, (), data_dir, site=site))
+            continue
         # the calibration in force at the period's end for each sensor and quantity (and when it falls due)
         cal = [c for c in list_calibrations(store, [x.id for x in s.sensors], history=True, hall=s.id)
                if c.set_at < end]

@@ -156,17 +156,17 @@ def hall_of(store: Store, scene: Scene) -> str | None:
 
 
 class _Reader:
-    """Reads each (sensor, quantity) of one hall once per period."""
+    """Reads each (sensor, quantity) of one hall (of ``site``; None: any) once per period."""
 
-    def __init__(self, store: Store, start: datetime, end: datetime, hall: str | None):
-        self.store, self.start, self.end, self.hall = store, start, end, hall
+    def __init__(self, store: Store, start: datetime, end: datetime, hall: str | None, site: str | None = None):
+        self.store, self.start, self.end, self.hall, self.site = store, start, end, hall, site
         self._raw: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def raw(self, sensor: str, quantity: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(t_s, values, flagged as bool) of every stored reading in the period."""
         key = (sensor, quantity)
         if key not in self._raw:
-            s = self.store.series(sensor, quantity, self.start, self.end, hall=self.hall)
+            s = self.store.series(sensor, quantity, self.start, self.end, hall=self.hall, site=self.site)
             self._raw[key] = (_seconds(s.times), s.values, s.flagged > 0)
         return self._raw[key]
 
@@ -176,16 +176,20 @@ class _Reader:
 
 
 def hall_report(store: Store, scene: Scene, profiles: Mapping[str, MaterialProfile], start: datetime,
-                end: datetime, calibrations: Sequence = (), data_dir: Path | None = None) -> HallReport:
+                end: datetime, calibrations: Sequence = (), data_dir: Path | None = None,
+                site: str | None = None) -> HallReport:
     """The report of ``scene`` over ``[start, end)`` (aware UTC datetimes).
 
     data_dir : the data folder: what-if runs (``whatif/<run>/summary.json``) are read from it when there;
         the control's audit trail is read from the store (table ``control_audit``)
+    site : on a hub, the museum whose hall this is: every row read is that site's (readings, alerts,
+        quarantine under ``relic-hub/<site>/``, control audit), never another museum's hall of the same
+        name; None: any site (a museum's own box holds one)
     """
-    hall = hall_of(store, scene)
-    reader = _Reader(store, start, end, hall)
+    hall = scene.id if site is not None else hall_of(store, scene)
+    reader = _Reader(store, start, end, hall, site)
     start_s, end_s = start.timestamp(), end.timestamp()
-    cold = cold_surface(store, scene, start, end, hall)
+    cold = cold_surface(store, scene, start, end, hall, site)
     sources = relic_sources(scene, profiles)
     days = int(np.ceil((end_s - start_s) / 86400.0))
     relics = []
@@ -198,7 +202,7 @@ def hall_report(store: Store, scene: Scene, profiles: Mapping[str, MaterialProfi
         history = None
         if "relative_humidity" in mine:
             h = store.series(mine["relative_humidity"], "relative_humidity", end - HISTORY, end, only_ok=True,
-                             hall=hall)
+                             hall=hall, site=site)
             history = (_seconds(h.times), h.values)
         figures = relic_figures(profile, series, start_s, end_s,
                                 {"relative_humidity": history} if history else None, cold)
@@ -211,11 +215,11 @@ def hall_report(store: Store, scene: Scene, profiles: Mapping[str, MaterialProfi
             t, _, flagged = reader.raw(sensor.id, q)
             quality.append(SensorQuality(sensor.id, q, completeness(t, start_s, end_s), int(flagged.sum())))
         topics = (sensor.topic, f"{native.TOPIC_ROOT}/{scene.id}/{sensor.id}")
-        quarantined[sensor.id] = count_quarantined(store, topics, start, end)
+        quarantined[sensor.id] = count_quarantined(store, topics, start, end, site)
     return HallReport(scene, start, end, tuple(relics), tuple(quality), quarantined,
-                      tuple(alerts_of(store, scene, start, end, hall)), cold, tuple(calibrations),
+                      tuple(alerts_of(store, scene, start, end, hall, site)), cold, tuple(calibrations),
                       tuple(whatif_runs(data_dir / "whatif" if data_dir else None, scene, start, end)),
-                      tuple(control_actions(store, scene.id, start, end)))
+                      tuple(control_actions(store, scene.id, start, end, site or "")))
 
 
 def daily_outside(profile: MaterialProfile, series: Mapping[str, Series], start_s: float, days: int) -> np.ndarray:
@@ -233,8 +237,8 @@ def daily_outside(profile: MaterialProfile, series: Mapping[str, Series], start_
     return out
 
 
-def cold_surface(store: Store, scene: Scene, start: datetime, end: datetime, hall: str | None = None
-                 ) -> Series | None:
+def cold_surface(store: Store, scene: Scene, start: datetime, end: datetime, hall: str | None = None,
+                 site: str | None = None) -> Series | None:
     """The hall's coldest temperature per hour: min over its sensors of each hour's minimum.
 
     Stands for the coldest surface the hall's air meets (case glass, outer walls) when no surface
@@ -242,7 +246,7 @@ def cold_surface(store: Store, scene: Scene, start: datetime, end: datetime, hal
     """
     per_hour: dict[float, float] = {}
     for sensor in scene.sensors_for("temperature"):
-        s = store.series(sensor.id, "temperature", start, end, bucket_s=3600, only_ok=True, hall=hall)
+        s = store.series(sensor.id, "temperature", start, end, bucket_s=3600, only_ok=True, hall=hall, site=site)
         for t, lo in zip(_seconds(s.times) + 1800.0, s.minimum, strict=True):
             if np.isfinite(lo):
                 per_hour[t] = min(lo, per_hour.get(t, np.inf))
@@ -252,12 +256,17 @@ def cold_surface(store: Store, scene: Scene, start: datetime, end: datetime, hal
     return t, np.array([per_hour[k] for k in t])
 
 
-def count_quarantined(store: Store, topics: Sequence[str], start: datetime, end: datetime) -> int:
+def count_quarantined(store: Store, topics: Sequence[str], start: datetime, end: datetime,
+                      site: str | None = None) -> int:
     """Rejected input in the period from one of the sensor's ``topics``: the topic itself, or under a
     prefix (a hub's ``relic-hub/<site>/<topic>``). Whole topics only: ``relic-twin/hall_b/S01`` is not
-    hall_a's S01, nor is ``.../S010`` S01 (a search for the sensor id inside the source counted both)."""
+    hall_a's S01, nor is ``.../S010`` S01 (a search for the sensor id inside the source counted both).
+    site : on a hub, only the topic as that site's bridge forwards it (not another museum's)."""
     q = QuarantineRow.__table__  # type: ignore[attr-defined]
-    cond = [or_(q.c.source == t, q.c.source.endswith("/" + t, autoescape=True)) for t in topics if t]
+    if site is not None:
+        cond = [q.c.source == f"relic-hub/{site}/{t}" for t in topics if t]
+    else:
+        cond = [or_(q.c.source == t, q.c.source.endswith("/" + t, autoescape=True)) for t in topics if t]
 
     stmt = select(func.count()).select_from(q).where(q.c.received_at_us >= to_us(start),
                                                      q.c.received_at_us < to_us(end), or_(*cond))
@@ -265,10 +274,10 @@ def count_quarantined(store: Store, topics: Sequence[str], start: datetime, end:
         return int(conn.execute(stmt).scalar_one())
 
 
-def alerts_of(store: Store, scene: Scene, start: datetime, end: datetime, hall: str | None = None
-              ) -> list[AlertSummary]:
+def alerts_of(store: Store, scene: Scene, start: datetime, end: datetime, hall: str | None = None,
+              site: str | None = None) -> list[AlertSummary]:
     """Alerts raised in the period about the hall, its zones, cases, relics or sensors (of ``hall``,
-    or stored without one)."""
+    or stored without one; of ``site`` only when given)."""
     ids = {scene.id} | {z.id for z in scene.zones} | {c.id for c in scene.cases}
     ids |= {r.id for r in scene.relics} | {s.id for s in scene.sensors}
     a, k = Alert.__table__, AlertAck.__table__  # type: ignore[attr-defined]
@@ -280,7 +289,8 @@ def alerts_of(store: Store, scene: Scene, start: datetime, end: datetime, hall: 
     with store.transaction() as conn:
         for row in conn.execute(stmt):
             target = row.target_id or row.sensor
-            if target not in ids or (hall is not None and row.hall not in ("", hall)):
+            if target not in ids or (hall is not None and row.hall not in ("", hall)) or (
+                    site is not None and row.site != site):
                 continue
             out.append(AlertSummary(row.id, row.tier, row.cause or row.quantity, target, row.message_zh,
                                     row.message_en, from_us(row.raised_at_us),
@@ -313,11 +323,11 @@ def whatif_runs(folder: Path | None, scene: Scene, start: datetime, end: datetim
     return sorted(out, key=lambda r: r.at)
 
 
-def control_actions(store: Store, hall: str, start: datetime, end: datetime) -> list[ControlAction]:
+def control_actions(store: Store, hall: str, start: datetime, end: datetime, site: str = "") -> list[ControlAction]:
     """Commands in the period from the hall's control audit trail (table ``control_audit``,
-    :mod:`bridge.control.audit`)."""
+    :mod:`bridge.control.audit`), of ``site`` ('' : a museum's own box)."""
     out = []
-    for e in audit_entries(store, hall, kind="command", start=start, end=end, limit=100_000):
+    for e in audit_entries(store, hall, kind="command", start=start, end=end, limit=100_000, site=site):
         why = e["why"] or {}
         reason = why.get("reason") if isinstance(why, dict) else why
         if reason is None and isinstance(why, dict) and why.get("reasons"):  # the interlocks that shaped it

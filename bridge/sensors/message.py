@@ -91,14 +91,28 @@ def why(code: str, **kw: Any) -> str:
     return f"{en.format(**kw)} | {zh.format(**kw)}"
 
 
+def _halves(reason: str) -> tuple[str, str]:
+    """(English, Chinese) of a reason made by :func:`why`; a text without the separator is both.
+
+    Each value a reason names appears once in each half, so a value holding " | " itself (a key
+    sent as ``"a | b"``) adds as many separators to one half as to the other: the halves meet at
+    the middle one.
+    """
+    parts = reason.split(" | ")
+    if len(parts) == 1:
+        return reason, reason
+    middle = len(parts) // 2
+    return " | ".join(parts[:middle]), " | ".join(parts[middle:])
+
+
 def english(reason: str) -> str:
     """The English half of a reason made by :func:`why`."""
-    return reason.split(" | ", 1)[0]
+    return _halves(reason)[0]
 
 
 def chinese(reason: str) -> str:
     """The Chinese half of a reason made by :func:`why`."""
-    return reason.split(" | ", 1)[-1]
+    return _halves(reason)[1]
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -328,8 +342,11 @@ class Message:
         return Decoded(self.readings, self.rejections, self.status)
 
     def nothing_known(self, keys: Iterable[object]) -> None:
-        """Reject the message when it produced no reading, no rejection and no status."""
-        if not self.readings and not self.rejections and not self.status:
+        """Reject the message when it produced no reading, no rejection and no status.
+
+        A UV irradiance waiting for its illuminance is a known quantity: :meth:`finish` decides on it.
+        """
+        if not self.readings and not self.rejections and not self.status and not self._uv_pending:
             self.reject(why("no_quantity", keys=_short(", ".join(map(str, keys)) or "none", 120)))
 
 

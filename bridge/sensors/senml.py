@@ -18,6 +18,13 @@ picks it.
 Units are RFC 8428 §12.1 / RFC 8798 symbols (``Cel``, ``%RH``, ``lx``,
 ``ppm``, ``ug/m3``, ``m/s2``, ``K``, ``/``). SenML values must be numbers:
 ``vs``, ``vb`` and ``vd`` records are rejected for our quantities.
+
+RFC 8428 §4.4 versions and extensions: a pack whose ``bver`` is not an integer or is above
+:data:`SENML_VERSION` (10, this RFC's) is rejected whole, as is a pack with a field ending in
+``_`` ("must understand") other than ``i_``. ``i_`` is KPN ThingsML's measurement index, a
+SenML extension that KPN's ThingsML libraries emit in place of ``n`` and ``u`` (an ESP8266
+capture in ``tests/data/payloads/senml/``): :data:`THINGSML_INDEX` maps the indices of our
+quantities, with the unit the index implies.
 """
 
 from __future__ import annotations
@@ -40,6 +47,16 @@ NAMES.update({
     "color-temperature": "colour_temperature", "pm2.5": "pm2_5", "pm25": "pm2_5",
     "tvoc": "voc", "no2": "nox", "acceleration": "vibration", "angle": "tilt",
 })
+
+NAMES.update({"co2concentration": "co2"})  # KPN ThingsML's name (senml_enums.h SENML_NAME_CO2_CONCENTRATION)
+
+SENML_VERSION = 10
+"""The SenML version this decoder reads (RFC 8428 §4.4: ``bver`` defaults to 10)."""
+
+# KPN ThingsML measurement indices (``i_``) of our quantities and the unit each implies: the
+# ThingsMLMeasurementIndex enum of github.com/kpn-iot/thingsml-c-library src/senml/senml_enums.h.
+THINGSML_INDEX: dict[int, tuple[str, str]] = {-24: ("temperature", "Cel"), -23: ("relative_humidity", "%RH"),
+                                              -4: ("illuminance", "lx"), 2: ("co2", "ppm")}
 
 # Units that name one quantity on their own (RFC 8428 §12.1, RFC 8798).
 UNIT_QUANTITY: dict[str, str] = {"Cel": "temperature", "%RH": "relative_humidity",
@@ -64,6 +81,7 @@ def decode(topic: str, payload: bytes, received_at: datetime,
             raise DecodeError(why("not_object", kind=type(pack).__name__ + " (SenML wants an array)"))
         if not pack:
             raise DecodeError(why("empty"))
+        _check_pack(pack)
     except DecodeError as exc:
         msg.reject(str(exc))
         return msg.finish()
@@ -78,6 +96,27 @@ def decode(topic: str, payload: bytes, received_at: datetime,
         except DecodeError as exc:
             msg.reject(str(exc))
     return msg.finish()
+
+
+def _check_pack(pack: list[Any]) -> None:
+    """RFC 8428 §4.4: a pack of a later version, or with a must-understand field (``..._``) this
+    decoder does not understand, is not used at all."""
+    for i, rec in enumerate(pack):
+        if not isinstance(rec, dict):
+            continue
+        if "bver" in rec:
+            v = rec["bver"]
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v != int(v) or not 0 < v <= SENML_VERSION:
+                raise DecodeError(why("bad_field", key=f"record {i}.bver",
+                                      what=f"SenML version {v!r}: this decoder reads version {SENML_VERSION} "
+                                           f"and below (RFC 8428 §4.4); pack not used",
+                                      what_zh=f"SenML 版本 {v!r}：本解码器只读 {SENML_VERSION} 及以下版本，整包不用"))
+        for key in rec:
+            if isinstance(key, str) and key.endswith("_") and key != "i_":
+                raise DecodeError(why("bad_field", key=f"record {i}.{key}"[:60],
+                                      what="a must-understand field this decoder does not know (RFC 8428 §4.4); "
+                                           "pack not used",
+                                      what_zh="必须理解的字段，本解码器不认识，整包不用"))
 
 
 def _record(msg: Message, i: int, rec: dict[str, Any], base: dict[str, Any],
@@ -95,10 +134,20 @@ def _record(msg: Message, i: int, rec: dict[str, Any], base: dict[str, Any],
     if not isinstance(name, str):
         raise DecodeError(why("bad_field", key=f"record {i}.n", what="must be a string",
                               what_zh="必须是字符串"))
-    if "v" not in rec and "n" not in rec:
+    if "v" not in rec and "n" not in rec and "i_" not in rec:
         return  # a base-only record
     unit = rec.get("u", base["bu"])
     quantity = NAMES.get(name.lower())
+    if "i_" in rec and "n" not in rec:  # KPN ThingsML: the index names the measurement and its unit
+        index = rec["i_"]
+        if isinstance(index, bool) or not isinstance(index, int) or index not in THINGSML_INDEX:
+            raise DecodeError(why("bad_field", key=f"record {i}.i_",
+                                  what=f"ThingsML index {index!r} is not one of our quantities "
+                                       f"(known: {', '.join(f'{k} {q}' for k, (q, _) in THINGSML_INDEX.items())})",
+                                  what_zh=f"ThingsML 序号 {index!r} 不是已知的量"))
+        quantity, implied = THINGSML_INDEX[index]
+        unit = rec.get("u", implied)
+        name = f"i_={index}"
     key = f"record {i} ({base['bn']}{name})"
     sensor = base["bn"].rstrip(":/") or default_sensor
     if quantity is None and not base["bn"] and isinstance(unit, str) and unit in UNIT_QUANTITY:

@@ -214,11 +214,10 @@ class SiteRuntime:
         for hall, es in by_hall.items():
             self.dissemination[hall].on_events(es)
 
-    def adopt_device(self, sensor: str) -> None:
-        """Accept the readings of ``sensor`` (adopted by a person into a zone) in the halls holding that zone."""
-        zone = adopted_devices(self.store).get(sensor)
-        if isinstance(self.ingestor.identity, HallIdentities) and zone is not None:
-            self.ingestor.identity.adopt(sensor, halls_with_zone(self.site, zone))
+    def adopt_device(self, hall: str, sensor: str) -> None:
+        """Accept the readings of ``sensor`` of ``hall`` (adopted by a person into one of its zones) from now on."""
+        if isinstance(self.ingestor.identity, HallIdentities):
+            self.ingestor.identity.adopt(sensor, [hall])
 
     def acknowledge(self, alert_id: str, who: str) -> bool:
         try:
@@ -241,25 +240,24 @@ class SiteRuntime:
         stop_ingest(self.ingestor, self.feed, self.store, self.broker)
 
 
-def halls_with_zone(site: Site, zone: str) -> list[str]:
-    """The halls of ``site`` that have a zone ``zone`` (zone ids need only be unique within a hall)."""
-    return [h.id for h in site.halls if any(z.id == zone for z in h.scene.zones)]
-
-
-def site_identity(site: Site, adopted: Mapping[str, str]) -> HallIdentities:
-    """Each hall's device identity from its scene, with the devices adopted into its zones (``{sensor: zone}``)."""
-    return HallIdentities({h.id: DeviceIdentity.from_scene(h.scene.sensors, [s for s, z in adopted.items()
-                                                                             if h.id in halls_with_zone(site, z)])
+def site_identity(site: Site, adopted: Mapping[tuple[str, str], str]) -> HallIdentities:
+    """Each hall's device identity from its scene, with the devices adopted into it (``{(hall, sensor): zone}``)."""
+    return HallIdentities({h.id: DeviceIdentity.from_scene(h.scene.sensors, [s for hall, s in adopted if hall == h.id],
+                                                           hall=h.id)
                            for h in site.halls})
 
 
 def start_site(site: Site, settings: Settings, *, fleet: FleetSettings | None = None, feed_port: int | None = 0,
                workdir: Path | None = None, alert_tick_s: float = 5.0, notify: NotifySettings | None = None,
-               clock: Callable[[], datetime] | None = None, on_status: Callable[[str], None] = print) -> SiteRuntime:
-    """Start every hall of ``site`` in this process: one broker, store, ingest, alert service and feed."""
+               clock: Callable[[], datetime] | None = None, on_status: Callable[[str], None] = print,
+               control_tick_s: float | None = None) -> SiteRuntime:
+    """Start every hall of ``site`` in this process: one broker, store, ingest, alert service and feed.
+    ``alert_tick_s`` and ``control_tick_s``: seconds between the alert clock's and the control loops' ticks
+    (None: the control loop's own, ``bridge.control.service.TICK_S``)."""
     broker = open_broker(settings, workdir, on_status)
     try:
-        return _start_site(site, settings, broker, fleet, feed_port, alert_tick_s, notify, clock, on_status)
+        return _start_site(site, settings, broker, fleet, feed_port, alert_tick_s, notify, clock, on_status,
+                           control_tick_s)
     except BaseException:
         broker.stop()  # a half-started site leaves no broker behind (the rest are threads of this process)
         raise
@@ -267,7 +265,8 @@ def start_site(site: Site, settings: Settings, *, fleet: FleetSettings | None = 
 
 def _start_site(site: Site, settings: Settings, broker: BrokerHandle, fleet: FleetSettings | None,
                 feed_port: int | None, alert_tick_s: float, notify: NotifySettings | None,
-                clock: Callable[[], datetime] | None, on_status: Callable[[str], None]) -> SiteRuntime:
+                clock: Callable[[], datetime] | None, on_status: Callable[[str], None],
+                control_tick_s: float | None = None) -> SiteRuntime:
     first = site.halls[0].id
     store = Store.open(settings.database_url, data_dir=settings.data_dir, hall=first)
     on_status(f"database 数据库: {store.url}; site 场馆 {site.id}: {', '.join(site.hall_ids)}")
@@ -322,12 +321,12 @@ def _start_site(site: Site, settings: Settings, broker: BrokerHandle, fleet: Fle
     ingestor.start()
     for h in site.halls:  # each hall's machines: its own control loop (bridge/control/service.py)
         if h.scene.actuators:
-            from bridge.control.service import start_for_hall
+            from bridge.control.service import TICK_S, start_for_hall
 
             rt._controls[h.id] = start_for_hall(
                 h.scene, states[h.id], store, broker.address, settings.data_dir, clock,
                 lambda events, hall=h.id: rt.emit(_tag(hall, events)), f"relic-twin-control-{site.id}-{h.id}",
-                outdoor=os.environ.get("RELIC_TWIN_OUTDOOR_SENSOR"))
+                outdoor=os.environ.get("RELIC_TWIN_OUTDOOR_SENSOR"), tick_s=control_tick_s or TICK_S)
             on_status(f"control 环境控制 {h.id}: {len(h.scene.actuators)} actuators, {rt._controls[h.id].why}")
     prealarms = {h.id: Prealarms(store, h.scene, alerts.halls[h.id].profiles, clock) for h in site.halls}
 

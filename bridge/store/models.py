@@ -393,13 +393,16 @@ class ControlAudit(SQLModel, table=True):
 
 
 class UnknownDevice(SQLModel, table=True):
-    """A sensor heard on the wire that the scene does not name (its readings wait in quarantine).
+    """A sensor heard on the wire that its hall's scene does not name (its readings wait in quarantine).
 
-    adopted_zone : set when an admin or curator adopts it into the scene; readings count from then on
+    Keyed by its place (site, hall, sensor): sensor ids are unique only within a hall (migration 0011).
+    adopted_zone : set when an admin or curator adopts it into the hall; readings count from then on
     """
 
     __tablename__ = "unknown_device"
 
+    site: str = Field(default="", primary_key=True, max_length=64, sa_column_kwargs={"server_default": ""})
+    hall: str = Field(default="", primary_key=True, max_length=64, sa_column_kwargs={"server_default": ""})
     sensor: str = Field(primary_key=True, max_length=128)
     topic: str = Field(default="", max_length=512)
     first_seen_us: int = Field(sa_column=_us())
@@ -408,6 +411,24 @@ class UnknownDevice(SQLModel, table=True):
     adopted_zone: str | None = Field(default=None, max_length=64)
     adopted_by: str = Field(default="", max_length=64)
     adopted_at_us: int | None = Field(default=None, sa_column=_us(nullable=True))
+
+
+class HubUnregistered(SQLModel, table=True):
+    """A site forwarding to the hub that the hub does not hold (not in ``hub --sites``).
+
+    Its messages wait in quarantine (:mod:`bridge.hub.registrar`) until an admin registers the
+    site; then they are stored (``released`` counts them) and ``registered_at_us`` is set.
+    """
+
+    __tablename__ = "hub_unregistered"
+
+    site: str = Field(primary_key=True, max_length=64)
+    topic: str = Field(default="", max_length=512)
+    first_seen_us: int = Field(sa_column=_us())
+    last_seen_us: int = Field(sa_column=_us())
+    messages: int = 0
+    released: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    registered_at_us: int | None = Field(default=None, sa_column=_us(nullable=True))
 
 
 # --------------------------------------------------------------------------

@@ -153,40 +153,50 @@ def list_audit(store: Store, limit: int = 100, before_id: int | None = None,
 # ---------------------------------------------------------------------- unknown devices
 
 
-def note_unknown_devices(store: Store, seen: Mapping[str, tuple[str, datetime, int]]) -> None:
-    """Count messages of sensors the scene does not know: ``{sensor: (topic, last seen, messages)}``."""
+def note_unknown_devices(store: Store, seen: Mapping[tuple[str, str, str], tuple[str, datetime, int]]) -> None:
+    """Count messages of sensors their hall's scene does not know: ``{(site, hall, sensor): (topic, last seen, n)}``."""
     if not seen:
         return
     with store.session() as s:
-        for sensor, (topic, when, n) in seen.items():
-            row = s.get(UnknownDevice, sensor[:128])
+        for (site, hall, sensor), (topic, when, n) in seen.items():
+            key = (site[:64], hall[:64], sensor[:128])
+            row = s.get(UnknownDevice, key)
             at = to_us(when)
             if row is None:
-                row = UnknownDevice(sensor=sensor[:128], topic=topic[:512], first_seen_us=at, last_seen_us=at)
+                row = UnknownDevice(site=key[0], hall=key[1], sensor=key[2], topic=topic[:512], first_seen_us=at,
+                                    last_seen_us=at)
             row.topic, row.last_seen_us, row.messages = topic[:512], max(row.last_seen_us, at), row.messages + n
             s.add(row)
         s.commit()
 
 
-def list_unknown_devices(store: Store, include_adopted: bool = False) -> list[UnknownDevice]:
+def list_unknown_devices(store: Store, include_adopted: bool = False, *, hall: str | None = None,
+                         site: str | None = "") -> list[UnknownDevice]:
+    """Unknown devices, newest heard first; ``hall`` / ``site`` None: any (site '' is a museum's own box)."""
     with store.session() as s:
-        stmt = select(UnknownDevice).order_by(col(UnknownDevice.last_seen_us).desc())
+        stmt = select(UnknownDevice).order_by(col(UnknownDevice.last_seen_us).desc(), col(UnknownDevice.hall),
+                                              col(UnknownDevice.sensor))
         if not include_adopted:
             stmt = stmt.where(col(UnknownDevice.adopted_zone).is_(None))
+        if hall is not None:
+            stmt = stmt.where(UnknownDevice.hall == hall)
+        if site is not None:
+            stmt = stmt.where(UnknownDevice.site == site)
         return list(s.exec(stmt))
 
 
-def adopted_devices(store: Store) -> dict[str, str]:
-    """Sensors adopted into the scene: {sensor id: zone}."""
+def adopted_devices(store: Store, site: str = "") -> dict[tuple[str, str], str]:
+    """Sensors adopted into a hall: {(hall, sensor id): zone}."""
     with store.session() as s:
-        rows = s.exec(select(UnknownDevice).where(col(UnknownDevice.adopted_zone).is_not(None)))
-        return {r.sensor: r.adopted_zone or "" for r in rows}
+        rows = s.exec(select(UnknownDevice).where(col(UnknownDevice.adopted_zone).is_not(None),
+                                                  UnknownDevice.site == site))
+        return {(r.hall, r.sensor): r.adopted_zone or "" for r in rows}
 
 
-def adopt_device(store: Store, sensor: str, zone: str, by: str) -> UnknownDevice | None:
-    """Mark an unknown device adopted into ``zone``; None when it was never heard of."""
+def adopt_device(store: Store, sensor: str, zone: str, by: str, *, hall: str, site: str = "") -> UnknownDevice | None:
+    """Mark the unknown device ``sensor`` of ``hall`` adopted into ``zone``; None when it was never heard of there."""
     with store.session() as s:
-        row = s.get(UnknownDevice, sensor)
+        row = s.get(UnknownDevice, (site, hall, sensor))
         if row is None:
             return None
         row.adopted_zone, row.adopted_by, row.adopted_at_us = zone, by, to_us(datetime.now(UTC))

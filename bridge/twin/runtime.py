@@ -72,9 +72,9 @@ class TwinRuntime:
             self.state.update([], alerts=events)
             self.dissemination.on_events(events)
 
-    def adopt_device(self, sensor: str) -> None:
-        """Accept the readings of ``sensor`` (an unknown device a person adopted) from now on."""
-        if self.ingestor.identity is not None:
+    def adopt_device(self, hall: str, sensor: str) -> None:
+        """Accept the readings of ``sensor`` of ``hall`` (an unknown device a person adopted) from now on."""
+        if self.ingestor.identity is not None and hall == self.scene.id:
             self.ingestor.identity.adopt(sensor)
 
     def acknowledge(self, alert_id: str, who: str) -> bool:
@@ -300,7 +300,8 @@ def _start(scene: Scene, settings: Settings, fleet: FleetSettings | None, feed_p
                         on_stored=on_stored, on_status=on_device_status, calibrations=Calibrations(store),
                         client_id=client_id(installation, "ingest", scene.id), clock=clock,
                         govern=PersistentGovernor(state_path(settings.data_dir, scene.id)),
-                        identity=DeviceIdentity.from_scene(scene.sensors, adopted_devices(store)))
+                        identity=DeviceIdentity.from_scene(
+                            scene.sensors, [s for h, s in adopted_devices(store) if h == scene.id], hall=scene.id))
     started.append(dissemination.stop)
     ingestor.start()
     started.append(ingestor.stop)

@@ -1,0 +1,439 @@
+"""The ingestor one rule at a time (bridge/ingest/ingestor.py), each with a written expectation:
+device status reported with its hall, the counts of a batch stored message by message, which storage
+failures are retried, and unsubscribing through a real Mosquitto.
+
+test_ingest.py holds the acknowledge-after-commit guarantees; this file pins the rules a plausible
+slip would break without failing there (found by ``make mutation MUTATION_ARGS=ingestor``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fixtures_broker import MosquittoBroker, Publisher, native_messages
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from test_ingest import NOW, FakeClient, RecordingStore, message
+
+from bridge.errors import StorageError
+from bridge.ingest.ingestor import Ingestor, IngestSettings, Subscription, _transient
+from bridge.readings import Reading
+from bridge.store import Store
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    s = Store.open(url=f"sqlite:///{tmp_path / 'db.sqlite'}")
+    yield s
+    s.close()
+
+
+def _offline(store, events: list, subscriptions: list[Subscription], **kw) -> Ingestor:
+    """An ingestor whose writer runs but whose MQTT client is test_ingest's recording stand-in."""
+    ing = Ingestor(store, ("127.0.0.1", 1), subscriptions, clock=lambda: NOW, **kw)
+    ing._client = FakeClient(events)  # type: ignore[assignment]
+    ing._writer = threading.Thread(target=ing._run_writer, daemon=True)
+    ing._writer.start()
+    return ing
+
+
+def _storage_error(cause: Exception) -> StorageError:
+    err = StorageError("refused")
+    err.__cause__ = cause
+    return err
+
+
+# ---------------------------------------------------------------------- device status
+
+
+def test_device_status_is_reported_with_its_hall(store: Store) -> None:
+    """Battery and link quality reach on_status with the sensor they belong to and the hall of the topic
+    (or of the subscription); a message without status, or whose status names no sensor, reports nothing."""
+    events: list = []
+    seen: list[tuple[str, dict]] = []
+    subs = [Subscription("relic-twin/#", "native"), Subscription("zigbee2mqtt/#", "zigbee2mqtt", hall="h1"),
+            Subscription("tele/#", "tasmota")]
+    ing = _offline(RecordingStore(store, events), events, subs, on_status=lambda s, st: seen.append((s, st)),
+                   settings=IngestSettings(linger_s=0.2))
+    ing._on_message(None, None, message(1, "relic-twin/h2/S01", {"time": 1795615200, "temperature": 20,
+                                                                 "battery": 90}))
+    ing._on_message(None, None, message(2, "zigbee2mqtt/case_1", {"temperature": 20, "linkquality": 87}))
+    ing._on_message(None, None, message(3, "relic-twin/h2/S02", {"time": 1795615200, "temperature": 21}))
+    ing._on_message(None, None, message(4, "tele/plug/LWT", b"Online"))
+    assert ing.drain(5)
+    ing.stop()
+    assert seen == [("S01", {"battery": 90.0, "sensor": "S01", "hall": "h2"}),
+                    ("case_1", {"linkquality": 87, "sensor": "case_1", "hall": "h1"}),
+                    ("plug", {"availability": "online", "sensor": "plug"})]  # no hall known: none added
+
+
+def test_a_status_naming_its_hall_keeps_it_and_a_failing_callback_stops_nothing(
+        store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    events: list = []
+    seen: list[tuple[str, dict]] = []
+
+    def decoder(fmt, topic, payload, received_at, hint):
+        from bridge.readings import Decoded
+        status = {"sensor": topic.rsplit("/", 1)[-1], "hall": "own"} if payload == b"own" else \
+            {"sensor": 7} if payload == b"number" else {"sensor": topic.rsplit("/", 1)[-1]}
+        return Decoded(status=status)
+
+    def on_status(sensor: str, status: dict) -> None:
+        seen.append((sensor, status))
+        if sensor == "S01":
+            raise RuntimeError("the twin is busy")
+
+    ing = _offline(RecordingStore(store, events), events, [Subscription("relic-twin/#")], decoder=decoder,
+                   on_status=on_status, settings=IngestSettings(linger_s=0.2))
+    for mid, (topic, payload) in enumerate([("relic-twin/h/S01", b"x"), ("relic-twin/h/S02", b"own"),
+                                            ("relic-twin/h/S03", b"number")], start=1):
+        ing._on_message(None, None, message(mid, topic, payload))
+    assert ing.drain(5)
+    ing._on_message(None, None, message(9, "relic-twin/h/S04", b"x"))  # the next batch still runs
+    assert ing.drain(5)
+    ing.stop()
+    assert seen == [("S01", {"sensor": "S01", "hall": "h"}), ("S02", {"sensor": "S02", "hall": "own"}),
+                    ("S04", {"sensor": "S04", "hall": "h"})]
+    (failed,) = [r for r in caplog.records if r.name == "bridge.ingest.ingestor"]
+    assert failed.getMessage() == "on_status callback failed | 回调出错" and failed.exc_info is not None
+    assert [e for e in events if e[0] == "ack"] == [("ack", 1), ("ack", 2), ("ack", 3), ("ack", 9)]
+
+
+# ---------------------------------------------------------------------- storing message by message
+
+
+def test_message_by_message_counts_and_the_refused_payload(store: Store) -> None:
+    """After a batch refused for its content, each message is stored alone: the counts add up over the
+    messages, what each stored reaches on_stored, and the refused one is kept with its readings."""
+    events: list = []
+    refused = _storage_error(IntegrityError("INSERT", {}, Exception("CHECK constraint failed: value")))
+
+    class RefusesSensorBad(RecordingStore):
+        def write_batch(self, readings, rejections=()):
+            if any(r.sensor == "BAD" for r in readings):
+                raise refused
+            return super().write_batch(readings, rejections)
+
+    seen: list[Reading] = []
+    rec = RefusesSensorBad(store, events)
+    ing = _offline(rec, events, [Subscription("relic-twin/#", "native")], on_stored=seen.extend,
+                   settings=IngestSettings(linger_s=0.3))
+    store.write_batch([Reading("S02", "temperature", datetime(2026, 1, 1, tzinfo=UTC), 21.0, "°C", hall="h")])
+    ing._on_message(None, None, message(1, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
+    ing._on_message(None, None, message(2, "relic-twin/h/BAD", {"time": 1767225600, "temperature": 20}))
+    ing._on_message(None, None, message(3, "relic-twin/h/S02", {"time": 1767225600, "temperature": 21}))
+    ing._on_message(None, None, message(4, "relic-twin/h/S03", b"{broken"))
+    ing._on_message(None, None, message(5, "relic-twin/h/S04", {"time": 1767225600, "temperature": 22}))
+    assert ing.drain(5)
+    ing.stop()
+    assert (ing.stats.stored, ing.stats.duplicates, ing.stats.rejections) == (2, 1, 2)
+    assert sorted(r.sensor for r in seen) == ["S01", "S04"]
+    bad = [q for q in store.quarantine() if q.source == "mqtt mid 2"]
+    assert len(bad) == 1
+    assert bad[0].reason == f"database refused the readings: {refused.__cause__} | 数据库拒绝写入"
+    assert bad[0].payload.startswith(b"[Reading(sensor='BAD', quantity='temperature'")
+
+
+def test_a_transient_failure_while_storing_message_by_message_starts_them_again(store: Store) -> None:
+    events: list = []
+    refused = _storage_error(IntegrityError("INSERT", {}, Exception("constraint failed")))
+    busy = _storage_error(OperationalError("INSERT", {}, Exception("database is locked")))
+
+    class Flaky(RecordingStore):
+        """Refuses the batch for its content, then is busy once, then stores."""
+
+        def write_batch(self, readings, rejections=()):
+            self.calls += 1
+            if self.calls == 1:
+                raise refused
+            if self.calls == 2:
+                raise busy
+            result = self.store.write_batch(readings, rejections)
+            self.events.append(("commit", len(readings), len(rejections)))
+            return result
+
+    ing = _offline(Flaky(store, events), events, [Subscription("relic-twin/#", "native")],
+                   settings=IngestSettings(linger_s=0.2))
+    ing._on_message(None, None, message(1, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
+    ing._on_message(None, None, message(2, "relic-twin/h/S02", {"time": 1767225600, "temperature": 21}))
+    assert ing.drain(5)
+    ing.stop()
+    assert store.count_readings() == 2 and ing.stats.stored == 2
+    assert [e for e in events if e[0] == "ack"] == [("ack", 1), ("ack", 2)]
+
+
+def test_stopping_while_the_database_is_away_during_message_by_message_gives_up_at_once(store: Store) -> None:
+    events: list = []
+    refused = _storage_error(IntegrityError("INSERT", {}, Exception("constraint failed")))
+    away = _storage_error(OperationalError("INSERT", {}, Exception("server closed the connection")))
+
+    class Away(RecordingStore):
+        def write_batch(self, readings, rejections=()):
+            self.calls += 1
+            if self.calls == 1:
+                ing._stopping.set()  # stop() arrives while the batch is being written
+                raise refused
+            raise away
+
+    rec = Away(store, events)
+    ing = _offline(rec, events, [Subscription("relic-twin/#", "native")], settings=IngestSettings(linger_s=0.0))
+    ing._on_message(None, None, message(1, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
+    deadline = time.monotonic() + 5
+    while rec.calls < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    ing.stop()
+    assert rec.calls == 2  # the batch, then the first message alone: no retry once stopping
+    assert events == []  # nothing acked: the broker redelivers it
+
+
+@pytest.mark.parametrize(("cause", "transient"), [
+    (OperationalError("INSERT", {}, Exception("database is locked")), True),
+    (DBAPIError("INSERT", {}, Exception("connection reset"), connection_invalidated=True), True),
+    (DBAPIError("INSERT", {}, Exception("value too long")), False),
+    (IntegrityError("INSERT", {}, Exception("constraint failed")), False),
+])
+def test_which_storage_failures_are_retried(cause: Exception, transient: bool) -> None:
+    assert _transient(_storage_error(cause)) is transient
+    assert _transient(cause) is transient  # also when raised bare
+    assert _transient(StorageError("no cause")) is False
+
+
+# ---------------------------------------------------------------------- unsubscribing, real broker
+
+
+def test_unsubscribe_drops_a_filter_the_session_holds(mosquitto_broker: MosquittoBroker, tmp_path: Path) -> None:
+    address = ("127.0.0.1", mosquitto_broker.port)
+    with Store.open(url=f"sqlite:///{tmp_path / 'db.sqlite'}") as store:
+        ing = Ingestor(store, address, [Subscription("relic-twin/#", "native")], client_id="unsub").start()
+        pub = Publisher(*address)
+        try:
+            assert ing.unsubscribe([]) is True  # nothing to drop
+            assert ing.unsubscribe(["relic-twin/#"], timeout_s=10) is True
+            pub.publish(native_messages(5))
+            assert pub.wait_acked(5, 10)
+            time.sleep(0.5)
+            assert ing.stats.received == 0  # the broker no longer sends what the filter matched
+        finally:
+            pub.close()
+            ing.stop()
+
+
+def test_after_commit_follows_each_committed_batch_and_its_failure_stops_nothing(
+        store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    events: list = []
+    calls: list[int] = []
+
+    def after_commit() -> None:
+        calls.append(len([e for e in events if e[0] == "ack"]))  # what was acked when it ran
+        if len(calls) == 1:
+            raise RuntimeError("the tally is away")
+
+    ing = _offline(RecordingStore(store, events), events, [Subscription("relic-twin/#", "native")],
+                   after_commit=after_commit, settings=IngestSettings(linger_s=0.2))
+    ing._on_message(None, None, message(1, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
+    ing._on_message(None, None, message(2, "relic-twin/h/S02", {"time": 1767225600, "temperature": 21}))
+    assert ing.drain(5)
+    ing._on_message(None, None, message(3, "relic-twin/h/S03", {"time": 1767225600, "temperature": 22}))
+    assert ing.drain(5)
+    ing.stop()
+    assert calls == [2, 3]  # once per batch, after its acks; the first one's failure did not stop the second
+    (failed,) = [r for r in caplog.records if r.name == "bridge.ingest.ingestor"]
+    assert failed.getMessage() == "after_commit callback failed | 提交后回调出错" and failed.exc_info is not None
+    assert ing.stats.batches == 2 and store.count_readings() == 3
+    with pytest.raises(ValueError, match="plain ingest"):
+        Ingestor(store, ("127.0.0.1", 1), [], after_commit=after_commit, settings=IngestSettings(store_process=True))
+
+
+class _SilentBroker:
+    """A client stand-in whose UNSUBSCRIBE goes out (or not) but whose UNSUBACK never comes back."""
+
+    def __init__(self, result: int) -> None:
+        self.result = result
+        self.sent: list[list[str]] = []
+
+    def unsubscribe(self, topics: list[str]) -> tuple[int, int]:
+        self.sent.append(topics)
+        return self.result, 41
+
+
+def test_unsubscribe_without_an_answer(store: Store) -> None:
+    """Not sent (no connection): False at once; sent but never confirmed: False after timeout_s."""
+    import paho.mqtt.client as mqtt
+
+    ing = Ingestor(store, ("127.0.0.1", 1), [Subscription("relic-twin/#", "native")])
+    ing._client = _SilentBroker(mqtt.MQTT_ERR_NO_CONN)  # type: ignore[assignment]
+    assert ing.unsubscribe(["relic-twin/#"], timeout_s=5) is False
+    ing._client = silent = _SilentBroker(mqtt.MQTT_ERR_SUCCESS)  # type: ignore[assignment]
+    answer: list[bool] = []
+    waiting = threading.Thread(target=lambda: answer.append(ing.unsubscribe(("relic-twin/#",), timeout_s=0.3)))
+    t0 = time.monotonic()
+    waiting.start()
+    waiting.join(10)
+    assert answer == [False] and 0.25 < time.monotonic() - t0 < 5
+    assert silent.sent == [["relic-twin/#"]]
+    ing._on_unsubscribe(None, None, 41)  # the UNSUBACK of message 41 arrives: now confirmed
+    assert ing.unsubscribe(["relic-twin/#"], timeout_s=0.3) is True
+
+
+def test_the_store_process_decodes_each_message_by_its_own_subscription(store: Store) -> None:
+    """The store process gets each message's subscription by its index: a format the topic cannot tell
+    (a Tasmota FullTopic without prefix), a sensor the topic does not name, or none (format detected)."""
+    events: list = []
+    seen: list[Reading] = []
+    subs = [Subscription("kidsbedmain/#", "tasmota"), Subscription("lab/#", "native", sensor="S9")]
+    ing = Ingestor(store, ("127.0.0.1", 1), subs, on_stored=seen.extend, clock=lambda: NOW,
+                   settings=IngestSettings(store_process=True, linger_s=0.3))
+    ing._client = FakeClient(events)  # type: ignore[assignment]
+    ing._writer = threading.Thread(target=ing._run_writer, daemon=True)
+    ing._writer.start()
+    try:
+        ing._on_message(None, None, message(1, "kidsbedmain/SENSOR", {"SHT3X": {"Temperature": 21}}))
+        ing._on_message(None, None, message(2, "lab/probe", {"temperature": 20}))
+        ing._on_message(None, None, message(3, "tele/plug/SENSOR", {"SHT3X": {"Temperature": 19}}))  # none matches
+        assert ing.drain(30)
+        assert sorted((r.sensor, r.value) for r in seen) == [("S9", 20.0), ("kidsbedmain", 21.0), ("plug", 19.0)]
+        assert store.quarantine() == [] and [e[1] for e in events if e[0] == "ack"] == [1, 2, 3]
+        for first in (4, 6):  # two more batches: a redelivery and a bad payload each
+            ing._on_message(None, None, message(first, "kidsbedmain/SENSOR", {"SHT3X": {"Temperature": 21}}))
+            ing._on_message(None, None, message(first + 1, "lab/probe", b"{bad"))
+            assert ing.drain(30)
+    finally:
+        ing.stop()
+    assert (ing.stats.stored, ing.stats.duplicates, ing.stats.rejections) == (3, 2, 2)
+
+
+# ---------------------------------------------------------------------- acknowledgements and batches
+
+
+class _AckClient(FakeClient):
+    """Records each single ack with its QoS."""
+
+    def ack(self, mid: int, qos: int) -> None:
+        self.events.append(("ack", mid, qos))
+
+
+def test_puback_packets_for_a_batch_go_out_as_one_write() -> None:
+    """MQTT 3.1.1/5 section 3.4: PUBACK is 0x40, remaining length 2, the packet id (big-endian)."""
+    import paho.mqtt.client as mqtt
+
+    from bridge.ingest.ingestor import PUBACK_COMMAND, ack_all
+
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="acks")
+    queued: list[tuple] = []
+    client._packet_queue = lambda *args: queued.append(args)  # type: ignore[method-assign]
+    singles: list[tuple[int, int]] = []
+    client.ack = lambda mid, qos: singles.append((mid, qos))  # type: ignore[method-assign]
+    ack_all(client, [1, 2, 258])
+    assert PUBACK_COMMAND == 0x40
+    assert queued == [(0x40, b"\x40\x02\x00\x01\x40\x02\x00\x02\x40\x02\x01\x02", 0, 0)] and singles == []
+    ack_all(client, [7])  # one message: paho's own ack
+    assert singles == [(7, 1)] and len(queued) == 1
+    plain = FakeClient(events := [])  # no paho queue there: one ack each
+    ack_all(plain, [3, 4])  # type: ignore[arg-type]
+    assert events == [("ack", 3), ("ack", 4)]
+
+
+def test_qos_0_is_not_acked_qos_2_is_acked_with_its_qos(store: Store) -> None:
+    events: list = []
+    ing = Ingestor(store, ("127.0.0.1", 1), [Subscription("relic-twin/#", "native")], clock=lambda: NOW,
+                   settings=IngestSettings(linger_s=0.3))
+    ing._client = _AckClient(events)  # type: ignore[assignment]
+    ing._writer = threading.Thread(target=ing._run_writer, daemon=True)
+    ing._writer.start()
+    for mid, qos in ((1, 0), (2, 2), (3, 1)):
+        ing._on_message(None, None, message(mid, f"relic-twin/h/S0{mid}", {"time": 1767225600, "temperature": 20},
+                                            qos=qos))
+    assert ing.drain(5)
+    ing.stop()
+    assert sorted(e for e in events if e[0] == "ack") == [("ack", 2, 2), ("ack", 3, 1)]
+    assert ing.stats.acked == 2 and store.count_readings() == 3
+
+
+def test_batches_hold_at_most_batch_size_messages(store: Store) -> None:
+    events: list = []
+    ing = Ingestor(RecordingStore(store, events), ("127.0.0.1", 1), [Subscription("relic-twin/#", "native")],
+                   clock=lambda: NOW, settings=IngestSettings(batch_size=2, linger_s=0.5))
+    ing._client = FakeClient(events)  # type: ignore[assignment]
+    for mid in range(1, 6):  # all queued before the writer starts
+        ing._on_message(None, None, message(mid, f"relic-twin/h/S0{mid}", {"time": 1767225600, "temperature": 20}))
+    ing._writer = threading.Thread(target=ing._run_writer, daemon=True)
+    ing._writer.start()
+    assert ing.drain(10)
+    ing.stop()
+    assert [e for e in events if e[0] == "commit"] == [("commit", 2, 0), ("commit", 2, 0), ("commit", 1, 0)]
+    assert ing.stats.batches == 3 and ing.stats.acked == 5
+
+
+def test_retries_wait_twice_as_long_each_time_up_to_the_cap(store: Store) -> None:
+    events: list = []
+    busy = _storage_error(OperationalError("INSERT", {}, Exception("database is locked")))
+    waits: list[float] = []
+
+    class Recorded(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:
+            waits.append(timeout)  # type: ignore[arg-type]
+            return super().wait(0)
+
+    ing = _offline(RecordingStore(store, events, fail=5, error=busy), events, [Subscription("relic-twin/#", "native")],
+                   settings=IngestSettings(retry_s=0.5, retry_max_s=3.0, linger_s=0.0))
+    ing._stopping = Recorded()
+    ing._on_message(None, None, message(7, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
+    assert ing.drain(5)
+    ing._stopping = threading.Event()
+    ing.stop()
+    assert waits == [0.5, 1.0, 2.0, 3.0, 3.0]
+    assert events == [("commit", 1, 0), ("ack", 7)]
+
+
+def test_topic_to_subscription(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first subscription whose filter matches (an exact one first), and the hall and site it gives."""
+    from bridge.ingest import ingestor as module
+
+    subs = [Subscription("zigbee2mqtt/#", "zigbee2mqtt", hall="h1", site="s1"),
+            Subscription("zigbee2mqtt/case_1", "zigbee2mqtt", sensor="S07", hall="h2"),
+            Subscription("relic-twin/#", "native", hall="h3")]
+    ing = Ingestor(store, ("127.0.0.1", 1), subs)
+    assert ing._subscription_for("zigbee2mqtt/case_1") == (subs[1], "h2", "")
+    assert ing._subscription_for("zigbee2mqtt/case_2") == (subs[0], "h1", "s1")
+    assert ing._subscription_for("relic-twin/hall_b/S01") == (subs[2], "hall_b", "")  # the topic names its hall
+    assert ing._subscription_for("other/x") == (None, "", "")
+    assert ing._subscription_for("zigbee2mqtt/case_1") == (subs[1], "h2", "")  # again, from the cache
+    monkeypatch.setattr(module, "_TOPIC_CACHE_MAX", 5)
+    assert len(ing._by_topic) == 4
+    ing._subscription_for("zigbee2mqtt/case_3")
+    assert len(ing._by_topic) == 5
+    ing._subscription_for("zigbee2mqtt/case_4")  # full: emptied, then this one kept
+    assert list(ing._by_topic) == ["zigbee2mqtt/case_4"]
+
+
+# ---------------------------------------------------------------------- what a batch becomes
+
+
+def test_a_batch_gets_its_calibrations_after_governance_and_keeps_both_kinds_of_rejection(store: Store) -> None:
+    """Decoder rejections and governance refusals go to quarantine together; kept readings are calibrated
+    (the raw value kept); a topic no subscription matches is decoded by its detected format."""
+    from bridge.ingest.calibration import Calibrations, set_calibration
+    from bridge.readings import Rejection
+
+    set_calibration(store, "S01", "temperature", offset=0.5, at=datetime(2025, 1, 1, tzinfo=UTC))
+    events: list = []
+
+    def govern(readings):
+        return [r for r in readings if r.value < 30], [Rejection(f"governance:{r.sensor}", b"", NOW, "too warm")
+                                                      for r in readings if r.value >= 30]
+
+    seen: list[Reading] = []
+    ing = _offline(RecordingStore(store, events), events, [Subscription("zigbee2mqtt/#", "zigbee2mqtt")],
+                   govern=govern, calibrations=Calibrations(store), on_stored=seen.extend,
+                   settings=IngestSettings(linger_s=0.3))
+    ing._on_message(None, None, message(1, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
+    ing._on_message(None, None, message(2, "relic-twin/h/S02", {"time": 1767225600, "temperature": 35}))
+    ing._on_message(None, None, message(3, "relic-twin/h/S03", b"{bad"))
+    assert ing.drain(5)
+    ing.stop()
+    assert events[0] == ("commit", 1, 2)
+    assert [(r.sensor, r.hall, r.value, r.raw) for r in seen] == [("S01", "h", 20.5, 20.0)]
+    assert sorted(q.reason for q in store.quarantine())[1] == "too warm"
