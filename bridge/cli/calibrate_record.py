@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from bridge.cli.calibrate import DAY_S, InputError, _parse_start
+from bridge.cli.calibrate import DAY_S, _parse_start
+from bridge.cli.common import InputError
 from bridge.cli.room_record import load_record
 from simulation import calibration as ca
 from simulation import climate

@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from bridge.cli.calibrate import InputError, Table, bin_means, read_table
+from bridge.cli.calibrate import Table, bin_means, read_table
+from bridge.cli.common import InputError
 from simulation import climate
 from simulation.record_model import RoomRecord
 

@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from bridge.cli.calibrate import DAY_S, InputError
+from bridge.cli.calibrate import DAY_S
+from bridge.cli.common import InputError, run_or_report
 from simulation import climate
 from simulation.paths import scenes_dir
 from simulation.record_model import (
@@ -144,16 +144,8 @@ def validate_main(argv: list[str] | None = None) -> int:
                                                                  "restart from the measured state every H hours, as a "
                                                                  "live twin does; persistence restarts too (default 0)")
     args = p.parse_args(argv)
-    try:
-        text = validate(args)
-    except InputError as exc:
-        print(f"relic-twin validate: {exc}", file=sys.stderr)
-        return 1
-    except ValueError as exc:
-        print(f"relic-twin validate: cannot run the model on this record: {exc} / 无法用该记录运行模型", file=sys.stderr)
-        return 1
-    print(text)
-    return 0
+    return run_or_report("relic-twin validate", ("cannot run the model on this record", "无法用该记录运行模型"),
+                         lambda: validate(args))
 
 
 if __name__ == "__main__":
