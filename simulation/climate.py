@@ -533,6 +533,21 @@ def _buffer_equilibrium(model: HallModel, state: ClimateState) -> NDArray[np.flo
     return _saturation(state) * np.clip(state.w_buffer / xi_100, 0.0, 1.0)
 
 
+def buffer_time_constant_s(settings: ClimateSettings, height_m: float, t_c: float) -> float:
+    """Time constant (s) of air and hygroscopic buffer settling together in a sealed room at ``t_c`` °C.
+
+    With buffer rate r = buffer_coupling / height (1/s) and k = w_sat(t) / (buffer content at
+    100 %RH), air vapour w and buffer B obey dw/dt = -r (w - k B) = -dB/dt, so w - k B decays as
+    exp(-r (1 + k) t): tau = 1 / (r (1 + k)). inf without a buffer.
+    """
+    s = settings
+    if s.buffer_capacity_g_m2_rh <= 0 or s.buffer_coupling_m_s <= 0:
+        return float("inf")
+    r = s.buffer_coupling_m_s / height_m
+    k = float(vapour_density(t_c, 100.0)) / (100.0 * s.buffer_capacity_g_m2_rh / height_m)
+    return 1.0 / (r * (1.0 + k))
+
+
 def _explicit_gains(model: HallModel, state: ClimateState, f: Forcing, k: dict[str, NDArray], eq_w: NDArray):
     """Gains b_t (n,) K/s and b_w (n,) g/(m³ s), and the new HVAC integrals."""
     s, r, c, vol = model.settings, model.rates, model.cells, model.volume
