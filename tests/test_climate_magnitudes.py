@@ -595,3 +595,12 @@ def test_a_slow_drift_is_not_lost_to_the_solver_tolerance(engine):
     for _ in range(20):
         state = cl.step(model, state, cl.Forcing(t_out_c=19.0, rh_out=50.0, hvac_on=False))
     np.testing.assert_allclose(state.t, 19.0 + 1.0 / (1.0 + a) ** 20, rtol=1e-12)
+
+
+def test_buffer_time_constant_is_that_of_the_sealed_room_closed_form():
+    """tau = 1 / (r (1 + k)), r = coupling / H, k = w_sat(T) / (100 xi / H): 3 m, 2e-3 m/s, 4 g/(m² %RH) at 20 °C."""
+    s = sealed(buffer_capacity_g_m2_rh=4.0, buffer_coupling_m_s=2e-3)
+    k = float(vapour_density(20.0, 100.0)) / (100.0 * 4.0 / 3.0)
+    assert cl.buffer_time_constant_s(s, 3.0, 20.0) == pytest.approx(1.0 / (2e-3 / 3.0 * (1.0 + k)), rel=1e-12)
+    assert cl.buffer_time_constant_s(replace(s, buffer_coupling_m_s=0.0), 3.0, 20.0) == float("inf")
+    assert cl.buffer_time_constant_s(replace(s, buffer_capacity_g_m2_rh=0.0), 3.0, 20.0) == float("inf")
