@@ -437,3 +437,48 @@ def test_a_batch_gets_its_calibrations_after_governance_and_keeps_both_kinds_of_
     assert events[0] == ("commit", 1, 2)
     assert [(r.sensor, r.hall, r.value, r.raw) for r in seen] == [("S01", "h", 20.5, 20.0)]
     assert sorted(q.reason for q in store.quarantine())[1] == "too warm"
+
+
+# ---------------------------------------------------------------------- connecting and subscribing
+
+
+class _Subscriber:
+    """A client stand-in that records SUBSCRIBE requests."""
+
+    def __init__(self) -> None:
+        self.subscribed: list[list[tuple[str, int]]] = []
+
+    def subscribe(self, topics: list[tuple[str, int]]) -> None:
+        self.subscribed.append(topics)
+
+
+def test_on_connect_subscribes_at_qos_1_and_a_kept_session_needs_no_suback(store: Store) -> None:
+    from types import SimpleNamespace as NS
+
+    subs = [Subscription("relic-twin/#", "native"), Subscription("zigbee2mqtt/#", "zigbee2mqtt")]
+    ing = Ingestor(store, ("127.0.0.1", 1), subs)
+    client = _Subscriber()
+    ing._on_connect(client, None, NS(session_present=False), NS(is_failure=True), None)  # refused
+    assert client.subscribed == [] and ing.stats.connects == 0 and ing._generation == 0
+    ing._on_connect(client, None, NS(session_present=False), NS(is_failure=False), None)
+    assert client.subscribed == [[("relic-twin/#", 1), ("zigbee2mqtt/#", 1)]]
+    assert (ing.stats.connects, ing._generation) == (1, 1) and not ing._subscribed.is_set()  # waits for SUBACK
+    ing._on_subscribe(None, None, 1, [NS(is_failure=False), NS(is_failure=True)], None)
+    assert not ing._subscribed.is_set()  # one filter refused
+    ing._on_subscribe(None, None, 2, [NS(is_failure=False), NS(is_failure=False)], None)
+    assert ing._subscribed.is_set()
+    again = Ingestor(store, ("127.0.0.1", 1), subs)
+    again._on_connect(client, None, NS(session_present=True), NS(is_failure=False), None)
+    assert again._subscribed.is_set()  # the broker kept the session: queued messages may come first
+    none = Ingestor(store, ("127.0.0.1", 1), [])
+    none._on_connect(client, None, NS(session_present=False), NS(is_failure=False), None)
+    assert len(client.subscribed) == 2  # nothing to subscribe to: no empty SUBSCRIBE
+
+
+def test_drain_gives_up_after_its_timeout(store: Store) -> None:
+    ing = Ingestor(store, ("127.0.0.1", 1), [Subscription("relic-twin/#", "native")], clock=lambda: NOW)
+    assert ing.drain(0.1) is True  # nothing received
+    ing._on_message(None, None, message(1, "relic-twin/h/S01", {"temperature": 20}))  # no writer runs
+    t0 = time.monotonic()
+    assert ing.drain(0.3) is False
+    assert 0.25 < time.monotonic() - t0 < 3
