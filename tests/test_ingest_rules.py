@@ -482,3 +482,35 @@ def test_drain_gives_up_after_its_timeout(store: Store) -> None:
     t0 = time.monotonic()
     assert ing.drain(0.3) is False
     assert 0.25 < time.monotonic() - t0 < 3
+
+
+def test_identity_checks_each_reading_against_the_device_of_its_topic(store: Store) -> None:
+    """The topic's device (the subscription's sensor, else the native topic's) may speak for itself and the
+    sensors it is gateway for; others are quarantined, unknown sensors counted; site and hall stamped."""
+    from types import SimpleNamespace as NS
+
+    from bridge.ingest.identity import DeviceIdentity
+    from bridge.store import service_queries as q
+
+    identity = DeviceIdentity.from_scene([NS(id="S01", gateway_for=("S05",)), NS(id="S02", gateway_for=()),
+                                          NS(id="S05", gateway_for=())])
+    events: list = []
+    seen: list[Reading] = []
+    subs = [Subscription("relic-twin/#", "native", site="s1"), Subscription("zigbee2mqtt/case_1", "zigbee2mqtt",
+                                                                            sensor="S02")]
+    ing = _offline(store, events, subs, identity=identity, on_stored=seen.extend, settings=IngestSettings(linger_s=0.3))
+    ing._on_message(None, None, message(1, "relic-twin/h/S01", {"sensor": "S05", "temperature": 20}))
+    ing._on_message(None, None, message(2, "relic-twin/h/S01", {"sensor": "S02", "temperature": 20}))
+    ing._on_message(None, None, message(3, "zigbee2mqtt/case_1", {"temperature": 21}))
+    ing._on_message(None, None, message(4, "tele/x/SENSOR", b"{}"))  # no subscription: no device
+    ing._on_message(None, None, message(5, "relic-twin/h/S09", {"temperature": 22}))
+    assert ing.drain(5)
+    ing.stop()
+    assert [(r.sensor, r.hall, r.site) for r in seen] == [("S05", "h", "s1")]
+    reasons = sorted(item.reason for item in store.quarantine())
+    assert [r.split(" | ")[0] for r in reasons] == [
+        "message holds no known quantity (keys: none)",  # the Tasmota message of no subscription
+        "sensor does not match topic: a reading names 'S02' on the topic of 'S01'",
+        "sensor does not match topic: a reading names 'case_1' on the topic of 'S02'",
+        "unknown device 'S09': not in the scene; an admin or curator may adopt it"]
+    assert [(d.site, d.hall, d.sensor) for d in q.list_unknown_devices(store, site=None)] == [("s1", "h", "S09")]
