@@ -514,3 +514,6 @@ def test_identity_checks_each_reading_against_the_device_of_its_topic(store: Sto
         "sensor does not match topic: a reading names 'case_1' on the topic of 'S02'",
         "unknown device 'S09': not in the scene; an admin or curator may adopt it"]
     assert [(d.site, d.hall, d.sensor) for d in q.list_unknown_devices(store, site=None)] == [("s1", "h", "S09")]
+    (item,) = [i for i in store.quarantine() if "'S02' on the topic of 'S01'" in i.reason]
+    assert (item.source, item.payload, item.received_at) == (
+        "relic-twin/h/S01", b'{"sensor": "S02", "temperature": 20}', NOW)  # the message, kept whole
