@@ -702,3 +702,20 @@ def test_the_fast_path_takes_a_payload_of_exactly_the_limit() -> None:
     payload = body[:-1] + b" " * (65536 - len(body)) + b"}"
     assert len(payload) == 65536
     assert _values(native._decode_fast("relic-twin/h/S1", payload, NOW, None)) == [("S1", "temperature", 21.0, "°C")]
+
+
+def test_zigbee2mqtt_bridge_commands_and_bad_topics() -> None:
+    def z2m(topic: str, payload: bytes = b"{}", hint: str | None = None) -> Decoded:
+        return decode("zigbee2mqtt", topic, payload, NOW, hint)
+
+    assert z2m("zigbee2mqtt/bridge").status == {"bridge": "bridge"}
+    assert z2m("zigbee2mqtt/lamp/set").status == {"command": "lamp/set"}
+    assert z2m("zigbee2mqtt/lamp/get").status == {"command": "lamp/get"}
+    assert _values(z2m("zigbee2mqtt/", b'{"temperature": 20}', hint="HINT")) == [("HINT", "temperature", 20.0, "°C")]
+    d = z2m("nowhere")
+    assert _reasons(d) == ["topic 'nowhere' does not match the zigbee2mqtt pattern zigbee2mqtt/<friendly_name>"
+                           "[/availability] | 主题 'nowhere' 不符合 zigbee2mqtt 格式 zigbee2mqtt/<friendly_name>"
+                           "[/availability]"]
+    assert d.rejections[0].source == "nowhere"
+    long_topic = "n" * 100
+    assert english(_reasons(z2m(long_topic))[0]).startswith(f"topic {long_topic[:80]!r} does not")
