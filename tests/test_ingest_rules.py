@@ -452,14 +452,23 @@ class _Subscriber:
         self.subscribed.append(topics)
 
 
-def test_on_connect_subscribes_at_qos_1_and_a_kept_session_needs_no_suback(store: Store) -> None:
+class _Refused:
+    is_failure = True
+
+    def __str__(self) -> str:
+        return "Not authorized"
+
+
+def test_on_connect_subscribes_at_qos_1_and_a_kept_session_needs_no_suback(
+        store: Store, caplog: pytest.LogCaptureFixture) -> None:
     from types import SimpleNamespace as NS
 
     subs = [Subscription("relic-twin/#", "native"), Subscription("zigbee2mqtt/#", "zigbee2mqtt")]
     ing = Ingestor(store, ("127.0.0.1", 1), subs)
     client = _Subscriber()
-    ing._on_connect(client, None, NS(session_present=False), NS(is_failure=True), None)  # refused
+    ing._on_connect(client, None, NS(session_present=False), _Refused(), None)  # refused
     assert client.subscribed == [] and ing.stats.connects == 0 and ing._generation == 0
+    assert [r.getMessage() for r in caplog.records] == ["broker refused connection: Not authorized | 代理拒绝连接"]
     ing._on_connect(client, None, NS(session_present=False), NS(is_failure=False), None)
     assert client.subscribed == [[("relic-twin/#", 1), ("zigbee2mqtt/#", 1)]]
     assert (ing.stats.connects, ing._generation) == (1, 1) and not ing._subscribed.is_set()  # waits for SUBACK

@@ -411,6 +411,7 @@ def write_report(results: dict) -> str:
         d, c, eq = score(m.name, r)
         checked = sum(r[k] for k in COUNTED)
         partial = checked < r["total"] or r["stopped"]
+        c -= r["total"] - checked  # a partial run's unchecked mutants are left out, and said so below
         pct = 100.0 * d / c if c else 0.0
         out.append(f"{m.name:<20} {pct:5.1f} %  killed {d} of {c}"
                    f" (survived {r['survived']}, no tests {r['no_tests']}, equivalent {eq},"
@@ -421,7 +422,7 @@ def write_report(results: dict) -> str:
             out.append(f"{'':<22}{sv['status']}: {name.rpartition('.')[2]}" + (f"  [equivalent: {why}]" if why else ""))
             out.extend(f"{'':<26}{line}" for line in sv["diff"])
         det += d
-        cnt += c - (r["total"] - checked)  # unchecked mutants of a partial run are left out, and said so above
+        cnt += c
     if not_run:
         out.append("")
         out.append(f"not run yet (no result, not in the score): {', '.join(not_run)}")
