@@ -466,7 +466,9 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = result
             RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n", encoding="utf-8")
             d, c, _ = score(name, results[name])
-            print(f"   {name}: {100.0 * d / c if c else 0:.1f} % ({d} of {c}) in {results[name]['seconds']} s", flush=True)
+            c -= results[name]["total"] - sum(results[name][k] for k in COUNTED)  # unchecked: left out
+            print(f"   {name}: {100.0 * d / c if c else 0:.1f} % ({d} of {c} checked) in {results[name]['seconds']} s",
+                  flush=True)
     print(write_report(results), end="")
     return 0
 
