@@ -500,6 +500,12 @@ def calibrate_main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--cell", type=float, default=None, help="网格尺寸 m（默认整厅一个充分混合单元）/ cell size in m "
                                                             "(default: one well-mixed cell)")
     p.add_argument("--max-evals", type=int, default=6, help="最小二乘迭代上限 / least-squares evaluations (default 6)")
+    p.add_argument("--offsets", action="store_true", help="房间记录：拟合各传感器的温湿度偏差 / room record: fit each "
+                                                          "sensor's T and RH offset from the model's air")
+    p.add_argument("--horizon-h", type=float, default=0.0, help="房间记录：每隔这么多小时从实测状态重新起算（在线孪生的做法；"
+                                                                 "保持基准同样重起）/ room record: restart from the measured "
+                                                                 "state every H hours, as a live twin does; persistence "
+                                                                 "restarts too (default 0: each run from its first state)")
     p.add_argument("--out", help="输出文件 / output file (default: calibration.json beside scene.toml)")
     args = p.parse_args(argv)
 
