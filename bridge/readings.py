@@ -61,11 +61,25 @@ Reading.__init__ = _reading_init  # type: ignore[method-assign]
 
 
 def in_hall(readings: list[Reading], hall: str, site: str = "") -> list[Reading]:
-    """``readings`` stamped with ``hall`` (and ``site``) where they carry none; the others unchanged."""
-    return [r if (r.hall or not hall) and (r.site or not site) else
-            Reading(r.sensor, r.quantity, r.time, r.value, r.unit, r.quality, r.reason, r.raw, r.hall or hall,
-                    r.site or site)
-            for r in readings]
+    """``readings`` stamped with ``hall`` (and ``site``) where they carry none; the others unchanged.
+
+    A stamped reading is a copy of the other's fields with the two changed (one dictionary copy:
+    a hub worker stamps every reading it stores)."""
+    out = []
+    for r in readings:
+        if (r.hall or not hall) and (r.site or not site):
+            out.append(r)
+            continue
+        fields = r.__dict__.copy()
+        fields["hall"] = r.hall or hall
+        fields["site"] = r.site or site
+        new = _new(Reading)
+        _set(new, "__dict__", fields)
+        out.append(new)
+    return out
+
+
+_new = object.__new__
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,23 @@ def test_band_is_read_off_the_replayed_choice_errors() -> None:
     assert np.median(width(replay) / width(insample)) >= 1.0
 
 
+def test_where_persistence_is_used_its_own_errors_make_the_band() -> None:
+    """A random walk keeps persistence: its band is read off persistence's backtest errors alone
+    (no selection to correct), the same with and without the replay, and covers nominally."""
+    rng = np.random.default_rng(8)
+    y = 50.0 + np.cumsum(rng.standard_normal((200, int(14.5 * DAY))), axis=1) * 0.05
+    hist, future = y[:, : 14 * DAY], y[:, 14 * DAY :]
+    replay = forecast_many(hist, STEP, 48)
+    insample = forecast_many(hist, STEP, 48, settings=ForecastSettings(band_from_replay=False))
+    kept = (replay.models == "persistence").all(axis=1)  # quantiles are smoothed over leads: whole rows
+    assert kept.mean() > 0.8
+    np.testing.assert_array_equal(replay.lower[kept], insample.lower[kept])
+    np.testing.assert_array_equal(replay.upper[kept], insample.upper[kept])
+    inside = ((future >= replay.lower) & (future <= replay.upper))[:, [23, 47]].mean(axis=0)
+    lo, hi = acceptance(200, 0.95)
+    assert np.all((inside >= lo) & (inside <= hi)), inside
+
+
 def test_replay_picks_only_from_windows_closed_before_the_origin() -> None:
     """The candidate the replay picks at origin j (and so the band's errors) does not change when
     the errors of windows still open at j are changed: no origin is judged on its own outcome."""

@@ -30,8 +30,11 @@ from bridge.ingest.ingestor import IngestSettings, Subscription
 #: MQTT 5 with a session expiry (one week: the broker keeps each worker's queue while it is away);
 #: reconnect within half a second of a hub broker restart. Keepalive 120 s: a worker busy writing a
 #: large batch may starve paho's network thread of the interpreter lock, and a broker that drops it
-#: for a missed PINGREQ costs a reconnect and a redelivery
-HUB_INGEST = IngestSettings(protocol=5, reconnect_min_s=0.25, reconnect_max_s=0.5, keepalive_s=120)
+#: for a missed PINGREQ costs a reconnect and a redelivery. Receive maximum three batches: while one
+#: batch commits, the broker is already sending the next (with the receive maximum equal to the
+#: batch, a backlog drains in stop-and-go: a full batch in flight, nothing more until its acks)
+HUB_INGEST = IngestSettings(protocol=5, reconnect_min_s=0.25, reconnect_max_s=0.5, keepalive_s=120,
+                            batch_size=2000, receive_maximum=6000)
 #: the filter of hub versions before durable per-site subscriptions; dropped where a session still holds it
 OLD_SHARED_FILTER = f"$share/hub/{HUB_ROOT}/#"
 

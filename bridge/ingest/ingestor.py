@@ -55,6 +55,7 @@ from bridge.errors import BrokerError, StorageError
 from bridge.ingest.calibration import Calibrations
 from bridge.ingest.identity import DeviceIdentity, HallIdentities, device_of
 from bridge.ingest.store_process import StoreProcess
+from bridge.mqtt import bulk_read
 from bridge.readings import Decoded, Reading, Rejection, in_hall
 from bridge.sensors.native import hall_from_topic
 from bridge.store import Store
@@ -296,6 +297,7 @@ class Ingestor:
             return
         self._generation += 1
         self.stats.connects += 1
+        bulk_read.install(client, self._on_publish)  # many packets per wake-up, PUBLISH parsed without paho
         topics = [(s.topic, self.settings.qos) for s in self.subscriptions]
         if topics:
             client.subscribe(topics)
@@ -335,16 +337,17 @@ class Ingestor:
         return found
 
     def _on_message(self, _client: mqtt.Client, _userdata: Any, msg: mqtt.MQTTMessage) -> None:
-        received_at = self.clock()
-        topic = msg.topic
         payload = msg.payload
-        if type(payload) is not bytes:
-            payload = bytes(payload)
+        self._on_publish(msg.mid, msg.qos, msg.topic, payload if type(payload) is bytes else bytes(payload))
+
+    def _on_publish(self, mid: int, qos: int, topic: str, payload: bytes) -> None:
+        """One received message (from paho's on_message, or parsed by :mod:`bridge.mqtt.bulk_read`)."""
+        received_at = self.clock()
         self.stats.received += 1
         self._received += 1
         # decoding is left to the writer: this thread only reads the socket, so
         # its system calls overlap the writer's decoding and storing
-        self._queue.append(_Pending(msg.mid, msg.qos, self._generation, topic, payload, received_at,
+        self._queue.append(_Pending(mid, qos, self._generation, topic, payload, received_at,
                                     *self._subscription_for(topic)))
         if self._idle:  # the writer waits for a first message: wake it (once)
             self._idle = False
