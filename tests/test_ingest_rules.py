@@ -443,7 +443,9 @@ def test_a_batch_gets_its_calibrations_after_governance_and_keeps_both_kinds_of_
 
 
 class _Subscriber:
-    """A client stand-in that records SUBSCRIBE requests."""
+    """A client stand-in that records SUBSCRIBE requests (no socket yet for bulk_read to wrap)."""
+
+    _sock = None
 
     def __init__(self) -> None:
         self.subscribed: list[list[tuple[str, int]]] = []
