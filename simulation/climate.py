@@ -275,9 +275,16 @@ def moisture_equation(vapour, diffusivity, loss_rate, gain):
     )
 
 
+# FiPy's solvers stop when the residual of the start value (the old field) is below tolerance x |b|;
+# with FiPy's default 1e-5 a step whose change is under about 1e-5 of the field (a slow drift, a short
+# step) is skipped, while the thermal mass and buffer, updated explicitly, still take their share:
+# heat and water are then made from nothing. A direct solve has no reason to stop early.
+SOLVER_TOLERANCE = 1e-12
+
+
 def default_solver():
     """FiPy's scipy direct solver (sparse LU), made when asked, never at import."""
-    return hall_mesh.load_fipy("fipy.solvers.scipy").LinearLUSolver()
+    return hall_mesh.load_fipy("fipy.solvers.scipy").LinearLUSolver(tolerance=SOLVER_TOLERANCE)
 
 
 def opening_flow_m3_s(width_m: float, height_m: float, dt_k: float, wind_m_s: float, t_mean_c: float) -> float:
