@@ -43,7 +43,7 @@ from mqtt_raw import RawPublisher  # noqa: E402
 
 from bridge.config import BrokerAddress  # noqa: E402
 from bridge.hub.decode import HubDecoder, hub_topic  # noqa: E402
-from bridge.hub.workers import HUB_INGEST, worker_subscriptions  # noqa: E402
+from bridge.hub.workers import HUB_INGEST, tune_worker_gc, worker_subscriptions  # noqa: E402
 from bridge.ingest.ingestor import Ingestor  # noqa: E402
 from bridge.mqtt.broker import start_mosquitto  # noqa: E402
 from bridge.store import Store  # noqa: E402
@@ -160,6 +160,7 @@ def worker(index: int, n_workers: int, halls: int, port: int, db: str, stop: mp.
                    worker_subscriptions(site_weights(halls), index, n_workers), decoder=HubDecoder(),
                    on_stored=on_stored, client_id=f"bench-hub-worker-{index}",
                    settings=replace(HUB_INGEST, protocol=protocol)).start(60)
+    tune_worker_gc()
     with ready.get_lock():
         ready.value += 1
     stop.wait()
