@@ -438,6 +438,7 @@ def write_report(results: dict) -> str:
         d, c, eq = score(m.name, r)
         checked = sum(r[k] for k in COUNTED)
         partial = checked < r["total"] or r["stopped"]
+        c -= r["total"] - checked  # a partial run's unchecked mutants are left out, and said so below
         pct = 100.0 * d / c if c else 0.0
         out.append(f"{m.name:<20} {pct:5.1f} %  killed {d} of {c}"
                    f" (survived {r['survived']}, no tests {r['no_tests']}, equivalent {eq},"
@@ -448,7 +449,7 @@ def write_report(results: dict) -> str:
             out.append(f"{'':<22}{sv['status']}: {name.rpartition('.')[2]}" + (f"  [equivalent: {why}]" if why else ""))
             out.extend(f"{'':<26}{line}" for line in sv["diff"])
         det += d
-        cnt += c - (r["total"] - checked)  # unchecked mutants of a partial run are left out, and said so above
+        cnt += c
     if not_run:
         out.append("")
         out.append(f"not run yet (no result, not in the score): {', '.join(not_run)}")
@@ -492,7 +493,9 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = result
             RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n", encoding="utf-8")
             d, c, _ = score(name, results[name])
-            print(f"   {name}: {100.0 * d / c if c else 0:.1f} % ({d} of {c}) in {results[name]['seconds']} s", flush=True)
+            c -= results[name]["total"] - sum(results[name][k] for k in COUNTED)  # unchecked: left out
+            print(f"   {name}: {100.0 * d / c if c else 0:.1f} % ({d} of {c} checked) in {results[name]['seconds']} s",
+                  flush=True)
     print(write_report(results), end="")
     return 0
 
