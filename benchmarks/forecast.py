@@ -259,8 +259,9 @@ def main() -> int:
           if rr.size else "  room RH series: none")
     print(f"  95 % band coverage: min {xc.min():.1%}, median {np.median(xc):.1%}, max {xc.max():.1%}, "
           f"pooled {np.sum(xc * xn) / xn.sum():.1%}  (target 93 .. 97 %)")
-    # a band of exactly 95 % shows, on n outcomes 7 h apart (about independent), a coverage
-    # within its binomial 99 % interval; outside it the miss is not sampling noise
+    # a band of exactly 95 % shows, on n outcomes 7 h apart (independent at 6 h; at 12 h the
+    # windows overlap by 5 h, so there the interval is somewhat narrow), a coverage within its
+    # binomial 99 % interval; outside it the miss is hardly sampling noise
     lo, hi = binom.ppf(0.005, xn, 0.95) / xn, binom.ppf(0.995, xn, 0.95) / xn
     off = (xc < 0.93) | (xc > 0.97)
     print(f"  series-horizons outside 93 .. 97 %: {off.sum()} of {xc.size}; outside the binomial 99 % interval "

@@ -116,6 +116,10 @@ def hub_main(argv: Sequence[str] | None = None) -> int:
         sp.add_argument("--db", default=None, help="database URL (PostgreSQL for a hub) / 数据库地址")
     ing.add_argument("--broker", default="mqtt://127.0.0.1:1883", help="the hub's broker / 汇聚中心代理")
     ing.add_argument("--workers", type=int, default=2, help="ingest processes (default 2) / 接收进程数")
+    ing.add_argument("--no-registrar", action="store_true",
+                     help="no catch-all for museums not in --sites: only where the hub broker's password file "
+                          "holds accounts for registered museums alone (another museum's bridge is refused and "
+                          "queues at home) / 不启用未登记场馆暂存 (仅当代理只为已登记场馆开设账号时)")
     srv.add_argument("--host", default="127.0.0.1")
     srv.add_argument("--port", type=int, default=8000)
     args = p.parse_args(list(sys.argv[1:] if argv is None else argv))
@@ -145,7 +149,16 @@ def hub_main(argv: Sequence[str] | None = None) -> int:
         stopping = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stopping.set())
         signal.signal(signal.SIGINT, lambda *_: stopping.set())
-        registrar = _registrar(args.broker, args.db, sites, barrier)
+        registrar = None
+        if args.no_registrar:
+            try:
+                barrier.wait(180)
+            except threading.BrokenBarrierError:  # a worker failed: it says so itself
+                pass
+            print("no registrar 未启用登记守护: museums not in --sites must have no account on the hub broker",
+                  flush=True)
+        else:
+            registrar = _registrar(args.broker, args.db, sites, barrier)
         while not stopping.is_set() and any(proc.is_alive() for proc in procs):
             stopping.wait(0.5)
         for proc in procs:
