@@ -27,6 +27,7 @@ import json
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -96,34 +97,45 @@ def ingest_rate(store: Store, address: BrokerAddress, n: int, offset: int, setti
 
 
 def bare_rate(address: BrokerAddress, n: int, offset: int) -> float:
-    """Messages/s received by a paho subscriber that only counts (same queued-session setup)."""
+    """Messages/s received by a paho subscriber that only counts (same queued-session setup); a topic
+    root of its own: the ingest's persistent session must not queue these for its next run."""
+    return queued_drain_rate(address, messages(n, offset, "bare"), "relic-twin/bare/#", "bench-bare")
+
+
+def queued_drain_rate(address: BrokerAddress, msgs: list[tuple[str, bytes]], topic: str, client_id: str) -> float:
+    """Messages/s received by a paho subscriber that only counts: its persistent session subscribes to
+    ``topic`` and leaves, ``msgs`` are queued for it, and it is timed draining them on reconnecting
+    (the anchor of the ingest and live benchmarks: the broker and paho alone)."""
     got = [0]
+    subscribed = threading.Event()
 
     def client() -> mqtt.Client:
-        c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-bare", clean_session=False)
+        c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False)
         c.on_message = lambda *_: got.__setitem__(0, got[0] + 1)
-        # a topic root of its own: the ingest's persistent session must not queue these for its next run
-        c.on_connect = lambda c, *_: c.subscribe("relic-twin/bare/#", qos=1)
+        c.on_connect = lambda c, *_: c.subscribe(topic, qos=1)
+        c.on_subscribe = lambda *_: subscribed.set()
         return c
 
     c = client()
     c.connect(address.host, address.port)
     c.loop_start()
-    time.sleep(0.5)  # subscribed: the session now queues for us
+    if not subscribed.wait(30):  # subscribed: the session now queues for us
+        raise RuntimeError(f"the broker did not acknowledge the subscription to {topic}")
     c.disconnect()
     c.loop_stop()
-    publish(address, messages(n, offset, "bare"))
+    publish(address, msgs)
     got[0] = 0
     c = client()
     t = time.perf_counter()
     c.connect(address.host, address.port)
     c.loop_start()
-    while got[0] < n:
+    deadline = time.monotonic() + 300
+    while got[0] < len(msgs) and time.monotonic() < deadline:
         time.sleep(0.002)
     elapsed = time.perf_counter() - t
     c.disconnect()
     c.loop_stop()
-    return n / elapsed
+    return len(msgs) / elapsed
 
 
 def latency(store: Store, address: BrokerAddress, rate: float, seconds: float, offset: int) -> tuple[float, float]:

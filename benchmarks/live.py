@@ -43,11 +43,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import paho.mqtt.client as mqtt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.ingest import publish  # noqa: E402
+from benchmarks.ingest import publish, queued_drain_rate  # noqa: E402
 from bridge.config import BrokerAddress, Settings  # noqa: E402
 from bridge.mqtt.broker import start_mosquitto  # noqa: E402
 from bridge.readings import Reading  # noqa: E402
@@ -178,37 +177,6 @@ class Twin:
         self.rt.stop()
 
 
-def bare_rate(address: BrokerAddress, msgs: list[tuple[str, bytes]], topic: str) -> float:
-    """Messages/s received by a paho subscriber that only counts, the messages queued for its session first."""
-    got = [0]
-
-    def client() -> mqtt.Client:
-        c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-live-bare", clean_session=False)
-        c.on_message = lambda *_: got.__setitem__(0, got[0] + 1)
-        c.on_connect = lambda c, *_: c.subscribe(topic, qos=1)
-        return c
-
-    c = client()
-    c.connect(address.host, address.port)
-    c.loop_start()
-    time.sleep(0.5)  # subscribed: the session now queues for us
-    c.disconnect()
-    c.loop_stop()
-    publish(address, msgs)
-    got[0] = 0
-    c = client()
-    t = time.perf_counter()
-    c.connect(address.host, address.port)
-    c.loop_start()
-    deadline = time.monotonic() + 300
-    while got[0] < len(msgs) and time.monotonic() < deadline:
-        time.sleep(0.002)
-    elapsed = time.perf_counter() - t
-    c.disconnect()
-    c.loop_stop()
-    return len(msgs) / elapsed
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -278,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
             rate_h, cpu_h = hour.drain(broker.address, args.rounds)
             rate_w, cpu_w = week.drain(broker.address, args.rounds)
             msgs = messages_of(rounds_of(scene, now_s + 10**6 * (k + 1), args.rounds, 60.0, seed=k))
-            bare = bare_rate(broker.address, msgs, f"relic-twin/{scene.id}/#")
+            bare = queued_drain_rate(broker.address, msgs, f"relic-twin/{scene.id}/#", "bench-live-bare")
             rows.append((rate_h, cpu_h, rate_w, cpu_w, bare))
             print(f"  run {k + 1}: whole path {rate_h:7.0f} readings/s (1 h), {rate_w:7.0f} ({args.week_h / 24:g} d); bare {bare:7.0f} "
                   f"messages/s; CPU {cpu_h * 1e6:6.0f} us/reading (1 h), {cpu_w * 1e6:6.0f} ({args.week_h / 24:g} d); "

@@ -32,6 +32,7 @@ and returns to yellow below 0.3; 5 min to set, 10 min to clear.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -214,6 +215,8 @@ class _Alert:
 @dataclass
 class _Track:
     obs: Observation
+    seq: int = 0  # creation order: events of one clock come out in it, as they did from a scan
+    due: float | None = None  # the clock's next look at its alert (in AlertEngine._due)
     set_since: float | None = None
     red_since: float | None = None
     clear_since: float | None = None
@@ -230,6 +233,14 @@ class AlertEngine:
         self._tracks: dict[tuple[Target, str], _Track] = {}
         self._last_seen: dict[str, float] = {}
         self._count = 0
+        # what the clock must look at, so that a batch costs what it changed, not every series:
+        # (due time, seq, key) of each unacknowledged alert's next escalation or reminder, and
+        # (silent from, sensor) of each sensor's offline time; stale entries are dropped when popped
+        self._due: list[tuple[float, int, tuple[Target, str]]] = []
+        self._silent_due: list[tuple[float, str]] = []
+        self._silent: set[str] = set()  # sensors past offline_after_s, judged each clock until heard
+        self._offline_open: set[str] = set()  # sensors whose offline track has an alert or a timer running
+        self._sensor_seq: dict[str, int] = {}  # first-seen order of the sensors
 
     # ------------------------------------------------------------------ public API
     def update(self, now: datetime | float, observations: Iterable[Observation]) -> list[AlertEvent]:
@@ -238,15 +249,12 @@ class AlertEngine:
         events: list[AlertEvent] = []
         for obs in observations:
             if obs.sensor is not None:
-                self._last_seen[obs.sensor] = t
+                self._seen(obs.sensor, t)
                 back = self._tracks.get((Target("sensor", obs.sensor), "offline"))
                 if back is not None:
                     back.obs = _offline_obs(obs.sensor, 0.0, self.settings.offline_after_s)
                     events += self._judge(back, t)
-            key = (obs.target, obs.cause)
-            track = self._tracks.get(key)
-            if track is None:
-                track = self._tracks[key] = _Track(obs)
+            track = self._track((obs.target, obs.cause), obs)
             track.obs = obs
             events += self._judge(track, t)
         return events + self._clock(t, rejudge=False)
@@ -259,13 +267,14 @@ class AlertEngine:
         """Expect data from ``sensors`` from ``now`` on (so a sensor that never speaks goes offline)."""
         t = _ts(now)
         for s in sensors:
-            self._last_seen.setdefault(s, t)
+            if s not in self._last_seen:
+                self._seen(s, t)
 
     def heard(self, sensors: Iterable[str], now: datetime | float) -> None:
         """``sensors`` reported at ``now`` (any reading counts, even one no relic depends on)."""
         t = _ts(now)
         for s in sensors:
-            self._last_seen[s] = max(t, self._last_seen.get(s, t))
+            self._seen(s, max(t, self._last_seen.get(s, t)))
 
     def acknowledge(self, alert_id: str, who: str, now: datetime | float) -> list[AlertEvent]:
         """Mark an alert seen by ``who``: reminders stop, the unacknowledged escalation stops."""
@@ -273,7 +282,7 @@ class AlertEngine:
         for track in self._tracks.values():
             a = track.alert
             if a is not None and a.id == alert_id:
-                a.acked_by = who
+                a.acked_by = who  # its entry in the due heap goes stale: nothing more is due
                 return [self._event("acknowledged", track, t, reason=who)]
         raise KeyError(f"no active alert {alert_id!r}")
 
@@ -298,6 +307,11 @@ class AlertEngine:
 
     # ------------------------------------------------------------------ state machine
     def _judge(self, tr: _Track, t: float) -> list[AlertEvent]:
+        events = self._judge_once(tr, t)
+        self._schedule(tr)
+        return events
+
+    def _judge_once(self, tr: _Track, t: float) -> list[AlertEvent]:
         rule = self.settings.rule(tr.obs.cause)
         dev = tr.obs.deviation
         a = tr.alert
@@ -342,33 +356,95 @@ class AlertEngine:
         return []
 
     def _clock(self, t: float, rejudge: bool) -> list[AlertEvent]:
+        """Offline sensors, escalation and reminders at ``t``; with ``rejudge`` (a tick, no new
+        readings) every track is judged again. Without it (after a batch) only what is due is
+        looked at: sensors silent past ``offline_after_s`` or with an offline alert open, and the
+        alerts whose escalation or reminder time has come (the heaps), in the order a full scan
+        of the tracks would take them."""
         s = self.settings
         events: list[AlertEvent] = []
-        for sensor, seen in self._last_seen.items():
-            silence = t - seen
+        if rejudge:
+            sensors: Iterable[str] = list(self._last_seen)
+        else:
+            while self._silent_due and self._silent_due[0][0] <= t + _DUE_SLACK_S:
+                due, sensor = heapq.heappop(self._silent_due)
+                if self._last_seen.get(sensor, float("inf")) + s.offline_after_s == due:
+                    self._silent.add(sensor)  # until heard again (_seen)
+            sensors = sorted(self._silent | self._offline_open, key=self._sensor_seq.__getitem__)
+        for sensor in sensors:
+            silence = t - self._last_seen[sensor]
             key = (Target("sensor", sensor), "offline")
             if silence >= s.offline_after_s or key in self._tracks:
-                tr = self._tracks.get(key)
                 obs = _offline_obs(sensor, silence, s.offline_after_s)
-                if tr is None:
-                    tr = self._tracks[key] = _Track(obs)
+                tr = self._track(key, obs)
                 tr.obs = obs
                 events += self._judge(tr, t)
-        for (_target, cause), tr in list(self._tracks.items()):
-            if rejudge and cause != "offline":
+        if rejudge:
+            keys = list(self._tracks)
+        else:
+            due_keys = set()
+            while self._due and self._due[0][0] <= t + _DUE_SLACK_S:
+                due, _, key = heapq.heappop(self._due)
+                tr = self._tracks[key]
+                if tr.due == due:
+                    tr.due = None  # looked at now: scheduled afresh below
+                    due_keys.add(key)
+            keys = sorted(due_keys, key=lambda k: self._tracks[k].seq)
+        for key in keys:
+            tr = self._tracks[key]
+            if rejudge and key[1] != "offline":
                 events += self._judge(tr, t)
             a = tr.alert
-            if a is None or a.acked_by is not None:
-                continue
-            rule = s.rule(cause)
-            if a.tier == Level.YELLOW and rule.max_tier >= Level.RED and t - a.tier_since >= s.escalate_unacked_s:
-                events.append(self._retier(tr, Level.RED, t, "unacknowledged"))
-                continue
-            every = s.remind_s.get(a.tier)
-            if every is not None and t - a.last_notice >= every:
-                a.last_notice = t
-                events.append(self._event("reminder", tr, t, reason="unacknowledged"))
+            if a is not None and a.acked_by is None:
+                rule = s.rule(key[1])
+                if a.tier == Level.YELLOW and rule.max_tier >= Level.RED and t - a.tier_since >= s.escalate_unacked_s:
+                    events.append(self._retier(tr, Level.RED, t, "unacknowledged"))
+                else:
+                    every = s.remind_s.get(a.tier)
+                    if every is not None and t - a.last_notice >= every:
+                        a.last_notice = t
+                        events.append(self._event("reminder", tr, t, reason="unacknowledged"))
+            self._schedule(tr)
         return events
+
+    # ------------------------------------------------------------------ what is due when
+    def _track(self, key: tuple[Target, str], obs: Observation) -> _Track:
+        tr = self._tracks.get(key)
+        if tr is None:
+            tr = self._tracks[key] = _Track(obs, seq=len(self._tracks))
+        return tr
+
+    def _seen(self, sensor: str, t: float) -> None:
+        if sensor not in self._sensor_seq:
+            self._sensor_seq[sensor] = len(self._sensor_seq)
+        self._last_seen[sensor] = t
+        self._silent.discard(sensor)
+        heapq.heappush(self._silent_due, (t + self.settings.offline_after_s, sensor))
+
+    def _next_due(self, tr: _Track) -> float | None:
+        """When the clock next has something to do for ``tr``'s alert (escalation or reminder)."""
+        a = tr.alert
+        if a is None or a.acked_by is not None:
+            return None
+        s = self.settings
+        if a.tier == Level.YELLOW and s.rule(tr.obs.cause).max_tier >= Level.RED:
+            escalate = a.tier_since + s.escalate_unacked_s
+        else:
+            escalate = float("inf")
+        every = s.remind_s.get(a.tier)
+        remind = a.last_notice + every if every is not None else float("inf")
+        due = min(escalate, remind)
+        return due if due != float("inf") else None
+
+    def _schedule(self, tr: _Track) -> None:
+        due = self._next_due(tr)
+        if due != tr.due:  # a new time (the old entry, if any, goes stale); None: nothing due
+            tr.due = due
+            if due is not None:
+                heapq.heappush(self._due, (due, tr.seq, (tr.obs.target, tr.obs.cause)))
+        if tr.obs.cause == "offline" and tr.obs.target.kind == "sensor":
+            busy = tr.alert is not None or tr.set_since is not None
+            (self._offline_open.add if busy else self._offline_open.discard)(tr.obs.target.id)
 
     def _retier(self, tr: _Track, tier: Level, t: float, reason: str) -> AlertEvent:
         assert tr.alert is not None
@@ -377,6 +453,7 @@ class AlertEngine:
         tr.alert.tier_since = tr.alert.last_notice = t
         tr.alert.escalated_for = reason if kind == "escalated" else ""
         tr.red_since = tr.calm_since = None
+        self._schedule(tr)
         return self._event(kind, tr, t, reason=reason)
 
     # ------------------------------------------------------------------ texts
@@ -465,6 +542,11 @@ def forecast_observation(target: Target, quantity: str, probability: float, time
     """
     return Observation(target, "forecast_breach", probability, threshold, scale=threshold, quantity=quantity,
                        time_to_breach_s=time_to_breach_s, probability=probability)
+
+
+_DUE_SLACK_S = 1e-6
+"""A due time within this of ``now`` is looked at (the conditions themselves are checked exactly;
+what is not yet due is scheduled again), so rounding in ``since + interval`` loses no event."""
 
 
 def _offline_obs(sensor: str, silence_s: float, after_s: float) -> Observation:

@@ -41,6 +41,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "internal_mass_j_m2k": (1e4, 2e6),
     "mass_coupling_w_m2k": (1.0, 60.0),
     "buffer_capacity_g_m2_rh": (0.05, 50.0),
+    "buffer_coupling_m_s": (1e-5, 1e-2),  # surface vapour transfer: with the capacity, the buffer's time constant
     "internal_gain_w_m2": (-30.0, 60.0),
     "moisture_gain_g_h_m2": (0.0, 30.0),
     "heat_gain_factor": (0.0, 3.0),  # multiplies the measured heat gains (heater/appliance energy)

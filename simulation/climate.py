@@ -275,9 +275,16 @@ def moisture_equation(vapour, diffusivity, loss_rate, gain):
     )
 
 
+# FiPy's solvers stop when the residual of the start value (the old field) is below tolerance x |b|;
+# with FiPy's default 1e-5 a step whose change is under about 1e-5 of the field (a slow drift, a short
+# step) is skipped, while the thermal mass and buffer, updated explicitly, still take their share:
+# heat and water are then made from nothing. A direct solve has no reason to stop early.
+SOLVER_TOLERANCE = 1e-12
+
+
 def default_solver():
     """FiPy's scipy direct solver (sparse LU), made when asked, never at import."""
-    return hall_mesh.load_fipy("fipy.solvers.scipy").LinearLUSolver()
+    return hall_mesh.load_fipy("fipy.solvers.scipy").LinearLUSolver(tolerance=SOLVER_TOLERANCE)
 
 
 def opening_flow_m3_s(width_m: float, height_m: float, dt_k: float, wind_m_s: float, t_mean_c: float) -> float:
@@ -524,6 +531,21 @@ def _buffer_equilibrium(model: HallModel, state: ClimateState) -> NDArray[np.flo
         return state.w
     xi_100 = 100.0 * s.buffer_capacity_g_m2_rh / model.geometry.height  # buffer content at 100 %RH
     return _saturation(state) * np.clip(state.w_buffer / xi_100, 0.0, 1.0)
+
+
+def buffer_time_constant_s(settings: ClimateSettings, height_m: float, t_c: float) -> float:
+    """Time constant (s) of air and hygroscopic buffer settling together in a sealed room at ``t_c`` °C.
+
+    With buffer rate r = buffer_coupling / height (1/s) and k = w_sat(t) / (buffer content at
+    100 %RH), air vapour w and buffer B obey dw/dt = -r (w - k B) = -dB/dt, so w - k B decays as
+    exp(-r (1 + k) t): tau = 1 / (r (1 + k)). inf without a buffer.
+    """
+    s = settings
+    if s.buffer_capacity_g_m2_rh <= 0 or s.buffer_coupling_m_s <= 0:
+        return float("inf")
+    r = s.buffer_coupling_m_s / height_m
+    k = float(vapour_density(t_c, 100.0)) / (100.0 * s.buffer_capacity_g_m2_rh / height_m)
+    return 1.0 / (r * (1.0 + k))
 
 
 def _explicit_gains(model: HallModel, state: ClimateState, f: Forcing, k: dict[str, NDArray], eq_w: NDArray):

@@ -12,10 +12,20 @@ one (:class:`Boundary`: a level and a daily slope for T and RH, fitted with the 
 the training days, held at its last training value after them): the room's exchange with "outside"
 is then learnt from how the room drifts.
 
+A live twin takes its state from the sensors, then simulates: :func:`anchored` cuts runs into pieces
+of a horizon (24 h), each restarted from the readings at its start; with ``carry`` the model's own
+thermal mass, hygroscopic buffer and HVAC integrals run on across restarts (only the air is reset).
+Each sensor may read a fitted offset above the model's air (``offset_t_c:<id>``, ``offset_rh:<id>``,
+:data:`OFFSET_BOUNDS`): a sensor's calibration error or its spot's microclimate, learnt on the
+training days only. :meth:`FittedModel.simulate_live` adds a disturbance observer (the unexplained
+heat and moisture input of the day before each restart, held), for what a record does not hold.
+
 Every figure is given beside two baselines (:func:`skill`), since a model that passes ASHRAE
 Guideline 14 may be no better than a constant:
 
-* persistence: each run's first measured value held (for held-back days, the last value before them);
+* persistence: each run's (or piece's) first measured value held: the reading the model starts from,
+  so model and baseline know the same (for held-back days, the last value before them, or each
+  day's first reading when restarted daily);
 * the training mean: the mean of the training days, held.
 
 ``skill = 1 - RMSE_model / RMSE_baseline`` (Murphy 1988, Mon. Weather Rev. 116: the mean-squared-error
@@ -25,7 +35,7 @@ skill score, here on RMSE): above 0 the model beats the baseline, 1 is perfect.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -33,15 +43,18 @@ from numpy.typing import NDArray
 from scipy.optimize import least_squares
 
 from simulation import climate
-from simulation.calibration import BOUNDS, RH_SCALE
+from simulation.calibration import BOUNDS, RH_SCALE, CalibrationData
+from simulation.psychrometrics import vapour_density
 
-__all__ = ["Boundary", "RoomRecord", "Skill", "fit_record", "runs", "simulate_runs", "skill", "skill_table"]
+__all__ = ["Boundary", "RoomRecord", "Skill", "anchored", "fit_record", "offsets_from_parameters", "parameter_bounds",
+           "runs", "simulate_runs", "skill", "skill_table"]
 
 #: Parameters of the record model beyond :data:`simulation.calibration.BOUNDS`, with bounds.
 #: occupancy_factor multiplies the occupancy column into people (a 0/1 "occupied" flag is then
 #: the number of people present when occupied); boundary_* define the indoor-only boundary.
 RECORD_BOUNDS: dict[str, tuple[float, float]] = {
     **BOUNDS,
+    "hvac_factor": (0.0, 3.0),  # a room's record may show no heating or cooling at all: 0 switches it off
     "occupancy_factor": (0.0, 200.0),
     "boundary_t_c": (-20.0, 40.0),
     "boundary_t_slope_c_d": (-3.0, 3.0),
@@ -49,6 +62,11 @@ RECORD_BOUNDS: dict[str, tuple[float, float]] = {
     "boundary_rh_slope_d": (-10.0, 10.0),
 }
 BOUNDARY_PARAMS = ("boundary_t_c", "boundary_t_slope_c_d", "boundary_rh", "boundary_rh_slope_d")
+#: Per-sensor offsets (``offset_t_c:<probe>``, ``offset_rh:<probe>``): what a sensor reads above the
+#: model's air. Bounds: 5 K; 15 %RH (capacitive RH sensors drift a few %RH; neighbours in one real
+#: room differed by 10-14 %RH, issue 21). Fitted on the training days like any other parameter.
+OFFSET_PREFIXES = ("offset_t_c:", "offset_rh:")
+OFFSET_BOUNDS = {"offset_t_c:": (-5.0, 5.0), "offset_rh:": (-15.0, 15.0)}
 
 #: Gaps up to this long inside a run are bridged (the model runs through them unobserved);
 #: longer gaps end the run (2 h: a logger download or a network drop).
@@ -58,27 +76,39 @@ MIN_RUN_S = 3600.0
 
 
 @dataclass(frozen=True)
-class RoomRecord:
-    """A room's record on a regular step.
+class RoomRecord(CalibrationData):
+    """A room's record on a regular step: :class:`simulation.calibration.CalibrationData` (times, indoor
+    T/RH at the geometry's probes, outdoor weather, measured heat, geometry) and the room's schedules.
 
-    times_s : (n,) s since the start; t_in, rh_in : (n, p) °C / %RH at the geometry's p probes,
-    NaN missing; t_out, rh_out : (n,) °C / %RH, NaN where not recorded (all NaN: indoor-only);
-    heat_w : (n,) W measured heat gains; people : (n,) occupancy (people, or 0/1 scaled by the
-    fitted ``occupancy_factor``); open_ids : (n,) frozensets of aperture ids open; hvac_on : (n,)
-    bool; lights_on : (n,) bool; geometry : the room with its probes.
+    Beyond the calibration record: t_out, rh_out may be NaN where not recorded (all NaN:
+    indoor-only); people : (n,) occupancy (people, or 0/1 scaled by the fitted ``occupancy_factor``);
+    open_ids : (n,) frozensets of aperture ids open; hvac_on : (n,) bool; lights_on : (n,) bool.
+    Made with keywords (``RoomRecord(times_s=..., ..., geometry=..., people=...)``) or from a
+    calibration record by :meth:`from_calibration`.
     """
 
-    times_s: NDArray[np.float64]
-    t_in: NDArray[np.float64]
-    rh_in: NDArray[np.float64]
-    t_out: NDArray[np.float64]
-    rh_out: NDArray[np.float64]
-    heat_w: NDArray[np.float64]
-    people: NDArray[np.float64]
-    open_ids: tuple[frozenset[str], ...]
-    hvac_on: NDArray[np.bool_]
-    lights_on: NDArray[np.bool_]
-    geometry: climate.HallGeometry
+    people: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    open_ids: tuple[frozenset[str], ...] = ()
+    hvac_on: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
+    lights_on: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
+
+    def __post_init__(self) -> None:
+        n = len(self.times_s)
+        # schedules left out: nobody in, all closed, HVAC on, lights off
+        for name, empty in (("people", np.zeros(n)), ("hvac_on", np.ones(n, bool)), ("lights_on", np.zeros(n, bool))):
+            if len(getattr(self, name)) == 0 and n:
+                object.__setattr__(self, name, empty)
+        if not self.open_ids and n:
+            object.__setattr__(self, "open_ids", (frozenset(),) * n)
+        for name in ("t_in", "rh_in", "t_out", "rh_out", "heat_w", "people", "open_ids", "hvac_on", "lights_on"):
+            if len(getattr(self, name)) != n:
+                raise ValueError(f"room record: {name} has {len(getattr(self, name))} rows, times_s {n}")
+
+    @classmethod
+    def from_calibration(cls, data: CalibrationData, hvac: bool = True) -> RoomRecord:
+        """The room record of a calibration record: nobody in, all closed, HVAC ``hvac``, lights off."""
+        return cls(**{f.name: getattr(data, f.name) for f in fields(CalibrationData)},
+                   hvac_on=np.full(len(data.times_s), hvac))
 
     @property
     def indoor_only(self) -> bool:
@@ -132,6 +162,24 @@ def runs(observed: NDArray[np.bool_], step_s: float, max_gap_s: float = MAX_GAP_
     return [(int(a), int(b)) for a, b in zip(starts[keep], ends[keep], strict=True)]
 
 
+def anchored(spans: Sequence[tuple[int, int]], observed: NDArray[np.bool_], step_s: float,
+             horizon_s: float) -> list[tuple[int, int]]:
+    """``spans`` cut into pieces of at most ``horizon_s``, each starting on an observed row.
+
+    What a live twin does: at each issue time (every ``horizon_s`` from a span's start) it takes its
+    state from the sensors, then simulates up to the next. Persistence over the same pieces holds
+    the same issue-time reading (:func:`held_values`), so model and baseline know the same.
+    """
+    size = max(1, int(round(horizon_s / step_s)))
+    out = []
+    for a, b in spans:
+        for c in range(a, b, size):
+            seen = np.flatnonzero(observed[c : min(c + size, b)])
+            if seen.size:
+                out.append((c + int(seen[0]), min(c + size, b)))
+    return out
+
+
 def _fill(v: NDArray) -> NDArray[np.float64]:
     """Linear interpolation over NaN, held at the ends; all-NaN stays NaN."""
     v = np.asarray(v, float).copy()
@@ -144,12 +192,24 @@ def _fill(v: NDArray) -> NDArray[np.float64]:
 
 def simulate_runs(record: RoomRecord, settings: climate.ClimateSettings, spans: Sequence[tuple[int, int]],
                   heat_gain_factor: float = 1.0, occupancy_factor: float = 1.0,
-                  boundary: Boundary | None = None, cell_m: float | None = None) -> tuple[NDArray, NDArray]:
+                  boundary: Boundary | None = None, cell_m: float | None = None,
+                  offset_t: NDArray | None = None, offset_rh: NDArray | None = None,
+                  extra: Sequence[tuple[float, float]] | None = None, carry: bool = False) -> tuple[NDArray, NDArray]:
     """Simulated (T, RH) at the probes, (n, p) each, NaN outside ``spans``.
 
     Each span (first row, stop row) starts from its first row's measured state (probe means where
     some probes are missing; thermal mass and buffer in equilibrium) and is driven by the record's
     schedules; the outdoor weather is the record's (gaps interpolated), or ``boundary``'s.
+
+    offset_t, offset_rh : (p,) K / %RH, what each sensor reads above the model's air (a sensor's
+    calibration error, or its spot's own microclimate): the model starts from the readings less
+    the offsets and reports its air plus them. None: 0.
+    extra : per span, (heat W, moisture g/h[, thermostat shift K]) added over the room all through it
+    (a disturbance estimate, :meth:`FittedModel.simulate_live`). None: none.
+    carry : a span that starts where the previous one stopped takes only its air from the sensors and
+    keeps the model's thermal mass, hygroscopic buffer and HVAC integrals from the run before (a
+    twin running on, its air reset to the readings at each restart); else they start in
+    equilibrium with the air.
     """
     dt = record.step_s
     geo = record.geometry
@@ -163,19 +223,31 @@ def simulate_runs(record: RoomRecord, settings: climate.ClimateSettings, spans: 
     t_sim = np.full((n, p), np.nan)
     rh_sim = np.full((n, p), np.nan)
     probe_ids = [pr.id for pr in geo.probes]
-    for a, b in spans:
-        t0, rh0 = record.t_in[a], record.rh_in[a]
+    off_t = np.zeros(p) if offset_t is None else np.asarray(offset_t, float)
+    off_rh = np.zeros(p) if offset_rh is None else np.asarray(offset_rh, float)
+    stop, state = -1, None
+    settings0 = model.settings
+    for k, (a, b) in enumerate(spans):
+        q_w, m_g_h, shift = (tuple(extra[k]) + (0.0,))[:3] if extra is not None else (0.0, 0.0, 0.0)
+        model.settings = replace(settings0, hvac_setpoint_c=settings0.hvac_setpoint_c + shift) if shift else settings0
+        t0, rh0 = record.t_in[a] - off_t, record.rh_in[a] - off_rh
         known = {pid: (float(t0[j]), float(rh0[j])) for j, pid in enumerate(probe_ids)
                  if np.isfinite(t0[j]) and np.isfinite(rh0[j])}
+        before = state
         state = climate.initial_state(model, float(np.nanmean(t0)), float(np.nanmean(rh0)), known)
+        if carry and before is not None and a == stop:
+            state = replace(state, t_mass=before.t_mass, w_buffer=before.w_buffer, hvac_i_t=before.hvac_i_t,
+                            hvac_i_w=before.hvac_i_w)
+        stop = b
         for i in range(a, b):
             pt, prh, _, _ = climate.observe(model, state)
-            t_sim[i], rh_sim[i] = pt, prh
+            t_sim[i], rh_sim[i] = pt + off_t, prh + off_rh
             people = occupancy_factor * float(record.people[i]) if np.isfinite(record.people[i]) else 0.0
             f = climate.Forcing(t_out_c=float(t_out[i]), rh_out=float(rh_out[i]), hvac_on=bool(record.hvac_on[i]),
                                 open_ids=record.open_ids[i], people=((None, people),) if people > 0 else (),
                                 lights_on=bool(record.lights_on[i]),
-                                heat_w=heat_gain_factor * float(np.nan_to_num(record.heat_w[i])))
+                                heat_w=heat_gain_factor * float(np.nan_to_num(record.heat_w[i])) + q_w,
+                                moisture_g_h=m_g_h)
             state = climate.step(model, state, f)
     return t_sim, rh_sim
 
@@ -190,16 +262,109 @@ class FittedModel:
     boundary: Boundary | None
     parameters: dict[str, float]
     evaluations: int
+    offset_t: NDArray[np.float64] | None = None  # (p,) K, see simulate_runs
+    offset_rh: NDArray[np.float64] | None = None  # (p,) %RH
+
+    carry: bool = False  # see simulate_runs
 
     def simulate(self, record: RoomRecord, spans: Sequence[tuple[int, int]],
                  cell_m: float | None = None) -> tuple[NDArray, NDArray]:
         return simulate_runs(record, self.settings, spans, self.heat_gain_factor, self.occupancy_factor,
-                             self.boundary, cell_m)
+                             self.boundary, cell_m, self.offset_t, self.offset_rh, carry=self.carry)
+
+    def simulate_live(self, record: RoomRecord, pieces: Sequence[tuple[int, int]], window_s: float = 86400.0,
+                      cell_m: float | None = None, observe_from: int = 0
+                      ) -> tuple[NDArray, NDArray, list[tuple[float, float, float]]]:
+        """Run each piece as a live twin does: state from the sensors at its first row, and the room's
+        unexplained heat and moisture input (a heater, the sun, people the record does not count)
+        estimated from the ``window_s`` before it and held through it (a disturbance observer, as in
+        offset-free model-predictive control). Only rows before each piece's first row are used.
+
+        Pieces starting before row ``observe_from`` run without it (a training run carried into the
+        held-back days). Returns (T, RH) as :meth:`simulate`, and per piece the (heat W, moisture g/h,
+        thermostat shift K) used.
+        """
+        extra = [disturbance(record, self, a, window_s, cell_m) if a >= observe_from else (0.0, 0.0, 0.0)
+                 for a, _ in pieces]
+        t_sim, rh_sim = simulate_runs(record, self.settings, pieces, self.heat_gain_factor, self.occupancy_factor,
+                                      self.boundary, cell_m, self.offset_t, self.offset_rh, extra, self.carry)
+        return t_sim, rh_sim, extra
+
+
+#: Trial inputs of the disturbance observer (the model's response to them is linear enough at this size).
+OBSERVER_HEAT_W = 100.0
+OBSERVER_MOISTURE_G_H = 50.0
+#: The observer's estimate is bounded like the fitted constant gains (:data:`RECORD_BOUNDS`), per m² floor.
+OBSERVER_HEAT_W_M2 = 60.0
+OBSERVER_MOISTURE_G_H_M2 = 30.0
+#: Below these responses to the trial inputs the model cannot tell them apart from nothing.
+OBSERVER_MIN_RESPONSE_K = 0.01
+OBSERVER_MIN_RESPONSE_G_M3 = 0.005
+#: Largest thermostat shift the observer makes (a thermostat turned up or down, not a fault), K.
+OBSERVER_SHIFT_K = 3.0
+#: The observer matches the window's rows after this fraction of it: the window starts with thermal mass
+#: and buffer at the air's state, not their own, and that start takes hours to fade (time constants of
+#: a few hours, see climate.buffer_time_constant_s).
+OBSERVER_SETTLE = 0.75
+
+
+def disturbance(record: RoomRecord, model: FittedModel, first: int, window_s: float,
+                cell_m: float | None = None) -> tuple[float, float, float]:
+    """(heat W, moisture g/h, thermostat shift K) that make the model meet the record over the window
+    before row ``first``.
+
+    The model runs over [first - window, first) from the window's first measured state three times:
+    as fitted, with :data:`OBSERVER_HEAT_W` more, and with :data:`OBSERVER_MOISTURE_G_H` more. On the
+    window's last quarter (before it, the start state still shows) the mean misfit of T gives the heat
+    (misfit / response; none under :data:`OBSERVER_MIN_RESPONSE_K`); where the HVAC ran in the window,
+    its thermostat takes added heat away, so the misfit is the thermostat's shift instead (the room
+    was held there; the setpoint is not in the record). Then the misfit of vapour density (the moisture
+    balance is linear in it; RH is not) less what the heat explains gives the moisture.
+    (0, 0, 0) without 4 measured rows.
+    """
+    size = int(round(window_s / record.step_s))
+    seen = np.isfinite(record.t_in).any(axis=1) & np.isfinite(record.rh_in).any(axis=1)
+    lo = max(0, first - size)
+    idx = np.flatnonzero(seen[lo:first]) + lo
+    rows = idx[idx >= idx[0] + OBSERVER_SETTLE * (first - idx[0])] if idx.size else idx
+    if idx.size < 4 or rows.size < 2:
+        return 0.0, 0.0, 0.0
+    span = [(int(idx[0]), first)]
+    trials = [(0.0, 0.0), (OBSERVER_HEAT_W, 0.0), (0.0, OBSERVER_MOISTURE_G_H)]
+    out = [simulate_runs(record, model.settings, span, model.heat_gain_factor, model.occupancy_factor,
+                         model.boundary, cell_m, model.offset_t, model.offset_rh, [x]) for x in trials]
+
+    def mean(v: NDArray) -> float:
+        v = v[rows]
+        return float(np.nanmean(v)) if np.isfinite(v).any() else 0.0
+
+    w_meas = vapour_density(record.t_in, record.rh_in)
+    w_sim = [vapour_density(t, rh) for t, rh in out]
+    area = _floor_area(record.geometry)
+    miss_t = mean(record.t_in - out[0][0])
+    dt_dq = mean(out[1][0] - out[0][0])
+    heat = shift = 0.0
+    if model.settings.hvac_supply_m3_h > 0 and record.hvac_on[span[0][0]:first].any():
+        shift = float(np.clip(miss_t, -OBSERVER_SHIFT_K, OBSERVER_SHIFT_K))
+    elif abs(dt_dq) >= OBSERVER_MIN_RESPONSE_K:
+        heat = float(np.clip(miss_t / dt_dq * OBSERVER_HEAT_W, -OBSERVER_HEAT_W_M2 * area, OBSERVER_HEAT_W_M2 * area))
+    dw_dq = mean(w_sim[1] - w_sim[0]) / OBSERVER_HEAT_W
+    dw_dm = mean(w_sim[2] - w_sim[0])
+    moisture = 0.0
+    if abs(dw_dm) >= OBSERVER_MIN_RESPONSE_G_M3:
+        moisture = (mean(w_meas - w_sim[0]) - dw_dq * heat) / dw_dm * OBSERVER_MOISTURE_G_H
+        moisture = float(np.clip(moisture, -OBSERVER_MOISTURE_G_H_M2 * area, OBSERVER_MOISTURE_G_H_M2 * area))
+    return heat, moisture, shift
+
+
+def _floor_area(geo: climate.HallGeometry) -> float:
+    x, y = np.asarray(geo.floor, float).T
+    return float(abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2.0)
 
 
 def _unpack(base: climate.ClimateSettings, names: Sequence[str], x: NDArray, t0_s: float, t1_s: float,
             first: tuple[float, float]) -> tuple[climate.ClimateSettings, float, float, Boundary | None]:
-    values: dict[str, Any] = dict(zip(names, (float(v) for v in x), strict=True))
+    values: dict[str, Any] = {k: float(v) for k, v in zip(names, x, strict=True) if not k.startswith(OFFSET_PREFIXES)}
     gain = float(values.pop("heat_gain_factor", 1.0))
     occ = float(values.pop("occupancy_factor", 1.0))
     bnd = None
@@ -211,12 +376,14 @@ def _unpack(base: climate.ClimateSettings, names: Sequence[str], x: NDArray, t0_
 
 def fit_record(record: RoomRecord, train: Sequence[tuple[int, int]], params: Sequence[str],
                base: climate.ClimateSettings, *, max_nfev: int = 8, cell_m: float | None = None,
-               rh_scale: float = RH_SCALE) -> FittedModel:
+               rh_scale: float = RH_SCALE, offsets: bool = False, carry: bool = False) -> FittedModel:
     """Fit ``params`` (keys of :data:`RECORD_BOUNDS`) on the training spans by bounded least squares.
 
     In indoor-only mode the boundary's four parameters are fitted too. Each span starts from its
     own measured state, so there is no spin-up to discard beyond the first hour of each span.
     ``rh_scale`` %RH of error weigh as much as 1 K (:data:`simulation.calibration.RH_SCALE`).
+    ``offsets``: fit each sensor's T and RH offset too (:data:`OFFSET_BOUNDS`; a sensor without
+    training readings keeps 0). ``carry``: see :func:`simulate_runs` (fit as the twin will run).
     """
     names = list(dict.fromkeys(params))
     if record.indoor_only:
@@ -228,13 +395,20 @@ def fit_record(record: RoomRecord, train: Sequence[tuple[int, int]], params: Seq
         raise ValueError(f"cannot fit {unknown}; fittable: {sorted(RECORD_BOUNDS)}")
     if not train:
         raise ValueError("no training run of at least an hour / 没有至少一小时的训练数据段")
+    probe_ids = [pr.id for pr in record.geometry.probes]
+    if offsets:
+        rows_all = np.concatenate([np.arange(a, b) for a, b in train])
+        seen = [j for j in range(len(probe_ids))
+                if np.isfinite(record.t_in[rows_all, j]).any() and np.isfinite(record.rh_in[rows_all, j]).any()]
+        names += [f"{pre}{probe_ids[j]}" for pre in OFFSET_PREFIXES for j in seen]
     t_first = float(np.nanmean(record.t_in[train[0][0]]))
     rh_first = float(np.nanmean(record.rh_in[train[0][0]]))
     defaults = {"heat_gain_factor": 1.0, "occupancy_factor": 1.0, "boundary_t_c": t_first - 5.0,
                 "boundary_t_slope_c_d": 0.0, "boundary_rh": rh_first, "boundary_rh_slope_d": 0.0}
-    lo = np.array([RECORD_BOUNDS[k][0] for k in names])
-    hi = np.array([RECORD_BOUNDS[k][1] for k in names])
-    x0 = np.array([defaults[k] if k in defaults else float(getattr(base, k)) for k in names])
+    lo = np.array([parameter_bounds(k)[0] for k in names])
+    hi = np.array([parameter_bounds(k)[1] for k in names])
+    x0 = np.array([0.0 if k.startswith(OFFSET_PREFIXES) else defaults[k] if k in defaults else float(getattr(base, k))
+                   for k in names])
     x0 = np.clip(x0, lo + 1e-6 * (hi - lo), hi - 1e-6 * (hi - lo))
     scale = np.maximum(np.abs(x0), (hi - lo) * 0.01)
     t0_s = float(record.times_s[train[0][0]])
@@ -249,7 +423,8 @@ def fit_record(record: RoomRecord, train: Sequence[tuple[int, int]], params: Seq
         nonlocal evaluations
         evaluations += 1
         s, gain, occ, bnd = _unpack(base, names, z * scale, t0_s, t1_s, (t_first, rh_first))
-        t_sim, rh_sim = simulate_runs(cut, s, train, gain, occ, bnd, cell_m)
+        t_sim, rh_sim = simulate_runs(cut, s, train, gain, occ, bnd, cell_m, *_offsets(names, z * scale, probe_ids),
+                                      carry=carry)
         r = np.concatenate([(t_sim[rows] - record.t_in[rows]).ravel(),
                             ((rh_sim[rows] - record.rh_in[rows]) / rh_scale).ravel()])
         return np.where(np.isfinite(r), r, 0.0)
@@ -258,7 +433,27 @@ def fit_record(record: RoomRecord, train: Sequence[tuple[int, int]], params: Seq
                         diff_step=1e-3)
     x = sol.x * scale
     s, gain, occ, bnd = _unpack(base, names, x, t0_s, t1_s, (t_first, rh_first))
-    return FittedModel(s, gain, occ, bnd, {k: float(v) for k, v in zip(names, x, strict=True)}, evaluations)
+    off_t, off_rh = _offsets(names, x, probe_ids) if offsets else (None, None)
+    return FittedModel(s, gain, occ, bnd, {k: float(v) for k, v in zip(names, x, strict=True)}, evaluations,
+                       off_t, off_rh, carry)
+
+
+def parameter_bounds(name: str) -> tuple[float, float]:
+    """Bounds of a fitted parameter: :data:`RECORD_BOUNDS`, or :data:`OFFSET_BOUNDS` for a sensor offset."""
+    if name.startswith(OFFSET_PREFIXES):
+        return OFFSET_BOUNDS[name.split(":", 1)[0] + ":"]
+    return RECORD_BOUNDS[name]
+
+
+def offsets_from_parameters(parameters: dict[str, float], probe_ids: Sequence[str]) -> tuple[NDArray, NDArray]:
+    """(offset_t, offset_rh) (p,) of ``probe_ids`` from a calibration's parameters (0 where absent)."""
+    return (np.array([float(parameters.get(f"offset_t_c:{pid}", 0.0)) for pid in probe_ids]),
+            np.array([float(parameters.get(f"offset_rh:{pid}", 0.0)) for pid in probe_ids]))
+
+
+def _offsets(names: Sequence[str], x: NDArray, probe_ids: Sequence[str]) -> tuple[NDArray, NDArray]:
+    """(offset_t, offset_rh), (p,) each, from the fitted vector (0 where not fitted)."""
+    return offsets_from_parameters(dict(zip(names, (float(v) for v in x), strict=True)), probe_ids)
 
 
 @dataclass(frozen=True)

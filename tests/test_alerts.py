@@ -562,3 +562,85 @@ def test_band_observations_carry_sensor_unit_and_spans():
     from simulation.alerts import format_value
 
     assert format_value(10_000.0, "lx·h") == "10 klx·h" and format_value(10_400.0, "lx·h") == "10 klx·h"
+
+
+class _FullScan(AlertEngine):
+    """The engine as it was: after every batch its clock looks at every sensor and every track
+    (the reference the due-time heaps must agree with, event for event)."""
+
+    def _clock(self, t, rejudge):
+        if rejudge:
+            return super()._clock(t, rejudge)
+        from simulation.alerts import _offline_obs
+
+        s = self.settings
+        events = []
+        for sensor, seen in list(self._last_seen.items()):
+            silence = t - seen
+            key = (Target("sensor", sensor), "offline")
+            if silence >= s.offline_after_s or key in self._tracks:
+                obs = _offline_obs(sensor, silence, s.offline_after_s)
+                tr = self._track(key, obs)
+                tr.obs = obs
+                events += self._judge(tr, t)
+        for (_target, cause), tr in list(self._tracks.items()):
+            a = tr.alert
+            if a is None or a.acked_by is not None:
+                continue
+            rule = s.rule(cause)
+            if a.tier == Level.YELLOW and rule.max_tier >= Level.RED and t - a.tier_since >= s.escalate_unacked_s:
+                events.append(self._retier(tr, Level.RED, t, "unacknowledged"))
+                continue
+            every = s.remind_s.get(a.tier)
+            if every is not None and t - a.last_notice >= every:
+                a.last_notice = t
+                events.append(self._event("reminder", tr, t, reason="unacknowledged"))
+        return events
+
+
+_STEP = st.tuples(st.sampled_from(["read", "read", "read", "tick", "ack"]), st.integers(0, 3),
+                  st.floats(40.0, 75.0), st.integers(1, 40))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_STEP, min_size=1, max_size=80))
+def test_the_clock_looks_only_at_what_is_due_and_agrees_with_a_full_scan(steps):
+    """Sensors that fall silent and come back, alerts raised, escalated, reminded, acknowledged
+    and cleared: the engine's events are the full scan's, in the same order."""
+    kw = {"escalate_unacked_s": 20 * MIN, "offline_after_s": 15 * MIN,
+          "remind_s": MappingProxyType({Level.YELLOW: 30 * MIN, Level.RED: 10 * MIN})}
+    fast, full = AlertEngine(AlertSettings(**kw), ADVICE), _FullScan(AlertSettings(**kw), ADVICE)
+    targets = [Target("relic", f"r{k}") for k in range(4)]
+    for e in (fast, full):
+        e.watch([f"S{k}" for k in range(4)], 0.0)
+    t = 0.0
+    for what, k, value, minutes in steps:
+        t += minutes * MIN
+        got = []
+        for e in (fast, full):
+            if what == "read":
+                obs = band_observations(targets[k], "relative_humidity", value, SILK_RH, f"S{k}")
+                got.append(e.update(t, obs))
+            elif what == "tick":
+                got.append(e.tick(t))
+            else:
+                open_ = e.active()
+                got.append(e.acknowledge(open_[k % len(open_)].alert_id, "li", t) if open_ else [])
+        assert got[0] == got[1]
+
+
+def test_a_batch_looks_at_what_it_changed_not_at_every_series():
+    """A thousand quiet series: a batch of one reading judges its own track, and the clock pops
+    nothing it does not have to (the offline heap holds only sensors' next silent times)."""
+    e = engine()
+    sensors = [f"S{k}" for k in range(1000)]
+    e.watch(sensors, 0.0)
+    for k, s in enumerate(sensors):
+        e.update(0.5 * k, band_observations(Target("relic", f"r{k}"), "relative_humidity", 55.0, SILK_RH, s))
+    judged = []
+    original = e._judge
+    e._judge = lambda tr, t: judged.append(tr.obs.target) or original(tr, t)
+    e.update(600.0, band_observations(Target("relic", "r3"), "relative_humidity", 55.0, SILK_RH, "S3"))
+    assert set(judged) == {Target("relic", "r3")}
+    e.update(1000.0, [])  # 15 min after S0..S200 were heard: those (and only those) are offline
+    assert {t.id for t in judged if t.kind == "sensor"} == {f"S{k}" for k in range(201)} - {"S3"}

@@ -209,3 +209,29 @@ def test_fit_and_calibrate_default_to_40_evaluations_and_a_day_of_spin_up():
         assert inspect.signature(f).parameters["max_nfev"].default == 40
     assert inspect.signature(ca.fit).parameters["spin_up_s"].default == 86400.0
 
+
+
+def test_fit_counts_its_model_runs_and_keeps_to_its_budget(monkeypatch):
+    """The evaluations reported are the model runs made; max_nfev bounds them (each evaluation and each
+    Jacobian column is one run)."""
+    data = synthetic(ach=0.8, days=1.0)
+    calls = []
+    real = ca.simulate_record
+
+    def counted(*args, **kw):
+        calls.append(1)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(ca, "simulate_record", counted)
+    _, _, runs = ca.fit(data, slice(0, 48), ["infiltration_ach"], replace(AIR_ONLY, infiltration_ach=0.3),
+                        max_nfev=2, spin_up_s=3600.0)
+    assert runs == len(calls) and 3 <= runs <= 2 * (1 + 1)
+
+
+def test_fit_scores_from_the_instant_the_spin_up_ends():
+    """A training slice that ends exactly where the spin-up does scores that one instant."""
+    data = synthetic(ach=0.8, days=1.0)
+    k = int(6 * 3600 / 1800)  # the sample at 6 h
+    s, _, _ = ca.fit(data, slice(0, k + 1), ["infiltration_ach"], replace(AIR_ONLY, infiltration_ach=0.6),
+                     max_nfev=3, spin_up_s=6 * 3600.0)
+    assert s.infiltration_ach != 0.6  # it was fitted on that instant (and nothing else was there)

@@ -529,3 +529,69 @@ def test_visitors_warm_their_zone_with_their_ashrae_heat():
     rise = 20 * 75.0 * 10.0 / (cl.RHO_CP * 48.0)  # 16 m² x 3 m of west air
     assert new.t[x < 3.0].mean() == pytest.approx(20.0 + rise, rel=1e-3)
     assert np.all(np.abs(new.t[x > 5.0] - 20.0) < 1e-4)
+
+
+@pytest.mark.parametrize("rh, share", [(52.5, 0.5), (40.0, 0.0), (80.0, 1.0)])
+def test_dehumidifier_humidistat_is_proportional_over_its_band(rh, share):
+    """A humidistat at 50 %RH with a 5 %RH proportional band: half its 24 L/day at 52.5 %RH, nothing below
+    50 %RH (it never humidifies), all of it above 55 %RH; a second unit switched off removes nothing.
+    Its water and latent heat leave and enter the floor's own cells (an L-shaped hall)."""
+    units = (cl.Dehumidifier("off", np.array([1.0, 4.0]), 50.0, 30.0), cl.Dehumidifier("on", np.array([4.0, 1.0]), 24.0, 50.0))
+    model = cl.build_model(cl.HallGeometry(floor=L_FLOOR, height=3.0), sealed(dehumidifiers=units), cell_m=0.5, dt_s=1.0)
+    state = cl.initial_state(model, 20.0, rh)
+    _, heat_w, water_g_s = one_step(model, state, cl.Forcing(t_out_c=20.0, rh_out=50.0, hvac_on=False,
+                                                             dehumidifiers_off=frozenset({"off"})))
+    removal = share * 24.0 * 1e3 / 86400.0  # g/s
+    assert water_g_s == pytest.approx(-removal, rel=1e-9, abs=1e-12)
+    assert heat_w == pytest.approx(removal * 1e-3 * cl.H_FG, rel=1e-9, abs=1e-9)
+
+
+def test_hvac_without_supply_air_does_nothing_and_a_small_one_acts():
+    geo = cl.HallGeometry(floor=rect(4.0, 4.0), height=3.0)
+    for supply, acts in ((0.0, False), (1.0, True)):
+        model = cl.build_model(geo, sealed(hvac_supply_m3_h=supply, hvac_setpoint_c=20.0), cell_m=1.0, dt_s=60.0)
+        new, heat_w, _ = one_step(model, cl.initial_state(model, 22.0, 50.0), hvac_on())
+        assert (heat_w < -1e-6) is acts and (new.hvac_i_t == -120.0) is acts
+
+
+def test_vapour_above_saturation_condenses_to_saturation():
+    model = cl.build_model(cl.HallGeometry(floor=rect(2.0, 2.0), height=3.0), SEALED, cell_m=1.0, dt_s=60.0)
+    state = cl.initial_state(model, 20.0, 50.0)
+    state.w[:] = 1.2 * vapour_density(20.0, 100.0)
+    new = cl.step(model, state, cl.Forcing(t_out_c=20.0, rh_out=50.0, hvac_on=False))
+    np.testing.assert_allclose(new.w, vapour_density(new.t, 100.0), rtol=1e-12)
+
+
+def test_a_light_thermal_mass_still_takes_what_the_air_gives():
+    """1 J/(m² K) of mass coupled at 15 W/(m² K), 10 ms steps: heat is conserved exactly."""
+    s = sealed(internal_mass_j_m2k=1.0, mass_coupling_w_m2k=15.0)
+    model = cl.build_model(cl.HallGeometry(floor=rect(2.0, 2.0), height=3.0), s, cell_m=1.0, dt_s=0.01)
+    state = cl.initial_state(model, 25.0, 50.0)
+    state.t_mass[:] = 20.0
+    h0 = cl.total_heat_j(model, state)
+    new = cl.step(model, state, cl.Forcing(t_out_c=20.0, rh_out=50.0, hvac_on=False))
+    assert cl.total_heat_j(model, new) == pytest.approx(h0, rel=1e-12)
+    assert np.all(new.t_mass > 20.0 + 0.1)
+
+
+def test_case_air_relaxes_towards_the_room_each_step():
+    geo = cl.HallGeometry(floor=rect(2.0, 2.0), height=3.0, cases=(cl.CaseSpec("c", np.array([1.0, 1.0]), 4.0),))
+    model = cl.build_model(geo, SEALED, cell_m=1.0, dt_s=3600.0)
+    state = cl.initial_state(model, 20.0, 50.0)
+    state.w_case[:] = vapour_density(20.0, 30.0)
+    new = cl.step(model, state, cl.Forcing(t_out_c=20.0, rh_out=50.0, hvac_on=False))
+    w = new.w[model.cells["cases"][0]]
+    assert new.w_case[0] == pytest.approx(w + (state.w_case[0] - w) * np.exp(-4.0 / 24.0), rel=1e-12)
+
+
+@pytest.mark.parametrize("engine", ["fipy", "cached"])
+def test_a_slow_drift_is_not_lost_to_the_solver_tolerance(engine):
+    """0.01 ach to 19 °C air from a 20 °C hall, 1 s steps: 3e-6 K a step, 1.4e-7 of the field. Each
+    implicit step is T' = (T + a dt T_out) / (1 + a dt); FiPy's default tolerance (1e-5) skipped them."""
+    s = sealed(infiltration_ach=0.01)
+    model = cl.build_model(cl.HallGeometry(floor=rect(2.0, 2.0), height=3.0), s, cell_m=1.0, dt_s=1.0, engine=engine)
+    state = cl.initial_state(model, 20.0, 50.0)
+    a = 0.01 / 3600.0
+    for _ in range(20):
+        state = cl.step(model, state, cl.Forcing(t_out_c=19.0, rh_out=50.0, hvac_on=False))
+    np.testing.assert_allclose(state.t, 19.0 + 1.0 / (1.0 + a) ** 20, rtol=1e-12)

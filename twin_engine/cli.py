@@ -114,20 +114,17 @@ def _message(exc: BaseException) -> str:
 def scene_check(argv: list[str]) -> int:
     """``relic-twin scene check DIR [--plan PNG]``: validate a scene, load each of its meshes,
     print a summary; ``--plan`` draws the floor outline over the hall scan seen from above."""
+    from bridge.cli.common import load_scene_or_report
     from bridge.scan.check import check_meshes, draw_plan
     from simulation.paths import assets_dir
     from simulation.quantities import QUANTITIES
-    from simulation.scene import SceneError, load_scene
 
     p = argparse.ArgumentParser(prog="relic-twin scene check", description="validate a scene / 校验场景")
     p.add_argument("scene", nargs="?", default=str(scenes_dir() / "demo_hall"))
     p.add_argument("--plan", default=None, help="write the outline over the scan's plan view to this PNG / 输出平面核对图")
     args = p.parse_args(argv)
-    try:
-        scene = load_scene(args.scene)
-    except SceneError as exc:
-        for line in exc.errors:
-            print(line, file=sys.stderr)
+    scene = load_scene_or_report(args.scene)
+    if scene is None:
         return 1
     problems = check_meshes(scene, assets_dir())
     for line in problems:

@@ -45,7 +45,6 @@ import csv
 import io
 import json
 import math
-import sys
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -56,6 +55,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from bridge.cli.common import InputError, run_or_report, scene_and_climate
 from bridge.config import add_settings_arguments
 from simulation import calibration as ca
 from simulation import climate
@@ -67,10 +67,6 @@ MISSING = {"", "na", "nan", "null", "none"}
 HVAC_PARAMS = ("infiltration_ach", "hvac_setpoint_c", "hvac_factor", "moisture_gain_g_h_m2")
 PASSIVE_PARAMS = ("infiltration_ach", "internal_gain_w_m2", "moisture_gain_g_h_m2")
 CANDANEDO_HEAT = ("ElectricHeater", "Appliances", "lights")  # Wh per row
-
-
-class InputError(ValueError):
-    """Bad input; the message is bilingual and says what to fix."""
 
 
 @dataclass(frozen=True)
@@ -303,7 +299,6 @@ def _is_room_record(path: Path) -> bool:
 
 def run(args: argparse.Namespace) -> tuple[str, dict[str, Any], Path]:
     """Load, fit, and return (the text to print, calibration.json document, where to write it)."""
-    from simulation.scene import SceneError, load_scene
 
     record = bool(args.csv) and _is_room_record(Path(args.csv))
     if not record and (args.sensor or args.indoor_only):
@@ -318,16 +313,7 @@ def run(args: argparse.Namespace) -> tuple[str, dict[str, Any], Path]:
         raise InputError("--cell must be positive / 网格尺寸须为正数")
     if args.max_evals < 1:
         raise InputError("--max-evals must be at least 1 / 至少一次")
-    try:
-        scene = load_scene(args.scene)
-    except SceneError as exc:
-        raise InputError("\n".join(exc.errors)) from None
-    try:
-        base = climate.settings_from_mapping(dict(scene.climate))
-    except (ValueError, TypeError, KeyError) as exc:
-        raise InputError(f"scene [climate]: {exc} / 场景气候参数无效") from None
-    if args.no_hvac:
-        base = replace(base, hvac_supply_m3_h=0.0)
+    scene, base = scene_and_climate(args.scene, args.no_hvac)
     params = [p.strip() for p in args.params.split(",") if p.strip()] if args.params else \
         list(PASSIVE_PARAMS if args.no_hvac else HVAC_PARAMS)
     unknown = [p for p in params if p not in ca.BOUNDS]
@@ -504,23 +490,26 @@ def calibrate_main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--cell", type=float, default=None, help="网格尺寸 m（默认整厅一个充分混合单元）/ cell size in m "
                                                             "(default: one well-mixed cell)")
     p.add_argument("--max-evals", type=int, default=6, help="最小二乘迭代上限 / least-squares evaluations (default 6)")
+    p.add_argument("--offsets", action="store_true", help="房间记录：拟合各传感器的温湿度偏差 / room record: fit each "
+                                                          "sensor's T and RH offset from the model's air")
+    p.add_argument("--horizon-h", type=float, default=0.0, help="房间记录：每隔这么多小时从实测状态重新起算（在线孪生的做法；"
+                                                                 "保持基准同样重起）/ room record: restart from the measured "
+                                                                 "state every H hours, as a live twin does; persistence "
+                                                                 "restarts too (default 0: each run from its first state)")
     p.add_argument("--out", help="输出文件 / output file (default: calibration.json beside scene.toml)")
     args = p.parse_args(argv)
-    try:
-        text, doc, out = run(args)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False) + "\n", encoding="utf-8")
-    except InputError as exc:
-        print(f"relic-twin calibrate: {exc}", file=sys.stderr)
-        return 1
-    except ValueError as exc:  # NaN figures (allow_nan=False) or the fit refusing its input
-        print(f"relic-twin calibrate: cannot calibrate on this record: {exc} / 无法用该记录校准", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"relic-twin calibrate: cannot write {exc.filename}: {exc.strerror} / 无法写入文件", file=sys.stderr)
-        return 1
-    print(text)
-    return 0
+
+    def work() -> str:
+        try:
+            text, doc, out = run(args)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write {exc.filename}: {exc.strerror} / 无法写入文件") from None
+        return text
+
+    # a ValueError besides InputError: NaN figures (allow_nan=False) or the fit refusing its input
+    return run_or_report("relic-twin calibrate", ("cannot calibrate on this record", "无法用该记录校准"), work)
 
 
 if __name__ == "__main__":

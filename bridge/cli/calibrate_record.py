@@ -21,11 +21,12 @@ from typing import Any
 
 import numpy as np
 
-from bridge.cli.calibrate import DAY_S, InputError, _parse_start
+from bridge.cli.calibrate import DAY_S, _parse_start
+from bridge.cli.common import InputError
 from bridge.cli.room_record import load_record
 from simulation import calibration as ca
 from simulation import climate
-from simulation.record_model import RECORD_BOUNDS, fit_record, format_skill, runs, skill_table
+from simulation.record_model import anchored, fit_record, format_skill, parameter_bounds, runs, skill_table
 
 __all__ = ["calibrate_record", "split_runs"]
 
@@ -72,7 +73,11 @@ def calibrate_record(args: argparse.Namespace, scene: Any, base: climate.Climate
     names = list(params)
     if "occupancy" in cols and "occupancy_factor" not in names:
         names.append("occupancy_factor")
-    fitted = fit_record(record, train, names, base, max_nfev=args.max_evals, cell_m=args.cell)
+    if args.horizon_h:  # train as the twin runs live: from the sensors' state every horizon
+        seen = np.isfinite(record.t_in).any(axis=1) & np.isfinite(record.rh_in).any(axis=1)
+        train = anchored(train, seen, step_s, args.horizon_h * 3600.0)
+        test = anchored(test, seen, step_s, args.horizon_h * 3600.0)
+    fitted = fit_record(record, train, names, base, max_nfev=args.max_evals, cell_m=args.cell, offsets=args.offsets)
     t_sim, rh_sim = fitted.simulate(record, [*train, *test], cell_m=args.cell)
     table = skill_table(record, t_sim, rh_sim, test, train_rows)
     rows = np.concatenate([np.arange(a, b) for a, b in test])
@@ -99,7 +104,7 @@ def calibrate_record(args: argparse.Namespace, scene: Any, base: climate.Climate
         "source": {"kind": "record", "file": str(args.csv), "columns": cols,
                    "start_utc": datetime.fromtimestamp(start, UTC).isoformat(), "step_s": step_s},
         "settings": {"cell_m": args.cell, "hvac": not args.no_hvac, "fitted": list(fitted.parameters),
-                     "max_evals": args.max_evals},
+                     "max_evals": args.max_evals, "horizon_h": args.horizon_h, "offsets": bool(args.offsets)},
         "evaluations": fitted.evaluations,
         "figures": figures,
     }
@@ -107,7 +112,7 @@ def calibrate_record(args: argparse.Namespace, scene: Any, base: climate.Climate
     lines = [f"记录 / record: {args.csv} · {mode} · {len(train)} training run(s) 训练段, {len(test)} held-back "
              f"run(s) 留出段 ({trained:.2f} d / {held:.2f} d)", "拟合参数 / fitted parameters:"]
     for k, v in fitted.parameters.items():
-        lo, hi = RECORD_BOUNDS[k]
+        lo, hi = parameter_bounds(k)
         lines.append(f"  {k:26s} {v:12.4g}   (bounds {lo:g}..{hi:g})")
     lines.append("")
     lines.append("留出期逐传感器 / per sensor on the held-back runs, beside persistence and the training mean:")

@@ -34,10 +34,10 @@ class FieldInputError(ValueError):
 
 def field_main(argv: list[str] | None = None) -> int:
     """Entry point of ``relic-twin field``."""
+    from bridge.cli.common import load_scene_or_report
     from bridge.cli.forecast import ForecastCliError, parse_duration
     from bridge.cli.report import open_store
     from simulation.quantities import QUANTITIES
-    from simulation.scene import SceneError, load_scene
 
     p = argparse.ArgumentParser(prog="relic-twin field", description="choose the hall's field model by "
                                 "leave-one-out error / 以留一法误差选择空间插值模型")
@@ -48,11 +48,8 @@ def field_main(argv: list[str] | None = None) -> int:
     p.add_argument("--step", default="1h", help="bucket / 时段")
     add_settings_arguments(p)
     args = p.parse_args(argv)
-    try:
-        scene = load_scene(args.scene)
-    except SceneError as exc:
-        for line in exc.errors:
-            print(line, file=sys.stderr)
+    scene = load_scene_or_report(args.scene)
+    if scene is None:
         return 1
     hall = args.hall or scene.id
     sensors = [s for s in scene.sensors_for(args.quantity) if s.case is None]

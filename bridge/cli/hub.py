@@ -52,7 +52,7 @@ def _worker(index: int, workers: int, broker: str, db: str | None, sites_dir: st
     all_subscribed : a barrier of every worker; once passed, filters of an earlier plan are dropped
     """
     from bridge.hub.decode import HubDecoder
-    from bridge.hub.workers import HUB_INGEST, site_weights, stale_filters, worker_subscriptions
+    from bridge.hub.workers import HUB_INGEST, site_weights, stale_filters, tune_worker_gc, worker_subscriptions
     from bridge.ingest.ingestor import Ingestor
     from bridge.store import Store
 
@@ -67,6 +67,8 @@ def _worker(index: int, workers: int, broker: str, db: str | None, sites_dir: st
     ingestor = Ingestor(store, parse_broker_url(broker), mine, decoder=HubDecoder(sites),
                         client_id=f"relic-hub-worker-{index}", settings=HUB_INGEST).start(timeout_s=60)
     print(f"worker {index} subscribed 已订阅: {' '.join(s.topic for s in mine) or '(no sites)'}", flush=True)
+    if stop is None:  # a process of its own (not a test's thread): tune its collector
+        tune_worker_gc()
     try:
         all_subscribed.wait(120)
         ingestor.unsubscribe(stale_filters(weights, index, workers))
@@ -114,6 +116,10 @@ def hub_main(argv: Sequence[str] | None = None) -> int:
         sp.add_argument("--db", default=None, help="database URL (PostgreSQL for a hub) / 数据库地址")
     ing.add_argument("--broker", default="mqtt://127.0.0.1:1883", help="the hub's broker / 汇聚中心代理")
     ing.add_argument("--workers", type=int, default=2, help="ingest processes (default 2) / 接收进程数")
+    ing.add_argument("--no-registrar", action="store_true",
+                     help="no catch-all for museums not in --sites: only where the hub broker's password file "
+                          "holds accounts for registered museums alone (another museum's bridge is refused and "
+                          "queues at home) / 不启用未登记场馆暂存 (仅当代理只为已登记场馆开设账号时)")
     srv.add_argument("--host", default="127.0.0.1")
     srv.add_argument("--port", type=int, default=8000)
     args = p.parse_args(list(sys.argv[1:] if argv is None else argv))
@@ -143,7 +149,16 @@ def hub_main(argv: Sequence[str] | None = None) -> int:
         stopping = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stopping.set())
         signal.signal(signal.SIGINT, lambda *_: stopping.set())
-        registrar = _registrar(args.broker, args.db, sites, barrier)
+        registrar = None
+        if args.no_registrar:
+            try:
+                barrier.wait(180)
+            except threading.BrokenBarrierError:  # a worker failed: it says so itself
+                pass
+            print("no registrar 未启用登记守护: museums not in --sites must have no account on the hub broker",
+                  flush=True)
+        else:
+            registrar = _registrar(args.broker, args.db, sites, barrier)
         while not stopping.is_set() and any(proc.is_alive() for proc in procs):
             stopping.wait(0.5)
         for proc in procs:

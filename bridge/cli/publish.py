@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from bridge.cli.common import print_scene_errors
 from bridge.errors import ConfigError
 from simulation.paths import scenes_dir
 from simulation.scene import SceneError, load_scene
@@ -41,8 +42,7 @@ def publish_main(argv: list[str]) -> int:
         done = publish(scenes, args.out, title=title,
                        progress=lambda msg: print(f"  {msg}", file=sys.stderr, flush=True))
     except SceneError as exc:
-        for line in exc.errors:
-            print(line, file=sys.stderr)
+        print_scene_errors(exc)
         return 1
     except (ConfigError, ValueError, OSError) as exc:
         print(f"relic-twin publish: {exc}", file=sys.stderr)

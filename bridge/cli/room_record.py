@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from bridge.cli.calibrate import InputError, Table, bin_means, read_table
+from bridge.cli.calibrate import Table, bin_means, read_table
+from bridge.cli.common import InputError
 from simulation import climate
 from simulation.record_model import RoomRecord
 
@@ -123,8 +124,9 @@ def load_record(path: Path, scene: Any, step_s: float, utc_offset_h: float = 0.0
                      for i in range(n))
     hvac_on = np.nan_to_num(col("hvac")) >= 0.5 if "hvac" in cols else np.full(n, hvac)
     lights_on = np.nan_to_num(col("lights")) >= 0.5
-    record = RoomRecord(np.arange(n) * step_s, t_in, rh_in, t_out, rh_out, np.nan_to_num(col("heat_w")), people,
-                        open_ids, hvac_on, lights_on, replace(geo, probes=probes))
+    record = RoomRecord(np.arange(n) * step_s, t_in, rh_in, t_out, rh_out, np.nan_to_num(col("heat_w")),
+                        replace(geo, probes=probes), people=people, open_ids=open_ids, hvac_on=hvac_on,
+                        lights_on=lights_on)
     used = {k: v for k, v in cols.items() if k != "time"}
     return record, start, used
 

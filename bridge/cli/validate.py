@@ -1,7 +1,7 @@
 """``relic-twin validate RECORD.csv --scene DIR``: did the model do what the room did?
 
     relic-twin validate RECORD.csv --scene DIR [--calibration FILE] [--sensor ID] [--step-min 10]
-                        [--no-hvac] [--indoor-only] [--utc-offset H] [--cell M]
+                        [--no-hvac] [--indoor-only] [--utc-offset H] [--cell M] [--horizon-h H]
 
 Drives the climate model with the record's own schedules (occupancy, doors, windows, HVAC,
 lights, heat, and outdoor weather where recorded; :mod:`bridge.cli.room_record`) from the
@@ -9,7 +9,9 @@ record's first measured state, run by run where the record has gaps, and prints 
 quantity the RMSE and bias, beside persistence (each run's first value held) and the record's mean,
 as skill scores, and the swing (max - min per day) measured and simulated. The model's parameters
 are the scene's ``[climate]`` under the hall's ``calibration.json`` (``--calibration``, default
-beside the scene), as ``relic-twin simulate`` uses them.
+beside the scene), as ``relic-twin simulate`` uses them, with its per-sensor offsets if it has any.
+``--horizon-h 24`` restarts the model from the measured state every 24 h, as a live twin does
+(persistence then holds each restart's reading: both know the same).
 
 Exit status: 0 printed, 1 bad input.
 """
@@ -18,17 +20,25 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from bridge.cli.calibrate import DAY_S, InputError
+from bridge.cli.calibrate import DAY_S
+from bridge.cli.common import InputError, run_or_report, scene_and_climate
 from simulation import climate
 from simulation.paths import scenes_dir
-from simulation.record_model import Boundary, format_skill, runs, simulate_runs, skill_table
+from simulation.record_model import (
+    Boundary,
+    anchored,
+    format_skill,
+    offsets_from_parameters,
+    runs,
+    simulate_runs,
+    skill_table,
+)
 
 __all__ = ["daily_swing", "validate_main"]
 
@@ -59,18 +69,8 @@ def _calibration(path: Path | None, scene_root: Path) -> dict[str, Any]:
 def validate(args: argparse.Namespace) -> str:
     """The report's text."""
     from bridge.cli.room_record import load_record
-    from simulation.scene import SceneError, load_scene
 
-    try:
-        scene = load_scene(args.scene)
-    except SceneError as exc:
-        raise InputError("\n".join(exc.errors)) from None
-    try:
-        base = climate.settings_from_mapping(dict(scene.climate))
-    except (ValueError, TypeError, KeyError) as exc:
-        raise InputError(f"scene [climate]: {exc} / 场景气候参数无效") from None
-    if args.no_hvac:
-        base = replace(base, hvac_supply_m3_h=0.0)
+    scene, base = scene_and_climate(args.scene, args.no_hvac)
     params = _calibration(args.calibration, scene.root)
     known = {f for f in climate.ClimateSettings.__dataclass_fields__} - {"dehumidifiers"}
     settings = replace(base, **{k: v for k, v in params.items() if k in known})
@@ -82,6 +82,10 @@ def validate(args: argparse.Namespace) -> str:
     spans = runs(observed, record.step_s)
     if not spans:
         raise InputError("no run of at least an hour of indoor T/RH in the record / 记录中没有至少1小时的室内温湿度")
+    if args.horizon_h < 0:
+        raise InputError("--horizon-h must be 0 or more / --horizon-h 不能为负")
+    if args.horizon_h:
+        spans = anchored(spans, observed, record.step_s, args.horizon_h * 3600.0)
     boundary = None
     if record.indoor_only:
         # no weather recorded: the calibration's fitted boundary level, else the first state (no drive)
@@ -89,7 +93,8 @@ def validate(args: argparse.Namespace) -> str:
         boundary = Boundary(params.get("boundary_t_c", float(np.nanmean(record.t_in[first]))), 0.0,
                             params.get("boundary_rh", float(np.nanmean(record.rh_in[first]))), 0.0, 0.0, 0.0)
     t_sim, rh_sim = simulate_runs(record, settings, spans, params.get("heat_gain_factor", 1.0),
-                                  params.get("occupancy_factor", 1.0), boundary, args.cell)
+                                  params.get("occupancy_factor", 1.0), boundary, args.cell,
+                                  *offsets_from_parameters(params, [p.id for p in record.geometry.probes]))
     table = skill_table(record, t_sim, rh_sim, spans)
     rows = np.concatenate([np.arange(a, b) for a, b in spans])
     schedules = [k for k in cols if k.split(":")[0] in ("occupancy", "door", "window", "hvac", "lights", "heat_w",
@@ -99,7 +104,7 @@ def validate(args: argparse.Namespace) -> str:
              + ("calibrated 已校准" if params else "uncalibrated (scene defaults) 未校准（场景默认参数）"),
              "  driven by 驱动: " + (", ".join(schedules) or "nothing but the first state 仅初始状态")
              + ("; outdoor: indoor-only boundary 无室外数据，用边界" if record.indoor_only else ""),
-             "", "per sensor and quantity 逐传感器与指标 (persistence: each run's first value held; mean: the record's "
+             "", "per sensor and quantity 逐传感器与指标 (persistence: each run's (or restart's) first value held; mean: the record's "
              "mean) / 基准：各段首值保持、记录均值:"]
     lines += format_skill(table)
     lines += ["", "  daily swing 日较差 (max - min), measured 实测 / simulated 模拟:"]
@@ -125,17 +130,12 @@ def validate_main(argv: list[str] | None = None) -> int:
     p.add_argument("--indoor-only", action="store_true", help="忽略室外气象 / ignore outdoor weather columns")
     p.add_argument("--utc-offset", type=float, default=0.0, help="无时区时间的 UTC 偏移 (h) / UTC offset of naive times")
     p.add_argument("--cell", type=float, default=None, help="网格尺寸 m / cell size (default one well-mixed cell)")
+    p.add_argument("--horizon-h", type=float, default=0.0, help="每隔这么多小时从实测状态重新起算（保持基准同样重起）/ "
+                                                                 "restart from the measured state every H hours, as a "
+                                                                 "live twin does; persistence restarts too (default 0)")
     args = p.parse_args(argv)
-    try:
-        text = validate(args)
-    except InputError as exc:
-        print(f"relic-twin validate: {exc}", file=sys.stderr)
-        return 1
-    except ValueError as exc:
-        print(f"relic-twin validate: cannot run the model on this record: {exc} / 无法用该记录运行模型", file=sys.stderr)
-        return 1
-    print(text)
-    return 0
+    return run_or_report("relic-twin validate", ("cannot run the model on this record", "无法用该记录运行模型"),
+                         lambda: validate(args))
 
 
 if __name__ == "__main__":
