@@ -24,6 +24,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -137,6 +138,56 @@ class DerivedCauses:
                 out += [replace(o, target=target) for o in climate[both]]
         return out
 
+    def state(self) -> dict[str, Any]:
+        """The windows' contents as a JSON-able dict (a week of light dose and mould record, the
+        24 h ranges, the latest temperatures); :meth:`restore` takes it back after a restart."""
+        return {"version": STATE_VERSION,
+                "last_t": [[*k, t] for k, t in self._last_t.items()],
+                "range": [[*k, w.state()] for k, w in self._range.items()],
+                "dose": [[k, w.state()] for k, w in self._dose.items()],
+                "temps": [[k, w.state()] for k, w in self._temps.items()],
+                "mould": [[*k, w.state()] for k, w in self._mould.items()],
+                "coldest": [[k, t, v] for k, (t, v) in self._coldest._latest.items()]}
+
+    def restore(self, doc: Mapping[str, Any]) -> bool:
+        """Take back what :meth:`state` gave, for the series this scene still has (others are
+        dropped); False, and nothing changed, when ``doc`` is not such a state."""
+        try:
+            if doc.get("version") != STATE_VERSION:
+                return False
+            last_t = {(str(a), str(b)): float(t) for a, b, t in doc["last_t"]}
+            pending: list[tuple[Any, Any]] = []
+            for a, b, st in doc["range"]:
+                if (a, b) in self._range:
+                    pending.append((self._range[(a, b)], st))
+            for k, st in doc["dose"]:
+                if k in self._dose:
+                    pending.append((self._dose[k], st))
+            for a, b, st in doc["mould"]:
+                if (a, b) in self._mould:
+                    pending.append((self._mould[(a, b)], st))
+            temps = {str(k): st for k, st in doc["temps"]}
+            coldest = [(str(k), float(t), float(v)) for k, t, v in doc["coldest"]]
+            restored = []
+            for w, st in pending:  # each on a copy first: a bad entry leaves the windows as they were
+                c = _blank(w)
+                c.restore(st)
+                restored.append((w, c))
+            two = {}
+            for k, st in temps.items():
+                c2 = LastTwo()
+                c2.restore(st)
+                two[k] = c2
+        except (TypeError, ValueError, KeyError, AttributeError):
+            return False
+        for w, c in restored:
+            w.restore(c.state())
+        self._last_t.update(last_t)
+        self._temps.update(two)
+        for k, t, v in coldest:
+            self._coldest.add(k, t, v)
+        return True
+
     def _dose_observation(self, target: Target, sensor: str, annual: float) -> list[Observation]:
         s = self.settings
         w = self._dose[sensor]
@@ -166,6 +217,19 @@ class DerivedCauses:
             out.append(Observation(Target("relic", ""), "condensation", srh, SURFACE_RH_MOULD, s.surface_rh_scale, 1,
                                    "%RH", "relative_humidity", rh_sensor))
         return out
+
+
+STATE_VERSION = 1
+"""Of :meth:`DerivedCauses.state`'s document; another version is not restored (a fresh start)."""
+
+
+def _blank(w: Any) -> Any:
+    """An empty window like ``w`` (same settings)."""
+    if isinstance(w, RunningIsoplethDays):
+        return RunningIsoplethDays(w.window_s, w.max_hold_s, w.substrate)
+    if isinstance(w, RunningExposure):
+        return RunningExposure(w.window_s, w.max_gap_s)
+    return RunningRange(w.window_s)
 
 
 class Coldest:

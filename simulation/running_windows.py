@@ -60,6 +60,15 @@ class RunningRange:
             lo.popleft()
         return hi[0][1] - lo[0][1]
 
+    def state(self) -> list:
+        """What it holds, as JSON-able lists (:meth:`restore` takes it back)."""
+        return [list(map(list, self._hi)), list(map(list, self._lo))]
+
+    def restore(self, state: list) -> None:
+        hi, lo = state
+        self._hi = deque((float(t), float(v)) for t, v in hi)
+        self._lo = deque((float(t), float(v)) for t, v in lo)
+
 
 class RunningExposure:
     """Light exposure of the trailing ``[t - window_s, t]`` (trapezoid rule), and its annualised rate."""
@@ -95,6 +104,15 @@ class RunningExposure:
         if self._adds >= len(pts):  # sum afresh once per window's worth of samples: no drift
             self._sum, self._adds = math.fsum(p[1] for p in pts), 0
 
+    def state(self) -> list:
+        """What it holds, as JSON-able lists (:meth:`restore` takes it back)."""
+        return [[list(p) for p in self._pts], self._last_v, self._sum, self._adds]
+
+    def restore(self, state: list) -> None:
+        pts, last_v, total, adds = state
+        self._pts = deque([float(t), float(e)] for t, e in pts)
+        self._last_v, self._sum, self._adds = float(last_v), float(total), int(adds)
+
     @property
     def span_s(self) -> float:
         """Time from the window's first sample to its last, s."""
@@ -120,6 +138,13 @@ class LastTwo:
 
     def add(self, t: float, v: float) -> None:
         self.t0, self.v0, self.t1, self.v1 = self.t1, self.v1, t, v
+
+    def state(self) -> list:
+        """The two samples, NaN as None (JSON); :meth:`restore` takes them back."""
+        return [None if x != x else x for x in (self.t0, self.v0, self.t1, self.v1)]
+
+    def restore(self, state: list) -> None:
+        self.t0, self.v0, self.t1, self.v1 = (math.nan if x is None else float(x) for x in state)
 
     def at(self, t: float) -> float:
         """The value at time t: linear between the two samples, the nearest one outside them."""
@@ -161,6 +186,18 @@ class RunningIsoplethDays:
             if self._adds >= len(self._done):  # sum afresh once per window's worth of samples: no drift
                 self._sum, self._adds = math.fsum(d[1] for d in self._done), 0
         self._last = (t, rh)
+
+    def state(self) -> list:
+        """What it holds, as JSON-able lists (:meth:`restore` takes it back)."""
+        return [[list(d) for d in self._done], None if self._last is None else list(self._last), list(self._gaps),
+                self._sum, self._adds]
+
+    def restore(self, state: list) -> None:
+        done, last, gaps, total, adds = state
+        self._done = deque((float(t), float(h)) for t, h in done)
+        self._sum, self._adds = float(total), int(adds)
+        self._last = None if last is None else (float(last[0]), float(last[1]))
+        self._gaps = deque((float(g) for g in gaps), maxlen=RECENT_GAPS)
 
     @property
     def latest_t(self) -> float:

@@ -83,3 +83,31 @@ def test_a_notification_shows_the_hall_clock_to_the_minute_not_a_raw_timestamp(s
     assert raised["timezone"] == "Asia/Shanghai" and raised["at"].endswith(".600348Z")
     text = text_of([raised])
     assert "2026-07-01 18:05 UTC+8" in text and "600348" not in text and "T10:" not in text
+
+
+def test_the_derived_windows_are_kept_after_each_committed_batch_and_restored_after_a_restart(scene, tmp_path):
+    """A week of light on the silk painting: the service writes its derived windows (atomically,
+    here after every batch) and a service started on the same file carries on with the week,
+    so the dose alert stands at once instead of after another day of record."""
+    from bridge.alerts.alerting import derived_state_path
+
+    path = derived_state_path(tmp_path, scene.id)
+    now = [T0]
+    svc = AlertService(scene, clock=lambda: now[0], state_file=path, save_every_s=0.0)
+    for h in range(7 * 24):
+        now[0] = T0 + timedelta(hours=h)
+        svc.on_readings([Reading("S04", "illuminance", now[0], 45.0, "lx")])
+    assert path.is_file() and not list(path.parent.glob("*.tmp"))  # written whole, no leftovers
+    kept = svc.derived.state()
+    again = AlertService(scene, clock=lambda: now[0], state_file=path)
+    assert again.derived.state() == kept
+    fresh = AlertService(scene, clock=lambda: now[0])  # what a restart without the file would do
+    raised: dict[str, list[str]] = {"again": [], "fresh": []}
+    for _ in range(2):  # the next two hours' readings (a condition holds min_set_s before it is raised)
+        now[0] += timedelta(hours=1)
+        for name, service in (("again", again), ("fresh", fresh)):
+            events = service.on_readings([Reading("S04", "illuminance", now[0], 45.0, "lx")])
+            raised[name] += [e["cause"] for e in events if e["kind"] == "raised" and e["sensor"] == "S04"]
+    assert raised == {"again": ["light_dose"], "fresh": []}  # the week was not lost
+    path.write_text('{"version": 1, "dose": 3}', encoding="utf-8")  # damaged: a fresh start, no traceback
+    assert AlertService(scene, state_file=path).derived.state() == fresh.__class__(scene).derived.state()

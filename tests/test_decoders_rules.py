@@ -702,3 +702,67 @@ def test_the_fast_path_takes_a_payload_of_exactly_the_limit() -> None:
     payload = body[:-1] + b" " * (65536 - len(body)) + b"}"
     assert len(payload) == 65536
     assert _values(native._decode_fast("relic-twin/h/S1", payload, NOW, None)) == [("S1", "temperature", 21.0, "°C")]
+
+
+def test_zigbee2mqtt_bridge_commands_and_bad_topics() -> None:
+    def z2m(topic: str, payload: bytes = b"{}", hint: str | None = None) -> Decoded:
+        return decode("zigbee2mqtt", topic, payload, NOW, hint)
+
+    assert z2m("zigbee2mqtt/bridge").status == {"bridge": "bridge"}
+    assert z2m("zigbee2mqtt/lamp/set").status == {"command": "lamp/set"}
+    assert z2m("zigbee2mqtt/lamp/get").status == {"command": "lamp/get"}
+    assert _values(z2m("zigbee2mqtt/", b'{"temperature": 20}', hint="HINT")) == [("HINT", "temperature", 20.0, "°C")]
+    d = z2m("nowhere")
+    assert _reasons(d) == ["topic 'nowhere' does not match the zigbee2mqtt pattern zigbee2mqtt/<friendly_name>"
+                           "[/availability] | 主题 'nowhere' 不符合 zigbee2mqtt 格式 zigbee2mqtt/<friendly_name>"
+                           "[/availability]"]
+    assert d.rejections[0].source == "nowhere"
+    long_topic = "n" * 100
+    assert english(_reasons(z2m(long_topic))[0]).startswith(f"topic {long_topic[:80]!r} does not")
+
+
+@pytest.mark.parametrize(("topic", "parts"), [
+    ("shellies/ht-1/sensor/temperature", ("gen1", "ht-1", "temperature")), ("shellies//sensor/temperature", None),
+    ("shellies/ht-1/online", ("gen1", "ht-1", "online")), ("shellies//online", None),
+    ("shelly-1/events/rpc", ("gen2", "shelly-1", "rpc")), ("/events/rpc", None),
+    ("shellyplus-1/online", ("gen2", "shellyplus-1", "online")), ("plug-1/online", None),
+    ("shellyplus-1/status/temperature:0", ("gen2", "shellyplus-1", "temperature:0")),
+    ("/status/temperature:0", None), ("shellyplus-1/status/frob:0", None),
+])
+def test_shelly_topics(topic: str, parts: tuple[str, str, str] | None) -> None:
+    from bridge.sensors import shelly
+
+    assert shelly.split_topic(topic) == parts
+
+
+@pytest.mark.parametrize(("topic", "parts"), [
+    ("tele/a/b/SENSOR", ("a/b", "SENSOR")), ("tele//SENSOR", None), ("tele/a/", None), ("tele/SENSOR", None),
+    ("a/b/tele/SENSOR", ("a/b", "SENSOR")), ("x/tele/LWT", ("x", "LWT")), ("/tele/SENSOR", None),
+    ("a/tele/OTHER", None),
+])
+def test_tasmota_topics(topic: str, parts: tuple[str, str] | None) -> None:
+    assert tasmota.split_topic(topic) == parts
+
+
+def test_native_topics() -> None:
+    assert native.sensor_from_topic("relic-twin/h/S1") == "S1"
+    for topic in ("relic-twin//S1", "relic-twin/h/", "relic-twin/h/S1/x", "other/h/S1"):
+        assert native.sensor_from_topic(topic) is None, topic
+
+
+def test_times_that_are_no_time() -> None:
+    assert _reasons(_native('{"time": true, "temperature": 21}')) == [
+        "time True is neither ISO 8601 nor epoch seconds | 时间 True 既不是 ISO 8601 也不是纪元秒"]
+    # 1e20 is taken as milliseconds: 1e17 s, beyond any date
+    assert _reasons(_native('{"time": 100000000000000000000, "temperature": 21}')) == [
+        "time '100000000000000000000' is neither ISO 8601 nor epoch seconds"
+        " | 时间 '100000000000000000000' 既不是 ISO 8601 也不是纪元秒"]
+    (reason,) = _reasons(_native('{"time": "1999-12-31T23:59:59Z", "temperature": 21}'))
+    assert reason == ("time 1999-12-31T23:59:59+00:00 is before 2000-01-01; the device clock is not set"
+                      " | 时间 1999-12-31T23:59:59+00:00 早于 2000-01-01；设备时钟未设置")
+
+
+def test_vendor_keys_are_named_with_their_place_in_reasons() -> None:
+    d = _ttn('{"uplink_message": {"decoded_payload": {"temperature": 150}}}')
+    assert _reasons(d) == ["decoded_payload.temperature: 150 °C is outside the physical range of temperature"
+                           " (-40 to 85 °C) | decoded_payload.temperature：150 °C 超出 temperature 的物理范围（-40 至 85 °C）"]

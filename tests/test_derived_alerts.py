@@ -94,3 +94,52 @@ def test_battery_and_calibration_alerts_name_their_figure():
     assert all(e.tier == Level.YELLOW for e in later if e.cause == "calibration_due")
     cleared = engine.update(T0 + 11 * 86400.0, [calibration_observation("S02", 0.0)])
     assert any(e.kind == "cleared" and e.cause == "calibration_due" for e in cleared)
+
+
+def _week_of_record():
+    """Ten days of hourly readings: a lit silk painting (S04) and damp warm air at its T/RH sensors."""
+    rng = np.random.default_rng(7)
+    n = 240
+    feed = hourly("S04", "illuminance", 40.0 + 10.0 * rng.random(n))
+    for sensor in {s for (relic, q), s in relic_sources(SCENE, PROFILES).items() if q != "illuminance"}:
+        feed += hourly(sensor, "temperature", 24.0 + rng.normal(0, 0.5, n))
+        feed += hourly(sensor, "relative_humidity", 78.0 + rng.normal(0, 3.0, n))
+    return sorted(feed, key=lambda r: r[2])
+
+
+def test_the_windows_outlive_a_restart_as_if_it_never_happened():
+    """DerivedCauses' state (a week of light dose and mould record, the 24 h ranges) written as JSON
+    and restored into a fresh one: from then on it gives what the one that ran through gives."""
+    import json
+
+    feed = _week_of_record()
+    cut = len(feed) * 2 // 3
+    sources = relic_sources(SCENE, PROFILES)
+    through, before = DerivedCauses(SCENE, PROFILES, sources), DerivedCauses(SCENE, PROFILES, sources)
+    for r in feed[:cut]:
+        through.observe(*r)
+        before.observe(*r)
+    after = DerivedCauses(SCENE, PROFILES, sources)
+    assert after.restore(json.loads(json.dumps(before.state())))
+    fresh = DerivedCauses(SCENE, PROFILES, sources)
+    same, lost, causes = 0, 0, set()
+    for r in feed[cut:]:
+        want = through.observe(*r)
+        assert after.observe(*r) == want
+        same += len(want)
+        causes |= {o.cause for o in want}
+        lost += fresh.observe(*r) != want  # what a restart without the state would have said
+    assert same > 100 and causes >= {"light_dose", "mould", "relative_humidity_change_24h"}
+    assert lost > 0  # the state matters: a fresh start reports other figures
+
+
+def test_a_state_of_another_version_or_damaged_is_not_restored():
+    sources = relic_sources(SCENE, PROFILES)
+    d = DerivedCauses(SCENE, PROFILES, sources)
+    for r in _week_of_record()[:200]:
+        d.observe(*r)
+    good = d.state()
+    fresh = DerivedCauses(SCENE, PROFILES, sources)
+    assert not fresh.restore({**good, "version": 0})
+    assert not fresh.restore({**good, "dose": [["S04", "not a window"]]})
+    assert fresh.state() == DerivedCauses(SCENE, PROFILES, sources).state()  # left as it was

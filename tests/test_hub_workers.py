@@ -58,3 +58,18 @@ def test_a_worker_drops_a_stale_site_and_keeps_its_own(tmp_path, mosquitto_broke
         pub.close()
         worker.stop()
         store.close()
+
+
+def test_a_worker_process_freezes_what_it_loaded_and_collects_young_objects_rarely() -> None:
+    import gc
+
+    from bridge.hub.workers import WORKER_GC_THRESHOLD, tune_worker_gc
+
+    before = gc.get_threshold()
+    try:
+        tune_worker_gc()
+        assert gc.get_threshold()[0] == WORKER_GC_THRESHOLD > 700
+        assert gc.get_freeze_count() > 1000  # modules, classes, tables: out of every collection
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

@@ -437,3 +437,94 @@ def test_a_batch_gets_its_calibrations_after_governance_and_keeps_both_kinds_of_
     assert events[0] == ("commit", 1, 2)
     assert [(r.sensor, r.hall, r.value, r.raw) for r in seen] == [("S01", "h", 20.5, 20.0)]
     assert sorted(q.reason for q in store.quarantine())[1] == "too warm"
+
+
+# ---------------------------------------------------------------------- connecting and subscribing
+
+
+class _Subscriber:
+    """A client stand-in that records SUBSCRIBE requests (no socket yet for bulk_read to wrap)."""
+
+    _sock = None
+
+    def __init__(self) -> None:
+        self.subscribed: list[list[tuple[str, int]]] = []
+
+    def subscribe(self, topics: list[tuple[str, int]]) -> None:
+        self.subscribed.append(topics)
+
+
+class _Refused:
+    is_failure = True
+
+    def __str__(self) -> str:
+        return "Not authorized"
+
+
+def test_on_connect_subscribes_at_qos_1_and_a_kept_session_needs_no_suback(
+        store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    from types import SimpleNamespace as NS
+
+    subs = [Subscription("relic-twin/#", "native"), Subscription("zigbee2mqtt/#", "zigbee2mqtt")]
+    ing = Ingestor(store, ("127.0.0.1", 1), subs)
+    client = _Subscriber()
+    ing._on_connect(client, None, NS(session_present=False), _Refused(), None)  # refused
+    assert client.subscribed == [] and ing.stats.connects == 0 and ing._generation == 0
+    assert [r.getMessage() for r in caplog.records] == ["broker refused connection: Not authorized | 代理拒绝连接"]
+    ing._on_connect(client, None, NS(session_present=False), NS(is_failure=False), None)
+    assert client.subscribed == [[("relic-twin/#", 1), ("zigbee2mqtt/#", 1)]]
+    assert (ing.stats.connects, ing._generation) == (1, 1) and not ing._subscribed.is_set()  # waits for SUBACK
+    ing._on_subscribe(None, None, 1, [NS(is_failure=False), NS(is_failure=True)], None)
+    assert not ing._subscribed.is_set()  # one filter refused
+    ing._on_subscribe(None, None, 2, [NS(is_failure=False), NS(is_failure=False)], None)
+    assert ing._subscribed.is_set()
+    again = Ingestor(store, ("127.0.0.1", 1), subs)
+    again._on_connect(client, None, NS(session_present=True), NS(is_failure=False), None)
+    assert again._subscribed.is_set()  # the broker kept the session: queued messages may come first
+    none = Ingestor(store, ("127.0.0.1", 1), [])
+    none._on_connect(client, None, NS(session_present=False), NS(is_failure=False), None)
+    assert len(client.subscribed) == 2  # nothing to subscribe to: no empty SUBSCRIBE
+
+
+def test_drain_gives_up_after_its_timeout(store: Store) -> None:
+    ing = Ingestor(store, ("127.0.0.1", 1), [Subscription("relic-twin/#", "native")], clock=lambda: NOW)
+    assert ing.drain(0.1) is True  # nothing received
+    ing._on_message(None, None, message(1, "relic-twin/h/S01", {"temperature": 20}))  # no writer runs
+    t0 = time.monotonic()
+    assert ing.drain(0.3) is False
+    assert 0.25 < time.monotonic() - t0 < 3
+
+
+def test_identity_checks_each_reading_against_the_device_of_its_topic(store: Store) -> None:
+    """The topic's device (the subscription's sensor, else the native topic's) may speak for itself and the
+    sensors it is gateway for; others are quarantined, unknown sensors counted; site and hall stamped."""
+    from types import SimpleNamespace as NS
+
+    from bridge.ingest.identity import DeviceIdentity
+    from bridge.store import service_queries as q
+
+    identity = DeviceIdentity.from_scene([NS(id="S01", gateway_for=("S05",)), NS(id="S02", gateway_for=()),
+                                          NS(id="S05", gateway_for=())])
+    events: list = []
+    seen: list[Reading] = []
+    subs = [Subscription("relic-twin/#", "native", site="s1"), Subscription("zigbee2mqtt/case_1", "zigbee2mqtt",
+                                                                            sensor="S02")]
+    ing = _offline(store, events, subs, identity=identity, on_stored=seen.extend, settings=IngestSettings(linger_s=0.3))
+    ing._on_message(None, None, message(1, "relic-twin/h/S01", {"sensor": "S05", "temperature": 20}))
+    ing._on_message(None, None, message(2, "relic-twin/h/S01", {"sensor": "S02", "temperature": 20}))
+    ing._on_message(None, None, message(3, "zigbee2mqtt/case_1", {"temperature": 21}))
+    ing._on_message(None, None, message(4, "tele/x/SENSOR", b"{}"))  # no subscription: no device
+    ing._on_message(None, None, message(5, "relic-twin/h/S09", {"temperature": 22}))
+    assert ing.drain(5)
+    ing.stop()
+    assert [(r.sensor, r.hall, r.site) for r in seen] == [("S05", "h", "s1")]
+    reasons = sorted(item.reason for item in store.quarantine())
+    assert [r.split(" | ")[0] for r in reasons] == [
+        "message holds no known quantity (keys: none)",  # the Tasmota message of no subscription
+        "sensor does not match topic: a reading names 'S02' on the topic of 'S01'",
+        "sensor does not match topic: a reading names 'case_1' on the topic of 'S02'",
+        "unknown device 'S09': not in the scene; an admin or curator may adopt it"]
+    assert [(d.site, d.hall, d.sensor) for d in q.list_unknown_devices(store, site=None)] == [("s1", "h", "S09")]
+    (item,) = [i for i in store.quarantine() if "'S02' on the topic of 'S01'" in i.reason]
+    assert (item.source, item.payload, item.received_at) == (
+        "relic-twin/h/S01", b'{"sensor": "S02", "temperature": 20}', NOW)  # the message, kept whole

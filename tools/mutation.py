@@ -450,7 +450,7 @@ def write_report(results: dict) -> str:
         d, c, eq = score(m.name, r)
         checked = sum(r[k] for k in COUNTED)
         partial = checked < r["total"] or r["stopped"]
-        c -= r["total"] - checked  # a partial run's score is over the mutants it checked (as in the core's)
+        c -= r["total"] - checked  # a partial run's unchecked mutants are left out, and said so below
         pct = 100.0 * d / c if c else 0.0
         out.append(f"{m.name:<20} {pct:5.1f} %  killed {d} of {c}"
                    f" (survived {r['survived']}, no tests {r['no_tests']}, equivalent {eq},"
@@ -461,7 +461,7 @@ def write_report(results: dict) -> str:
             out.append(f"{'':<22}{sv['status']}: {name.rpartition('.')[2]}" + (f"  [equivalent: {why}]" if why else ""))
             out.extend(f"{'':<26}{line}" for line in sv["diff"])
         det += d
-        cnt += c  # unchecked mutants of a partial run are left out (above), and said so
+        cnt += c
     if not_run:
         out.append("")
         out.append(f"not run yet (no result, not in the score): {', '.join(not_run)}")
@@ -497,7 +497,7 @@ def main(argv: list[str] | None = None) -> int:
             last = results.get(name)
             again = sorted(last["survivors"]) if a.rerun and last else None
             result = run_module(m, a.budget_min * 60 if a.budget_min else None, a.children, a.keep or a.rerun, again)
-            if a.rerun and last:  # the time is that of the whole module: the first run's and the reruns'
+            if (a.rerun or a.keep) and last:  # the time is the whole module's: the first run's and the later ones'
                 result["seconds"] += last["seconds"]
                 result["reruns"] = last.get("reruns", 0) + 1
             # read again: another run (of other modules) may have written its results meanwhile
@@ -505,7 +505,9 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = result
             RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n", encoding="utf-8")
             d, c, _ = score(name, results[name])
-            print(f"   {name}: {100.0 * d / c if c else 0:.1f} % ({d} of {c}) in {results[name]['seconds']} s", flush=True)
+            c -= results[name]["total"] - sum(results[name][k] for k in COUNTED)  # unchecked: left out
+            print(f"   {name}: {100.0 * d / c if c else 0:.1f} % ({d} of {c} checked) in {results[name]['seconds']} s",
+                  flush=True)
     print(write_report(results), end="")
     return 0
 

@@ -17,11 +17,16 @@ event, so a list of open alerts shows the value now, not the value when it was r
 
 from __future__ import annotations
 
+import json
+import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from bridge.ingest.live_governance import write_json_atomic
 from bridge.readings import Reading
 from simulation.advice import load_advice
 from simulation.alerts import AlertEngine, AlertEvent, Observation
@@ -29,6 +34,14 @@ from simulation.derived_alerts import DerivedCauses, battery_observation, calibr
 from simulation.materials import load_profiles
 from simulation.scene import Scene
 from simulation.scene_alerts import alert_settings, reading_observations, relic_sources
+
+log = logging.getLogger(__name__)
+
+
+def derived_state_path(data_dir: Path, hall: str, site: str = "") -> Path:
+    """Where a runtime keeps a hall's derived-cause windows: ``<data>/live/<site>-<hall>-derived.json``
+    (beside the live-governance state, :func:`bridge.ingest.live_governance.state_path`)."""
+    return Path(data_dir) / "live" / f"{site + '-' if site else ''}{hall}-derived.json"
 
 
 def _iso(t: datetime) -> str:
@@ -54,13 +67,22 @@ def event_json(e: AlertEvent) -> dict[str, Any]:
 class AlertService:
     """Thread-safe front of an :class:`AlertEngine` for one scene."""
 
-    def __init__(self, scene: Scene, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+    def __init__(self, scene: Scene, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 state_file: Path | None = None, save_every_s: float = 60.0,
+                 monotonic: Callable[[], float] = time.monotonic):
+        """``state_file``: where the derived causes' windows (a week of light dose and mould record,
+        the 24 h ranges) are kept across restarts, written after a batch of stored readings at most
+        every ``save_every_s`` and by :meth:`save`; None: not kept."""
         self.scene = scene
         self.clock = clock
         self.profiles = load_profiles()
         self.engine = AlertEngine(alert_settings(scene), load_advice())
         self._sources = relic_sources(scene, self.profiles)
         self.derived = DerivedCauses(scene, self.profiles, self._sources)
+        self.state_file, self.save_every_s, self._monotonic = state_file, save_every_s, monotonic
+        if state_file is not None:
+            self._restore(state_file)
+        self._saved = monotonic()
         self._lock = threading.Lock()
         self._sensor_ids = {s.id for s in scene.sensors}
         self._texts: dict[str, str] = {}  # open alert id -> the summary last sent
@@ -81,7 +103,37 @@ class AlertService:
         with self._lock:
             now = self.clock()
             self.engine.heard({r.sensor for r in readings}, now)
-            return self._with_updates(self.engine.update(now, obs))
+            out = self._with_updates(self.engine.update(now, obs))
+            # the readings are committed (the ingest calls this after the commit): their windows may be kept
+            if self.state_file is not None and self._monotonic() - self._saved >= self.save_every_s:
+                self._save()
+            return out
+
+    def save(self) -> None:
+        """Write the derived causes' windows to ``state_file`` now (at a clean stop)."""
+        with self._lock:
+            self._save()
+
+    def _save(self) -> None:
+        if self.state_file is None:
+            return
+        try:
+            write_json_atomic(self.state_file, self.derived.state())
+        except OSError:
+            log.exception("could not keep the derived alert windows in %s", self.state_file)
+        self._saved = self._monotonic()
+
+    def _restore(self, path: Path) -> None:
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError) as exc:
+            log.warning("derived alert windows in %s not read (%s): starting afresh", path, exc)
+            return
+        if not isinstance(doc, dict) or not self.derived.restore(doc):
+            log.warning("derived alert windows in %s not restored (another version or damaged): starting afresh",
+                        path)
 
     def on_status(self, sensor: str, status: Mapping[str, object]) -> list[dict[str, Any]]:
         """A device's status (battery %, ...): a ``battery_low`` alert below the low level."""

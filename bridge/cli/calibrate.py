@@ -55,7 +55,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from bridge.cli.common import InputError, run_or_report
+from bridge.cli.common import InputError, run_or_report, scene_and_climate
 from bridge.config import add_settings_arguments
 from simulation import calibration as ca
 from simulation import climate
@@ -299,7 +299,6 @@ def _is_room_record(path: Path) -> bool:
 
 def run(args: argparse.Namespace) -> tuple[str, dict[str, Any], Path]:
     """Load, fit, and return (the text to print, calibration.json document, where to write it)."""
-    from simulation.scene import SceneError, load_scene
 
     record = bool(args.csv) and _is_room_record(Path(args.csv))
     if not record and (args.sensor or args.indoor_only):
@@ -314,16 +313,7 @@ def run(args: argparse.Namespace) -> tuple[str, dict[str, Any], Path]:
         raise InputError("--cell must be positive / 网格尺寸须为正数")
     if args.max_evals < 1:
         raise InputError("--max-evals must be at least 1 / 至少一次")
-    try:
-        scene = load_scene(args.scene)
-    except SceneError as exc:
-        raise InputError("\n".join(exc.errors)) from None
-    try:
-        base = climate.settings_from_mapping(dict(scene.climate))
-    except (ValueError, TypeError, KeyError) as exc:
-        raise InputError(f"scene [climate]: {exc} / 场景气候参数无效") from None
-    if args.no_hvac:
-        base = replace(base, hvac_supply_m3_h=0.0)
+    scene, base = scene_and_climate(args.scene, args.no_hvac)
     params = [p.strip() for p in args.params.split(",") if p.strip()] if args.params else \
         list(PASSIVE_PARAMS if args.no_hvac else HVAC_PARAMS)
     unknown = [p for p in params if p not in ca.BOUNDS]

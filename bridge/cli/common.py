@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from simulation.climate import ClimateSettings
     from simulation.scene import Scene
 
 
@@ -25,6 +26,25 @@ def load_scene_or_report(folder: str | Path) -> Scene | None:
     except SceneError as exc:
         print_scene_errors(exc)
         return None
+
+
+def scene_and_climate(folder: str | Path, no_hvac: bool = False) -> tuple[Scene, ClimateSettings]:
+    """The scene in ``folder`` and the climate model's settings from its ``[climate]`` (the air
+    handling off with ``no_hvac``); :class:`InputError` with the scene's own errors otherwise."""
+    from dataclasses import replace
+
+    from simulation import climate
+    from simulation.scene import SceneError, load_scene
+
+    try:
+        scene = load_scene(folder)
+    except SceneError as exc:
+        raise InputError("\n".join(exc.errors)) from None
+    try:
+        base = climate.settings_from_mapping(dict(scene.climate))
+    except (ValueError, TypeError, KeyError) as exc:
+        raise InputError(f"scene [climate]: {exc} / 场景气候参数无效") from None
+    return scene, replace(base, hvac_supply_m3_h=0.0) if no_hvac else base
 
 
 def print_scene_errors(exc: Exception) -> None:

@@ -52,7 +52,7 @@ def _worker(index: int, workers: int, broker: str, db: str | None, sites_dir: st
     all_subscribed : a barrier of every worker; once passed, filters of an earlier plan are dropped
     """
     from bridge.hub.decode import HubDecoder
-    from bridge.hub.workers import HUB_INGEST, site_weights, stale_filters, worker_subscriptions
+    from bridge.hub.workers import HUB_INGEST, site_weights, stale_filters, tune_worker_gc, worker_subscriptions
     from bridge.ingest.ingestor import Ingestor
     from bridge.store import Store
 
@@ -67,6 +67,8 @@ def _worker(index: int, workers: int, broker: str, db: str | None, sites_dir: st
     ingestor = Ingestor(store, parse_broker_url(broker), mine, decoder=HubDecoder(sites),
                         client_id=f"relic-hub-worker-{index}", settings=HUB_INGEST).start(timeout_s=60)
     print(f"worker {index} subscribed 已订阅: {' '.join(s.topic for s in mine) or '(no sites)'}", flush=True)
+    if stop is None:  # a process of its own (not a test's thread): tune its collector
+        tune_worker_gc()
     try:
         all_subscribed.wait(120)
         ingestor.unsubscribe(stale_filters(weights, index, workers))

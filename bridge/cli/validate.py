@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from bridge.cli.calibrate import DAY_S
-from bridge.cli.common import InputError, run_or_report
+from bridge.cli.common import InputError, run_or_report, scene_and_climate
 from simulation import climate
 from simulation.paths import scenes_dir
 from simulation.record_model import (
@@ -69,18 +69,8 @@ def _calibration(path: Path | None, scene_root: Path) -> dict[str, Any]:
 def validate(args: argparse.Namespace) -> str:
     """The report's text."""
     from bridge.cli.room_record import load_record
-    from simulation.scene import SceneError, load_scene
 
-    try:
-        scene = load_scene(args.scene)
-    except SceneError as exc:
-        raise InputError("\n".join(exc.errors)) from None
-    try:
-        base = climate.settings_from_mapping(dict(scene.climate))
-    except (ValueError, TypeError, KeyError) as exc:
-        raise InputError(f"scene [climate]: {exc} / 场景气候参数无效") from None
-    if args.no_hvac:
-        base = replace(base, hvac_supply_m3_h=0.0)
+    scene, base = scene_and_climate(args.scene, args.no_hvac)
     params = _calibration(args.calibration, scene.root)
     known = {f for f in climate.ClimateSettings.__dataclass_fields__} - {"dehumidifiers"}
     settings = replace(base, **{k: v for k, v in params.items() if k in known})

@@ -242,8 +242,12 @@ def prune(states: dict[SeriesKey, SeriesState], settings: GovernanceSettings | N
 
 def save_states(path: Path, states: dict[SeriesKey, SeriesState]) -> None:
     """Write ``states`` to ``path`` as JSON, atomically (a crash leaves the old file or the new one)."""
+    write_json_atomic(path, {"version": STATE_VERSION, "series": [[*k, *s.as_list()] for k, s in states.items()]})
+
+
+def write_json_atomic(path: Path, doc: Any) -> None:
+    """``doc`` as JSON at ``path``, atomically: a crash leaves the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    doc = {"version": STATE_VERSION, "series": [[*k, *s.as_list()] for k, s in states.items()]}
     fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -22,7 +22,7 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 
-from bridge.alerts.alerting import AlertService
+from bridge.alerts.alerting import AlertService, derived_state_path
 from bridge.alerts.dissemination import Disseminator, NotifySettings
 from bridge.alerts.prealarm import Prealarms
 from bridge.config import Settings
@@ -67,9 +67,10 @@ class SiteAlerts:
     engine's relic -> case -> zone -> hall roll-up one level further, to the site.
     """
 
-    def __init__(self, site: Site, clock: Callable[[], datetime]) -> None:
+    def __init__(self, site: Site, clock: Callable[[], datetime], data_dir: Path | None = None) -> None:
         self.site = site
-        self.halls = {h.id: AlertService(h.scene, clock=clock) for h in site.halls}
+        self.halls = {h.id: AlertService(h.scene, clock=clock, state_file=None if data_dir is None
+                                         else derived_state_path(data_dir, h.id, site.id)) for h in site.halls}
 
     def on_readings(self, readings: Sequence[Reading]) -> list[dict[str, Any]]:
         by_hall: dict[str, list[Reading]] = defaultdict(list)
@@ -238,6 +239,8 @@ class SiteRuntime:
         for d in self.dissemination.values():
             d.stop()
         stop_ingest(self.ingestor, self.feed, self.store, self.broker)
+        for svc in self.alerts.halls.values():  # the derived causes' windows, after the last batch
+            svc.save()
 
 
 def site_identity(site: Site, adopted: Mapping[tuple[str, str], str]) -> HallIdentities:
@@ -288,7 +291,7 @@ def _start_site(site: Site, settings: Settings, broker: BrokerHandle, fleet: Fle
     state = SiteState(site, states, clock)
     feed = feed_on(state, feed_port, on_status)  # type: ignore[arg-type]
     on_status(f"live feed 实时数据: {feed.url} (?hall=HALL to narrow it)")
-    alerts = SiteAlerts(site, clock)
+    alerts = SiteAlerts(site, clock, settings.data_dir)
     alert_client = _alert_publisher(broker.address, site.id)
     clients.append(alert_client)
 

