@@ -631,7 +631,7 @@ def _replay(
         better = (past[k] < bar) & (past[k] < best)
         np.copyto(best, past[k], where=better)
         np.copyto(loss, ae[k], where=better)
-        pick[better] = k
+        np.copyto(pick, np.int16(k), where=better)
     online = np.where(active, loss, 0.0).sum(axis=1)
     return online < np.where(active, ae[0], 0.0).sum(axis=1), pick, active
 

@@ -485,7 +485,7 @@ def main(argv: list[str] | None = None) -> int:
             last = results.get(name)
             again = sorted(last["survivors"]) if a.rerun and last else None
             result = run_module(m, a.budget_min * 60 if a.budget_min else None, a.children, a.keep or a.rerun, again)
-            if a.rerun and last:  # the time is that of the whole module: the first run's and the reruns'
+            if (a.rerun or a.keep) and last:  # the time is the whole module's: the first run's and the later ones'
                 result["seconds"] += last["seconds"]
                 result["reruns"] = last.get("reruns", 0) + 1
             # read again: another run (of other modules) may have written its results meanwhile
