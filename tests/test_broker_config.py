@@ -31,6 +31,7 @@ from bridge.mqtt.broker_config import (
     device_topics,
     make_certs,
     mosquitto_hash,
+    queue_limit,
 )
 from simulation.paths import scenes_dir
 from simulation.scene import load_scene
@@ -119,6 +120,8 @@ def test_files_cover_every_sensor(tmp_path: Path, capsys: pytest.CaptureFixture[
         assert line in service_part.splitlines(), line
     assert "use_username_as_clientid true" not in service_part
     assert ":18884\n" in (out / "bridge.env").read_text()
+    # the sessions' queues hold a week of every sensor at one message a minute, at least 200 000
+    assert f"max_queued_messages {max(200_000, len(scene.sensors) * 1440 * 7)}" in conf.splitlines()
     # a second run would silently change every device's password: refused without --force
     again = ["--scene", str(SCENE), "--out", str(out), "--make-certs"]
     assert broker_config_main(again) == 2
@@ -340,3 +343,19 @@ def test_plain_connection_to_tls_port_fails(secure_broker: SecureBroker) -> None
         assert not ok(rec)
     finally:
         rec.close()
+
+
+def test_queue_limit_holds_the_days_asked_for(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Mosquitto drops what a session's queue holds beyond max_queued_messages: sized from the scene."""
+    assert queue_limit(50) == 504_000  # 50 sensors x 1 440 a day x 7 days: a week of the hub benchmark's halls
+    assert queue_limit(50, days=1) == 200_000 and queue_limit(1) == 200_000  # never below the floor
+    assert queue_limit(500, days=2.5) == 1_800_000
+    n = len(load_scene(SCENE).sensors)
+    out = tmp_path / "conf"
+    assert broker_config_main(["--scene", str(SCENE), "--out", str(out), "--make-certs", "--queue-days", "60"]) == 0
+    conf = (out / "mosquitto.conf").read_text().splitlines()
+    assert f"max_queued_messages {max(200_000, n * 1440 * 60)}" in conf
+    for bad in ("0", "-1", "400"):
+        assert broker_config_main(["--scene", str(SCENE), "--out", str(tmp_path / bad), "--make-certs",
+                                   "--queue-days", bad]) == 2
+        assert "--queue-days" in capsys.readouterr().err

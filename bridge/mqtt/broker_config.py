@@ -82,6 +82,20 @@ BRIDGE_USER = "relic-twin-bridge"
 PASSWORD_BYTES = 24  # secrets.token_urlsafe(24): 32 URL-safe characters, 192 random bits
 CERT_DAYS = 825  # the longest server-certificate life Apple platforms accept
 CA_DAYS = 3650
+# How long a session's queue holds its messages while its reader is away: the local service (`serve`
+# stopped) or, with --bridge-to, the hub (a link outage). Mosquitto drops, with no error to the sender,
+# what a client's queue holds beyond max_queued_messages (mosquitto.conf(5)), so the limit is sized
+# from the scene: every sensor's topic at one message a minute (the fleet's and the hub benchmark's
+# rate; a slower sensor only leaves room) for QUEUE_DAYS days, never below QUEUE_FLOOR. In memory a
+# queued reading is a few hundred bytes: 50 sensors for a week is ~500 000 messages, ~150 MB.
+QUEUE_DAYS = 7
+QUEUE_MESSAGES_PER_SENSOR_DAY = 24 * 60
+QUEUE_FLOOR = 200_000
+
+
+def queue_limit(n_topics: int, days: float = QUEUE_DAYS) -> int:
+    """``max_queued_messages`` for ``n_topics`` sensor topics held ``days`` days (at least QUEUE_FLOOR)."""
+    return max(QUEUE_FLOOR, int(n_topics * QUEUE_MESSAGES_PER_SENSOR_DAY * days))
 
 
 class BrokerConfigError(RelicTwinError):
@@ -233,7 +247,7 @@ def credentials_csv(devices: Sequence[Device], bridge: Device) -> str:
 
 def mosquitto_conf(*, scene_id: str, port: int, bind: str | None, service_port: int, service_bind: str | None,
                    cafile: str, certfile: str, keyfile: str, folder: str, persistence: str,
-                   run_as: str | None) -> str:
+                   run_as: str | None, max_queued: int = QUEUE_FLOOR) -> str:
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     tls = [f"cafile {cafile}", f"certfile {certfile}", f"keyfile {keyfile}",
            "tls_version tlsv1.2",  # Mosquitto 2.x: the lowest version accepted (1.2 and 1.3)
@@ -269,8 +283,10 @@ def mosquitto_conf(*, scene_id: str, port: int, bind: str | None, service_port: 
         f"persistence_location {persistence}",
         "persistence_file mosquitto.db",
         "autosave_interval 60",
-        "# the ingest acknowledges after each commit: let sessions queue and keep many in flight",
-        "max_queued_messages 200000",
+        "# the ingest acknowledges after each commit: let sessions queue and keep many in flight;",
+        f"# a queue holds {max_queued // QUEUE_MESSAGES_PER_SENSOR_DAY:.0f} sensor-days (what is queued beyond is dropped)",
+        f"# 会话队列容量: {max_queued // QUEUE_MESSAGES_PER_SENSOR_DAY:.0f} 个传感器·天 (超出部分将被丢弃)",
+        f"max_queued_messages {max_queued}",
         "max_inflight_messages 1000",
         "",
         "log_dest stderr",
@@ -476,6 +492,9 @@ def build_parser() -> argparse.ArgumentParser:
     hub.add_argument("--site-id", default=None, help="this museum's site id on the hub (default the bridge user name) / "
                                                   "本馆在汇聚中心的编号")
     hub.add_argument("--bridge-cafile", type=Path, default=None, help="the hub's CA certificate (PEM) / 汇聚中心 CA 证书")
+    p.add_argument("--queue-days", type=float, default=QUEUE_DAYS,
+                   help=f"days of every sensor's readings (one a minute) a session queues while the service or "
+                        f"the hub link is away (default {QUEUE_DAYS}) / 服务或汇聚链路中断时会话可排队的天数")
     p.add_argument("--force", action="store_true",
                    help="replace existing credentials in OUT (every device needs its new password) / "
                         "覆盖已有凭据(所有设备需要换新密码)")
@@ -517,6 +536,9 @@ def write_config(args: argparse.Namespace) -> tuple[Path, int]:
             raise UsageError(f"{name} {port}: expected 1-65535 / 端口应在 1-65535 之间")
     if service_port == args.port:
         raise UsageError("--service-port must differ from --port / 服务端口须与设备端口不同")
+    queue_days = getattr(args, "queue_days", QUEUE_DAYS)
+    if not 0 < queue_days <= 366:
+        raise UsageError(f"--queue-days {queue_days}: expected more than 0 and at most 366 / 排队天数应在 0-366 之间")
     try:
         scene = load_scene(args.scene)
     except SceneError as exc:
@@ -552,7 +574,8 @@ def write_config(args: argparse.Namespace) -> tuple[Path, int]:
     _write(out / "mosquitto.conf", mosquitto_conf(
         scene_id=scene.id, port=args.port, bind=args.bind, service_port=service_port,
         service_bind=args.service_bind or args.bind, cafile=cafile, certfile=certfile, keyfile=keyfile,
-        folder=str(install), persistence=f"{install / 'data'}/", run_as=args.run_as) + _bridge(args, scene), 0o644)
+        folder=str(install), persistence=f"{install / 'data'}/", run_as=args.run_as,
+        max_queued=queue_limit(len(scene.sensors), queue_days)) + _bridge(args, scene), 0o644)
     return out, len(devices)
 
 
