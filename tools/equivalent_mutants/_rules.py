@@ -1,0 +1,20 @@
+"""Helpers for the tables of equivalent mutants: each rule is (modules, removed, added, reason).
+
+The removed and added lines are regular expressions matched against a surviving mutant's one-line diff
+(mutmut's names such as x_f__mutmut_7 change when code moves; a changed line no longer matches and must be
+judged again). A module may be named as ``module/function`` for a line that is common in the module.
+Each entry was checked by reading the code of the modules it names.
+"""
+
+from __future__ import annotations
+
+import re
+
+Rule = tuple[tuple[str, ...], str, str, str]
+
+ASARRAY_FLOAT = (r"np\.asarray\((?P<a>[^()]+), dtype=float\)", r"np\.asarray\((?P<a>[^()]+), (dtype=None)?\)")
+
+
+def same(removed: str, added: str) -> tuple[str, str]:
+    """An exact one-line change, as the pair of regular expressions the matcher uses."""
+    return "^" + re.escape(removed) + "$", "^" + re.escape(added) + "$"
