@@ -140,12 +140,13 @@ def run_module(m: Module, budget_s: float | None, children: int, keep: bool = Fa
     subprocess.run([sys.executable, "-m", "mutmut", "export-cicd-stats"], cwd=d, capture_output=True, text=True)
     stats_file = d / "mutants" / "mutmut-cicd-stats.json"
     stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
-    survivors = _survivors(d)
+    survivors, statuses = _survivors(d)
     counts = {k: int(stats.get(k, 0)) for k in COUNTED}
     return {
         "files": list(m.files), "tests": list(m.tests), "total": int(stats.get("total", 0)), **counts,
         "survivors": survivors, "seconds": round(elapsed), "stopped": stopped or proc.returncode not in (0, None),
         "returncode": proc.returncode, "at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "_statuses": statuses,
     }
 
 
@@ -154,6 +155,7 @@ import json
 from mutmut.__main__ import SourceFileMutationData, status_by_exit_code, walk_mutatable_files
 from mutmut.mutation.diff_apply import get_diff_for_mutant
 out = {}
+statuses = {}
 for path in walk_mutatable_files():
     m = SourceFileMutationData(path=path)
     m.load()
@@ -162,16 +164,44 @@ for path in walk_mutatable_files():
         if status in ("survived", "no tests", "suspicious"):
             diff = get_diff_for_mutant(k, path=m.path).splitlines()
             out[k] = {"status": status, "diff": [x for x in diff if x[:1] in "-+" and x[:3] not in ("---", "+++")]}
-print(json.dumps(out))
+        statuses[k] = status
+print(json.dumps({"survivors": out, "statuses": statuses}))
 """
 
 
-def _survivors(d: Path) -> dict[str, dict]:
-    """Surviving mutants of the run in ``d``: name -> {status, diff lines}; read in one process."""
+def _survivors(d: Path) -> tuple[dict[str, dict], dict[str, str]]:
+    """The run in ``d``: surviving mutants (name -> {status, diff lines}) and every mutant's status."""
     r = subprocess.run([sys.executable, "-c", _SURVIVORS], cwd=d, capture_output=True, text=True)
     if r.returncode != 0:
         raise RuntimeError(f"reading mutmut's results failed: {r.stderr[-2000:]}")
-    return json.loads(r.stdout)
+    out = json.loads(r.stdout)
+    return out["survivors"], out["statuses"]
+
+
+_KEY = {"killed": "killed", "timeout": "timeout", "segfault": "segfault", "survived": "survived",
+        "no tests": "no_tests", "suspicious": "suspicious", "skipped": "skipped"}
+
+
+def merge_rerun(last: dict, run: dict, statuses: dict[str, str]) -> dict:
+    """The last full result with its survivors' new verdicts from a rerun of only those mutants.
+
+    A survivor the rerun did not check (interrupted, or renamed because the source changed) keeps its old
+    verdict, so a rerun never needs mutmut's cache of the first run.
+    """
+    out = {**last, "survivors": dict(last["survivors"])}
+    for name, old in last["survivors"].items():
+        new = statuses.get(name, "not checked")
+        if new not in _KEY or _KEY[new] == _KEY[old["status"]]:
+            continue
+        out[_KEY[old["status"]]] -= 1
+        out[_KEY[new]] += 1
+        if name in run["survivors"]:
+            out["survivors"][name] = run["survivors"][name]
+        else:
+            del out["survivors"][name]
+    out.update(seconds=last["seconds"] + run["seconds"], reruns=last.get("reruns", 0) + 1, at=run["at"],
+               tests=run["tests"], stopped=last["stopped"])
+    return out
 
 
 def equivalent(module: str, diff: list[str], mutant: str = "") -> str | None:
@@ -251,9 +281,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--children", type=int, default=2, help="mutants tested at once (default 2)")
     p.add_argument("--keep", action="store_true", help="reuse mutmut's cached results (source changes only)")
     p.add_argument("--rerun", action="store_true",
-                   help="reuse mutmut's cache and test again only the last run's survivors, against the tests as "
-                        "they are now (new tests in the selected files are found; a changed selection or source "
-                        "needs a full run or --keep)")
+                   help="test again only the last result's survivors, against the tests as they are now, and "
+                        "merge their new verdicts into it (no cache needed; a survivor whose source line changed "
+                        "keeps its old verdict: the module then needs a full run)")
     p.add_argument("--report-only", action="store_true", help="rewrite docs/mutation.txt from docs/mutation/*.json")
     a = p.parse_args(argv)
     by_name = {m.name: m for m in MODULES}
@@ -268,7 +298,10 @@ def main(argv: list[str] | None = None) -> int:
             last = results.get(name)
             again = sorted(last["survivors"]) if a.rerun and last else None
             result = run_module(m, a.budget_min * 60 if a.budget_min else None, a.children, a.keep or a.rerun, again)
-            if (a.rerun or a.keep) and last:  # the time is the whole module's: the first run's and the later ones'
+            statuses = result.pop("_statuses")
+            if again:
+                result = merge_rerun(last, result, statuses)
+            elif a.keep and last:  # the time is the whole module's: the first run's and the later ones'
                 result["seconds"] += last["seconds"]
                 result["reruns"] = last.get("reruns", 0) + 1
             RESULTS.mkdir(parents=True, exist_ok=True)
