@@ -211,9 +211,9 @@ def equivalent(module: str, diff: list[str], mutant: str = "") -> str | None:
     """
     removed = [x[1:].strip() for x in diff if x.startswith("-")]
     added = [x[1:].strip() for x in diff if x.startswith("+")]
-    if len(removed) != 1 or len(added) != 1:
+    if not removed or not added:
         return None
-    r, n = removed[0], added[0]
+    r, n = "\n".join(removed), "\n".join(added)  # a change that mutmut shows over several lines: joined by \n
     for modules, old, new, why in EQUIVALENT:
         if not any(m.partition("/")[0] == module and (not m.partition("/")[2] or
                                                       f"{m.partition('/')[2]}__mutmut_" in mutant) for m in modules):
