@@ -75,7 +75,8 @@ MODULES: tuple[Module, ...] = (
             "tests/test_climate_calibration.py::test_hourly_metrics_follow_guideline_14_definitions",
             "tests/test_climate_calibration.py::test_fit_refuses_unknown_parameters")),
     Module("forecast", ("simulation/forecast.py",),
-           ("tests/test_forecast_rules.py", "tests/test_forecast.py", "tests/test_forecast_real.py")),
+           ("tests/test_forecast_rules.py", "tests/test_forecast.py", "tests/test_forecast_real.py",
+            "tests/test_forecast_limits.py")),
     Module("climate", ("simulation/climate.py",), ("tests/test_climate_magnitudes.py", "tests/test_climate.py")),
 )
 
