@@ -104,7 +104,7 @@ def test_ack_follows_the_commit_of_its_batch(store: Store) -> None:
     ing.stop()
     assert events == [("commit", 3, 0), ("ack", 11), ("ack", 12), ("ack", 13)]
     assert store.count_readings() == 3
-    assert ing.stats.batches == 1
+    assert (ing.stats.received, ing.stats.batches) == (3, 1)
 
 
 def test_no_ack_while_the_database_refuses(store: Store) -> None:

@@ -242,8 +242,10 @@ def test_after_commit_follows_each_committed_batch_and_its_failure_stops_nothing
     (failed,) = [r for r in caplog.records if r.name == "bridge.ingest.ingestor"]
     assert failed.getMessage() == "after_commit callback failed | 提交后回调出错" and failed.exc_info is not None
     assert ing.stats.batches == 2 and store.count_readings() == 3
-    with pytest.raises(ValueError, match="plain ingest"):
+    with pytest.raises(ValueError) as refused:
         Ingestor(store, ("127.0.0.1", 1), [], after_commit=after_commit, settings=IngestSettings(store_process=True))
+    assert str(refused.value) == ("store_process is for the plain ingest: its hooks would run in another process | "
+                                  "独立入库进程只用于无钩子的入库")
 
 
 class _SilentBroker:
@@ -301,6 +303,7 @@ def test_the_store_process_decodes_each_message_by_its_own_subscription(store: S
             assert ing.drain(30)
     finally:
         ing.stop()
+    ing.stop()  # again (as after a failed start): nothing left to stop
     assert (ing.stats.stored, ing.stats.duplicates, ing.stats.rejections) == (3, 2, 2)
 
 
@@ -782,3 +785,69 @@ def test_the_connect_asks_for_a_persistent_session_and_the_puback_follows_the_co
         "client_id": "museum-1", "username": "bridge", "password": "pw"}
     assert rest == [("commit", 1, 0), ("puback", 7)]
     assert store.count_readings() == 1
+
+
+def test_a_failing_on_stored_stops_nothing(store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    """The twin's trouble with a batch is logged; the batch stays stored and acked and the next one runs."""
+    events: list = []
+    calls: list[list[str]] = []
+
+    def on_stored(readings: list[Reading]) -> None:
+        calls.append([r.sensor for r in readings])
+        if len(calls) == 1:
+            raise RuntimeError("the twin is busy")
+
+    ing = _offline(RecordingStore(store, events), events, [Subscription("relic-twin/#", "native")],
+                   on_stored=on_stored, settings=IngestSettings(linger_s=0.0))
+    ing._on_message(None, None, message(1, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
+    assert ing.drain(5)
+    ing._on_message(None, None, message(2, "relic-twin/h/S02", {"time": 1767225600, "temperature": 21}))
+    assert ing.drain(5)
+    ing.stop()
+    assert calls == [["S01"], ["S02"]] and store.count_readings() == 2
+    assert [e for e in events if e[0] == "ack"] == [("ack", 1), ("ack", 2)]
+    (failed,) = [r for r in caplog.records if r.name == "bridge.ingest.ingestor"]
+    assert failed.getMessage() == "on_stored callback failed | 回调出错" and failed.exc_info is not None
+
+
+def test_a_message_arriving_while_its_batch_lingers_joins_it(store: Store) -> None:
+    """Group commit: the writer takes the first message, then waits up to linger_s for more (here a second one
+    sent only once the first was taken), and commits both together as soon as the batch is full."""
+    events: list = []
+    ing = _offline(RecordingStore(store, events), events, [Subscription("relic-twin/#", "native")],
+                   settings=IngestSettings(linger_s=1.0, batch_size=2))
+    ing._on_message(None, None, message(1, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
+    deadline = time.monotonic() + 5
+    while ing._queue and time.monotonic() < deadline:  # the writer has taken it and lingers
+        time.sleep(0.001)
+    ing._on_message(None, None, message(2, "relic-twin/h/S02", {"time": 1767225600, "temperature": 21}))
+    assert ing.drain(5)
+    ing.stop()
+    assert events == [("commit", 2, 0), ("ack", 1), ("ack", 2)]
+
+
+def test_stop_and_drain_wait_ten_seconds_unless_told(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """stop() gives the writer 10 s to commit what has arrived; drain() gives up after 10 s (here on a clock
+    that moves one second a look, with no writer running)."""
+    from types import SimpleNamespace
+
+    from bridge.ingest import ingestor as module
+
+    class Writer(threading.Thread):
+        joins: list[float | None] = []
+
+        def join(self, timeout: float | None = None) -> None:
+            self.joins.append(timeout)
+
+    ing = Ingestor(store, ("127.0.0.1", 1), [Subscription("relic-twin/#", "native")], clock=lambda: NOW)
+    ing._writer = writer = Writer()
+    ing.stop()
+    assert writer.joins == [10.0]
+    ing._on_message(None, None, message(1, "relic-twin/h/S01", {"temperature": 20}))  # never committed
+    ticks = iter(range(1000))
+    naps: list[float] = []
+    clock = SimpleNamespace(monotonic=lambda: float(next(ticks)), sleep=naps.append)  # this module's only
+    monkeypatch.setattr(module, "time", clock)
+    assert ing.drain() is False
+    assert next(ticks) == 11  # the deadline at 10, then looks at 1 .. 10
+    assert naps == [0.02] * 9  # a look every 20 ms
