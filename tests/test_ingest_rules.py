@@ -16,7 +16,7 @@ import pytest
 import test_ingest
 from fixtures_broker import MosquittoBroker, Publisher, native_messages
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from test_ingest import NOW, FakeClient, RecordingStore, message
+from test_ingest import NOW, FakeClient, RecordingStore, drained, message
 
 from bridge.errors import StorageError
 from bridge.ingest.ingestor import Ingestor, IngestSettings, Subscription, _transient
@@ -59,7 +59,7 @@ def test_device_status_is_reported_with_its_hall(store: Store) -> None:
     ing._on_message(None, None, message(2, "zigbee2mqtt/case_1", {"temperature": 20, "linkquality": 87}))
     ing._on_message(None, None, message(3, "relic-twin/h2/S02", {"time": 1795615200, "temperature": 21}))
     ing._on_message(None, None, message(4, "tele/plug/LWT", b"Online"))
-    assert ing.drain(5)
+    assert drained(ing, 5)
     ing.stop()
     assert seen == [("S01", {"battery": 90.0, "sensor": "S01", "hall": "h2"}),
                     ("case_1", {"linkquality": 87, "sensor": "case_1", "hall": "h1"}),
@@ -87,9 +87,9 @@ def test_a_status_naming_its_hall_keeps_it_and_a_failing_callback_stops_nothing(
     for mid, (topic, payload) in enumerate([("relic-twin/h/S01", b"x"), ("relic-twin/h/S02", b"own"),
                                             ("relic-twin/h/S03", b"number")], start=1):
         ing._on_message(None, None, message(mid, topic, payload))
-    assert ing.drain(5)
+    assert drained(ing, 5)
     ing._on_message(None, None, message(9, "relic-twin/h/S04", b"x"))  # the next batch still runs
-    assert ing.drain(5)
+    assert drained(ing, 5)
     ing.stop()
     assert seen == [("S01", {"sensor": "S01", "hall": "h"}), ("S02", {"sensor": "S02", "hall": "own"}),
                     ("S04", {"sensor": "S04", "hall": "h"})]
@@ -123,7 +123,7 @@ def test_message_by_message_counts_and_the_refused_payload(store: Store) -> None
     ing._on_message(None, None, message(3, "relic-twin/h/S02", {"time": 1767225600, "temperature": 21}))
     ing._on_message(None, None, message(4, "relic-twin/h/S03", b"{broken"))
     ing._on_message(None, None, message(5, "relic-twin/h/S04", {"time": 1767225600, "temperature": 22}))
-    assert ing.drain(5)
+    assert drained(ing, 5)
     ing.stop()
     assert (ing.stats.stored, ing.stats.duplicates, ing.stats.rejections) == (2, 1, 2)
     assert sorted(r.sensor for r in seen) == ["S01", "S04"]
@@ -155,7 +155,7 @@ def test_a_transient_failure_while_storing_message_by_message_starts_them_again(
                    settings=IngestSettings(linger_s=0.2))
     ing._on_message(None, None, message(1, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
     ing._on_message(None, None, message(2, "relic-twin/h/S02", {"time": 1767225600, "temperature": 21}))
-    assert ing.drain(5)
+    assert drained(ing, 5)
     ing.stop()
     assert store.count_readings() == 2 and ing.stats.stored == 2
     assert [e for e in events if e[0] == "ack"] == [("ack", 1), ("ack", 2)]
@@ -213,7 +213,7 @@ def test_unsubscribe_drops_a_filter_the_session_holds(mosquitto_broker: Mosquitt
         deadline = time.monotonic() + 10
         while ing.stats.received < 1 and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert ing.drain(10)
+        assert drained(ing, 10)
         assert ing.stats.received == 1  # only the marker: the broker no longer sends what the filter matched
     finally:
         pub.close()
@@ -234,9 +234,9 @@ def test_after_commit_follows_each_committed_batch_and_its_failure_stops_nothing
                    after_commit=after_commit, settings=IngestSettings(linger_s=0.2))
     ing._on_message(None, None, message(1, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
     ing._on_message(None, None, message(2, "relic-twin/h/S02", {"time": 1767225600, "temperature": 21}))
-    assert ing.drain(5)
+    assert drained(ing, 5)
     ing._on_message(None, None, message(3, "relic-twin/h/S03", {"time": 1767225600, "temperature": 22}))
-    assert ing.drain(5)
+    assert drained(ing, 5)
     ing.stop()
     assert calls == [2, 3]  # once per batch, after its acks; the first one's failure did not stop the second
     (failed,) = [r for r in caplog.records if r.name == "bridge.ingest.ingestor"]
@@ -295,14 +295,14 @@ def test_the_store_process_decodes_each_message_by_its_own_subscription(store: S
         ing._on_message(None, None, message(1, "kidsbedmain/SENSOR", {"SHT3X": {"Temperature": 21}}))
         ing._on_message(None, None, message(2, "lab/probe", {"temperature": 20}))
         ing._on_message(None, None, message(3, "tele/plug/SENSOR", {"SHT3X": {"Temperature": 19}}))  # none matches
-        assert ing.drain(30)
+        assert drained(ing, 30)
         assert sorted((r.sensor, r.value) for r in seen) == [("S9", 20.0), ("kidsbedmain", 21.0), ("plug", 19.0)]
         assert store.halls() == ["west"]
         assert store.quarantine() == [] and [e[1] for e in events if e[0] == "ack"] == [1, 2, 3]
         for first in (4, 6):  # two more batches: a redelivery and a bad payload each
             ing._on_message(None, None, message(first, "kidsbedmain/SENSOR", {"SHT3X": {"Temperature": 21}}))
             ing._on_message(None, None, message(first + 1, "lab/probe", b"{bad"))
-            assert ing.drain(30)
+            assert drained(ing, 30)
     finally:
         ing.stop()
     ing.stop()  # again (as after a failed start): nothing left to stop
@@ -350,7 +350,7 @@ def test_qos_0_is_not_acked_qos_2_is_acked_with_its_qos(store: Store) -> None:
     for mid, qos in ((1, 0), (2, 2), (3, 1)):
         ing._on_message(None, None, message(mid, f"relic-twin/h/S0{mid}", {"time": 1767225600, "temperature": 20},
                                             qos=qos))
-    assert ing.drain(5)
+    assert drained(ing, 5)
     ing.stop()
     assert sorted(e for e in events if e[0] == "ack") == [("ack", 2, 2), ("ack", 3, 1)]
     assert ing.stats.acked == 2 and store.count_readings() == 3
@@ -365,7 +365,7 @@ def test_batches_hold_at_most_batch_size_messages(store: Store) -> None:
         ing._on_message(None, None, message(mid, f"relic-twin/h/S0{mid}", {"time": 1767225600, "temperature": 20}))
     ing._writer = threading.Thread(target=ing._run_writer, daemon=True)
     ing._writer.start()
-    assert ing.drain(10)  # a full batch is committed at once, not after linger_s
+    assert drained(ing, 10)  # a full batch is committed at once, not after linger_s
     ing.stop()
     assert [e for e in events if e[0] == "commit"] == [("commit", 2, 0), ("commit", 2, 0)]
     assert ing.stats.batches == 2 and ing.stats.acked == 4
@@ -385,7 +385,7 @@ def test_retries_wait_twice_as_long_each_time_up_to_the_cap(store: Store) -> Non
                    settings=IngestSettings(retry_s=0.5, retry_max_s=3.0, linger_s=0.0))
     ing._stopping = Recorded()
     ing._on_message(None, None, message(7, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
-    assert ing.drain(5)
+    assert drained(ing, 5)
     ing._stopping = threading.Event()
     ing.stop()
     assert waits == [0.5, 1.0, 2.0, 3.0, 3.0]
@@ -436,7 +436,7 @@ def test_a_batch_gets_its_calibrations_after_governance_and_keeps_both_kinds_of_
     ing._on_message(None, None, message(1, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
     ing._on_message(None, None, message(2, "relic-twin/h/S02", {"time": 1767225600, "temperature": 35}))
     ing._on_message(None, None, message(3, "relic-twin/h/S03", b"{bad"))
-    assert ing.drain(5)
+    assert drained(ing, 5)
     ing.stop()
     assert events[0] == ("commit", 1, 2)
     assert [(r.sensor, r.hall, r.value, r.raw) for r in seen] == [("S01", "h", 20.5, 20.0)]
@@ -521,7 +521,7 @@ def test_identity_checks_each_reading_against_the_device_of_its_topic(store: Sto
     ing._on_message(None, None, message(3, "zigbee2mqtt/case_1", {"temperature": 21}))
     ing._on_message(None, None, message(4, "tele/x/SENSOR", b"{}"))  # no subscription: no device
     ing._on_message(None, None, message(5, "relic-twin/h/S09", {"temperature": 22}))
-    assert ing.drain(5)
+    assert drained(ing, 5)
     ing.stop()
     assert [(r.sensor, r.hall, r.site) for r in seen] == [("S05", "h", "s1")]
     reasons = sorted(item.reason for item in store.quarantine())
@@ -605,9 +605,9 @@ def test_an_unknown_device_tally_that_fails_is_logged_and_its_message_still_stor
                    identity=DeviceIdentity.from_scene([NS(id="S01", gateway_for=())]),
                    settings=IngestSettings(linger_s=0.0))
     ing._on_message(None, None, message(1, "relic-twin/h/S09", {"temperature": 22}))
-    assert ing.drain(5)
+    assert drained(ing, 5)
     ing._on_message(None, None, message(2, "relic-twin/h/S01", {"temperature": 21}))  # the writer goes on
-    assert ing.drain(5)
+    assert drained(ing, 5)
     ing.stop()
     assert [e for e in events if e[0] == "ack"] == [("ack", 1), ("ack", 2)]
     assert [q.source for q in store.quarantine()] == ["relic-twin/h/S09"] and store.count_readings() == 1
@@ -817,9 +817,9 @@ def test_a_failing_on_stored_stops_nothing(store: Store, caplog: pytest.LogCaptu
     ing = _offline(RecordingStore(store, events), events, [Subscription("relic-twin/#", "native")],
                    on_stored=on_stored, settings=IngestSettings(linger_s=0.0))
     ing._on_message(None, None, message(1, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
-    assert ing.drain(5)
+    assert drained(ing, 5)
     ing._on_message(None, None, message(2, "relic-twin/h/S02", {"time": 1767225600, "temperature": 21}))
-    assert ing.drain(5)
+    assert drained(ing, 5)
     ing.stop()
     assert calls == [["S01"], ["S02"]] and store.count_readings() == 2
     assert [e for e in events if e[0] == "ack"] == [("ack", 1), ("ack", 2)]
@@ -838,7 +838,7 @@ def test_a_message_arriving_while_its_batch_lingers_joins_it(store: Store) -> No
     while ing._queue and time.monotonic() < deadline:  # the writer has taken it and lingers
         time.sleep(0.001)
     ing._on_message(None, None, message(2, "relic-twin/h/S02", {"time": 1767225600, "temperature": 21}))
-    assert ing.drain(5)
+    assert drained(ing, 5)
     ing.stop()
     assert events == [("commit", 2, 0), ("ack", 1), ("ack", 2)]
 
@@ -901,7 +901,7 @@ def test_a_message_wakes_an_idle_writer_at_once(store: Store) -> None:
     ing._writer.start()
     assert entered.wait(10)  # the writer found nothing and waits
     ing._on_message(None, None, message(1, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
-    assert ing.drain(10)
+    assert drained(ing, 10)
     ing.stop()
     assert waits[0] == (0.1, True)  # woken by the message, not by the end of its step
     assert all(timeout == 0.1 for timeout, _ in waits)
