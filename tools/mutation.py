@@ -60,7 +60,7 @@ MODULES: tuple[Module, ...] = (
     Module("alerts", ("simulation/alerts.py",), ("tests/test_alerts.py",)),
     Module("auth", ("bridge/api/auth.py",), ("tests/test_auth.py",)),
     Module("governance", ("bridge/ingest/governance.py",), ("tests/test_governance.py",)),
-    Module("cleaning", ("simulation/cleaning.py",), ("tests/test_cleaning.py",)),
+    Module("cleaning", ("simulation/cleaning.py",), ("tests/test_cleaning.py", "tests/test_cleaning_rules.py")),
     Module("decoders", tuple(f"bridge/sensors/{m}.py" for m in (
         "native", "message", "senml", "zigbee2mqtt", "tasmota", "shelly", "ttn", "ha_discovery", "units")),
         ("tests/test_decoders.py", "tests/test_decoders_fast.py", "tests/test_decoders_rules.py",
