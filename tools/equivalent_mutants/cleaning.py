@@ -30,8 +30,6 @@ EQUIVALENT: tuple[Rule, ...] = (
     (("cleaning/impute",), *same("prev = idx[np.clip(pos - 1, 0, idx.size - 1)]", "prev = idx[np.clip(pos - 1, 0, idx.size - 2)]"), _CLIP),
     (("cleaning/impute",), *same("nxt = idx[np.clip(pos, 0, idx.size - 1)]", "nxt = idx[np.clip(pos, None, idx.size - 1)]"), _CLIP),
     (("cleaning/impute",), *same("nxt = idx[np.clip(pos, 0, idx.size - 1)]", "nxt = idx[np.clip(pos, 1, idx.size - 1)]"), _CLIP),
-    (("cleaning/outside",), *same("flags |= v < low", "flags = v < low"),
-     "flags is all False just before: False | x is x, a new bool array of v's shape either way"),
     (("cleaning/outside",), *same('with np.errstate(invalid="ignore"):', "with np.errstate(invalid=None):"),
      "the block only compares; numpy 2 compares NaN and inf quietly even under errstate(all='raise') "
      "(checked with numpy 2.4.6), so no floating-point error can arise for the setting to govern"),
