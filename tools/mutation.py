@@ -207,13 +207,15 @@ def merge_rerun(last: dict, run: dict, statuses: dict[str, str]) -> dict:
 def equivalent(module: str, diff: list[str], mutant: str = "") -> str | None:
     """The reason a survivor's change cannot alter behaviour, or None.
 
-    An entry's module may name one function as ``module/function`` (for a line that is common).
+    An entry's module may name one function as ``module/function`` (for a line that is common). A change
+    over several lines (mutmut writes a call that lost an argument on one line) is matched as its lines
+    joined by one space each, removed and added alike.
     """
     removed = [x[1:].strip() for x in diff if x.startswith("-")]
     added = [x[1:].strip() for x in diff if x.startswith("+")]
-    if len(removed) != 1 or len(added) != 1:
+    if not removed or not added:
         return None
-    r, n = removed[0], added[0]
+    r, n = " ".join(removed), " ".join(added)
     for modules, old, new, why in EQUIVALENT:
         if not any(m.partition("/")[0] == module and (not m.partition("/")[2] or
                                                       f"{m.partition('/')[2]}__mutmut_" in mutant) for m in modules):
