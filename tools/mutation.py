@@ -75,7 +75,8 @@ MODULES: tuple[Module, ...] = (
             "tests/test_climate_calibration.py::test_hourly_metrics_follow_guideline_14_definitions",
             "tests/test_climate_calibration.py::test_fit_refuses_unknown_parameters")),
     Module("forecast", ("simulation/forecast.py",),
-           ("tests/test_forecast_rules.py", "tests/test_forecast.py", "tests/test_forecast_real.py")),
+           ("tests/test_forecast_rules.py", "tests/test_forecast.py", "tests/test_forecast_real.py",
+            "tests/test_forecast_limits.py")),
     Module("climate", ("simulation/climate.py",), ("tests/test_climate_magnitudes.py", "tests/test_climate.py")),
 )
 
@@ -207,15 +208,13 @@ def merge_rerun(last: dict, run: dict, statuses: dict[str, str]) -> dict:
 def equivalent(module: str, diff: list[str], mutant: str = "") -> str | None:
     """The reason a survivor's change cannot alter behaviour, or None.
 
-    An entry's module may name one function as ``module/function`` (for a line that is common). A change
-    over several lines (mutmut writes a call that lost an argument on one line) is matched as its lines
-    joined by one space each, removed and added alike.
+    An entry's module may name one function as ``module/function`` (for a line that is common).
     """
     removed = [x[1:].strip() for x in diff if x.startswith("-")]
     added = [x[1:].strip() for x in diff if x.startswith("+")]
     if not removed or not added:
         return None
-    r, n = " ".join(removed), " ".join(added)
+    r, n = "\n".join(removed), "\n".join(added)  # a change that mutmut shows over several lines: joined by \n
     for modules, old, new, why in EQUIVALENT:
         if not any(m.partition("/")[0] == module and (not m.partition("/")[2] or
                                                       f"{m.partition('/')[2]}__mutmut_" in mutant) for m in modules):
