@@ -11,9 +11,9 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
+import test_ingest
 from fixtures_broker import MosquittoBroker, Publisher, native_messages
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from test_ingest import NOW, FakeClient, RecordingStore, message
@@ -23,12 +23,8 @@ from bridge.ingest.ingestor import Ingestor, IngestSettings, Subscription, _tran
 from bridge.readings import Reading
 from bridge.store import Store
 
-
-@pytest.fixture
-def store(tmp_path: Path):
-    s = Store.open(url=f"sqlite:///{tmp_path / 'db.sqlite'}")
-    yield s
-    s.close()
+# test_ingest's fixtures: each test gets a copy of one migrated SQLite database
+migrated, store = test_ingest.migrated, test_ingest.store
 
 
 def _offline(store, events: list, subscriptions: list[Subscription], **kw) -> Ingestor:
@@ -204,21 +200,24 @@ def test_which_storage_failures_are_retried(cause: Exception, transient: bool) -
 # ---------------------------------------------------------------------- unsubscribing, real broker
 
 
-def test_unsubscribe_drops_a_filter_the_session_holds(mosquitto_broker: MosquittoBroker, tmp_path: Path) -> None:
+def test_unsubscribe_drops_a_filter_the_session_holds(mosquitto_broker: MosquittoBroker, store: Store) -> None:
     address = ("127.0.0.1", mosquitto_broker.port)
-    with Store.open(url=f"sqlite:///{tmp_path / 'db.sqlite'}") as store:
-        ing = Ingestor(store, address, [Subscription("relic-twin/#", "native")], client_id="unsub").start()
-        pub = Publisher(*address)
-        try:
-            assert ing.unsubscribe([]) is True  # nothing to drop
-            assert ing.unsubscribe(["relic-twin/#"], timeout_s=10) is True
-            pub.publish(native_messages(5))
-            assert pub.wait_acked(5, 10)
-            time.sleep(0.5)
-            assert ing.stats.received == 0  # the broker no longer sends what the filter matched
-        finally:
-            pub.close()
-            ing.stop()
+    subs = [Subscription("relic-twin/#", "native"), Subscription("marker/#", "native")]
+    ing = Ingestor(store, address, subs, client_id="unsub").start()
+    pub = Publisher(*address)
+    try:
+        assert ing.unsubscribe([]) is True  # nothing to drop
+        assert ing.unsubscribe(["relic-twin/#"], timeout_s=10) is True
+        pub.publish([*native_messages(5), ("marker/h/S01", b"{}")])  # in order: the marker comes last
+        assert pub.wait_acked(6, 10)
+        deadline = time.monotonic() + 10
+        while ing.stats.received < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert ing.drain(10)
+        assert ing.stats.received == 1  # only the marker: the broker no longer sends what the filter matched
+    finally:
+        pub.close()
+        ing.stop()
 
 
 def test_after_commit_follows_each_committed_batch_and_its_failure_stops_nothing(
@@ -628,14 +627,15 @@ def test_start_waits_ten_seconds_for_the_subscription_then_stops_and_says_so(sto
     and raises a bilingual BrokerError; with nothing to subscribe to it does not wait at all."""
     from bridge.errors import BrokerError
 
-    ing = Ingestor(store, ("127.0.0.1", 1), [Subscription("relic-twin/#", "native")])
+    quick = IngestSettings(reconnect_min_s=0.01, reconnect_max_s=0.01)  # stop() need not wait out a retry's pause
+    ing = Ingestor(store, ("127.0.0.1", 1), [Subscription("relic-twin/#", "native")], settings=quick)
     ing._subscribed = waited = _Recorded()
     with pytest.raises(BrokerError) as err:
         ing.start()
     assert str(err.value) == "no subscription confirmed by mqtt://127.0.0.1:1 within 10 s | 订阅未确认"
     assert waited.waits == [10.0] and ing._stopping.is_set()
     assert ing._writer is not None and not ing._writer.is_alive()
-    none = Ingestor(store, ("127.0.0.1", 1), [])
+    none = Ingestor(store, ("127.0.0.1", 1), [], settings=quick)
     none._subscribed = waited = _Recorded()
     try:
         assert none.start() is none and waited.waits == []
@@ -725,45 +725,60 @@ def _connect_fields(body: bytes) -> dict:
 
 
 @pytest.mark.parametrize("protocol", [4, 5], ids=["mqtt311", "mqtt5"])
-def test_the_connect_asks_for_a_persistent_session(store: Store, protocol: int) -> None:
-    """What the broker is told (read from the CONNECT on the wire): no clean session / clean start, so it keeps
-    our queue while we are away (MQTT 5: for a week, with at most receive_maximum messages in flight), the
-    keepalive of the settings, our fixed client id and the credentials of the broker's address."""
+def test_the_connect_asks_for_a_persistent_session_and_the_puback_follows_the_commit(
+        store: Store, protocol: int) -> None:
+    """What the broker is told, read on the wire: no clean session / clean start, so it keeps our queue while we
+    are away (MQTT 5: for a week, with at most receive_maximum messages in flight), the keepalive of the settings,
+    our fixed client id and the credentials of the broker's address; and a QoS 1 PUBLISH is acknowledged only
+    after its reading is committed (MQTT 5: one with a property, which paho itself parses, would be acked by
+    paho at once unless acknowledging is left to us)."""
     import socket
 
     from bridge.config import BrokerAddress
 
     server = socket.create_server(("127.0.0.1", 0))
     server.settimeout(10)
-    got: list[tuple[int, bytes]] = []
+    log: list[tuple] = []
+    topic, payload = b"relic-twin/h/S01", b'{"time": 1767225600, "temperature": 20}'
+    props = b"" if protocol == 4 else b"\x02\x01\x01"  # property length 2: payload format indicator = 1 (UTF-8)
+    publish = len(topic).to_bytes(2, "big") + topic + (7).to_bytes(2, "big") + props + payload
+    assert len(publish) < 128  # one byte of remaining length
+    acked = threading.Event()
 
     def broker() -> None:
         conn, _ = server.accept()
         with conn:
-            got.append(_read_packet(conn))
+            log.append(_read_packet(conn))
             conn.sendall(b"\x20\x02\x01\x00" if protocol == 4 else b"\x20\x03\x01\x00\x00")  # session present
+            conn.sendall(bytes([0x32, len(publish)]) + publish)  # PUBLISH, QoS 1, packet id 7
             try:
                 while True:
-                    got.append(_read_packet(conn))
+                    first, body = _read_packet(conn)
+                    if first == 0x40:
+                        log.append(("puback", int.from_bytes(body[:2], "big")))
+                        acked.set()
             except (EOFError, OSError):
                 pass
 
     thread = threading.Thread(target=broker, daemon=True)
     thread.start()
     address = BrokerAddress("127.0.0.1", server.getsockname()[1], username="bridge", password="pw")
-    ing = Ingestor(store, address, [Subscription("relic-twin/#", "native")], client_id="museum-1",
-                   settings=IngestSettings(protocol=protocol))
+    ing = Ingestor(RecordingStore(store, log), address, [Subscription("relic-twin/#", "native")],
+                   client_id="museum-1", settings=IngestSettings(protocol=protocol))
     try:
         assert ing.start(timeout_s=10) is ing
         assert ing._writer is not None and ing._writer.name == "ingest-writer"
         assert ing._writer.daemon  # a program that forgets stop() still exits
+        assert acked.wait(10)
     finally:
         ing.stop()
         thread.join(10)
         server.close()
-    first, body = got[0]
+    (first, body), *rest = log
     assert first == 0x10
     assert _connect_fields(body) == {
         "name": "MQTT", "level": protocol, "clean": False, "keepalive": 30,
         "properties": {} if protocol == 4 else {0x11: 7 * 24 * 3600, 0x21: 1000},
         "client_id": "museum-1", "username": "bridge", "password": "pw"}
+    assert rest == [("commit", 1, 0), ("puback", 7)]
+    assert store.count_readings() == 1
