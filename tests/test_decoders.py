@@ -442,7 +442,7 @@ def test_senml_rules() -> None:
     # string and boolean values are not numbers
     _rejected(_run("senml", b'[{"bn": "S1:", "n": "temperature", "vs": "warm"}]'), "no numeric value")
     _rejected(_run("senml", b'[{"bn": "S1:", "n": "temperature", "u": 5, "v": 21}]'), "is not known")
-    _rejected(_run("senml", b'{"n": "temperature", "v": 21}'), "SenML wants an array")
+    _rejected(_run("senml", b'{"n": "temperature", "v": 21}'), "payload is a JSON object, expected a JSON array")
     _rejected(_run("senml", b"[]"), "empty")
     d = _run("senml", b'[{"bn": "S1:", "n": "temperature", "v": 21}, 7]')
     assert len(d.readings) == 1 and "record 1" in d.rejections[0].reason

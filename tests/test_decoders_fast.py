@@ -103,7 +103,7 @@ EXPECTED: list[list[tuple[str, str, float, str, str]] | str] = [
     "not UTF-8",
     "more than the 65536-byte limit",
     "nested too deeply",
-    "expected an object",
+    "expected a JSON object",
     "payload is empty",
     "more than the 65536-byte limit",
 ]

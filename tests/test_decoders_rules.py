@@ -183,9 +183,20 @@ def test_senml_times_and_values_are_json_numbers() -> None:
 
 
 def test_senml_pack_must_be_an_array() -> None:
+    # the reason names what was sent and what a pack is, in JSON's words (not Python's "dict")
     assert _reasons(_senml('{"n": 1}')) == [
-        "payload is a JSON dict (SenML wants an array), expected an object"
-        " | 报文是 JSON dict (SenML wants an array)，应为对象"]
+        "payload is a JSON object, expected a JSON array | 报文是 JSON 对象，应为 JSON 数组"]
+
+
+@pytest.mark.parametrize(("payload", "en", "zh"), [
+    ("[1]", "array", "数组"), ('"21"', "string", "字符串"), ("21", "number", "数值"), ("2.5", "number", "数值"),
+    ("true", "boolean", "布尔值"), ("null", "null", "空值 null"), ('{"n": 1}', "object", "对象")])
+def test_a_payload_of_the_wrong_json_kind_is_named_in_json_words(payload: str, en: str, zh: str) -> None:
+    if en != "array":
+        assert _reasons(_senml(payload)) == [f"payload is a JSON {en}, expected a JSON array | 报文是 JSON {zh}，应为 JSON 数组"]
+    if en != "object":
+        assert _reasons(_native(payload.encode())) == [
+            f"payload is a JSON {en}, expected a JSON object | 报文是 JSON {zh}，应为 JSON 对象"]
 
 
 # ---------------------------------------------------------------------- The Things Stack v3 uplinks
@@ -525,7 +536,7 @@ def test_payload_text_checks() -> None:
     assert _values(_native(b'\xef\xbb\xbf{"temperature": 21}')) == [("S1", "temperature", 21.0, "°C")]  # a BOM
     assert _reasons(_native(b'{"temperature": \xff}')) == [
         "payload is not UTF-8 text (bad byte at 16) | 报文不是 UTF-8 文本（第 16 字节无效）"]
-    assert _reasons(_native(b"[1]")) == ["payload is a JSON list, expected an object | 报文是 JSON list，应为对象"]
+    assert _reasons(_native(b"[1]")) == ["payload is a JSON array, expected a JSON object | 报文是 JSON 数组，应为 JSON 对象"]
     err = "Expecting property name enclosed in double quotes: line 1 c…"  # the parser's words, cut to 60
     assert _reasons(_native(b"{")) == [f"payload is not valid JSON ({err}) | 报文不是有效的 JSON（{err}）"]
     assert english(_reasons(_native(b"x" * 65537))[0]) == "payload is 65537 bytes, more than the 65536-byte limit"
