@@ -173,8 +173,8 @@ def parse_time(raw: object) -> datetime:
             raise DecodeError(why("bad_time", value=_short(str(raw), 40))) from None
     if isinstance(raw, str):
         text = raw.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
+        if text.endswith("z"):  # RFC 3339 §5.6 allows a lower-case z; fromisoformat (3.11+) reads only Z
+            text = text[:-1] + "Z"
         try:
             parsed = datetime.fromisoformat(text)
         except ValueError:
