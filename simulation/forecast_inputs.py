@@ -47,7 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr, ndtri, stdtrit
 
-from simulation.forecast import DEFAULT_SETTINGS, ForecastBatch, ForecastSettings, forecast_many
+from simulation.forecast import DEFAULT_SETTINGS, ForecastBatch, ForecastSettings, clip_to_limits, forecast_many
 from simulation.forecast_models import _take, candidate_forecasts, period_steps, profile_family, revert_6h
 from simulation.forecast_prep import fill_short_gaps
 
@@ -375,6 +375,7 @@ def forecast_with_inputs(
     level: float = 0.95,
     settings: ForecastSettings = DEFAULT_SETTINGS,
     input_settings: InputSettings = DEFAULT_INPUT_SETTINGS,
+    limits: tuple[float | np.ndarray, float | np.ndarray] | None = None,
 ) -> InputForecast:
     """Forecast ``n`` sensors as :func:`simulation.forecast.forecast_many`, using ``inputs`` where they pay.
 
@@ -383,12 +384,14 @@ def forecast_with_inputs(
         inputs the last ``input_settings.max_history_s``.
     inputs : :class:`Input` series on the same grid (their ``values`` (n, t) or (t,)); known up to
         now only (nothing is read ahead of the last column).
+    limits : the quantity's physical range, as :func:`simulation.forecast.forecast_many` takes it.
     Returns :class:`InputForecast`: its ``batch`` the forecasts (a lead forecast with the inputs is
     named ``"inputs:<name>+<name>"`` in ``models``), beside the cross-validated evidence.
     """
     y = np.atleast_2d(np.asarray(values, dtype=float))
     h = int(horizon_steps)
-    base = forecast_many(y[:, -max(2, int(round(settings.max_history_s / step_s))):], step_s, h, level, settings)
+    base = forecast_many(y[:, -max(2, int(round(settings.max_history_s / step_s))):], step_s, h, level, settings,
+                         limits)
     s = input_settings
     knots = _knots(h, step_s, s.knot_h)
     n = y.shape[0]
@@ -422,6 +425,7 @@ def forecast_with_inputs(
         lower[rows] = np.where(use, lo, lower[rows])
         upper[rows] = np.where(use, hi, upper[rows])
         models[rows] = np.where(use, label, models[rows])
+    mean, lower, upper = clip_to_limits(mean, lower, upper, limits)
     return InputForecast(ForecastBatch(mean, lower, upper, level, models), knots, out.mae, out.use)
 
 

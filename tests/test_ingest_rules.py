@@ -11,9 +11,9 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
+import test_ingest
 from fixtures_broker import MosquittoBroker, Publisher, native_messages
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from test_ingest import NOW, FakeClient, RecordingStore, message
@@ -23,12 +23,8 @@ from bridge.ingest.ingestor import Ingestor, IngestSettings, Subscription, _tran
 from bridge.readings import Reading
 from bridge.store import Store
 
-
-@pytest.fixture
-def store(tmp_path: Path):
-    s = Store.open(url=f"sqlite:///{tmp_path / 'db.sqlite'}")
-    yield s
-    s.close()
+# test_ingest's fixtures: each test gets a copy of one migrated SQLite database
+migrated, store = test_ingest.migrated, test_ingest.store
 
 
 def _offline(store, events: list, subscriptions: list[Subscription], **kw) -> Ingestor:
@@ -204,21 +200,24 @@ def test_which_storage_failures_are_retried(cause: Exception, transient: bool) -
 # ---------------------------------------------------------------------- unsubscribing, real broker
 
 
-def test_unsubscribe_drops_a_filter_the_session_holds(mosquitto_broker: MosquittoBroker, tmp_path: Path) -> None:
+def test_unsubscribe_drops_a_filter_the_session_holds(mosquitto_broker: MosquittoBroker, store: Store) -> None:
     address = ("127.0.0.1", mosquitto_broker.port)
-    with Store.open(url=f"sqlite:///{tmp_path / 'db.sqlite'}") as store:
-        ing = Ingestor(store, address, [Subscription("relic-twin/#", "native")], client_id="unsub").start()
-        pub = Publisher(*address)
-        try:
-            assert ing.unsubscribe([]) is True  # nothing to drop
-            assert ing.unsubscribe(["relic-twin/#"], timeout_s=10) is True
-            pub.publish(native_messages(5))
-            assert pub.wait_acked(5, 10)
-            time.sleep(0.5)
-            assert ing.stats.received == 0  # the broker no longer sends what the filter matched
-        finally:
-            pub.close()
-            ing.stop()
+    subs = [Subscription("relic-twin/#", "native"), Subscription("marker/#", "native")]
+    ing = Ingestor(store, address, subs, client_id="unsub").start()
+    pub = Publisher(*address)
+    try:
+        assert ing.unsubscribe([]) is True  # nothing to drop
+        assert ing.unsubscribe(["relic-twin/#"], timeout_s=10) is True
+        pub.publish([*native_messages(5), ("marker/h/S01", b"{}")])  # in order: the marker comes last
+        assert pub.wait_acked(6, 10)
+        deadline = time.monotonic() + 10
+        while ing.stats.received < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert ing.drain(10)
+        assert ing.stats.received == 1  # only the marker: the broker no longer sends what the filter matched
+    finally:
+        pub.close()
+        ing.stop()
 
 
 def test_after_commit_follows_each_committed_batch_and_its_failure_stops_nothing(
@@ -460,6 +459,8 @@ class _Refused:
     def __str__(self) -> str:
         return "Not authorized"
 
+    __repr__ = __str__  # the logged list of refused filters shows this
+
 
 def test_on_connect_subscribes_at_qos_1_and_a_kept_session_needs_no_suback(
         store: Store, caplog: pytest.LogCaptureFixture) -> None:
@@ -528,3 +529,256 @@ def test_identity_checks_each_reading_against_the_device_of_its_topic(store: Sto
     (item,) = [i for i in store.quarantine() if "'S02' on the topic of 'S01'" in i.reason]
     assert (item.source, item.payload, item.received_at) == (
         "relic-twin/h/S01", b'{"sensor": "S02", "temperature": 20}', NOW)  # the message, kept whole
+
+
+# ---------------------------------------------------------------------- what the broker sees and is told
+
+
+def test_puback_edges_two_messages_the_highest_packet_id_and_a_paho_without_its_queue() -> None:
+    """Two acks already go out as one write; packet ids run to 65535 (MQTT section 2.2.1, unsigned); a paho
+    that has a packet queue but not the out-packet list it belongs to gets one ``ack`` per message."""
+    import paho.mqtt.client as mqtt
+
+    from bridge.ingest.ingestor import ack_all
+
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="acks")
+    queued: list[tuple] = []
+    client._packet_queue = lambda *args: queued.append(args)  # type: ignore[method-assign]
+    ack_all(client, [5, 65535])
+    assert queued == [(0x40, b"\x40\x02\x00\x05\x40\x02\xff\xff", 0, 0)]
+
+    class QueueOnly(FakeClient):
+        def _packet_queue(self, *args) -> None:
+            queued.append(args)
+
+    events: list = []
+    ack_all(QueueOnly(events), [3, 4])  # type: ignore[arg-type]
+    assert events == [("ack", 3), ("ack", 4)] and len(queued) == 1
+
+
+def test_each_reconnect_counts_and_starts_a_new_generation(store: Store) -> None:
+    """A message received before the latest reconnect is not acked (its copy is redelivered): the
+    generation must grow with every connect, not only the first."""
+    from types import SimpleNamespace as NS
+
+    ing = Ingestor(store, ("127.0.0.1", 1), [Subscription("relic-twin/#", "native")])
+    client = _Subscriber()
+    for n in (1, 2, 3):
+        ing._on_connect(client, None, NS(session_present=True), NS(is_failure=False), None)
+        assert (ing.stats.connects, ing._generation) == (n, n)
+
+
+def test_a_refused_subscription_and_a_lost_connection_are_logged_but_not_a_planned_stop(
+        store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    from types import SimpleNamespace as NS
+
+    ing = Ingestor(store, ("127.0.0.1", 1), [Subscription("relic-twin/#", "native")])
+    caplog.set_level("WARNING", logger="bridge.ingest.ingestor")
+    ing._on_subscribe(None, None, 1, [NS(is_failure=False), _Refused()], None)
+    ing._on_disconnect(None, None, None, "Keep alive timeout", None)
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("ERROR", "broker refused subscription: [Not authorized] | 代理拒绝订阅"),
+        ("WARNING", "disconnected from broker (Keep alive timeout), reconnecting | 与代理断开, 正在重连")]
+    caplog.clear()
+    ing._stopping.set()  # stop() disconnects on purpose: nothing to warn about
+    ing._on_disconnect(None, None, None, "Normal disconnection", None)
+    assert caplog.records == []
+
+
+def test_an_unknown_device_tally_that_fails_is_logged_and_its_message_still_stored(
+        store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    from types import SimpleNamespace as NS
+
+    from sqlalchemy import text
+
+    from bridge.ingest.identity import DeviceIdentity
+
+    with store.engine.begin() as conn:  # the tally's table is gone: counting fails, storing does not
+        conn.execute(text("DROP TABLE unknown_device"))
+    events: list = []
+    ing = _offline(store, events, [Subscription("relic-twin/#", "native")],
+                   identity=DeviceIdentity.from_scene([NS(id="S01", gateway_for=())]),
+                   settings=IngestSettings(linger_s=0.0))
+    ing._on_message(None, None, message(1, "relic-twin/h/S09", {"temperature": 22}))
+    assert ing.drain(5)
+    ing._on_message(None, None, message(2, "relic-twin/h/S01", {"temperature": 21}))  # the writer goes on
+    assert ing.drain(5)
+    ing.stop()
+    assert [e for e in events if e[0] == "ack"] == [("ack", 1), ("ack", 2)]
+    assert [q.source for q in store.quarantine()] == ["relic-twin/h/S09"] and store.count_readings() == 1
+    assert [r.getMessage() for r in caplog.records if r.name == "bridge.ingest.ingestor"] == [
+        "could not count unknown devices [('', 'h', 'S09')] | 未知设备计数失败"]
+
+
+class _Recorded(threading.Event):
+    """An event whose waits are recorded and return at once, as if their timeout had passed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waits: list[float | None] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waits.append(timeout)
+        return self.is_set()
+
+
+def test_start_waits_ten_seconds_for_the_subscription_then_stops_and_says_so(store: Store) -> None:
+    """No broker answers: start() waits ``timeout_s`` (10 s unless given) for the SUBACK, stops the ingestor
+    and raises a bilingual BrokerError; with nothing to subscribe to it does not wait at all."""
+    from bridge.errors import BrokerError
+
+    quick = IngestSettings(reconnect_min_s=0.01, reconnect_max_s=0.01)  # stop() need not wait out a retry's pause
+    ing = Ingestor(store, ("127.0.0.1", 1), [Subscription("relic-twin/#", "native")], settings=quick)
+    ing._subscribed = waited = _Recorded()
+    with pytest.raises(BrokerError) as err:
+        ing.start()
+    assert str(err.value) == "no subscription confirmed by mqtt://127.0.0.1:1 within 10 s | 订阅未确认"
+    assert waited.waits == [10.0] and ing._stopping.is_set()
+    assert ing._writer is not None and not ing._writer.is_alive()
+    none = Ingestor(store, ("127.0.0.1", 1), [], settings=quick)
+    none._subscribed = waited = _Recorded()
+    try:
+        assert none.start() is none and waited.waits == []
+    finally:
+        none.stop()
+
+
+def test_a_bad_connection_setting_is_a_bilingual_broker_error(store: Store) -> None:
+    from bridge.errors import BrokerError
+
+    ing = Ingestor(store, ("127.0.0.1", 1), [Subscription("relic-twin/#", "native")],
+                   settings=IngestSettings(keepalive_s=-1))
+    try:
+        with pytest.raises(BrokerError) as err:
+            ing.start()
+    finally:
+        ing.stop()
+    assert str(err.value) == "cannot connect to mqtt://127.0.0.1:1 | 无法连接代理: Keepalive must be >=0."
+
+
+def test_unsubscribe_waits_ten_seconds_for_its_unsuback_unless_told(store: Store) -> None:
+    import paho.mqtt.client as mqtt
+
+    class Recorded(threading.Condition):
+        waits: list[float | None] = []
+
+        def wait_for(self, predicate, timeout=None):  # type: ignore[override]
+            self.waits.append(timeout)
+            return predicate()
+
+    ing = Ingestor(store, ("127.0.0.1", 1), [Subscription("relic-twin/#", "native")])
+    ing._client = _SilentBroker(mqtt.MQTT_ERR_SUCCESS)  # type: ignore[assignment]
+    ing._unsubscribed = cond = Recorded()
+    assert ing.unsubscribe(["relic-twin/#"]) is False
+    assert cond.waits == [10.0]
+
+
+def _read_packet(sock) -> tuple[int, bytes]:
+    """One MQTT control packet: (first byte, body) (MQTT section 2.2: remaining length as a varint)."""
+    def take(n: int) -> bytes:
+        out = b""
+        while len(out) < n:
+            chunk = sock.recv(n - len(out))
+            if not chunk:
+                raise EOFError
+            out += chunk
+        return out
+
+    first = take(1)[0]
+    length = shift = 0
+    while True:
+        b = take(1)[0]
+        length |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            break
+    return first, take(length)
+
+
+def _connect_fields(body: bytes) -> dict:
+    """The CONNECT packet's fields (MQTT 3.1.1 section 3.1, MQTT 5 section 3.1)."""
+    def string(at: int) -> tuple[str, int]:
+        n = int.from_bytes(body[at:at + 2], "big")
+        return body[at + 2:at + 2 + n].decode(), at + 2 + n
+
+    name, at = string(0)
+    level, flags, keepalive = body[at], body[at + 1], int.from_bytes(body[at + 2:at + 4], "big")
+    at += 4
+    props: dict[int, int] = {}
+    if level == 5:
+        n = body[at]  # short enough for one varint byte here
+        at += 1
+        end = at + n
+        while at < end:
+            pid = body[at]
+            size = {0x11: 4, 0x21: 2, 0x22: 2, 0x27: 4}[pid]
+            props[pid] = int.from_bytes(body[at + 1:at + 1 + size], "big")
+            at += 1 + size
+    client_id, at = string(at)
+    username = password = None
+    if flags & 0x80:
+        username, at = string(at)
+    if flags & 0x40:
+        password, at = string(at)
+    return {"name": name, "level": level, "clean": bool(flags & 0x02), "keepalive": keepalive,
+            "properties": props, "client_id": client_id, "username": username, "password": password}
+
+
+@pytest.mark.parametrize("protocol", [4, 5], ids=["mqtt311", "mqtt5"])
+def test_the_connect_asks_for_a_persistent_session_and_the_puback_follows_the_commit(
+        store: Store, protocol: int) -> None:
+    """What the broker is told, read on the wire: no clean session / clean start, so it keeps our queue while we
+    are away (MQTT 5: for a week, with at most receive_maximum messages in flight), the keepalive of the settings,
+    our fixed client id and the credentials of the broker's address; and a QoS 1 PUBLISH is acknowledged only
+    after its reading is committed (MQTT 5: one with a property, which paho itself parses, would be acked by
+    paho at once unless acknowledging is left to us)."""
+    import socket
+
+    from bridge.config import BrokerAddress
+
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(10)
+    log: list[tuple] = []
+    topic, payload = b"relic-twin/h/S01", b'{"time": 1767225600, "temperature": 20}'
+    props = b"" if protocol == 4 else b"\x02\x01\x01"  # property length 2: payload format indicator = 1 (UTF-8)
+    publish = len(topic).to_bytes(2, "big") + topic + (7).to_bytes(2, "big") + props + payload
+    assert len(publish) < 128  # one byte of remaining length
+    acked = threading.Event()
+
+    def broker() -> None:
+        conn, _ = server.accept()
+        with conn:
+            log.append(_read_packet(conn))
+            conn.sendall(b"\x20\x02\x01\x00" if protocol == 4 else b"\x20\x03\x01\x00\x00")  # session present
+            conn.sendall(bytes([0x32, len(publish)]) + publish)  # PUBLISH, QoS 1, packet id 7
+            try:
+                while True:
+                    first, body = _read_packet(conn)
+                    if first == 0x40:
+                        log.append(("puback", int.from_bytes(body[:2], "big")))
+                        acked.set()
+            except (EOFError, OSError):
+                pass
+
+    thread = threading.Thread(target=broker, daemon=True)
+    thread.start()
+    address = BrokerAddress("127.0.0.1", server.getsockname()[1], username="bridge", password="pw")
+    ing = Ingestor(RecordingStore(store, log), address, [Subscription("relic-twin/#", "native")],
+                   client_id="museum-1", settings=IngestSettings(protocol=protocol))
+    try:
+        assert ing.start(timeout_s=10) is ing
+        assert ing._writer is not None and ing._writer.name == "ingest-writer"
+        assert ing._writer.daemon  # a program that forgets stop() still exits
+        assert acked.wait(10)
+    finally:
+        ing.stop()
+        thread.join(10)
+        server.close()
+    (first, body), *rest = log
+    assert first == 0x10
+    assert _connect_fields(body) == {
+        "name": "MQTT", "level": protocol, "clean": False, "keepalive": 30,
+        "properties": {} if protocol == 4 else {0x11: 7 * 24 * 3600, 0x21: 1000},
+        "client_id": "museum-1", "username": "bridge", "password": "pw"}
+    assert rest == [("commit", 1, 0), ("puback", 7)]
+    assert store.count_readings() == 1

@@ -18,4 +18,9 @@ EQUIVALENT: tuple[Rule, ...] = (
     (("ingestor",), *same('sensor = status.get("sensor") if status else None',
                            'sensor = status.get("sensor") if (status) or True else None'),
      "a Decoded's status is a dict: an empty one gives None from .get as the guard does"),
+    (("ingestor/start",), *same("props = None", 'props = ""'),
+     "start: props is read only in the MQTT 5 branch, which first sets it to the CONNECT's Properties"),
+    (("ingestor/start",), *same("clean_start=False,", "clean_start=None,"),
+     "paho 2.x (pinned below 3) reads clean_start as `is True`, `== MQTT_CLEAN_START_FIRST_ONLY` (3) or by its "
+     "truth (client._check_clean_session): None sends and keeps exactly what False does"),
 )
