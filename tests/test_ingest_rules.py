@@ -968,3 +968,59 @@ def test_reconnects_back_off_no_longer_than_reconnect_max_s(store: Store) -> Non
         ing.stop()
         thread.join(10)
         server.close()
+
+
+def _idle_writer(store: Store, events: list, wake: threading.Event) -> Ingestor:
+    ing = Ingestor(RecordingStore(store, events), ("127.0.0.1", 1), [Subscription("relic-twin/#", "native")],
+                   clock=lambda: NOW, settings=IngestSettings(linger_s=0.0))
+    ing._client = FakeClient(events)  # type: ignore[assignment]
+    ing._wake = wake
+    ing._writer = threading.Thread(target=ing._run_writer, daemon=True)
+    return ing
+
+
+def test_a_message_arriving_as_the_writer_goes_idle_is_taken_without_waiting(store: Store) -> None:
+    """The MQTT thread appends just after the writer cleared its wake event and before it is marked idle (so
+    nobody sets the event): the writer's look at the queue after marking itself idle finds the message."""
+    events: list = []
+    first = threading.Event()
+
+    class Wake(threading.Event):
+        def clear(self) -> None:
+            super().clear()
+            if not first.is_set():
+                first.set()
+                ing._on_message(None, None, message(1, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
+
+        def wait(self, timeout: float | None = None) -> bool:
+            events.append(("wait", timeout))
+            return super().wait(timeout)
+
+    ing = _idle_writer(store, events, Wake())
+    ing._writer.start()  # type: ignore[union-attr]
+    assert drained(ing, 10)
+    ing.stop()
+    assert events[:3] == [("commit", 1, 0), ("ack", 1), ("wait", 0.1)]  # no wait before the commit
+
+
+def test_a_message_that_wakes_the_writer_during_stop_is_committed(store: Store) -> None:
+    """stop() commits what has arrived: a message that wakes the idle writer after stop began is still
+    committed and acknowledged before the writer ends."""
+    events: list = []
+    entered = threading.Event()
+
+    class Wake(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:
+            if entered.is_set():
+                return super().wait(timeout)
+            entered.set()
+            return super().wait(30)  # the first wait lasts until a message sets it
+
+    ing = _idle_writer(store, events, Wake())
+    ing._writer.start()  # type: ignore[union-attr]
+    assert entered.wait(10)
+    ing._stopping.set()  # stop() has begun
+    ing._on_message(None, None, message(1, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
+    ing._writer.join(10)  # type: ignore[union-attr]
+    assert not ing._writer.is_alive()  # type: ignore[union-attr]
+    assert events == [("commit", 1, 0), ("ack", 1)]
