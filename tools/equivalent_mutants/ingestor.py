@@ -49,6 +49,7 @@ EQUIVALENT: tuple[Rule, ...] = (
         "return bool(self._queue) or (self._wake.wait(timeout) or bool(self._queue))"),
      "only _on_publish sets _wake, after its append, and only the writer pops: a wait that returns True finds "
      "the queue non-empty either way. A timed-out wait differs only when a message lands between the timeout "
-     "and the look (a race no test can pose): the mutant takes it in this look, the original at the next one, "
-     "or, were stop() underway in that instant, leaves it unacknowledged for the broker to redeliver"),
+     "and the look (a timing race): the mutant takes it in this look, the original at the next one, or, were "
+     "stop() underway in that instant, leaves it unacknowledged for the broker to redeliver; both outcomes keep "
+     "the guarantee, and a test pinning either would pin an accident of timing"),
 )
