@@ -1024,3 +1024,24 @@ def test_a_message_that_wakes_the_writer_during_stop_is_committed(store: Store) 
     ing._writer.join(10)  # type: ignore[union-attr]
     assert not ing._writer.is_alive()  # type: ignore[union-attr]
     assert events == [("commit", 1, 0), ("ack", 1)]
+
+
+def test_an_idle_writer_keeps_waiting_for_messages(store: Store) -> None:
+    """A wait step that ends with nothing to do is followed by another: the writer ends only on stop()."""
+    events: list = []
+    idled = threading.Event()
+
+    class Wake(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:
+            if not idled.is_set():
+                idled.set()
+                return False  # a whole step passed without a message
+            return super().wait(timeout)
+
+    ing = _idle_writer(store, events, Wake())
+    ing._writer.start()  # type: ignore[union-attr]
+    assert idled.wait(10)
+    ing._on_message(None, None, message(1, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
+    assert drained(ing, 10)
+    ing.stop()
+    assert events == [("commit", 1, 0), ("ack", 1)]
