@@ -52,4 +52,7 @@ EQUIVALENT: tuple[Rule, ...] = (
      "and the look (a timing race): the mutant takes it in this look, the original at the next one, or, were "
      "stop() underway in that instant, leaves it unacknowledged for the broker to redeliver; both outcomes keep "
      "the guarantee, and a test pinning either would pin an accident of timing"),
+    (("ingestor/__post_init__",), *same("replace(self.settings, store_process=False))",
+                                          "replace(self.settings, store_process=None))"),
+     "the store process's own Ingestor (store_process.serve) reads store_process by its truth: None is False"),
 )
