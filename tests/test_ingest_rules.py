@@ -1050,3 +1050,18 @@ def test_an_idle_writer_keeps_waiting_for_messages(store: Store) -> None:
     assert drained(ing, 10)
     ing.stop()
     assert events == [("commit", 1, 0), ("ack", 1)]
+
+
+def test_the_store_process_is_given_the_database_password() -> None:
+    """The store process opens the database itself: it needs the URL with its password (SQLAlchemy renders a URL
+    with the password hidden unless told not to). Its store connects on first use, so no server is needed here."""
+    from sqlalchemy import create_engine
+
+    url = "postgresql+psycopg://relic:s3cret@127.0.0.1:1/relic_twin"
+    ing = Ingestor(Store(create_engine(url)), ("127.0.0.1", 1), [Subscription("relic-twin/#", "native")],
+                   settings=IngestSettings(store_process=True))
+    try:
+        assert ing._store_proc is not None
+        assert ing._store_proc.url == url
+    finally:
+        ing.stop()
