@@ -758,3 +758,15 @@ def test_an_unacknowledged_alert_escalates_on_time_among_many_series():
     assert kinds(e.update(29.0, []), "escalated") == []
     (esc,) = kinds(e.update(30.0, []), "escalated")
     assert (esc.alert_id, esc.tier, esc.reason) == (raised.alert_id, Level.RED, "unacknowledged")
+
+
+def test_a_sensor_heard_again_clears_its_offline_alert_on_the_next_batch():
+    """A silent sensor heard again through any reading (heard(), one no relic depends on) ends its
+    offline alert at the next batch, not only at the next tick."""
+    e = engine(offline_after_s=900.0)
+    e.watch(["s1"], 0.0)
+    assert [x.target.id for x in kinds(e.update(900.0, []), "raised")] == ["s1"]
+    e.heard(["s1"], 1000.0)
+    (back,) = e.update(1100.0, [])
+    assert (back.kind, back.target.id, back.cause) == ("cleared", "s1", "offline")
+    assert not e.active()

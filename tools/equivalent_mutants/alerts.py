@@ -58,4 +58,13 @@ EQUIVALENT: tuple[Rule, ...] = (
                          "if a.tier == Level.YELLOW and s.rule(None).max_tier >= Level.RED:"),
      "an earlier due time only makes the clock look sooner: there the escalation is checked with the cause's "
      "own rule and the alert is scheduled again"),
+    (("alerts",), r'float\("inf"\)', r'float\("INF"\)', "float() reads 'inf' in any case"),
+    (("alerts/_next_due",), r"^(?P<lhs>escalate = a\.tier_since|remind = a\.last_notice) \+ (?P<rhs>.+)$",
+     r"^(?P<lhs>escalate = a\.tier_since|remind = a\.last_notice) - (?P<rhs>.+)$",
+     "an earlier due time only makes the clock look sooner: there the escalation and reminder conditions are "
+     "checked exactly and the alert is scheduled again"),
+    (("alerts",), *same('return due if due != float("inf") else None',
+                         'return due if (due != float("inf")) or True else None'),
+     "an infinite due time is never reached: its heap entry is never popped, as no entry; tr.due then holds "
+     "inf, which the next inf equals as None equals None"),
 )
