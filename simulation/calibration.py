@@ -46,6 +46,9 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "moisture_gain_g_h_m2": (0.0, 30.0),
     "heat_gain_factor": (0.0, 3.0),  # multiplies the measured heat gains (heater/appliance energy)
 }
+# A house's plant (the Candanedo house: electric heaters, logged as ElectricHeater energy; see the
+# dataset's SOURCE.md): it heats, never cools, and nothing in it humidifies or dehumidifies.
+HOUSE_PLANT: dict[str, float] = {"hvac_cooling_factor": 0.0, "hvac_latent_kg_h": 0.0}
 # Residual scales: 1 K of temperature weighs as much as RH_SCALE %RH.
 RH_SCALE = 3.0
 

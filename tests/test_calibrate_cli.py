@@ -26,9 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 HALL = ROOT / "scenes" / "demo_hall"
 SHARED = ROOT.parent / "shared" / "data" / "candanedo-house-2016"
 T0 = datetime(2016, 2, 1, tzinfo=UTC)
-# a tight hall (ASHRAE Fundamentals ch. 16: 0.1-0.5 1/h); its air handler holds 50 %RH at this air
-# exchange, so T tells the infiltration (above about 0.5 1/h it no longer can, and RH does)
-TRUTH = {"infiltration_ach": 0.2, "hvac_setpoint_c": 21.0}
+TRUTH = {"infiltration_ach": 0.8, "hvac_setpoint_c": 21.0}
 
 
 def hall_copy(tmp_path: Path) -> Path:
@@ -60,7 +58,7 @@ def synthetic_record(days: int = 4, seed: int = 3) -> dict[str, np.ndarray]:
     appliances = np.where(np.sin(day + 1.0) > 0.3, 200.0, 20.0)  # Wh per 10 min
     scene = load_scene(HALL)
     geo = replace(cl.geometry_from_scene(scene), probes=(cl.Probe("hall", np.array([5.0, 5.0])),))
-    settings = replace(cl.settings_from_mapping(dict(scene.climate)), **TRUTH)
+    settings = replace(cl.settings_from_mapping(dict(scene.climate)), **TRUTH, **ca.HOUSE_PLANT)  # a house
     k = n // 3
     record = ca.CalibrationData(ts[::3], np.full((k, 1), 18.0), np.full((k, 1), 45.0), t_out[::3], rh_out[::3],
                                 6 * appliances.reshape(k, 3).mean(axis=1), geo)

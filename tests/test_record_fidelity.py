@@ -183,12 +183,13 @@ def test_calibrate_daily_writes_the_profile_and_validate_runs_with_it(tmp_path, 
     record's own clock (--utc-offset: a logger on UTC+2 starts its midnight record at 02:00 local)."""
     import json
 
+    from test_record_model import hall_copy, synthetic_room_record
+
     from bridge.cli import calibrate as cc
     from bridge.cli.room_record import load_record
     from bridge.cli.validate import validate_main
     from simulation.record_model import DAILY_PARAMS
     from simulation.scene import load_scene
-    from test_record_model import hall_copy, synthetic_room_record
 
     hall = hall_copy(tmp_path)
     record = synthetic_room_record(tmp_path / "room.csv")
@@ -221,3 +222,33 @@ def test_calibrate_daily_writes_the_profile_and_validate_runs_with_it(tmp_path, 
     house.write_text("date,T2,RH_2,T_out,RH_out\n2016-02-01 00:00:00,20,40,5,80\n", encoding="utf-8")
     assert cc.calibrate_main(["--scene", str(hall), "--csv", str(house), "--daily"]) == 1  # bad input
     assert "--daily" in capsys.readouterr().err
+
+
+def test_restart_share_moves_mass_and_buffer_with_the_airs_correction():
+    """A sealed room (no exchange, no gains) at 20 °C / 50 %RH, restarted at 22 °C / 60 %RH. With the
+    share 1 its thermal mass and buffer move with the air: the room is in equilibrium at the new
+    reading and stays there. With 0 they keep the model's 20 °C, and air and mass settle at the
+    heat-capacity-weighted mean; with 0.5 the mass starts at 21 °C."""
+    sealed = replace(WALLS_ONLY, infiltration_ach=0.0, wall_u_w_m2k=0.0, internal_mass_j_m2k=1e4,
+                     mass_coupling_w_m2k=5.0, buffer_capacity_g_m2_rh=1.0, buffer_coupling_m_s=1e-3)
+    n, k = 96, 24
+    data = room_record(RECT_6x4, n, 1800.0)
+    t_in = np.where(np.arange(n)[:, None] < k, 20.0, 22.0)
+    rh_in = np.where(np.arange(n)[:, None] < k, 50.0, 60.0)
+    rec = replace(RoomRecord.from_calibration(replace(data, heat_w=np.zeros(n)), hvac=False), t_in=t_in, rh_in=rh_in)
+    spans = [(0, k), (k, n)]
+    c_air, c_mass = cl.RHO_CP * 24.0 * 2.5, 1e4 * 24.0  # J/K
+
+    def end(share: float) -> tuple[float, float]:
+        t, rh = simulate_runs(rec, sealed, spans, carry=True, restart_share=share)
+        assert t[k - 1, 0] == pytest.approx(20.0) and rh[k - 1, 0] == pytest.approx(50.0)
+        return float(t[-1, 0]), float(rh[-1, 0])
+
+    t1, rh1 = end(1.0)
+    assert t1 == pytest.approx(22.0, abs=1e-9) and rh1 == pytest.approx(60.0, abs=1e-6)
+    t0, rh0 = end(0.0)
+    assert t0 == pytest.approx((c_air * 22.0 + c_mass * 20.0) / (c_air + c_mass), abs=1e-3)
+    assert rh0 < 59.0  # the dry buffer takes water from the air
+    assert end(0.5)[0] == pytest.approx((c_air * 22.0 + c_mass * 21.0) / (c_air + c_mass), abs=1e-3)
+    no_carry = simulate_runs(rec, sealed, spans, restart_share=1.0)[0]  # without carry there is nothing to share
+    assert no_carry[-1, 0] == pytest.approx(22.0, abs=1e-9)

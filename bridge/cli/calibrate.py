@@ -20,7 +20,8 @@ Input, either
   ``NA`` and ``NaN`` cells are missing. The Candanedo house files (``energydata_complete.csv``,
   ``energy_weather_temp.csv``: ``date``, ``T1``..``T9``, ``RH_1``..``RH_9``, ``T_out``, ``RH_out``,
   energy in Wh per row) are read as they are: ``--room N`` picks ``TN``/``RH_N`` (default 2, the
-  living room) and ``ElectricHeater`` + ``Appliances`` + ``lights`` become ``heat_w``;
+  living room) and ``ElectricHeater`` + ``Appliances`` + ``lights`` become ``heat_w``; a house's plant
+  heats only and controls no humidity (:data:`simulation.calibration.HOUSE_PLANT`; ``--no-hvac``: none);
 * or ``--sensors ID,...`` (default: every scene sensor outside a case measuring T and RH): their
   stored readings (``--db``, else ``RELIC_TWIN_DATABASE_URL``, else SQLite in ``--data-dir``),
   with ``--outdoor FILE``: ``time``, ``temperature``, ``relative_humidity`` (or the
@@ -327,6 +328,8 @@ def run(args: argparse.Namespace) -> tuple[str, dict[str, Any], Path]:
 
         return calibrate_record(args, scene, base, params)
     geo = climate.geometry_from_scene(scene)
+    if args.csv and not args.no_hvac:  # a Candanedo house file: the house's heaters, not the hall's air handler
+        base = replace(base, **ca.HOUSE_PLANT)
     step_s = args.step_min * 60.0
     days = args.fit_days + args.holdout_days
     source: dict[str, Any]
