@@ -1,4 +1,4 @@
-"""The provincial hub: ingest workers on an MQTT 5 shared subscription storing into PostgreSQL.
+"""The provincial hub: ingest workers, each on a durable subscription to its share of the sites, storing into PostgreSQL.
 
 Two phases, run with two ingest workers and again with one (the anchor; ratio two/one):
 
@@ -13,7 +13,8 @@ Two phases, run with two ingest workers and again with one (the anchor; ratio tw
    to the last one committed.
 
 Each reading goes museum topic -> ``relic-hub/<site>/relic-twin/<hall>/<sensor>`` -> hub
-Mosquitto -> ``relic-hub/<site>/#`` (each worker's durable share of the sites) -> worker (decode, govern nothing, store: PostgreSQL,
+Mosquitto -> ``relic-hub/<site>/#`` (each worker's durable share of the sites,
+:mod:`bridge.hub.workers`) -> worker (decode, govern nothing, store: PostgreSQL,
 partitioned by month) -> PUBACK. Publishers run in their own processes. Targets (issue 16):
 steady load held with p99 lag < 2 s; backlog drained in < 3 min.
 

@@ -31,8 +31,12 @@ those of the whole procedure replayed origin by origin (the candidate that
 would have been chosen then, on the windows closed by then), so the
 winner's luck in its own backtest does not narrow its band; where
 persistence is used, persistence's own errors. Where the history is too short for a
-backtest, the band is the random-walk band ``z sigma_1 sqrt(h)`` around
-persistence, with ``sigma_1`` the root mean square one-step change. On a
+backtest, the band is the random-walk band ``t_m sigma_1 sqrt(h)`` around
+persistence, with ``sigma_1`` the root mean square of the ``m`` one-step
+changes and ``t_m`` Student's t on ``m`` degrees of freedom (few changes
+size sigma poorly); from one reading there is no change to size it, and the
+band is the quantity's physical range (``limits``; unbounded without). A
+band and forecast are kept inside ``limits`` (0-100 %RH). On a
 logger grid (whole %RH) the band is centred on the recent mean rather than
 the rounded reading, so its coverage does not jump a whole step, and no band
 is narrower than half the grid step.
@@ -64,6 +68,7 @@ __all__ = [
     "ForecastBatch",
     "ForecastSettings",
     "LABELS",
+    "clip_to_limits",
     "forecast",
     "forecast_many",
 ]
@@ -219,6 +224,7 @@ def forecast(
     horizon_steps: int,
     level: float = 0.95,
     settings: ForecastSettings = DEFAULT_SETTINGS,
+    limits: tuple[float, float] | None = None,
 ) -> Forecast:
     """Forecast one sensor ``horizon_steps`` ahead.
 
@@ -227,6 +233,11 @@ def forecast(
     step_s : the step, seconds (60 to 3600 tested).
     horizon_steps : number of leads to forecast.
     level : nominal coverage of the band, in (0, 1).
+    limits : the quantity's physical range ``(low, high)`` (for relative
+        humidity 0-100 %RH, :data:`simulation.quantities.QUANTITIES`): the
+        forecast and its band are kept inside it, and a sensor with a single
+        reading (nothing to size a band from) gets the whole range as its
+        band. None: unbounded (that band is then infinite).
 
     Returns :class:`Forecast` (all NaN and model ``"none"`` when there is no
     usable reading).
@@ -234,7 +245,7 @@ def forecast(
     v = np.asarray(values, dtype=float)
     if v.ndim != 1:
         raise ValueError("values must be 1-D; use forecast_many for many sensors")
-    return forecast_many(v[None, :], step_s, horizon_steps, level, settings)[0]
+    return forecast_many(v[None, :], step_s, horizon_steps, level, settings, limits)[0]
 
 
 def forecast_many(
@@ -243,10 +254,13 @@ def forecast_many(
     horizon_steps: int,
     level: float = 0.95,
     settings: ForecastSettings = DEFAULT_SETTINGS,
+    limits: tuple[float | np.ndarray, float | np.ndarray] | None = None,
 ) -> ForecastBatch:
     """Forecast ``n`` sensors sharing one step and one clock.
 
     values : (n, t) float, rows are sensors as in :func:`forecast`.
+    limits : physical range as in :func:`forecast`; ``low`` and ``high`` may
+        be (n,) arrays, one range per sensor.
     Returns :class:`ForecastBatch` with (n, horizon_steps) arrays.
     """
     y = np.atleast_2d(np.asarray(values, dtype=float))
@@ -283,9 +297,33 @@ def forecast_many(
     hi = np.take_along_axis(hi, cols, axis=1)
     names = np.array(all_names(settings) + ("none",))
     models = names[np.take_along_axis(chosen, cols, axis=1)]
+    mean, lo, hi = clip_to_limits(mean, lo, hi, limits)
     mean[dead] = lo[dead] = hi[dead] = np.nan
     models[dead] = "none"
     return ForecastBatch(mean, lo, hi, level, models)
+
+
+def clip_to_limits(
+    mean: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+    limits: tuple[float | np.ndarray, float | np.ndarray] | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean and band (n, h) kept inside the physical range ``limits`` (None: unchanged).
+
+    A reading outside the range is impossible (a relative humidity above
+    100 %RH), so no probability belongs there: a band reaching past it is cut
+    at the limit, and a mean past it (a daily profile extrapolated near
+    saturation) is moved onto it.
+    """
+    if limits is None:
+        return mean, lower, upper
+    n = mean.shape[0]
+    low = np.broadcast_to(np.asarray(limits[0], dtype=float), (n,))[:, None]
+    high = np.broadcast_to(np.asarray(limits[1], dtype=float), (n,))[:, None]
+    if np.any(low >= high):
+        raise ValueError("limits must be (low, high) with low < high")
+    with np.errstate(invalid="ignore"):
+        mean = np.clip(mean, low, high)
+        return mean, np.clip(lower, low, mean), np.clip(upper, mean, high)
 
 
 def _by_history_length(y: np.ndarray) -> list[tuple[np.ndarray, int]]:
@@ -504,7 +542,14 @@ def _forecast_aligned(
     q_lo = -_smooth_leads(-q_lo * widen, w)
     q_hi = _smooth_leads(q_hi * widen, w)
 
-    rw = z * scale1[:, None] * np.sqrt(lead)[None, :]
+    # the random-walk band where no backtest sizes one: sigma_1 estimated from
+    # m one-step changes makes the prediction interval Student-t on m degrees
+    # of freedom (12.7 / 1.96 = 6.5 times wider at one change, 1.0 at
+    # thousands); with no change at all (one reading) nothing sizes it and the
+    # band is unbounded (the physical range, once forecast_many clips it)
+    changes = np.isfinite(np.diff(y, axis=1)).sum(axis=1)
+    t_rw = stdtrit(np.maximum(changes, 1), 0.5 + level / 2.0)
+    rw = np.where(changes[:, None] > 0, t_rw[:, None] * scale1[:, None] * np.sqrt(lead)[None, :], np.inf)
     floor = 0.5 * res[:, None]
     q_lo = np.where(ok, q_lo, -rw)
     q_hi = np.where(ok, q_hi, rw)

@@ -59,7 +59,7 @@ class Devices:
         with self._lock:
             self.heard.append((m.topic, bytes(m.payload)))
 
-    def take(self, n: int, timeout: float = 5.0) -> list[tuple[str, bytes]]:
+    def take(self, n: int, timeout: float = 30.0) -> list[tuple[str, bytes]]:
         """The next ``n`` commands heard (sorted), then nothing else for a moment."""
         deadline = time.monotonic() + timeout
         while len(self.heard) < n and time.monotonic() < deadline:

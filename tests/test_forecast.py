@@ -59,6 +59,12 @@ def test_batch_matches_single_across_chunks() -> None:
         np.testing.assert_allclose(batch.mean[i], one.mean, rtol=0, atol=1e-5)
         np.testing.assert_allclose(batch.upper[i], one.upper, rtol=0, atol=1e-5)
         assert batch[i].models == one.models
+    # more sensors than readings: the chunks run over the sensors
+    short = rows[:, -10:]
+    few = forecast_many(short, STEP, 4)
+    assert few.mean.shape == (CHUNK + 3, 4)
+    for i in (0, CHUNK + 2):
+        np.testing.assert_allclose(few.upper[i], forecast(short[i], STEP, 4).upper, rtol=0, atol=1e-9)
 
 
 def test_rejects_bad_arguments() -> None:
@@ -106,6 +112,8 @@ def test_weak_daily_cycle_gets_a_half_step_only_with_enough_windows() -> None:
     assert fc.models[-1].startswith("half:"), fc.models  # 26 windows at 12 h: a half step is worth it
     strict = forecast(y, STEP, 48, settings=ForecastSettings(min_skill_z_half=2.61))
     assert strict.models[-1] == "persistence"  # the full-size evidence is not there
+    fine = forecast(np.round(y, 2), STEP, 48)  # logged to 0.01 K, a grid far finer than the changes (0.08 K)
+    assert fine.models[-1].startswith("half:"), fine.models
     short = forecast(y[-4 * DAY :], STEP, 48)  # 4 days: fewer than 20 windows at any lead
     assert set(short.models) == {"persistence"}
 
@@ -212,7 +220,8 @@ def test_short_history_gives_persistence_and_random_walk_band() -> None:
     np.testing.assert_allclose(fc.mean, y[-1])
     half = fc.upper - fc.mean
     sigma = np.sqrt(np.mean(np.diff(y) ** 2))
-    np.testing.assert_allclose(half, 1.959964 * sigma * np.sqrt(np.arange(1, 17)), rtol=1e-5)
+    # sigma from 9 changes: a Student-t interval on 9 degrees of freedom (t = 2.262, not 1.96)
+    np.testing.assert_allclose(half, 2.262157 * sigma * np.sqrt(np.arange(1, 17)), rtol=1e-5)
     assert forecast(np.array([3.0]), STEP, 4).mean.tolist() == [3.0] * 4
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy.special import ndtri, stdtrit
+from scipy.special import ndtr, ndtri, stdtrit
 
 from simulation.forecast import (
     Forecast,
@@ -96,8 +96,9 @@ def test_short_history_band_is_the_random_walk_band_at_the_level():
     y = 45 + np.cumsum(np.random.default_rng(9).standard_normal(10)) * 0.1
     sigma = np.sqrt(np.mean(np.diff(y) ** 2))
     fc = forecast(y, STEP, 6, level=0.8)
-    np.testing.assert_allclose(fc.upper - fc.mean, ndtri(0.9) * sigma * np.sqrt(np.arange(1, 7)), rtol=1e-9)
-    np.testing.assert_allclose(fc.mean - fc.lower, ndtri(0.9) * sigma * np.sqrt(np.arange(1, 7)), rtol=1e-9)
+    t9 = stdtrit(9, 0.9)  # sigma from 9 changes: Student-t on 9 degrees of freedom
+    np.testing.assert_allclose(fc.upper - fc.mean, t9 * sigma * np.sqrt(np.arange(1, 7)), rtol=1e-9)
+    np.testing.assert_allclose(fc.mean - fc.lower, t9 * sigma * np.sqrt(np.arange(1, 7)), rtol=1e-9)
     assert fc.models == ("persistence",) * 6
 
 
@@ -243,28 +244,32 @@ def test_candidate_names_persistence_first_then_halves_of_the_winners_tried():
     assert names[0] == "persistence" and {n[5:] for n in names if n.startswith("half:")} == set(HALVES)
 
 
-@pytest.mark.parametrize("level, widen", [(0.9, False), (0.5, False), (0.95, True)])
-def test_persistence_band_is_read_off_its_own_backtest_errors(level, widen):
+@pytest.mark.parametrize(
+    "level, widen, step_s, h",
+    [(0.9, False, STEP, 12), (0.5, False, STEP, 12), (0.95, True, STEP, 12), (0.95, True, 3600.0, 20)],
+)
+def test_persistence_band_is_read_off_its_own_backtest_errors(level, widen, step_s, h):
     """Persistence alone, no smoothing over leads: the band at lead k is the last reading plus the
     running extreme over leads of the conformal quantiles of y[o + k] - y[o] over the backtest origins o
     whose window has closed (o + k <= now), never narrower than half the grid step; widened (if so set)
-    by t_(n-1) sqrt(1 + 1/n) / z, n = the independent windows: the origins' span / k, at most the
-    windows scored."""
+    by t_(max(n-1, 1)) sqrt(1 + 1/n) / z, n = the independent windows: the origins' span / k, at most the
+    windows scored, at least 1. Three days hourly with 20 leads: from lead 17 on fewer than 2 windows
+    (31 / 17 down to 28 / 20), each scored over more than min_origins origins."""
     from simulation.forecast_prep import resolution
 
     rng = np.random.default_rng(12)
-    y = 20.0 + np.cumsum(rng.standard_normal(3 * DAY)) * 0.1
-    t, h = y.size, 12
+    y = 20.0 + np.cumsum(rng.standard_normal(int(3 * 86400 / step_s))) * 0.1
+    t = y.size
     s = ForecastSettings(candidates=("persistence",), halves=False, smooth_leads=0.0, widen_band=widen)
-    fc = forecast(y, STEP, h, level=level, settings=s)
-    o = _origins(t, STEP, s.max_origins)
+    fc = forecast(y, step_s, h, level=level, settings=s)
+    o = _origins(t, step_s, s.max_origins)
     a = 1.0 - level
     lo, hi = [], []
     for k in range(1, h + 1):
         e = y[o[o + k <= t - 1] + k] - y[o[o + k <= t - 1]]
         m = e.size
         n = max(min((min(o[-1], t - 1 - k) - o[0] + 1) / k, m), 1.0)
-        g = stdtrit(n - 1, 1 - a / 2) * np.sqrt(1 + 1 / n) / ndtri(1 - a / 2) if widen else 1.0
+        g = stdtrit(max(n - 1, 1), 1 - a / 2) * np.sqrt(1 + 1 / n) / ndtri(1 - a / 2) if widen else 1.0
         lo.append(min(g * np.quantile(e, 0.5 + (a / 2 - 0.5) * (m + 1) / m), 0.0))
         hi.append(max(g * np.quantile(e, 0.5 + (0.5 - a / 2) * (m + 1) / m), 0.0))
     floor = 0.5 * resolution(y[None, :])[0]
@@ -335,3 +340,113 @@ def test_replay_chooses_origin_by_origin_on_what_was_known_then(seed):
     np.testing.assert_array_equal(pick, want_pick)
     np.testing.assert_array_equal(pays, want_pays)
     assert pick.max() > 0 and pays[:2].any() and not pays[2].any()
+
+
+# --- the choice, assembled: significance, evidence, half steps, the forecast issued ----------------
+
+
+def _choice_by_hand(y, step_s, h, s):
+    """The documented choice for one sensor off the grid, from the candidates' own backtest errors
+    (simulation.forecast_models, scored in single precision as the forecaster does): a candidate is
+    significant if its mean gain over persistence exceeds crit standard errors, crit the Student-t
+    quantile at the level of min_skill_z on max(n_eff - 1, 1) degrees of freedom, n_eff = the
+    origins' span / lead, at most the windows scored, at least 1; a half-and-half candidate also if
+    the gain exceeds the same at min_skill_z_half over at least half_min_eff windows; evidence:
+    n_eff >= min_eff and a span of at least min_span_days. Then _choose (margin, parts) and _replay
+    (it pays). Returns the names per lead, the forecast issued per lead, and n_eff, span."""
+    from simulation.forecast import HALF, _choose, _replay, all_names
+    from simulation.forecast_models import candidate_forecasts
+    from simulation.forecast_prep import on_grid, resolution
+
+    assert not on_grid(y[None], resolution(y[None]))[0]
+    t = y.size
+    o = _origins(t, step_s, s.max_origins)
+    names = all_names(s)
+    y32 = y.astype(np.float32)[None]
+    fc = candidate_forecasts(y32, np.append(o, t - 1), h, step_s, tuple(dict.fromkeys(("persistence",) + s.candidates)))
+    lead = np.arange(1, h + 1)
+    at = o[:, None] + lead[None]
+    truth = np.where(at < t, y32[0, np.minimum(at, t - 1)], np.nan)
+    scored = np.isfinite(truth)
+    f = {}  # (r + 1, h): the backtest origins, then now
+    for name in names:
+        if name.startswith(HALF):
+            f[name] = (f["persistence"] + f[name[len(HALF):]]) / np.float32(2)
+        else:
+            f[name] = np.where(np.isnan(fc[name][0]), fc["persistence"][0], fc[name][0])
+    ae = np.stack([np.where(scored, np.abs(truth - f[name][:-1]), 0.0) for name in names]).astype(float)
+    m = scored.sum(axis=0)
+    span = np.maximum(np.minimum(o[-1], t - 1 - lead) - o[0] + 1, 0)
+    n_eff = np.maximum(np.minimum(span / lead, m), 1.0)
+    d = ae[:1] - ae
+    gain = d.sum(axis=1) / m
+    se = np.sqrt(np.maximum((d**2).sum(axis=1) / m - gain**2, 0.0) / n_eff)
+    dof = np.maximum(n_eff - 1.0, 1.0)
+    significant = gain > stdtrit(dof, ndtr(s.min_skill_z)) * se
+    half = np.array([name.startswith(HALF) for name in names])[:, None]
+    significant |= half & (gain > stdtrit(dof, ndtr(s.min_skill_z_half)) * se) & (n_eff >= s.half_min_eff)
+    evidence = (n_eff >= s.min_eff) & (span * step_s >= s.min_span_days * 86400.0)
+    bounds = (np.arange(s.parts) * o.size) // s.parts
+    parts = np.add.reduceat(ae, bounds, axis=1) / np.add.reduceat(scored, bounds, axis=0)[None]
+    chosen = _choose((ae.sum(axis=1) / m)[:, None], parts[:, :, None], (significant & evidence)[:, None], names,
+                     m[None], s)[0]
+    lag = np.ceil(lead / (o[1] - o[0])).astype(int)
+    pays = _replay(ae[:, None].astype(np.float32), scored[None].astype(np.float32), lag, s)[0][0]
+    chosen = np.where(pays, chosen, 0)
+    issued = np.array([f[names[c]][-1, k] for k, c in enumerate(chosen)])
+    issued = np.where(chosen == 0, y[-1], issued)
+    return tuple(names[c] for c in chosen), issued, n_eff, span
+
+
+def _trend(t, noise, seed=1):
+    return 20.0 + 0.1 * np.arange(t) + noise * np.random.default_rng(seed).standard_normal(t)
+
+
+def _cycle(t, amplitude, noise, seed=2):
+    rng = np.random.default_rng(seed)
+    return (20.0 + amplitude * np.sin(2 * np.pi * np.arange(t) / 24) + noise * rng.standard_normal(t)
+            + np.cumsum(rng.standard_normal(t)) * 0.02)
+
+
+HOLT = ForecastSettings(candidates=("holt",), halves=False, smooth_leads=0.0)
+SEASONAL_WEAK = ForecastSettings(candidates=("seasonal_naive",), smooth_leads=0.0, half_min_eff=2.0)
+
+
+@pytest.mark.parametrize(
+    "y, h, s, want",
+    [
+        # a 0.1 K/h trend, hourly, 3 days: n_eff = (48 - k) / k, crit 70 at 2 windows (k = 16, n_eff = 2 exactly)
+        (_trend(72, 0.001), 16, HOLT, "H" * 16),
+        (_trend(72, 0.03), 16, HOLT, "H" * 14 + ".."),  # at 2.2 and 2 windows a 0.9 / 0.4 crit gain
+        (_trend(72, 0.1), 16, HOLT, "H" * 12 + "...."),
+        # 51 h: the span at lead k is 34 - k h; a day at k = 10, 23 h at k = 11 (n_eff 2.09): not enough
+        (_trend(51, 0.001), 16, HOLT, "H" * 10 + "......"),
+        # a daily swing, weak evidence allowed from 2 windows: the half step where the full one is not proven
+        (_cycle(72, 0.1, 0.03), 24, SEASONAL_WEAK, "." + "h" * 13 + "." * 10),
+        (_cycle(72, 1.0, 0.03), 24, SEASONAL_WEAK, "S" * 7 + "h" * 9 + "." * 8),
+    ],
+)
+def test_choice_is_the_documented_rule_at_few_windows(y, h, s, want):
+    """At few independent windows (2 to 4) the Student-t critical value moves by a factor of 7 per
+    degree of freedom, so the choice pins it; the cases also cross the evidence limits (2 windows,
+    1 day of span) and the weak-evidence half step. The forecast issued is the chosen candidate's
+    forecast made now (from the last reading)."""
+    fc = forecast(y, 3600.0, h, settings=s)
+    models, issued, _, _ = _choice_by_hand(y, 3600.0, h, s)
+    code = {"persistence": ".", "holt": "H", "seasonal_naive": "S", "half:seasonal_naive": "h"}
+    assert "".join(code[m] for m in models) == want  # the case is the one described
+    assert fc.models == models
+    np.testing.assert_allclose(fc.mean, issued, rtol=0, atol=1e-5)
+
+
+def test_a_grid_exactly_as_coarse_as_the_changes_gets_no_weak_half_steps():
+    """Whole steps only, every change one step (rms change = grid step): the logger counts as coarse
+    (step >= coarse_grid x rms change), so it takes only the half steps of full evidence, as with the
+    weak path off; counted as fine, it would take more."""
+    rng = np.random.default_rng(0)
+    n = 14 * DAY
+    y = 50 + np.cumsum(np.where(rng.random(n) < 0.5 + 0.25 * np.cos(2 * np.pi * np.arange(n) / DAY), 1.0, -1.0))
+    fc = forecast(y, STEP, 48)
+    assert fc.models == forecast(y, STEP, 48, settings=ForecastSettings(min_skill_z_half=2.61)).models
+    finer = forecast(y, STEP, 48, settings=ForecastSettings(coarse_grid=1.0 + 1e-9))
+    assert sum(m.startswith("half:") for m in finer.models) > sum(m.startswith("half:") for m in fc.models)

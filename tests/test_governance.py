@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import zipfile
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -313,8 +314,6 @@ def test_imputation_skips_flagged_anchors_keeps_the_hall_and_can_be_off() -> Non
 
 
 def test_the_cleaning_settings_reach_the_window_rules_and_railless_quantities_work() -> None:
-    from dataclasses import replace
-
     v = calm(300)
     v[150] = 21.0  # a spike of 1 K in 0.05 K noise
     default = g.govern_series(series(v), now=NOW).readings[150]
@@ -332,3 +331,117 @@ def test_the_cleaning_settings_reach_the_window_rules_and_railless_quantities_wo
     # illuminance has no rail rule: 0 lx all night is not "pinned", and the series is still judged
     dark = g.govern_series(series(np.zeros(100), quantity="illuminance", unit="lx"), now=NOW)
     assert {r.quality for r in dark.readings} <= {"ok", "stuck"} and "rail" not in {r.quality for r in dark.readings}
+
+
+# ------------------------------------ what each rule hands on to the next, and the settings it reads
+STEP_REASON = "jumps more than 3 °C per 10 min from the previous reading | 与前一读数相差超过每 10 分钟 3 °C"
+RAIL_REASON = "pinned at the end of the physical range for 1 h or more | 持续 1 小时以上停在物理量程端点"
+
+
+def test_a_flagged_stretch_is_left_out_of_the_later_rules() -> None:
+    """Readings that threshold, rail or stuck flagged are not the step rule's reference: once an RH
+    sensor pinned at 0 %RH (or read under a site floor) recovers, its first good reading is ok, not
+    a 40 %RH jump kept out of the models; and a spike the step rule caught is named by it alone."""
+    v = np.concatenate([calm(50, 40.0), np.zeros(20), calm(30, 40.0, 3)])
+    out = g.govern_series(series(v, "relative_humidity", "%RH"), g.GovernanceSettings(impute="none"), now=NOW)
+    assert [r.quality for r in out.readings] == ["ok"] * 50 + ["rail"] * 20 + ["ok"] * 30
+    assert {r.reason for r in out.readings[50:70]} == {RAIL_REASON}
+    s = g.GovernanceSettings(thresholds={"relative_humidity": (10.0, None)}, impute="none")
+    v = np.concatenate([calm(40, 50.0), np.full(3, 2.0), calm(40, 50.0, 5)])
+    out = g.govern_series(series(v, "relative_humidity", "%RH"), s, now=NOW)
+    assert [r.quality for r in out.readings] == ["ok"] * 40 + ["threshold"] * 3 + ["ok"] * 40
+    v = calm(300)
+    v[150] = 35.0
+    out = g.govern_series(series(v), g.GovernanceSettings(impute="none"), now=NOW)
+    assert out.readings[150].reason == STEP_REASON  # not again as a hampel or sigma outlier
+
+
+def test_rh_pinned_at_100_is_rail_too() -> None:
+    """A sensor saturated at the top of its range (wet, condensing) is as broken as one at 0 %RH."""
+    v = np.concatenate([calm(50, 80.0), np.full(13, 100.0), calm(30, 80.0, 3)])
+    out = g.govern_series(series(v, "relative_humidity", "%RH"), g.GovernanceSettings(impute="none"), now=NOW)
+    assert [r.quality for r in out.readings][50:63] == ["rail"] * 13
+    assert out.readings[50].reason == RAIL_REASON
+
+
+def test_stuck_reason_and_gaps_break_a_frozen_run() -> None:
+    """A frozen value is named with the stuck time; the same value either side of an outage longer
+    than stuck_s / stuck_min_samples (4 h) is not a stuck sensor."""
+    frozen = np.concatenate([calm(20), np.full(200, 21.3), calm(20, seed=4)])
+    out = g.govern_series(series(frozen), g.GovernanceSettings(impute="none"), now=NOW)
+    assert {r.reason for r in out.readings if r.quality == "stuck"} == {
+        "unchanged for 24 h or more: stuck sensor | 连续 24 小时以上数值不变：传感器卡滞"}
+    rs = series(frozen)
+    del rs[92:128]  # a 6 h outage in the middle: 12 h frozen before it and 13 h after, 31 h in all
+    out = g.govern_series(rs, g.GovernanceSettings(impute="none"), now=NOW)
+    assert "stuck" not in {r.quality for r in out.readings}
+
+
+def test_a_sites_stuck_settings_set_the_run_rules() -> None:
+    """With stuck_s = 1 h and 6 samples, readings more than 10 min apart do not form a run, for stuck and
+    rail alike; with 2 samples four equal readings 20 min apart are a stuck sensor."""
+    cs = g.GovernanceSettings().cleaning
+    short = g.GovernanceSettings(cleaning=replace(cs, stuck_s=3600.0), impute="none")
+    v = np.concatenate([calm(30), np.full(10, 21.3), calm(30, seed=4)])
+    rs = series(v)
+    del rs[35:38]  # 40 min between two frozen runs of 40 min: not one run of 2 h
+    out = g.govern_series(rs, short, now=NOW)
+    assert "stuck" not in {r.quality for r in out.readings}
+    whole = g.govern_series(series(v), short, now=NOW)  # without the gap it is one
+    assert [r.quality for r in whole.readings].count("stuck") == 10
+    v = np.concatenate([calm(30, 50.0), np.zeros(10), calm(30, 50.0, 4)])
+    rs = series(v, "relative_humidity", "%RH")
+    del rs[35:38]
+    out = g.govern_series(rs, short, now=NOW)
+    assert "rail" not in {r.quality for r in out.readings}
+    assert [r.quality for r in g.govern_series(series(v, "relative_humidity", "%RH"), short, now=NOW).readings
+            ].count("rail") == 10
+    two = g.GovernanceSettings(cleaning=replace(cs, stuck_s=3600.0, stuck_min_samples=2), impute="none")
+    v = np.concatenate([calm(15), np.full(4, 21.3), calm(15, seed=4)])
+    out = g.govern_series(series(v, step_min=20), two, now=NOW)
+    assert [r.quality for r in out.readings][15:19] == ["stuck"] * 4
+
+
+def test_co2_within_its_relative_accuracy_is_no_outlier() -> None:
+    """NDIR CO2 reads ±(30 ppm + 3 %): at 1000 ppm a reading 120 ppm off the local level is inside
+    three times that, so neither window rule flags it (without the relative part both would)."""
+    v = 1000.0 + np.random.default_rng(3).normal(0, 3.0, 200)
+    v[100] += 120.0
+    out = g.govern_series(series(v, "co2", "ppm"), g.GovernanceSettings(impute="none"), now=NOW)
+    assert {r.quality for r in out.readings} == {"ok"}
+    v[100] += 100.0  # 220 ppm off: beyond 3 x 60 ppm, an outlier
+    out = g.govern_series(series(v, "co2", "ppm"), g.GovernanceSettings(impute="none"), now=NOW)
+    assert [i for i, r in enumerate(out.readings) if r.quality != "ok"] == [100]
+
+
+def test_flag_masks_are_boolean_for_every_rule_and_quantity() -> None:
+    """Each rule's mask selects the readings it flagged (a quantity with no step rule included)."""
+    v = np.concatenate([calm(30, 450.0), [5000.0], calm(30, 450.0, 2)])
+    t = T0.timestamp() + 600.0 * np.arange(v.size)
+    for quantity in ("co2", "temperature", "illuminance"):
+        masks = g.flag_arrays(quantity, t, v, g.GovernanceSettings())
+        assert set(masks) == set(g.FLAGS)
+        for name, m in masks.items():
+            assert m.dtype == bool and m.shape == v.shape, (quantity, name)
+            assert v[m].size == int(m.sum())
+
+
+def test_a_one_hertz_sensor_has_its_short_gaps_imputed() -> None:
+    """Cadence is the median interval, however short: a vibration sensor read every second that
+    misses two readings has both filled, a second apart."""
+    v = 0.02 + np.random.default_rng(5).normal(0, 0.001, 60)
+    rs = [Reading("acc", "vibration", T0 + timedelta(seconds=i), float(x), "m/s²") for i, x in enumerate(v)]
+    del rs[30:32]
+    out = g.govern_series(rs, now=NOW)
+    assert [r.time for r in out.readings if r.quality == "imputed"] == [
+        T0 + timedelta(seconds=30), T0 + timedelta(seconds=31)]
+
+
+def test_a_burst_from_a_clock_gone_wild_is_kept_without_imputation() -> None:
+    """A logger whose clock jumped to 9999 sends eight readings a microsecond apart (one instant as a
+    float) and one a minute later: with no cadence to fill, nothing is imputed and nothing fails."""
+    t0 = datetime(9999, 1, 1, tzinfo=UTC)
+    times = [t0 + timedelta(microseconds=i) for i in range(8)] + [t0 + timedelta(minutes=1)]
+    rs = [Reading("s", "temperature", t, 20.0 + 0.1 * i, "°C") for i, t in enumerate(times)]
+    out = g.govern_series(rs, now=NOW)
+    assert [r.time for r in out.readings] == times and out.rejections == []

@@ -9,6 +9,7 @@ calls ``update`` once per frame; nothing else lives here.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -156,6 +157,46 @@ def run_monitor(scene: Any, drain: Callable[[], Iterable[Mapping[str, Any]]], la
     if fullscreen:
         toggle_fullscreen(base)
     app.run()
+    return 0
+
+
+def run_frames(base: ShowBase, tick: Callable[[float], None], save: Callable[[Path], None], headless: bool,
+               seconds: float | None, every: float, out: Path, name: str,
+               before_last: Callable[[], None] | None = None) -> int:
+    """The frame loop of the monitors: ``tick(now)`` each frame (now: ``time.monotonic()``).
+
+    In a window it runs until closed, or for ``seconds``. Headless it runs for ``seconds`` (or for ever),
+    saving ``out/frame_NNNN.png`` every ``every`` seconds (the first after at most 3 s), then calls
+    ``before_last`` and saves ``out/last.png``.
+    """
+    started = time.monotonic()
+    state = {"next_frame": started + min(every, 3.0), "frames": 0}
+    if headless:
+        out.mkdir(parents=True, exist_ok=True)
+        print(f"writing frames to 帧输出至 {out.resolve()}")
+
+    def pump(task: Any) -> Any:
+        now = time.monotonic()
+        tick(now)
+        if headless and now >= state["next_frame"]:
+            save(out / f"frame_{state['frames']:04d}.png")
+            state["frames"] += 1
+            state["next_frame"] = now + every
+        if seconds is not None and now - started >= seconds and not headless:
+            base.userExit()
+        return task.cont
+
+    base.taskMgr.add(pump, name)
+    if not headless:
+        base.run()
+        return 0
+    while seconds is None or time.monotonic() - started < seconds:
+        base.taskMgr.step()
+        time.sleep(0.02)
+    if before_last is not None:
+        before_last()
+    save(out / "last.png")
+    print(f"  {out / 'last.png'}")
     return 0
 
 

@@ -147,7 +147,7 @@ def remote_hub(base_url: str, token: str | None, timeout_s: float = 15.0) -> Fet
 def run_hub_monitor(fetch: Fetch, headless: bool, seconds: float | None, every: float, out: Path, lang: str,
                     size: tuple[int, int], enter: str | None = None) -> int:
     """The hub monitor; headless, frames to ``out`` (``last.png`` at the end)."""
-    from twin_engine.app import TwinApp, grab_frame, make_base, write_png
+    from twin_engine.app import TwinApp, grab_frame, make_base, run_frames, write_png
     from twin_engine.fonts import load_font
 
     base = make_base(offscreen=headless, size=size)
@@ -156,40 +156,19 @@ def run_hub_monitor(fetch: Fetch, headless: bool, seconds: float | None, every: 
     TwinApp(base).show(monitor)
     if enter:
         monitor.enter_site(enter)
-    started = time.monotonic()
-    state = {"next_frame": started + min(every, 3.0), "frames": 0, "fetched": started}
-    if headless:
-        out.mkdir(parents=True, exist_ok=True)
-        print(f"writing frames to 帧输出至 {out.resolve()}")
+    fetched = {"at": time.monotonic()}
 
     def save(path: Path) -> None:
         base.graphicsEngine.renderFrame()
         base.graphicsEngine.renderFrame()
         write_png(grab_frame(base), path)
 
-    def pump(task: Any) -> Any:
-        now = time.monotonic()
-        if now - state["fetched"] >= REFRESH_S:
-            state["fetched"] = now
+    def tick(now: float) -> None:
+        if now - fetched["at"] >= REFRESH_S:
+            fetched["at"] = now
             try:
                 monitor.refresh()
             except RuntimeError as exc:  # keep the cards shown; say why once per refresh
                 print(f"relic-twin monitor: {exc}")
-        if headless and now >= state["next_frame"]:
-            save(out / f"frame_{state['frames']:04d}.png")
-            state["frames"] += 1
-            state["next_frame"] = now + every
-        if seconds is not None and now - started >= seconds and not headless:
-            base.userExit()
-        return task.cont
 
-    base.taskMgr.add(pump, "hub-refresh")
-    if not headless:
-        base.run()
-        return 0
-    while seconds is None or time.monotonic() - started < seconds:
-        base.taskMgr.step()
-        time.sleep(0.02)
-    save(out / "last.png")
-    print(f"  {out / 'last.png'}")
-    return 0
+    return run_frames(base, tick, save, headless, seconds, every, out, "hub-refresh")

@@ -78,7 +78,7 @@ def run_site_monitor(site: Any, feed: Any, fetch_site: Callable[[], dict[str, An
                      enter: str | None = None, fetch_field: Callable[[str, str], dict[str, Any]] | None = None) -> int:
     """The site monitor on ``feed`` (a ``FeedClient`` of the site feed); ``enter`` opens a hall at start;
     ``fetch_field(hall, quantity)`` answers which field model each hall's floor is drawn with."""
-    from twin_engine.app import TwinApp, grab_frame, make_base, write_png
+    from twin_engine.app import TwinApp, grab_frame, make_base, run_frames, write_png
     from twin_engine.fonts import load_font
     from twin_engine.monitor import MonitorScreen
     from twin_engine.site_overview import SiteMonitor
@@ -91,11 +91,7 @@ def run_site_monitor(site: Any, feed: Any, fetch_site: Callable[[], dict[str, An
     TwinApp(base).show(monitor)
     if enter:
         monitor.enter_hall(enter)
-    started = time.monotonic()
-    state = {"next_frame": started + min(every, 3.0), "frames": 0, "fetched": started}
-    if headless:
-        out.mkdir(parents=True, exist_ok=True)
-        print(f"writing frames to 帧输出至 {out.resolve()}")
+    fetched = {"at": time.monotonic()}
 
     def save(path: Path) -> None:
         if monitor.screen is not None:
@@ -120,44 +116,28 @@ def run_site_monitor(site: Any, feed: Any, fetch_site: Callable[[], dict[str, An
             link["screen"], link["link"] = monitor.screen, FieldLink(monitor.screen, lambda q: fetch_field(hall, q))
         return link["link"]
 
-    def pump(task: Any) -> Any:
+    def tick(now: float) -> None:
         for msg in feed.drain():
             monitor.apply(msg)
         if monitor.screen is not None:
             monitor.screen.set_connection(feed.status, feed.reason)
             if (fl := field_link()) is not None:
                 fl.poll()
-        now = time.monotonic()
-        if now - state["fetched"] >= SITE_REFRESH_S and monitor.screen is None:
-            state["fetched"] = now
+        if now - fetched["at"] >= SITE_REFRESH_S and monitor.screen is None:
+            fetched["at"] = now
             try:
                 monitor.overview.set_site(fetch_site())
             except RuntimeError as exc:  # keep the last overview; say why once per refresh
                 print(f"relic-twin monitor: {exc}")
-        if headless and now >= state["next_frame"]:
-            path = out / f"frame_{state['frames']:04d}.png"
-            save(path)
-            state["frames"] += 1
-            state["next_frame"] = now + every
-        if seconds is not None and now - started >= seconds and not headless:
-            base.userExit()
-        return task.cont
 
-    base.taskMgr.add(pump, "site-feed")
-    try:
-        if not headless:
-            base.run()
-            return 0
-        while seconds is None or time.monotonic() - started < seconds:
-            base.taskMgr.step()
-            time.sleep(0.02)
+    def before_last() -> None:
         if monitor.screen is None:
             monitor.overview.set_site(fetch_site())
         elif (fl := field_link()) is not None:
             fl.settle()  # the last frame with the field model the store's history chooses
-        save(out / "last.png")
-        print(f"  {out / 'last.png'}")
-        return 0
+
+    try:
+        return run_frames(base, tick, save, headless, seconds, every, out, "site-feed", before_last)
     finally:
         if link["link"] is not None:
             link["link"].stop()

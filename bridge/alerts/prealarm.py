@@ -24,6 +24,7 @@ from simulation.alerts import Observation, Target, forecast_observation
 from simulation.early_warning import early_warning
 from simulation.forecast import forecast_many
 from simulation.materials import MaterialProfile
+from simulation.quantities import QUANTITIES
 from simulation.scene import Scene
 from simulation.scene_alerts import relic_sources
 
@@ -73,8 +74,10 @@ def prealarm_observations(store: Store, scene: Scene, profiles: Mapping[str, Mat
     if not usable.any():
         return []
     horizon = int(settings.horizon_h * 3600 // settings.step_s)
-    fc = forecast_many(history[usable], settings.step_s, horizon)
-    row_of = {key: i for i, key in enumerate(k for k, ok in zip(series_keys, usable, strict=True) if ok)}
+    kept = [k for k, ok in zip(series_keys, usable, strict=True) if ok]
+    limits = (np.array([QUANTITIES[q].low for _, q in kept]), np.array([QUANTITIES[q].high for _, q in kept]))
+    fc = forecast_many(history[usable], settings.step_s, horizon, limits=limits)
+    row_of = {key: i for i, key in enumerate(kept)}
     out = []
     for (relic_id, quantity), sid in sorted(sources.items()):
         i = row_of.get((sid, quantity))

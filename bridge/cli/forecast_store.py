@@ -121,9 +121,11 @@ def stored_forecast(store: object, args: argparse.Namespace, quantity: str, now:
             continue
         inputs.append(Input(label, x, same))
     h = max(1, int(round(args.hours * 3600 / step_s)))
-    report = forecast_with_inputs(y, float(step_s), h, inputs, settings=ForecastSettings(),
-                                  input_settings=InputSettings(max_history_s=history_s))
     from simulation.quantities import QUANTITIES
+
+    q_range = (QUANTITIES[quantity].low, QUANTITIES[quantity].high)  # a band never past 100 %RH
+    report = forecast_with_inputs(y, float(step_s), h, inputs, settings=ForecastSettings(),
+                                  input_settings=InputSettings(max_history_s=history_s), limits=q_range)
 
     return StoredForecast(quantity, QUANTITIES[quantity].unit, datetime.fromtimestamp(end_s - step_s, UTC),
                           float(step_s), int(np.isfinite(y).sum()), report, tuple(i.name for i in inputs),

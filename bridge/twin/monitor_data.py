@@ -117,7 +117,8 @@ def _series_block(store: Store, sensor: str, quantity: str, now: datetime, with_
     fc: dict[str, Any] | None = None
     if with_forecast and np.isfinite(values).any():
         steps = int(HORIZON.total_seconds() // BUCKET_S)
-        f = forecast(values, BUCKET_S, steps)
+        q = QUANTITIES.get(quantity)
+        f = forecast(values, BUCKET_S, steps, limits=(q.low, q.high) if q else None)
         if np.isfinite(f.mean).all():
             lead_t = starts[-1] + BUCKET_S * np.arange(1, steps + 1)
             # a band the forecaster could not size (too little history) collapses onto the mean

@@ -25,4 +25,11 @@ EQUIVALENT: tuple[Rule, ...] = (
     (("alerts",), *same("return o.limit + o.direction * self.settings.rule(o.cause).clear_yellow * o.scale",
                          "return o.limit + o.direction * self.settings.rule(None).clear_yellow * o.scale"),
      "the causes with a rule of their own return None above; the others use the default rule"),
+    (("alerts",), *same("track = self._track((obs.target, obs.cause), obs)",
+                         "track = self._track((obs.target, obs.cause), None)"),
+     "the next line sets track.obs = obs before anything reads it"),
+    (("alerts",), *same("tr = self._track(key, obs)", "tr = self._track(key, None)"),
+     "the next line sets tr.obs = obs before anything reads it"),
+    (("alerts",), *same("return events + self._clock(t, rejudge=False)", "return events + self._clock(t, rejudge=None)"),
+     "_clock tests rejudge for truth only: None is False"),
 )

@@ -70,4 +70,61 @@ EQUIVALENT: tuple[Rule, ...] = (
      "_replay's sums in double instead of single precision: the same choices to float32 rounding"),
     (("forecast",), r"^pick = np\.zeros\(\(n, r, h\), dtype=np\.int16\)$", r"^pick = np\.zeros\(\(n, r, h\), (dtype=None)?\)$",
      "_replay's picks held as floats: whole numbers, turned into indices (astype(np.intp)) where read"),
+    (("forecast",), *same('if buf is None or buf.ndim != len(shape) or any(b < s for b, s in zip(buf.shape, shape, strict=True)):',
+                           'if buf is None or buf.ndim != len(shape) or any(b < s for b, s in zip(buf.shape, shape, strict=False)):'),
+     'the shapes zipped have the same length (ndim checked before)'),
+    # the scratch arrays in double precision: every value written into them is the same float32 arithmetic's
+    # (or exact in double), as with y32 and _replay's sums below: the same forecast to float32 rounding
+    (("forecast",), r"^buf = work\[key\] = np\.empty\(shape, dtype=np\.float32\)$",
+     r"^buf = work\[key\] = np\.empty\(shape, (dtype=None)?\)$",
+     "scratch arrays in double instead of single precision: the same forecast to float32 rounding"),
+    (("forecast",), r"^return buf\[tuple\(slice\(0, s\) for s in shape\)\]$",
+     r"^return buf\[tuple\(slice\((None, )?s\) for s in shape\)\]$",
+     "slice(None, s) and slice(s) are slice(0, s)"),
+    (("forecast",), r'^errs = _buffer\(work, "errs", \(len\(names\), n, origins\.size, h\)\)$',
+     r'^errs = _buffer\(work, (None|"XXerrsXX"|"ERRS"), \(len\(names\), n, origins\.size, h\)\)$',
+     "the key only names the scratch slot; the other keys (ae, ae_base, d, f_half) differ from it, so the same "
+     "slot under another name"),
+    (("forecast",), *same("first = np.where(valid.any(axis=1), np.argmax(valid, axis=1), t - 1)",
+                           "first = np.where(valid.any(axis=1), np.argmax(valid, axis=1), t + 1)"),
+     "a row without readings: length max(t - (t + 1), 1) = 1, as with t - 1"),
+    (("forecast",), *same("first = np.where(valid.any(axis=1), np.argmax(valid, axis=1), t - 1)",
+                           "first = np.where(valid.any(axis=1), np.argmax(valid, axis=1), t - 2)"),
+     "a row without readings gets length 2 and joins the rows of length 2, whose group keeps 2 columns as before; "
+     "its own forecast is blanked (an all-NaN row is always dead: stale = t > t - 1) and rows are forecast "
+     "independently within a group"),
+    (("forecast",), *same("span = np.maximum(np.minimum(origins[-1], t - 1 - lead) - origins[0] + 1, 0).astype(float)",
+                           "span = np.maximum(np.minimum(origins[-1], t - 1 - lead) - origins[0] + 1, 0).astype(None)"),
+     "astype(None) is float64, as astype(float)"),
+    (("forecast",), *same("span = np.maximum(np.minimum(origins[-1], t - 1 - lead) - origins[0] + 1, 0).astype(float)",
+                           "span = np.maximum(np.minimum(origins[-1], t - 1 - lead) - origins[0] + 1, 1).astype(float)"),
+     "span <= 0 exactly where no window has closed at that lead (n_scored 0): n_eff is 1 either way (clipped, "
+     "then at most n_scored, at least 1) and the lead's MAE is NaN, so no candidate is eligible whatever the "
+     "evidence says"),
+    (("forecast",), *same("n_eff = np.clip(span / lead, 1.0, None)[None, :] * np.ones((n, 1))",
+                           "n_eff = np.clip(span / lead, 1.0, None)[None, :] / np.ones((n, 1))"),
+     "dividing by ones is multiplying by ones"),
+    (("forecast",), *same("n_eff = np.clip(span / lead, 1.0, None)[None, :] * np.ones((n, 1))",
+                           "n_eff = np.clip(span / lead, None, None)[None, :] * np.ones((n, 1))"),
+     "the next line takes the maximum with 1 after the minimum with n_scored: max(min(x, m), 1) = "
+     "max(min(max(x, 1), m), 1) for m >= 0"),
+    (("forecast",), r"^truth = np\.where\(truth_idx < t, y32\[:, np\.clip\(truth_idx, 0, t - 1\)\], np\.nan\)",
+     r"^truth = np\.where\(truth_idx < t, y32\[:, np\.clip\(truth_idx, (None|1), t - 1\)\], np\.nan\)",
+     "truth_idx = origin + lead >= 1 (origins >= 0, leads >= 1): the lower clip never acts"),
+    (("forecast",), *same("weight = scored.astype(np.float32)", "weight = scored.astype(None)"),
+     "weights are 0 and 1, exact in both precisions; every array they multiply or are added into keeps its "
+     "own dtype (in-place and out= float32 arrays)"),
+    (("forecast",), *same("truth = np.where(scored, truth, np.float32(0.0))", "truth = np.where(scored, truth, np.float32(1.0))"),
+     "unscored windows' errors are multiplied by weight 0 before any sum, their signs are read only into the "
+     "band's errors, which are set to NaN where not scored (err[~scored] = nan) before the quantiles"),
+    (("forecast",), r"^y32, np\.append\(origins, t - 1\), h, step_s, tuple\(dict\.fromkeys\(\(\"persistence\",\) \+ s\.candidates\)\), holt$",
+     r"^y32, np\.append\(origins, t - 1\), h, step_s, tuple\(dict\.fromkeys\(\(\"persistence\",\) \+ s\.candidates\)\), (None|\))$",
+     "precomputed Holt states not passed: computed per chunk instead, equal to float32 rounding"),
+    (("forecast",), r"^y32, np\.append\(origins, t - 1\), h, step_s, tuple\(dict\.fromkeys\(\(\"persistence\",\) \+ s\.candidates\)\), holt\n\)$",
+     r"^y32, np\.append\(origins, t - 1\), h, step_s, tuple\(dict\.fromkeys\(\(\"persistence\",\) \+ s\.candidates\)\), \)$",
+     "precomputed Holt states not passed (candidate_forecasts' holt defaults to None): computed per chunk "
+     "instead, equal to float32 rounding"),
+    (("forecast",), r"^mean, lo, hi, chosen = \(np\.concatenate\(a\) for a in zip\(\*parts, strict=True\)\)$",
+     r"^mean, lo, hi, chosen = \(np\.concatenate\(a\) for a in zip\(\*parts, (strict=None|strict=False)?\)\)$",
+     "every part is a 4-tuple: zip's strictness never acts"),
 )
