@@ -371,7 +371,7 @@ def test_batches_hold_at_most_batch_size_messages(store: Store) -> None:
     assert ing.stats.batches == 2 and ing.stats.acked == 4
 
 
-def test_retries_wait_twice_as_long_each_time_up_to_the_cap(store: Store) -> None:
+def test_retries_wait_twice_as_long_each_time_up_to_the_cap(store: Store, caplog: pytest.LogCaptureFixture) -> None:
     events: list = []
     busy = _storage_error(OperationalError("INSERT", {}, Exception("database is locked")))
     waits: list[float] = []
@@ -390,6 +390,8 @@ def test_retries_wait_twice_as_long_each_time_up_to_the_cap(store: Store) -> Non
     ing.stop()
     assert waits == [0.5, 1.0, 2.0, 3.0, 3.0]
     assert events == [("commit", 1, 0), ("ack", 7)]
+    assert [r.getMessage() for r in caplog.records if r.name == "bridge.ingest.ingestor"] == [
+        f"database busy or away, retrying in {w:.1f} s: refused | 数据库暂不可用, 稍后重试" for w in waits]
 
 
 def test_topic_to_subscription(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
