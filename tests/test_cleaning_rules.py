@@ -208,7 +208,7 @@ def test_each_point_is_judged_by_its_own_window() -> None:
 
 def test_level_shift_at_the_newest_end_is_not_an_outlier() -> None:
     # the HVAC set point raised 40 min ago: the four newest readings sit at the new level; without
-    # the step guard their windows (44 old readings, 3 new) would call them 3-sigma outliers
+    # the step guard the newest one (its window: 45 old readings, 3 new) would be a 3-sigma outlier
     v = np.full(200, 20.0)
     v[-4:] = 28.0
     assert not c.sigma_flags(v, scale_floor=0.2).any() and not c.hampel_flags(v, scale_floor=0.2).any()

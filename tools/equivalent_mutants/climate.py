@@ -28,4 +28,5 @@ EQUIVALENT: tuple[Rule, ...] = (
      "the variable's value is already a float64 array (made from floats, solved in float); np.array copies it alike"),
     (("climate/_solve",), *same("new = np.array(var.value, dtype=float)", "new = np.array(var.value, )"),
      "the variable's value is already a float64 array (made from floats, solved in float); np.array copies it alike"),
+    (("climate",), r'float\("inf"\)', r'float\("INF"\)', "float() reads 'inf' in any case"),
 )
