@@ -4,6 +4,7 @@
     python tools/mutation.py risk alerts          # only these (the others keep their last result)
     python tools/mutation.py --budget-min 20 ...  # stop a module after 20 min (reported as partial)
     python tools/mutation.py --rerun decoders     # after adding tests: the last run's survivors again
+    python tools/mutation.py --rerun --unexplained decoders  # ... only those no equivalence rule explains
 
 Each module runs alone in ``.mutation/<name>/`` (ignored by git): links to the project's folders and
 a copy of ``pyproject.toml`` with a ``[tool.mutmut]`` table naming the module's files and its tests,
@@ -285,6 +286,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="test again only the last result's survivors, against the tests as they are now, and "
                         "merge their new verdicts into it (no cache needed; a survivor whose source line changed "
                         "keeps its old verdict: the module then needs a full run)")
+    p.add_argument("--unexplained", action="store_true",
+                   help="with --rerun: only the survivors that no rule in tools/equivalent_mutants explains (an "
+                        "equivalent mutant survives every test, and each costs a run of all the tests reaching it)")
     p.add_argument("--report-only", action="store_true", help="rewrite docs/mutation.txt from docs/mutation/*.json")
     a = p.parse_args(argv)
     by_name = {m.name: m for m in MODULES}
@@ -297,7 +301,11 @@ def main(argv: list[str] | None = None) -> int:
             m = by_name[name]
             print(f"== {name}: {', '.join(m.files)} <- {', '.join(m.tests)}", flush=True)
             last = results.get(name)
-            again = sorted(last["survivors"]) if a.rerun and last else None
+            again = sorted(k for k, sv in last["survivors"].items()
+                           if not (a.unexplained and equivalent(name, sv["diff"], k))) if a.rerun and last else None
+            if again is not None and not again:
+                print(f"   {name}: no survivor to test again", flush=True)
+                continue
             result = run_module(m, a.budget_min * 60 if a.budget_min else None, a.children, a.keep or a.rerun, again)
             statuses = result.pop("_statuses")
             if again:
