@@ -482,6 +482,10 @@ SEASONAL_WEAK = ForecastSettings(candidates=("seasonal_naive",), smooth_leads=0.
         (_cycle(73, 1.0, 0.06, seed=1), 29,
          ForecastSettings(candidates=("seasonal_naive", "profile", "revert_6h"), smooth_leads=0.25),
          "PPPPPSS" + "." * 22),
+        # 28 leads: the replayed leads are 4, 8, .., 28 (1-based); lead 1 takes lead 4's verdict
+        (_cycle(73, 1.0, 0.06, seed=1), 28,
+         ForecastSettings(candidates=("seasonal_naive", "profile", "revert_6h"), smooth_leads=0.25),
+         "PPPPPSS" + "." * 21),
     ],
 )
 def test_choice_is_the_documented_rule_at_few_windows(y, h, s, want):
@@ -560,3 +564,13 @@ def test_a_choice_the_replay_cannot_check_is_not_used():
     choosing does not pay: the forecast is the last reading."""
     fc = forecast(np.array([20.0, 22.0, 20.0, 22.0]), 43200.0, 1, settings=ForecastSettings(min_origins=2))
     assert fc.models == ("persistence",) and fc.mean.tolist() == [22.0]
+
+
+def test_any_positive_grid_centre_centres_the_band():
+    """Whole-%RH readings every half second, the last two 50 and 51: a centring window of one second
+    is two readings, so the band moves half a step down off the rounded reading; none (0) leaves it."""
+    y = np.array([50.0, 51, 50, 50, 51, 52, 51, 50, 50, 51, 51, 50, 51])
+    centred = forecast(y, 0.5, 4, settings=ForecastSettings(grid_centre_s=1.0))
+    plain = forecast(y, 0.5, 4, settings=ForecastSettings(grid_centre_s=0.0))
+    np.testing.assert_allclose(centred.upper - plain.upper, -0.5, atol=1e-6)
+    assert centred.mean.tolist() == plain.mean.tolist()

@@ -168,4 +168,15 @@ EQUIVALENT: tuple[Rule, ...] = (
     (("forecast/forecast_many",), *ASARRAY_FLOAT,
      "values read as given: np.where(np.isfinite(y), y, np.nan) right after makes numeric input float before "
      "any arithmetic"),
+    (("forecast",), *same("replayed = np.where(active, np.where(sign, -mag, mag), np.nan).astype(np.float32)",
+                           "replayed = np.where(active, np.where(sign, -mag, mag), np.nan).astype(None)"),
+     "the replayed errors in double: values taken from the float32 errors, exact in double; the band's quantiles "
+     "the same to float32 rounding"),
+    (("forecast",), *same("mean = np.take_along_axis(now_f, chosen[None], axis=0)[0].astype(float)",
+                           "mean = np.take_along_axis(now_f, chosen[None], axis=0)[0].astype(None)"),
+     "astype(None) is float64, as astype(float)"),
+    (("forecast",), *same("if grid.any() and s.grid_centre_s > 0:", "if grid.any() or s.grid_centre_s > 0:"),
+     "off the grid the offset is masked to 0 (np.where(grid[:, None] & ...)): the same band as skipping it"),
+    (("forecast",), *same("if grid.any() and s.grid_centre_s > 0:", "if grid.any() and s.grid_centre_s >= 0:"),
+     "grid_centre_s = 0 then centres on the mean of max(1, round(0)) = 1 reading, the reading itself: offset 0"),
 )
