@@ -22,6 +22,10 @@ The engine never reads the wall clock: ``update(now, ...)`` and ``tick(now)``
 take the time (aware ``datetime`` or float seconds since the epoch), and
 ``tick`` with no new readings still escalates, reminds and detects silence.
 The last observation of each (target, cause) holds until a new one arrives.
+An observation whose deviation is not a number (a failed reading that got
+this far) tells nothing either way: it raises nothing, clears nothing and
+moves no timer, and the last real one still holds; its sensor still counts
+as heard.
 
 Deviation of an observation: ``direction * (value - limit) / scale``; 0 at the
 limit, 1 one scale beyond it (``simulation.risk.deviation_scale`` gives the
@@ -33,6 +37,7 @@ and returns to yellow below 0.3; 5 min to set, 10 min to clear.
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -208,7 +213,7 @@ class _Alert:
     last_notice: float
     escalated_for: str = ""
     acked_by: str | None = None
-    peak: float = float("nan")  # the worst observed value while open, unit of the observation
+    peak: float = float("nan")  # the worst observed value while open, unit of the observation (set at raise)
     peak_dev: float = float("-inf")
 
 
@@ -254,6 +259,8 @@ class AlertEngine:
                 if back is not None:
                     back.obs = _offline_obs(obs.sensor, 0.0, self.settings.offline_after_s)
                     events += self._judge(back, t)
+            if math.isnan(obs.deviation):  # no evidence: every state and timer holds (module docstring)
+                continue
             track = self._track((obs.target, obs.cause), obs)
             track.obs = obs
             events += self._judge(track, t)
@@ -467,7 +474,7 @@ class AlertEngine:
         return AlertEvent(kind, a.id, a.tier, o.target, o.cause, o.value, o.limit, o.unit,
                           _dt(a.started_at), _dt(t), zh + texts.message_zh, en + texts.message_en,
                           texts.advice_zh, texts.advice_en, reason, a.acked_by,
-                          peak=a.peak if a.peak == a.peak else None, clear_at=self.clear_value(o),
+                          peak=a.peak, clear_at=self.clear_value(o),
                           summary_zh=texts.message_zh, summary_en=texts.message_en, sensor=o.sensor,
                           quantity=o.quantity)
 
@@ -490,7 +497,7 @@ class AlertEngine:
             "quantity_zh": q.zh if q else o.quantity, "quantity_en": q.en if q else o.quantity,
             "value": format_value(o.value, o.unit, precision),
             "limit": format_value(o.limit, o.unit, precision),
-            "peak": format_value(a.peak if a.peak == a.peak else o.value, o.unit, precision),
+            "peak": format_value(a.peak, o.unit, precision),
             "tier_zh": "红色告警" if a.tier == Level.RED else "黄色预警",
             "tier_en": a.tier.label("en"),
             "near_zh": near.get("zh", "附近的门"), "near_en": near.get("en", "the nearby doors"),
@@ -558,7 +565,10 @@ def _ts(now: datetime | float) -> float:
         if now.tzinfo is None:
             raise ValueError(f"naive datetime {now!r}; give timezone-aware UTC times")
         return now.timestamp()
-    return float(now)
+    t = float(now)
+    if not math.isfinite(t):
+        raise ValueError(f"the clock must be a finite time, got {now!r}")
+    return t
 
 
 def _dt(t: float) -> datetime:

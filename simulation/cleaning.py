@@ -202,8 +202,8 @@ def excursion(values: ArrayLike, half: int = 5, margin: ArrayLike = 0.0) -> NDAr
     return up | down
 
 
-def sigma_flags(values: ArrayLike, window: int = 97, k: float = 3.0,
-                scale_floor: float = 0.0, min_neighbours: int = 12,
+def sigma_flags(values: ArrayLike, window: int = CleaningSettings.sigma_window, k: float = CleaningSettings.sigma_k,
+                scale_floor: float = 0.0, min_neighbours: int = CleaningSettings.min_neighbours,
                 steps_kept: bool = True, rel_floor: float = 0.0) -> NDArray[np.bool_]:
     """Rolling 3-sigma rule: ``|x - mean| > k * max(std, scale_floor + rel_floor |mean|)``.
 
@@ -232,8 +232,8 @@ def sigma_flags(values: ArrayLike, window: int = 97, k: float = 3.0,
     return flags
 
 
-def hampel_flags(values: ArrayLike, window: int = 49, k: float = 3.0,
-                 scale_floor: float = 0.0, min_neighbours: int = 12,
+def hampel_flags(values: ArrayLike, window: int = CleaningSettings.hampel_window, k: float = CleaningSettings.hampel_k,
+                 scale_floor: float = 0.0, min_neighbours: int = CleaningSettings.min_neighbours,
                  steps_kept: bool = True, rel_floor: float = 0.0) -> NDArray[np.bool_]:
     """Hampel identifier: ``|x - median| > k * max(1.4826 MAD, scale_floor + rel_floor |median|)``.
 
@@ -322,9 +322,9 @@ def _long_runs(t: NDArray[np.float64], same_as_next: NDArray[np.bool_], min_s: f
     return flags
 
 
-def stuck_flags(times: ArrayLike, values: ArrayLike, min_s: float = 24 * 3600.0,
-                min_samples: int = 6, tol: float = 0.0,
-                max_dt: float = 4 * 3600.0) -> NDArray[np.bool_]:
+def stuck_flags(times: ArrayLike, values: ArrayLike, min_s: float = CleaningSettings.stuck_s,
+                min_samples: int = CleaningSettings.stuck_min_samples, tol: float = 0.0,
+                max_dt: float = CleaningSettings.stuck_s / CleaningSettings.stuck_min_samples) -> NDArray[np.bool_]:
     """Stuck sensor: runs of consecutive readings within ``tol`` of each other
     lasting ``min_s`` seconds or more and holding ``min_samples`` or more.
 
@@ -343,7 +343,7 @@ def stuck_flags(times: ArrayLike, values: ArrayLike, min_s: float = 24 * 3600.0,
 
 
 def rail_flags(times: ArrayLike, values: ArrayLike, low: float, high: float,
-               min_s: float = 3600.0, max_dt: float = 4 * 3600.0) -> NDArray[np.bool_]:
+               min_s: float = CleaningSettings.rail_s, max_dt: float = CleaningSettings.stuck_s / CleaningSettings.stuck_min_samples) -> NDArray[np.bool_]:
     """Readings pinned at exactly ``low`` or ``high`` for ``min_s`` seconds or more.
 
     times : (n,) float, s; values : (n,) float  ->  (n,) bool

@@ -325,5 +325,6 @@ LABELS: dict[str, dict[str, str]] = {
     "revert_6h": {"en": "return to 24 h mean", "zh": "回归 24 小时均值"},
     "holt": {"en": "Holt double exponential smoothing", "zh": "Holt 双指数平滑"},
     "holt_damped": {"en": "damped Holt", "zh": "阻尼 Holt 平滑"},
+    "regression": {"en": "regression on the series' own features", "zh": "本序列特征回归"},
     "none": {"en": "no data", "zh": "无数据"},
 }

@@ -644,3 +644,129 @@ def test_a_batch_looks_at_what_it_changed_not_at_every_series():
     assert set(judged) == {Target("relic", "r3")}
     e.update(1000.0, [])  # 15 min after S0..S200 were heard: those (and only those) are offline
     assert {t.id for t in judged if t.kind == "sensor"} == {f"S{k}" for k in range(201)} - {"S3"}
+
+
+# ---------------------------------------------------------------- offline on a batch's clock, peak, not-a-number
+def test_an_offline_alert_escalates_and_rolls_up_on_a_batchs_clock_too():
+    """A silent sensor's alert is looked at by a batch of other readings as by a tick: it turns red
+    after escalate_unacked_s unacknowledged, and the case it sits in shows it."""
+    e = AlertEngine(AlertSettings(parents={Target("sensor", "s1"): CASE, CASE: ZONE}, offline_after_s=900.0,
+                                  escalate_unacked_s=1800.0), ADVICE)
+    e.watch(["s1", "s2"], 0.0)
+    e.heard(["s2"], 850.0)
+    (off,) = kinds(e.update(900.0, []), "raised")
+    assert (off.target, off.cause, off.tier) == (Target("sensor", "s1"), "offline", Level.YELLOW)
+    assert e.rollup() == {Target("sensor", "s1"): Level.YELLOW, CASE: Level.YELLOW, ZONE: Level.YELLOW}
+    ev = e.update(2700.0, band_observations(RELIC, "relative_humidity", 55.0, SILK_RH, "s2"))
+    assert [(x.kind, x.target.id, x.reason) for x in ev] == [("escalated", "s1", "unacknowledged")]
+    assert e.rollup()[CASE] == Level.RED
+
+
+def test_a_sensor_back_online_is_announced_before_what_its_reading_raises():
+    """The sensor's return is judged first, then its reading: 'reports again' comes before the
+    alert the reading raises at once; the cleared event's value is the silence then, 0 s."""
+    rules = {**AlertSettings().rules, "relative_humidity_high": CauseRule(min_set_s=0.0)}
+    e = engine(offline_after_s=900.0, rules=rules)
+    e.watch(["s1"], 0.0)
+    assert kinds(e.tick(1000.0), "raised")
+    ev = feed(e, [1400.0], [62.0], sensor="s1")
+    assert [(x.kind, x.cause) for x in ev] == [("cleared", "offline"), ("raised", "relative_humidity_high")]
+    assert ev[0].value == 0.0 and ev[0].message_en.startswith("[cleared] Sensor s1 reports again")
+
+
+def test_a_sensor_back_online_is_not_judged_by_later_batches():
+    """Once a silent sensor reports again, a batch of another sensor's reading judges only its own
+    track: the returned sensor waits on the offline heap again, not on every batch."""
+    e = engine(offline_after_s=900.0)
+    e.watch(["s1", "s2"], 0.0)
+    e.update(890.0, band_observations(Target("relic", "r2"), "relative_humidity", 55.0, SILK_RH, "s2"))
+    assert [x.target.id for x in kinds(e.update(1000.0, []), "raised")] == ["s1"]  # found silent by a batch
+    assert [x.kind for x in feed(e, [1100.0], [55.0], sensor="s1")] == ["cleared"]
+    judged = []
+    original = e._judge
+    e._judge = lambda tr, t: judged.append(tr.obs.target) or original(tr, t)
+    e.update(1200.0, band_observations(Target("relic", "r2"), "relative_humidity", 55.0, SILK_RH, "s2"))
+    assert set(judged) == {Target("relic", "r2")}
+
+
+def test_the_message_quotes_the_peak_while_the_value_eases():
+    """Staff see the worst value of the episode beside the value now: 63 %RH peak, 61 %RH now."""
+    e = engine(escalate_unacked_s=1e9)
+    feed(e, [0, 300, 400], [61.0, 63.0, 61.0])
+    (a,) = e.active()
+    assert a.message_en == ("silk robe: RH over its 60.0 %RH limit since 00:00, peak 63.0 %RH, now 61.0 %RH; "
+                            "clears below 59.0 %RH")
+    assert "峰值 63.0 %RH，当前 61.0 %RH" in a.message_zh and (a.peak, a.value) == (63.0, 61.0)
+
+
+def test_a_reading_that_is_not_a_number_changes_nothing():
+    """A NaN (a failed reading that got this far) is no evidence either way: it raises neither a high
+    nor a low alert, does not restart the set timer, does not end an open alert or stand in for its
+    value, and the rest of its batch is judged; the texts never read 'nan'."""
+    nan = float("nan")
+    e = engine(escalate_unacked_s=1e9, remind_s={})
+    vase = Target("relic", "vase")
+
+    def batch(t, robe, other):
+        return e.update(t, band_observations(RELIC, "relative_humidity", robe, SILK_RH)
+                        + band_observations(vase, "relative_humidity", other, SILK_RH))
+
+    assert batch(0.0, nan, 62.0) == []
+    (raised,) = batch(300.0, nan, 62.0)  # the vase's reading after the robe's NaN is judged
+    assert raised.target == vase and not [a for a in e.active() if a.target == RELIC]
+    assert feed(e, [600.0, 800.0], [61.0, nan]) == []
+    (robe,) = kinds(feed(e, [900.0], [61.5]), "raised")  # set since 600 s: the NaN did not restart it
+    assert robe.started_at == datetime.fromtimestamp(600.0, UTC) and robe.peak == 61.5
+    assert feed(e, np.arange(1000.0, 4600.0, 300.0), np.full(12, nan)) == []  # an hour of NaN: still open
+    (a,) = [x for x in e.active() if x.target == RELIC]
+    assert (a.value, a.peak) == (61.5, 61.5) and "nan" not in a.message_en + a.message_zh
+    assert "now 61.5 %RH" in a.message_en
+
+
+def test_the_clock_must_be_a_finite_time():
+    e = engine()
+    for bad in (float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="finite time"):
+            e.tick(bad)
+
+
+def test_clock_labels_floor_to_the_minute_before_1970_too():
+    """The minute of a moment is the one it falls in (floor), also for times before the epoch."""
+    from simulation.alerts import clock_label
+
+    assert clock_label(-30.0, -30.0) == "23:59" and clock_label(-30.0, 30.0) == "12-31 23:59"
+
+
+def test_sensors_found_silent_by_a_batch_come_out_in_the_order_they_were_expected():
+    """Offline alerts of one clock keep the sensors' first-seen order, on a batch as on a tick (not
+    their names' order)."""
+    for run in ("update", "tick"):
+        e = engine(offline_after_s=900.0)
+        e.watch(["hall-b", "hall-a"], 0.0)
+        ev = e.update(900.0, []) if run == "update" else e.tick(900.0)
+        assert [x.target.id for x in kinds(ev, "raised")] == ["hall-b", "hall-a"], run
+
+
+def test_an_unacknowledged_alert_escalates_on_time_among_many_series():
+    """Sixty quiet series opened first: the alert raised after them still turns red on the first batch
+    escalate_unacked_s (30 s here) after it was raised, however far down the list it sits."""
+    rules = {**AlertSettings().rules, "relative_humidity_high": CauseRule(min_set_s=0.0)}
+    e = engine(escalate_unacked_s=30.0, rules=rules)
+    for k in range(30):
+        e.update(0.0, band_observations(Target("relic", f"q{k}"), "relative_humidity", 55.0, SILK_RH))
+    (raised,) = kinds(feed(e, [0.0], [61.0]), "raised")
+    assert kinds(e.update(29.0, []), "escalated") == []
+    (esc,) = kinds(e.update(30.0, []), "escalated")
+    assert (esc.alert_id, esc.tier, esc.reason) == (raised.alert_id, Level.RED, "unacknowledged")
+
+
+def test_a_sensor_heard_again_clears_its_offline_alert_on_the_next_batch():
+    """A silent sensor heard again through any reading (heard(), one no relic depends on) ends its
+    offline alert at the next batch, not only at the next tick."""
+    e = engine(offline_after_s=900.0)
+    e.watch(["s1"], 0.0)
+    assert [x.target.id for x in kinds(e.update(900.0, []), "raised")] == ["s1"]
+    e.heard(["s1"], 1000.0)
+    (back,) = e.update(1100.0, [])
+    assert (back.kind, back.target.id, back.cause) == ("cleared", "s1", "offline")
+    assert not e.active()

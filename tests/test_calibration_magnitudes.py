@@ -201,14 +201,24 @@ def test_calibrate_passes_its_grid_and_budget_to_the_fit_and_judges_only_the_tes
     assert report.temperature.hours == 24
 
 
-def test_fit_and_calibrate_default_to_40_evaluations_and_a_day_of_spin_up():
-    """The defaults the CLI and the real-house test rely on (least_squares' max_nfev; the spin-up)."""
-    import inspect
+def test_fit_and_calibrate_hand_scipy_40_evaluations_and_spin_up_a_day_by_default(monkeypatch):
+    """The defaults the CLI and the real-house test rely on: scipy's least_squares is given max_nfev=40
+    (the real one runs, watched), and a training slice ending at 1 day scores that one instant after the
+    default spin-up of a day (a record started at the truth: the fit stops at once)."""
+    budgets = []
+    real = ca.least_squares
 
-    for f in (ca.fit, ca.calibrate):
-        assert inspect.signature(f).parameters["max_nfev"].default == 40
-    assert inspect.signature(ca.fit).parameters["spin_up_s"].default == 86400.0
+    def watched(*args, **kw):
+        budgets.append(kw["max_nfev"])
+        return real(*args, **kw)
 
+    monkeypatch.setattr(ca, "least_squares", watched)
+    data = synthetic(ach=0.8, days=2.5, dt=3600.0)
+    at_truth = replace(AIR_ONLY, infiltration_ach=0.8)
+    s, _, _ = ca.fit(data, slice(0, 25), ["infiltration_ach"], at_truth)  # samples at 0..24 h
+    assert s.infiltration_ach == pytest.approx(0.8, rel=1e-9)
+    ca.calibrate(data, 2.0, 0.5, ["infiltration_ach"], base=at_truth)
+    assert budgets == [40, 40]
 
 
 def test_fit_counts_its_model_runs_and_keeps_to_its_budget(monkeypatch):
@@ -235,3 +245,98 @@ def test_fit_scores_from_the_instant_the_spin_up_ends():
     s, _, _ = ca.fit(data, slice(0, k + 1), ["infiltration_ach"], replace(AIR_ONLY, infiltration_ach=0.6),
                      max_nfev=3, spin_up_s=6 * 3600.0)
     assert s.infiltration_ach != 0.6  # it was fitted on that instant (and nothing else was there)
+
+
+def test_simulate_record_takes_the_measured_gains_as_they_are_by_default():
+    data = record()
+    t_sim, _ = ca.simulate_record(data, AIR_ONLY)
+    w_out = vapour_density(data.t_out, data.rh_out)
+    t, _ = euler(20.0, float(vapour_density(20.0, 50.0)), 0.5, 600.0, data.t_out[2:], w_out[2:], data.heat_w[2:])
+    np.testing.assert_allclose(t_sim[2:, 0], t, rtol=1e-9)
+
+
+def test_a_record_in_unix_seconds_of_a_room_away_from_the_origin_runs_as_at_the_origin():
+    """The step is the record's own (t1 - t0, not counted from zero); the one cell has the room's area
+    and walls wherever the room lies: a 6 m x 4 m room at (300, 200) m, times from 1.7e9 s."""
+    data = record()
+    at_origin = replace(ROOM, floor=np.array([[0, 0], [6, 0], [6, 4], [0, 4]], float))
+    here = ca.simulate_record(replace(data, geometry=at_origin), AIR_ONLY)
+    moved = replace(at_origin, floor=at_origin.floor + [300.0, 200.0],
+                    probes=tuple(replace(p, position=p.position + [300.0, 200.0]) for p in ROOM.probes))
+    there = ca.simulate_record(replace(data, times_s=data.times_s + 1.7e9, geometry=moved), AIR_ONLY)
+    np.testing.assert_allclose(there, here, rtol=1e-12)
+    assert np.isfinite(here[0][2:]).all()
+
+
+def test_simulate_record_runs_the_hvac_on_any_supply_however_small():
+    """0.5 m³/h heating towards 40 °C from 20 °C: the first step's power is rho c_p Q g (T_set - T) with
+    the controller's gain g = 1 + hvac_gain = 5 (below its cap), 16.8 W, far below the 1 kW capacity."""
+    data = record()
+    on = replace(AIR_ONLY, hvac_supply_m3_h=0.5, hvac_setpoint_c=40.0, hvac_sensible_kw=1.0)
+    t_on, _ = ca.simulate_record(data, on)
+    t_off, _ = ca.simulate_record(data, replace(on, hvac_supply_m3_h=0.0))
+    power = cl.RHO_CP * 0.5 / 3600.0 * 5.0 * 20.0
+    assert t_on[3, 0] - t_off[3, 0] == pytest.approx(600.0 * power / (cl.RHO_CP * V) / (1 + 600.0 * 0.5 / 3600), rel=1e-9)
+
+
+def test_fit_weighs_rh_residuals_by_one_over_rh_scale():
+    """Readings that disagree: temperature made with 0.8 ach, RH with 0.3 ach. The fit minimises
+    sum dT² + sum (dRH / 3)² (1 K weighs as 3 %RH): it lies at that sum's minimum (0.75 ach)."""
+    t_made, rh_made = synthetic(ach=0.8, days=0.5), synthetic(ach=0.3, days=0.5)
+    data = replace(t_made, rh_in=rh_made.rh_in)
+    s, _, _ = ca.fit(data, slice(0, len(data.times_s)), ["infiltration_ach"], replace(AIR_ONLY, infiltration_ach=0.7),
+                     max_nfev=6, spin_up_s=3600.0)
+    scored = data.times_s >= 3600.0
+
+    def cost(ach: float) -> float:
+        t, rh = ca.simulate_record(data, replace(AIR_ONLY, infiltration_ach=ach))
+        return float(np.sum((t - data.t_in)[scored] ** 2) + np.sum(((rh - data.rh_in)[scored] / 3.0) ** 2))
+
+    assert 0.7 < s.infiltration_ach < 0.8
+    assert cost(s.infiltration_ach) < min(cost(0.99 * s.infiltration_ach), cost(1.01 * s.infiltration_ach))
+
+
+def test_missing_readings_do_not_weigh_in_the_fit():
+    """A second probe that lost its readings after the first row: exactly the fit, and the number of
+    model runs, of the room with the first probe alone (a missing reading adds nothing to the cost,
+    which also decides when the optimiser stops)."""
+    data = synthetic(ach=0.8, days=0.25)
+    t_in, rh_in = data.t_in.copy(), data.rh_in.copy()
+    t_in[1:, 1] = rh_in[1:, 1] = np.nan
+    lost = replace(data, t_in=t_in, rh_in=rh_in)
+    alone = replace(data, t_in=t_in[:, :1], rh_in=rh_in[:, :1], geometry=replace(ROOM, probes=ROOM.probes[:1]))
+    base = replace(AIR_ONLY, infiltration_ach=0.7)
+    fits = [ca.fit(d, slice(0, len(d.times_s)), ["infiltration_ach"], base, max_nfev=10, spin_up_s=3600.0)
+            for d in (lost, alone)]
+    assert fits[0][0].infiltration_ach == pytest.approx(fits[1][0].infiltration_ach, rel=1e-14)
+    assert fits[0][2] == fits[1][2]
+    assert fits[0][0].infiltration_ach == pytest.approx(0.8, rel=1e-9)
+
+
+def test_fit_differences_by_a_thousandth_of_each_scaled_parameter(monkeypatch):
+    """The Jacobian's forward differences step 1e-3 of each scaled parameter: 0.6 ach -> 0.6006 ach. A
+    parameter is scaled by its start, or by 1 % of its range near zero; from zero scipy steps
+    sqrt(machine eps) of that scale instead: internal gain (range -30..60 W/m²) 0 -> 1.49e-8 x 0.9 W/m²."""
+    data = synthetic(ach=0.8, days=0.5)
+    seen = []
+    real = ca.simulate_record
+
+    def spied(d, s, *args, **kw):
+        seen.append((s.infiltration_ach, s.internal_gain_w_m2))
+        return real(d, s, *args, **kw)
+
+    monkeypatch.setattr(ca, "simulate_record", spied)
+    ca.fit(data, slice(0, len(data.times_s)), ["infiltration_ach", "internal_gain_w_m2"],
+           replace(AIR_ONLY, infiltration_ach=0.6), max_nfev=1, spin_up_s=3600.0)
+    np.testing.assert_allclose(seen, [(0.6, 0.0), (0.6006, 0.0), (0.6, np.sqrt(np.finfo(float).eps) * 0.9)],
+                               rtol=1e-9, atol=1e-20)
+
+
+def test_fit_stops_at_the_lower_bound_when_the_truth_lies_below_it():
+    """Made with 0.01 ach, below the 0.02 ach bound: the fit ends at the bound (scipy keeps a step
+    just inside it), not at the truth."""
+    lo = ca.BOUNDS["infiltration_ach"][0]
+    data = synthetic(ach=0.01, days=0.5)
+    s, _, _ = ca.fit(data, slice(0, len(data.times_s)), ["infiltration_ach"], replace(AIR_ONLY, infiltration_ach=0.3),
+                     max_nfev=6, spin_up_s=3600.0)
+    assert lo <= s.infiltration_ach < 1.1 * lo

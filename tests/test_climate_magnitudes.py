@@ -602,5 +602,8 @@ def test_buffer_time_constant_is_that_of_the_sealed_room_closed_form():
     s = sealed(buffer_capacity_g_m2_rh=4.0, buffer_coupling_m_s=2e-3)
     k = float(vapour_density(20.0, 100.0)) / (100.0 * 4.0 / 3.0)
     assert cl.buffer_time_constant_s(s, 3.0, 20.0) == pytest.approx(1.0 / (2e-3 / 3.0 * (1.0 + k)), rel=1e-12)
+    thin = replace(s, buffer_capacity_g_m2_rh=0.5)  # a thin buffer still has its time constant
+    k_thin = float(vapour_density(20.0, 100.0)) / (100.0 * 0.5 / 3.0)
+    assert cl.buffer_time_constant_s(thin, 3.0, 20.0) == pytest.approx(1.0 / (2e-3 / 3.0 * (1.0 + k_thin)), rel=1e-12)
     assert cl.buffer_time_constant_s(replace(s, buffer_coupling_m_s=0.0), 3.0, 20.0) == float("inf")
     assert cl.buffer_time_constant_s(replace(s, buffer_capacity_g_m2_rh=0.0), 3.0, 20.0) == float("inf")

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bridge.readings import Decoded
 from bridge.sensors import FORMATS, decode, detect_format, ha_discovery, units
@@ -442,7 +444,7 @@ def test_senml_rules() -> None:
     # string and boolean values are not numbers
     _rejected(_run("senml", b'[{"bn": "S1:", "n": "temperature", "vs": "warm"}]'), "no numeric value")
     _rejected(_run("senml", b'[{"bn": "S1:", "n": "temperature", "u": 5, "v": 21}]'), "is not known")
-    _rejected(_run("senml", b'{"n": "temperature", "v": 21}'), "SenML wants an array")
+    _rejected(_run("senml", b'{"n": "temperature", "v": 21}'), "payload is a JSON object, expected a JSON array")
     _rejected(_run("senml", b"[]"), "empty")
     d = _run("senml", b'[{"bn": "S1:", "n": "temperature", "v": 21}, 7]')
     assert len(d.readings) == 1 and "record 1" in d.rejections[0].reason
@@ -485,10 +487,42 @@ def test_ha_discovery_templates() -> None:
     ("vibration", 10.0, "mg", 0.0980665),
     ("tilt", math.pi / 4, "rad", 45.0),
     ("strain", 1e-4, "strain", 100.0),
+    # how devices and people spell the same units: signs that look alike, exponents, spaces
+    ("vibration", 2.0, "m/s^2", 2.0), ("vibration", 2.0, "m/s**2", 2.0), ("vibration", 2.0, "m/s²", 2.0),
+    ("temperature", 20.0, "ºC", 20.0),          # masculine ordinal for the degree sign
+    ("temperature", 20.0, "˚C", 20.0),          # ring above
+    ("temperature", 212.0, "℉", 100.0),         # the one-character degree Fahrenheit
+    ("temperature", 20.0, "deg C", 20.0), ("temperature", 68.0, " ° F ", 20.0),
 ])
 def test_unit_conversion(quantity: str, value: float, unit: str, expected: float) -> None:
     assert units.to_canonical(quantity, value, unit) == pytest.approx(expected, rel=1e-6)
     assert units.from_canonical(quantity, expected, unit) == pytest.approx(value, rel=1e-6)
+
+
+_ALIAS_PAIRS = sorted((q, unit) for q, aliases in units.ALIASES.items() for unit in aliases)
+
+
+@settings(max_examples=100, deadline=None)
+@given(pair=st.sampled_from(_ALIAS_PAIRS), high=st.booleans(), inward=st.one_of(st.just(0.0), st.floats(1e-9, 1.0)),
+       outward=st.floats(1e-9, 1.0))
+def test_unit_conversion_at_the_range_limits(pair: tuple[str, str], high: bool, inward: float, outward: float) -> None:
+    """A value sent in any accepted unit is kept when its canonical value lies in the physical range, the
+    limits included, and rejected just beyond them, with the limits in the canonical unit."""
+    quantity, unit = pair
+    q = QUANTITIES[quantity]
+    span, limit, sign = q.high - q.low, (q.high if high else q.low), (-1 if high else 1)
+    inside = limit + sign * inward * span
+    sent = units.from_canonical(quantity, inside, unit)
+    d = decode("native", "relic-twin/h/S1", json.dumps({quantity: sent, "units": {quantity: unit}}).encode(), NOW)
+    assert d.rejections == [], (sent, d.rejections)
+    assert [(r.quantity, r.unit) for r in d.readings] == [(quantity, q.unit)]
+    assert d.readings[0].value == pytest.approx(inside, rel=1e-12, abs=1e-9 * span)
+    beyond = limit - sign * outward * span
+    sent = units.from_canonical(quantity, beyond, unit)
+    d = decode("native", "relic-twin/h/S1", json.dumps({quantity: sent, "units": {quantity: unit}}).encode(), NOW)
+    assert d.readings == [] and len(d.rejections) == 1
+    assert english(d.rejections[0].reason).endswith(
+        f"is outside the physical range of {quantity} ({q.low:g} to {q.high:g} {q.unit})")
 
 
 def test_unit_tables() -> None:

@@ -103,7 +103,7 @@ EXPECTED: list[list[tuple[str, str, float, str, str]] | str] = [
     "not UTF-8",
     "more than the 65536-byte limit",
     "nested too deeply",
-    "expected an object",
+    "expected a JSON object",
     "payload is empty",
     "more than the 65536-byte limit",
 ]
@@ -152,3 +152,26 @@ def test_fast_path_takes_the_common_message() -> None:
 def test_naive_received_at_still_raises() -> None:
     with pytest.raises(ValueError):
         native.decode("relic-twin/h/S01", b'{"temperature": 20}', datetime(2026, 11, 25, 14))
+
+
+def test_topic_sensor_cache_gives_the_checked_sensor_of_the_topic(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast path looks a topic's sensor up once (from an empty cache here, as in a fresh ingestor):
+    the topic's sensor, checked (stripped), wins over a hint, the first time and from the cache."""
+    monkeypatch.setattr(native, "_TOPIC_SENSORS", {})
+    payload = json.dumps({"time": T, "temperature": 20.5}).encode()
+    for _ in range(2):
+        fast = native._decode_fast("relic-twin/h/ S01 ", payload, NOW, "HINT")
+        assert fast is not None  # the common message takes the fast path
+        assert [(r.sensor, r.value) for r in fast.readings] == [("S01", 20.5)]
+        d = native.decode("relic-twin/h/ S01 ", payload, NOW, "HINT")
+        assert [(r.sensor, r.value) for r in d.readings] == [("S01", 20.5)] and d.rejections == []
+
+
+def test_topic_sensor_cache_a_bad_topic_sensor_is_rejected_not_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(native, "_TOPIC_SENSORS", {})
+    topic = "relic-twin/h/" + "S" * 129  # more than 128 characters: no sensor id
+    payload = json.dumps({"time": T, "temperature": 20.5}).encode()
+    for hint in (None, "HINT", None, "HINT"):  # the first time and from the cache
+        d = native.decode(topic, payload, NOW, hint)
+        assert d.readings == [] and len(d.rejections) == 1
+        assert d.rejections[0].reason.startswith("sensor id \"'SSSSS"), d.rejections

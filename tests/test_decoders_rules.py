@@ -8,15 +8,19 @@ testing: ``make mutation MUTATION_ARGS=decoders``).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import json
+import os
+import time
+from datetime import UTC, datetime, timedelta, tzinfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bridge.errors import DecodeError
 from bridge.readings import Decoded, Reading
-from bridge.sensors import decode, ha_discovery, native, senml, tasmota, units
-from bridge.sensors.message import chinese, english, why
+from bridge.sensors import decode, ha_discovery, native, senml, tasmota, units, zigbee2mqtt
+from bridge.sensors.message import Message, chinese, english, parse_time, why
 
 NOW = datetime(2026, 11, 25, 14, 0, 5, tzinfo=UTC)
 
@@ -183,9 +187,20 @@ def test_senml_times_and_values_are_json_numbers() -> None:
 
 
 def test_senml_pack_must_be_an_array() -> None:
+    # the reason names what was sent and what a pack is, in JSON's words (not Python's "dict")
     assert _reasons(_senml('{"n": 1}')) == [
-        "payload is a JSON dict (SenML wants an array), expected an object"
-        " | 报文是 JSON dict (SenML wants an array)，应为对象"]
+        "payload is a JSON object, expected a JSON array | 报文是 JSON 对象，应为 JSON 数组"]
+
+
+@pytest.mark.parametrize(("payload", "en", "zh"), [
+    ("[1]", "array", "数组"), ('"21"', "string", "字符串"), ("21", "number", "数值"), ("2.5", "number", "数值"),
+    ("true", "boolean", "布尔值"), ("null", "null", "空值 null"), ('{"n": 1}', "object", "对象")])
+def test_a_payload_of_the_wrong_json_kind_is_named_in_json_words(payload: str, en: str, zh: str) -> None:
+    if en != "array":
+        assert _reasons(_senml(payload)) == [f"payload is a JSON {en}, expected a JSON array | 报文是 JSON {zh}，应为 JSON 数组"]
+    if en != "object":
+        assert _reasons(_native(payload.encode())) == [
+            f"payload is a JSON {en}, expected a JSON object | 报文是 JSON {zh}，应为 JSON 对象"]
 
 
 # ---------------------------------------------------------------------- The Things Stack v3 uplinks
@@ -467,6 +482,7 @@ def test_ha_discovery_state_values() -> None:
     ("relic-twin//S01", ""), ("relic-twin/hall_b/", ""), ("relic-twin/hall_b//senml", ""), ("zigbee2mqtt/a/b", ""),
     ("other/hall_b/S01", ""), ("relic-twin/h+/S01", ""), ("relic-twin/h#/S01", ""),
     ("relic-twin/" + "h" * 64 + "/S01", "h" * 64), ("relic-twin/" + "h" * 65 + "/S01", ""),
+    ("relic-twin/a/S01", "a"),  # one character is a hall
 ])
 def test_hall_from_topic(topic: str, hall: str) -> None:
     assert native.hall_from_topic(topic) == hall
@@ -525,14 +541,35 @@ def test_payload_text_checks() -> None:
     assert _values(_native(b'\xef\xbb\xbf{"temperature": 21}')) == [("S1", "temperature", 21.0, "°C")]  # a BOM
     assert _reasons(_native(b'{"temperature": \xff}')) == [
         "payload is not UTF-8 text (bad byte at 16) | 报文不是 UTF-8 文本（第 16 字节无效）"]
-    assert _reasons(_native(b"[1]")) == ["payload is a JSON list, expected an object | 报文是 JSON list，应为对象"]
+    assert _reasons(_native(b"[1]")) == ["payload is a JSON array, expected a JSON object | 报文是 JSON 数组，应为 JSON 对象"]
     err = "Expecting property name enclosed in double quotes: line 1 c…"  # the parser's words, cut to 60
     assert _reasons(_native(b"{")) == [f"payload is not valid JSON ({err}) | 报文不是有效的 JSON（{err}）"]
     assert english(_reasons(_native(b"x" * 65537))[0]) == "payload is 65537 bytes, more than the 65536-byte limit"
-    assert _native(b'{"temperature": 21, "pad": "' + b"x" * (65536 - 32) + b'"}').rejections[0].reason.startswith(
-        "key 'pad'")  # 65 536 bytes is still read
-    assert _reasons(_native('{"temperature": 21, "temperature": 22}')) == [
+    at_limit = b'{"temperature": 21, "pad": "' + b"x" * (65536 - 30) + b'"}'
+    assert len(at_limit) == 65536
+    assert _reasons(_native(at_limit))[0].startswith("key 'pad'")  # 65 536 bytes is still read
+    assert _reasons(_native(at_limit[:-2] + b'x"}')) == [
+        "payload is 65537 bytes, more than the 65536-byte limit | 报文 65537 字节，超过 65536 字节上限"]
+    assert _reasons(_native('{"sensor": "S1", "temperature": 21, "temperature": 22}')) == [
         "key 'temperature' appears more than once in one object | 键 'temperature' 在同一对象中出现多次"]
+    assert _reasons(_native(b'X{"temperature": 21}')) == [  # only a byte-order mark may come first
+        "payload is not valid JSON (Expecting value: line 1 column 1 (char 0))"
+        " | 报文不是有效的 JSON（Expecting value: line 1 column 1 (char 0)）"]
+    assert _reasons(_native(b'{"a": ' + b"[" * 5000 + b"]" * 5000 + b"}")) == [
+        "payload is not valid JSON (nested too deeply) | 报文不是有效的 JSON（nested too deeply）"]
+
+
+class _NoOffset(tzinfo):
+    """A zone that knows no offset: a datetime with it is naive (Python's datetime docs)."""
+
+    def utcoffset(self, dt: datetime | None) -> None:
+        return None
+
+
+@pytest.mark.parametrize("received_at", [datetime(2026, 11, 25, 14), datetime(2026, 11, 25, 14, tzinfo=_NoOffset())])
+def test_a_message_needs_an_aware_arrival_time(received_at: datetime) -> None:
+    with pytest.raises(ValueError, match="^received_at must be timezone-aware$"):
+        Message("relic-twin/h/S1", b"{}", received_at)
 
 
 def test_values_and_units() -> None:
@@ -766,3 +803,213 @@ def test_vendor_keys_are_named_with_their_place_in_reasons() -> None:
     d = _ttn('{"uplink_message": {"decoded_payload": {"temperature": 150}}}')
     assert _reasons(d) == ["decoded_payload.temperature: 150 °C is outside the physical range of temperature"
                            " (-40 to 85 °C) | decoded_payload.temperature：150 °C 超出 temperature 的物理范围（-40 至 85 °C）"]
+
+
+def test_epoch_numbers_above_1e11_are_milliseconds() -> None:
+    # 1e11 s is year 5138: up to it a number is seconds, above it milliseconds (ESPHome, Tasmota, TTN)
+    assert parse_time(100_000_000_001) == datetime(1973, 3, 3, 9, 46, 40, 1000, tzinfo=UTC)
+    assert parse_time(-100_000_000_001) == datetime(1966, 10, 31, 14, 13, 19, 999000, tzinfo=UTC)
+    assert parse_time(100_000_000_000) == datetime(5138, 11, 16, 9, 46, 40, tzinfo=UTC)
+
+
+@given(st.integers(946_684_800, 10**11))  # from 2000-01-01 to year 5138 in seconds
+def test_an_epoch_time_in_seconds_and_in_milliseconds_is_one_instant(seconds: int) -> None:
+    assert parse_time(seconds * 1000) == parse_time(seconds) == datetime.fromtimestamp(seconds, UTC)
+
+
+@pytest.mark.parametrize("digits", [51, 400])  # 1e47 s is past year 9999; 1e400 is no float at all
+def test_a_huge_epoch_number_is_named_in_40_characters(digits: int) -> None:
+    shown = "1" + "0" * 38 + "…"
+    with pytest.raises(DecodeError) as exc:
+        parse_time(10 ** (digits - 1))
+    assert str(exc.value) == (f"time '{shown}' is neither ISO 8601 nor epoch seconds"
+                              f" | 时间 '{shown}' 既不是 ISO 8601 也不是纪元秒")
+
+
+def test_iso_times_need_a_zone_and_z_is_one_in_either_case() -> None:
+    z = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
+    assert parse_time("2026-11-25T14:00:00Z") == parse_time(" 2026-11-25T14:00:00z ") == z  # RFC 3339 §5.6
+    assert parse_time("2026-11-25T22:00:00+08:00") == z
+    assert _reasons(_native('{"time": "2026-11-25T14:00:00", "temperature": 21}')) == [
+        "time '2026-11-25T14:00:00' has no time zone; add Z or an offset such as +08:00"
+        " | 时间 '2026-11-25T14:00:00' 没有时区；请加 Z 或 +08:00 之类的偏移"]
+    for text in ("2026-11-25Z", "2026-11-25z", "Z"):  # a zone with no time of day is no ISO 8601 time
+        assert _reasons(_native(json.dumps({"time": text, "temperature": 21}))) == [
+            f"time {text!r} is neither ISO 8601 nor epoch seconds | 时间 {text!r} 既不是 ISO 8601 也不是纪元秒"]
+
+
+def test_times_are_utc_whatever_the_machine_zone() -> None:
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = "CST-8"  # POSIX form of UTC+8 (Beijing): needs no zone database
+    time.tzset()
+    try:
+        got = parse_time("2026-11-25T22:00:00+08:00")
+        reading = _native('{"time": "2026-11-25T22:00:00+08:00", "temperature": 21}').readings[0]
+    finally:
+        if old is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = old
+        time.tzset()
+    assert got.isoformat() == reading.time.isoformat() == "2026-11-25T14:00:00+00:00"
+
+
+@pytest.mark.parametrize(("raw", "shown"), [
+    ("[2026]", "[2026]"), ('{"s": 1}', "{'s': 1}"), ("[" + "1, " * 40 + "1]", "[" + "1, " * 19 + "1…")])
+def test_a_time_of_another_json_kind_is_named(raw: str, shown: str) -> None:
+    assert _reasons(_native(f'{{"time": {raw}, "temperature": 21}}')) == [
+        f"time {shown!r} is neither ISO 8601 nor epoch seconds | 时间 {shown!r} 既不是 ISO 8601 也不是纪元秒"]
+
+
+def test_a_second_value_at_the_same_time_names_its_record() -> None:
+    d = _senml('[{"bn": "S1:", "n": "temperature", "v": 21}, {"n": "temperature", "v": 22}]')
+    assert _values(d) == [("S1", "temperature", 21.0, "°C")]
+    assert _reasons(d) == [
+        "record 1 (S1:temperature): a second value of temperature for S1 at the same time in one message"
+        " | record 1 (S1:temperature)：同一报文中 S1 在同一时刻的 temperature 出现第二个值"]
+
+
+def test_zigbee2mqtt_topics() -> None:
+    assert zigbee2mqtt.split_topic("zigbee2mqtt/case-1") == ("case-1", "")
+    assert zigbee2mqtt.split_topic("zigbee2mqtt/case-1/availability") == ("case-1", "availability")
+    assert zigbee2mqtt.split_topic("zigbee/case-1") is None
+
+
+# ---------------------------------------------------------------------- SenML versions and must-understand fields
+
+
+@pytest.mark.parametrize(("bver", "used"), [
+    (1, True), (10, True), (10.0, True), (11, False), (0, False), (-1, False), (1.5, False), ('"10"', False),
+    ('"x"', False), ("null", False), ("true", False), ("[10]", False)])
+def test_senml_packs_of_version_1_to_10_are_read(bver: object, used: bool) -> None:
+    d = _senml(f'[{{"bver": {bver}, "bn": "S1:", "n": "temperature", "v": 21}}]')
+    if used:
+        assert (_values(d), _reasons(d)) == ([("S1", "temperature", 21.0, "°C")], [])
+    else:
+        v = repr(json.loads(str(bver)))
+        assert (_values(d), _reasons(d)) == ([], [
+            f"record 0.bver: SenML version {v}: this decoder reads version 10 and below (RFC 8428 §4.4); pack not used"
+            f" | record 0.bver：SenML 版本 {v}：本解码器只读 10 及以下版本，整包不用"])
+
+
+def test_senml_a_record_not_an_object_does_not_hide_a_later_version() -> None:
+    d = _senml('[5, {"bver": 11, "bn": "S1:", "n": "temperature", "v": 21}]')
+    assert _values(d) == [] and len(_reasons(d)) == 1 and "record 1.bver" in _reasons(d)[0]
+
+
+def test_senml_a_must_understand_field_stops_the_pack() -> None:
+    key = "x" * 70 + "_"
+    d = _senml(f'[{{"bn": "S1:", "n": "temperature", "v": 21}}, {{"{key}": 1}}]')
+    shown = "record 1." + "x" * 51  # cut to 60 characters
+    assert (_values(d), _reasons(d)) == ([], [
+        f"{shown}: a must-understand field this decoder does not know (RFC 8428 §4.4); pack not used"
+        f" | {shown}：必须理解的字段，本解码器不认识，整包不用"])
+
+
+# ---------------------------------------------------------------------- KPN ThingsML measurement indices
+
+
+def test_thingsml_index_names_quantity_and_unit_and_an_explicit_unit_wins() -> None:
+    d = _senml('[{"bn": "S1:", "i_": -24, "v": 21.5}, {"i_": -23, "v": 40}, {"i_": -4, "v": 50},'
+               ' {"i_": 2, "v": 420}, {"bn": "S2:", "i_": -24, "u": "K", "v": 294.65}]')
+    assert _reasons(d) == []
+    assert _values(d) == [("S1", "temperature", 21.5, "°C"), ("S1", "relative_humidity", 40.0, "%RH"),
+                          ("S1", "illuminance", 50.0, "lx"), ("S1", "co2", 420.0, "ppm"),
+                          ("S2", "temperature", pytest.approx(21.5), "°C")]
+
+
+def test_thingsml_a_name_wins_over_an_index() -> None:
+    d = _senml('[{"bn": "S1:", "n": "temperature", "i_": -23, "v": 21}]')
+    assert (_values(d), _reasons(d)) == ([("S1", "temperature", 21.0, "°C")], [])
+
+
+@pytest.mark.parametrize("index", ["7", "-24.0", "true", '"-24"', "[-24]", "null"])
+def test_thingsml_an_unknown_index_is_named(index: str) -> None:
+    v = repr(json.loads(index))
+    assert _reasons(_senml(f'[{{"bn": "S1:", "i_": {index}, "v": 21}}]')) == [
+        f"record 0.i_: ThingsML index {v} is not one of our quantities"
+        " (known: -24 temperature, -23 relative_humidity, -4 illuminance, 2 co2)"
+        f" | record 0.i_：ThingsML 序号 {v} 不是已知的量"]
+
+
+def test_thingsml_reasons_name_the_index() -> None:
+    assert _reasons(_senml('[{"bn": "S1:", "i_": -24, "v": 150}, {"i_": -23}]')) == [
+        "record 0 (S1:i_=-24): 150 °C is outside the physical range of temperature (-40 to 85 °C)"
+        " | record 0 (S1:i_=-24)：150 °C 超出 temperature 的物理范围（-40 至 85 °C）",
+        "record 1 (S1:i_=-23): has no numeric value v | record 1 (S1:i_=-23)：没有数值 v"]
+
+
+def test_senml_sensor_names_keep_their_letters() -> None:
+    # only the separators ':' and '/' at the end of a base name are cut, whatever letters come before them
+    d = _senml('[{"bn": "BOX:/", "n": "temperature", "v": 21}, {"bn": "", "n": "XBOX", "u": "Cel", "v": 22}]')
+    assert _values(d) == [("BOX", "temperature", 21.0, "°C"), ("XBOX", "temperature", 22.0, "°C")]
+
+
+# ---------------------------------------------------------------------- values and units a message cannot use
+
+KNOWN_TEMPERATURE_UNITS = "°c, c, degc, cel, celsius, °f, f, degf, fahrenheit, k, kelvin"
+
+
+def test_numbers_sent_as_text_that_are_no_finite_number_are_named() -> None:
+    d = _ttn('{"uplink_message": {"decoded_payload": {"Temperature": "abc", "humidity": "nan"}}}')
+    assert _reasons(d) == [
+        "decoded_payload.Temperature: 'abc' is not a number | decoded_payload.Temperature：'abc' 不是数值",
+        "decoded_payload.humidity: nan is not a finite number | decoded_payload.humidity：nan 不是有限数值"]
+
+
+def test_an_unknown_unit_is_named_in_20_characters_with_the_known_ones() -> None:
+    d = _senml('[{"bn": "S1:", "n": "temperature", "u": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "v": 21}]')
+    shown = "'[1, 2, 3, 4, 5, 6, …'"  # a unit that is no text: its repr, cut to 20
+    assert _reasons(d) == [
+        f"record 0 (S1:temperature): unit {shown} is not known for temperature (known: {KNOWN_TEMPERATURE_UNITS})"
+        f" | record 0 (S1:temperature)：单位 {shown} 不适用于 temperature（已知：{KNOWN_TEMPERATURE_UNITS}）"]
+    d = _native('{"temperature": 21, "units": {"temperature": "degrees of warmth felt"}}')
+    shown = "'degrees of warmth f…'"
+    assert _reasons(d) == [
+        f"temperature: unit {shown} is not known for temperature (known: {KNOWN_TEMPERATURE_UNITS})"
+        f" | temperature：单位 {shown} 不适用于 temperature（已知：{KNOWN_TEMPERATURE_UNITS}）"]
+
+
+def test_message_add_says_whether_it_kept_the_value() -> None:
+    msg = Message("t", b"", NOW)
+    assert msg.add("S1", "temperature", 21.0, "°C", NOW) is True
+    assert msg.add("S1", "uv", 0.5, "W/m2", NOW) is True  # an irradiance waits for the illuminance
+    assert msg.add("S1", "temperature", 21.0, "furlongs", NOW) is False
+    assert msg.add("S1", "temperature", 21.0, None, NOW) is False  # a second value at the same time
+    assert len(msg.readings) == 1 and len(msg.rejections) == 2
+
+
+@pytest.mark.parametrize(("topic", "parts"), [
+    ("v3/app@ttn/devices/d1/up", ("app@ttn", "d1", "up")), ("v3/app/devices/d1/up/extra", ("app", "d1", "up/extra")),
+    ("v3//devices/d1/up", None), ("v3/app/devices//up", None), ("v3/app/devices/d1", None),
+    ("v2/app/devices/d1/up", None), ("v3/app/things/d1/up", None)])
+def test_ttn_topics(topic: str, parts: tuple[str, str, str] | None) -> None:
+    from bridge.sensors import ttn
+
+    assert ttn.split_topic(topic) == parts
+
+
+@pytest.mark.parametrize(("topic", "parts"), [
+    ("homeassistant/sensor/node/obj/config", ("sensor", "node/obj")), ("homeassistant/sensor/obj/config", ("sensor", "obj")),
+    ("zigbee2mqtt/sensor/obj/config", None), ("homeassistant/sensor/obj/state", None),
+    ("homeassistant/sensor//config", None), ("homeassistant/config", None)])
+def test_ha_discovery_topics(topic: str, parts: tuple[str, str] | None) -> None:
+    assert ha_discovery.split_topic(topic) == parts
+
+
+# ---------------------------------------------------------------------- UV irradiance needs the illuminance beside it
+
+
+def test_uv_irradiance_is_divided_by_the_illuminance_of_its_sensor_and_time() -> None:
+    # CIE 157:2004: 0.1 W/m² = 100 000 µW/m², over 50 lx is 2000 µW/lm; the temperature beside it is no illuminance
+    d = _native('{"temperature": 21, "illuminance": 50, "uv": 0.1, "units": {"uv": "W/m2"}}')
+    assert _reasons(d) == []
+    assert _values(d) == [("S1", "temperature", 21.0, "°C"), ("S1", "illuminance", 50.0, "lx"),
+                          ("S1", "uv", pytest.approx(2000.0), "µW/lm")]
+    # an illuminance a minute earlier, or of another sensor, is not the light this UV was measured in
+    d = _senml('[{"bn": "S1:", "n": "illuminance", "v": 50, "t": -60}, {"n": "uv", "u": "W/m2", "v": 0.1},'
+               ' {"bn": "S2:", "n": "illuminance", "v": 80}]')
+    assert _values(d) == [("S1", "illuminance", 50.0, "lx"), ("S2", "illuminance", 80.0, "lx")]
+    assert _reasons(d) == [
+        "record 1 (S1:uv): UV irradiance in W/m2 needs an illuminance in the same message to give µW/lm"
+        " | record 1 (S1:uv)：以 W/m2 表示的紫外辐照度需要同一报文中的照度才能换算为 µW/lm"]

@@ -11,24 +11,20 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
+import test_ingest
 from fixtures_broker import MosquittoBroker, Publisher, native_messages
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from test_ingest import NOW, FakeClient, RecordingStore, message
+from test_ingest import NOW, FakeClient, RecordingStore, drained, message
 
 from bridge.errors import StorageError
 from bridge.ingest.ingestor import Ingestor, IngestSettings, Subscription, _transient
 from bridge.readings import Reading
 from bridge.store import Store
 
-
-@pytest.fixture
-def store(tmp_path: Path):
-    s = Store.open(url=f"sqlite:///{tmp_path / 'db.sqlite'}")
-    yield s
-    s.close()
+# test_ingest's fixtures: each test gets a copy of one migrated SQLite database
+migrated, store = test_ingest.migrated, test_ingest.store
 
 
 def _offline(store, events: list, subscriptions: list[Subscription], **kw) -> Ingestor:
@@ -63,7 +59,7 @@ def test_device_status_is_reported_with_its_hall(store: Store) -> None:
     ing._on_message(None, None, message(2, "zigbee2mqtt/case_1", {"temperature": 20, "linkquality": 87}))
     ing._on_message(None, None, message(3, "relic-twin/h2/S02", {"time": 1795615200, "temperature": 21}))
     ing._on_message(None, None, message(4, "tele/plug/LWT", b"Online"))
-    assert ing.drain(5)
+    assert drained(ing, 5)
     ing.stop()
     assert seen == [("S01", {"battery": 90.0, "sensor": "S01", "hall": "h2"}),
                     ("case_1", {"linkquality": 87, "sensor": "case_1", "hall": "h1"}),
@@ -91,9 +87,9 @@ def test_a_status_naming_its_hall_keeps_it_and_a_failing_callback_stops_nothing(
     for mid, (topic, payload) in enumerate([("relic-twin/h/S01", b"x"), ("relic-twin/h/S02", b"own"),
                                             ("relic-twin/h/S03", b"number")], start=1):
         ing._on_message(None, None, message(mid, topic, payload))
-    assert ing.drain(5)
+    assert drained(ing, 5)
     ing._on_message(None, None, message(9, "relic-twin/h/S04", b"x"))  # the next batch still runs
-    assert ing.drain(5)
+    assert drained(ing, 5)
     ing.stop()
     assert seen == [("S01", {"sensor": "S01", "hall": "h"}), ("S02", {"sensor": "S02", "hall": "own"}),
                     ("S04", {"sensor": "S04", "hall": "h"})]
@@ -127,7 +123,7 @@ def test_message_by_message_counts_and_the_refused_payload(store: Store) -> None
     ing._on_message(None, None, message(3, "relic-twin/h/S02", {"time": 1767225600, "temperature": 21}))
     ing._on_message(None, None, message(4, "relic-twin/h/S03", b"{broken"))
     ing._on_message(None, None, message(5, "relic-twin/h/S04", {"time": 1767225600, "temperature": 22}))
-    assert ing.drain(5)
+    assert drained(ing, 5)
     ing.stop()
     assert (ing.stats.stored, ing.stats.duplicates, ing.stats.rejections) == (2, 1, 2)
     assert sorted(r.sensor for r in seen) == ["S01", "S04"]
@@ -159,7 +155,7 @@ def test_a_transient_failure_while_storing_message_by_message_starts_them_again(
                    settings=IngestSettings(linger_s=0.2))
     ing._on_message(None, None, message(1, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
     ing._on_message(None, None, message(2, "relic-twin/h/S02", {"time": 1767225600, "temperature": 21}))
-    assert ing.drain(5)
+    assert drained(ing, 5)
     ing.stop()
     assert store.count_readings() == 2 and ing.stats.stored == 2
     assert [e for e in events if e[0] == "ack"] == [("ack", 1), ("ack", 2)]
@@ -204,21 +200,24 @@ def test_which_storage_failures_are_retried(cause: Exception, transient: bool) -
 # ---------------------------------------------------------------------- unsubscribing, real broker
 
 
-def test_unsubscribe_drops_a_filter_the_session_holds(mosquitto_broker: MosquittoBroker, tmp_path: Path) -> None:
+def test_unsubscribe_drops_a_filter_the_session_holds(mosquitto_broker: MosquittoBroker, store: Store) -> None:
     address = ("127.0.0.1", mosquitto_broker.port)
-    with Store.open(url=f"sqlite:///{tmp_path / 'db.sqlite'}") as store:
-        ing = Ingestor(store, address, [Subscription("relic-twin/#", "native")], client_id="unsub").start()
-        pub = Publisher(*address)
-        try:
-            assert ing.unsubscribe([]) is True  # nothing to drop
-            assert ing.unsubscribe(["relic-twin/#"], timeout_s=10) is True
-            pub.publish(native_messages(5))
-            assert pub.wait_acked(5, 10)
-            time.sleep(0.5)
-            assert ing.stats.received == 0  # the broker no longer sends what the filter matched
-        finally:
-            pub.close()
-            ing.stop()
+    subs = [Subscription("relic-twin/#", "native"), Subscription("marker/#", "native")]
+    ing = Ingestor(store, address, subs, client_id="unsub").start()
+    pub = Publisher(*address)
+    try:
+        assert ing.unsubscribe([]) is True  # nothing to drop
+        assert ing.unsubscribe(["relic-twin/#"], timeout_s=10) is True
+        pub.publish([*native_messages(5), ("marker/h/S01", b"{}")])  # in order: the marker comes last
+        assert pub.wait_acked(6, 10)
+        deadline = time.monotonic() + 10
+        while ing.stats.received < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert drained(ing, 10)
+        assert ing.stats.received == 1  # only the marker: the broker no longer sends what the filter matched
+    finally:
+        pub.close()
+        ing.stop()
 
 
 def test_after_commit_follows_each_committed_batch_and_its_failure_stops_nothing(
@@ -235,16 +234,18 @@ def test_after_commit_follows_each_committed_batch_and_its_failure_stops_nothing
                    after_commit=after_commit, settings=IngestSettings(linger_s=0.2))
     ing._on_message(None, None, message(1, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
     ing._on_message(None, None, message(2, "relic-twin/h/S02", {"time": 1767225600, "temperature": 21}))
-    assert ing.drain(5)
+    assert drained(ing, 5)
     ing._on_message(None, None, message(3, "relic-twin/h/S03", {"time": 1767225600, "temperature": 22}))
-    assert ing.drain(5)
+    assert drained(ing, 5)
     ing.stop()
     assert calls == [2, 3]  # once per batch, after its acks; the first one's failure did not stop the second
     (failed,) = [r for r in caplog.records if r.name == "bridge.ingest.ingestor"]
     assert failed.getMessage() == "after_commit callback failed | 提交后回调出错" and failed.exc_info is not None
     assert ing.stats.batches == 2 and store.count_readings() == 3
-    with pytest.raises(ValueError, match="plain ingest"):
+    with pytest.raises(ValueError) as refused:
         Ingestor(store, ("127.0.0.1", 1), [], after_commit=after_commit, settings=IngestSettings(store_process=True))
+    assert str(refused.value) == ("store_process is for the plain ingest: its hooks would run in another process | "
+                                  "独立入库进程只用于无钩子的入库")
 
 
 class _SilentBroker:
@@ -284,7 +285,8 @@ def test_the_store_process_decodes_each_message_by_its_own_subscription(store: S
     events: list = []
     seen: list[Reading] = []
     subs = [Subscription("kidsbedmain/#", "tasmota"), Subscription("lab/#", "native", sensor="S9")]
-    ing = Ingestor(store, ("127.0.0.1", 1), subs, on_stored=seen.extend, clock=lambda: NOW,
+    west = Store(store.engine, hall="west")  # the hall of readings whose topic and subscription name none
+    ing = Ingestor(west, ("127.0.0.1", 1), subs, on_stored=seen.extend, clock=lambda: NOW,
                    settings=IngestSettings(store_process=True, linger_s=0.3))
     ing._client = FakeClient(events)  # type: ignore[assignment]
     ing._writer = threading.Thread(target=ing._run_writer, daemon=True)
@@ -293,15 +295,17 @@ def test_the_store_process_decodes_each_message_by_its_own_subscription(store: S
         ing._on_message(None, None, message(1, "kidsbedmain/SENSOR", {"SHT3X": {"Temperature": 21}}))
         ing._on_message(None, None, message(2, "lab/probe", {"temperature": 20}))
         ing._on_message(None, None, message(3, "tele/plug/SENSOR", {"SHT3X": {"Temperature": 19}}))  # none matches
-        assert ing.drain(30)
+        assert drained(ing, 30)
         assert sorted((r.sensor, r.value) for r in seen) == [("S9", 20.0), ("kidsbedmain", 21.0), ("plug", 19.0)]
+        assert store.halls() == ["west"]
         assert store.quarantine() == [] and [e[1] for e in events if e[0] == "ack"] == [1, 2, 3]
         for first in (4, 6):  # two more batches: a redelivery and a bad payload each
             ing._on_message(None, None, message(first, "kidsbedmain/SENSOR", {"SHT3X": {"Temperature": 21}}))
             ing._on_message(None, None, message(first + 1, "lab/probe", b"{bad"))
-            assert ing.drain(30)
+            assert drained(ing, 30)
     finally:
         ing.stop()
+    ing.stop()  # again (as after a failed start): nothing left to stop
     assert (ing.stats.stored, ing.stats.duplicates, ing.stats.rejections) == (3, 2, 2)
 
 
@@ -346,7 +350,7 @@ def test_qos_0_is_not_acked_qos_2_is_acked_with_its_qos(store: Store) -> None:
     for mid, qos in ((1, 0), (2, 2), (3, 1)):
         ing._on_message(None, None, message(mid, f"relic-twin/h/S0{mid}", {"time": 1767225600, "temperature": 20},
                                             qos=qos))
-    assert ing.drain(5)
+    assert drained(ing, 5)
     ing.stop()
     assert sorted(e for e in events if e[0] == "ack") == [("ack", 2, 2), ("ack", 3, 1)]
     assert ing.stats.acked == 2 and store.count_readings() == 3
@@ -355,19 +359,19 @@ def test_qos_0_is_not_acked_qos_2_is_acked_with_its_qos(store: Store) -> None:
 def test_batches_hold_at_most_batch_size_messages(store: Store) -> None:
     events: list = []
     ing = Ingestor(RecordingStore(store, events), ("127.0.0.1", 1), [Subscription("relic-twin/#", "native")],
-                   clock=lambda: NOW, settings=IngestSettings(batch_size=2, linger_s=0.5))
+                   clock=lambda: NOW, settings=IngestSettings(batch_size=2, linger_s=60))
     ing._client = FakeClient(events)  # type: ignore[assignment]
-    for mid in range(1, 6):  # all queued before the writer starts
+    for mid in range(1, 5):  # all queued before the writer starts
         ing._on_message(None, None, message(mid, f"relic-twin/h/S0{mid}", {"time": 1767225600, "temperature": 20}))
     ing._writer = threading.Thread(target=ing._run_writer, daemon=True)
     ing._writer.start()
-    assert ing.drain(10)
+    assert drained(ing, 10)  # a full batch is committed at once, not after linger_s
     ing.stop()
-    assert [e for e in events if e[0] == "commit"] == [("commit", 2, 0), ("commit", 2, 0), ("commit", 1, 0)]
-    assert ing.stats.batches == 3 and ing.stats.acked == 5
+    assert [e for e in events if e[0] == "commit"] == [("commit", 2, 0), ("commit", 2, 0)]
+    assert ing.stats.batches == 2 and ing.stats.acked == 4
 
 
-def test_retries_wait_twice_as_long_each_time_up_to_the_cap(store: Store) -> None:
+def test_retries_wait_twice_as_long_each_time_up_to_the_cap(store: Store, caplog: pytest.LogCaptureFixture) -> None:
     events: list = []
     busy = _storage_error(OperationalError("INSERT", {}, Exception("database is locked")))
     waits: list[float] = []
@@ -381,11 +385,13 @@ def test_retries_wait_twice_as_long_each_time_up_to_the_cap(store: Store) -> Non
                    settings=IngestSettings(retry_s=0.5, retry_max_s=3.0, linger_s=0.0))
     ing._stopping = Recorded()
     ing._on_message(None, None, message(7, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
-    assert ing.drain(5)
+    assert drained(ing, 5)
     ing._stopping = threading.Event()
     ing.stop()
     assert waits == [0.5, 1.0, 2.0, 3.0, 3.0]
     assert events == [("commit", 1, 0), ("ack", 7)]
+    assert [r.getMessage() for r in caplog.records if r.name == "bridge.ingest.ingestor"] == [
+        f"database busy or away, retrying in {w:.1f} s: refused | 数据库暂不可用, 稍后重试" for w in waits]
 
 
 def test_topic_to_subscription(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -432,7 +438,7 @@ def test_a_batch_gets_its_calibrations_after_governance_and_keeps_both_kinds_of_
     ing._on_message(None, None, message(1, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
     ing._on_message(None, None, message(2, "relic-twin/h/S02", {"time": 1767225600, "temperature": 35}))
     ing._on_message(None, None, message(3, "relic-twin/h/S03", b"{bad"))
-    assert ing.drain(5)
+    assert drained(ing, 5)
     ing.stop()
     assert events[0] == ("commit", 1, 2)
     assert [(r.sensor, r.hall, r.value, r.raw) for r in seen] == [("S01", "h", 20.5, 20.0)]
@@ -517,7 +523,7 @@ def test_identity_checks_each_reading_against_the_device_of_its_topic(store: Sto
     ing._on_message(None, None, message(3, "zigbee2mqtt/case_1", {"temperature": 21}))
     ing._on_message(None, None, message(4, "tele/x/SENSOR", b"{}"))  # no subscription: no device
     ing._on_message(None, None, message(5, "relic-twin/h/S09", {"temperature": 22}))
-    assert ing.drain(5)
+    assert drained(ing, 5)
     ing.stop()
     assert [(r.sensor, r.hall, r.site) for r in seen] == [("S05", "h", "s1")]
     reasons = sorted(item.reason for item in store.quarantine())
@@ -601,9 +607,9 @@ def test_an_unknown_device_tally_that_fails_is_logged_and_its_message_still_stor
                    identity=DeviceIdentity.from_scene([NS(id="S01", gateway_for=())]),
                    settings=IngestSettings(linger_s=0.0))
     ing._on_message(None, None, message(1, "relic-twin/h/S09", {"temperature": 22}))
-    assert ing.drain(5)
+    assert drained(ing, 5)
     ing._on_message(None, None, message(2, "relic-twin/h/S01", {"temperature": 21}))  # the writer goes on
-    assert ing.drain(5)
+    assert drained(ing, 5)
     ing.stop()
     assert [e for e in events if e[0] == "ack"] == [("ack", 1), ("ack", 2)]
     assert [q.source for q in store.quarantine()] == ["relic-twin/h/S09"] and store.count_readings() == 1
@@ -628,14 +634,15 @@ def test_start_waits_ten_seconds_for_the_subscription_then_stops_and_says_so(sto
     and raises a bilingual BrokerError; with nothing to subscribe to it does not wait at all."""
     from bridge.errors import BrokerError
 
-    ing = Ingestor(store, ("127.0.0.1", 1), [Subscription("relic-twin/#", "native")])
+    quick = IngestSettings(reconnect_min_s=0.01, reconnect_max_s=0.01)  # stop() need not wait out a retry's pause
+    ing = Ingestor(store, ("127.0.0.1", 1), [Subscription("relic-twin/#", "native")], settings=quick)
     ing._subscribed = waited = _Recorded()
     with pytest.raises(BrokerError) as err:
         ing.start()
     assert str(err.value) == "no subscription confirmed by mqtt://127.0.0.1:1 within 10 s | 订阅未确认"
     assert waited.waits == [10.0] and ing._stopping.is_set()
     assert ing._writer is not None and not ing._writer.is_alive()
-    none = Ingestor(store, ("127.0.0.1", 1), [])
+    none = Ingestor(store, ("127.0.0.1", 1), [], settings=quick)
     none._subscribed = waited = _Recorded()
     try:
         assert none.start() is none and waited.waits == []
@@ -725,45 +732,239 @@ def _connect_fields(body: bytes) -> dict:
 
 
 @pytest.mark.parametrize("protocol", [4, 5], ids=["mqtt311", "mqtt5"])
-def test_the_connect_asks_for_a_persistent_session(store: Store, protocol: int) -> None:
-    """What the broker is told (read from the CONNECT on the wire): no clean session / clean start, so it keeps
-    our queue while we are away (MQTT 5: for a week, with at most receive_maximum messages in flight), the
-    keepalive of the settings, our fixed client id and the credentials of the broker's address."""
+def test_the_connect_asks_for_a_persistent_session_and_the_puback_follows_the_commit(
+        store: Store, protocol: int) -> None:
+    """What the broker is told, read on the wire: no clean session / clean start, so it keeps our queue while we
+    are away (MQTT 5: for a week, with at most receive_maximum messages in flight), the keepalive of the settings,
+    our fixed client id and the credentials of the broker's address; and a QoS 1 PUBLISH is acknowledged only
+    after its reading is committed (MQTT 5: one with a property, which paho itself parses, would be acked by
+    paho at once unless acknowledging is left to us); a plain PUBLISH takes bulk_read's fast path, not paho's."""
     import socket
 
     from bridge.config import BrokerAddress
 
     server = socket.create_server(("127.0.0.1", 0))
     server.settimeout(10)
-    got: list[tuple[int, bytes]] = []
+    log: list[tuple] = []
+    props = b"" if protocol == 4 else b"\x02\x01\x01"  # property length 2: payload format indicator = 1 (UTF-8)
+
+    def publish(mid: int, sensor: str) -> bytes:  # QoS 1 (MQTT section 3.3)
+        topic, payload = f"relic-twin/h/{sensor}".encode(), b'{"time": 1767225600, "temperature": 20}'
+        body = len(topic).to_bytes(2, "big") + topic + mid.to_bytes(2, "big") + props + payload
+        assert len(body) < 128  # one byte of remaining length
+        return bytes([0x32, len(body)]) + body
+
+    acked = threading.Event()
 
     def broker() -> None:
         conn, _ = server.accept()
         with conn:
-            got.append(_read_packet(conn))
+            log.append(_read_packet(conn))
             conn.sendall(b"\x20\x02\x01\x00" if protocol == 4 else b"\x20\x03\x01\x00\x00")  # session present
             try:
                 while True:
-                    got.append(_read_packet(conn))
+                    first, body = _read_packet(conn)
+                    if first == 0x82:  # its SUBSCRIBE: on_connect has run; two PUBLISH packets in one write
+                        conn.sendall(publish(7, "S01") + publish(8, "S02"))
+                    if first == 0x40:
+                        log.append(("puback", int.from_bytes(body[:2], "big")))
+                        if len(log) == 4:
+                            acked.set()
             except (EOFError, OSError):
                 pass
 
     thread = threading.Thread(target=broker, daemon=True)
     thread.start()
     address = BrokerAddress("127.0.0.1", server.getsockname()[1], username="bridge", password="pw")
-    ing = Ingestor(store, address, [Subscription("relic-twin/#", "native")], client_id="museum-1",
-                   settings=IngestSettings(protocol=protocol))
+    ing = Ingestor(RecordingStore(store, log), address, [Subscription("relic-twin/#", "native")],
+                   client_id="museum-1", settings=IngestSettings(protocol=protocol))
+    via_paho: list[int] = []
+
+    def on_message(client, userdata, msg) -> None:  # paho's own (slower) path
+        via_paho.append(msg.mid)
+        ing._on_message(client, userdata, msg)
+
+    ing._client.on_message = on_message
     try:
         assert ing.start(timeout_s=10) is ing
         assert ing._writer is not None and ing._writer.name == "ingest-writer"
         assert ing._writer.daemon  # a program that forgets stop() still exits
+        assert acked.wait(10)
     finally:
         ing.stop()
         thread.join(10)
         server.close()
-    first, body = got[0]
+    (first, body), *rest = log
     assert first == 0x10
     assert _connect_fields(body) == {
         "name": "MQTT", "level": protocol, "clean": False, "keepalive": 30,
         "properties": {} if protocol == 4 else {0x11: 7 * 24 * 3600, 0x21: 1000},
         "client_id": "museum-1", "username": "bridge", "password": "pw"}
+    assert rest == [("commit", 2, 0), ("puback", 7), ("puback", 8)]
+    assert store.count_readings() == 2
+    # paho reads the first packet of a chunk; bridge.mqtt.bulk_read parses a plain PUBLISH buffered behind it
+    assert via_paho == ([7] if protocol == 4 else [7, 8])
+
+
+def test_a_failing_on_stored_stops_nothing(store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    """The twin's trouble with a batch is logged; the batch stays stored and acked and the next one runs."""
+    events: list = []
+    calls: list[list[str]] = []
+
+    def on_stored(readings: list[Reading]) -> None:
+        calls.append([r.sensor for r in readings])
+        if len(calls) == 1:
+            raise RuntimeError("the twin is busy")
+
+    ing = _offline(RecordingStore(store, events), events, [Subscription("relic-twin/#", "native")],
+                   on_stored=on_stored, settings=IngestSettings(linger_s=0.0))
+    ing._on_message(None, None, message(1, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
+    assert drained(ing, 5)
+    ing._on_message(None, None, message(2, "relic-twin/h/S02", {"time": 1767225600, "temperature": 21}))
+    assert drained(ing, 5)
+    ing.stop()
+    assert calls == [["S01"], ["S02"]] and store.count_readings() == 2
+    assert [e for e in events if e[0] == "ack"] == [("ack", 1), ("ack", 2)]
+    (failed,) = [r for r in caplog.records if r.name == "bridge.ingest.ingestor"]
+    assert failed.getMessage() == "on_stored callback failed | 回调出错" and failed.exc_info is not None
+
+
+def test_a_message_arriving_while_its_batch_lingers_joins_it(store: Store) -> None:
+    """Group commit: the writer takes the first message, then waits up to linger_s for more (here a second one
+    sent only once the first was taken), and commits both together as soon as the batch is full."""
+    events: list = []
+    ing = _offline(RecordingStore(store, events), events, [Subscription("relic-twin/#", "native")],
+                   settings=IngestSettings(linger_s=1.0, batch_size=2))
+    ing._on_message(None, None, message(1, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
+    deadline = time.monotonic() + 5
+    while ing._queue and time.monotonic() < deadline:  # the writer has taken it and lingers
+        time.sleep(0.001)
+    ing._on_message(None, None, message(2, "relic-twin/h/S02", {"time": 1767225600, "temperature": 21}))
+    assert drained(ing, 5)
+    ing.stop()
+    assert events == [("commit", 2, 0), ("ack", 1), ("ack", 2)]
+
+
+def test_stop_and_drain_wait_ten_seconds_unless_told(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """stop() gives the writer 10 s to commit what has arrived; drain() gives up after 10 s (here on a clock
+    that moves one second a look, with no writer running)."""
+    from types import SimpleNamespace
+
+    from bridge.ingest import ingestor as module
+
+    class Writer(threading.Thread):
+        joins: list[float | None] = []
+
+        def join(self, timeout: float | None = None) -> None:
+            self.joins.append(timeout)
+
+    class StoreProc:
+        stops: list[float | None] = []
+
+        def stop(self, timeout_s: float | None = None) -> None:
+            self.stops.append(timeout_s)
+
+    ing = Ingestor(store, ("127.0.0.1", 1), [Subscription("relic-twin/#", "native")], clock=lambda: NOW)
+    ing.stop()  # never started: nothing to wait for
+    ing._writer, ing._store_proc = writer, proc = Writer(), StoreProc()  # type: ignore[assignment]
+    ing.stop()
+    ing.stop()  # again: the store process is stopped once
+    assert writer.joins == [10.0, 10.0] and proc.stops == [10.0]
+    ing._on_message(None, None, message(1, "relic-twin/h/S01", {"temperature": 20}))  # never committed
+    ticks = iter(range(1000))
+    naps: list[float] = []
+    clock = SimpleNamespace(monotonic=lambda: float(next(ticks)), sleep=naps.append)  # this module's only
+    monkeypatch.setattr(module, "time", clock)
+    assert ing.drain() is False
+    assert next(ticks) == 11  # the deadline at 10, then looks at 1 .. 10
+    assert naps == [0.02] * 9  # a look every 20 ms
+
+
+def test_a_message_wakes_an_idle_writer_at_once(store: Store) -> None:
+    """An idle writer waits on its wake event in 0.1 s steps (so that stop() is seen); a message that arrives
+    meanwhile sets the event: the writer does not wait out its step, nor spin while idle."""
+    waits: list[tuple[float | None, bool]] = []
+    entered = threading.Event()
+
+    class Wake(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:
+            first = not entered.is_set()
+            entered.set()
+            woken = super().wait(30 if first else timeout)  # the first wait lasts until a message sets it
+            waits.append((timeout, woken))
+            return woken
+
+    events: list = []
+    ing = Ingestor(RecordingStore(store, events), ("127.0.0.1", 1), [Subscription("relic-twin/#", "native")],
+                   clock=lambda: NOW, settings=IngestSettings(linger_s=0.0))
+    ing._client = FakeClient(events)  # type: ignore[assignment]
+    ing._wake = Wake()
+    ing._writer = threading.Thread(target=ing._run_writer, daemon=True)
+    ing._writer.start()
+    assert entered.wait(10)  # the writer found nothing and waits
+    ing._on_message(None, None, message(1, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
+    assert drained(ing, 10)
+    ing.stop()
+    assert waits[0] == (0.1, True)  # woken by the message, not by the end of its step
+    assert all(timeout == 0.1 for timeout, _ in waits)
+    assert events == [("commit", 1, 0), ("ack", 1)]
+
+
+def test_the_decoder_gets_bytes_though_paho_hands_over_a_bytearray(store: Store) -> None:
+    """paho parses a PUBLISH out of its bytearray packet buffer; a Decoder is promised bytes (hashable, as a
+    cache key or a dict key needs)."""
+    kinds: list[type] = []
+
+    def decoder(fmt, topic, payload, received_at, hint):
+        kinds.append(type(payload))
+        return Decoded()
+
+    from bridge.readings import Decoded
+
+    ing = Ingestor(store, ("127.0.0.1", 1), [Subscription("relic-twin/#", "native")], decoder=decoder,
+                   clock=lambda: NOW)
+    m = message(1, "relic-twin/h/S01", b"{}")
+    m.payload = bytearray(b'{"temperature": 20}')
+    ing._on_message(None, None, m)
+    ing._on_message(None, None, message(2, "relic-twin/h/S01", b"{}"))
+    ing._decode_pending(list(ing._queue))
+    assert kinds == [bytes, bytes]
+    assert [p.payload for p in ing._queue] == [b'{"temperature": 20}', b"{}"]
+
+
+def test_reconnects_back_off_no_longer_than_reconnect_max_s(store: Store) -> None:
+    """A broker that drops the connection twelve times before it answers: paho doubles its pause after each
+    failure from reconnect_min_s up to reconnect_max_s (here 0.01 s to 0.05 s: half a second in all; with
+    paho's own 120 s cap it would be 40 s), so the ingestor is subscribed well within start()'s 10 s."""
+    import socket
+
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(10)
+    dropped: list[int] = []
+
+    def broker() -> None:
+        while len(dropped) < 12:
+            conn, _ = server.accept()
+            conn.close()  # before any CONNACK: a failed attempt
+            dropped.append(1)
+        conn, _ = server.accept()
+        with conn:
+            _read_packet(conn)
+            conn.sendall(b"\x20\x02\x01\x00")  # CONNACK, session present
+            try:
+                while True:
+                    _read_packet(conn)
+            except (EOFError, OSError):
+                pass
+
+    thread = threading.Thread(target=broker, daemon=True)
+    thread.start()
+    ing = Ingestor(store, ("127.0.0.1", server.getsockname()[1]), [Subscription("relic-twin/#", "native")],
+                   client_id="backoff", settings=IngestSettings(reconnect_min_s=0.01, reconnect_max_s=0.05))
+    try:
+        assert ing.start(timeout_s=10) is ing
+        assert len(dropped) == 12 and ing.stats.connects == 1
+    finally:
+        ing.stop()
+        thread.join(10)
+        server.close()

@@ -45,8 +45,8 @@ _REASONS: dict[str, tuple[str, str]] = {
     "not_utf8": ("payload is not UTF-8 text (bad byte at {pos})",
                  "报文不是 UTF-8 文本（第 {pos} 字节无效）"),
     "not_json": ("payload is not valid JSON ({err})", "报文不是有效的 JSON（{err}）"),
-    "not_object": ("payload is a JSON {kind}, expected an object",
-                   "报文是 JSON {kind}，应为对象"),
+    "wrong_json": ("payload is a JSON {kind}, expected a JSON {expected}",
+                   "报文是 JSON {kind_zh}，应为 JSON {expected_zh}"),
     "duplicate_key": ("key {key!r} appears more than once in one object",
                       "键 {key!r} 在同一对象中出现多次"),
     "unknown_key": ("key {key!r} is not a quantity name (known: {known})",
@@ -83,6 +83,20 @@ _REASONS: dict[str, tuple[str, str]] = {
                  "{key}：同一报文中 {sensor} 在同一时刻的 {quantity} 出现第二个值"),
     "bad_field": ("{key}: {what}", "{key}：{what_zh}"),
 }
+
+
+_JSON_KINDS: dict[type, tuple[str, str]] = {
+    dict: ("object", "对象"), list: ("array", "数组"), str: ("string", "字符串"), int: ("number", "数值"),
+    float: ("number", "数值"), bool: ("boolean", "布尔值"), type(None): ("null", "空值 null"),
+}
+"""The JSON names (RFC 8259 §3) of what json.loads gives, English and Chinese: a reason names what
+the sender sent, not Python's type."""
+
+
+def wrong_json(data: Any, expected: type) -> str:
+    """The reason for a payload that is valid JSON of the wrong kind (an array where an object belongs)."""
+    (kind, kind_zh), (exp, exp_zh) = _JSON_KINDS[type(data)], _JSON_KINDS[expected]
+    return why("wrong_json", kind=kind, kind_zh=kind_zh, expected=exp, expected_zh=exp_zh)
 
 
 def why(code: str, **kw: Any) -> str:
@@ -159,8 +173,8 @@ def parse_time(raw: object) -> datetime:
             raise DecodeError(why("bad_time", value=_short(str(raw), 40))) from None
     if isinstance(raw, str):
         text = raw.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
+        if text.endswith("z"):  # RFC 3339 §5.6 allows a lower-case z; fromisoformat (3.11+) reads only Z
+            text = text[:-1] + "Z"
         try:
             parsed = datetime.fromisoformat(text)
         except ValueError:
@@ -255,7 +269,7 @@ class Message:
         """The payload parsed as a JSON object."""
         data = self.json()
         if not isinstance(data, dict):
-            raise DecodeError(why("not_object", kind=type(data).__name__))
+            raise DecodeError(wrong_json(data, dict))
         return data
 
     # -- results ---------------------------------------------------------------

@@ -34,7 +34,7 @@ from typing import Any
 
 from bridge.errors import DecodeError
 from bridge.readings import Decoded
-from bridge.sensors.message import Message, check_sensor, parse_time, to_float, why
+from bridge.sensors.message import Message, check_sensor, parse_time, to_float, why, wrong_json
 from simulation.quantities import QUANTITIES
 
 SUFFIX = "senml"
@@ -78,7 +78,7 @@ def decode(topic: str, payload: bytes, received_at: datetime,
     try:
         pack = msg.json()
         if not isinstance(pack, list):
-            raise DecodeError(why("not_object", kind=type(pack).__name__ + " (SenML wants an array)"))
+            raise DecodeError(wrong_json(pack, list))  # a SenML pack is an array (RFC 8428 §4)
         if not pack:
             raise DecodeError(why("empty"))
         _check_pack(pack)

@@ -5,7 +5,33 @@ Add a rule to the file of the module whose survivor it explains; see ``_rules.py
 
 from __future__ import annotations
 
-from . import alerts, api_roles, auth, calibration, climate, common, decoders, forecast, governance, ingestor, risk
+from . import (
+    alerts,
+    api_roles,
+    auth,
+    calibration,
+    cleaning,
+    climate,
+    common,
+    decoders,
+    forecast,
+    governance,
+    ingestor,
+    risk,
+)
 from ._rules import Rule
 
-EQUIVALENT: tuple[Rule, ...] = sum((m.EQUIVALENT for m in (alerts, api_roles, auth, calibration, climate, common, decoders, forecast, governance, ingestor, risk)), ())
+EQUIVALENT: tuple[Rule, ...] = sum((m.EQUIVALENT for m in (
+    alerts,
+    api_roles,
+    auth,
+    calibration,
+    cleaning,
+    climate,
+    common,
+    decoders,
+    forecast,
+    governance,
+    ingestor,
+    risk,
+)), ())

@@ -41,4 +41,19 @@ EQUIVALENT: tuple[Rule, ...] = (
      "a forcing array left whole: the run reads it only up to t_in's (cut) length"),
     (("calibration",), r"x_scale=1\.0,$", r"x_scale=None,$",
      "scipy (1.17) reads x_scale=None as 1.0 for the 'trf' method used with bounds"),
+    (("calibration/fit",), r"x_scale=1\.0,\s", r"",
+     "x_scale left out: scipy (1.17) reads its default (None) as 1.0 for the 'trf' method used with bounds"),
+    (("calibration/fit",), r"x_scale=1\.0,", r"x_scale=2\.0,",
+     "one uniform x_scale: trf's trust region and Coleman-Li scaling are set in x / x_scale and its steps "
+     "multiplied back (every parameter is bounded on both sides, so each is scaled alike): the same "
+     "iterates, up to rounding (checked on one- and two-parameter fits: the same runs to every digit)"),
+    (("calibration/fit",), r"rh_in=data\.rh_in\[:stop\],\s", r"",
+     "rh_in left whole in the cut record: simulate_record reads it only at the first complete row (the "
+     "start), and the residual reads data.rh_in itself"),
+    (("calibration/simulate_record",), *same("hvac = settings.hvac_supply_m3_h > 0",
+                                              "hvac = settings.hvac_supply_m3_h >= 0"),
+     "with no supply the forcing says HVAC on, but climate runs the air handler only if its supply is > 0"),
+    (("calibration/simulate_record",), r"hvac_on=hvac,\s", r"",
+     "the forcing's default hvac_on=True: climate runs the air handler only if its supply is > 0, which is "
+     "exactly when hvac is True"),
 )

@@ -32,6 +32,8 @@ EQUIVALENT: tuple[Rule, ...] = (
      "native.encode: codec names are matched without case"),
     (("decoders",), *same('data = _JSON.decode(payload.decode("utf-8"))', 'data = _JSON.decode(payload.decode("UTF-8"))'),
      "native fast path: codec names are matched without case"),
+    (("decoders",), *same('text = self.payload.decode("utf-8")', 'text = self.payload.decode("UTF-8")'),
+     "Message.text: codec names are matched without case"),
     (("decoders",), *same("return Decoded(readings, [], {})", "return Decoded(readings, [], )"),
      "native fast path: a Decoded's status defaults to an empty dict"),
     (("decoders",), *same("if len(_TOPIC_SENSORS) >= _TOPIC_CACHE_MAX:", "if len(_TOPIC_SENSORS) > _TOPIC_CACHE_MAX:"),
@@ -41,4 +43,20 @@ EQUIVALENT: tuple[Rule, ...] = (
      "native: a message reaches nothing_known with meta keys only (sensor, time, units: 19 characters; "
      "any other key gave a reading, a rejection, a status or a pending UV), so the 120-character cut "
      "(or 121, or the default 60) never applies"),
+    (("decoders",), r"strings=False", r"strings=None",
+     "message.to_float reads its flag only as `if not strings`: None is False there"),
+    (("decoders",), r"ensure_ascii=False", r"ensure_ascii=None",
+     "json.dumps and JSONEncoder test ensure_ascii only for truth (`if self.ensure_ascii`): None writes what "
+     "False writes"),
+    (("decoders",), *same('if 0 < len(hall) <= HALL_MAX and "+" not in hall and "#" not in hall:',
+                           'if 0 <= len(hall) <= HALL_MAX and "+" not in hall and "#" not in hall:'),
+     "native.hall_from_topic: a hall of length 0 is '', which is what the function gives for no hall"),
+    (("decoders",), *same("if parsed.tzinfo is None or parsed.utcoffset() is None:",
+                           "if parsed.tzinfo is None and parsed.utcoffset() is None:"),
+     "parse_time: datetime.fromisoformat gives no tzinfo (then utcoffset() is None too) or a fixed-offset "
+     "timezone, whose utcoffset() is never None"),
+    (("decoders",), r'^unit = rec\.get\("u", implied\)$', r'^unit = rec\.get\("u", (None)?\)$',
+     "senml ThingsML: every implied unit (Cel, %RH, lx, ppm) is the quantity's canonical one with scale 1 and "
+     "offset 0, which no unit means too (x * 1 + 0 is x; only a -0.0 comes out +0.0, a number equal to it, and "
+     "the native path keeps a -0.0 as sent, so nothing reads the sign of a zero)"),
 )
