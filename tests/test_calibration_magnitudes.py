@@ -256,8 +256,8 @@ def test_simulate_record_takes_the_measured_gains_as_they_are_by_default():
 
 
 def test_a_record_in_unix_seconds_of_a_room_away_from_the_origin_runs_as_at_the_origin():
-    """The step is the record's own (t1 - t0, not counted from zero); the one cell is the room's longest
-    side wherever the room lies: a 6 m x 4 m room at (300, 200) m, times from 1.7e9 s."""
+    """The step is the record's own (t1 - t0, not counted from zero); the one cell has the room's area
+    and walls wherever the room lies: a 6 m x 4 m room at (300, 200) m, times from 1.7e9 s."""
     data = record()
     at_origin = replace(ROOM, floor=np.array([[0, 0], [6, 0], [6, 4], [0, 4]], float))
     here = ca.simulate_record(replace(data, geometry=at_origin), AIR_ONLY)
