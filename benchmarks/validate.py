@@ -34,23 +34,46 @@ skill > 0 against persistence for every sensor.
 The model of every room is one well-mixed cell of the demo hall's floor area (240 m², 4.2 m high) and
 wall length (:func:`simulation.calibration.model_for`). The house's plant heats only and controls
 no humidity (:data:`simulation.calibration.HOUSE_PLANT`; ``--no-plant``: the hall's air handler,
-which also cools and holds 50 %RH); every room's fit adds a daily profile of unlogged internal heat
-and moisture gains (:func:`simulation.record_model.fit_daily`; ``--no-daily``).
+which also cools and holds 50 %RH); a house room also fits how much of its envelope leads outdoors
+and the share of a restart's correction its contents take (``envelope_factor``, ``restart_share``);
+every room's fit adds a daily profile of unlogged internal heat and moisture gains
+(:func:`simulation.record_model.fit_daily`; ``--no-daily``).
 
-Measured 2026-12-08 (2 cores shared, load average 14-18), skill > 0 against persistence in the 24 h
-mode for how many of 10 sensors, T / RH:
+Measured 2026-12-08 (2 cores shared, load average 12-18), 24 h skill against persistence, T / RH:
 
-- before (one 400 m² cell of the floor's longest side, the hall's air handler in the house): 6 / 7;
-- this version: 6 / 9 (free run 6 / 7); misses: T in house rooms 5, 7, 8, 9 (-0.04, -0.99, -0.80,
-  -5.52) and RH in room 7 (-0.62).
-- the floor's area alone (without the house plant), first 3 rooms: RH skill fell from +0.13, +0.24,
-  -0.88 to -0.21, -1.27, -1.03: in a 240 m² cell the hall's air handler held 50 %RH;
-- ``--fit-also restart_share``, rooms 5, 7, 8, 9: T -0.01, -1.08, -0.89, -3.21, RH +0.49, -0.07,
-  +0.50, +0.52; ``--house heaters`` (no thermostat, the logged heater energy) rooms 5, 7: T -0.26, -1.38.
+    sensor        before (T, RH)   this version (T, RH)
+    house room 1  +0.32  +0.13     +0.41  +0.19
+    house room 2  +0.18  +0.24     +0.40  +0.22
+    house room 3  +0.19  -0.88     +0.21  +0.24
+    house room 4  +0.37  +0.13     +0.38  +0.23
+    house room 5  -0.13  +0.40     +0.01  +0.46
+    house room 7  -1.71  -0.39     -1.14  -0.11
+    house room 8  -0.85  +0.12     -0.80  +0.53
+    house room 9  -2.97  -0.69     -3.35  +0.61
+    office        +0.50  +0.13     +0.53  +0.09
+    case 1        +0.20  +0.29     +0.19  +0.32
+    > 0           6 / 10 7 / 10    7 / 10 9 / 10
 
-Still short: T in house rooms 5, 7, 8, 9. In rooms 7-9 the model runs 0.6-1.3 K cold all day after
-each midnight restart: the room's level rose 1-1.5 K over the ten days (T9 17.7 -> 19.1 °C) with no
-logged input that says so, and in room 9 24 h persistence misses by only 0.15 K.
+("before": one 400 m² cell of the floor's longest side, the hall's air handler in the house, no
+daily profile.) Steps measured on the way, held-back days, 24 h:
+
+- the floor's real area alone, first 3 rooms: RH skill +0.13, +0.24, -0.88 -> -0.21, -1.27, -1.03
+  (in a 240 m² cell the hall's air handler held 50 %RH);
+- + the house plant + the daily profile: 6 / 9 (T rooms 5, 7, 8, 9: -0.04, -0.99, -0.80, -5.52);
+- + restart_share (rooms 5, 7, 8, 9): T -0.01, -1.08, -0.89, -3.21; + envelope_factor: the table;
+- ``--house heaters`` (no thermostat: the logged heater energy heats), rooms 5, 7: T -0.26, -1.38;
+- envelope_factor and restart_share fitted for the office and the case too: case 1 RH +0.32 -> -0.00,
+  office T +0.53 -> +0.49, RH +0.09 -> +0.07; so only the house fits them (their physical reason,
+  internal walls, is the house's);
+- ``--max-evals 10`` instead of 6 (load 8-11): 7 / 8, the same misses plus the office's RH
+  (+0.09 -> -0.19; office T +0.53 -> +0.38, room 2 RH +0.22 -> +0.02): more evaluations fit the
+  training days more closely, not the held-back days better, so 6 stays.
+
+Still short: T in house rooms 7, 8, 9 and RH in room 7. After each midnight restart the model runs
+0.6-1.3 K cold all day: on the held-back days those rooms were 1-2 K warmer than on the training
+days while it was colder outside and the heaters ran no more (T9 17.7 -> 19.1 °C over the ten days;
+perhaps the sun, which the record does not hold), and in room 9 24 h persistence misses by only 0.15 K.
+On the training days the same fits beat persistence (room 8: T +0.49, RH +0.68).
 """
 
 from __future__ import annotations
@@ -81,6 +104,10 @@ STEP = 1800.0
 # than the scene's default
 BUFFER_PARAMS = ["buffer_capacity_g_m2_rh", "buffer_coupling_m_s"]
 HVAC_PARAMS = ["infiltration_ach", "hvac_setpoint_c", "hvac_factor", "moisture_gain_g_h_m2", *BUFFER_PARAMS]
+# a house room: how much of its envelope leads outdoors (envelope_factor: the demo hall's U-values are
+# an outside hall's, a house room's walls, floor and ceiling are mostly internal), and how a restart
+# treats the room's contents (restart_share, simulation.record_model.simulate_runs)
+HOUSE_PARAMS = [*HVAC_PARAMS, "envelope_factor", "restart_share"]
 HOUSE_PLANT = tuple(HOUSE_PLANT_SETTINGS.items())  # heats only; no humidity control
 
 
@@ -155,10 +182,10 @@ def cases(quick: bool, house: str = HOUSE_HEATING[0]) -> Iterator[Case]:
         rec = _record(probe, t0, n, secs, cand[f"T{i}"].to_numpy(float), cand[f"RH_{i}"].to_numpy(float),
                       t_out, rh_out, heat)
         if house == "thermostat":
-            yield Case(f"house room {i}", rec, (0.0, 7 * DAY), (7 * DAY, 10 * DAY), HVAC_PARAMS, True, HOUSE_PLANT)
+            yield Case(f"house room {i}", rec, (0.0, 7 * DAY), (7 * DAY, 10 * DAY), HOUSE_PARAMS, True, HOUSE_PLANT)
         else:
             yield Case(f"house room {i}", replace(rec, hvac_on=np.zeros(n, bool)), (0.0, 7 * DAY), (7 * DAY, 10 * DAY),
-                       PASSIVE_PARAMS, False)
+                       [*PASSIVE_PARAMS, "envelope_factor", "restart_share"], False)
 
     occ = pd.concat([pd.read_csv(DATA / "uci-occupancy" / f, parse_dates=["date"])
                      for f in ("datatest.txt", "datatraining.txt", "datatest2.txt")])

@@ -254,7 +254,7 @@ def write_report(results: dict) -> str:
             continue
         d, c, eq = score(m.name, r)
         checked = sum(r[k] for k in COUNTED)
-        partial = checked < r["total"] or r["stopped"]
+        partial = checked < r["total"]  # a run stopped by its budget after its last mutant is whole
         c -= r["total"] - checked  # a partial run's unchecked mutants are left out, and said so below
         pct = 100.0 * d / c if c else 0.0
         out.append(f"{m.name:<20} {pct:5.1f} %  killed {d} of {c}"
