@@ -46,6 +46,9 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "moisture_gain_g_h_m2": (0.0, 30.0),
     "heat_gain_factor": (0.0, 3.0),  # multiplies the measured heat gains (heater/appliance energy)
 }
+# A house's plant (the Candanedo house: electric heaters, logged as ElectricHeater energy; see the
+# dataset's SOURCE.md): it heats, never cools, and nothing in it humidifies or dehumidifies.
+HOUSE_PLANT: dict[str, float] = {"hvac_cooling_factor": 0.0, "hvac_latent_kg_h": 0.0}
 # Residual scales: 1 K of temperature weighs as much as RH_SCALE %RH.
 RH_SCALE = 3.0
 
@@ -139,17 +142,44 @@ def hourly_metrics(times_s: NDArray, measured: NDArray, simulated: NDArray, n_pa
     )
 
 
+def floor_area_perimeter(floor: NDArray) -> tuple[float, float]:
+    """(area m², perimeter m) of a floor polygon (k, 2) m, open or closed (shoelace formula)."""
+    x, y = np.asarray(floor, float).T
+    area = float(abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2.0)
+    return area, float(np.sum(np.hypot(np.roll(x, -1) - x, np.roll(y, -1) - y)))
+
+
+def model_for(geometry: climate.HallGeometry, settings: climate.ClimateSettings, dt_s: float,
+              cell_m: float | None = None) -> climate.HallModel:
+    """The climate model a record is run on: a grid of ``cell_m`` over the real floor, or (None) one
+    well-mixed cell of the room's own size.
+
+    The well-mixed cell is a square of the floor's area (so the air volume, roof and ground are the
+    room's, whatever its shape: a 6 x 4 m room is 24 m², an L-shaped floor one cell too), its wall
+    U-value scaled by perimeter / (4 sqrt(area)) so that the wall conductance U x height x length is
+    that of the room's real walls. Doors, windows, vents and probes all act on that one cell.
+    """
+    if cell_m is not None:
+        return climate.build_model(geometry, settings, cell_m=cell_m, dt_s=dt_s)
+    area, perimeter = floor_area_perimeter(geometry.floor)
+    if not area > 0.0:
+        raise ValueError("the floor polygon has no area / 地面多边形面积为零")
+    side = float(np.sqrt(area))
+    square = np.array([[0.0, 0.0], [side, 0.0], [side, side], [0.0, side]])
+    one = replace(settings, wall_u_w_m2k=settings.wall_u_w_m2k * perimeter / (4.0 * side))
+    return climate.build_model(replace(geometry, floor=square), one, cell_m=side, dt_s=dt_s)
+
+
 def simulate_record(data: CalibrationData, settings: climate.ClimateSettings, heat_gain_factor: float = 1.0,
                     cell_m: float | None = None) -> tuple[NDArray, NDArray]:
     """Run the model over the whole record; (t, rh) at the probes, each (n, p).
 
     The start state is the first complete indoor record (mean over probes), thermal mass and
-    buffer in equilibrium with it. HVAC runs if ``settings.hvac_supply_m3_h > 0``.
+    buffer in equilibrium with it. HVAC runs if ``settings.hvac_supply_m3_h > 0``. The model is
+    :func:`model_for` (default: one well-mixed cell of the room's area and wall length).
     """
     dt = float(data.times_s[1] - data.times_s[0])
-    geo = data.geometry
-    size = float(np.max(np.ptp(geo.floor, axis=0)))
-    model = climate.build_model(geo, settings, cell_m=cell_m or size, dt_s=dt)
+    model = model_for(data.geometry, settings, dt, cell_m)
     first = next(i for i in range(len(data.times_s)) if np.all(np.isfinite(data.t_in[i])))
     state = climate.initial_state(model, float(np.nanmean(data.t_in[first])), float(np.nanmean(data.rh_in[first])))
     n, p = data.t_in.shape

@@ -197,6 +197,7 @@ class ClimateSettings:
     hvac_sensible_kw: float = 15.0  # sensible capacity, heating or cooling (small-museum AHU)
     hvac_latent_kg_h: float = 2.0  # (de)humidification capacity
     hvac_gain: float = 4.0  # proportional gain of supply conditions on the room error (-)
+    hvac_cooling_factor: float = 1.0  # multiplies the cooling capacity: 0 for a plant that only heats (a house)
     lighting_w_m2: float = 8.0  # W/m² floor while lights are on (LED gallery lighting)
     wind_m_s: float = 2.0  # wind speed at openings when the weather gives none
     dehumidifiers: tuple[Dehumidifier, ...] = ()
@@ -470,11 +471,12 @@ def _hvac(model: HallModel, state: ClimateState) -> tuple[float, float, float, f
     e_w = float(vapour_density(s.hvac_setpoint_c, s.hvac_setpoint_rh)) - w_room
     q_max = s.hvac_factor * s.hvac_sensible_kw * 1e3
     m_max = s.hvac_factor * s.hvac_latent_kg_h * 1e3 / 3600.0  # g/s
+    q_min = -s.hvac_cooling_factor * q_max  # W, the most cooling
     u_t = RHO_CP * flow * gain * (e_t + state.hvac_i_t / HVAC_INTEGRAL_S)
     u_w = flow * gain * (e_w + state.hvac_i_w / HVAC_INTEGRAL_S)
-    i_t = state.hvac_i_t + (dt * e_t if abs(u_t) < q_max else 0.0)  # no integration while saturated
+    i_t = state.hvac_i_t + (dt * e_t if q_min < u_t < q_max else 0.0)  # no integration while saturated
     i_w = state.hvac_i_w + (dt * e_w if abs(u_w) < m_max else 0.0)
-    power = float(np.clip(u_t, -q_max, q_max))
+    power = float(np.clip(u_t, q_min, q_max))
     moisture = float(np.clip(u_w, -m_max, m_max))
     # the supply air leaves the coil at most saturated: a cooling coil dehumidifies by condensation
     t_room = s.hvac_setpoint_c - e_t

@@ -20,6 +20,11 @@ Each sensor may read a fitted offset above the model's air (``offset_t_c:<id>``,
 training days only. :meth:`FittedModel.simulate_live` adds a disturbance observer (the unexplained
 heat and moisture input of the day before each restart, held), for what a record does not hold.
 
+A room's routine repeats daily (cooking, showers, people, lights on a timer), unlike one day's
+disturbances: ``fit_record(..., daily=True)`` adds a daily profile of unlogged internal heat and
+moisture gains (:class:`DailyGains`: two harmonics of the room's clock time, ``clock_s``), fitted on
+the training days by :func:`fit_daily` and run on every later day.
+
 Every figure is given beside two baselines (:func:`skill`), since a model that passes ASHRAE
 Guideline 14 may be no better than a constant:
 
@@ -43,11 +48,11 @@ from numpy.typing import NDArray
 from scipy.optimize import least_squares
 
 from simulation import climate
-from simulation.calibration import BOUNDS, RH_SCALE, CalibrationData
-from simulation.psychrometrics import vapour_density
+from simulation.calibration import BOUNDS, RH_SCALE, CalibrationData, floor_area_perimeter, model_for
+from simulation.psychrometrics import rh_from_vapour_density, vapour_density
 
-__all__ = ["Boundary", "RoomRecord", "Skill", "anchored", "fit_record", "offsets_from_parameters", "parameter_bounds",
-           "runs", "simulate_runs", "skill", "skill_table"]
+__all__ = ["Boundary", "DailyGains", "RoomRecord", "Skill", "anchored", "daily_basis", "fit_daily", "fit_record",
+           "offsets_from_parameters", "parameter_bounds", "runs", "simulate_runs", "skill", "skill_table"]
 
 #: Parameters of the record model beyond :data:`simulation.calibration.BOUNDS`, with bounds.
 #: occupancy_factor multiplies the occupancy column into people (a 0/1 "occupied" flag is then
@@ -60,8 +65,20 @@ RECORD_BOUNDS: dict[str, tuple[float, float]] = {
     "boundary_t_slope_c_d": (-3.0, 3.0),
     "boundary_rh": (5.0, 100.0),
     "boundary_rh_slope_d": (-10.0, 10.0),
+    "restart_share": (0.0, 1.0),  # a share (simulate_runs): 0 the model's own mass and buffer, 1 with the air
 }
 BOUNDARY_PARAMS = ("boundary_t_c", "boundary_t_slope_c_d", "boundary_rh", "boundary_rh_slope_d")
+#: The daily profile of unlogged internal gains (:class:`DailyGains`): a household's or a museum's
+#: routine (cooking, showers, people, lights) repeats every day, unlike one day's disturbances. Harmonics
+#: k = 1..DAILY_HARMONICS of the clock time, heat in W/m² floor and moisture in g/(h m² floor); each
+#: coefficient bounded by the constant gains' half-range (:data:`simulation.calibration.BOUNDS`:
+#: internal_gain_w_m2 -30..60, moisture_gain_g_h_m2 0..30).
+DAILY_HARMONICS = 2
+DAILY_PREFIXES = {"daily_heat_": "_w_m2", "daily_moisture_": "_g_h_m2"}
+DAILY_BOUNDS = {"daily_heat_": (-45.0, 45.0), "daily_moisture_": (-15.0, 15.0)}
+DAILY_PARAMS = tuple(f"{pre}{trig}{k}{unit}" for pre, unit in DAILY_PREFIXES.items()
+                     for k in range(1, DAILY_HARMONICS + 1) for trig in ("cos", "sin"))
+RECORD_BOUNDS.update({k: next(b for pre, b in DAILY_BOUNDS.items() if k.startswith(pre)) for k in DAILY_PARAMS})
 #: Per-sensor offsets (``offset_t_c:<probe>``, ``offset_rh:<probe>``): what a sensor reads above the
 #: model's air. Bounds: 5 K; 15 %RH (capacitive RH sensors drift a few %RH; neighbours in one real
 #: room differed by 10-14 %RH, issue 21). Fitted on the training days like any other parameter.
@@ -91,6 +108,7 @@ class RoomRecord(CalibrationData):
     open_ids: tuple[frozenset[str], ...] = ()
     hvac_on: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
     lights_on: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
+    clock_s: float = 0.0  # the room's local clock time at times_s = 0, s after midnight (for :class:`DailyGains`)
 
     def __post_init__(self) -> None:
         n = len(self.times_s)
@@ -119,6 +137,10 @@ class RoomRecord(CalibrationData):
     def step_s(self) -> float:
         return float(self.times_s[1] - self.times_s[0]) if self.times_s.size > 1 else 3600.0
 
+    def time_of_day_s(self) -> NDArray[np.float64]:
+        """(n,) s after the local midnight of each row."""
+        return np.mod(self.clock_s + self.times_s, 86400.0)
+
     def cut(self, rows: slice) -> RoomRecord:
         """The record's rows ``rows``."""
         return replace(self, times_s=self.times_s[rows], t_in=self.t_in[rows], rh_in=self.rh_in[rows],
@@ -142,6 +164,36 @@ class Boundary:
         """(T °C, RH %RH) of the boundary at ``times_s`` (n,) s."""
         d = (np.clip(times_s, self.t0_s, self.t1_s) - self.t0_s) / 86400.0
         return self.t_c + self.t_slope_c_d * d, np.clip(self.rh + self.rh_slope_d * d, 1.0, 100.0)
+
+
+@dataclass(frozen=True)
+class DailyGains:
+    """A daily profile of internal gains per m² floor: ``heat`` W/m² and ``moisture`` g/(h m²) as
+    (cos 1, sin 1, cos 2, sin 2, ...) coefficients of the time of day (harmonic k: period 24 h / k).
+    Its daily mean is 0: the constant part is internal_gain_w_m2 / moisture_gain_g_h_m2."""
+
+    heat: tuple[float, ...] = (0.0,) * (2 * DAILY_HARMONICS)
+    moisture: tuple[float, ...] = (0.0,) * (2 * DAILY_HARMONICS)
+
+    def at(self, time_of_day_s: NDArray, area_m2: float) -> tuple[NDArray, NDArray]:
+        """(heat W, moisture g/h) over a floor of ``area_m2`` at each time of day (n,) s."""
+        basis = daily_basis(time_of_day_s, len(self.heat) // 2)
+        return area_m2 * basis @ np.asarray(self.heat, float), area_m2 * basis @ np.asarray(self.moisture, float)
+
+    @classmethod
+    def from_parameters(cls, parameters: dict[str, float]) -> DailyGains | None:
+        """The profile in a calibration's parameters (:data:`DAILY_PARAMS`), None without any."""
+        if not any(k in parameters for k in DAILY_PARAMS):
+            return None
+        h = len(DAILY_PARAMS) // 2
+        return cls(tuple(float(parameters.get(k, 0.0)) for k in DAILY_PARAMS[:h]),
+                   tuple(float(parameters.get(k, 0.0)) for k in DAILY_PARAMS[h:]))
+
+
+def daily_basis(time_of_day_s: NDArray, harmonics: int) -> NDArray[np.float64]:
+    """(n, 2 harmonics): cos, sin of 2 pi k t / 24 h for k = 1..harmonics."""
+    phase = 2.0 * np.pi * np.asarray(time_of_day_s, float)[:, None] / 86400.0 * np.arange(1, harmonics + 1)
+    return np.stack([np.cos(phase), np.sin(phase)], axis=2).reshape(len(phase), 2 * harmonics)
 
 
 def runs(observed: NDArray[np.bool_], step_s: float, max_gap_s: float = MAX_GAP_S,
@@ -194,7 +246,8 @@ def simulate_runs(record: RoomRecord, settings: climate.ClimateSettings, spans: 
                   heat_gain_factor: float = 1.0, occupancy_factor: float = 1.0,
                   boundary: Boundary | None = None, cell_m: float | None = None,
                   offset_t: NDArray | None = None, offset_rh: NDArray | None = None,
-                  extra: Sequence[tuple[float, float]] | None = None, carry: bool = False) -> tuple[NDArray, NDArray]:
+                  extra: Sequence[tuple[float, float]] | None = None, carry: bool = False,
+                  gains: NDArray | None = None, restart_share: float = 0.0) -> tuple[NDArray, NDArray]:
     """Simulated (T, RH) at the probes, (n, p) each, NaN outside ``spans``.
 
     Each span (first row, stop row) starts from its first row's measured state (probe means where
@@ -210,11 +263,15 @@ def simulate_runs(record: RoomRecord, settings: climate.ClimateSettings, spans: 
     keeps the model's thermal mass, hygroscopic buffer and HVAC integrals from the run before (a
     twin running on, its air reset to the readings at each restart); else they start in
     equilibrium with the air.
+    gains : (n, 2) heat W and moisture g/h added over the room at each row (a daily profile,
+    :meth:`DailyGains.at`). None: none.
+    restart_share : at a carried restart, the thermal mass moves by this share of the air's
+    correction (reading less the model's air, K) and the buffer's equilibrium RH by this share of the
+    air's RH correction: 0 keeps the model's own mass and buffer, 1 moves them with the air (a slow
+    drift the model missed has warmed or wetted the room's contents as well as its air).
     """
-    dt = record.step_s
     geo = record.geometry
-    size = float(np.max(np.ptp(geo.floor, axis=0)))
-    model = climate.build_model(geo, settings, cell_m=cell_m or size, dt_s=dt)
+    model = model_for(geo, settings, record.step_s, cell_m)
     n, p = record.t_in.shape
     if boundary is not None:
         t_out, rh_out = boundary.at(record.times_s)
@@ -236,7 +293,12 @@ def simulate_runs(record: RoomRecord, settings: climate.ClimateSettings, spans: 
         before = state
         state = climate.initial_state(model, float(np.nanmean(t0)), float(np.nanmean(rh0)), known)
         if carry and before is not None and a == stop:
-            state = replace(state, t_mass=before.t_mass, w_buffer=before.w_buffer, hvac_i_t=before.hvac_i_t,
+            t_mass, w_buffer = before.t_mass, before.w_buffer
+            if restart_share:  # mass and buffer take that share of the air's correction
+                d_rh = rh_from_vapour_density(state.t, state.w) - rh_from_vapour_density(before.t, before.w)
+                t_mass = t_mass + restart_share * (state.t - before.t)
+                w_buffer = w_buffer + restart_share * settings.buffer_capacity_g_m2_rh / geo.height * d_rh
+            state = replace(state, t_mass=t_mass, w_buffer=w_buffer, hvac_i_t=before.hvac_i_t,
                             hvac_i_w=before.hvac_i_w)
         stop = b
         for i in range(a, b):
@@ -246,8 +308,9 @@ def simulate_runs(record: RoomRecord, settings: climate.ClimateSettings, spans: 
             f = climate.Forcing(t_out_c=float(t_out[i]), rh_out=float(rh_out[i]), hvac_on=bool(record.hvac_on[i]),
                                 open_ids=record.open_ids[i], people=((None, people),) if people > 0 else (),
                                 lights_on=bool(record.lights_on[i]),
-                                heat_w=heat_gain_factor * float(np.nan_to_num(record.heat_w[i])) + q_w,
-                                moisture_g_h=m_g_h)
+                                heat_w=heat_gain_factor * float(np.nan_to_num(record.heat_w[i])) + q_w
+                                + (float(gains[i, 0]) if gains is not None else 0.0),
+                                moisture_g_h=m_g_h + (float(gains[i, 1]) if gains is not None else 0.0))
             state = climate.step(model, state, f)
     return t_sim, rh_sim
 
@@ -266,11 +329,20 @@ class FittedModel:
     offset_rh: NDArray[np.float64] | None = None  # (p,) %RH
 
     carry: bool = False  # see simulate_runs
+    daily: DailyGains | None = None  # the fitted daily profile of internal gains
+    restart_share: float = 0.0  # see simulate_runs
+
+    def gains(self, record: RoomRecord) -> NDArray | None:
+        """(n, 2) heat W, moisture g/h of the daily profile at the record's rows (None without one)."""
+        if self.daily is None:
+            return None
+        return np.column_stack(self.daily.at(record.time_of_day_s(), floor_area_perimeter(record.geometry.floor)[0]))
 
     def simulate(self, record: RoomRecord, spans: Sequence[tuple[int, int]],
                  cell_m: float | None = None) -> tuple[NDArray, NDArray]:
         return simulate_runs(record, self.settings, spans, self.heat_gain_factor, self.occupancy_factor,
-                             self.boundary, cell_m, self.offset_t, self.offset_rh, carry=self.carry)
+                             self.boundary, cell_m, self.offset_t, self.offset_rh, carry=self.carry,
+                             gains=self.gains(record), restart_share=self.restart_share)
 
     def simulate_live(self, record: RoomRecord, pieces: Sequence[tuple[int, int]], window_s: float = 86400.0,
                       cell_m: float | None = None, observe_from: int = 0
@@ -287,7 +359,8 @@ class FittedModel:
         extra = [disturbance(record, self, a, window_s, cell_m) if a >= observe_from else (0.0, 0.0, 0.0)
                  for a, _ in pieces]
         t_sim, rh_sim = simulate_runs(record, self.settings, pieces, self.heat_gain_factor, self.occupancy_factor,
-                                      self.boundary, cell_m, self.offset_t, self.offset_rh, extra, self.carry)
+                                      self.boundary, cell_m, self.offset_t, self.offset_rh, extra, self.carry,
+                                      self.gains(record), self.restart_share)
         return t_sim, rh_sim, extra
 
 
@@ -332,7 +405,8 @@ def disturbance(record: RoomRecord, model: FittedModel, first: int, window_s: fl
     span = [(int(idx[0]), first)]
     trials = [(0.0, 0.0), (OBSERVER_HEAT_W, 0.0), (0.0, OBSERVER_MOISTURE_G_H)]
     out = [simulate_runs(record, model.settings, span, model.heat_gain_factor, model.occupancy_factor,
-                         model.boundary, cell_m, model.offset_t, model.offset_rh, [x]) for x in trials]
+                         model.boundary, cell_m, model.offset_t, model.offset_rh, [x], gains=model.gains(record))
+           for x in trials]
 
     def mean(v: NDArray) -> float:
         v = v[rows]
@@ -340,7 +414,7 @@ def disturbance(record: RoomRecord, model: FittedModel, first: int, window_s: fl
 
     w_meas = vapour_density(record.t_in, record.rh_in)
     w_sim = [vapour_density(t, rh) for t, rh in out]
-    area = _floor_area(record.geometry)
+    area = floor_area_perimeter(record.geometry.floor)[0]
     miss_t = mean(record.t_in - out[0][0])
     dt_dq = mean(out[1][0] - out[0][0])
     heat = shift = 0.0
@@ -357,14 +431,10 @@ def disturbance(record: RoomRecord, model: FittedModel, first: int, window_s: fl
     return heat, moisture, shift
 
 
-def _floor_area(geo: climate.HallGeometry) -> float:
-    x, y = np.asarray(geo.floor, float).T
-    return float(abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2.0)
-
-
 def _unpack(base: climate.ClimateSettings, names: Sequence[str], x: NDArray, t0_s: float, t1_s: float,
             first: tuple[float, float]) -> tuple[climate.ClimateSettings, float, float, Boundary | None]:
-    values: dict[str, Any] = {k: float(v) for k, v in zip(names, x, strict=True) if not k.startswith(OFFSET_PREFIXES)}
+    values: dict[str, Any] = {k: float(v) for k, v in zip(names, x, strict=True)
+                              if not k.startswith(OFFSET_PREFIXES) and k not in DAILY_PARAMS and k != "restart_share"}
     gain = float(values.pop("heat_gain_factor", 1.0))
     occ = float(values.pop("occupancy_factor", 1.0))
     bnd = None
@@ -376,7 +446,8 @@ def _unpack(base: climate.ClimateSettings, names: Sequence[str], x: NDArray, t0_
 
 def fit_record(record: RoomRecord, train: Sequence[tuple[int, int]], params: Sequence[str],
                base: climate.ClimateSettings, *, max_nfev: int = 8, cell_m: float | None = None,
-               rh_scale: float = RH_SCALE, offsets: bool = False, carry: bool = False) -> FittedModel:
+               rh_scale: float = RH_SCALE, offsets: bool = False, carry: bool = False,
+               daily: bool = False) -> FittedModel:
     """Fit ``params`` (keys of :data:`RECORD_BOUNDS`) on the training spans by bounded least squares.
 
     In indoor-only mode the boundary's four parameters are fitted too. Each span starts from its
@@ -384,6 +455,8 @@ def fit_record(record: RoomRecord, train: Sequence[tuple[int, int]], params: Seq
     ``rh_scale`` %RH of error weigh as much as 1 K (:data:`simulation.calibration.RH_SCALE`).
     ``offsets``: fit each sensor's T and RH offset too (:data:`OFFSET_BOUNDS`; a sensor without
     training readings keeps 0). ``carry``: see :func:`simulate_runs` (fit as the twin will run).
+    ``daily``: then fit a daily profile of internal gains (:class:`DailyGains`, :func:`fit_daily`)
+    with the other parameters held (its coefficients join the parameters).
     """
     names = list(dict.fromkeys(params))
     if record.indoor_only:
@@ -404,7 +477,8 @@ def fit_record(record: RoomRecord, train: Sequence[tuple[int, int]], params: Seq
     t_first = float(np.nanmean(record.t_in[train[0][0]]))
     rh_first = float(np.nanmean(record.rh_in[train[0][0]]))
     defaults = {"heat_gain_factor": 1.0, "occupancy_factor": 1.0, "boundary_t_c": t_first - 5.0,
-                "boundary_t_slope_c_d": 0.0, "boundary_rh": rh_first, "boundary_rh_slope_d": 0.0}
+                "boundary_t_slope_c_d": 0.0, "boundary_rh": rh_first, "boundary_rh_slope_d": 0.0,
+                **dict.fromkeys(DAILY_PARAMS, 0.0), "restart_share": 0.5}
     lo = np.array([parameter_bounds(k)[0] for k in names])
     hi = np.array([parameter_bounds(k)[1] for k in names])
     x0 = np.array([0.0 if k.startswith(OFFSET_PREFIXES) else defaults[k] if k in defaults else float(getattr(base, k))
@@ -419,23 +493,88 @@ def fit_record(record: RoomRecord, train: Sequence[tuple[int, int]], params: Seq
     cut = record.cut(slice(0, stop))
     evaluations = 0
 
+    def model_of(x: NDArray) -> FittedModel:
+        s, gain, occ, bnd = _unpack(base, names, x, t0_s, t1_s, (t_first, rh_first))
+        off_t, off_rh = _offsets(names, x, probe_ids) if offsets else (None, None)
+        values = {k: float(v) for k, v in zip(names, x, strict=True)}
+        return FittedModel(s, gain, occ, bnd, values, evaluations, off_t, off_rh, carry,
+                           DailyGains.from_parameters(values), values.get("restart_share", 0.0))
+
     def residual(z: NDArray) -> NDArray:
         nonlocal evaluations
         evaluations += 1
-        s, gain, occ, bnd = _unpack(base, names, z * scale, t0_s, t1_s, (t_first, rh_first))
-        t_sim, rh_sim = simulate_runs(cut, s, train, gain, occ, bnd, cell_m, *_offsets(names, z * scale, probe_ids),
-                                      carry=carry)
-        r = np.concatenate([(t_sim[rows] - record.t_in[rows]).ravel(),
-                            ((rh_sim[rows] - record.rh_in[rows]) / rh_scale).ravel()])
-        return np.where(np.isfinite(r), r, 0.0)
+        t_sim, rh_sim = model_of(z * scale).simulate(cut, train, cell_m)
+        return _misfit(record, t_sim, rh_sim, rows, rh_scale)
 
     sol = least_squares(residual, x0 / scale, bounds=(lo / scale, hi / scale), max_nfev=max_nfev, x_scale=1.0,
                         diff_step=1e-3)
-    x = sol.x * scale
-    s, gain, occ, bnd = _unpack(base, names, x, t0_s, t1_s, (t_first, rh_first))
-    off_t, off_rh = _offsets(names, x, probe_ids) if offsets else (None, None)
-    return FittedModel(s, gain, occ, bnd, {k: float(v) for k, v in zip(names, x, strict=True)}, evaluations,
-                       off_t, off_rh, carry)
+    fitted = model_of(sol.x * scale)
+    if daily:
+        fitted = fit_daily(fitted, cut, train, rows, cell_m, rh_scale)
+        evaluations += fitted.evaluations
+    return replace(fitted, evaluations=evaluations)
+
+
+def _misfit(record: RoomRecord, t_sim: NDArray, rh_sim: NDArray, rows: NDArray, rh_scale: float) -> NDArray:
+    """The fit's residual vector: T misfit in K and RH misfit over ``rh_scale`` on ``rows``, 0 where unknown."""
+    r = np.concatenate([(t_sim[rows] - record.t_in[rows]).ravel(), ((rh_sim[rows] - record.rh_in[rows]) / rh_scale).ravel()])
+    return np.where(np.isfinite(r), r, 0.0)
+
+
+#: Trial amplitudes of :func:`fit_daily` (heat W/m², moisture g/(h m²)): the model's response to the
+#: profile's gains is linear enough at this size (as for the disturbance observer).
+DAILY_TRIAL = (5.0, 2.0)
+#: Ridge weight of :func:`fit_daily`: a coefficient at its bound costs as much as this misfit (K, or
+#: %RH / rh_scale) on every row; it keeps a coefficient the record cannot see (heat under a
+#: thermostat that takes it away) near 0 instead of at a bound (model choice).
+DAILY_RIDGE = 0.01
+
+
+def fit_daily(model: FittedModel, record: RoomRecord, spans: Sequence[tuple[int, int]], rows: NDArray,
+              cell_m: float | None = None, rh_scale: float = RH_SCALE) -> FittedModel:
+    """``model`` with a daily profile of internal gains (:class:`DailyGains`) fitted on ``rows`` of ``spans``.
+
+    The model's response to each harmonic of heat and of moisture is linear enough to be measured by
+    one run each at :data:`DAILY_TRIAL` amplitude; the coefficients are then the bounded linear least
+    squares (:data:`DAILY_BOUNDS`, ridge :data:`DAILY_RIDGE`) solution of the misfit, one
+    Gauss-Newton step, kept only if a run with them fits better. The other parameters are held.
+    Returns the model (``evaluations``: the runs made here).
+    """
+    from scipy.optimize import lsq_linear
+
+    area = floor_area_perimeter(record.geometry.floor)[0]
+    basis = daily_basis(record.time_of_day_s(), DAILY_HARMONICS)
+    plain = replace(model, daily=None)
+    start = model.gains(record)
+
+    def misfit(extra: NDArray | None) -> NDArray:
+        gains = extra if start is None else start + (0.0 if extra is None else extra)
+        t_sim, rh_sim = simulate_runs(record, plain.settings, spans, plain.heat_gain_factor, plain.occupancy_factor,
+                                      plain.boundary, cell_m, plain.offset_t, plain.offset_rh, carry=plain.carry,
+                                      gains=gains, restart_share=plain.restart_share)
+        return _misfit(record, t_sim, rh_sim, rows, rh_scale)
+
+    r0 = misfit(None)
+    cols = []
+    for q, amp in enumerate(DAILY_TRIAL):
+        for j in range(basis.shape[1]):
+            g = np.zeros((len(record.times_s), 2))
+            g[:, q] = area * amp * basis[:, j]
+            cols.append((misfit(g) - r0) / amp)
+    jac = np.column_stack(cols)
+    old = np.array([model.parameters.get(k, 0.0) for k in DAILY_PARAMS])  # a profile fitted before: refined
+    lo = np.array([RECORD_BOUNDS[k][0] for k in DAILY_PARAMS])
+    hi = np.array([RECORD_BOUNDS[k][1] for k in DAILY_PARAMS])
+    ridge = np.diag(DAILY_RIDGE * np.sqrt(len(r0)) / hi)
+    sol = lsq_linear(np.vstack([jac, ridge]), np.concatenate([-r0, -ridge @ old]), bounds=(lo - old, hi - old))
+    step = DailyGains.from_parameters(dict(zip(DAILY_PARAMS, (float(v) for v in sol.x), strict=True)))
+    r1 = misfit(np.column_stack(step.at(record.time_of_day_s(), area)))
+    coef = dict(zip(DAILY_PARAMS, (float(v) for v in old + sol.x), strict=True))
+    profile = DailyGains.from_parameters(coef)
+    runs_made = 2 + jac.shape[1]
+    if float(r1 @ r1) >= float(r0 @ r0):
+        return replace(model, evaluations=runs_made)
+    return replace(model, daily=profile, parameters={**model.parameters, **coef}, evaluations=runs_made)
 
 
 def parameter_bounds(name: str) -> tuple[float, float]:

@@ -680,7 +680,7 @@ def test_a_sensor_back_online_is_not_judged_by_later_batches():
     e = engine(offline_after_s=900.0)
     e.watch(["s1", "s2"], 0.0)
     e.update(890.0, band_observations(Target("relic", "r2"), "relative_humidity", 55.0, SILK_RH, "s2"))
-    assert [x.target.id for x in kinds(e.tick(1000.0), "raised")] == ["s1"]
+    assert [x.target.id for x in kinds(e.update(1000.0, []), "raised")] == ["s1"]  # found silent by a batch
     assert [x.kind for x in feed(e, [1100.0], [55.0], sensor="s1")] == ["cleared"]
     judged = []
     original = e._judge
@@ -728,3 +728,45 @@ def test_the_clock_must_be_a_finite_time():
     for bad in (float("nan"), float("inf")):
         with pytest.raises(ValueError, match="finite time"):
             e.tick(bad)
+
+
+def test_clock_labels_floor_to_the_minute_before_1970_too():
+    """The minute of a moment is the one it falls in (floor), also for times before the epoch."""
+    from simulation.alerts import clock_label
+
+    assert clock_label(-30.0, -30.0) == "23:59" and clock_label(-30.0, 30.0) == "12-31 23:59"
+
+
+def test_sensors_found_silent_by_a_batch_come_out_in_the_order_they_were_expected():
+    """Offline alerts of one clock keep the sensors' first-seen order, on a batch as on a tick (not
+    their names' order)."""
+    for run in ("update", "tick"):
+        e = engine(offline_after_s=900.0)
+        e.watch(["hall-b", "hall-a"], 0.0)
+        ev = e.update(900.0, []) if run == "update" else e.tick(900.0)
+        assert [x.target.id for x in kinds(ev, "raised")] == ["hall-b", "hall-a"], run
+
+
+def test_an_unacknowledged_alert_escalates_on_time_among_many_series():
+    """Sixty quiet series opened first: the alert raised after them still turns red on the first batch
+    escalate_unacked_s (30 s here) after it was raised, however far down the list it sits."""
+    rules = {**AlertSettings().rules, "relative_humidity_high": CauseRule(min_set_s=0.0)}
+    e = engine(escalate_unacked_s=30.0, rules=rules)
+    for k in range(30):
+        e.update(0.0, band_observations(Target("relic", f"q{k}"), "relative_humidity", 55.0, SILK_RH))
+    (raised,) = kinds(feed(e, [0.0], [61.0]), "raised")
+    assert kinds(e.update(29.0, []), "escalated") == []
+    (esc,) = kinds(e.update(30.0, []), "escalated")
+    assert (esc.alert_id, esc.tier, esc.reason) == (raised.alert_id, Level.RED, "unacknowledged")
+
+
+def test_a_sensor_heard_again_clears_its_offline_alert_on_the_next_batch():
+    """A silent sensor heard again through any reading (heard(), one no relic depends on) ends its
+    offline alert at the next batch, not only at the next tick."""
+    e = engine(offline_after_s=900.0)
+    e.watch(["s1"], 0.0)
+    assert [x.target.id for x in kinds(e.update(900.0, []), "raised")] == ["s1"]
+    e.heard(["s1"], 1000.0)
+    (back,) = e.update(1100.0, [])
+    assert (back.kind, back.target.id, back.cause) == ("cleared", "s1", "offline")
+    assert not e.active()

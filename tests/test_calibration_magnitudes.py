@@ -201,14 +201,24 @@ def test_calibrate_passes_its_grid_and_budget_to_the_fit_and_judges_only_the_tes
     assert report.temperature.hours == 24
 
 
-def test_fit_and_calibrate_default_to_40_evaluations_and_a_day_of_spin_up():
-    """The defaults the CLI and the real-house test rely on (least_squares' max_nfev; the spin-up)."""
-    import inspect
+def test_fit_and_calibrate_hand_scipy_40_evaluations_and_spin_up_a_day_by_default(monkeypatch):
+    """The defaults the CLI and the real-house test rely on: scipy's least_squares is given max_nfev=40
+    (the real one runs, watched), and a training slice ending at 1 day scores that one instant after the
+    default spin-up of a day (a record started at the truth: the fit stops at once)."""
+    budgets = []
+    real = ca.least_squares
 
-    for f in (ca.fit, ca.calibrate):
-        assert inspect.signature(f).parameters["max_nfev"].default == 40
-    assert inspect.signature(ca.fit).parameters["spin_up_s"].default == 86400.0
+    def watched(*args, **kw):
+        budgets.append(kw["max_nfev"])
+        return real(*args, **kw)
 
+    monkeypatch.setattr(ca, "least_squares", watched)
+    data = synthetic(ach=0.8, days=2.5, dt=3600.0)
+    at_truth = replace(AIR_ONLY, infiltration_ach=0.8)
+    s, _, _ = ca.fit(data, slice(0, 25), ["infiltration_ach"], at_truth)  # samples at 0..24 h
+    assert s.infiltration_ach == pytest.approx(0.8, rel=1e-9)
+    ca.calibrate(data, 2.0, 0.5, ["infiltration_ach"], base=at_truth)
+    assert budgets == [40, 40]
 
 
 def test_fit_counts_its_model_runs_and_keeps_to_its_budget(monkeypatch):
@@ -246,8 +256,8 @@ def test_simulate_record_takes_the_measured_gains_as_they_are_by_default():
 
 
 def test_a_record_in_unix_seconds_of_a_room_away_from_the_origin_runs_as_at_the_origin():
-    """The step is the record's own (t1 - t0, not counted from zero); the one cell is the room's longest
-    side wherever the room lies: a 6 m x 4 m room at (300, 200) m, times from 1.7e9 s."""
+    """The step is the record's own (t1 - t0, not counted from zero); the one cell has the room's area
+    and walls wherever the room lies: a 6 m x 4 m room at (300, 200) m, times from 1.7e9 s."""
     data = record()
     at_origin = replace(ROOM, floor=np.array([[0, 0], [6, 0], [6, 4], [0, 4]], float))
     here = ca.simulate_record(replace(data, geometry=at_origin), AIR_ONLY)

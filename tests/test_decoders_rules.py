@@ -11,16 +11,16 @@ from __future__ import annotations
 import json
 import os
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bridge.errors import DecodeError
 from bridge.readings import Decoded, Reading
 from bridge.sensors import decode, ha_discovery, native, senml, tasmota, units, zigbee2mqtt
-from bridge.sensors.message import chinese, english, parse_time, why
+from bridge.sensors.message import Message, chinese, english, parse_time, why
 
 NOW = datetime(2026, 11, 25, 14, 0, 5, tzinfo=UTC)
 
@@ -545,10 +545,31 @@ def test_payload_text_checks() -> None:
     err = "Expecting property name enclosed in double quotes: line 1 c…"  # the parser's words, cut to 60
     assert _reasons(_native(b"{")) == [f"payload is not valid JSON ({err}) | 报文不是有效的 JSON（{err}）"]
     assert english(_reasons(_native(b"x" * 65537))[0]) == "payload is 65537 bytes, more than the 65536-byte limit"
-    assert _native(b'{"temperature": 21, "pad": "' + b"x" * (65536 - 32) + b'"}').rejections[0].reason.startswith(
-        "key 'pad'")  # 65 536 bytes is still read
-    assert _reasons(_native('{"temperature": 21, "temperature": 22}')) == [
+    at_limit = b'{"temperature": 21, "pad": "' + b"x" * (65536 - 30) + b'"}'
+    assert len(at_limit) == 65536
+    assert _reasons(_native(at_limit))[0].startswith("key 'pad'")  # 65 536 bytes is still read
+    assert _reasons(_native(at_limit[:-2] + b'x"}')) == [
+        "payload is 65537 bytes, more than the 65536-byte limit | 报文 65537 字节，超过 65536 字节上限"]
+    assert _reasons(_native('{"sensor": "S1", "temperature": 21, "temperature": 22}')) == [
         "key 'temperature' appears more than once in one object | 键 'temperature' 在同一对象中出现多次"]
+    assert _reasons(_native(b'X{"temperature": 21}')) == [  # only a byte-order mark may come first
+        "payload is not valid JSON (Expecting value: line 1 column 1 (char 0))"
+        " | 报文不是有效的 JSON（Expecting value: line 1 column 1 (char 0)）"]
+    assert _reasons(_native(b'{"a": ' + b"[" * 5000 + b"]" * 5000 + b"}")) == [
+        "payload is not valid JSON (nested too deeply) | 报文不是有效的 JSON（嵌套过深）"]
+
+
+class _NoOffset(tzinfo):
+    """A zone that knows no offset: a datetime with it is naive (Python's datetime docs)."""
+
+    def utcoffset(self, dt: datetime | None) -> None:
+        return None
+
+
+@pytest.mark.parametrize("received_at", [datetime(2026, 11, 25, 14), datetime(2026, 11, 25, 14, tzinfo=_NoOffset())])
+def test_a_message_needs_an_aware_arrival_time(received_at: datetime) -> None:
+    with pytest.raises(ValueError, match="^received_at must be timezone-aware$"):
+        Message("relic-twin/h/S1", b"{}", received_at)
 
 
 def test_values_and_units() -> None:
@@ -791,6 +812,7 @@ def test_epoch_numbers_above_1e11_are_milliseconds() -> None:
     assert parse_time(100_000_000_000) == datetime(5138, 11, 16, 9, 46, 40, tzinfo=UTC)
 
 
+@settings(deadline=None)  # a shared, loaded machine: no per-example time limit
 @given(st.integers(946_684_800, 10**11))  # from 2000-01-01 to year 5138 in seconds
 def test_an_epoch_time_in_seconds_and_in_milliseconds_is_one_instant(seconds: int) -> None:
     assert parse_time(seconds * 1000) == parse_time(seconds) == datetime.fromtimestamp(seconds, UTC)
@@ -922,3 +944,73 @@ def test_senml_sensor_names_keep_their_letters() -> None:
     # only the separators ':' and '/' at the end of a base name are cut, whatever letters come before them
     d = _senml('[{"bn": "BOX:/", "n": "temperature", "v": 21}, {"bn": "", "n": "XBOX", "u": "Cel", "v": 22}]')
     assert _values(d) == [("BOX", "temperature", 21.0, "°C"), ("XBOX", "temperature", 22.0, "°C")]
+
+
+# ---------------------------------------------------------------------- values and units a message cannot use
+
+KNOWN_TEMPERATURE_UNITS = "°c, c, degc, cel, celsius, °f, f, degf, fahrenheit, k, kelvin"
+
+
+def test_numbers_sent_as_text_that_are_no_finite_number_are_named() -> None:
+    d = _ttn('{"uplink_message": {"decoded_payload": {"Temperature": "abc", "humidity": "nan"}}}')
+    assert _reasons(d) == [
+        "decoded_payload.Temperature: 'abc' is not a number | decoded_payload.Temperature：'abc' 不是数值",
+        "decoded_payload.humidity: nan is not a finite number | decoded_payload.humidity：nan 不是有限数值"]
+
+
+def test_an_unknown_unit_is_named_in_20_characters_with_the_known_ones() -> None:
+    d = _senml('[{"bn": "S1:", "n": "temperature", "u": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "v": 21}]')
+    shown = "'[1, 2, 3, 4, 5, 6, …'"  # a unit that is no text: its repr, cut to 20
+    assert _reasons(d) == [
+        f"record 0 (S1:temperature): unit {shown} is not known for temperature (known: {KNOWN_TEMPERATURE_UNITS})"
+        f" | record 0 (S1:temperature)：单位 {shown} 不适用于 temperature（已知：{KNOWN_TEMPERATURE_UNITS}）"]
+    d = _native('{"temperature": 21, "units": {"temperature": "degrees of warmth felt"}}')
+    shown = "'degrees of warmth f…'"
+    assert _reasons(d) == [
+        f"temperature: unit {shown} is not known for temperature (known: {KNOWN_TEMPERATURE_UNITS})"
+        f" | temperature：单位 {shown} 不适用于 temperature（已知：{KNOWN_TEMPERATURE_UNITS}）"]
+
+
+def test_message_add_says_whether_it_kept_the_value() -> None:
+    msg = Message("t", b"", NOW)
+    assert msg.add("S1", "temperature", 21.0, "°C", NOW) is True
+    assert msg.add("S1", "uv", 0.5, "W/m2", NOW) is True  # an irradiance waits for the illuminance
+    assert msg.add("S1", "temperature", 21.0, "furlongs", NOW) is False
+    assert msg.add("S1", "temperature", 21.0, None, NOW) is False  # a second value at the same time
+    assert len(msg.readings) == 1 and len(msg.rejections) == 2
+
+
+@pytest.mark.parametrize(("topic", "parts"), [
+    ("v3/app@ttn/devices/d1/up", ("app@ttn", "d1", "up")), ("v3/app/devices/d1/up/extra", ("app", "d1", "up/extra")),
+    ("v3//devices/d1/up", None), ("v3/app/devices//up", None), ("v3/app/devices/d1", None),
+    ("v2/app/devices/d1/up", None), ("v3/app/things/d1/up", None)])
+def test_ttn_topics(topic: str, parts: tuple[str, str, str] | None) -> None:
+    from bridge.sensors import ttn
+
+    assert ttn.split_topic(topic) == parts
+
+
+@pytest.mark.parametrize(("topic", "parts"), [
+    ("homeassistant/sensor/node/obj/config", ("sensor", "node/obj")), ("homeassistant/sensor/obj/config", ("sensor", "obj")),
+    ("zigbee2mqtt/sensor/obj/config", None), ("homeassistant/sensor/obj/state", None),
+    ("homeassistant/sensor//config", None), ("homeassistant/config", None)])
+def test_ha_discovery_topics(topic: str, parts: tuple[str, str] | None) -> None:
+    assert ha_discovery.split_topic(topic) == parts
+
+
+# ---------------------------------------------------------------------- UV irradiance needs the illuminance beside it
+
+
+def test_uv_irradiance_is_divided_by_the_illuminance_of_its_sensor_and_time() -> None:
+    # CIE 157:2004: 0.1 W/m² = 100 000 µW/m², over 50 lx is 2000 µW/lm; the temperature beside it is no illuminance
+    d = _native('{"temperature": 21, "illuminance": 50, "uv": 0.1, "units": {"uv": "W/m2"}}')
+    assert _reasons(d) == []
+    assert _values(d) == [("S1", "temperature", 21.0, "°C"), ("S1", "illuminance", 50.0, "lx"),
+                          ("S1", "uv", pytest.approx(2000.0), "µW/lm")]
+    # an illuminance a minute earlier, or of another sensor, is not the light this UV was measured in
+    d = _senml('[{"bn": "S1:", "n": "illuminance", "v": 50, "t": -60}, {"n": "uv", "u": "W/m2", "v": 0.1},'
+               ' {"bn": "S2:", "n": "illuminance", "v": 80}]')
+    assert _values(d) == [("S1", "illuminance", 50.0, "lx"), ("S2", "illuminance", 80.0, "lx")]
+    assert _reasons(d) == [
+        "record 1 (S1:uv): UV irradiance in W/m2 needs an illuminance in the same message to give µW/lm"
+        " | record 1 (S1:uv)：以 W/m2 表示的紫外辐照度需要同一报文中的照度才能换算为 µW/lm"]

@@ -191,6 +191,7 @@ def test_gaps_stale_end_all_nan_and_constant() -> None:
     y[500:700] = np.nan  # long gap: left out of scoring
     fc = forecast(y, STEP, 48)
     assert np.isfinite(fc.mean).all() and np.isfinite(fc.lower).all()
+    assert set(fc.models) != {"persistence"}  # the windows around the gap drop out; the cycle is still forecast
 
     stale = y.copy()
     stale[-4:] = np.nan  # silent for an hour: forecast from the last reading, 4 leads further out
@@ -230,6 +231,17 @@ def test_quantised_rh_is_forecast_on_its_grid() -> None:
     fc = forecast(y, STEP, 48)
     np.testing.assert_array_equal(fc.mean, np.round(fc.mean))
     assert np.all(fc.upper - fc.lower >= 1.0 - 1e-9)  # at least one logger step wide
+    # noisy: profiles (means of past readings) are chosen and rounded onto the grid; a half step
+    # (the grid reading and a grid forecast averaged) lies on it or half-way
+    rng = np.random.default_rng(0)
+    t = np.arange(14 * DAY)
+    y = np.round(52 + 1.2 * np.sin(2 * np.pi * t / DAY) + 0.6 * rng.standard_normal(t.size)
+                 + np.cumsum(rng.standard_normal(t.size)) * 0.05)
+    fc = forecast(y, STEP, 48)
+    half = np.array([m.startswith("half:") for m in fc.models])
+    assert {"profile_12h", "revert_6h"} <= set(fc.models) and half.any()
+    np.testing.assert_array_equal(fc.mean[~half], np.round(fc.mean[~half]))
+    np.testing.assert_array_equal(2 * fc.mean[half], np.round(2 * fc.mean[half]))
 
 
 # --- building blocks -------------------------------------------------------------

@@ -93,3 +93,20 @@ def test_errors_are_reported_not_raised(tmp_path: Path, capsys: pytest.CaptureFi
     assert "nope" in capsys.readouterr().err
     assert backtest_main(["--csv", str(tmp_path / "missing.csv")]) == 1
     assert backtest_main(["--csv", str(DATA / "case1_slice.csv"), "--step", "fast"]) == 1
+
+
+def test_every_model_name_has_an_english_and_a_chinese_label() -> None:
+    """Each name the forecasters put in ``models`` reads in both languages in the CLI's table."""
+    from bridge.cli.forecast_store import model_label
+    from simulation.forecast import HALF, HALVES
+    from simulation.forecast_inputs import INPUTS_PREFIX, SERIES_REGRESSION
+    from simulation.forecast_models import CANDIDATES
+
+    names = [*CANDIDATES, *(HALF + n for n in HALVES), SERIES_REGRESSION, INPUTS_PREFIX + "outdoor_temperature@O",
+             INPUTS_PREFIX + HALF + "outdoor_temperature@O"]
+    labels = {n: model_label(n) for n in names}
+    for n, text in labels.items():
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in text), (n, text)  # Chinese
+        assert any(ch.isascii() and ch.isalpha() for ch in text), (n, text)  # English
+    assert len(set(labels.values())) == len(labels)  # no two models read alike
+    assert "averaged" in labels[INPUTS_PREFIX + HALF + "outdoor_temperature@O"]

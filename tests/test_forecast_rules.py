@@ -190,12 +190,15 @@ def test_sensors_of_different_history_lengths_are_forecast_as_alone():
 
 def test_rejects_levels_steps_and_horizons_outside_their_ranges():
     y = np.zeros((1, 10))
-    for kw in ({"level": 0.0}, {"level": 1.0}, {"level": -0.5}, {"step_s": 0.0}, {"step_s": -900.0},
-               {"horizon_steps": 0}):
+    level = r"^level must lie in \(0, 1\)$"
+    steps = r"^horizon_steps must be >= 1 and step_s > 0$"
+    for kw, message in (({"level": 0.0}, level), ({"level": 1.0}, level), ({"level": -0.5}, level),
+                        ({"step_s": 0.0}, steps), ({"step_s": -900.0}, steps), ({"horizon_steps": 0}, steps)):
         args = {"step_s": STEP, "horizon_steps": 4, "level": 0.95, **kw}
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=message):
             forecast_many(y, **args)
     assert forecast_many(y, STEP, 1, level=0.5).mean.shape == (1, 1)
+    assert forecast_many(y, 1.0, 1).mean.shape == (1, 1)  # any positive step, one second too
 
 
 def test_empty_inputs():
@@ -217,15 +220,20 @@ def test_model_is_the_most_used_candidate_ties_to_the_later_lead():
     assert one.models == ("y",) * 3 and one.level == 0.8 and one.upper.tolist() == [2.0] * 3
 
 
-def test_a_sensor_without_readings_does_not_change_the_others():
+@pytest.mark.parametrize("h, days", [(8, 4), (11, 4), (11, 0.9)])
+def test_a_sensor_without_readings_does_not_change_the_others(h, days):
     """A dead sensor (all NaN) batched with a live one of a similar history length: the live one's
-    forecast is the one it gets alone (it was scored over the dead row's 400 columns, band off by 0.27)."""
-    live = daily(4, seed=8)
-    rows = np.full((2, 400), np.nan)
+    forecast is the one it gets alone (it was scored over the dead row's 400 columns, band off by 0.27).
+    At 11 leads the smoothing over leads is none (0.125 x 11 rounds to 1) and at 12 it is 2 leads wide:
+    the dead row must not lengthen the live one's horizon, also where its history (0.9 days) is shorter
+    than max_stale_s."""
+    live = daily(days, seed=8)
+    rows = np.full((2, max(400, live.size)), np.nan)
     rows[0, -live.size:] = live
-    b = forecast_many(rows, STEP, 8)
-    same(b[0], forecast(live, STEP, 8))
-    assert b[1].models == ("none",) * 8 and np.isnan(b[1].mean).all()
+    rows = rows[:, -live.size:] if days < 1 else rows
+    b = forecast_many(rows, STEP, h)
+    same(b[0], forecast(live, STEP, h))
+    assert b[1].models == ("none",) * h and np.isnan(b[1].mean).all()
 
 
 def test_values_must_be_one_dimensional_for_one_sensor():
@@ -246,7 +254,8 @@ def test_candidate_names_persistence_first_then_halves_of_the_winners_tried():
 
 @pytest.mark.parametrize(
     "level, widen, step_s, h",
-    [(0.9, False, STEP, 12), (0.5, False, STEP, 12), (0.95, True, STEP, 12), (0.95, True, 3600.0, 20)],
+    [(0.9, False, STEP, 12), (0.5, False, STEP, 12), (0.95, True, STEP, 12), (0.95, True, 3600.0, 20),
+     (0.95, True, STEP, 11)],
 )
 def test_persistence_band_is_read_off_its_own_backtest_errors(level, widen, step_s, h):
     """Persistence alone, no smoothing over leads: the band at lead k is the last reading plus the
@@ -254,13 +263,15 @@ def test_persistence_band_is_read_off_its_own_backtest_errors(level, widen, step
     whose window has closed (o + k <= now), never narrower than half the grid step; widened (if so set)
     by t_(max(n-1, 1)) sqrt(1 + 1/n) / z, n = the independent windows: the origins' span / k, at most the
     windows scored, at least 1. Three days hourly with 20 leads: from lead 17 on fewer than 2 windows
-    (31 / 17 down to 28 / 20), each scored over more than min_origins origins."""
+    (31 / 17 down to 28 / 20), each scored over more than min_origins origins. At 11 leads the default
+    smoothing over leads (0.125 of the horizon, rounded) is none: the same band."""
     from simulation.forecast_prep import resolution
 
     rng = np.random.default_rng(12)
     y = 20.0 + np.cumsum(rng.standard_normal(int(3 * 86400 / step_s))) * 0.1
     t = y.size
-    s = ForecastSettings(candidates=("persistence",), halves=False, smooth_leads=0.0, widen_band=widen)
+    s = ForecastSettings(candidates=("persistence",), halves=False, smooth_leads=0.0 if h != 11 else 0.125,
+                         widen_band=widen)
     fc = forecast(y, step_s, h, level=level, settings=s)
     o = _origins(t, step_s, s.max_origins)
     a = 1.0 - level
@@ -345,7 +356,7 @@ def test_replay_chooses_origin_by_origin_on_what_was_known_then(seed):
 # --- the choice, assembled: significance, evidence, half steps, the forecast issued ----------------
 
 
-def _choice_by_hand(y, step_s, h, s):
+def _choice_by_hand(y, step_s, h, s, level=0.95):
     """The documented choice for one sensor off the grid, from the candidates' own backtest errors
     (simulation.forecast_models, scored in single precision as the forecaster does): a candidate is
     significant if its mean gain over persistence exceeds crit standard errors, crit the Student-t
@@ -353,7 +364,12 @@ def _choice_by_hand(y, step_s, h, s):
     origins' span / lead, at most the windows scored, at least 1; a half-and-half candidate also if
     the gain exceeds the same at min_skill_z_half over at least half_min_eff windows; evidence:
     n_eff >= min_eff and a span of at least min_span_days. Then _choose (margin, parts) and _replay
-    (it pays). Returns the names per lead, the forecast issued per lead, and n_eff, span."""
+    (it pays). The band: split-conformal quantiles (_conformal) of the errors of the replayed choice
+    where a candidate is used (band_from_replay; off: the candidate's own backtest errors), of
+    persistence's elsewhere, widened by t sqrt(1 + 1/n_eff) / z, running extremes over leads; the
+    random-walk band where too few windows. Smoothing over leads (smooth_leads): MAE curves (in
+    _choose) and quantiles over round(smooth_leads h) leads, the replay at every
+    round(smooth_leads h / 2)-th lead. Returns {models, issued (the forecast per lead), lower, upper}."""
     from simulation.forecast import HALF, _choose, _replay, all_names
     from simulation.forecast_models import candidate_forecasts
     from simulation.forecast_prep import on_grid, resolution
@@ -387,15 +403,42 @@ def _choice_by_hand(y, step_s, h, s):
     significant |= half & (gain > stdtrit(dof, ndtr(s.min_skill_z_half)) * se) & (n_eff >= s.half_min_eff)
     evidence = (n_eff >= s.min_eff) & (span * step_s >= s.min_span_days * 86400.0)
     bounds = (np.arange(s.parts) * o.size) // s.parts
-    parts = np.add.reduceat(ae, bounds, axis=1) / np.add.reduceat(scored, bounds, axis=0)[None]
+    with np.errstate(invalid="ignore"):  # a part without windows at a lead: NaN, never lasting
+        parts = np.add.reduceat(ae, bounds, axis=1) / np.add.reduceat(scored, bounds, axis=0)[None]
     chosen = _choose((ae.sum(axis=1) / m)[:, None], parts[:, :, None], (significant & evidence)[:, None], names,
                      m[None], s)[0]
-    lag = np.ceil(lead / (o[1] - o[0])).astype(int)
-    pays = _replay(ae[:, None].astype(np.float32), scored[None].astype(np.float32), lag, s)[0][0]
+    # the replay at every q-th lead counted back from the last, each lead taking its nearest one's verdict
+    q = max(1, int(round(s.smooth_leads * h / 2)))
+    sub = np.arange(h - 1, -1, -q)[::-1]
+    lag = np.ceil((sub + 1) / (o[1] - o[0])).astype(int)
+    pays, pick, active = (a[0] for a in _replay(ae[:, None][..., sub].astype(np.float32),
+                                                  scored[None][..., sub].astype(np.float32), lag, s))
+    near = np.clip(np.rint((np.arange(h) - sub[0]) / q).astype(int), 0, sub.size - 1)
+    pays, pick, active = pays[near], pick[:, near], active[:, near]
+    chosen_backtest = chosen
     chosen = np.where(pays, chosen, 0)
     issued = np.array([f[names[c]][-1, k] for k, c in enumerate(chosen)])
     issued = np.where(chosen == 0, y[-1], issued)
-    return tuple(names[c] for c in chosen), issued, n_eff, span
+    # the band: conformal quantiles of out-of-sample errors: where a candidate is used, those of the
+    # replayed choice (or, band_from_replay off, its own backtest errors); persistence's own elsewhere
+    e = np.stack([np.where(scored, truth - f[name][:-1], np.nan) for name in names])  # (c, r, h) float32
+    cols = np.arange(h)
+    if s.band_from_replay:
+        replayed = np.where(active, e[pick, np.arange(o.size)[:, None], cols], np.nan)
+        err = np.where(chosen == 0, e[0], replayed)
+    else:
+        err = np.where(pays, e[chosen_backtest, :, cols].T, e[0])
+    q_lo, q_hi, ok = (a[0] for a in _conformal(err[None], np.isfinite(err).sum(axis=0)[None], level, s.min_origins))
+    widen = stdtrit(dof, 0.5 + level / 2) * np.sqrt(1 + 1 / n_eff) / ndtri(0.5 + level / 2)
+    # too few windows: the random-walk band, Student-t on the number of one-step changes
+    rw = stdtrit(t - 1, 0.5 + level / 2) * np.sqrt(np.mean(np.diff(y) ** 2)) * np.sqrt(lead)
+    w = max(1, int(round(s.smooth_leads * h)))  # quantiles smoothed over w leads
+    q_lo = np.minimum.accumulate(np.where(ok, -_smooth_leads(-q_lo[None] * widen, w)[0], -rw))
+    q_hi = np.maximum.accumulate(np.where(ok, _smooth_leads(q_hi[None] * widen, w)[0], rw))
+    floor = 0.5 * resolution(y[None])[0]
+    return {"models": tuple(names[c] for c in chosen), "issued": issued,
+            "lower": np.minimum(issued + np.minimum(q_lo, 0.0), issued - floor),
+            "upper": np.maximum(issued + np.maximum(q_hi, 0.0), issued + floor)}
 
 
 def _trend(t, noise, seed=1):
@@ -409,6 +452,8 @@ def _cycle(t, amplitude, noise, seed=2):
 
 
 HOLT = ForecastSettings(candidates=("holt",), halves=False, smooth_leads=0.0)
+SEASONAL = ForecastSettings(candidates=("seasonal_naive",), halves=False, smooth_leads=0.0)
+SEASONAL_HALF = ForecastSettings(candidates=("seasonal_naive",), smooth_leads=0.0)
 SEASONAL_WEAK = ForecastSettings(candidates=("seasonal_naive",), smooth_leads=0.0, half_min_eff=2.0)
 
 
@@ -419,11 +464,28 @@ SEASONAL_WEAK = ForecastSettings(candidates=("seasonal_naive",), smooth_leads=0.
         (_trend(72, 0.001), 16, HOLT, "H" * 16),
         (_trend(72, 0.03), 16, HOLT, "H" * 14 + ".."),  # at 2.2 and 2 windows a 0.9 / 0.4 crit gain
         (_trend(72, 0.1), 16, HOLT, "H" * 12 + "...."),
+        (_trend(72, 0.03), 16, ForecastSettings(candidates=("holt",), halves=False, smooth_leads=0.0,
+                                                band_from_replay=False), "H" * 14 + ".."),
         # 51 h: the span at lead k is 34 - k h; a day at k = 10, 23 h at k = 11 (n_eff 2.09): not enough
         (_trend(51, 0.001), 16, HOLT, "H" * 10 + "......"),
         # a daily swing, weak evidence allowed from 2 windows: the half step where the full one is not proven
         (_cycle(72, 0.1, 0.03), 24, SEASONAL_WEAK, "." + "h" * 13 + "." * 10),
         (_cycle(72, 1.0, 0.03), 24, SEASONAL_WEAK, "S" * 7 + "h" * 9 + "." * 8),
+        # two days: the first origins (from 16 h) lack the reading a day before the target: there the
+        # seasonal candidate falls back to persistence, and it is still chosen
+        (_cycle(48, 1.0, 0.03), 12, SEASONAL, "SSSS" + "." * 8),
+        # four days: the half step at leads 6-9 (11 to 7 windows, below half_min_eff) on full evidence
+        (_cycle(96, 0.3, 0.1), 24, SEASONAL_HALF, "hhSSShhhh" + "." * 15),
+        # smoothing over leads (7 leads for the MAE and the quantiles, the replay every 4th lead): at leads
+        # 6-7 the smoothed MAE of the seasonal candidate is the least, by little (leads scored over 33 to
+        # 47 windows: smoothing each lead's mean, not its sum, decides it)
+        (_cycle(73, 1.0, 0.06, seed=1), 29,
+         ForecastSettings(candidates=("seasonal_naive", "profile", "revert_6h"), smooth_leads=0.25),
+         "PPPPPSS" + "." * 22),
+        # 28 leads: the replayed leads are 4, 8, .., 28 (1-based); lead 1 takes lead 4's verdict
+        (_cycle(73, 1.0, 0.06, seed=1), 28,
+         ForecastSettings(candidates=("seasonal_naive", "profile", "revert_6h"), smooth_leads=0.25),
+         "PPPPPSS" + "." * 21),
     ],
 )
 def test_choice_is_the_documented_rule_at_few_windows(y, h, s, want):
@@ -432,11 +494,14 @@ def test_choice_is_the_documented_rule_at_few_windows(y, h, s, want):
     1 day of span) and the weak-evidence half step. The forecast issued is the chosen candidate's
     forecast made now (from the last reading)."""
     fc = forecast(y, 3600.0, h, settings=s)
-    models, issued, _, _ = _choice_by_hand(y, 3600.0, h, s)
-    code = {"persistence": ".", "holt": "H", "seasonal_naive": "S", "half:seasonal_naive": "h"}
-    assert "".join(code[m] for m in models) == want  # the case is the one described
-    assert fc.models == models
-    np.testing.assert_allclose(fc.mean, issued, rtol=0, atol=1e-5)
+    want_fc = _choice_by_hand(y, 3600.0, h, s)
+    code = {"persistence": ".", "holt": "H", "seasonal_naive": "S", "half:seasonal_naive": "h", "profile": "P",
+            "half:profile": "p", "revert_6h": "R", "half:revert_6h": "r"}
+    assert "".join(code[m] for m in want_fc["models"]) == want  # the case is the one described
+    assert fc.models == want_fc["models"]
+    for name in ("mean", "lower", "upper"):
+        np.testing.assert_allclose(getattr(fc, name), want_fc["issued" if name == "mean" else name], rtol=0,
+                                   atol=1e-5, err_msg=name)
 
 
 def test_a_grid_exactly_as_coarse_as_the_changes_gets_no_weak_half_steps():
@@ -450,3 +515,62 @@ def test_a_grid_exactly_as_coarse_as_the_changes_gets_no_weak_half_steps():
     assert fc.models == forecast(y, STEP, 48, settings=ForecastSettings(min_skill_z_half=2.61)).models
     finer = forecast(y, STEP, 48, settings=ForecastSettings(coarse_grid=1.0 + 1e-9))
     assert sum(m.startswith("half:") for m in finer.models) > sum(m.startswith("half:") for m in fc.models)
+
+
+# --- the physical range, the history kept, one reading ------------------------------------------
+
+
+def test_limits_cut_the_band_and_move_the_mean_on_either_side():
+    """clip_to_limits: a mean past a limit goes onto it, and the band then still holds the mean (a
+    lower edge above a mean moved down, an upper edge below a mean moved up)."""
+    from simulation.forecast import clip_to_limits
+
+    mean = np.array([[110.0, -5.0, 50.0]])
+    lower = np.array([[104.0, -9.0, -3.0]])
+    upper = np.array([[115.0, -1.0, 103.0]])
+    m, lo, hi = clip_to_limits(mean, lower, upper, (0, 100))
+    np.testing.assert_array_equal(m, [[100.0, 0.0, 50.0]])
+    np.testing.assert_array_equal(lo, [[100.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(hi, [[100.0, 0.0, 100.0]])
+    assert clip_to_limits(mean, lower, upper, None) == (mean, lower, upper)
+
+
+def test_limits_must_be_an_interval():
+    for bad in ((50.0, 50.0), (100.0, 0.0)):
+        with pytest.raises(ValueError, match=r"^limits must be \(low, high\) with low < high$"):
+            forecast(np.array([50.0, 51.0]), STEP, 4, limits=bad)
+
+
+def test_one_reading_then_silence_still_forecasts():
+    """A sensor whose only reading is followed by two missing steps (silent 30 min, far less than
+    max_stale_s): the forecast is that reading, two leads further on, with the range as its band."""
+    fc = forecast(np.array([55.0, np.nan, np.nan]), STEP, 4, limits=(0.0, 100.0))
+    assert fc.mean.tolist() == [55.0] * 4
+    assert fc.lower.tolist() == [0.0] * 4 and fc.upper.tolist() == [100.0] * 4
+
+
+def test_at_least_two_readings_are_kept_whatever_max_history():
+    """max_history_s shorter than two steps keeps the last two readings (one change sizes the band)."""
+    y = daily(2, seed=3)
+    s = ForecastSettings(max_history_s=0.0)
+    same(forecast(y, STEP, 4, settings=s), forecast(y[-2:], STEP, 4, settings=s))
+    assert not np.array_equal(forecast(y[-3:], STEP, 4).upper, forecast(y[-2:], STEP, 4).upper)  # a third would count
+
+
+def test_a_choice_the_replay_cannot_check_is_not_used():
+    """Four readings 12 h apart alternating 20, 22 (a daily swing): over its two backtest windows the
+    seasonal candidate is exact and persistence off by 2 every time, so with min_origins 2 it wins the
+    backtest; but no origin had two earlier windows to choose by, so the replay never used it and
+    choosing does not pay: the forecast is the last reading."""
+    fc = forecast(np.array([20.0, 22.0, 20.0, 22.0]), 43200.0, 1, settings=ForecastSettings(min_origins=2))
+    assert fc.models == ("persistence",) and fc.mean.tolist() == [22.0]
+
+
+def test_any_positive_grid_centre_centres_the_band():
+    """Whole-%RH readings every half second, the last two 50 and 51: a centring window of one second
+    is two readings, so the band moves half a step down off the rounded reading; none (0) leaves it."""
+    y = np.array([50.0, 51, 50, 50, 51, 52, 51, 50, 50, 51, 51, 50, 51])
+    centred = forecast(y, 0.5, 4, settings=ForecastSettings(grid_centre_s=1.0))
+    plain = forecast(y, 0.5, 4, settings=ForecastSettings(grid_centre_s=0.0))
+    np.testing.assert_allclose(centred.upper - plain.upper, -0.5, atol=1e-6)
+    assert centred.mean.tolist() == plain.mean.tolist()

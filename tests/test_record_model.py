@@ -228,15 +228,16 @@ def test_fit_recovers_sensor_offsets_learnt_on_training_days_only() -> None:
     seen = np.ones(n, bool)
     train = anchored([(0, 4 * 48)], seen, step, 86400.0)
     test = anchored([(4 * 48, n)], seen, step, 86400.0)
-    base = replace(cl.ClimateSettings(), hvac_supply_m3_h=0.0)
-    fitted = fit_record(rec, train, ["infiltration_ach", "internal_gain_w_m2"], base, max_nfev=8, offsets=True)
-    # a T offset and a constant heat gain both shift the level (only the anchor's transient tells them
-    # apart), so the T offset is not pinned; the RH offset is (no moisture gain is fitted)
-    assert fitted.offset_rh[0] == pytest.approx(-6.0, abs=1.5)
+    # the heat gain is known: a T offset and a fitted constant gain would both shift the level (only the
+    # anchor's transient tells them apart), and an unpinned T offset moves the RH the model's air reads
+    base = replace(cl.ClimateSettings(), hvac_supply_m3_h=0.0, internal_gain_w_m2=25.0)
+    fitted = fit_record(rec, train, ["infiltration_ach"], base, max_nfev=8, offsets=True)
+    assert fitted.offset_t[0] == pytest.approx(0.8, abs=0.2)
+    assert fitted.offset_rh[0] == pytest.approx(-6.0, abs=1.0)
     assert fitted.parameters["offset_rh:S"] == pytest.approx(fitted.offset_rh[0])
     t_sim, rh_sim = fitted.simulate(rec, test)
     with_off = {s.quantity: s for s in skill_table(rec, t_sim, rh_sim, test)}
-    plain = fit_record(rec, train, ["infiltration_ach", "internal_gain_w_m2"], base, max_nfev=8)
+    plain = fit_record(rec, train, ["infiltration_ach"], base, max_nfev=8)
     t_sim, rh_sim = plain.simulate(rec, test)
     without = {s.quantity: s for s in skill_table(rec, t_sim, rh_sim, test)}
     for q in ("temperature", "relative_humidity"):

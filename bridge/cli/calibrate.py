@@ -3,11 +3,13 @@
     relic-twin calibrate --csv HISTORY.csv [--room N] [--start 2016-02-01] --fit-days 7 --holdout-days 3
     relic-twin calibrate --sensors S01,S05 --outdoor WEATHER.csv [--db URL] --fit-days 7 --holdout-days 3
 
-The model (:mod:`simulation.climate`, on the scene's floor plan, one well-mixed cell unless
-``--cell``) is driven by the recorded outdoor weather; its effective parameters are fitted on the
-first ``--fit-days`` (the first day is spin-up) by :func:`simulation.calibration.calibrate`, and
-judged on the next ``--holdout-days``, which the fit never sees, by ASHRAE Guideline 14 hourly
-CV(RMSE) (limit 30 %) and NMBE (limit ±10 %), for temperature and RH.
+The model (:mod:`simulation.climate` on the scene's floor plan: one well-mixed cell of the floor's
+area and wall length unless ``--cell``, :func:`simulation.calibration.model_for`) is driven by the
+recorded outdoor weather; its effective parameters are fitted on the first ``--fit-days`` (the
+first day is spin-up) by :func:`simulation.calibration.calibrate`, and judged on the next
+``--holdout-days``, which the fit never sees, by ASHRAE Guideline 14 hourly CV(RMSE) (limit 30 %)
+and NMBE (limit ±10 %), for temperature and RH; per sensor beside persistence of the first
+held-back reading, from which the model restarts too (:func:`held_back_skill`).
 
 Input, either
 
@@ -18,7 +20,8 @@ Input, either
   ``NA`` and ``NaN`` cells are missing. The Candanedo house files (``energydata_complete.csv``,
   ``energy_weather_temp.csv``: ``date``, ``T1``..``T9``, ``RH_1``..``RH_9``, ``T_out``, ``RH_out``,
   energy in Wh per row) are read as they are: ``--room N`` picks ``TN``/``RH_N`` (default 2, the
-  living room) and ``ElectricHeater`` + ``Appliances`` + ``lights`` become ``heat_w``;
+  living room) and ``ElectricHeater`` + ``Appliances`` + ``lights`` become ``heat_w``; a house's plant
+  heats only and controls no humidity (:data:`simulation.calibration.HOUSE_PLANT`; ``--no-hvac``: none);
 * or ``--sensors ID,...`` (default: every scene sensor outside a case measuring T and RH): their
   stored readings (``--db``, else ``RELIC_TWIN_DATABASE_URL``, else SQLite in ``--data-dir``),
   with ``--outdoor FILE``: ``time``, ``temperature``, ``relative_humidity`` (or the
@@ -301,8 +304,8 @@ def run(args: argparse.Namespace) -> tuple[str, dict[str, Any], Path]:
     """Load, fit, and return (the text to print, calibration.json document, where to write it)."""
 
     record = bool(args.csv) and _is_room_record(Path(args.csv))
-    if not record and (args.sensor or args.indoor_only):
-        raise InputError("--sensor and --indoor-only are for a room record --csv / 仅用于房间记录CSV")
+    if not record and (args.sensor or args.indoor_only or args.daily):
+        raise InputError("--sensor, --indoor-only and --daily are for a room record --csv / 仅用于房间记录CSV")
     if not record and not args.fit_days > 1.0:
         raise InputError("--fit-days must be more than 1 (the first day is spin-up) / 拟合天数须大于1（首日为预热）")
     if not args.holdout_days > 0.0:
@@ -325,6 +328,8 @@ def run(args: argparse.Namespace) -> tuple[str, dict[str, Any], Path]:
 
         return calibrate_record(args, scene, base, params)
     geo = climate.geometry_from_scene(scene)
+    if args.csv and not args.no_hvac:  # a Candanedo house file: the house's heaters, not the hall's air handler
+        base = replace(base, **ca.HOUSE_PLANT)
     step_s = args.step_min * 60.0
     days = args.fit_days + args.holdout_days
     source: dict[str, Any]
@@ -383,31 +388,35 @@ def run(args: argparse.Namespace) -> tuple[str, dict[str, Any], Path]:
     doc["figures"]["skill"] = [row.as_dict() for row in skills]
     out = Path(args.out) if args.out else scene.root / "calibration.json"
     text = format_report(report, None) + "\n\n" + "\n".join(
-        ["留出期逐传感器 / per sensor on the held-back days, beside persistence (the last training value) and the "
-         "training mean:", *format_skill(skills), "", f"已写入 / written: {out}"])
+        ["留出期逐传感器（保持基准为留出期首个读数，模型亦由此重起）/ per sensor on the held-back days, beside "
+         "persistence (the first held-back reading, from which the model restarts too) and the training mean:", *format_skill(skills), "", f"已写入 / written: {out}"])
     return text, doc, out
 
 
 def held_back_skill(data: ca.CalibrationData, report: ca.CalibrationReport, base: climate.ClimateSettings,
                     fit_days: float, params: Sequence[str], cell: float | None) -> list[Any]:
-    """Per probe and quantity skill on the held-back days: the fitted model's run against the last
-    training value held and the training mean (:func:`simulation.record_model.skill`)."""
-    from simulation.record_model import skill
+    """Per probe and quantity skill on the held-back days, the model and persistence knowing the same.
+
+    The fitted model runs from the first complete record through the training days, then takes its
+    air from the first held-back reading, the very reading persistence holds (its thermal mass and
+    buffer run on, :func:`simulation.record_model.simulate_runs` with ``carry``); a held-back run
+    after a gap of over 2 h (:func:`simulation.record_model.runs`) restarts both alike. The training
+    mean is over the training days after the spin-up day (:func:`simulation.record_model.skill_table`).
+    """
+    from simulation.record_model import RoomRecord, runs, simulate_runs, skill_table
 
     values = {k: v for k, v in report.parameters.items() if k != "heat_gain_factor"}
-    t_sim, rh_sim = ca.simulate_record(data, replace(base, **values), report.parameters.get("heat_gain_factor", 1.0),
-                                       cell)
+    record = RoomRecord.from_calibration(data)
     test = data.times_s >= fit_days * DAY_S
     train = (data.times_s >= DAY_S) & ~test
-    out = []
-    for q, meas, sim, unit in (("temperature", data.t_in, t_sim, "°C"), ("relative_humidity", data.rh_in, rh_sim,
-                                                                          "%RH")):
-        for j, probe in enumerate(data.geometry.probes):
-            known = np.flatnonzero(train & np.isfinite(meas[:, j]))
-            last = meas[known[-1], j] if known.size else np.nan
-            mean = float(np.nanmean(meas[train, j])) if known.size else np.nan
-            out.append(skill(meas[test, j], sim[test, j], np.full(int(test.sum()), last), mean, probe.id, q, unit))
-    return out
+    measured = np.isfinite(data.t_in).any(axis=1) & np.isfinite(data.rh_in).any(axis=1)
+    held = runs(measured & test, record.step_s)
+    complete = np.flatnonzero(np.isfinite(data.t_in).all(axis=1) & np.isfinite(data.rh_in).all(axis=1))
+    first = int(complete[0]) if complete.size else 0
+    spans = [(first, held[0][0]), *held] if held and first < held[0][0] else held
+    t_sim, rh_sim = simulate_runs(record, replace(base, **values), spans,
+                                  report.parameters.get("heat_gain_factor", 1.0), cell_m=cell, carry=True)
+    return skill_table(record, t_sim, rh_sim, held, np.flatnonzero(train))
 
 
 def _choose_sensors(scene: Any, names: str | None) -> list[Any]:
@@ -496,6 +505,10 @@ def calibrate_main(argv: Sequence[str] | None = None) -> int:
                                                                  "保持基准同样重起）/ room record: restart from the measured "
                                                                  "state every H hours, as a live twin does; persistence "
                                                                  "restarts too (default 0: each run from its first state)")
+    p.add_argument("--daily", action="store_true", help="房间记录：拟合每日重复的内部热湿负荷曲线（按 --utc-offset 的钟点）"
+                                                        "/ room record: fit a daily profile of internal heat and "
+                                                        "moisture gains (a routine that repeats each day; clock "
+                                                        "of --utc-offset)")
     p.add_argument("--out", help="输出文件 / output file (default: calibration.json beside scene.toml)")
     args = p.parse_args(argv)
 

@@ -77,7 +77,8 @@ def calibrate_record(args: argparse.Namespace, scene: Any, base: climate.Climate
         seen = np.isfinite(record.t_in).any(axis=1) & np.isfinite(record.rh_in).any(axis=1)
         train = anchored(train, seen, step_s, args.horizon_h * 3600.0)
         test = anchored(test, seen, step_s, args.horizon_h * 3600.0)
-    fitted = fit_record(record, train, names, base, max_nfev=args.max_evals, cell_m=args.cell, offsets=args.offsets)
+    fitted = fit_record(record, train, names, base, max_nfev=args.max_evals, cell_m=args.cell, offsets=args.offsets,
+                        daily=args.daily)
     t_sim, rh_sim = fitted.simulate(record, [*train, *test], cell_m=args.cell)
     table = skill_table(record, t_sim, rh_sim, test, train_rows)
     rows = np.concatenate([np.arange(a, b) for a, b in test])
@@ -104,7 +105,8 @@ def calibrate_record(args: argparse.Namespace, scene: Any, base: climate.Climate
         "source": {"kind": "record", "file": str(args.csv), "columns": cols,
                    "start_utc": datetime.fromtimestamp(start, UTC).isoformat(), "step_s": step_s},
         "settings": {"cell_m": args.cell, "hvac": not args.no_hvac, "fitted": list(fitted.parameters),
-                     "max_evals": args.max_evals, "horizon_h": args.horizon_h, "offsets": bool(args.offsets)},
+                     "max_evals": args.max_evals, "horizon_h": args.horizon_h, "offsets": bool(args.offsets),
+                     "daily": bool(args.daily)},
         "evaluations": fitted.evaluations,
         "figures": figures,
     }

@@ -32,7 +32,7 @@ import numpy as np
 
 from bridge.config import add_settings_arguments, settings_from_args
 from bridge.errors import RelicTwinError
-from simulation.forecast import ForecastSettings
+from simulation.forecast import HALF, ForecastSettings
 from simulation.forecast_inputs import INPUTS_PREFIX, Input, InputForecast, InputSettings, forecast_with_inputs
 from simulation.forecast_models import LABELS
 
@@ -154,6 +154,17 @@ def _evidence(f: StoredForecast) -> list[str]:
     return lines
 
 
+def model_label(m: str) -> str:
+    """Bilingual name of the model used at a lead (a name of ``models``)."""
+    if m.startswith(INPUTS_PREFIX + HALF):
+        return "with inputs, averaged with the series-only forecast 含输入（与仅本序列预测平均）"
+    if m.startswith(INPUTS_PREFIX):
+        return "with inputs 含输入"
+    names = LABELS.get(m.removeprefix(HALF), {"en": m, "zh": m})
+    half = (" (averaged with the last value)", "（与最新值平均）") if m.startswith(HALF) else ("", "")
+    return f"{names['en']}{half[0]} {names['zh']}{half[1]}"
+
+
 def render(f: StoredForecast, sensor: str, hall: str) -> str:
     """Bilingual text of one quantity's forecast."""
     b = f.report.batch
@@ -167,8 +178,7 @@ def render(f: StoredForecast, sensor: str, hall: str) -> str:
     every = max(1, int(round(3600 / f.step_s)))
     for k in range(every - 1, b.mean.shape[1], every):
         m = str(b.models[0, k])
-        label = "with inputs 含输入" if m.startswith(INPUTS_PREFIX) else \
-            f"{LABELS.get(m.removeprefix('half:'), {'en': m})['en']}{' (half)' if m.startswith('half:') else ''}"
+        label = model_label(m)
         t = f.now + timedelta(seconds=(k + 1) * f.step_s)
         lines.append(f"  {(k + 1) * f.step_s / 3600:>8.3g} h  {t:%Y-%m-%d %H:%M}   {b.mean[0, k]:12.2f}  "
                      f"[{b.lower[0, k]:8.2f}, {b.upper[0, k]:8.2f}]  {label}")

@@ -126,7 +126,7 @@ def load_record(path: Path, scene: Any, step_s: float, utc_offset_h: float = 0.0
     lights_on = np.nan_to_num(col("lights")) >= 0.5
     record = RoomRecord(np.arange(n) * step_s, t_in, rh_in, t_out, rh_out, np.nan_to_num(col("heat_w")),
                         replace(geo, probes=probes), people=people, open_ids=open_ids, hvac_on=hvac_on,
-                        lights_on=lights_on)
+                        lights_on=lights_on, clock_s=float((start + utc_offset_h * 3600.0) % 86400.0))
     used = {k: v for k, v in cols.items() if k != "time"}
     return record, start, used
 

@@ -29,9 +29,11 @@ import numpy as np
 from bridge.cli.calibrate import DAY_S
 from bridge.cli.common import InputError, run_or_report, scene_and_climate
 from simulation import climate
+from simulation.calibration import floor_area_perimeter
 from simulation.paths import scenes_dir
 from simulation.record_model import (
     Boundary,
+    DailyGains,
     anchored,
     format_skill,
     offsets_from_parameters,
@@ -92,9 +94,13 @@ def validate(args: argparse.Namespace) -> str:
         first = spans[0][0]
         boundary = Boundary(params.get("boundary_t_c", float(np.nanmean(record.t_in[first]))), 0.0,
                             params.get("boundary_rh", float(np.nanmean(record.rh_in[first]))), 0.0, 0.0, 0.0)
+    daily = DailyGains.from_parameters(params)  # a daily profile of gains, on the record's clock
+    gains = None if daily is None else np.column_stack(
+        daily.at(record.time_of_day_s(), floor_area_perimeter(record.geometry.floor)[0]))
     t_sim, rh_sim = simulate_runs(record, settings, spans, params.get("heat_gain_factor", 1.0),
                                   params.get("occupancy_factor", 1.0), boundary, args.cell,
-                                  *offsets_from_parameters(params, [p.id for p in record.geometry.probes]))
+                                  *offsets_from_parameters(params, [p.id for p in record.geometry.probes]),
+                                  gains=gains)
     table = skill_table(record, t_sim, rh_sim, spans)
     rows = np.concatenate([np.arange(a, b) for a, b in spans])
     schedules = [k for k in cols if k.split(":")[0] in ("occupancy", "door", "window", "hvac", "lights", "heat_w",

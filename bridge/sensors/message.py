@@ -45,6 +45,7 @@ _REASONS: dict[str, tuple[str, str]] = {
     "not_utf8": ("payload is not UTF-8 text (bad byte at {pos})",
                  "报文不是 UTF-8 文本（第 {pos} 字节无效）"),
     "not_json": ("payload is not valid JSON ({err})", "报文不是有效的 JSON（{err}）"),
+    "too_deep": ("payload is not valid JSON (nested too deeply)", "报文不是有效的 JSON（嵌套过深）"),
     "wrong_json": ("payload is a JSON {kind}, expected a JSON {expected}",
                    "报文是 JSON {kind_zh}，应为 JSON {expected_zh}"),
     "duplicate_key": ("key {key!r} appears more than once in one object",
@@ -261,7 +262,7 @@ class Message:
         except DecodeError:
             raise
         except RecursionError:
-            raise DecodeError(why("not_json", err="nested too deeply")) from None
+            raise DecodeError(why("too_deep")) from None
         except ValueError as exc:
             raise DecodeError(why("not_json", err=_short(str(exc)))) from None
 

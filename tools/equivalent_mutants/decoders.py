@@ -32,6 +32,8 @@ EQUIVALENT: tuple[Rule, ...] = (
      "native.encode: codec names are matched without case"),
     (("decoders",), *same('data = _JSON.decode(payload.decode("utf-8"))', 'data = _JSON.decode(payload.decode("UTF-8"))'),
      "native fast path: codec names are matched without case"),
+    (("decoders",), *same('text = self.payload.decode("utf-8")', 'text = self.payload.decode("UTF-8")'),
+     "Message.text: codec names are matched without case"),
     (("decoders",), *same("return Decoded(readings, [], {})", "return Decoded(readings, [], )"),
      "native fast path: a Decoded's status defaults to an empty dict"),
     (("decoders",), *same("if len(_TOPIC_SENSORS) >= _TOPIC_CACHE_MAX:", "if len(_TOPIC_SENSORS) > _TOPIC_CACHE_MAX:"),

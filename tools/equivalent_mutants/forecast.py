@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._rules import Rule, same
+from ._rules import ASARRAY_FLOAT, Rule, same
 
 EQUIVALENT: tuple[Rule, ...] = (
     (("forecast",), r"^v = np\.asarray\(values, dtype=float\)$", r"^v = np\.asarray\(values, (dtype=None)?\)$",
@@ -81,10 +81,45 @@ EQUIVALENT: tuple[Rule, ...] = (
     (("forecast",), r"^return buf\[tuple\(slice\(0, s\) for s in shape\)\]$",
      r"^return buf\[tuple\(slice\((None, )?s\) for s in shape\)\]$",
      "slice(None, s) and slice(s) are slice(0, s)"),
-    (("forecast",), r'^errs = _buffer\(work, "errs", \(len\(names\), n, origins\.size, h\)\)$',
-     r'^errs = _buffer\(work, (None|"XXerrsXX"|"ERRS"), \(len\(names\), n, origins\.size, h\)\)$',
-     "the key only names the scratch slot; the other keys (ae, ae_base, d, f_half) differ from it, so the same "
-     "slot under another name"),
+    (("forecast",), r'_buffer\(work, "(errs|ae|ae_base|d|f_half)", ', r'_buffer\(work, (None|"XX\w+XX"|"[A-Z_]+"), ',
+     "the key only names a scratch slot; the five keys (errs, ae, ae_base, d, f_half) stay distinct under any "
+     "one of these renamings (None, XX..XX, upper case), so the same slot under another name"),
+    (("forecast",), *same('f_half = _buffer(work, "f_half", (n, origins.size + 1, h))', "f_half = None"),
+     "f_half is only the out= of the half candidates' sum: out=None gives a fresh array of the same float32 values"),
+    (("forecast",), r"^f = np\.add\(base, fc\[name\[len\(HALF\) :\]\], out=f_half\)$",
+     r"^f = np\.add\(base, fc\[name\[len\(HALF\) :\]\], (out=None)?\)$",
+     "a fresh array instead of the scratch one: the same float32 values (both operands are float32 by then)"),
+    (("forecast",), *same("total_base = np.zeros((n, h))", "total_base = None"),
+     "persistence is candidate 0 (all_names puts it first), so total_base is assigned before it is read"),
+    (("forecast",), *same("base = snap(np.where(np.isfinite(base), base, np.float32(0.0)), res, grid)",
+                           "base = snap(np.where(np.isfinite(base), base, np.float32(1.0)), res, grid)"),
+     "the fill lands only where the origin's reading is missing, which is never scored (scored needs a finite "
+     "base): those errors are weighted 0 and set to NaN before the band; the last column (now) is a reading"),
+    (("forecast",), r'^elif name == "persistence":$', r'^elif name == "(XXpersistenceXX|PERSISTENCE)":$',
+     "persistence then takes the general branch: its forecast, NaN filled from base (the same values, 0 where "
+     "the reading is missing) and snapped like base: the same array as base"),
+    (("forecast",), *same("f = fc[name].astype(np.float32, copy=False)", "f = fc[name].astype(None, copy=False)"),
+     "candidate forecasts in double instead of single precision: the same forecast to float32 rounding"),
+    (("forecast",), r"^f = fc\[name\]\.astype\(np\.float32, copy=False\)$",
+     r"^f = fc\[name\]\.astype\(np\.float32, (copy=None|copy=True)?\)$",
+     "a copy instead of a view: the same values, and fc[name] is replaced by it right after"),
+    (("forecast",), r"^(?P<v>total|part|d2) = (?P<e>.+)\.astype\(np\.float64\)(?P<r>.*)$",
+     r"^(?P<v>total|part|d2) = (?P<e>.+)\.astype\(None\)(?P<r>.*)$",
+     "astype(None) is float64"),
+    (("forecast",), *same('total = np.einsum("nrh->nh", ae).astype(np.float64)', 'total = np.einsum("NRH->NH", ae).astype(np.float64)'),
+     "einsum subscripts are any letters: upper case sums the same axes"),
+    (("forecast",), *same('d2 = np.einsum("nrh,nrh->nh", d, d).astype(np.float64)', 'd2 = np.einsum("NRH,NRH->NH", d, d).astype(np.float64)'),
+     "einsum subscripts are any letters: upper case sums the same axes"),
+    (("forecast",), r'^with np\.errstate\(invalid="ignore", divide="ignore"\):$', r'^with np\.errstate\(invalid="ignore", (divide=None)?\):$',
+     "no division by zero happens there to ignore: where n_scored (or n_part) is 0 every weight is 0, so the sums "
+     "divided are 0 or NaN (0/0 and NaN/0 raise 'invalid', not 'divide'); n_eff >= 1"),
+    (("forecast",), *same("mae_parts[c] = np.moveaxis(part / n_part, 1, 0)", "mae_parts[c] = np.moveaxis(part * n_part, 1, 0)"),
+     "mae_parts is only compared between candidates in the same part, sensor and lead, which share n_part >= 0: "
+     "multiplying keeps the order (0 where n_part = 0, where 0/0 gave NaN: both compare false)"),
+    (("forecast",), r"^significant\[c\] (?P<o>\|?=) (?P<p>\(?)gain > (?P<k>crit|crit_half) \* se(?P<r>.*)$",
+     r"^significant\[c\] (?P<o>\|?=) (?P<p>\(?)gain >= (?P<k>crit|crit_half) \* se(?P<r>.*)$",
+     "a gain exactly equal to crit x se: with se = 0 that is a zero gain, equal MAE, which the margin test then "
+     "refuses; with se > 0, an exact float tie of two data-derived numbers (crit irrational), no constructible case"),
     (("forecast",), *same("first = np.where(valid.any(axis=1), np.argmax(valid, axis=1), t - 1)",
                            "first = np.where(valid.any(axis=1), np.argmax(valid, axis=1), t + 1)"),
      "a row without readings: length max(t - (t + 1), 1) = 1, as with t - 1"),
@@ -127,4 +162,21 @@ EQUIVALENT: tuple[Rule, ...] = (
     (("forecast",), r"^mean, lo, hi, chosen = \(np\.concatenate\(a\) for a in zip\(\*parts, strict=True\)\)$",
      r"^mean, lo, hi, chosen = \(np\.concatenate\(a\) for a in zip\(\*parts, (strict=None|strict=False)?\)\)$",
      "every part is a 4-tuple: zip's strictness never acts"),
+    (("forecast/clip_to_limits",), *ASARRAY_FLOAT,
+     "limits read as given: whole or decimal numbers compare and clip the float forecast alike (np.clip keeps "
+     "the float dtype of mean, lower, upper)"),
+    (("forecast/forecast_many",), *ASARRAY_FLOAT,
+     "values read as given: np.where(np.isfinite(y), y, np.nan) right after makes numeric input float before "
+     "any arithmetic"),
+    (("forecast",), *same("replayed = np.where(active, np.where(sign, -mag, mag), np.nan).astype(np.float32)",
+                           "replayed = np.where(active, np.where(sign, -mag, mag), np.nan).astype(None)"),
+     "the replayed errors in double: values taken from the float32 errors, exact in double; the band's quantiles "
+     "the same to float32 rounding"),
+    (("forecast",), *same("mean = np.take_along_axis(now_f, chosen[None], axis=0)[0].astype(float)",
+                           "mean = np.take_along_axis(now_f, chosen[None], axis=0)[0].astype(None)"),
+     "astype(None) is float64, as astype(float)"),
+    (("forecast",), *same("if grid.any() and s.grid_centre_s > 0:", "if grid.any() or s.grid_centre_s > 0:"),
+     "off the grid the offset is masked to 0 (np.where(grid[:, None] & ...)): the same band as skipping it"),
+    (("forecast",), *same("if grid.any() and s.grid_centre_s > 0:", "if grid.any() and s.grid_centre_s >= 0:"),
+     "grid_centre_s = 0 then centres on the mean of max(1, round(0)) = 1 reading, the reading itself: offset 0"),
 )
