@@ -657,12 +657,10 @@ def test_a_bad_connection_setting_is_a_bilingual_broker_error(store: Store) -> N
 
     ing = Ingestor(store, ("127.0.0.1", 1), [Subscription("relic-twin/#", "native")],
                    settings=IngestSettings(keepalive_s=-1))
-    try:
-        with pytest.raises(BrokerError) as err:
-            ing.start()
-    finally:
-        ing.stop()
+    with pytest.raises(BrokerError) as err:
+        ing.start()
     assert str(err.value) == "cannot connect to mqtt://127.0.0.1:1 | 无法连接代理: Keepalive must be >=0."
+    assert ing._writer is None  # a start that failed leaves no writer thread behind (nothing to stop)
 
 
 def test_unsubscribe_waits_ten_seconds_for_its_unsuback_unless_told(store: Store) -> None:
