@@ -126,6 +126,17 @@ def test_a_burst_ms_apart_fills_a_gap_at_one_reading_a_second_at_most() -> None:
     assert [r for r in g.govern_series(far).readings if r.quality == "imputed"] == []
 
 
+def test_a_gap_of_centuries_makes_no_missing_instants() -> None:
+    """A 1 s sensor whose clock was reset a thousand years back, then right: the gap between is never
+    filled, so none of its 3e10 instants is made (making them would ask numpy for 235 GiB)."""
+    old = datetime(1025, 1, 13, tzinfo=UTC)
+    rs = [Reading("s", "temperature", t0 + timedelta(seconds=i), v, "°C")
+          for t0, v in ((old, 20.0), (T0, 21.0)) for i in range(5)]
+    out = g.govern_series(rs)
+    assert len(out.readings) == 10 and not out.rejections
+    assert not [r for r in out.readings if r.quality == "imputed"]
+
+
 def test_missing_times_are_made_only_inside_gaps_that_will_be_filled() -> None:
     from simulation import cleaning as c
 
