@@ -284,6 +284,7 @@ def test_persistence_band_is_read_off_its_own_backtest_errors(level, widen, step
         lo.append(min(g * np.quantile(e, 0.5 + (a / 2 - 0.5) * (m + 1) / m), 0.0))
         hi.append(max(g * np.quantile(e, 0.5 + (0.5 - a / 2) * (m + 1) / m), 0.0))
     floor = 0.5 * resolution(y[None, :])[0]
+    assert fc.mean.dtype == fc.lower.dtype == fc.upper.dtype == np.float64
     np.testing.assert_allclose(fc.upper, y[-1] + np.maximum(np.maximum.accumulate(hi), floor), atol=2e-5)
     np.testing.assert_allclose(fc.lower, y[-1] + np.minimum(np.minimum.accumulate(lo), -floor), atol=2e-5)
     assert fc.mean.tolist() == [y[-1]] * h
@@ -464,6 +465,8 @@ SEASONAL_WEAK = ForecastSettings(candidates=("seasonal_naive",), smooth_leads=0.
         (_trend(72, 0.001), 16, HOLT, "H" * 16),
         (_trend(72, 0.03), 16, HOLT, "H" * 14 + ".."),  # at 2.2 and 2 windows a 0.9 / 0.4 crit gain
         (_trend(72, 0.1), 16, HOLT, "H" * 12 + "...."),
+        # two weeks hourly: origins every 5 h, so the leads' replays differ in their past windows (lag 1-4)
+        (_trend(336, 0.03), 16, HOLT, "H" * 16),
         (_trend(72, 0.03), 16, ForecastSettings(candidates=("holt",), halves=False, smooth_leads=0.0,
                                                 band_from_replay=False), "H" * 14 + ".."),
         # 51 h: the span at lead k is 34 - k h; a day at k = 10, 23 h at k = 11 (n_eff 2.09): not enough
@@ -574,3 +577,18 @@ def test_any_positive_grid_centre_centres_the_band():
     plain = forecast(y, 0.5, 4, settings=ForecastSettings(grid_centre_s=0.0))
     np.testing.assert_allclose(centred.upper - plain.upper, -0.5, atol=1e-6)
     assert centred.mean.tolist() == plain.mean.tolist()
+    # at one-second steps a one-second window is the reading itself: no offset
+    one = forecast(y, 1.0, 4, settings=ForecastSettings(grid_centre_s=1.0))
+    same(one, forecast(y, 1.0, 4, settings=ForecastSettings(grid_centre_s=0.0)))
+
+
+def test_a_whole_percent_sensor_does_not_centre_the_others():
+    """Grid centring is per sensor: a decimal sensor batched with a whole-%RH one gets the forecast it
+    gets alone, and so does the whole-%RH one."""
+    rng = np.random.default_rng(4)
+    t = np.arange(3 * DAY)
+    whole = np.round(50.3 + np.cumsum(rng.standard_normal(t.size)) * 0.2)
+    decimal = daily(3, seed=4)
+    b = forecast_many(np.stack([whole, decimal]), STEP, 8)
+    same(b[0], forecast(whole, STEP, 8))
+    same(b[1], forecast(decimal, STEP, 8))

@@ -179,4 +179,21 @@ EQUIVALENT: tuple[Rule, ...] = (
      "off the grid the offset is masked to 0 (np.where(grid[:, None] & ...)): the same band as skipping it"),
     (("forecast",), *same("if grid.any() and s.grid_centre_s > 0:", "if grid.any() and s.grid_centre_s >= 0:"),
      "grid_centre_s = 0 then centres on the mean of max(1, round(0)) = 1 reading, the reading itself: offset 0"),
+    (("forecast",), r"^near = np\.clip\(np\.rint\(\(np\.arange\(h\) - sub\[0\]\) / q\)\.astype\(int\), 0, sub\.size - 1\)$",
+     r"^near = np\.clip\(np\.rint\(\(np\.arange\(h\) - sub\[0\]\) / q\)\.astype\(int\), 0, (None|sub\.size \+ 1)\)$",
+     "the upper clip never acts: sub[0] + q (sub.size - 1) = h - 1, so (k - sub[0]) / q <= sub.size - 1 for "
+     "every lead k < h"),
+    (("forecast",), *same("replayed = np.where(active, np.where(sign, -mag, mag), np.nan).astype(np.float32)",
+                           "replayed = np.where(active, np.where(sign, -mag, mag), None).astype(np.float32)"),
+     "None cast to float32 is NaN: the same array"),
+    (("forecast",), *same("err[~scored] = np.nan", "err[~scored] = None"),
+     "None assigned into a float array is NaN"),
+    (("forecast",), *same("err -= off[:, :-1, None].astype(np.float32)", "err -= off[:, :-1, None].astype(None)"),
+     "the offset subtracted in double from the float32 errors (cast back in place): the same to float32 rounding"),
+    (("forecast",), *same("changes = np.isfinite(np.diff(y, axis=1)).sum(axis=1)", "changes = np.isfinite(np.diff(y, )).sum(axis=1)"),
+     "y is (n, t): np.diff's default last axis is axis 1"),
+    (("forecast",), *same("lower = np.minimum(mean + offset + np.minimum(q_lo, 0.0), mean - floor)",
+                           "lower = np.minimum(mean + offset + np.minimum(q_lo, 1.0), mean - floor)"),
+     "q_lo is never positive (conformal lower quantiles are capped at 0, widening multiplies by a positive "
+     "factor, the random-walk fallback is -rw <= 0, and the running minimum keeps it so): min(q_lo, 1) = q_lo"),
 )
