@@ -117,6 +117,10 @@ def test_smooth_leads_is_a_centred_moving_average_padded_with_the_ends():
     # w = 4: two before, one after
     np.testing.assert_allclose(_smooth_leads(a, 4), [[5 / 4, 8 / 4, 15 / 4, 30 / 4, 44 / 4]])
     np.testing.assert_array_equal(_smooth_leads(a, 1), a)
+    # w = 2: one before, none after
+    np.testing.assert_allclose(_smooth_leads(a, 2), [[1.0, 1.5, 3.0, 6.0, 12.0]])
+    # width 1 is the identity, whatever the entries
+    np.testing.assert_array_equal(_smooth_leads(np.array([[np.inf, np.nan, 2.0]]), 1), [[np.inf, np.nan, 2.0]])
     b = np.array([[1.0, np.nan, 3.0, np.nan]])  # non-finite entries are left out
     np.testing.assert_allclose(_smooth_leads(b, 3), [[1.0, 2.0, 3.0, 3.0]])
     assert np.isnan(_smooth_leads(np.full((1, 3), np.nan), 3)).all()
@@ -133,6 +137,14 @@ def test_origins_end_before_now_and_visit_every_hour(t, step_s):
     assert o[0] >= min(day, t // 3) and len(o) <= 96
     assert len(set((o % day).tolist())) >= min(24, day, len(o))
     assert len(np.unique(np.diff(o))) == 1  # one stride
+
+
+def test_origins_are_as_many_as_allowed():
+    """The stride is the least that keeps at most max_origins origins (then made coprime with a day):
+    five days hourly span 96 hours from a day in, 96 origins every hour; two allowed: the two ends."""
+    o = _origins(121, 3600.0, 96)
+    assert o.tolist() == list(range(24, 120))
+    assert _origins(121, 3600.0, 2).tolist() == [24, 119]
 
 
 def test_origins_of_a_short_history():

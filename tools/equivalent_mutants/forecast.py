@@ -196,4 +196,22 @@ EQUIVALENT: tuple[Rule, ...] = (
                            "lower = np.minimum(mean + offset + np.minimum(q_lo, 1.0), mean - floor)"),
      "q_lo is never positive (conformal lower quantiles are capped at 0, widening multiplies by a positive "
      "factor, the random-walk fallback is -rw <= 0, and the running minimum keeps it so): min(q_lo, 1) = q_lo"),
+    (("forecast",), *same("he = h + int(stale.max(initial=0))", "he = h + int(stale.max(initial=None))"),
+     "stale is never empty here (no sensors returned earlier) and never negative: the same maximum"),
+    (("forecast",), r"np\.take_along_axis\((?P<v>mean|lo|hi|chosen), cols, axis=1\)",
+     r"np\.take_along_axis\((?P<v>mean|lo|hi|chosen), cols, \)",
+     "take_along_axis's default axis is -1 in the numpy installed (2.4), axis 1 of these (n, h) arrays (before "
+     "numpy 2.3 the call would fail for want of an axis)"),
+    (("forecast",), r'^names = np\.array\(all_names\(settings\) \+ \("none",\)\)$',
+     r'^names = np\.array\(all_names\(settings\) \+ \("(XXnoneXX|NONE)",\)\)$',
+     "the last name is taken only by rows without a finite forecast, which are the dead rows (a live row's last "
+     "reading is finite and a candidate's missing forecast falls back to it), relabelled \"none\" right after"),
+    (("forecast",), *same("mean[dead] = lo[dead] = hi[dead] = np.nan", "mean[dead] = lo[dead] = hi[dead] = None"),
+     "None assigned into a float array is NaN"),
+    (("forecast/_choose", "forecast/clip_to_limits"), r'^with np\.errstate\(invalid="ignore"\):$',
+     r'^with np\.errstate\(invalid=None\):$',
+     "invalid=None leaves numpy's setting as it is; the comparisons and clips inside raise no floating-point "
+     "'invalid' on NaN in the numpy installed (2.4; the suite turns warnings into errors and runs NaN through both)"),
+    (("forecast",), r"np\.repeat\(a\[\.\.\., :1\], w // 2, -1\)", r"np\.repeat\(a\[\.\.\., :1\], w / 2, -1\)",
+     "np.repeat truncates a float count (numpy 2.4: repeat(x, 1.5) repeats once): w / 2 repeats w // 2 times"),
 )
