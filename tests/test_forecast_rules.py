@@ -129,7 +129,8 @@ def test_smooth_leads_is_a_centred_moving_average_padded_with_the_ends():
 # --- origins and the clock ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("t, step_s", [(14 * DAY, STEP), (4 * DAY, STEP), (60, STEP), (14 * 24, 3600.0), (2880, 60.0)])
+@pytest.mark.parametrize("t, step_s", [(14 * DAY, STEP), (4 * DAY, STEP), (60, STEP), (14 * 24, 3600.0), (2880, 60.0),
+                                       (770402, 1.0)])  # 1 s steps: a stride of 7200 s would visit 12 hours
 def test_origins_end_before_now_and_visit_every_hour(t, step_s):
     o = _origins(t, step_s, 96)
     day = int(round(86400 / step_s))
@@ -145,6 +146,8 @@ def test_origins_are_as_many_as_allowed():
     o = _origins(121, 3600.0, 96)
     assert o.tolist() == list(range(24, 120))
     assert _origins(121, 3600.0, 2).tolist() == [24, 119]
+    # daily readings have one time of day: the stride (2 days for 97 days) is not lengthened for phases
+    assert _origins(100, 86400.0, 96).tolist() == list(range(2, 99, 2))
 
 
 def test_origins_of_a_short_history():

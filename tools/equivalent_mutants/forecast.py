@@ -214,4 +214,7 @@ EQUIVALENT: tuple[Rule, ...] = (
      "'invalid' on NaN in the numpy installed (2.4; the suite turns warnings into errors and runs NaN through both)"),
     (("forecast",), r"np\.repeat\(a\[\.\.\., :1\], w // 2, -1\)", r"np\.repeat\(a\[\.\.\., :1\], w / 2, -1\)",
      "np.repeat truncates a float count (numpy 2.4: repeat(x, 1.5) repeats once): w / 2 repeats w // 2 times"),
+    (("forecast",), *same("while day // np.gcd(stride, day) < min(MIN_PHASES, day):",
+                           "while day / np.gcd(stride, day) < min(MIN_PHASES, day):"),
+     "the gcd divides day: the quotient is whole either way"),
 )
