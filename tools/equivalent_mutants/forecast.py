@@ -217,4 +217,6 @@ EQUIVALENT: tuple[Rule, ...] = (
     (("forecast",), *same("while day // np.gcd(stride, day) < min(MIN_PHASES, day):",
                            "while day / np.gcd(stride, day) < min(MIN_PHASES, day):"),
      "the gcd divides day: the quotient is whole either way"),
+    (("forecast",), *same("widen = np.ones_like(widen)", "widen = np.ones_like(None)"),
+     "np.ones_like(None) is an object 1: the same band values, stored into forecast_many's float64 arrays"),
 )
