@@ -78,6 +78,11 @@ class CleaningSettings:
     max_gap_s : 3 h; linear interpolation of indoor T/RH over up to a few
         hours stays within sensor accuracy in a hall with slow dynamics
         (time constants of hours); longer gaps stay missing.
+    min_fill_step_s : 1 s; gaps are filled on the sensor's cadence, but never
+        finer than this: loggers sample the slow indicators of Table 1 at
+        most once a second, and a burst of readings milliseconds apart must
+        not turn one short gap into millions of filled readings (display
+        and storage bound, not a physical constant).
     """
 
     sigma_k: float = 3.0
@@ -89,6 +94,7 @@ class CleaningSettings:
     stuck_min_samples: int = 6
     rail_s: float = 3600.0
     max_gap_s: float = 3 * 3600.0
+    min_fill_step_s: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -359,17 +365,18 @@ def rail_flags(times: ArrayLike, values: ArrayLike, low: float, high: float,
     return flags
 
 
-def missing_times(times: ArrayLike, step: float) -> NDArray[np.float64]:
+def missing_times(times: ArrayLike, step: float, max_gap_s: float = np.inf) -> NDArray[np.float64]:
     """Times on the ``step`` cadence that fall inside gaps of ``times``.
 
     times : (n,) float, s, sorted  ->  (m,) float, s
-    A gap is an interval longer than 1.5 steps; it is filled at
-    ``t0 + step, t0 + 2 step, ...`` up to half a step before the next reading.
+    A gap is an interval longer than 1.5 steps (and at most ``max_gap_s``: a
+    longer one will not be filled, so its instants are not made); it is filled
+    at ``t0 + step, t0 + 2 step, ...`` up to half a step before the next reading.
     """
     t = _as_float(times)
     out = []
     for t0, t1 in zip(t[:-1], t[1:], strict=True):
-        if t1 - t0 > 1.5 * step:
+        if 1.5 * step < t1 - t0 <= max_gap_s:
             out.append(np.arange(t0 + step, t1 - step / 2, step))
     return np.concatenate(out) if out else np.zeros(0)
 

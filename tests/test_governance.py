@@ -110,6 +110,29 @@ def test_configured_thresholds_flag_but_keep() -> None:
     assert len(flagged) == 3 and "10" in flagged[0].reason and "设定阈值" in flagged[0].reason
 
 
+def test_a_burst_ms_apart_fills_a_gap_at_one_reading_a_second_at_most() -> None:
+    """Three readings 1 ms apart (the median gap: 1 ms), then one an hour later: the hour is filled at the
+    1 s floor of the cadence (3 599 readings), not at 1 ms (3.6 million); microseconds alike. A gap longer
+    than max_gap_s makes no instants at all."""
+    for burst_s in (1e-3, 1e-6):
+        rs = [Reading("s", "temperature", T0 + timedelta(seconds=burst_s * i), 20.0, "°C") for i in range(3)]
+        rs.append(Reading("s", "temperature", T0 + timedelta(hours=1), 21.0, "°C"))
+        imputed = [r for r in g.govern_series(rs).readings if r.quality == "imputed"]
+        assert len(imputed) == 3599
+        steps = np.diff([r.time.timestamp() for r in imputed])
+        assert np.allclose(steps, 1.0)
+        assert 20.0 < imputed[0].value < imputed[-1].value < 21.0
+    far = rs[:3] + [Reading("s", "temperature", T0 + timedelta(hours=4), 21.0, "°C")]  # 4 h > max_gap_s (3 h)
+    assert [r for r in g.govern_series(far).readings if r.quality == "imputed"] == []
+
+
+def test_missing_times_are_made_only_inside_gaps_that_will_be_filled() -> None:
+    from simulation import cleaning as c
+
+    assert c.missing_times([0.0, 1800.0, 9000.0], 600.0, max_gap_s=1800.0).tolist() == [600.0, 1200.0]
+    assert c.missing_times([0.0, 1800.0, 9000.0], 600.0).size == 2 + 11  # without a limit: both gaps
+
+
 def test_short_gaps_imputed_long_gaps_left_missing() -> None:
     rs = series(np.linspace(20, 21, 100))
     kept = rs[:40] + rs[43:60] + rs[90:]  # 3 missing (40 min gap), then 30 missing (5 h gap)

@@ -298,6 +298,8 @@ def test_the_store_process_decodes_each_message_by_its_own_subscription(store: S
         assert drained(ing, 30)
         assert sorted((r.sensor, r.value) for r in seen) == [("S9", 20.0), ("kidsbedmain", 21.0), ("plug", 19.0)]
         assert store.halls() == ["west"]
+        import multiprocessing
+        assert "ingest-store" in [p.name for p in multiprocessing.active_children()]  # committed there, not here
         assert store.quarantine() == [] and [e[1] for e in events if e[0] == "ack"] == [1, 2, 3]
         for first in (4, 6):  # two more batches: a redelivery and a bad payload each
             ing._on_message(None, None, message(first, "kidsbedmain/SENSOR", {"SHT3X": {"Temperature": 21}}))
@@ -655,12 +657,10 @@ def test_a_bad_connection_setting_is_a_bilingual_broker_error(store: Store) -> N
 
     ing = Ingestor(store, ("127.0.0.1", 1), [Subscription("relic-twin/#", "native")],
                    settings=IngestSettings(keepalive_s=-1))
-    try:
-        with pytest.raises(BrokerError) as err:
-            ing.start()
-    finally:
-        ing.stop()
+    with pytest.raises(BrokerError) as err:
+        ing.start()
     assert str(err.value) == "cannot connect to mqtt://127.0.0.1:1 | 无法连接代理: Keepalive must be >=0."
+    assert ing._writer is None  # a start that failed leaves no writer thread behind (nothing to stop)
 
 
 def test_unsubscribe_waits_ten_seconds_for_its_unsuback_unless_told(store: Store) -> None:
@@ -932,8 +932,8 @@ def test_the_decoder_gets_bytes_though_paho_hands_over_a_bytearray(store: Store)
     assert [p.payload for p in ing._queue] == [b'{"temperature": 20}', b"{}"]
 
 
-def test_reconnects_back_off_no_longer_than_reconnect_max_s(store: Store) -> None:
-    """A broker that drops the connection twelve times before it answers: paho doubles its pause after each
+def test_reconnects_back_off_no_longer_than_reconnect_max_s(store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    """A broker that drops the connection twelve times before it answers, and once after (a warning): paho doubles its pause after each
     failure from reconnect_min_s up to reconnect_max_s (here 0.01 s to 0.05 s: half a second in all; with
     paho's own 120 s cap it would be 40 s), so the ingestor is subscribed well within start()'s 10 s."""
     import socket
@@ -951,11 +951,7 @@ def test_reconnects_back_off_no_longer_than_reconnect_max_s(store: Store) -> Non
         with conn:
             _read_packet(conn)
             conn.sendall(b"\x20\x02\x01\x00")  # CONNACK, session present
-            try:
-                while True:
-                    _read_packet(conn)
-            except (EOFError, OSError):
-                pass
+            _read_packet(conn)  # its SUBSCRIBE; then the broker goes away
 
     thread = threading.Thread(target=broker, daemon=True)
     thread.start()
@@ -964,7 +960,106 @@ def test_reconnects_back_off_no_longer_than_reconnect_max_s(store: Store) -> Non
     try:
         assert ing.start(timeout_s=10) is ing
         assert len(dropped) == 12 and ing.stats.connects == 1
+        thread.join(10)  # the broker dropped the connection: said in the log, and paho reconnects
+        deadline = time.monotonic() + 10
+        while not [r for r in caplog.records if r.name == "bridge.ingest.ingestor"] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        lost = [r.getMessage() for r in caplog.records if r.name == "bridge.ingest.ingestor"]
+        assert lost and all(m.startswith("disconnected from broker (") and
+                            m.endswith("), reconnecting | 与代理断开, 正在重连") for m in lost), lost
     finally:
         ing.stop()
         thread.join(10)
         server.close()
+
+
+def _idle_writer(store: Store, events: list, wake: threading.Event) -> Ingestor:
+    ing = Ingestor(RecordingStore(store, events), ("127.0.0.1", 1), [Subscription("relic-twin/#", "native")],
+                   clock=lambda: NOW, settings=IngestSettings(linger_s=0.0))
+    ing._client = FakeClient(events)  # type: ignore[assignment]
+    ing._wake = wake
+    ing._writer = threading.Thread(target=ing._run_writer, daemon=True)
+    return ing
+
+
+def test_a_message_arriving_as_the_writer_goes_idle_is_taken_without_waiting(store: Store) -> None:
+    """The MQTT thread appends just after the writer cleared its wake event and before it is marked idle (so
+    nobody sets the event): the writer's look at the queue after marking itself idle finds the message."""
+    events: list = []
+    first = threading.Event()
+
+    class Wake(threading.Event):
+        def clear(self) -> None:
+            super().clear()
+            if not first.is_set():
+                first.set()
+                ing._on_message(None, None, message(1, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
+
+        def wait(self, timeout: float | None = None) -> bool:
+            events.append(("wait", timeout))
+            return super().wait(timeout)
+
+    ing = _idle_writer(store, events, Wake())
+    ing._writer.start()  # type: ignore[union-attr]
+    assert drained(ing, 10)
+    ing.stop()
+    assert events[:3] == [("commit", 1, 0), ("ack", 1), ("wait", 0.1)]  # no wait before the commit
+
+
+def test_a_message_that_wakes_the_writer_during_stop_is_committed(store: Store) -> None:
+    """stop() commits what has arrived: a message that wakes the idle writer after stop began is still
+    committed and acknowledged before the writer ends."""
+    events: list = []
+    entered = threading.Event()
+
+    class Wake(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:
+            if entered.is_set():
+                return super().wait(timeout)
+            entered.set()
+            return super().wait(30)  # the first wait lasts until a message sets it
+
+    ing = _idle_writer(store, events, Wake())
+    ing._writer.start()  # type: ignore[union-attr]
+    assert entered.wait(10)
+    ing._stopping.set()  # stop() has begun
+    ing._on_message(None, None, message(1, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
+    ing._writer.join(10)  # type: ignore[union-attr]
+    assert not ing._writer.is_alive()  # type: ignore[union-attr]
+    assert events == [("commit", 1, 0), ("ack", 1)]
+
+
+def test_an_idle_writer_keeps_waiting_for_messages(store: Store) -> None:
+    """A wait step that ends with nothing to do is followed by another: the writer ends only on stop()."""
+    events: list = []
+    idled = threading.Event()
+
+    class Wake(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:
+            if not idled.is_set():
+                idled.set()
+                return False  # a whole step passed without a message
+            return super().wait(timeout)
+
+    ing = _idle_writer(store, events, Wake())
+    ing._writer.start()  # type: ignore[union-attr]
+    assert idled.wait(10)
+    ing._on_message(None, None, message(1, "relic-twin/h/S01", {"time": 1767225600, "temperature": 20}))
+    assert drained(ing, 10)
+    ing.stop()
+    assert events == [("commit", 1, 0), ("ack", 1)]
+
+
+def test_the_store_process_is_given_the_database_password() -> None:
+    """The store process opens the database itself: it needs the URL with its password (SQLAlchemy renders a URL
+    with the password hidden unless told not to). Its store connects on first use, so no server is needed here."""
+    from sqlalchemy import create_engine
+
+    url = "postgresql+psycopg://relic:s3cret@127.0.0.1:1/relic_twin"
+    ing = Ingestor(Store(create_engine(url)), ("127.0.0.1", 1), [Subscription("relic-twin/#", "native")],
+                   settings=IngestSettings(store_process=True))
+    try:
+        assert ing._store_proc is not None
+        assert ing._store_proc.url == url
+    finally:
+        ing.stop()

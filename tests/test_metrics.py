@@ -264,3 +264,13 @@ def test_results_do_not_depend_on_sample_order(rnd):
         time_weighted_preservation_index(t, temp, rh))
     band = Band("relative_humidity", 50.0, 60.0, 5.0)
     assert assess_series(ts, rhs, band) == assess_series(t, rh, band)
+
+
+def test_preservation_index_of_single_precision_input_is_computed_in_double():
+    """float32 temperatures or humidities give the float64 result of the same values."""
+    t32 = np.array([5.3, 18.7, 24.1], dtype=np.float32)
+    rh32 = np.array([35.3, 50.7, 65.1], dtype=np.float32)
+    expected = preservation_index(t32.astype(float), rh32.astype(float))
+    for t, rh in ((t32, rh32.astype(float)), (t32.astype(float), rh32)):
+        got = preservation_index(t, rh)
+        assert np.asarray(got).dtype == np.float64 and np.array_equal(got, expected)

@@ -71,3 +71,25 @@ def test_dew_point_reference_values() -> None:
     # 20 degC / 50 %RH: 9.26 degC; 30 degC / 40 %RH: 14.9 degC (psychrometric tables)
     assert float(dew_point(20.0, 50.0)) == pytest.approx(9.26, abs=0.02)
     assert float(dew_point(30.0, 40.0)) == pytest.approx(14.9, abs=0.1)
+
+
+def test_single_precision_input_is_computed_in_double_precision():
+    """A float32 series (as a compact store hands it) gives the float64 result of the same values: the
+    functions convert first, so no step runs in single precision (about 7 digits)."""
+    from simulation import psychrometrics as p
+
+    t32 = np.array([-10.3, 0.7, 21.3, 35.9], dtype=np.float32)
+    rh32 = np.array([12.1, 45.3, 55.7, 97.9], dtype=np.float32)
+    t64, rh64 = t32.astype(float), rh32.astype(float)
+    e32 = (p.vapour_pressure(t64, rh64)).astype(np.float32)
+    rho32 = (p.vapour_density(t64, rh64)).astype(np.float32)
+    cases = [(p.saturation_vapour_pressure, (t32,), (t64,)),
+             (p.relative_humidity, (t64, e32), (t64, e32.astype(float))),
+             (p.vapour_density, (t32, rh64), (t64, rh64)),
+             (p.rh_from_vapour_density, (t32, rho32.astype(float)), (t64, rho32.astype(float))),
+             (p.rh_from_vapour_density, (t64, rho32), (t64, rho32.astype(float))),
+             (p.dew_point, (t32, rh64), (t64, rh64)),
+             (p.dew_point, (t64, rh32), (t64, rh64))]
+    for f, single, double in cases:
+        got = f(*single)
+        assert got.dtype == np.float64 and np.array_equal(got, f(*double)), f.__name__

@@ -378,3 +378,19 @@ def test_settings_reference_spans_reach_the_deviation():
     assert assess_series(t, rh, bronze).deviation == pytest.approx(0.5)
     uncapped = assess_series(t, rh, bronze, RiskSettings(reference_spans={}))
     assert uncapped.deviation == pytest.approx(5.0 / 40.0)
+
+
+def test_deviation_of_single_precision_readings_is_computed_in_double():
+    """float32 readings give the float64 deviations of the same values."""
+    band = Band("relative_humidity", 45.0, 55.0)
+    v32 = np.array([40.3, 50.1, 57.7, np.nan], dtype=np.float32)
+    got = deviation_degree(v32, band, 3.0)
+    assert got.dtype == np.float64
+    np.testing.assert_array_equal(got, deviation_degree(v32.astype(float), band, 3.0))
+
+
+def test_exceedance_duration_of_single_precision_times_is_computed_in_double():
+    """float32 times (seconds from a recent origin) give the float64 duration of the same values."""
+    t32 = np.array([0.1, 30.0, 5.0e7], dtype=np.float32)
+    t64 = t32.astype(float)
+    assert exceedance_duration(t32, [True, True, True]) == float(t64[-1] - t64[0]) != float(t32[-1] - t32[0])

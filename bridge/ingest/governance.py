@@ -240,7 +240,8 @@ def _imputed(template: Reading, t: np.ndarray, anchors: np.ndarray,
     step = cleaning.typical_step(t)
     if step <= 0:
         return []
-    extra = cleaning.missing_times(t, step)
+    step = max(step, settings.cleaning.min_fill_step_s)  # a burst ms apart does not set a ms cadence
+    extra = cleaning.missing_times(t, step, settings.cleaning.max_gap_s)
     if extra.size == 0:
         return []
     tt = np.concatenate([t, extra])

@@ -545,8 +545,6 @@ class Ingestor:
         ``timeout_s`` (the ingestor is stopped again).
         """
         assert isinstance(self.broker, BrokerAddress)
-        self._writer = threading.Thread(target=self._run_writer, name="ingest-writer", daemon=True)
-        self._writer.start()
         props = None
         if self.settings.protocol == 5:
             props = Properties(PacketTypes.CONNECT)
@@ -565,6 +563,10 @@ class Ingestor:
                 self._client.connect_async(self.broker.host, self.broker.port, keepalive=self.settings.keepalive_s)
         except (OSError, ValueError) as exc:
             raise BrokerError(f"cannot connect to {self.broker.url} | 无法连接代理: {exc}") from exc
+        # the writer starts once the connection is under way (a refused address leaves no thread behind),
+        # before the network loop can hand it a message
+        self._writer = threading.Thread(target=self._run_writer, name="ingest-writer", daemon=True)
+        self._writer.start()
         self._client.loop_start()
         if self.subscriptions and not self._subscribed.wait(timeout_s):
             self.stop()

@@ -71,6 +71,7 @@ class StoreProcess:
     """The ingestor's end of the pipe to :func:`serve`."""
 
     def __init__(self, url: str, hall: str, subscriptions: Sequence[Any], settings: Any) -> None:
+        self.url = url  # the database the process opens (its password too: it connects on its own)
         ctx = mp.get_context("spawn")  # no fork of a process holding paho's threads
         self._conn, child = ctx.Pipe()
         self._proc = ctx.Process(target=serve, args=(url, hall, list(subscriptions), settings, child),

@@ -44,4 +44,15 @@ EQUIVALENT: tuple[Rule, ...] = (
         "self._store_proc = StoreProcess(self.store.engine.url.render_as_string(hide_password=False),",
         "self._store_proc = StoreProcess(self.store.engine.url.render_as_string(hide_password=None),"),
      "render_as_string reads hide_password by its truth: None shows the password as False does"),
+    (("ingestor/_wait",), *same(
+        "return bool(self._queue) or (self._wake.wait(timeout) and bool(self._queue))",
+        "return bool(self._queue) or (self._wake.wait(timeout) or bool(self._queue))"),
+     "only _on_publish sets _wake, after its append, and only the writer pops: a wait that returns True finds "
+     "the queue non-empty either way. A timed-out wait differs only when a message lands between the timeout "
+     "and the look (a timing race): the mutant takes it in this look, the original at the next one, or, were "
+     "stop() underway in that instant, leaves it unacknowledged for the broker to redeliver; both outcomes keep "
+     "the guarantee, and a test pinning either would pin an accident of timing"),
+    (("ingestor/__post_init__",), *same("replace(self.settings, store_process=False))",
+                                          "replace(self.settings, store_process=None))"),
+     "the store process's own Ingestor (store_process.serve) reads store_process by its truth: None is False"),
 )
