@@ -318,5 +318,20 @@ def test_choice_needs_skill_in_every_part_of_the_backtest() -> None:
     assert choice(0.5, [0.4, 0.6], significant=False) == 0
     assert choice(0.971, [0.97, 0.97]) == 0  # short of the 3 % margin
     assert choice(0.969, [0.97, 0.97]) == 1
+    assert choice(0.97, [0.97, 0.97]) == 0  # a gain of exactly the margin is not beating it by the margin
+    assert choice(0.8, [1.0, 0.6]) == 0  # level with persistence in one part is not beating it there
     assert choice(0.5, [0.4, 0.6], n_scored=s.min_origins - 1) == 0
     assert choice(0.5, [0.4, 0.6], n_scored=s.min_origins) == 1
+    # persistence found by name wherever it stands; without it the first candidate is the fallback
+    mae = np.array([0.5, 1.0])[:, None, None]
+    parts = np.array([[0.4, 0.6], [1.0, 1.0]])[:, :, None, None]
+    for sig, want in ((True, 0), (False, 1)):
+        significant = np.array([sig, True])[:, None, None]
+        assert int(_choose(mae, parts, significant, ("cand", "persistence"), np.array([[100]]), s)[0, 0]) == want
+    lone = _choose(np.ones((2, 1, 1)), np.ones((2, 2, 1, 1)), np.zeros((2, 1, 1), bool), ("a", "b"), np.array([[100]]), s)
+    assert int(lone[0, 0]) == 0
+    # two leads: 0.125 x 2 rounds to no smoothing, so lead 2's loss is not averaged with lead 1's gain
+    mae2 = np.array([[1.0, 1.0], [0.5, 1.2]])[:, None, :]
+    parts2 = np.repeat(np.array([[1.0, 1.0], [0.4, 0.6]])[:, :, None, None], 2, axis=3)
+    two = _choose(mae2, parts2, np.ones((2, 1, 2), bool), names, np.array([[100, 100]]), s)
+    assert two.tolist() == [[1, 0]]

@@ -117,6 +117,10 @@ def test_smooth_leads_is_a_centred_moving_average_padded_with_the_ends():
     # w = 4: two before, one after
     np.testing.assert_allclose(_smooth_leads(a, 4), [[5 / 4, 8 / 4, 15 / 4, 30 / 4, 44 / 4]])
     np.testing.assert_array_equal(_smooth_leads(a, 1), a)
+    # w = 2: one before, none after
+    np.testing.assert_allclose(_smooth_leads(a, 2), [[1.0, 1.5, 3.0, 6.0, 12.0]])
+    # width 1 is the identity, whatever the entries
+    np.testing.assert_array_equal(_smooth_leads(np.array([[np.inf, np.nan, 2.0]]), 1), [[np.inf, np.nan, 2.0]])
     b = np.array([[1.0, np.nan, 3.0, np.nan]])  # non-finite entries are left out
     np.testing.assert_allclose(_smooth_leads(b, 3), [[1.0, 2.0, 3.0, 3.0]])
     assert np.isnan(_smooth_leads(np.full((1, 3), np.nan), 3)).all()
@@ -125,7 +129,8 @@ def test_smooth_leads_is_a_centred_moving_average_padded_with_the_ends():
 # --- origins and the clock ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("t, step_s", [(14 * DAY, STEP), (4 * DAY, STEP), (60, STEP), (14 * 24, 3600.0), (2880, 60.0)])
+@pytest.mark.parametrize("t, step_s", [(14 * DAY, STEP), (4 * DAY, STEP), (60, STEP), (14 * 24, 3600.0), (2880, 60.0),
+                                       (770402, 1.0)])  # 1 s steps: a stride of 7200 s would visit 12 hours
 def test_origins_end_before_now_and_visit_every_hour(t, step_s):
     o = _origins(t, step_s, 96)
     day = int(round(86400 / step_s))
@@ -133,6 +138,16 @@ def test_origins_end_before_now_and_visit_every_hour(t, step_s):
     assert o[0] >= min(day, t // 3) and len(o) <= 96
     assert len(set((o % day).tolist())) >= min(24, day, len(o))
     assert len(np.unique(np.diff(o))) == 1  # one stride
+
+
+def test_origins_are_as_many_as_allowed():
+    """The stride is the least that keeps at most max_origins origins (then made coprime with a day):
+    five days hourly span 96 hours from a day in, 96 origins every hour; two allowed: the two ends."""
+    o = _origins(121, 3600.0, 96)
+    assert o.tolist() == list(range(24, 120))
+    assert _origins(121, 3600.0, 2).tolist() == [24, 119]
+    # daily readings have one time of day: the stride (2 days for 97 days) is not lengthened for phases
+    assert _origins(100, 86400.0, 96).tolist() == list(range(2, 99, 2))
 
 
 def test_origins_of_a_short_history():
@@ -284,6 +299,7 @@ def test_persistence_band_is_read_off_its_own_backtest_errors(level, widen, step
         lo.append(min(g * np.quantile(e, 0.5 + (a / 2 - 0.5) * (m + 1) / m), 0.0))
         hi.append(max(g * np.quantile(e, 0.5 + (0.5 - a / 2) * (m + 1) / m), 0.0))
     floor = 0.5 * resolution(y[None, :])[0]
+    assert fc.mean.dtype == fc.lower.dtype == fc.upper.dtype == np.float64
     np.testing.assert_allclose(fc.upper, y[-1] + np.maximum(np.maximum.accumulate(hi), floor), atol=2e-5)
     np.testing.assert_allclose(fc.lower, y[-1] + np.minimum(np.minimum.accumulate(lo), -floor), atol=2e-5)
     assert fc.mean.tolist() == [y[-1]] * h
@@ -464,6 +480,8 @@ SEASONAL_WEAK = ForecastSettings(candidates=("seasonal_naive",), smooth_leads=0.
         (_trend(72, 0.001), 16, HOLT, "H" * 16),
         (_trend(72, 0.03), 16, HOLT, "H" * 14 + ".."),  # at 2.2 and 2 windows a 0.9 / 0.4 crit gain
         (_trend(72, 0.1), 16, HOLT, "H" * 12 + "...."),
+        # two weeks hourly: origins every 5 h, so the leads' replays differ in their past windows (lag 1-4)
+        (_trend(336, 0.03), 16, HOLT, "H" * 16),
         (_trend(72, 0.03), 16, ForecastSettings(candidates=("holt",), halves=False, smooth_leads=0.0,
                                                 band_from_replay=False), "H" * 14 + ".."),
         # 51 h: the span at lead k is 34 - k h; a day at k = 10, 23 h at k = 11 (n_eff 2.09): not enough
@@ -574,3 +592,18 @@ def test_any_positive_grid_centre_centres_the_band():
     plain = forecast(y, 0.5, 4, settings=ForecastSettings(grid_centre_s=0.0))
     np.testing.assert_allclose(centred.upper - plain.upper, -0.5, atol=1e-6)
     assert centred.mean.tolist() == plain.mean.tolist()
+    # at one-second steps a one-second window is the reading itself: no offset
+    one = forecast(y, 1.0, 4, settings=ForecastSettings(grid_centre_s=1.0))
+    same(one, forecast(y, 1.0, 4, settings=ForecastSettings(grid_centre_s=0.0)))
+
+
+def test_a_whole_percent_sensor_does_not_centre_the_others():
+    """Grid centring is per sensor: a decimal sensor batched with a whole-%RH one gets the forecast it
+    gets alone, and so does the whole-%RH one."""
+    rng = np.random.default_rng(4)
+    t = np.arange(3 * DAY)
+    whole = np.round(50.3 + np.cumsum(rng.standard_normal(t.size)) * 0.2)
+    decimal = daily(3, seed=4)
+    b = forecast_many(np.stack([whole, decimal]), STEP, 8)
+    same(b[0], forecast(whole, STEP, 8))
+    same(b[1], forecast(decimal, STEP, 8))
