@@ -66,6 +66,10 @@ def test_conformal_quantiles_are_type_7_at_the_shrunk_level():
     # the band always holds zero: errors all of one sign give a one-sided band
     q_lo, q_hi, _ = _conformal(np.abs(err[:1, :, :1]) + 1.0, np.array([[40]]), 0.95, 12)
     assert q_lo[0, 0] == 0.0 and q_hi[0, 0] > 1.0
+    # ten windows at 95 %: the shrunk level reaches past both ends, so the band is the extreme errors;
+    # exactly min_origins windows are enough
+    q_lo, q_hi, ok = _conformal(np.arange(10.0)[None, :, None] - 4.5, np.array([[10]]), 0.95, 10)
+    assert (q_lo[0, 0], q_hi[0, 0], bool(ok[0, 0])) == (-4.5, 4.5, True)
     # no origin at all: no band
     q_lo, q_hi, ok = _conformal(np.zeros((2, 0, 4)), np.zeros((2, 4), int), 0.95, 12)
     assert q_lo.shape == (2, 4) and not ok.any() and not q_hi.any()
