@@ -248,6 +248,12 @@ def forecast(
     return forecast_many(v[None, :], step_s, horizon_steps, level, settings, limits)[0]
 
 
+def whole_steps(seconds: float, step_s: float) -> int:
+    """How many whole steps of ``step_s`` fit in ``seconds``, exact where the ratio is whole
+    (``1.0 // 0.1`` is 9 in floating point; this gives 10)."""
+    return int(np.floor(seconds / step_s + 1e-9))
+
+
 def forecast_many(
     values: np.ndarray,
     step_s: float,
@@ -278,11 +284,11 @@ def forecast_many(
     y = np.where(np.isfinite(y), y, np.nan)
 
     stale = stale_steps(y)
-    max_stale = int(settings.max_stale_s // step_s)
+    max_stale = whole_steps(settings.max_stale_s, step_s)
     dead = stale > min(max_stale, y.shape[1] - 1)
     stale = np.where(dead, 0, stale)
     y = right_align(y, stale)
-    y = fill_short_gaps(y, int(settings.max_gap_s // step_s))
+    y = fill_short_gaps(y, whole_steps(settings.max_gap_s, step_s))
     he = h + int(stale.max(initial=0))
 
     mean, lo, hi = (np.empty((n, he)) for _ in range(3))

@@ -340,3 +340,37 @@ def test_fit_stops_at_the_lower_bound_when_the_truth_lies_below_it():
     s, _, _ = ca.fit(data, slice(0, len(data.times_s)), ["infiltration_ach"], replace(AIR_ONLY, infiltration_ach=0.3),
                      max_nfev=6, spin_up_s=3600.0)
     assert lo <= s.infiltration_ach < 1.1 * lo
+
+
+def test_fit_starts_the_heat_gain_factor_at_one(monkeypatch):
+    """The first model run of a fit takes the measured gains as they are (factor 1), whatever the bounds."""
+    data = synthetic(days=1.0)  # made by simulate_record too: before it is watched
+    gains = []
+    real = ca.simulate_record
+
+    def watched(data, settings, heat_gain_factor=1.0, cell_m=None):
+        gains.append(heat_gain_factor)
+        return real(data, settings, heat_gain_factor, cell_m)
+
+    monkeypatch.setattr(ca, "simulate_record", watched)
+    ca.fit(data, slice(0, 48), ["heat_gain_factor"], AIR_ONLY, max_nfev=1, spin_up_s=3600.0)
+    assert gains[0] == 1.0
+
+
+def test_the_well_mixed_cell_holds_the_floors_area_and_volume_even_below_a_square_metre():
+    """One cell of the room's own size: a 6 x 4 m room holds 24 m² x height of air; a display case's
+    1 x 0.5 m floor is a room too (0.5 m²); a floor with no area is refused with a bilingual reason; a
+    given grid runs on the record's time step."""
+    s = cl.ClimateSettings()
+    for (w, d) in ((6.0, 4.0), (1.0, 0.5)):
+        geometry = cl.HallGeometry(floor=np.array([[0, 0], [w, 0], [w, d], [0, d]], float), height=2.5)
+        model = ca.model_for(geometry, s, 600.0)
+        assert model.volume.sum() == pytest.approx(w * d * 2.5, rel=1e-12)
+        assert model.dt_s == 600.0
+        side = np.sqrt(w * d)
+        assert np.allclose(model.geometry.floor, [[0, 0], [side, 0], [side, side], [0, side]], rtol=0, atol=1e-12)
+    flat = cl.HallGeometry(floor=np.array([[0, 0], [5, 0], [10, 0]], float), height=2.5)
+    with pytest.raises(ValueError) as err:
+        ca.model_for(flat, s, 600.0)
+    assert str(err.value) == "the floor polygon has no area / 地面多边形面积为零"
+    assert ca.model_for(ROOM, s, 600.0, cell_m=2.5).dt_s == 600.0

@@ -181,6 +181,22 @@ def test_a_sensor_silent_up_to_max_stale_still_forecasts():
     assert fc.models == ("none",) * 4 and fc.model == "none"
 
 
+def test_silence_and_gaps_are_counted_in_whole_steps_at_sub_second_cadence():
+    """At 0.1 s steps a sensor silent exactly max_stale_s (1 s: 10 steps) still forecasts, 11 steps do not
+    (1.0 // 0.1 is 9 in floating point); a gap of exactly max_gap_s is bridged like any shorter one."""
+    from simulation.forecast import whole_steps
+
+    assert whole_steps(1.0, 0.1) == 10 and whole_steps(0.3, 0.1) == 3 and whole_steps(0.99, 0.1) == 9
+    assert whole_steps(7200.0, 600.0) == 12 and whole_steps(86400.0, 1.0) == 86400
+    s = ForecastSettings(max_stale_s=1.0)
+    y = daily(3, seed=2)
+    quiet = y.copy()
+    quiet[-10:] = np.nan
+    assert np.isfinite(forecast(quiet, 0.1, 4, settings=s).mean).all()
+    quiet[-11:] = np.nan
+    assert np.isnan(forecast(quiet, 0.1, 4, settings=s).mean).all()
+
+
 def test_history_beyond_max_history_is_not_read():
     s = ForecastSettings(max_history_s=3 * 86400.0)
     y = daily(5, seed=4)

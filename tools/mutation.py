@@ -130,6 +130,8 @@ def run_module(m: Module, budget_s: float | None, children: int, keep: bool = Fa
     d = prepare(m)
     if not keep and not again:  # mutmut's cache does not notice changed tests: start afresh unless asked not to
         shutil.rmtree(d / "mutants", ignore_errors=True)
+    if again:  # which tests reach which function: measured anew, or a new test is never run against a survivor
+        (d / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
     t0 = time.monotonic()
     cmd = ["nice", "-n", "19", sys.executable, "-m", "mutmut", "run", "--max-children", str(children), *(again or [])]
     with open(d / "run.log", "w", encoding="utf-8") as log:
