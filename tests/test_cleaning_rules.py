@@ -335,6 +335,7 @@ def test_rail_limits_with_the_defaults() -> None:
 # ---------------------------------------------------------------- missing times
 def test_missing_times_on_any_epoch_and_cadence() -> None:
     assert c.missing_times([0.0, 2.0], 0.5).tolist() == [0.5, 1.0, 1.5]  # a 2 Hz accelerometer's gap
+    assert c.missing_times([0.0, 1800.0, 5400.0], 600.0, max_gap_s=1800.0).tolist() == [600.0, 1200.0]  # up to it
     assert c.missing_times([-3000.0, -1200.0], 600.0).tolist() == [-2400.0, -1800.0]  # before the epoch
     assert c.missing_times([0.0, 1450.0], 600.0).tolist() == [600.0]  # 1200 is 250 s before the next
     # 0.3 s after a reading at 5 Hz is 1.5 steps (in floating point too): no gap, nothing 0.1 s from a reading
