@@ -627,3 +627,12 @@ def test_a_whole_percent_sensor_does_not_centre_the_others():
     b = forecast_many(np.stack([whole, decimal]), STEP, 8)
     same(b[0], forecast(whole, STEP, 8))
     same(b[1], forecast(decimal, STEP, 8))
+
+
+def test_the_backtest_starts_one_day_in_at_any_step():
+    """The first origin is a day of steps after the first reading (86 400 s, not a second more) when the
+    series is long enough (three days), every origin at 1 s steps; at 10 min, 144 steps."""
+    from simulation.forecast import _origins
+
+    assert _origins(3 * 86400 + 3, 1.0, 10**6)[0] == 86400
+    assert _origins(3 * 144 + 3, 600.0, 10**6)[0] == 144

@@ -223,7 +223,8 @@ EQUIVALENT: tuple[Rule, ...] = (
      "the mask is read only as np.where's condition: float zeros are false like boolean ones"),
     (("forecast",), *same("q_m = 0.5 + (q - 0.5) * (m + 1) / np.maximum(m, 1)", "q_m = 0.5 + (q - 0.5) * (m + 1) / np.maximum(m, 2)"),
      "differs only at m <= 1 window, where pos = max(m - 1, 0) * q_m is 0 whatever q_m"),
-    (("forecast",), *same("pos = np.maximum(m - 1, 0) * np.clip(q_m, 0.0, 1.0)", "pos = np.maximum(m - 1, 0) * np.clip(q_m, 0.0, None)"),
+    (("forecast",), r"^pos = np\.maximum\(m - 1, 0\) \* np\.clip\(q_m, 0\.0, 1\.0\)$",
+     r"^pos = np\.maximum\(m - 1, 0\) \* np\.clip\(q_m, 0\.0, (None|2\.0)\)$",
      "q_m < 1 + 1 / (2m), so pos < m - 1/2 and floor(pos) <= m - 1; the next order statistic is capped at m - 1 "
      "too, so the interpolation adds frac x 0"),
 )
