@@ -22,16 +22,5 @@ from . import (
 from ._rules import Rule
 
 EQUIVALENT: tuple[Rule, ...] = sum((m.EQUIVALENT for m in (
-    alerts,
-    api_roles,
-    auth,
-    calibration,
-    cleaning,
-    climate,
-    common,
-    decoders,
-    forecast,
-    governance,
-    ingestor,
-    risk,
+    alerts, api_roles, auth, calibration, cleaning, climate, common, decoders, forecast, governance, ingestor, risk,
 )), ())
